@@ -1,0 +1,1 @@
+"""Adapters: the edges that talk to databases, files and solvers."""

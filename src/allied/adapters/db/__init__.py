@@ -1,0 +1,1 @@
+"""SQLAlchemy storage: tables mapped onto the pure domain from outside it."""

@@ -1,0 +1,102 @@
+"""Engines, sessions and migrations for the SQLAlchemy store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, inspect
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+
+from allied.domain.errors import InvalidInput, StorageError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL mode, foreign keys and a busy timeout."""
+    try:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, connect_args={"timeout": 30})
+            _configure_sqlite(engine)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+    except (ArgumentError, ModuleNotFoundError, ValueError) as exc:
+        raise InvalidInput(f"cannot use database URL {url!r}: {exc}", field="ALLIED_DATABASE_URL") from None
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when a transaction starts.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        if engine.url.database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Writers take the write lock at once, so two writers queue instead of
+        # failing on a lock upgrade half-way through a transaction.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _alembic_config(engine: Engine) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    assert head is not None
+    return str(head)
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        rev = MigrationContext.configure(conn).get_current_revision()
+        return None if rev is None else str(rev)
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str]:
+    """Upgrade the schema to the newest revision. Returns (before, after)."""
+    from alembic import command
+
+    try:
+        before = current_revision(engine)
+        head = head_revision()
+        if before != head:
+            command.upgrade(_alembic_config(engine), "head")
+        return before, head
+    except OperationalError as exc:
+        raise StorageError(f"cannot reach or migrate the database: {exc.orig}") from None
+    except SQLAlchemyError as exc:
+        raise StorageError(f"migration failed: {exc}") from None
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Upgrade the schema when it is behind (the first command that needs it does this)."""
+    try:
+        if current_revision(engine) != head_revision():
+            upgrade(engine)
+    except OperationalError as exc:
+        raise StorageError(f"cannot reach the database: {exc.orig}") from None

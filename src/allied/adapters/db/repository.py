@@ -1,0 +1,146 @@
+"""SQLAlchemy repositories, ledger and unit of work."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from types import TracebackType
+from typing import Any, Generic, Self, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from allied.adapters.db.tables import ledger_entries, ledger_head
+from allied.domain.actors import Actor, Membership
+from allied.domain.assistance import Allocation, Offer, Request
+from allied.domain.catalogue import ItemType
+from allied.domain.consent import ConsentPolicy, ConsentRequest
+from allied.domain.economy import Indicator
+from allied.domain.errors import Conflict, StorageError
+from allied.domain.funds import Contribution, PooledFund
+from allied.ledger.chain import GENESIS, LedgerEntry, make_entry
+
+T = TypeVar("T")
+
+
+class SqlRepository(Generic[T]):
+    def __init__(self, session: Session, cls: type[T]) -> None:
+        self.session = session
+        self.cls = cls
+
+    def get(self, key: Any) -> T | None:
+        return self.session.get(self.cls, key)
+
+    def add(self, obj: T) -> None:
+        self.session.add(obj)
+
+    def list(self, **where: Any) -> list[T]:
+        stmt = select(self.cls).filter_by(**where)
+        return list(self.session.scalars(stmt))
+
+    def count(self) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(self.cls)) or 0)
+
+
+class SqlLedger:
+    """Appends in the session's transaction; the head row serialises concurrent writers."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def head(self) -> tuple[int, str] | None:
+        row = self.session.execute(
+            select(ledger_head.c.seq, ledger_head.c.hash).where(ledger_head.c.id == 1)
+        ).first()
+        return None if row is None else (int(row.seq), str(row.hash))
+
+    def append(
+        self, *, user: str, nation: str, kind: str, payload: Mapping[str, Any]
+    ) -> LedgerEntry:
+        self.session.flush()
+        row = self.session.execute(
+            select(ledger_head.c.seq, ledger_head.c.hash)
+            .where(ledger_head.c.id == 1)
+            .with_for_update()
+        ).first()
+        seq, prev = (0, GENESIS) if row is None else (int(row.seq), str(row.hash))
+        entry = make_entry(seq + 1, prev, user=user, nation=nation, kind=kind, payload=payload)
+        self.session.execute(
+            ledger_entries.insert().values(
+                seq=entry.seq, at=entry.at, user=entry.user, nation=entry.nation,
+                kind=entry.kind, payload=json.dumps(entry.payload, sort_keys=True),
+                prev_hash=entry.prev_hash, hash=entry.hash,
+            )
+        )
+        if row is None:
+            self.session.execute(ledger_head.insert().values(id=1, seq=entry.seq, hash=entry.hash))
+        else:
+            self.session.execute(
+                ledger_head.update().where(ledger_head.c.id == 1).values(
+                    seq=entry.seq, hash=entry.hash
+                )
+            )
+        return entry
+
+    def entries(self, *, after: int = 0) -> Iterator[LedgerEntry]:
+        stmt = select(ledger_entries).where(ledger_entries.c.seq > after).order_by(
+            ledger_entries.c.seq
+        )
+        for row in self.session.execute(stmt.execution_options(yield_per=1000)):
+            yield LedgerEntry(
+                seq=row.seq, at=row.at, user=row.user, nation=row.nation, kind=row.kind,
+                payload=json.loads(row.payload), prev_hash=row.prev_hash, hash=row.hash,
+            )
+
+
+class SqlUnitOfWork:
+    """One transaction: ``with uow: ...; uow.commit()``. Leaving without commit rolls back."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self.session_factory = session_factory
+
+    def __enter__(self) -> Self:
+        self.session = self.session_factory()
+        s = self.session
+        self.actors = SqlRepository(s, Actor)
+        self.memberships = SqlRepository(s, Membership)
+        self.indicators = SqlRepository(s, Indicator)
+        self.item_types = SqlRepository(s, ItemType)
+        self.requests = SqlRepository(s, Request)
+        self.offers = SqlRepository(s, Offer)
+        self.allocations = SqlRepository(s, Allocation)
+        self.consent_policies = SqlRepository(s, ConsentPolicy)
+        self.consents = SqlRepository(s, ConsentRequest)
+        self.funds = SqlRepository(s, PooledFund)
+        self.contributions = SqlRepository(s, Contribution)
+        self.ledger = SqlLedger(s)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+        if isinstance(exc, IntegrityError):
+            raise Conflict(f"the change conflicts with stored data: {exc.orig}") from None
+        if isinstance(exc, OperationalError):
+            raise StorageError(f"database error: {exc.orig}") from None
+        if isinstance(exc, SQLAlchemyError):
+            raise StorageError(f"database error: {exc}") from None
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)

@@ -1,0 +1,220 @@
+"""Table definitions and the imperative mapping of domain entities onto them.
+
+The domain never imports this module: ``start_mappers()`` maps its classes from here.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import registry
+
+from allied.adapters.db.types import CodeList, DecimalText, EnumText, ReleasabilityText
+from allied.domain.actors import Actor, ActorKind, Membership, Role
+from allied.domain.assistance import (
+    Allocation,
+    AllocationStatus,
+    Channel,
+    Offer,
+    RecordStatus,
+    Request,
+)
+from allied.domain.catalogue import Category, ItemType, ValuationBasis
+from allied.domain.consent import ConsentPolicy, ConsentRequest, ConsentStatus, OriginPolicy
+from allied.domain.economy import Indicator
+from allied.domain.funds import Contribution, PooledFund
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+CODE = String(16)
+ID = String(64)
+
+actors = Table(
+    "actors", metadata,
+    Column("code", CODE, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", EnumText(ActorKind), nullable=False),
+)
+
+memberships = Table(
+    "memberships", metadata,
+    Column("actor", CODE, ForeignKey("actors.code"), primary_key=True),
+    Column("org", CODE, ForeignKey("actors.code"), primary_key=True),
+    Column("role", EnumText(Role), primary_key=True),
+    Column("start", Date, primary_key=True),
+    Column("end", Date, nullable=True),
+    Column("source", Text, nullable=False, default=""),
+    Index("ix_memberships_org_role", "org", "role"),
+)
+
+indicators = Table(
+    "indicators", metadata,
+    Column("actor", CODE, ForeignKey("actors.code"), primary_key=True),
+    Column("name", String(40), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("value", DecimalText, nullable=False),
+    Column("source", Text, nullable=False, default=""),
+)
+
+item_types = Table(
+    "item_types", metadata,
+    Column("code", ID, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("category", EnumText(Category), nullable=False),
+    Column("family", String(40), nullable=False, index=True),
+    Column("lethal", Boolean, nullable=False),
+    Column("unit_value", DecimalText, nullable=True),
+    Column("valuation_basis", EnumText(ValuationBasis), nullable=True),
+    Column("calibre_mm", Integer, nullable=True),
+    Column("source", Text, nullable=False, default=""),
+)
+
+requests = Table(
+    "requests", metadata,
+    Column("id", ID, primary_key=True),
+    Column("recipient", CODE, ForeignKey("actors.code"), nullable=False, index=True),
+    Column("family", String(40), nullable=False),
+    Column("accepts", CodeList, nullable=False),
+    Column("item_type", ID, ForeignKey("item_types.code"), nullable=True),
+    Column("quantity", Integer, nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("needed_by", Date, nullable=False),
+    Column("status", EnumText(RecordStatus), nullable=False),
+    Column("notes", Text, nullable=False, default=""),
+    Column("releasability", ReleasabilityText, nullable=False),
+    Column("created_by", String(100), nullable=False, default=""),
+)
+
+offers = Table(
+    "offers", metadata,
+    Column("id", ID, primary_key=True),
+    Column("donor", CODE, ForeignKey("actors.code"), nullable=False, index=True),
+    Column("family", String(40), nullable=False, index=True),
+    Column("quantity", Integer, nullable=False),
+    Column("available_from", Date, nullable=False),
+    Column("channel", EnumText(Channel), nullable=False),
+    Column("lethal", Boolean, nullable=False),
+    Column("item_type", ID, ForeignKey("item_types.code"), nullable=True),
+    Column("origin", CODE, ForeignKey("actors.code"), nullable=True),
+    Column("recipient", CODE, ForeignKey("actors.code"), nullable=True),
+    Column("fund", ID, ForeignKey("funds.code"), nullable=True),
+    Column("caveats", Text, nullable=False, default=""),
+    Column("status", EnumText(RecordStatus), nullable=False),
+    Column("releasability", ReleasabilityText, nullable=False),
+    Column("created_by", String(100), nullable=False, default=""),
+)
+
+allocations = Table(
+    "allocations", metadata,
+    Column("id", ID, primary_key=True),
+    Column("offer_id", ID, ForeignKey("offers.id"), nullable=False, index=True),
+    Column("request_id", ID, ForeignKey("requests.id"), nullable=False, index=True),
+    Column("quantity", Integer, nullable=False),
+    Column("needs_consent", Boolean, nullable=False),
+    Column("status", EnumText(AllocationStatus), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=True),
+)
+
+consent_policies = Table(
+    "consent_policies", metadata,
+    Column("origin", CODE, ForeignKey("actors.code"), primary_key=True),
+    Column("policy", EnumText(OriginPolicy), nullable=False),
+    Column("since", Date, nullable=False),
+    Column("source", Text, nullable=False, default=""),
+)
+
+consent_requests = Table(
+    "consent_requests", metadata,
+    Column("id", ID, primary_key=True),
+    Column("origin", CODE, ForeignKey("actors.code"), nullable=False, index=True),
+    Column("holder", CODE, ForeignKey("actors.code"), nullable=False),
+    Column("family", String(40), nullable=False),
+    Column("recipient", CODE, ForeignKey("actors.code"), nullable=False),
+    Column("requested_on", Date, nullable=False),
+    Column("status", EnumText(ConsentStatus), nullable=False),
+    Column("item_type", ID, ForeignKey("item_types.code"), nullable=True),
+    Column("offer_id", ID, ForeignKey("offers.id"), nullable=True),
+    Column("decided_on", Date, nullable=True),
+    Column("expires_on", Date, nullable=True),
+    Column("reason", Text, nullable=False, default=""),
+)
+
+funds = Table(
+    "funds", metadata,
+    Column("code", ID, primary_key=True),
+    Column("org", CODE, ForeignKey("actors.code"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("source", Text, nullable=False, default=""),
+)
+
+contributions = Table(
+    "contributions", metadata,
+    Column("id", ID, primary_key=True),
+    Column("fund", ID, ForeignKey("funds.code"), nullable=False, index=True),
+    Column("contributor", CODE, ForeignKey("actors.code"), nullable=False),
+    Column("amount_eur", DecimalText, nullable=False),
+    Column("on", Date, nullable=False),
+    Column("source", Text, nullable=False, default=""),
+)
+
+ledger_entries = Table(
+    "ledger_entries", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", String(40), nullable=False),
+    Column("user", String(100), nullable=False),
+    Column("nation", String(16), nullable=False),
+    Column("kind", String(64), nullable=False, index=True),
+    Column("payload", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+ledger_head = Table(
+    "ledger_head", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+mapper_registry = registry(metadata=metadata)
+_mapped = False
+
+
+def start_mappers() -> None:
+    """Map the domain classes onto the tables (once per process)."""
+    global _mapped
+    if _mapped:
+        return
+    m = mapper_registry.map_imperatively
+    m(Actor, actors)
+    m(Membership, memberships)
+    m(Indicator, indicators)
+    m(ItemType, item_types)
+    m(Request, requests)
+    m(Offer, offers)
+    m(Allocation, allocations)
+    m(ConsentPolicy, consent_policies)
+    m(ConsentRequest, consent_requests)
+    m(PooledFund, funds)
+    m(Contribution, contributions)
+    _mapped = True

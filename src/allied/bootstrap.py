@@ -1,0 +1,46 @@
+"""The composition root: wires adapters to the service layer from settings.
+
+Nothing here runs at import time; entry points call :func:`build`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from allied.adapters.db.engine import ensure_schema, make_engine
+from allied.adapters.db.repository import SqlUnitOfWork, session_factory
+from allied.adapters.db.tables import start_mappers
+from allied.config import Settings
+from allied.service.ports import UnitOfWork
+
+
+@dataclass
+class Store:
+    """A database and a factory of units of work on it."""
+
+    engine: Engine
+    settings: Settings
+
+    def uow(self) -> UnitOfWork:
+        return SqlUnitOfWork(self._sessions)
+
+    def __post_init__(self) -> None:
+        self._sessions = session_factory(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build(settings: Settings | None = None, *, migrate: bool = True) -> Store:
+    """Open the store named by ``settings`` (from the environment by default).
+
+    With ``migrate`` (the default) the schema is upgraded first when it is behind.
+    """
+    settings = settings or Settings.from_env()
+    start_mappers()
+    engine = make_engine(settings.database_url)
+    if migrate:
+        ensure_schema(engine)
+    return Store(engine=engine, settings=settings)

@@ -1,0 +1,1 @@
+"""The pure domain of ``allied``: rules and entities, standard library only."""

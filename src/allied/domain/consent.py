@@ -1,0 +1,100 @@
+"""Re-export consent: an origin state's answer to a request to pass on an item it made.
+
+Each origin state has a standing policy (``restrictive``, ``permissive``,
+``case-by-case``); each request is ``pending`` until answered ``granted`` or
+``denied``, or until it ``expired``. A grant may later expire too.
+
+In January 2022 Germany refused Estonia consent to pass German-origin (ex-GDR) D-30
+howitzers to Ukraine, while the United States cleared the Baltic states to pass on
+US-made Javelin and Stinger missiles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from allied.domain.errors import IllegalTransition, InvalidInput
+
+
+class ConsentStatus(StrEnum):
+    PENDING = "pending"
+    GRANTED = "granted"
+    DENIED = "denied"
+    EXPIRED = "expired"
+
+
+class OriginPolicy(StrEnum):
+    RESTRICTIVE = "restrictive"
+    PERMISSIVE = "permissive"
+    CASE_BY_CASE = "case-by-case"
+
+
+CONSENT_TRANSITIONS: dict[ConsentStatus, frozenset[ConsentStatus]] = {
+    ConsentStatus.PENDING: frozenset(
+        {ConsentStatus.GRANTED, ConsentStatus.DENIED, ConsentStatus.EXPIRED}
+    ),
+    ConsentStatus.GRANTED: frozenset({ConsentStatus.EXPIRED}),
+    ConsentStatus.DENIED: frozenset(),
+    ConsentStatus.EXPIRED: frozenset(),
+}
+
+
+@dataclass(eq=False)
+class ConsentPolicy:
+    origin: str
+    policy: OriginPolicy
+    since: dt.date
+    source: str = ""
+
+
+@dataclass(eq=False)
+class ConsentRequest:
+    id: str
+    origin: str
+    holder: str
+    family: str
+    recipient: str
+    requested_on: dt.date
+    status: ConsentStatus = ConsentStatus.PENDING
+    item_type: str | None = None
+    offer_id: str | None = None
+    decided_on: dt.date | None = None
+    expires_on: dt.date | None = None
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        if self.origin == self.holder:
+            raise InvalidInput(
+                "an origin state needs no consent to pass on its own items", field="holder"
+            )
+
+    def answer(self, status: ConsentStatus | str, on: dt.date, reason: str = "") -> None:
+        try:
+            target = ConsentStatus(status)
+        except ValueError:
+            raise InvalidInput(
+                f"unknown consent status {status!r}; expected granted, denied or expired",
+                field="status",
+            ) from None
+        if target not in CONSENT_TRANSITIONS[self.status]:
+            raise IllegalTransition(f"consent {self.id}", self.status.value, target.value)
+        if on < self.requested_on:
+            raise InvalidInput(
+                f"answer date {on} is before the request ({self.requested_on})", field="on"
+            )
+        self.status = target
+        self.decided_on = on
+        if reason:
+            self.reason = reason
+
+    def effective_status(self, day: dt.date) -> ConsentStatus:
+        """The status on ``day``: a grant or a pending request past ``expires_on`` has expired."""
+        if (
+            self.status in (ConsentStatus.PENDING, ConsentStatus.GRANTED)
+            and self.expires_on is not None
+            and day > self.expires_on
+        ):
+            return ConsentStatus.EXPIRED
+        return self.status

@@ -1,0 +1,122 @@
+"""Parsing and validation of primitive values, shared by every entity.
+
+Each function names the field it checks so that the error can say which one is bad.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from allied.domain.errors import InvalidInput
+
+_CODE = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
+_IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")
+
+
+def parse_date(value: Any, field: str) -> dt.date:
+    """An ISO date (YYYY-MM-DD), or a ``date`` already."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"expected a date YYYY-MM-DD, got {value!r}", field=field)
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(f"not a date (YYYY-MM-DD): {value!r}", field=field) from None
+
+
+def parse_optional_date(value: Any, field: str) -> dt.date | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return parse_date(value, field)
+
+
+def positive_int(value: Any, field: str) -> int:
+    """A strictly positive integer. Accepts ``"12"`` and ``12.0`` but not ``12.5``."""
+    if isinstance(value, bool):
+        raise InvalidInput(f"expected a positive integer, got {value!r}", field=field)
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        if not value.is_integer():
+            raise InvalidInput(f"expected a positive integer, got {value!r}", field=field)
+        number = int(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if not re.fullmatch(r"[+-]?\d+", text):
+            raise InvalidInput(f"expected a positive integer, got {value!r}", field=field)
+        number = int(text)
+    else:
+        raise InvalidInput(f"expected a positive integer, got {value!r}", field=field)
+    if number <= 0:
+        raise InvalidInput(f"must be a positive integer, got {number}", field=field)
+    return number
+
+
+def int_in_range(value: Any, field: str, low: int, high: int) -> int:
+    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+        value = int(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidInput(f"expected an integer from {low} to {high}, got {value!r}", field=field)
+    return value
+
+
+def non_negative_decimal(value: Any, field: str) -> Decimal:
+    """A money or value amount: a non-negative decimal number."""
+    if isinstance(value, bool):
+        raise InvalidInput(f"expected a number, got {value!r}", field=field)
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise InvalidInput(f"expected a number, got {value!r}", field=field) from None
+    if not number.is_finite() or number < 0:
+        raise InvalidInput(f"must be a non-negative number, got {value!r}", field=field)
+    return number
+
+
+def actor_code(value: Any, field: str) -> str:
+    """The shape of an actor code (ISO3 or organisation code); not whether it exists."""
+    if not isinstance(value, str):
+        raise InvalidInput(f"expected an actor code, got {value!r}", field=field)
+    code = value.strip().upper()
+    if not _CODE.match(code):
+        raise InvalidInput(f"not an actor code (ISO3 or organisation): {value!r}", field=field)
+    return code
+
+
+def identifier(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not _IDENT.match(value.strip()):
+        raise InvalidInput(
+            f"expected an identifier (letters, digits, . _ : / -; at most 64), got {value!r}",
+            field=field,
+        )
+    return value.strip()
+
+
+def text(value: Any, field: str, *, required: bool = True, max_len: int = 2000) -> str:
+    if value is None:
+        if required:
+            raise InvalidInput("is required", field=field)
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"expected text, got {value!r}", field=field)
+    value = value.strip()
+    if required and not value:
+        raise InvalidInput("is required", field=field)
+    if len(value) > max_len:
+        raise InvalidInput(f"longer than {max_len} characters", field=field)
+    return value
+
+
+def choice(value: Any, field: str, allowed: frozenset[str] | set[str] | tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value.strip() not in allowed:
+        options = ", ".join(sorted(allowed))
+        raise InvalidInput(f"expected one of {options}; got {value!r}", field=field)
+    return value.strip()

@@ -1,0 +1,1 @@
+"""The ``allied`` command line (Typer)."""

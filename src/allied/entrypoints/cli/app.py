@@ -1,0 +1,22 @@
+"""The ``allied`` Typer application: thin commands over the service layer."""
+
+from __future__ import annotations
+
+import typer
+
+from allied.entrypoints.cli import core
+
+app = typer.Typer(
+    name="allied",
+    help="Coordinate what a coalition gives a partner at war, under the alliance's rules.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+core.register(app)
+# Feature modules register their commands here, one line each.
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,131 @@
+"""Shared pieces of the CLI: output formats, error translation, dates."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from enum import StrEnum
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from allied.domain.errors import (
+    AlliedError,
+    InvalidInput,
+    LedgerIntegrityError,
+    StorageError,
+)
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+def console() -> Console:
+    return Console(soft_wrap=True)
+
+
+def err_console() -> Console:
+    return Console(stderr=True, soft_wrap=True)
+
+
+def exit_code_for(exc: AlliedError) -> int:
+    if isinstance(exc, LedgerIntegrityError):
+        return 3
+    if isinstance(exc, StorageError):
+        return 4
+    return 2
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    err_console().print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def errors_to_exit() -> Iterator[None]:
+    """Translate the error tree into a message on stderr and an exit code."""
+    try:
+        yield
+    except AlliedError as exc:
+        fail(str(exc), exit_code_for(exc))
+
+
+def parse_day(value: str | None, field: str) -> dt.date:
+    """A CLI date option (``today`` when ``None``); a bad one exits 2 naming the option."""
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        fail(f"option '{field}': not a date (YYYY-MM-DD): {value!r}")
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    return value
+
+
+def emit(
+    rows: Sequence[dict[str, Any]],
+    fmt: Format,
+    *,
+    columns: Sequence[str] | None = None,
+    title: str | None = None,
+    caption: str | None = None,
+) -> None:
+    """Print rows as a Rich table, JSON (a list of objects) or CSV."""
+    cols = list(columns) if columns else (list(rows[0].keys()) if rows else [])
+    if fmt is Format.JSON:
+        sys.stdout.write(json.dumps([{c: _json(r.get(c)) for c in cols} for r in rows], indent=2))
+        sys.stdout.write("\n")
+        return
+    if fmt is Format.CSV:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(cols)
+        for r in rows:
+            writer.writerow(["" if r.get(c) is None else _cell(r.get(c)) for c in cols])
+        sys.stdout.write(buf.getvalue())
+        return
+    table = Table(title=title, caption=caption, show_lines=False)
+    for c in cols:
+        table.add_column(c)
+    for r in rows:
+        table.add_row(*("" if r.get(c) is None else str(_cell(r.get(c))) for c in cols))
+    console().print(table)
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+FormatOption = typer.Option(Format.TABLE, "--format", "-f", help="table for people; json or csv for programs")
+
+
+def invalid(message: str, field: str) -> NoReturn:
+    """Raise a CLI input error naming the option."""
+    raise InvalidInput(message, field=field)
+
+
+Handler = Callable[..., Any]

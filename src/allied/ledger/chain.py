@@ -1,0 +1,134 @@
+"""Hash chain of ledger entries.
+
+Each entry's hash is SHA-256 over the canonical encoding of its sequence number,
+time, user, nation, kind, payload and the previous entry's hash. The canonical
+encoding is JSON with sorted keys, no whitespace, UTF-8, with dates, decimals and
+other non-JSON values written as strings. The first entry's previous hash is
+``GENESIS`` (64 zeros).
+
+Verification walks the entries in sequence order and names the first bad sequence
+number: a changed field breaks that entry's own hash; a deleted entry leaves a gap;
+reordered entries break the chain of previous hashes; a deleted tail disagrees with
+the head record kept beside the chain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from allied.domain.errors import LedgerIntegrityError
+
+GENESIS = "0" * 64
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, set | frozenset | tuple):
+        return sorted(value) if isinstance(value, set | frozenset) else list(value)
+    raise TypeError(f"cannot encode {type(value).__name__} in a ledger payload")
+
+
+def canonical(value: Any) -> str:
+    """The canonical JSON text of ``value``."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
+    )
+
+
+def normalise_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The payload as stored: plain JSON values only."""
+    result: dict[str, Any] = json.loads(canonical(dict(payload)))
+    return result
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    seq: int
+    at: str  # ISO 8601 UTC timestamp, stored as text so every store round-trips it exactly
+    user: str
+    nation: str
+    kind: str
+    payload: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+def entry_hash(
+    seq: int, at: str, user: str, nation: str, kind: str, payload: Mapping[str, Any], prev: str
+) -> str:
+    body = canonical(
+        {"seq": seq, "at": at, "user": user, "nation": nation, "kind": kind,
+         "payload": payload, "prev": prev}
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def make_entry(
+    seq: int,
+    prev_hash: str,
+    *,
+    user: str,
+    nation: str,
+    kind: str,
+    payload: Mapping[str, Any],
+    at: dt.datetime | None = None,
+) -> LedgerEntry:
+    stamp = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).isoformat(timespec="microseconds")
+    body = normalise_payload(payload)
+    return LedgerEntry(
+        seq=seq, at=stamp, user=user, nation=nation, kind=kind, payload=body,
+        prev_hash=prev_hash,
+        hash=entry_hash(seq, stamp, user, nation, kind, body, prev_hash),
+    )
+
+
+def verify(
+    entries: Iterable[LedgerEntry], head: tuple[int, str] | None = None
+) -> int:
+    """Check the chain; return the number of entries, or raise naming the first bad one.
+
+    ``entries`` must come in ascending ``seq`` order. ``head`` is the (last seq, last
+    hash) the store recorded when it appended, used to detect a deleted tail.
+    """
+    expected_seq = 1
+    prev = GENESIS
+    count = 0
+    for entry in entries:
+        if entry.seq != expected_seq:
+            raise LedgerIntegrityError(
+                expected_seq,
+                f"missing or out of order (found sequence number {entry.seq} next)",
+            )
+        if entry.prev_hash != prev:
+            raise LedgerIntegrityError(entry.seq, "previous-hash link broken")
+        recomputed = entry_hash(
+            entry.seq, entry.at, entry.user, entry.nation, entry.kind, entry.payload,
+            entry.prev_hash,
+        )
+        if recomputed != entry.hash:
+            raise LedgerIntegrityError(entry.seq, "content altered (hash mismatch)")
+        prev = entry.hash
+        expected_seq += 1
+        count += 1
+    if head is not None:
+        head_seq, head_hash = head
+        if head_seq != count:
+            raise LedgerIntegrityError(
+                count + 1 if head_seq > count else head_seq + 1,
+                f"ledger holds {count} entries but its head records {head_seq}",
+            )
+        if count and head_hash != prev:
+            raise LedgerIntegrityError(count, "last entry differs from the recorded head")
+    return count

@@ -1,0 +1,1 @@
+"""Use-cases: commands in, events (ledger entries) out, over ports."""

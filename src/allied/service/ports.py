@@ -1,0 +1,74 @@
+"""Ports: what the service layer needs from storage, as ``typing.Protocol``s.
+
+``adapters/db`` implements them with SQLAlchemy; ``tests/fakes.py`` with dicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from types import TracebackType
+from typing import Any, Protocol, Self, TypeVar
+
+from allied.domain.actors import Actor, Membership
+from allied.domain.assistance import Allocation, Offer, Request
+from allied.domain.catalogue import ItemType
+from allied.domain.consent import ConsentPolicy, ConsentRequest
+from allied.domain.economy import Indicator
+from allied.domain.funds import Contribution, PooledFund
+from allied.ledger.chain import LedgerEntry
+
+T = TypeVar("T")
+
+
+class Repository(Protocol[T]):
+    def get(self, key: Any) -> T | None: ...
+
+    def add(self, obj: T) -> None: ...
+
+    def list(self, **where: Any) -> list[T]: ...
+
+    def count(self) -> int: ...
+
+
+class LedgerPort(Protocol):
+    def append(self, *, user: str, nation: str, kind: str, payload: Mapping[str, Any]) -> LedgerEntry:
+        """Append an entry in the current transaction."""
+        ...
+
+    def entries(self, *, after: int = 0) -> Iterator[LedgerEntry]:
+        """Entries in ascending sequence order."""
+        ...
+
+    def head(self) -> tuple[int, str] | None: ...
+
+
+class UnitOfWork(Protocol):
+    actors: Repository[Actor]
+    memberships: Repository[Membership]
+    indicators: Repository[Indicator]
+    item_types: Repository[ItemType]
+    requests: Repository[Request]
+    offers: Repository[Offer]
+    allocations: Repository[Allocation]
+    consent_policies: Repository[ConsentPolicy]
+    consents: Repository[ConsentRequest]
+    funds: Repository[PooledFund]
+    contributions: Repository[Contribution]
+    ledger: LedgerPort
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...
