@@ -138,6 +138,9 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         self.session.commit()
 
+    def flush(self) -> None:
+        self.session.flush()
+
     def rollback(self) -> None:
         self.session.rollback()
 

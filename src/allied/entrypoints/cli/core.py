@@ -2,11 +2,47 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
 import typer
 
-from allied.entrypoints.cli.common import console, errors_to_exit
+from allied.entrypoints.cli.common import (
+    Format,
+    FormatOption,
+    console,
+    emit,
+    errors_to_exit,
+    parse_day,
+)
 
 db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
+data_app = typer.Typer(help="The built-in reference dataset.", no_args_is_help=True)
+request_app = typer.Typer(help="The recipient's requests.", no_args_is_help=True)
+offer_app = typer.Typer(help="Donors' offers.", no_args_is_help=True)
+import_app = typer.Typer(help="Import records from CSV or JSON files.", no_args_is_help=True)
+ledger_app = typer.Typer(help="The append-only, hash-chained audit ledger.", no_args_is_help=True)
+
+REQUEST_COLUMNS = ["id", "recipient", "family", "accepts", "quantity", "priority", "needed_by",
+                   "status", "releasability"]
+OFFER_COLUMNS = ["id", "donor", "family", "quantity", "available_from", "channel", "lethal",
+                 "origin", "recipient", "status", "releasability"]
+
+
+def _store() -> Any:
+    from allied.bootstrap import build
+
+    return build()
+
+
+def _caller() -> Any:
+    from allied.config import Settings
+    from allied.service.caller import Caller
+
+    settings = Settings.from_env()
+    return Caller(user=settings.user, nation=settings.nation)
 
 
 @db_app.command("upgrade")
@@ -16,8 +52,7 @@ def db_upgrade() -> None:
     from allied.config import Settings
 
     with errors_to_exit():
-        settings = Settings.from_env()
-        engine = make_engine(settings.database_url)
+        engine = make_engine(Settings.from_env().database_url)
         try:
             before, after = upgrade(engine)
         finally:
@@ -28,5 +63,244 @@ def db_upgrade() -> None:
         console().print(f"database upgraded from {before or 'empty'} to {after}")
 
 
+@data_app.command("load")
+def data_load() -> None:
+    """Load the built-in reference dataset (idempotent: a second run changes nothing)."""
+    from allied.ingest.reference import load_reference_dataset
+    from allied.service.reference import load_reference
+
+    with errors_to_exit():
+        store = _store()
+        try:
+            report = load_reference(store.uow(), _caller(), load_reference_dataset())
+        finally:
+            store.close()
+    rows = [
+        {"table": name, "inserted": report.inserted[name], "updated": report.updated[name],
+         "unchanged": report.unchanged[name]}
+        for name in report.inserted
+    ]
+    emit(rows, Format.TABLE, title="Reference data")
+    if not report.changed:
+        console().print("nothing to change: the reference data were already loaded")
+
+
+@db_app.callback()
+def _db() -> None:
+    """Manage the database schema."""
+
+
+def actors_command(
+    org: str = typer.Option(..., "--org", help="organisation code: NATO, EU, UDCG, G7"),
+    on: str | None = typer.Option(None, "--on", help="date YYYY-MM-DD (default: today)"),
+    fmt: Format = FormatOption,
+) -> None:
+    """List the members of an organisation on a date."""
+    from allied.service.assistance import members_on
+
+    day = parse_day(on, "--on")
+    with errors_to_exit():
+        store = _store()
+        try:
+            rows = members_on(store.uow(), org.strip().upper(), day)
+        finally:
+            store.close()
+    caption = None
+    if org.strip().upper() == "UDCG":
+        caption = ("UDCG participants known by name only: about 57 states take part; "
+                   "the list is incomplete")
+    emit(rows, fmt, title=f"{org.upper()} members on {day.isoformat()} ({len(rows)})",
+         caption=caption)
+    if caption and fmt is not Format.TABLE:
+        typer.echo(f"note: {caption}", err=True)
+
+
+@request_app.command("add")
+def request_add(
+    recipient: str = typer.Option(..., help="recipient state, ISO3"),
+    family: str = typer.Option(..., help="compatibility family, e.g. 155mm-nato"),
+    quantity: str = typer.Option(..., help="positive integer"),
+    priority: str = typer.Option("3", help="1 (low) to 5 (urgent)"),
+    needed_by: str = typer.Option(..., "--needed-by", help="YYYY-MM-DD"),
+    accepts: str | None = typer.Option(None, help="other families accepted, comma-separated"),
+    item_type: str | None = typer.Option(None, "--item-type", help="a catalogue item code"),
+    request_id: str | None = typer.Option(None, "--id", help="id (default: generated)"),
+    releasability: str | None = typer.Option(None, help="owner | nations:A,B | org:ORG | public"),
+    notes: str | None = typer.Option(None),
+    fmt: Format = FormatOption,
+) -> None:
+    """Register one request."""
+    from allied.service.assistance import add_requests, record_payload
+
+    data = {"id": request_id, "recipient": recipient, "family": family, "quantity": quantity,
+            "priority": priority, "needed_by": needed_by, "accepts": accepts,
+            "item_type": item_type, "releasability": releasability, "notes": notes}
+    with errors_to_exit():
+        store = _store()
+        try:
+            made = add_requests(store.uow(), _caller(), [(None, "options", _clean(data))],
+                                source="command line")
+        finally:
+            store.close()
+    emit([record_payload(r) for r in made], fmt, columns=REQUEST_COLUMNS, title="Request added")
+
+
+@request_app.command("list")
+def request_list(fmt: Format = FormatOption) -> None:
+    """List requests."""
+    from allied.service.assistance import list_requests
+
+    with errors_to_exit():
+        store = _store()
+        try:
+            rows = list_requests(store.uow())
+        finally:
+            store.close()
+    emit(rows, fmt, columns=REQUEST_COLUMNS, title=f"Requests ({len(rows)})")
+
+
+@offer_app.command("add")
+def offer_add(
+    donor: str = typer.Option(..., help="donor state or organisation code"),
+    family: str = typer.Option(..., help="compatibility family"),
+    quantity: str = typer.Option(..., help="positive integer"),
+    available_from: str = typer.Option(..., "--available-from", help="YYYY-MM-DD"),
+    channel: str = typer.Option("bilateral", help="bilateral, udcg, nato-cap, nsatu, eu-epf, g7"),
+    lethal: bool = typer.Option(True, "--lethal/--non-lethal"),
+    origin: str | None = typer.Option(None, help="state that made the item, ISO3"),
+    recipient: str | None = typer.Option(None, help="only for this recipient, ISO3"),
+    item_type: str | None = typer.Option(None, "--item-type"),
+    fund: str | None = typer.Option(None, help="pooled fund that bought it"),
+    offer_id: str | None = typer.Option(None, "--id"),
+    releasability: str | None = typer.Option(None, help="owner | nations:A,B | org:ORG | public"),
+    caveats: str | None = typer.Option(None),
+    fmt: Format = FormatOption,
+) -> None:
+    """Register one offer."""
+    from allied.service.assistance import add_offers, record_payload
+
+    data = {"id": offer_id, "donor": donor, "family": family, "quantity": quantity,
+            "available_from": available_from, "channel": channel, "lethal": lethal,
+            "origin": origin, "recipient": recipient, "item_type": item_type, "fund": fund,
+            "releasability": releasability, "caveats": caveats}
+    with errors_to_exit():
+        store = _store()
+        try:
+            made = add_offers(store.uow(), _caller(), [(None, "options", _clean(data))],
+                              source="command line")
+        finally:
+            store.close()
+    emit([record_payload(o) for o in made], fmt, columns=OFFER_COLUMNS, title="Offer added")
+
+
+@offer_app.command("list")
+def offer_list(fmt: Format = FormatOption) -> None:
+    """List offers."""
+    from allied.service.assistance import list_offers
+
+    with errors_to_exit():
+        store = _store()
+        try:
+            rows = list_offers(store.uow())
+        finally:
+            store.close()
+    emit(rows, fmt, columns=OFFER_COLUMNS, title=f"Offers ({len(rows)})")
+
+
+def _clean(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _import(kind: str, path: Path) -> None:
+    from allied.ingest.files import read_records
+    from allied.service.assistance import add_offers, add_requests
+
+    with errors_to_exit():
+        rows = read_records(path, kind)
+        store = _store()
+        try:
+            add = add_requests if kind == "requests" else add_offers
+            made = add(store.uow(), _caller(), rows, source=str(path))
+        finally:
+            store.close()
+    console().print(f"imported {len(made)} {kind} from {path}")
+
+
+@import_app.command("requests")
+def import_requests(path: Path = typer.Argument(..., help="FILE.csv or FILE.json")) -> None:
+    """Import requests: every row is checked first; one bad row stops it and nothing is written."""
+    _import("requests", path)
+
+
+@import_app.command("offers")
+def import_offers(path: Path = typer.Argument(..., help="FILE.csv or FILE.json")) -> None:
+    """Import offers: every row is checked first; one bad row stops it and nothing is written."""
+    _import("offers", path)
+
+
+@ledger_app.command("verify")
+def ledger_verify() -> None:
+    """Check the hash chain; exit 3 naming the first bad sequence number."""
+    from allied.service.ledger import verify_ledger
+
+    with errors_to_exit():
+        store = _store()
+        try:
+            count = verify_ledger(store.uow())
+        finally:
+            store.close()
+    console().print(f"ledger intact: {count} entries verified")
+
+
+@ledger_app.command("export")
+def ledger_export(
+    fmt: str = typer.Option("jsonl", "--format", "-f", help="jsonl (one entry a line)"),
+) -> None:
+    """Write every ledger entry to standard output."""
+    from allied.service.ledger import export_ledger
+
+    if fmt != "jsonl":
+        from allied.entrypoints.cli.common import fail
+
+        fail(f"option '--format': expected jsonl, got {fmt!r}")
+    with errors_to_exit():
+        store = _store()
+        try:
+            for entry in export_ledger(store.uow()):
+                sys.stdout.write(json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n")
+        finally:
+            store.close()
+
+
+def demo_command() -> None:
+    """Set up the embedded database with the reference data and show the state of assistance."""
+    from allied.ingest.reference import load_reference_dataset
+    from allied.service.assistance import list_offers, list_requests
+    from allied.service.reference import load_reference
+
+    with errors_to_exit():
+        store = _store()
+        try:
+            report = load_reference(store.uow(), _caller(), load_reference_dataset())
+            requests = list_requests(store.uow())
+            offers = list_offers(store.uow())
+        finally:
+            store.close()
+    out = console()
+    total = sum(report.inserted.values())
+    out.print(f"[bold]allied[/] reference dataset ready ({total} records inserted, "
+              f"{sum(report.unchanged.values())} already there)")
+    emit(requests, Format.TABLE, columns=REQUEST_COLUMNS, title="Requests")
+    emit(offers, Format.TABLE, columns=OFFER_COLUMNS, title="Offers")
+    out.print("Quantities marked ILLUSTRATIVE in the data are modelled, not reported figures.")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(db_app, name="db")
+    app.add_typer(data_app, name="data")
+    app.command("actors")(actors_command)
+    app.add_typer(request_app, name="request")
+    app.add_typer(offer_app, name="offer")
+    app.add_typer(import_app, name="import")
+    app.add_typer(ledger_app, name="ledger")
+    app.command("demo")(demo_command)

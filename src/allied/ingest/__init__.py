@@ -1,0 +1,1 @@
+"""Importers: public data and the built-in reference dataset into domain objects."""
