@@ -82,9 +82,7 @@ def members_on(
     )
 
 
-def is_member(
-    memberships: Iterable[Membership], actor: str, org: str, day: dt.date
-) -> bool:
+def is_member(memberships: Iterable[Membership], actor: str, org: str, day: dt.date) -> bool:
     return any(
         m.actor == actor and m.org == org and m.role is Role.MEMBER and m.active_on(day)
         for m in memberships

@@ -75,8 +75,17 @@ TRANSITIONS: dict[AllocationStatus, frozenset[AllocationStatus]] = {
 
 #: Statuses in which an allocation still holds (or held) quantity of its offer.
 COMMITTING = frozenset(
-    {S.PROPOSED, S.PLEDGED, S.CONSENT_PENDING, S.APPROVED, S.SHIPPED, S.DELIVERED,
-     S.IN_REPAIR, S.RETURNED, S.LOST}
+    {
+        S.PROPOSED,
+        S.PLEDGED,
+        S.CONSENT_PENDING,
+        S.APPROVED,
+        S.SHIPPED,
+        S.DELIVERED,
+        S.IN_REPAIR,
+        S.RETURNED,
+        S.LOST,
+    }
 )
 #: Statuses that count as delivered to the recipient.
 DELIVERED_STATES = frozenset({S.DELIVERED, S.IN_REPAIR, S.RETURNED})
@@ -162,8 +171,10 @@ class Allocation:
     updated_at: dt.datetime | None = None
 
     def __post_init__(self) -> None:
-        if isinstance(self.quantity, bool) or not isinstance(self.quantity, int) or (
-            self.quantity <= 0
+        if (
+            isinstance(self.quantity, bool)
+            or not isinstance(self.quantity, int)
+            or (self.quantity <= 0)
         ):
             raise InvalidInput(
                 f"must be a positive integer, got {self.quantity!r}", field="quantity"
@@ -211,8 +222,11 @@ class Allocation:
                 f"allocation {self.id} needs no re-export consent (the donor made the item)"
             )
         made = Transition(
-            at=at or dt.datetime.now(dt.UTC), from_status=self.status, to_status=target,
-            by=by, note=note,
+            at=at or dt.datetime.now(dt.UTC),
+            from_status=self.status,
+            to_status=target,
+            by=by,
+            note=note,
         )
         self.status = target
         self.updated_at = made.at

@@ -96,9 +96,7 @@ class IllegalTransition(AlliedError):
         self.entity = entity
         self.current = current
         self.attempted = attempted
-        super().__init__(
-            f"{entity}: illegal transition from '{current}' to '{attempted}'"
-        )
+        super().__init__(f"{entity}: illegal transition from '{current}' to '{attempted}'")
 
 
 class RuleViolation(AlliedError):

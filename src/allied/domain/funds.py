@@ -63,4 +63,6 @@ def credit(
     value: Decimal, contributions: Iterable[Contribution], fund: str, up_to: dt.date | None = None
 ) -> dict[str, Decimal]:
     """Split ``value`` given by ``fund`` among its contributors pro rata."""
-    return {code: value * share for code, share in pro_rata_shares(contributions, fund, up_to).items()}
+    return {
+        code: value * share for code, share in pro_rata_shares(contributions, fund, up_to).items()
+    }

@@ -107,12 +107,12 @@ def text(value: Any, field: str, *, required: bool = True, max_len: int = 2000) 
         return ""
     if not isinstance(value, str):
         raise InvalidInput(f"expected text, got {value!r}", field=field)
-    value = value.strip()
-    if required and not value:
+    cleaned = str(value).strip()
+    if required and not cleaned:
         raise InvalidInput("is required", field=field)
-    if len(value) > max_len:
+    if len(cleaned) > max_len:
         raise InvalidInput(f"longer than {max_len} characters", field=field)
-    return value
+    return cleaned
 
 
 def choice(value: Any, field: str, allowed: frozenset[str] | set[str] | tuple[str, ...]) -> str:

@@ -32,8 +32,9 @@ def read_records(path: Path, kind: str) -> list[tuple[int | None, str, dict[str,
         return _json_rows(body, name, kind)
     if suffix == ".csv":
         return _csv_rows(body, name)
-    raise InvalidInput(f"expected a .csv or .json file, got {path.suffix or 'no extension'!r}",
-                       source=name)
+    raise InvalidInput(
+        f"expected a .csv or .json file, got {path.suffix or 'no extension'!r}", source=name
+    )
 
 
 def _json_rows(body: str, name: str, kind: str) -> list[tuple[int | None, str, dict[str, Any]]]:
@@ -44,8 +45,9 @@ def _json_rows(body: str, name: str, kind: str) -> list[tuple[int | None, str, d
     if isinstance(data, dict) and kind in data:
         data = data[kind]
     if not isinstance(data, list):
-        raise InvalidInput(f"expected a list of {kind} (or an object with a {kind!r} list)",
-                           source=name)
+        raise InvalidInput(
+            f"expected a list of {kind} (or an object with a {kind!r} list)", source=name
+        )
     rows: list[tuple[int | None, str, dict[str, Any]]] = []
     for i, item in enumerate(data, start=1):
         if not isinstance(item, dict):

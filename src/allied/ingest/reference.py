@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,8 +25,10 @@ from allied.service.records import parse_consent, parse_offer, parse_request
 
 SRC_NATO = "NATO public record of accessions (deposit of the instrument of accession)"
 SRC_EU = "public record of EU enlargements (first and last day of membership)"
-SRC_UDCG = ("press reports of UDCG meetings 2022-04-26, 2022-05-23, 2022-06-15, 2024-06-13; "
-            "PARTIAL list (about 57 states take part)")
+SRC_UDCG = (
+    "press reports of UDCG meetings 2022-04-26, 2022-05-23, 2022-06-15, 2024-06-13; "
+    "PARTIAL list (about 57 states take part)"
+)
 SRC_G7 = "public record of G7/G8 summits"
 SRC_GDP = "World Bank NY.GDP.MKTP.CD via datasets/gdp (CC BY 4.0)"
 SRC_POP = "World Bank SP.POP.TOTL via datasets/population (CC BY 4.0)"
@@ -47,11 +50,10 @@ class ReferenceDataset:
 
 
 def _rows(name: str) -> Iterator[tuple[int, dict[str, str]]]:
-    ref = resources.files("allied.data").joinpath(name)
-    with ref.open("r", encoding="utf-8", newline="") as f:
-        reader = csv.DictReader(f)
-        for row in reader:
-            yield reader.line_num, row
+    body = resources.files("allied.data").joinpath(name).read_text(encoding="utf-8")
+    reader = csv.DictReader(io.StringIO(body, newline=""))
+    for row in reader:
+        yield reader.line_num, row
 
 
 def _date(text: str) -> dt.date:
@@ -72,32 +74,60 @@ def load_reference_dataset() -> ReferenceDataset:
 
     for _, row in _rows("nato_members.csv"):
         ds.memberships.append(
-            Membership(row["iso3"], "NATO", Role.MEMBER, _date(row["accession_date"]), None, SRC_NATO)
+            Membership(
+                row["iso3"], "NATO", Role.MEMBER, _date(row["accession_date"]), None, SRC_NATO
+            )
         )
     for _, row in _rows("nato_invitees.csv"):
         ds.memberships.append(
-            Membership(row["iso3"], "NATO", Role.INVITEE, _date(row["invited"]),
-                       _date(row["last_day_as_invitee"]), SRC_NATO + "; " + row["note"])
+            Membership(
+                row["iso3"],
+                "NATO",
+                Role.INVITEE,
+                _date(row["invited"]),
+                _date(row["last_day_as_invitee"]),
+                SRC_NATO + "; " + row["note"],
+            )
         )
     for _, row in _rows("eu_members.csv"):
         ds.memberships.append(
-            Membership(row["iso3"], "EU", Role.MEMBER, _date(row["joined"]),
-                       _date(row["left"]) if row["left"] else None, SRC_EU)
+            Membership(
+                row["iso3"],
+                "EU",
+                Role.MEMBER,
+                _date(row["joined"]),
+                _date(row["left"]) if row["left"] else None,
+                SRC_EU,
+            )
         )
     for _, row in _rows("udcg_participants.csv"):
         role = Role.PARTNER if row["iso3"] == "UKR" else Role.MEMBER
         ds.memberships.append(
-            Membership(row["iso3"], "UDCG", role, _date(row["first_seen"]), None,
-                       f"{SRC_UDCG}; {row['basis']}")
+            Membership(
+                row["iso3"],
+                "UDCG",
+                role,
+                _date(row["first_seen"]),
+                None,
+                f"{SRC_UDCG}; {row['basis']}",
+            )
         )
     for _, row in _rows("g7_members.csv"):
         ds.memberships.append(
-            Membership(row["iso3"], "G7", Role.MEMBER, _date(row["joined"]),
-                       _date(row["left"]) if row["left"] else None, f"{SRC_G7}; {row['note']}")
+            Membership(
+                row["iso3"],
+                "G7",
+                Role.MEMBER,
+                _date(row["joined"]),
+                _date(row["left"]) if row["left"] else None,
+                f"{SRC_G7}; {row['note']}",
+            )
         )
 
-    for fname, indicator, source in (("gdp_current_usd.csv", "gdp_usd", SRC_GDP),
-                                     ("population.csv", "population", SRC_POP)):
+    for fname, indicator, source in (
+        ("gdp_current_usd.csv", "gdp_usd", SRC_GDP),
+        ("population.csv", "population", SRC_POP),
+    ):
         for _, row in _rows(fname):
             ds.indicators.append(
                 Indicator(row["iso3"], indicator, int(row["year"]), Decimal(row["value"]), source)
@@ -106,11 +136,15 @@ def load_reference_dataset() -> ReferenceDataset:
     for _, row in _rows("catalogue.csv"):
         ds.item_types.append(
             ItemType(
-                code=row["code"], name=row["name"], category=Category(row["category"]),
-                family=row["family"], lethal=row["lethal"] == "1",
+                code=row["code"],
+                name=row["name"],
+                category=Category(row["category"]),
+                family=row["family"],
+                lethal=row["lethal"] == "1",
                 unit_value=Decimal(row["unit_value"]) if row["unit_value"] else None,
                 valuation_basis=ValuationBasis(row["valuation_basis"])
-                if row["valuation_basis"] else None,
+                if row["valuation_basis"]
+                else None,
                 calibre_mm=int(row["calibre_mm"]) if row["calibre_mm"] else None,
                 source=row["source"],
             )
@@ -118,16 +152,24 @@ def load_reference_dataset() -> ReferenceDataset:
 
     for _, row in _rows("scenario/policies.csv"):
         ds.consent_policies.append(
-            ConsentPolicy(row["origin"], OriginPolicy(row["policy"]), _date(row["since"]),
-                          row["source"])
+            ConsentPolicy(
+                row["origin"], OriginPolicy(row["policy"]), _date(row["since"]), row["source"]
+            )
         )
     for _, row in _rows("scenario/funds.csv"):
-        ds.funds.append(PooledFund(row["code"], row["org"], row["name"], row["channel"],
-                                   row["source"]))
+        ds.funds.append(
+            PooledFund(row["code"], row["org"], row["name"], row["channel"], row["source"])
+        )
     for _, row in _rows("scenario/contributions.csv"):
         ds.contributions.append(
-            Contribution(row["id"], row["fund"], row["contributor"], Decimal(row["amount_eur"]),
-                         _date(row["on"]), row["source"])
+            Contribution(
+                row["id"],
+                row["fund"],
+                row["contributor"],
+                Decimal(row["amount_eur"]),
+                _date(row["on"]),
+                row["source"],
+            )
         )
     ds.requests = _parsed("scenario/requests.csv", parse_request)
     ds.offers = _parsed("scenario/offers.csv", parse_offer)

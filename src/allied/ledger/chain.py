@@ -69,8 +69,15 @@ def entry_hash(
     seq: int, at: str, user: str, nation: str, kind: str, payload: Mapping[str, Any], prev: str
 ) -> str:
     body = canonical(
-        {"seq": seq, "at": at, "user": user, "nation": nation, "kind": kind,
-         "payload": payload, "prev": prev}
+        {
+            "seq": seq,
+            "at": at,
+            "user": user,
+            "nation": nation,
+            "kind": kind,
+            "payload": payload,
+            "prev": prev,
+        }
     )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
@@ -88,15 +95,18 @@ def make_entry(
     stamp = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).isoformat(timespec="microseconds")
     body = normalise_payload(payload)
     return LedgerEntry(
-        seq=seq, at=stamp, user=user, nation=nation, kind=kind, payload=body,
+        seq=seq,
+        at=stamp,
+        user=user,
+        nation=nation,
+        kind=kind,
+        payload=body,
         prev_hash=prev_hash,
         hash=entry_hash(seq, stamp, user, nation, kind, body, prev_hash),
     )
 
 
-def verify(
-    entries: Iterable[LedgerEntry], head: tuple[int, str] | None = None
-) -> int:
+def verify(entries: Iterable[LedgerEntry], head: tuple[int, str] | None = None) -> int:
     """Check the chain; return the number of entries, or raise naming the first bad one.
 
     ``entries`` must come in ascending ``seq`` order. ``head`` is the (last seq, last
@@ -114,7 +124,12 @@ def verify(
         if entry.prev_hash != prev:
             raise LedgerIntegrityError(entry.seq, "previous-hash link broken")
         recomputed = entry_hash(
-            entry.seq, entry.at, entry.user, entry.nation, entry.kind, entry.payload,
+            entry.seq,
+            entry.at,
+            entry.user,
+            entry.nation,
+            entry.kind,
+            entry.payload,
             entry.prev_hash,
         )
         if recomputed != entry.hash:

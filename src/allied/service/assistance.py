@@ -26,11 +26,15 @@ def _next_id(prefix: str, taken: set[str]) -> str:
 
 
 def _check_refs(uow: UnitOfWork, record: Request | Offer, known_actors: set[str]) -> None:
+    actor_fields: dict[str, str | None]
     if isinstance(record, Request):
         actor_fields = {"recipient": record.recipient}
     else:
-        actor_fields = {"donor": record.donor, "origin": record.origin,
-                        "recipient": record.recipient}
+        actor_fields = {
+            "donor": record.donor,
+            "origin": record.origin,
+            "recipient": record.recipient,
+        }
     for name, code in actor_fields.items():
         if code is not None and code not in known_actors:
             raise UnknownActor(code, field=name)
@@ -43,9 +47,8 @@ def _check_refs(uow: UnitOfWork, record: Request | Offer, known_actors: set[str]
                 f"item type {item.code!r} is of family {item.family!r}, not {record.family!r}",
                 field="item_type",
             )
-    if isinstance(record, Offer):
-        if record.fund is not None and uow.funds.get(record.fund) is None:
-            raise InvalidInput(f"unknown pooled fund {record.fund!r}", field="fund")
+    if isinstance(record, Offer) and record.fund is not None and uow.funds.get(record.fund) is None:
+        raise InvalidInput(f"unknown pooled fund {record.fund!r}", field="fund")
 
 
 def _add_many(
@@ -77,14 +80,17 @@ def _add_many(
                 raise InvalidInput(f"id {record.id!r} repeats {seen[record.id]}", field="id")
             _check_refs(uow, record, known)
         except InvalidInput as exc:
-            raise exc.at(line=line, source=source if line is not None else f"{source} {where}") from None
-        record.created_by = caller.user
-        seen[record.id] = where
-        records.append(record)
+            located = source if line is not None else f"{source} {where}"
+            raise exc.at(line=line, source=located) from None
+        else:
+            record.created_by = caller.user
+            seen[record.id] = where
+            records.append(record)
     for record in records:
         repo.add(record)
-        uow.ledger.append(user=caller.user, nation=caller.nation, kind=kind,
-                          payload=record_payload(record))
+        uow.ledger.append(
+            user=caller.user, nation=caller.nation, kind=kind, payload=record_payload(record)
+        )
     return records
 
 
@@ -92,18 +98,32 @@ def record_payload(record: Request | Offer) -> dict[str, Any]:
     """The JSON-ready view of a request or offer (used in the ledger and in outputs)."""
     if isinstance(record, Request):
         return {
-            "id": record.id, "recipient": record.recipient, "family": record.family,
-            "accepts": list(record.accepts), "quantity": record.quantity,
-            "priority": record.priority, "needed_by": record.needed_by.isoformat(),
-            "item_type": record.item_type, "status": record.status.value,
-            "notes": record.notes, "releasability": str(record.releasability),
+            "id": record.id,
+            "recipient": record.recipient,
+            "family": record.family,
+            "accepts": list(record.accepts),
+            "quantity": record.quantity,
+            "priority": record.priority,
+            "needed_by": record.needed_by.isoformat(),
+            "item_type": record.item_type,
+            "status": record.status.value,
+            "notes": record.notes,
+            "releasability": str(record.releasability),
         }
     return {
-        "id": record.id, "donor": record.donor, "family": record.family,
-        "quantity": record.quantity, "available_from": record.available_from.isoformat(),
-        "channel": record.channel.value, "lethal": record.lethal, "item_type": record.item_type,
-        "origin": record.origin, "recipient": record.recipient, "fund": record.fund,
-        "caveats": record.caveats, "status": record.status.value,
+        "id": record.id,
+        "donor": record.donor,
+        "family": record.family,
+        "quantity": record.quantity,
+        "available_from": record.available_from.isoformat(),
+        "channel": record.channel.value,
+        "lethal": record.lethal,
+        "item_type": record.item_type,
+        "origin": record.origin,
+        "recipient": record.recipient,
+        "fund": record.fund,
+        "caveats": record.caveats,
+        "status": record.status.value,
         "releasability": str(record.releasability),
     }
 
@@ -113,8 +133,16 @@ def add_requests(
 ) -> list[Request]:
     """Validate every row, then store all of them (one transaction) or none."""
     with uow:
-        out = _add_many(uow, caller, rows, source=source, parse=parse_request,
-                        repo_name="requests", prefix="REQ", kind="request.created")
+        out = _add_many(
+            uow,
+            caller,
+            rows,
+            source=source,
+            parse=parse_request,
+            repo_name="requests",
+            prefix="REQ",
+            kind="request.created",
+        )
         uow.commit()
     return out
 
@@ -123,8 +151,16 @@ def add_offers(
     uow: UnitOfWork, caller: Caller, rows: Sequence[RawRow], *, source: str = "input"
 ) -> list[Offer]:
     with uow:
-        out = _add_many(uow, caller, rows, source=source, parse=parse_offer,
-                        repo_name="offers", prefix="OFF", kind="offer.created")
+        out = _add_many(
+            uow,
+            caller,
+            rows,
+            source=source,
+            parse=parse_offer,
+            repo_name="offers",
+            prefix="OFF",
+            kind="offer.created",
+        )
         uow.commit()
     return out
 
@@ -143,7 +179,8 @@ def list_offers(uow: UnitOfWork, *, status: RecordStatus | None = None) -> list[
 
 def members_on(uow: UnitOfWork, org: str, day: dt.date) -> list[dict[str, Any]]:
     """The members of ``org`` on ``day``, with their names and membership dates."""
-    from allied.domain.actors import Role, members_on as domain_members_on
+    from allied.domain.actors import Role
+    from allied.domain.actors import members_on as domain_members_on
 
     with uow:
         org_actor = uow.actors.get(org)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import closing
 from typing import Any
 
 from allied.ledger.chain import LedgerEntry, verify
@@ -12,18 +13,25 @@ from allied.service.ports import UnitOfWork
 def verify_ledger(uow: UnitOfWork) -> int:
     """Number of entries in an intact ledger; raises ``LedgerIntegrityError`` otherwise."""
     with uow:
-        return verify(uow.ledger.entries(), uow.ledger.head())
+        head = uow.ledger.head()
+        with closing(uow.ledger.entries()) as entries:
+            return verify(entries, head)
 
 
 def export_ledger(uow: UnitOfWork) -> Iterator[dict[str, Any]]:
-    with uow:
-        for entry in uow.ledger.entries():
+    with uow, closing(uow.ledger.entries()) as entries:
+        for entry in entries:
             yield entry_dict(entry)
 
 
 def entry_dict(entry: LedgerEntry) -> dict[str, Any]:
     return {
-        "seq": entry.seq, "at": entry.at, "user": entry.user, "nation": entry.nation,
-        "kind": entry.kind, "payload": entry.payload, "prev_hash": entry.prev_hash,
+        "seq": entry.seq,
+        "at": entry.at,
+        "user": entry.user,
+        "nation": entry.nation,
+        "kind": entry.kind,
+        "payload": entry.payload,
+        "prev_hash": entry.prev_hash,
         "hash": entry.hash,
     }

@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import builtins
+from collections.abc import Generator, Mapping
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
@@ -25,17 +26,19 @@ class Repository(Protocol[T]):
 
     def add(self, obj: T) -> None: ...
 
-    def list(self, **where: Any) -> list[T]: ...
+    def list(self, **where: Any) -> builtins.list[T]: ...
 
     def count(self) -> int: ...
 
 
 class LedgerPort(Protocol):
-    def append(self, *, user: str, nation: str, kind: str, payload: Mapping[str, Any]) -> LedgerEntry:
+    def append(
+        self, *, user: str, nation: str, kind: str, payload: Mapping[str, Any]
+    ) -> LedgerEntry:
         """Append an entry in the current transaction."""
         ...
 
-    def entries(self, *, after: int = 0) -> Iterator[LedgerEntry]:
+    def entries(self, *, after: int = 0) -> Generator[LedgerEntry, None, None]:
         """Entries in ascending sequence order."""
         ...
 

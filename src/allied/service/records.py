@@ -29,16 +29,51 @@ from allied.domain.values import (
 T = TypeVar("T")
 
 REQUEST_FIELDS = frozenset(
-    {"id", "recipient", "family", "accepts", "quantity", "priority", "needed_by",
-     "item_type", "notes", "releasability"}
+    {
+        "id",
+        "recipient",
+        "family",
+        "accepts",
+        "quantity",
+        "priority",
+        "needed_by",
+        "item_type",
+        "notes",
+        "releasability",
+    }
 )
 OFFER_FIELDS = frozenset(
-    {"id", "donor", "family", "quantity", "available_from", "channel", "lethal", "item_type",
-     "origin", "recipient", "fund", "caveats", "releasability"}
+    {
+        "id",
+        "donor",
+        "family",
+        "quantity",
+        "available_from",
+        "channel",
+        "lethal",
+        "item_type",
+        "origin",
+        "recipient",
+        "fund",
+        "caveats",
+        "releasability",
+    }
 )
 CONSENT_FIELDS = frozenset(
-    {"id", "origin", "holder", "family", "recipient", "requested_on", "status", "decided_on",
-     "expires_on", "offer_id", "item_type", "reason"}
+    {
+        "id",
+        "origin",
+        "holder",
+        "family",
+        "recipient",
+        "requested_on",
+        "status",
+        "decided_on",
+        "expires_on",
+        "offer_id",
+        "item_type",
+        "reason",
+    }
 )
 
 

@@ -66,13 +66,28 @@ def load_reference(uow: UnitOfWork, caller: Caller, ds: ReferenceDataset) -> Loa
     with uow:
         steps: list[tuple[str, Repository[Any], Sequence[Any], Callable[[Any], Any], bool]] = [
             ("actors", uow.actors, ds.actors, lambda o: o.code, True),
-            ("memberships", uow.memberships, ds.memberships,
-             lambda o: (o.actor, o.org, str(o.role), o.start), True),
-            ("indicators", uow.indicators, ds.indicators, lambda o: (o.actor, o.name, o.year),
-             True),
+            (
+                "memberships",
+                uow.memberships,
+                ds.memberships,
+                lambda o: (o.actor, o.org, str(o.role), o.start),
+                True,
+            ),
+            (
+                "indicators",
+                uow.indicators,
+                ds.indicators,
+                lambda o: (o.actor, o.name, o.year),
+                True,
+            ),
             ("item_types", uow.item_types, ds.item_types, lambda o: o.code, True),
-            ("consent_policies", uow.consent_policies, ds.consent_policies,
-             lambda o: o.origin, True),
+            (
+                "consent_policies",
+                uow.consent_policies,
+                ds.consent_policies,
+                lambda o: o.origin,
+                True,
+            ),
             ("funds", uow.funds, ds.funds, lambda o: o.code, True),
             ("contributions", uow.contributions, ds.contributions, lambda o: o.id, True),
             ("requests", uow.requests, ds.requests, lambda o: o.id, False),
@@ -89,7 +104,9 @@ def load_reference(uow: UnitOfWork, caller: Caller, ds: ReferenceDataset) -> Loa
                 flush()
         if report.changed:
             uow.ledger.append(
-                user=caller.user, nation=caller.nation, kind="reference.loaded",
+                user=caller.user,
+                nation=caller.nation,
+                kind="reference.loaded",
                 payload={"inserted": report.inserted, "updated": report.updated},
             )
         uow.commit()

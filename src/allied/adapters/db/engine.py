@@ -23,7 +23,9 @@ def make_engine(url: str) -> Engine:
         else:
             engine = create_engine(url, pool_pre_ping=True)
     except (ArgumentError, ModuleNotFoundError, ValueError) as exc:
-        raise InvalidInput(f"cannot use database URL {url!r}: {exc}", field="ALLIED_DATABASE_URL") from None
+        raise InvalidInput(
+            f"cannot use database URL {url!r}: {exc}", field="ALLIED_DATABASE_URL"
+        ) from None
     return engine
 
 
@@ -56,9 +58,8 @@ def _alembic_config(engine: Engine) -> Any:
 
 
 def head_revision() -> str:
-    from alembic.script import ScriptDirectory
-
     from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Mapping
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
@@ -21,6 +22,7 @@ from allied.domain.economy import Indicator
 from allied.domain.errors import Conflict, StorageError
 from allied.domain.funds import Contribution, PooledFund
 from allied.ledger.chain import GENESIS, LedgerEntry, make_entry
+from allied.service.ports import LedgerPort, Repository
 
 T = TypeVar("T")
 
@@ -36,7 +38,7 @@ class SqlRepository(Generic[T]):
     def add(self, obj: T) -> None:
         self.session.add(obj)
 
-    def list(self, **where: Any) -> list[T]:
+    def list(self, **where: Any) -> builtins.list[T]:
         stmt = select(self.cls).filter_by(**where)
         return list(self.session.scalars(stmt))
 
@@ -69,34 +71,64 @@ class SqlLedger:
         entry = make_entry(seq + 1, prev, user=user, nation=nation, kind=kind, payload=payload)
         self.session.execute(
             ledger_entries.insert().values(
-                seq=entry.seq, at=entry.at, user=entry.user, nation=entry.nation,
-                kind=entry.kind, payload=json.dumps(entry.payload, sort_keys=True),
-                prev_hash=entry.prev_hash, hash=entry.hash,
+                seq=entry.seq,
+                at=entry.at,
+                user=entry.user,
+                nation=entry.nation,
+                kind=entry.kind,
+                payload=json.dumps(entry.payload, sort_keys=True),
+                prev_hash=entry.prev_hash,
+                hash=entry.hash,
             )
         )
         if row is None:
             self.session.execute(ledger_head.insert().values(id=1, seq=entry.seq, hash=entry.hash))
         else:
             self.session.execute(
-                ledger_head.update().where(ledger_head.c.id == 1).values(
-                    seq=entry.seq, hash=entry.hash
-                )
+                ledger_head.update()
+                .where(ledger_head.c.id == 1)
+                .values(seq=entry.seq, hash=entry.hash)
             )
         return entry
 
-    def entries(self, *, after: int = 0) -> Iterator[LedgerEntry]:
-        stmt = select(ledger_entries).where(ledger_entries.c.seq > after).order_by(
-            ledger_entries.c.seq
+    def entries(self, *, after: int = 0) -> Generator[LedgerEntry, None, None]:
+        stmt = (
+            select(ledger_entries)
+            .where(ledger_entries.c.seq > after)
+            .order_by(ledger_entries.c.seq)
         )
-        for row in self.session.execute(stmt.execution_options(yield_per=1000)):
-            yield LedgerEntry(
-                seq=row.seq, at=row.at, user=row.user, nation=row.nation, kind=row.kind,
-                payload=json.loads(row.payload), prev_hash=row.prev_hash, hash=row.hash,
-            )
+        result = self.session.execute(stmt.execution_options(yield_per=1000))
+        try:
+            for row in result:
+                yield LedgerEntry(
+                    seq=row.seq,
+                    at=row.at,
+                    user=row.user,
+                    nation=row.nation,
+                    kind=row.kind,
+                    payload=json.loads(row.payload),
+                    prev_hash=row.prev_hash,
+                    hash=row.hash,
+                )
+        finally:
+            result.close()
 
 
 class SqlUnitOfWork:
     """One transaction: ``with uow: ...; uow.commit()``. Leaving without commit rolls back."""
+
+    actors: Repository[Actor]
+    memberships: Repository[Membership]
+    indicators: Repository[Indicator]
+    item_types: Repository[ItemType]
+    requests: Repository[Request]
+    offers: Repository[Offer]
+    allocations: Repository[Allocation]
+    consent_policies: Repository[ConsentPolicy]
+    consents: Repository[ConsentRequest]
+    funds: Repository[PooledFund]
+    contributions: Repository[Contribution]
+    ledger: LedgerPort
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self.session_factory = session_factory

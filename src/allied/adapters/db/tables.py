@@ -49,14 +49,16 @@ CODE = String(16)
 ID = String(64)
 
 actors = Table(
-    "actors", metadata,
+    "actors",
+    metadata,
     Column("code", CODE, primary_key=True),
     Column("name", String(200), nullable=False),
     Column("kind", EnumText(ActorKind), nullable=False),
 )
 
 memberships = Table(
-    "memberships", metadata,
+    "memberships",
+    metadata,
     Column("actor", CODE, ForeignKey("actors.code"), primary_key=True),
     Column("org", CODE, ForeignKey("actors.code"), primary_key=True),
     Column("role", EnumText(Role), primary_key=True),
@@ -67,7 +69,8 @@ memberships = Table(
 )
 
 indicators = Table(
-    "indicators", metadata,
+    "indicators",
+    metadata,
     Column("actor", CODE, ForeignKey("actors.code"), primary_key=True),
     Column("name", String(40), primary_key=True),
     Column("year", Integer, primary_key=True),
@@ -76,7 +79,8 @@ indicators = Table(
 )
 
 item_types = Table(
-    "item_types", metadata,
+    "item_types",
+    metadata,
     Column("code", ID, primary_key=True),
     Column("name", String(200), nullable=False),
     Column("category", EnumText(Category), nullable=False),
@@ -89,7 +93,8 @@ item_types = Table(
 )
 
 requests = Table(
-    "requests", metadata,
+    "requests",
+    metadata,
     Column("id", ID, primary_key=True),
     Column("recipient", CODE, ForeignKey("actors.code"), nullable=False, index=True),
     Column("family", String(40), nullable=False),
@@ -105,7 +110,8 @@ requests = Table(
 )
 
 offers = Table(
-    "offers", metadata,
+    "offers",
+    metadata,
     Column("id", ID, primary_key=True),
     Column("donor", CODE, ForeignKey("actors.code"), nullable=False, index=True),
     Column("family", String(40), nullable=False, index=True),
@@ -124,7 +130,8 @@ offers = Table(
 )
 
 allocations = Table(
-    "allocations", metadata,
+    "allocations",
+    metadata,
     Column("id", ID, primary_key=True),
     Column("offer_id", ID, ForeignKey("offers.id"), nullable=False, index=True),
     Column("request_id", ID, ForeignKey("requests.id"), nullable=False, index=True),
@@ -135,7 +142,8 @@ allocations = Table(
 )
 
 consent_policies = Table(
-    "consent_policies", metadata,
+    "consent_policies",
+    metadata,
     Column("origin", CODE, ForeignKey("actors.code"), primary_key=True),
     Column("policy", EnumText(OriginPolicy), nullable=False),
     Column("since", Date, nullable=False),
@@ -143,7 +151,8 @@ consent_policies = Table(
 )
 
 consent_requests = Table(
-    "consent_requests", metadata,
+    "consent_requests",
+    metadata,
     Column("id", ID, primary_key=True),
     Column("origin", CODE, ForeignKey("actors.code"), nullable=False, index=True),
     Column("holder", CODE, ForeignKey("actors.code"), nullable=False),
@@ -159,7 +168,8 @@ consent_requests = Table(
 )
 
 funds = Table(
-    "funds", metadata,
+    "funds",
+    metadata,
     Column("code", ID, primary_key=True),
     Column("org", CODE, ForeignKey("actors.code"), nullable=False),
     Column("name", String(200), nullable=False),
@@ -168,7 +178,8 @@ funds = Table(
 )
 
 contributions = Table(
-    "contributions", metadata,
+    "contributions",
+    metadata,
     Column("id", ID, primary_key=True),
     Column("fund", ID, ForeignKey("funds.code"), nullable=False, index=True),
     Column("contributor", CODE, ForeignKey("actors.code"), nullable=False),
@@ -178,7 +189,8 @@ contributions = Table(
 )
 
 ledger_entries = Table(
-    "ledger_entries", metadata,
+    "ledger_entries",
+    metadata,
     Column("seq", Integer, primary_key=True, autoincrement=False),
     Column("at", String(40), nullable=False),
     Column("user", String(100), nullable=False),
@@ -190,7 +202,8 @@ ledger_entries = Table(
 )
 
 ledger_head = Table(
-    "ledger_head", metadata,
+    "ledger_head",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", Integer, nullable=False),
     Column("hash", String(64), nullable=False),

@@ -103,8 +103,8 @@ def emit(
         sys.stdout.write(buf.getvalue())
         return
     table = Table(title=title, caption=caption, show_lines=False)
-    for c in cols:
-        table.add_column(c)
+    for i, c in enumerate(cols):
+        table.add_column(c, no_wrap=i == 0)
     for r in rows:
         table.add_row(*("" if r.get(c) is None else str(_cell(r.get(c))) for c in cols))
     console().print(table)
@@ -120,7 +120,9 @@ def _json(value: Any) -> Any:
     return value
 
 
-FormatOption = typer.Option(Format.TABLE, "--format", "-f", help="table for people; json or csv for programs")
+FormatOption = typer.Option(
+    Format.TABLE, "--format", "-f", help="table for people; json or csv for programs"
+)
 
 
 def invalid(message: str, field: str) -> NoReturn:

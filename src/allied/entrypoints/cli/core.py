@@ -25,10 +25,30 @@ offer_app = typer.Typer(help="Donors' offers.", no_args_is_help=True)
 import_app = typer.Typer(help="Import records from CSV or JSON files.", no_args_is_help=True)
 ledger_app = typer.Typer(help="The append-only, hash-chained audit ledger.", no_args_is_help=True)
 
-REQUEST_COLUMNS = ["id", "recipient", "family", "accepts", "quantity", "priority", "needed_by",
-                   "status", "releasability"]
-OFFER_COLUMNS = ["id", "donor", "family", "quantity", "available_from", "channel", "lethal",
-                 "origin", "recipient", "status", "releasability"]
+REQUEST_COLUMNS = [
+    "id",
+    "recipient",
+    "family",
+    "accepts",
+    "quantity",
+    "priority",
+    "needed_by",
+    "status",
+    "releasability",
+]
+OFFER_COLUMNS = [
+    "id",
+    "donor",
+    "family",
+    "quantity",
+    "available_from",
+    "channel",
+    "lethal",
+    "origin",
+    "recipient",
+    "status",
+    "releasability",
+]
 
 
 def _store() -> Any:
@@ -76,8 +96,12 @@ def data_load() -> None:
         finally:
             store.close()
     rows = [
-        {"table": name, "inserted": report.inserted[name], "updated": report.updated[name],
-         "unchanged": report.unchanged[name]}
+        {
+            "table": name,
+            "inserted": report.inserted[name],
+            "updated": report.updated[name],
+            "unchanged": report.unchanged[name],
+        }
         for name in report.inserted
     ]
     emit(rows, Format.TABLE, title="Reference data")
@@ -107,10 +131,16 @@ def actors_command(
             store.close()
     caption = None
     if org.strip().upper() == "UDCG":
-        caption = ("UDCG participants known by name only: about 57 states take part; "
-                   "the list is incomplete")
-    emit(rows, fmt, title=f"{org.upper()} members on {day.isoformat()} ({len(rows)})",
-         caption=caption)
+        caption = (
+            "UDCG participants known by name only: about 57 states take part; "
+            "the list is incomplete"
+        )
+    emit(
+        rows,
+        fmt,
+        title=f"{org.upper()} members on {day.isoformat()} ({len(rows)})",
+        caption=caption,
+    )
     if caption and fmt is not Format.TABLE:
         typer.echo(f"note: {caption}", err=True)
 
@@ -132,14 +162,24 @@ def request_add(
     """Register one request."""
     from allied.service.assistance import add_requests, record_payload
 
-    data = {"id": request_id, "recipient": recipient, "family": family, "quantity": quantity,
-            "priority": priority, "needed_by": needed_by, "accepts": accepts,
-            "item_type": item_type, "releasability": releasability, "notes": notes}
+    data = {
+        "id": request_id,
+        "recipient": recipient,
+        "family": family,
+        "quantity": quantity,
+        "priority": priority,
+        "needed_by": needed_by,
+        "accepts": accepts,
+        "item_type": item_type,
+        "releasability": releasability,
+        "notes": notes,
+    }
     with errors_to_exit():
         store = _store()
         try:
-            made = add_requests(store.uow(), _caller(), [(None, "options", _clean(data))],
-                                source="command line")
+            made = add_requests(
+                store.uow(), _caller(), [(None, "options", _clean(data))], source="command line"
+            )
         finally:
             store.close()
     emit([record_payload(r) for r in made], fmt, columns=REQUEST_COLUMNS, title="Request added")
@@ -179,15 +219,27 @@ def offer_add(
     """Register one offer."""
     from allied.service.assistance import add_offers, record_payload
 
-    data = {"id": offer_id, "donor": donor, "family": family, "quantity": quantity,
-            "available_from": available_from, "channel": channel, "lethal": lethal,
-            "origin": origin, "recipient": recipient, "item_type": item_type, "fund": fund,
-            "releasability": releasability, "caveats": caveats}
+    data = {
+        "id": offer_id,
+        "donor": donor,
+        "family": family,
+        "quantity": quantity,
+        "available_from": available_from,
+        "channel": channel,
+        "lethal": lethal,
+        "origin": origin,
+        "recipient": recipient,
+        "item_type": item_type,
+        "fund": fund,
+        "releasability": releasability,
+        "caveats": caveats,
+    }
     with errors_to_exit():
         store = _store()
         try:
-            made = add_offers(store.uow(), _caller(), [(None, "options", _clean(data))],
-                              source="command line")
+            made = add_offers(
+                store.uow(), _caller(), [(None, "options", _clean(data))], source="command line"
+            )
         finally:
             store.close()
     emit([record_payload(o) for o in made], fmt, columns=OFFER_COLUMNS, title="Offer added")
@@ -288,10 +340,22 @@ def demo_command() -> None:
             store.close()
     out = console()
     total = sum(report.inserted.values())
-    out.print(f"[bold]allied[/] reference dataset ready ({total} records inserted, "
-              f"{sum(report.unchanged.values())} already there)")
-    emit(requests, Format.TABLE, columns=REQUEST_COLUMNS, title="Requests")
-    emit(offers, Format.TABLE, columns=OFFER_COLUMNS, title="Offers")
+    out.print(
+        f"[bold]allied[/] reference dataset ready ({total} records inserted, "
+        f"{sum(report.unchanged.values())} already there)"
+    )
+    emit(
+        requests,
+        Format.TABLE,
+        title="Requests",
+        columns=["id", "family", "quantity", "priority", "needed_by", "status"],
+    )
+    emit(
+        offers,
+        Format.TABLE,
+        title="Offers",
+        columns=["id", "donor", "family", "quantity", "available_from", "channel", "origin"],
+    )
     out.print("Quantities marked ILLUSTRATIVE in the data are modelled, not reported figures.")
 
 
