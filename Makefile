@@ -1,0 +1,30 @@
+# Two commands on a fresh machine (Python 3.11 and pip):
+#   make demo   set up, then run the main job on the embedded default (SQLite, reference data)
+#   make test   set up, then run the checks and the tests
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint setup clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/allied demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests scripts $(wildcard benchmarks)
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest --cov=allied --cov-report=term
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage
