@@ -143,9 +143,21 @@ class Offer:
         return self.donor
 
     @property
+    def origins(self) -> tuple[str, ...]:
+        """The states that made the item (an item may have several, written ``DEU,USA``)."""
+        if not self.origin:
+            return ()
+        return tuple(o for o in self.origin.split(",") if o)
+
+    @property
+    def consent_from(self) -> tuple[str, ...]:
+        """The origin states whose re-export consent the donor needs (all but itself)."""
+        return tuple(o for o in self.origins if o != self.donor)
+
+    @property
     def needs_consent(self) -> bool:
-        """Re-export consent is needed when the item was made by a state other than the donor."""
-        return self.origin is not None and self.origin != self.donor
+        """Re-export consent is needed when a state other than the donor made the item."""
+        return bool(self.consent_from)
 
     def __repr__(self) -> str:
         return f"Offer({self.id!r}, {self.donor} {self.family!r} x{self.quantity})"

@@ -98,3 +98,28 @@ class ConsentRequest:
         ):
             return ConsentStatus.EXPIRED
         return self.status
+
+
+def standing_answer(policy: OriginPolicy | None) -> ConsentStatus:
+    """What an origin's standing policy answers at once: ``restrictive`` denies,
+    ``permissive`` grants, ``case-by-case`` (or no policy) leaves the request pending."""
+    if policy is OriginPolicy.RESTRICTIVE:
+        return ConsentStatus.DENIED
+    if policy is OriginPolicy.PERMISSIVE:
+        return ConsentStatus.GRANTED
+    return ConsentStatus.PENDING
+
+
+def combined(statuses: list[ConsentStatus]) -> ConsentStatus:
+    """Consent for an item with several origins: every origin must grant.
+
+    Any denial denies; otherwise any expiry expires; otherwise any pending answer keeps
+    it pending; only all grants grant. No origin at all counts as granted.
+    """
+    if ConsentStatus.DENIED in statuses:
+        return ConsentStatus.DENIED
+    if ConsentStatus.EXPIRED in statuses:
+        return ConsentStatus.EXPIRED
+    if ConsentStatus.PENDING in statuses:
+        return ConsentStatus.PENDING
+    return ConsentStatus.GRANTED

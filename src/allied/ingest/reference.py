@@ -14,7 +14,8 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any
 
-from allied.domain.actors import ORGANISATIONS, Actor, ActorKind, Membership, Role
+from allied.domain.accession import Accession
+from allied.domain.actors import ORGANISATIONS, Actor, ActorKind, Membership, Role, members_on
 from allied.domain.assistance import Offer, Request
 from allied.domain.catalogue import Category, ItemType, ValuationBasis
 from allied.domain.consent import ConsentPolicy, ConsentRequest, OriginPolicy
@@ -47,6 +48,7 @@ class ReferenceDataset:
     requests: list[Request] = field(default_factory=list)
     offers: list[Offer] = field(default_factory=list)
     consents: list[ConsentRequest] = field(default_factory=list)
+    accessions: list[Accession] = field(default_factory=list)
 
 
 def _rows(name: str) -> Iterator[tuple[int, dict[str, str]]]:
@@ -174,7 +176,29 @@ def load_reference_dataset() -> ReferenceDataset:
     ds.requests = _parsed("scenario/requests.csv", parse_request)
     ds.offers = _parsed("scenario/offers.csv", parse_offer)
     ds.consents = _parsed("scenario/consents.csv", parse_consent)
+    ds.accessions = _accessions(ds.memberships)
     return ds
+
+
+def _accessions(memberships: list[Membership]) -> list[Accession]:
+    """The reference accession episodes, replayed through the domain's own steps."""
+    ratified: dict[str, list[dict[str, str]]] = {}
+    for _, row in _rows("scenario/ratifications.csv"):
+        ratified.setdefault(row["accession_id"], []).append(row)
+    out = []
+    for _, row in _rows("scenario/accessions.csv"):
+        acc = Accession(
+            row["id"], row["candidate"], row["org"], _date(row["applied_on"]), source=row["source"]
+        )
+        acc.invite(_date(row["invited_on"]))
+        signed = _date(row["signed_on"])
+        acc.sign(signed, members_on(memberships, acc.org, signed))
+        for r in sorted(ratified.get(acc.id, []), key=lambda r: (r["on"], r["state"])):
+            acc.ratify(r["state"], _date(r["on"]), r["source"])
+        if row["member_from"]:
+            acc.join(_date(row["member_from"]))
+        out.append(acc)
+    return out
 
 
 def _parsed(name: str, parse: Any) -> list[Any]:

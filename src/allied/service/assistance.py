@@ -35,9 +35,10 @@ def _check_refs(uow: UnitOfWork, record: Request | Offer, known_actors: set[str]
             "origin": record.origin,
             "recipient": record.recipient,
         }
-    for name, code in actor_fields.items():
-        if code is not None and code not in known_actors:
-            raise UnknownActor(code, field=name)
+    for name, codes in actor_fields.items():
+        for code in (codes or "").split(","):
+            if code and code not in known_actors:
+                raise UnknownActor(code, field=name)
     if record.item_type is not None:
         item = uow.item_types.get(record.item_type)
         if item is None:

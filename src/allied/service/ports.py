@@ -10,12 +10,14 @@ from collections.abc import Generator, Mapping
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
+from allied.domain.accession import Accession
 from allied.domain.actors import Actor, Membership
 from allied.domain.assistance import Allocation, Offer, Request
 from allied.domain.catalogue import ItemType
 from allied.domain.consent import ConsentPolicy, ConsentRequest
 from allied.domain.economy import Indicator
 from allied.domain.funds import Contribution, PooledFund
+from allied.domain.proposals import Proposal
 from allied.ledger.chain import LedgerEntry
 
 T = TypeVar("T")
@@ -57,6 +59,8 @@ class UnitOfWork(Protocol):
     consents: Repository[ConsentRequest]
     funds: Repository[PooledFund]
     contributions: Repository[Contribution]
+    proposals: Repository[Proposal]
+    accessions: Repository[Accession]
     ledger: LedgerPort
 
     def __enter__(self) -> Self: ...

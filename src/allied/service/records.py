@@ -115,6 +115,14 @@ def _bool(value: Any, field: str) -> bool:
     raise InvalidInput(f"expected true or false, got {value!r}", field=field)
 
 
+def _origins(value: Any, field: str) -> str:
+    items = value if isinstance(value, list | tuple) else str(value).replace(";", ",").split(",")
+    codes = sorted({actor_code(v, field) for v in items if str(v).strip()})
+    if not codes:
+        raise InvalidInput("names no state", field=field)
+    return ",".join(codes)
+
+
 def _release(value: Any, field: str) -> Releasability:
     if not isinstance(value, str):
         raise InvalidInput(f"expected text, got {value!r}", field=field)
@@ -160,7 +168,7 @@ def parse_offer(data: Mapping[str, Any], *, default_id: str | None = None) -> Of
         channel=Channel(channel) if channel else Channel.BILATERAL,
         lethal=True if lethal is None else lethal,
         item_type=_optional(data, "item_type", identifier),
-        origin=_optional(data, "origin", actor_code),
+        origin=_optional(data, "origin", _origins),
         recipient=_optional(data, "recipient", actor_code),
         fund=_optional(data, "fund", identifier),
         caveats=text(data.get("caveats"), "caveats", required=False),

@@ -93,6 +93,7 @@ def load_reference(uow: UnitOfWork, caller: Caller, ds: ReferenceDataset) -> Loa
             ("requests", uow.requests, ds.requests, lambda o: o.id, False),
             ("offers", uow.offers, ds.offers, lambda o: o.id, False),
             ("consents", uow.consents, ds.consents, lambda o: o.id, False),
+            ("accessions", uow.accessions, ds.accessions, lambda o: o.id, False),
         ]
         for name, repo, incoming, key, update in steps:
             for obj in incoming:

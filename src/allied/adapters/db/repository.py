@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from allied.adapters.db.tables import ledger_entries, ledger_head
+from allied.domain.accession import Accession
 from allied.domain.actors import Actor, Membership
 from allied.domain.assistance import Allocation, Offer, Request
 from allied.domain.catalogue import ItemType
@@ -21,6 +22,7 @@ from allied.domain.consent import ConsentPolicy, ConsentRequest
 from allied.domain.economy import Indicator
 from allied.domain.errors import Conflict, StorageError
 from allied.domain.funds import Contribution, PooledFund
+from allied.domain.proposals import Proposal
 from allied.ledger.chain import GENESIS, LedgerEntry, make_entry
 from allied.service.ports import LedgerPort, Repository
 
@@ -128,6 +130,8 @@ class SqlUnitOfWork:
     consents: Repository[ConsentRequest]
     funds: Repository[PooledFund]
     contributions: Repository[Contribution]
+    proposals: Repository[Proposal]
+    accessions: Repository[Accession]
     ledger: LedgerPort
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
@@ -147,6 +151,8 @@ class SqlUnitOfWork:
         self.consents = SqlRepository(s, ConsentRequest)
         self.funds = SqlRepository(s, PooledFund)
         self.contributions = SqlRepository(s, Contribution)
+        self.proposals = SqlRepository(s, Proposal)
+        self.accessions = SqlRepository(s, Accession)
         self.ledger = SqlLedger(s)
         return self
 

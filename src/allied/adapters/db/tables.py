@@ -18,9 +18,10 @@ from sqlalchemy import (
     Table,
     Text,
 )
-from sqlalchemy.orm import registry
+from sqlalchemy.orm import registry, relationship
 
 from allied.adapters.db.types import CodeList, DecimalText, EnumText, ReleasabilityText
+from allied.domain.accession import Accession, AccessionStage, Ratification
 from allied.domain.actors import Actor, ActorKind, Membership, Role
 from allied.domain.assistance import (
     Allocation,
@@ -34,6 +35,8 @@ from allied.domain.catalogue import Category, ItemType, ValuationBasis
 from allied.domain.consent import ConsentPolicy, ConsentRequest, ConsentStatus, OriginPolicy
 from allied.domain.economy import Indicator
 from allied.domain.funds import Contribution, PooledFund
+from allied.domain.proposals import Proposal, ProposalStatus, Stance
+from allied.domain.rules import Position, Rule
 
 metadata = MetaData(
     naming_convention={
@@ -120,7 +123,7 @@ offers = Table(
     Column("channel", EnumText(Channel), nullable=False),
     Column("lethal", Boolean, nullable=False),
     Column("item_type", ID, ForeignKey("item_types.code"), nullable=True),
-    Column("origin", CODE, ForeignKey("actors.code"), nullable=True),
+    Column("origin", String(200), nullable=True),  # one or more ISO3 codes, comma-separated
     Column("recipient", CODE, ForeignKey("actors.code"), nullable=True),
     Column("fund", ID, ForeignKey("funds.code"), nullable=True),
     Column("caveats", Text, nullable=False, default=""),
@@ -209,6 +212,60 @@ ledger_head = Table(
     Column("hash", String(64), nullable=False),
 )
 
+proposals = Table(
+    "proposals",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("forum", CODE, ForeignKey("actors.code"), nullable=False, index=True),
+    Column("rule", EnumText(Rule), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("circulated_on", Date, nullable=False),
+    Column("deadline", Date, nullable=False),
+    Column("participants", CodeList, nullable=False),
+    Column("proposer", String(100), nullable=False, default=""),
+    Column("text", Text, nullable=False, default=""),
+    Column("version", Integer, nullable=False),
+    Column("status", EnumText(ProposalStatus), nullable=False),
+    Column("closed_on", Date, nullable=True),
+    Column("outcome", Text, nullable=False, default=""),
+)
+
+stances = Table(
+    "stances",
+    metadata,
+    Column("proposal_id", ID, ForeignKey("proposals.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("version", Integer, nullable=False),
+    Column("actor", CODE, ForeignKey("actors.code"), nullable=False),
+    Column("position", EnumText(Position), nullable=False),
+    Column("on", Date, nullable=False),
+    Column("reason", Text, nullable=False, default=""),
+)
+
+accessions = Table(
+    "accessions",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("candidate", CODE, ForeignKey("actors.code"), nullable=False),
+    Column("org", CODE, ForeignKey("actors.code"), nullable=False),
+    Column("applied_on", Date, nullable=False),
+    Column("invited_on", Date, nullable=True),
+    Column("signed_on", Date, nullable=True),
+    Column("member_from", Date, nullable=True),
+    Column("required", CodeList, nullable=False),
+    Column("stage", EnumText(AccessionStage), nullable=False),
+    Column("source", Text, nullable=False, default=""),
+)
+
+ratifications = Table(
+    "ratifications",
+    metadata,
+    Column("accession_id", ID, ForeignKey("accessions.id"), primary_key=True),
+    Column("state", CODE, ForeignKey("actors.code"), primary_key=True),
+    Column("on", Date, nullable=False),
+    Column("source", Text, nullable=False, default=""),
+)
+
 mapper_registry = registry(metadata=metadata)
 _mapped = False
 
@@ -230,4 +287,24 @@ def start_mappers() -> None:
     m(ConsentRequest, consent_requests)
     m(PooledFund, funds)
     m(Contribution, contributions)
+    m(Stance, stances)
+    m(
+        Proposal,
+        proposals,
+        properties={
+            "stances": relationship(Stance, order_by=stances.c.seq, cascade="all, delete-orphan"),
+        },
+    )
+    m(Ratification, ratifications)
+    m(
+        Accession,
+        accessions,
+        properties={
+            "ratifications": relationship(
+                Ratification,
+                order_by=(ratifications.c.on, ratifications.c.state),
+                cascade="all, delete-orphan",
+            ),
+        },
+    )
     _mapped = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from allied.entrypoints.cli import core
+from allied.entrypoints.cli import core, governance
 
 app = typer.Typer(
     name="allied",
@@ -15,6 +15,7 @@ app = typer.Typer(
 )
 
 core.register(app)
+governance.register(app)
 # Feature modules register their commands here, one line each.
 
 

@@ -167,7 +167,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=32), nullable=False),
         sa.Column("lethal", sa.Boolean(), nullable=False),
         sa.Column("item_type", sa.String(length=64), nullable=True),
-        sa.Column("origin", sa.String(length=16), nullable=True),
+        sa.Column("origin", sa.String(length=200), nullable=True),
         sa.Column("recipient", sa.String(length=16), nullable=True),
         sa.Column("fund", sa.String(length=64), nullable=True),
         sa.Column("caveats", sa.Text(), nullable=False),
@@ -179,7 +179,6 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["item_type"], ["item_types.code"], name=op.f("fk_offers_item_type_item_types")
         ),
-        sa.ForeignKeyConstraint(["origin"], ["actors.code"], name=op.f("fk_offers_origin_actors")),
         sa.ForeignKeyConstraint(
             ["recipient"], ["actors.code"], name=op.f("fk_offers_recipient_actors")
         ),

@@ -1,0 +1,161 @@
+"""Proposals put to a forum under a decision rule, with a deadline.
+
+A proposal circulates on a date among the forum's participants on that date (the
+members of the organisation, or the state itself for a national decision) with a
+deadline, the last day on which participants may speak. Participants break silence
+(``no``), vote ``yes``, ``no`` or ``abstain``, each with a reason. A revision makes a
+new version, restarts the clock with a new deadline and clears the positions taken on
+the old text. The proposer may withdraw it while open. Once the deadline has passed,
+closing evaluates the rule on the positions of the current version: no background
+thread is needed, every read evaluates against the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from allied.domain.errors import IllegalTransition, InvalidInput
+from allied.domain.rules import Outcome, Position, Rule, evaluate
+
+
+class ProposalStatus(StrEnum):
+    OPEN = "open"
+    ADOPTED = "adopted"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+@dataclass(eq=False)
+class Stance:
+    proposal_id: str
+    seq: int  # order within the proposal, from 1
+    version: int
+    actor: str
+    position: Position
+    on: dt.date
+    reason: str = ""
+
+
+@dataclass(eq=False)
+class Proposal:
+    id: str
+    forum: str
+    rule: Rule
+    title: str
+    circulated_on: dt.date
+    deadline: dt.date
+    participants: tuple[str, ...]
+    proposer: str = ""
+    text: str = ""
+    version: int = 1
+    status: ProposalStatus = ProposalStatus.OPEN
+    closed_on: dt.date | None = None
+    outcome: str = ""
+    stances: list[Stance] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.deadline < self.circulated_on:
+            raise InvalidInput(
+                f"deadline {self.deadline} is before circulation {self.circulated_on}",
+                field="deadline",
+            )
+        if not self.participants:
+            raise InvalidInput(f"{self.forum} has no participants on that date", field="forum")
+
+    def _require_open(self, action: str) -> None:
+        if self.status is not ProposalStatus.OPEN:
+            raise IllegalTransition(f"proposal {self.id}", self.status.value, action)
+
+    def current_stances(self) -> dict[str, Stance]:
+        """The latest stance of each participant on the current version."""
+        latest: dict[str, Stance] = {}
+        for s in self.stances:
+            if s.version == self.version:
+                latest[s.actor] = s
+        return latest
+
+    def take_position(
+        self, actor: str, position: Position | str, on: dt.date, reason: str = ""
+    ) -> Stance:
+        self._require_open("vote")
+        try:
+            pos = Position(position)
+        except ValueError:
+            raise InvalidInput(
+                f"unknown position {position!r}; expected yes, no or abstain", field="position"
+            ) from None
+        if pos is Position.SILENT:
+            raise InvalidInput("silence is not a position one takes", field="position")
+        if actor not in self.participants:
+            raise InvalidInput(
+                f"{actor} is not a participant in {self.forum} for proposal {self.id} "
+                f"(participants are the members on {self.circulated_on})",
+                field="actor",
+            )
+        if on > self.deadline:
+            raise InvalidInput(
+                f"the deadline of proposal {self.id} (version {self.version}) was "
+                f"{self.deadline}; {on} is too late",
+                field="on",
+            )
+        if on < self.circulated_on:
+            raise InvalidInput(
+                f"{on} is before the proposal circulated ({self.circulated_on})", field="on"
+            )
+        if self.rule is Rule.CONSENSUS_SILENCE and pos is Position.ABSTAIN:
+            raise InvalidInput(
+                "under consensus-silence one keeps silence or breaks it; there is no abstention",
+                field="position",
+            )
+        stance = Stance(self.id, len(self.stances) + 1, self.version, actor, pos, on, reason)
+        self.stances.append(stance)
+        return stance
+
+    def revise(self, text: str, on: dt.date, deadline: dt.date) -> None:
+        self._require_open("revise")
+        if on > self.deadline:
+            raise InvalidInput(
+                f"proposal {self.id} passed its deadline {self.deadline}; close it instead",
+                field="on",
+            )
+        if deadline < on:
+            raise InvalidInput(f"new deadline {deadline} is before {on}", field="deadline")
+        self.version += 1
+        self.text = text
+        self.circulated_on = on
+        self.deadline = deadline
+
+    def withdraw(self, on: dt.date) -> None:
+        self._require_open("withdrawn")
+        self.status = ProposalStatus.WITHDRAWN
+        self.closed_on = on
+        self.outcome = "withdrawn by the proposer"
+
+    def positions(self) -> dict[str, Position]:
+        return {a: s.position for a, s in self.current_stances().items()}
+
+    def provisional(self, population: Mapping[str, int] | None = None) -> Outcome:
+        """What the rule says on the positions taken so far."""
+        return evaluate(self.rule, self.participants, self.positions(), population=population)
+
+    def close_if_due(
+        self, today: dt.date, population: Mapping[str, int] | None = None
+    ) -> Outcome | None:
+        """Close at the deadline: evaluate and record the outcome. None if not yet due."""
+        if self.status is not ProposalStatus.OPEN or today <= self.deadline:
+            return None
+        result = self.provisional(population)
+        self.status = ProposalStatus.ADOPTED if result.adopted else ProposalStatus.REJECTED
+        self.closed_on = self.deadline
+        self.outcome = result.reason
+        return result
+
+
+def participants_for(rule: Rule, forum: str, members: Sequence[str]) -> tuple[str, ...]:
+    """A national decision's only participant is the state itself."""
+    if rule is Rule.NATIONAL:
+        return (forum,)
+    return tuple(sorted(members))

@@ -1,0 +1,671 @@
+"""Use-cases of governance: decisions, proposals, accessions, re-export consent.
+
+Every change goes through the ledger in the same transaction. Deadlines and consent
+expiry are evaluated against the clock (``today``) whenever a command or a status
+query runs: no background thread is needed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from allied.domain.accession import Accession
+from allied.domain.actors import ActorKind, Role, members_on
+from allied.domain.assistance import Allocation, AllocationStatus
+from allied.domain.consent import (
+    ConsentPolicy,
+    ConsentRequest,
+    ConsentStatus,
+    OriginPolicy,
+    combined,
+    standing_answer,
+)
+from allied.domain.errors import InvalidInput, NotFound, UnknownActor
+from allied.domain.proposals import Proposal, ProposalStatus, participants_for
+from allied.domain.rules import Outcome, Position, Rule, evaluate
+from allied.service.caller import Caller
+from allied.service.ports import UnitOfWork
+
+DEFAULT_CONSENT_EXPIRY_DAYS = 30
+
+
+# -- participants and population ---------------------------------------------------------
+
+
+def participants(uow: UnitOfWork, rule: Rule, forum: str, day: dt.date) -> tuple[str, ...]:
+    """Who takes part in a decision of ``forum`` under ``rule`` on ``day``."""
+    actor = uow.actors.get(forum)
+    if actor is None:
+        raise UnknownActor(forum, field="org")
+    if rule is Rule.NATIONAL:
+        if actor.kind is not ActorKind.STATE:
+            raise InvalidInput(
+                f"{forum} is an organisation; a national decision needs a state", field="org"
+            )
+        return (forum,)
+    if actor.kind is not ActorKind.ORGANISATION:
+        raise InvalidInput(
+            f"{forum} is a state; rule {rule.value} needs an organisation", field="org"
+        )
+    memberships = uow.memberships.list(org=forum, role=Role.MEMBER)
+    found = participants_for(rule, forum, members_on(memberships, forum, day))
+    if not found:
+        raise InvalidInput(f"{forum} has no members on {day}", field="on")
+    return found
+
+
+def population(uow: UnitOfWork, codes: Sequence[str], year: int) -> tuple[dict[str, int], int]:
+    """Population of each state for ``year`` (or the latest earlier year shipped).
+
+    Returns the figures and the year used; raises naming the states with no figure.
+    """
+    figures = [i for i in uow.indicators.list(name="population") if i.actor in set(codes)]
+    available = sorted({i.year for i in figures if i.year <= year}, reverse=True)
+    for y in available:
+        at_year = {i.actor: int(i.value) for i in figures if i.year == y}
+        if all(c in at_year for c in codes):
+            return at_year, y
+    have = {i.actor for i in figures if i.year <= year}
+    missing = [c for c in codes if c not in have]
+    raise InvalidInput(
+        f"no population figure up to {year} for {', '.join(missing) or 'some participants'}",
+        field="population",
+    )
+
+
+def _positions(
+    yes: Sequence[str], no: Sequence[str], abstain: Sequence[str]
+) -> dict[str, Position]:
+    out: dict[str, Position] = {}
+    for pos, codes in ((Position.YES, yes), (Position.NO, no), (Position.ABSTAIN, abstain)):
+        for code in codes:
+            if code in out:
+                raise InvalidInput(
+                    f"{code} is named twice ({out[code].value} and {pos.value})", field=pos.value
+                )
+            out[code] = pos
+    return out
+
+
+def evaluate_decision(
+    uow: UnitOfWork,
+    rule: Rule,
+    forum: str,
+    day: dt.date,
+    *,
+    yes: Sequence[str] = (),
+    no: Sequence[str] = (),
+    abstain: Sequence[str] = (),
+) -> dict[str, Any]:
+    with uow:
+        parts = participants(uow, rule, forum, day)
+        positions = _positions(yes, no, abstain)
+        pop = None
+        pop_year = None
+        if rule is Rule.QMV:
+            pop, pop_year = population(uow, parts, day.year - 1)
+        result = evaluate(rule, parts, positions, population=pop)
+    out = result.as_dict()
+    out.update({"org": forum, "on": day.isoformat()})
+    if pop_year is not None:
+        out["population_year"] = pop_year
+    return out
+
+
+# -- proposals ---------------------------------------------------------------------------
+
+
+def _proposal(uow: UnitOfWork, proposal_id: str) -> Proposal:
+    found = uow.proposals.get(proposal_id)
+    if found is None:
+        raise NotFound(f"no proposal {proposal_id!r}")
+    return found
+
+
+def _close_due(uow: UnitOfWork, caller: Caller, proposal: Proposal, today: dt.date) -> None:
+    if proposal.status is not ProposalStatus.OPEN or today <= proposal.deadline:
+        return
+    pop = None
+    if proposal.rule is Rule.QMV:
+        pop, _ = population(uow, proposal.participants, proposal.deadline.year - 1)
+    result = proposal.close_if_due(today, pop)
+    if result is not None:
+        uow.ledger.append(
+            user=caller.user,
+            nation=caller.nation,
+            kind="proposal.closed",
+            payload={"id": proposal.id, "version": proposal.version, **result.as_dict()},
+        )
+
+
+def proposal_view(proposal: Proposal, outcome: Outcome | None = None) -> dict[str, Any]:
+    current = proposal.current_stances()
+    return {
+        "id": proposal.id,
+        "forum": proposal.forum,
+        "rule": proposal.rule.value,
+        "title": proposal.title,
+        "version": proposal.version,
+        "status": proposal.status.value,
+        "circulated_on": proposal.circulated_on.isoformat(),
+        "deadline": proposal.deadline.isoformat(),
+        "participants": len(proposal.participants),
+        "positions": {
+            a: {"position": s.position.value, "reason": s.reason, "on": s.on.isoformat()}
+            for a, s in sorted(current.items())
+        },
+        "closed_on": proposal.closed_on.isoformat() if proposal.closed_on else None,
+        "outcome": proposal.outcome or (outcome.reason if outcome else ""),
+        "adopted": outcome.adopted if outcome else proposal.status is ProposalStatus.ADOPTED,
+        "blocking": list(outcome.blocking) if outcome else [],
+    }
+
+
+def _next_id(uow: UnitOfWork) -> str:
+    n = uow.proposals.count() + 1
+    while uow.proposals.get(f"P-{n:05d}") is not None:
+        n += 1
+    return f"P-{n:05d}"
+
+
+def propose(
+    uow: UnitOfWork,
+    caller: Caller,
+    *,
+    forum: str,
+    rule: Rule,
+    title: str,
+    on: dt.date,
+    deadline: dt.date,
+    text: str = "",
+    proposal_id: str | None = None,
+) -> dict[str, Any]:
+    with uow:
+        parts = participants(uow, rule, forum, on)
+        pid = proposal_id or _next_id(uow)
+        if uow.proposals.get(pid) is not None:
+            raise InvalidInput(f"proposal {pid!r} already exists", field="id")
+        if not title.strip():
+            raise InvalidInput("is required", field="title")
+        proposal = Proposal(
+            pid,
+            forum,
+            rule,
+            title.strip(),
+            on,
+            deadline,
+            parts,
+            proposer=caller.nation or caller.user,
+            text=text,
+        )
+        uow.proposals.add(proposal)
+        view = proposal_view(proposal)
+        uow.ledger.append(
+            user=caller.user,
+            nation=caller.nation,
+            kind="proposal.circulated",
+            payload={
+                k: view[k]
+                for k in (
+                    "id",
+                    "forum",
+                    "rule",
+                    "title",
+                    "circulated_on",
+                    "deadline",
+                    "participants",
+                )
+            },
+        )
+        uow.commit()
+    return view
+
+
+def take_position(
+    uow: UnitOfWork,
+    caller: Caller,
+    proposal_id: str,
+    *,
+    actor: str,
+    position: Position,
+    on: dt.date,
+    reason: str = "",
+) -> dict[str, Any]:
+    with uow:
+        proposal = _proposal(uow, proposal_id)
+        stance = proposal.take_position(actor, position, on, reason)
+        kind = (
+            "proposal.silence-broken"
+            if proposal.rule is Rule.CONSENSUS_SILENCE and position is Position.NO
+            else "proposal.vote"
+        )
+        uow.ledger.append(
+            user=caller.user,
+            nation=caller.nation,
+            kind=kind,
+            payload={
+                "id": proposal.id,
+                "version": stance.version,
+                "actor": actor,
+                "position": position.value,
+                "on": on,
+                "reason": reason,
+            },
+        )
+        view = proposal_view(proposal)
+        uow.commit()
+    return view
+
+
+def revise(
+    uow: UnitOfWork,
+    caller: Caller,
+    proposal_id: str,
+    *,
+    text: str,
+    on: dt.date,
+    deadline: dt.date,
+) -> dict[str, Any]:
+    with uow:
+        proposal = _proposal(uow, proposal_id)
+        proposal.revise(text, on, deadline)
+        uow.ledger.append(
+            user=caller.user,
+            nation=caller.nation,
+            kind="proposal.revised",
+            payload={
+                "id": proposal.id,
+                "version": proposal.version,
+                "on": on,
+                "deadline": deadline,
+                "text": text,
+            },
+        )
+        view = proposal_view(proposal)
+        uow.commit()
+    return view
+
+
+def withdraw(uow: UnitOfWork, caller: Caller, proposal_id: str, *, on: dt.date) -> dict[str, Any]:
+    with uow:
+        proposal = _proposal(uow, proposal_id)
+        proposal.withdraw(on)
+        uow.ledger.append(
+            user=caller.user,
+            nation=caller.nation,
+            kind="proposal.withdrawn",
+            payload={"id": proposal.id, "on": on},
+        )
+        view = proposal_view(proposal)
+        uow.commit()
+    return view
+
+
+def status(uow: UnitOfWork, caller: Caller, today: dt.date) -> dict[str, Any]:
+    """Every proposal (closing those past their deadline) and every accession."""
+    with uow:
+        views = []
+        for proposal in sorted(uow.proposals.list(), key=lambda p: p.id):
+            _close_due(uow, caller, proposal, today)
+            outcome = None
+            if proposal.status is ProposalStatus.OPEN:
+                pop = None
+                if proposal.rule is Rule.QMV:
+                    pop, _ = population(uow, proposal.participants, proposal.deadline.year - 1)
+                outcome = proposal.provisional(pop)
+            views.append(proposal_view(proposal, outcome))
+        accessions = [a.summary(today) for a in sorted(uow.accessions.list(), key=lambda a: a.id)]
+        uow.commit()
+    return {"proposals": views, "accessions": accessions}
+
+
+# -- accessions --------------------------------------------------------------------------
+
+
+def _accession(uow: UnitOfWork, accession_id: str) -> Accession:
+    found = uow.accessions.get(accession_id)
+    if found is None:
+        raise NotFound(f"no accession {accession_id!r}")
+    return found
+
+
+def accession_step(
+    uow: UnitOfWork,
+    caller: Caller,
+    accession_id: str,
+    step: str,
+    *,
+    on: dt.date,
+    candidate: str | None = None,
+    org: str | None = None,
+    state: str | None = None,
+) -> dict[str, Any]:
+    """``apply`` (needs candidate and org), ``invite``, ``sign``, ``ratify`` (needs state),
+    ``join`` (which also records the candidate's membership from ``on``)."""
+    with uow:
+        if step == "apply":
+            if uow.accessions.get(accession_id) is not None:
+                raise InvalidInput(f"accession {accession_id!r} already exists", field="id")
+            if candidate is None or uow.actors.get(candidate) is None:
+                raise UnknownActor(candidate or "", field="candidate")
+            org_actor = uow.actors.get(org or "")
+            if org_actor is None or org_actor.kind is not ActorKind.ORGANISATION:
+                raise InvalidInput(f"unknown organisation {org!r}", field="org")
+            acc = Accession(accession_id, candidate, org_actor.code, on)
+            uow.accessions.add(acc)
+        else:
+            acc = _accession(uow, accession_id)
+            if step == "invite":
+                acc.invite(on)
+            elif step == "sign":
+                memberships = uow.memberships.list(org=acc.org, role=Role.MEMBER)
+                acc.sign(on, members_on(memberships, acc.org, on))
+            elif step == "ratify":
+                if state is None:
+                    raise InvalidInput("is required", field="state")
+                acc.ratify(state, on)
+            elif step == "join":
+                from allied.domain.actors import Membership
+
+                acc.join(on)
+                uow.memberships.add(
+                    Membership(acc.candidate, acc.org, Role.MEMBER, on, None, f"accession {acc.id}")
+                )
+            else:
+                raise InvalidInput(f"unknown accession step {step!r}", field="step")
+        uow.ledger.append(
+            user=caller.user,
+            nation=caller.nation,
+            kind=f"accession.{step}",
+            payload={
+                "id": acc.id,
+                "candidate": acc.candidate,
+                "org": acc.org,
+                "on": on,
+                "state": state,
+            },
+        )
+        view = acc.summary(on)
+        uow.commit()
+    return view
+
+
+# -- allocations and re-export consent -----------------------------------------------------
+
+
+def allocation_view(alloc: Allocation) -> dict[str, Any]:
+    return {
+        "id": alloc.id,
+        "offer": alloc.offer_id,
+        "request": alloc.request_id,
+        "quantity": alloc.quantity,
+        "status": alloc.status.value,
+        "needs_consent": alloc.needs_consent,
+        "updated_at": alloc.updated_at.isoformat() if alloc.updated_at else None,
+    }
+
+
+def consent_view(c: ConsentRequest, today: dt.date) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "origin": c.origin,
+        "holder": c.holder,
+        "family": c.family,
+        "recipient": c.recipient,
+        "offer": c.offer_id,
+        "status": c.status.value,
+        "effective_status": c.effective_status(today).value,
+        "requested_on": c.requested_on.isoformat(),
+        "decided_on": c.decided_on.isoformat() if c.decided_on else None,
+        "expires_on": c.expires_on.isoformat() if c.expires_on else None,
+        "reason": c.reason,
+    }
+
+
+def _consents_for(uow: UnitOfWork, alloc: Allocation) -> list[ConsentRequest]:
+    offer = uow.offers.get(alloc.offer_id)
+    assert offer is not None
+    found = []
+    for origin in offer.consent_from:
+        matches = [
+            c
+            for c in uow.consents.list(origin=origin, holder=offer.donor)
+            if c.offer_id in (None, offer.id) and c.family == offer.family
+        ]
+        matches.sort(key=lambda c: (c.requested_on, c.id))
+        if matches:
+            found.append(matches[-1])
+    return found
+
+
+def _settle(uow: UnitOfWork, caller: Caller, alloc: Allocation, today: dt.date) -> None:
+    """Move a consent-pending allocation on once every origin has answered."""
+    if alloc.status is not AllocationStatus.CONSENT_PENDING:
+        return
+    offer = uow.offers.get(alloc.offer_id)
+    assert offer is not None
+    consents = _consents_for(uow, alloc)
+    answered = {c.origin for c in consents}
+    statuses = [c.effective_status(today) for c in consents]
+    if any(o not in answered for o in offer.consent_from):
+        statuses.append(ConsentStatus.PENDING)
+    overall = combined(statuses)
+    if overall is ConsentStatus.PENDING:
+        return
+    target = (
+        AllocationStatus.APPROVED
+        if overall is ConsentStatus.GRANTED
+        else (AllocationStatus.REJECTED)
+    )
+    alloc.advance(
+        target,
+        consent_granted=overall is ConsentStatus.GRANTED,
+        by=caller.user,
+        note=f"re-export consent {overall.value}",
+    )
+    uow.ledger.append(
+        user=caller.user,
+        nation=caller.nation,
+        kind=f"allocation.{target.value}",
+        payload={"id": alloc.id, "reason": f"re-export consent {overall.value}"},
+    )
+
+
+def _request_consents(
+    uow: UnitOfWork, caller: Caller, alloc: Allocation, today: dt.date, expiry_days: int
+) -> None:
+    offer = uow.offers.get(alloc.offer_id)
+    request = uow.requests.get(alloc.request_id)
+    assert offer is not None and request is not None
+    have = {
+        c.origin
+        for c in _consents_for(uow, alloc)
+        if c.effective_status(today) in (ConsentStatus.PENDING, ConsentStatus.GRANTED)
+    }
+    for origin in offer.consent_from:
+        if origin in have:
+            continue
+        policy = uow.consent_policies.get(origin)
+        n = uow.consents.count() + 1
+        while uow.consents.get(f"C-{n:06d}") is not None:
+            n += 1
+        c = ConsentRequest(
+            f"C-{n:06d}",
+            origin,
+            offer.donor,
+            offer.family,
+            request.recipient,
+            today,
+            offer_id=offer.id,
+            expires_on=today + dt.timedelta(days=expiry_days),
+        )
+        answer = standing_answer(policy.policy if policy else None)
+        if answer is not ConsentStatus.PENDING:
+            c.answer(
+                answer,
+                today,
+                f"standing policy of {origin}: {policy.policy.value}" if policy else "",
+            )
+        uow.consents.add(c)
+        uow.ledger.append(
+            user=caller.user,
+            nation=caller.nation,
+            kind="consent.requested",
+            payload=consent_view(c, today),
+        )
+
+
+def expire_consents(uow: UnitOfWork, caller: Caller, today: dt.date) -> None:
+    for c in uow.consents.list(status=ConsentStatus.PENDING):
+        if c.effective_status(today) is ConsentStatus.EXPIRED:
+            assert c.expires_on is not None
+            c.answer(ConsentStatus.EXPIRED, max(today, c.requested_on), "no answer in time")
+            uow.ledger.append(
+                user=caller.user,
+                nation=caller.nation,
+                kind="consent.expired",
+                payload={"id": c.id, "expired_on": c.expires_on},
+            )
+    for alloc in uow.allocations.list(status=AllocationStatus.CONSENT_PENDING):
+        _settle(uow, caller, alloc, today)
+
+
+def advance_allocation(
+    uow: UnitOfWork,
+    caller: Caller,
+    allocation_id: str,
+    to: str,
+    *,
+    today: dt.date,
+    expiry_days: int = DEFAULT_CONSENT_EXPIRY_DAYS,
+) -> dict[str, Any]:
+    """Move an allocation along its lifecycle. Moving to ``consent-pending`` asks each
+    origin state; standing policies answer at once and the allocation moves on."""
+    with uow:
+        alloc = uow.allocations.get(allocation_id)
+        if alloc is None:
+            raise NotFound(f"no allocation {allocation_id!r}")
+        expire_consents(uow, caller, today)
+        granted = False
+        if to == AllocationStatus.APPROVED.value and alloc.needs_consent:
+            granted = (
+                combined([c.effective_status(today) for c in _consents_for(uow, alloc)])
+                is ConsentStatus.GRANTED
+            )
+        before = alloc.status
+        alloc.advance(to, consent_granted=granted, by=caller.user)
+        uow.ledger.append(
+            user=caller.user,
+            nation=caller.nation,
+            kind=f"allocation.{to}",
+            payload={"id": alloc.id, "from": before.value, "to": to},
+        )
+        if alloc.status is AllocationStatus.CONSENT_PENDING:
+            _request_consents(uow, caller, alloc, today, expiry_days)
+            _settle(uow, caller, alloc, today)
+        view = allocation_view(alloc)
+        uow.commit()
+    return view
+
+
+def list_allocations(uow: UnitOfWork) -> list[dict[str, Any]]:
+    with uow:
+        return [allocation_view(a) for a in sorted(uow.allocations.list(), key=lambda a: a.id)]
+
+
+def list_consents(
+    uow: UnitOfWork,
+    caller: Caller,
+    today: dt.date,
+    *,
+    origin: str | None = None,
+    status: str | None = None,
+) -> list[dict[str, Any]]:
+    with uow:
+        expire_consents(uow, caller, today)
+        found = uow.consents.list(origin=origin) if origin else uow.consents.list()
+        rows = [consent_view(c, today) for c in sorted(found, key=lambda c: c.id)]
+        uow.commit()
+    return [r for r in rows if status is None or r["effective_status"] == status]
+
+
+def answer_consent(
+    uow: UnitOfWork,
+    caller: Caller,
+    consent_id: str,
+    answer: ConsentStatus,
+    *,
+    on: dt.date,
+    reason: str = "",
+) -> dict[str, Any]:
+    with uow:
+        expire_consents(uow, caller, on)
+        c = uow.consents.get(consent_id)
+        if c is None:
+            raise NotFound(f"no consent request {consent_id!r}")
+        if caller.nation and caller.nation != c.origin:
+            from allied.domain.errors import PermissionDenied
+
+            raise PermissionDenied(f"only {c.origin} may answer consent request {c.id}")
+        c.answer(answer, on, reason)
+        uow.ledger.append(
+            user=caller.user,
+            nation=caller.nation,
+            kind=f"consent.{answer.value}",
+            payload={
+                "id": c.id,
+                "origin": c.origin,
+                "holder": c.holder,
+                "on": on,
+                "reason": reason,
+            },
+        )
+        for alloc in uow.allocations.list(status=AllocationStatus.CONSENT_PENDING):
+            offer = uow.offers.get(alloc.offer_id)
+            if offer is not None and offer.donor == c.holder and c.origin in offer.consent_from:
+                _settle(uow, caller, alloc, on)
+        view = consent_view(c, on)
+        uow.commit()
+    return view
+
+
+def set_policy(
+    uow: UnitOfWork,
+    caller: Caller,
+    origin: str,
+    policy: OriginPolicy,
+    *,
+    since: dt.date,
+    source: str = "",
+) -> dict[str, Any]:
+    with uow:
+        if uow.actors.get(origin) is None:
+            raise UnknownActor(origin, field="origin")
+        current = uow.consent_policies.get(origin)
+        if current is None:
+            uow.consent_policies.add(ConsentPolicy(origin, policy, since, source))
+        else:
+            current.policy, current.since, current.source = policy, since, source
+        uow.ledger.append(
+            user=caller.user,
+            nation=caller.nation,
+            kind="consent.policy",
+            payload={"origin": origin, "policy": policy.value, "since": since},
+        )
+        uow.commit()
+    return {"origin": origin, "policy": policy.value, "since": since.isoformat()}
+
+
+def list_policies(uow: UnitOfWork) -> list[dict[str, Any]]:
+    with uow:
+        return [
+            {
+                "origin": p.origin,
+                "policy": p.policy.value,
+                "since": p.since.isoformat(),
+                "source": p.source,
+            }
+            for p in sorted(uow.consent_policies.list(), key=lambda p: p.origin)
+        ]

@@ -1,0 +1,224 @@
+"""Governance use-cases against real databases: proposals, accessions, consent."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import text
+
+from allied.bootstrap import Store
+from allied.domain.assistance import Allocation
+from allied.domain.consent import ConsentStatus, OriginPolicy
+from allied.domain.errors import IllegalTransition, InvalidInput, PermissionDenied, RuleViolation
+from allied.domain.rules import Position, Rule
+from allied.service import governance as gov
+from allied.service.assistance import add_offers, members_on
+from allied.service.caller import Caller
+from allied.service.ledger import verify_ledger
+from conftest import CALLER
+
+D = dt.date
+
+
+def _ledger_count(store: Store) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM ledger_entries")).scalar_one())
+
+
+def test_reference_accessions_name_last_ratifiers(store: Store) -> None:
+    out = gov.status(store.uow(), CALLER, D(2025, 1, 1))
+    by_id = {a["id"]: a for a in out["accessions"]}
+    fin, swe = by_id["NATO-FIN-2022"], by_id["NATO-SWE-2022"]
+    assert (fin["last_ratifier"], fin["last_ratified_on"]) == ("TUR", "2023-03-30")
+    assert (swe["last_ratifier"], swe["last_ratified_on"]) == ("HUN", "2024-02-26")
+    assert fin["required"] == 30 and fin["pending"] == []
+    assert swe["days_waited"] == (D(2024, 3, 7) - D(2022, 5, 18)).days
+
+
+def test_consensus_silence_workflow(store: Store) -> None:
+    uow = store.uow
+    gov.propose(
+        uow(),
+        CALLER,
+        forum="NATO",
+        rule=Rule.CONSENSUS_SILENCE,
+        title="Trust fund",
+        on=D(2024, 4, 1),
+        deadline=D(2024, 4, 5),
+        proposal_id="P1",
+    )
+    gov.take_position(
+        uow(),
+        CALLER,
+        "P1",
+        actor="HUN",
+        position=Position.NO,
+        on=D(2024, 4, 2),
+        reason="escalation",
+    )
+    # a revision restarts the clock and clears the broken silence
+    view = gov.revise(uow(), CALLER, "P1", text="softer", on=D(2024, 4, 3), deadline=D(2024, 4, 8))
+    assert view["version"] == 2 and view["positions"] == {}
+    still_open = gov.status(uow(), CALLER, D(2024, 4, 8))["proposals"][0]
+    assert still_open["status"] == "open" and still_open["adopted"] is True
+    closed = gov.status(uow(), CALLER, D(2024, 4, 9))["proposals"][0]
+    assert closed["status"] == "adopted" and closed["closed_on"] == "2024-04-08"
+    with pytest.raises(IllegalTransition, match="from 'adopted' to 'vote'"):
+        gov.take_position(uow(), CALLER, "P1", actor="HUN", position=Position.NO, on=D(2024, 4, 9))
+    assert verify_ledger(uow()) >= 5
+
+
+def test_broken_silence_rejects_at_deadline(store: Store) -> None:
+    gov.propose(
+        store.uow(),
+        CALLER,
+        forum="NATO",
+        rule=Rule.CONSENSUS_SILENCE,
+        title="x",
+        on=D(2024, 4, 1),
+        deadline=D(2024, 4, 5),
+        proposal_id="P2",
+    )
+    gov.take_position(
+        store.uow(), CALLER, "P2", actor="TUR", position=Position.NO, on=D(2024, 4, 5), reason="no"
+    )
+    closed = gov.status(store.uow(), CALLER, D(2024, 4, 6))["proposals"][0]
+    assert closed["status"] == "rejected" and "TUR" in closed["outcome"]
+
+
+@pytest.mark.parametrize(
+    ("actor", "on", "field"),
+    [("IRL", D(2024, 4, 2), "actor"), ("HUN", D(2024, 4, 6), "on"), ("SWE", D(2024, 3, 31), "on")],
+)
+def test_bad_votes_write_nothing(store: Store, actor: str, on: dt.date, field: str) -> None:
+    gov.propose(
+        store.uow(),
+        CALLER,
+        forum="NATO",
+        rule=Rule.UNANIMITY,
+        title="x",
+        on=D(2024, 4, 1),
+        deadline=D(2024, 4, 5),
+        proposal_id="P3",
+    )
+    before = _ledger_count(store)
+    with pytest.raises(InvalidInput) as info:
+        gov.take_position(store.uow(), CALLER, "P3", actor=actor, position=Position.NO, on=on)
+    assert info.value.field == field
+    assert _ledger_count(store) == before
+
+
+def test_qmv_uses_population_of_the_year_before(store: Store) -> None:
+    big5 = ["DEU", "FRA", "ITA", "ESP", "POL"]
+    out = gov.evaluate_decision(store.uow(), Rule.QMV, "EU", D(2024, 6, 1), yes=big5)
+    assert out["adopted"] is False and out["population_year"] == 2023
+    assert out["states_condition"] is False
+
+
+def test_membership_changes_on_the_date(store: Store) -> None:
+    before = gov.evaluate_decision(store.uow(), Rule.CONSENSUS_SILENCE, "NATO", D(2024, 3, 6))
+    after = gov.evaluate_decision(store.uow(), Rule.CONSENSUS_SILENCE, "NATO", D(2024, 3, 7))
+    assert (before["participants"], after["participants"]) == (31, 32)
+    with pytest.raises(InvalidInput, match="SWE is not a participant"):
+        gov.evaluate_decision(
+            store.uow(), Rule.CONSENSUS_SILENCE, "NATO", D(2024, 3, 6), no=["SWE"]
+        )
+
+
+def test_accession_workflow_adds_membership(store: Store) -> None:
+    uow = store.uow
+    gov.accession_step(
+        uow(), CALLER, "NATO-UKR", "apply", on=D(2030, 1, 1), candidate="UKR", org="NATO"
+    )
+    gov.accession_step(uow(), CALLER, "NATO-UKR", "invite", on=D(2030, 6, 1))
+    view = gov.accession_step(uow(), CALLER, "NATO-UKR", "sign", on=D(2030, 7, 1))
+    assert view["required"] == 32
+    with pytest.raises(InvalidInput, match="was not a member"):
+        gov.accession_step(uow(), CALLER, "NATO-UKR", "ratify", on=D(2030, 7, 2), state="IRL")
+    allies = [r["code"] for r in members_on(uow(), "NATO", D(2030, 7, 1))]
+    for i, state in enumerate(allies):
+        gov.accession_step(
+            uow(), CALLER, "NATO-UKR", "ratify", on=D(2030, 7, 2 + i % 20), state=state
+        )
+    view = gov.accession_step(uow(), CALLER, "NATO-UKR", "join", on=D(2030, 8, 1))
+    assert view["stage"] == "member"
+    assert len(members_on(uow(), "NATO", D(2030, 8, 1))) == 33
+    assert len(members_on(uow(), "NATO", D(2030, 7, 31))) == 32
+
+
+def _allocation(store: Store, offer_id: str, origin: str, alloc_id: str) -> None:
+    add_offers(
+        store.uow(),
+        CALLER,
+        [
+            (
+                None,
+                "x",
+                {
+                    "id": offer_id,
+                    "donor": "EST",
+                    "family": "122mm-tube",
+                    "quantity": "100",
+                    "available_from": "2024-01-01",
+                    "origin": origin,
+                },
+            )
+        ],
+    )
+    uow = store.uow()
+    with uow:
+        uow.allocations.add(Allocation(alloc_id, offer_id, "R-2022-122T", 50, needs_consent=True))
+        uow.commit()
+
+
+def test_restrictive_policy_denies_at_once(store: Store) -> None:
+    gov.set_policy(store.uow(), CALLER, "DEU", OriginPolicy.RESTRICTIVE, since=D(2024, 1, 1))
+    _allocation(store, "O-X", "DEU", "A-X")
+    gov.advance_allocation(store.uow(), CALLER, "A-X", "pledged", today=D(2024, 2, 1))
+    view = gov.advance_allocation(
+        store.uow(), CALLER, "A-X", "consent-pending", today=D(2024, 2, 1)
+    )
+    assert view["status"] == "rejected"
+
+
+def test_case_by_case_waits_for_every_origin(store: Store) -> None:
+    gov.set_policy(store.uow(), CALLER, "USA", OriginPolicy.CASE_BY_CASE, since=D(2024, 1, 1))
+    gov.set_policy(store.uow(), CALLER, "DEU", OriginPolicy.CASE_BY_CASE, since=D(2024, 1, 1))
+    _allocation(store, "O-Y", "DEU,USA", "A-Y")
+    gov.advance_allocation(store.uow(), CALLER, "A-Y", "pledged", today=D(2024, 2, 1))
+    with pytest.raises(RuleViolation, match="consent"):
+        gov.advance_allocation(store.uow(), CALLER, "A-Y", "approved", today=D(2024, 2, 1))
+    view = gov.advance_allocation(
+        store.uow(), CALLER, "A-Y", "consent-pending", today=D(2024, 2, 1)
+    )
+    assert view["status"] == "consent-pending"
+    pending = gov.list_consents(store.uow(), CALLER, D(2024, 2, 1), status="pending")
+    mine = {c["origin"]: c["id"] for c in pending if c["offer"] == "O-Y"}
+    assert set(mine) == {"DEU", "USA"}
+    with pytest.raises(PermissionDenied):
+        gov.answer_consent(
+            store.uow(), Caller("x", "FRA"), mine["DEU"], ConsentStatus.GRANTED, on=D(2024, 2, 2)
+        )
+    gov.answer_consent(
+        store.uow(), Caller("x", "DEU"), mine["DEU"], ConsentStatus.GRANTED, on=D(2024, 2, 2)
+    )
+    assert {a["id"]: a for a in gov.list_allocations(store.uow())}["A-Y"]["status"] == (
+        "consent-pending"
+    )
+    gov.answer_consent(
+        store.uow(), Caller("x", "USA"), mine["USA"], ConsentStatus.GRANTED, on=D(2024, 2, 3)
+    )
+    assert {a["id"]: a for a in gov.list_allocations(store.uow())}["A-Y"]["status"] == "approved"
+
+
+def test_unanswered_consent_expires(store: Store) -> None:
+    gov.set_policy(store.uow(), CALLER, "DEU", OriginPolicy.CASE_BY_CASE, since=D(2024, 1, 1))
+    _allocation(store, "O-Z", "DEU", "A-Z")
+    gov.advance_allocation(store.uow(), CALLER, "A-Z", "pledged", today=D(2024, 2, 1))
+    gov.advance_allocation(
+        store.uow(), CALLER, "A-Z", "consent-pending", today=D(2024, 2, 1), expiry_days=10
+    )
+    rows = gov.list_consents(store.uow(), CALLER, D(2024, 2, 12), origin="DEU")
+    assert [r["effective_status"] for r in rows if r["offer"] == "O-Z"] == ["expired"]
+    assert {a["id"]: a for a in gov.list_allocations(store.uow())}["A-Z"]["status"] == "rejected"
