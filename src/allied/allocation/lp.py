@@ -1,0 +1,106 @@
+"""The exact LP path: the transportation problem solved by HiGHS (``highspy``) simplex.
+
+Variables are the feasible pairs' quantities ``x_e`` in ``[0, min(q_o, q_r)]``; one row
+per offer (sum over its pairs <= its quantity) and one per request (likewise). The
+constraint matrix is the incidence matrix of a bipartite graph, which is totally
+unimodular, and the right-hand sides are integers, so every vertex of the polytope is
+integral and the simplex optimum (a vertex) needs no integer variables: see
+docs/allocation.md. :func:`relaxation` returns the raw LP values so that a test can check
+exactly that; :class:`LpSolver` rounds them after checking they are integral.
+
+This is the reference solver, and the place for side constraints to come (hub capacity
+per period, package completeness), which would break the pure network structure.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from allied.allocation.network import Block, IntArray, Network
+from allied.allocation.port import BlockSolver
+
+#: A value counts as integral when within this of an integer (plus 1e-9 of its size).
+INTEGRALITY_TOLERANCE = 1e-6
+
+
+def _highspy() -> Any:
+    return importlib.import_module("highspy")
+
+
+def relaxation(net: Network, block: Block | None = None) -> NDArray[np.float64]:
+    """Solve the LP relaxation with HiGHS' simplex: the raw (floating) optimal values
+    of ``block.pairs`` (default: of every pair, as one LP)."""
+    if block is None:
+        pairs = np.arange(net.n_pairs, dtype=np.int64)
+        offers, local_off = np.unique(net.pair_off, return_inverse=True)
+        requests, local_req = np.unique(net.pair_req, return_inverse=True)
+        block = Block(pairs, offers, requests, local_off.astype(np.int64),
+                      local_req.astype(np.int64))
+    n_pairs, n_off = int(block.pairs.size), int(block.offers.size)
+    if n_pairs == 0:
+        return np.zeros(0, dtype=np.float64)
+    off_qty = net.off_qty[block.offers]
+    req_qty = net.req_qty[block.requests]
+    highspy = _highspy()
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("solver", "simplex")
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("random_seed", 0)
+    lp = highspy.HighsLp()
+    lp.num_col_ = n_pairs
+    lp.num_row_ = n_off + int(block.requests.size)
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.col_cost_ = net.weight[block.pairs]
+    lp.col_lower_ = np.zeros(n_pairs, dtype=np.float64)
+    lp.col_upper_ = np.minimum(off_qty[block.local_off], req_qty[block.local_req]).astype(
+        np.float64
+    )
+    lp.row_lower_ = np.zeros(lp.num_row_, dtype=np.float64)
+    lp.row_upper_ = np.concatenate((off_qty, req_qty)).astype(np.float64)
+    rows = np.empty(2 * n_pairs, dtype=np.int32)
+    rows[0::2] = block.local_off
+    rows[1::2] = n_off + block.local_req
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.arange(0, 2 * n_pairs + 1, 2, dtype=np.int32)
+    lp.a_matrix_.index_ = rows
+    lp.a_matrix_.value_ = np.ones(2 * n_pairs, dtype=np.float64)
+    h.passModel(lp)
+    h.run()
+    status = h.getModelStatus()
+    if status != highspy.HighsModelStatus.kOptimal:
+        raise RuntimeError(
+            f"HiGHS did not solve the allocation LP: {h.modelStatusToString(status)}"
+        )
+    return np.asarray(h.getSolution().col_value, dtype=np.float64)
+
+
+def integral(values: NDArray[np.float64]) -> IntArray:
+    """Round LP values that are integral (within tolerance); raise if any is not."""
+    rounded = np.rint(values)
+    off = np.abs(values - rounded) > INTEGRALITY_TOLERANCE + 1e-9 * np.abs(values)
+    if off.any():
+        bad = int(np.flatnonzero(off)[0])
+        raise RuntimeError(f"LP optimum is not integral at pair {bad}: {values[bad]!r}")
+    return np.maximum(rounded, 0).astype(np.int64)
+
+
+class LpSolver(BlockSolver):
+    name = "lp"
+    exact = True
+    requirement = "install highspy"
+
+    def available(self) -> bool:
+        try:
+            _highspy()
+        except ImportError:
+            return False
+        return True
+
+    def block_solver(self, net: Network) -> Callable[[Block], IntArray]:
+        return lambda block: integral(relaxation(net, block))
