@@ -2,7 +2,7 @@
 
 Each origin state has a standing policy (``restrictive``, ``permissive``,
 ``case-by-case``); each request is ``pending`` until answered ``granted`` or
-``denied``, or until it ``expired``. A grant may later expire too.
+``denied``, or until it ``expired``. A grant may later be expired explicitly.
 
 In January 2022 Germany refused Estonia consent to pass German-origin (ex-GDR) D-30
 howitzers to Ukraine, while the United States cleared the Baltic states to pass on
@@ -90,9 +90,12 @@ class ConsentRequest:
             self.reason = reason
 
     def effective_status(self, day: dt.date) -> ConsentStatus:
-        """The status on ``day``: a grant or a pending request past ``expires_on`` has expired."""
+        """The status on ``day``: a request still pending after ``expires_on`` has expired.
+
+        ``expires_on`` is the last day to answer; a grant stays valid until it is
+        explicitly expired (``answer("expired")``)."""
         if (
-            self.status in (ConsentStatus.PENDING, ConsentStatus.GRANTED)
+            self.status is ConsentStatus.PENDING
             and self.expires_on is not None
             and day > self.expires_on
         ):

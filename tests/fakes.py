@@ -1,0 +1,100 @@
+"""In-memory fakes of the service ports, for fast service-layer tests."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Generator, Mapping
+from types import TracebackType
+from typing import Any, Generic, Self, TypeVar
+
+from allied.ledger.chain import GENESIS, LedgerEntry, make_entry
+
+T = TypeVar("T")
+
+KEYS: dict[str, Callable[[Any], Any]] = {
+    "actors": lambda o: o.code,
+    "memberships": lambda o: (o.actor, o.org, str(o.role), o.start),
+    "indicators": lambda o: (o.actor, o.name, o.year),
+    "item_types": lambda o: o.code,
+    "requests": lambda o: o.id,
+    "offers": lambda o: o.id,
+    "allocations": lambda o: o.id,
+    "consent_policies": lambda o: o.origin,
+    "consents": lambda o: o.id,
+    "funds": lambda o: o.code,
+    "contributions": lambda o: o.id,
+    "proposals": lambda o: o.id,
+    "accessions": lambda o: o.id,
+}
+
+
+class FakeRepository(Generic[T]):
+    def __init__(self, key: Callable[[T], Any]) -> None:
+        self.key = key
+        self.items: dict[Any, T] = {}
+
+    def get(self, key: Any) -> T | None:
+        return self.items.get(key)
+
+    def add(self, obj: T) -> None:
+        self.items[self.key(obj)] = obj
+
+    def list(self, **where: Any) -> list[T]:
+        return [o for o in self.items.values()
+                if all(getattr(o, k) == v for k, v in where.items())]
+
+    def count(self) -> int:
+        return len(self.items)
+
+
+class FakeLedger:
+    def __init__(self) -> None:
+        self.log: list[LedgerEntry] = []
+
+    def head(self) -> tuple[int, str] | None:
+        return (self.log[-1].seq, self.log[-1].hash) if self.log else None
+
+    def append(self, *, user: str, nation: str, kind: str,
+               payload: Mapping[str, Any]) -> LedgerEntry:
+        prev = self.log[-1].hash if self.log else GENESIS
+        entry = make_entry(len(self.log) + 1, prev, user=user, nation=nation, kind=kind,
+                           payload=payload)
+        self.log.append(entry)
+        return entry
+
+    def entries(self, *, after: int = 0) -> Generator[LedgerEntry, None, None]:
+        yield from (e for e in self.log if e.seq > after)
+
+
+class FakeUnitOfWork:
+    """Commits by keeping the state; leaving without commit restores the last commit."""
+
+    def __init__(self) -> None:
+        for name, key in KEYS.items():
+            setattr(self, name, FakeRepository(key))
+        self.ledger = FakeLedger()
+        self.committed = 0
+        self._snapshot: dict[str, Any] | None = None
+
+    def _state(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in [*KEYS, "ledger"]}
+
+    def __enter__(self) -> Self:
+        self._snapshot = copy.deepcopy(self._state())
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._snapshot is not None:
+            for name, value in self._snapshot.items():
+                setattr(self, name, value)
+            self._snapshot = None
+
+    def commit(self) -> None:
+        self.committed += 1
+        self._snapshot = None
+
+    def rollback(self) -> None:
+        if self._snapshot is not None:
+            for name, value in self._snapshot.items():
+                setattr(self, name, value)
