@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from allied.entrypoints.cli import core, governance
+from allied.entrypoints.cli import allocate, core, governance
 
 app = typer.Typer(
     name="allied",
@@ -17,6 +17,7 @@ app = typer.Typer(
 core.register(app)
 governance.register(app)
 # Feature modules register their commands here, one line each.
+allocate.register(app)
 
 
 def main() -> None:
