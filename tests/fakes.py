@@ -36,6 +36,9 @@ class FakeRepository(Generic[T]):
     def get(self, key: Any) -> T | None:
         return self.items.get(key)
 
+    def lock(self, key: Any) -> T | None:
+        return self.items.get(key)
+
     def add(self, obj: T) -> None:
         self.items[self.key(obj)] = obj
 

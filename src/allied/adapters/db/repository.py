@@ -37,6 +37,9 @@ class SqlRepository(Generic[T]):
     def get(self, key: Any) -> T | None:
         return self.session.get(self.cls, key)
 
+    def lock(self, key: Any) -> T | None:
+        return self.session.get(self.cls, key, with_for_update=True, populate_existing=True)
+
     def add(self, obj: T) -> None:
         self.session.add(obj)
 
