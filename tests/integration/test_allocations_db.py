@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import threading
+import time
+from typing import Any
 
 import pytest
 
+from allied.allocation import ConsentStatus as SpecConsent
+from allied.allocation import Options, allocate, loads_problem, problem_to_dict
 from allied.bootstrap import Store
+from allied.domain.consent import ConsentRequest, ConsentStatus
 from allied.domain.errors import InvalidInput, NotFound, RuleViolation
-from allied.service.allocations import build_problem, pledge, run_allocation
+from allied.service.allocations import allocate_stored, build_problem, pledge, run_allocation
+from allied.service.assistance import add_offers, add_requests
 from allied.service.governance import list_allocations
 from allied.service.ledger import export_ledger, verify_ledger
-from conftest import CALLER
+from callers import CALLER
 
 
 def test_run_records_proposed_allocations(store: Store) -> None:
@@ -31,7 +39,14 @@ def test_run_records_proposed_allocations(store: Store) -> None:
     uow = store.uow()
     with uow:
         again = build_problem(uow, dt.date(2023, 6, 1))
-    assert all(o.id != "O-USA-155" for o in again.offers)
+    assert {o.id: o.quantity for o in again.offers}["O-USA-155"] == 0
+    assert all(r.id != "R-2023-155" for r in again.requests)  # filled: nothing left to ask
+    second = allocate_stored(store.uow(), CALLER, as_of=dt.date(2023, 6, 1))
+    assert second.plan.allocations == () and second.allocation_ids == ()
+    # what the first run left unfilled is still explained the same way: the offers that
+    # could serve it exist, and are used up
+    assert {u.request: u.reasons for u in second.plan.unfilled} == {
+        u["request"]: tuple(u["reasons"]) for u in out["unfilled"]}
 
 
 def test_pledge_respects_capacity(store: Store) -> None:
@@ -48,9 +63,174 @@ def test_pledge_respects_capacity(store: Store) -> None:
     with pytest.raises(NotFound):
         pledge(store.uow(), CALLER, offer_id="nope", request_id="R-2023-155", quantity=1)
     with pytest.raises(RuleViolation, match="forbids lethal"):
-        from allied.service.assistance import add_offers
-
         add_offers(store.uow(), CALLER, [(None, "x", {
             "id": "O-CAP-L", "donor": "NATO", "family": "155mm-nato", "quantity": "5",
             "available_from": "2023-01-01", "channel": "nato-cap"})])
         pledge(store.uow(), CALLER, offer_id="O-CAP-L", request_id="R-2023-155", quantity=1)
+
+
+def _stored(store: Store) -> tuple[int, int]:
+    """(allocations, ledger entries) in the store."""
+    return len(list_allocations(store.uow())), len(list(export_ledger(store.uow())))
+
+
+def test_dry_run_records_nothing_and_matches_the_recorded_plan(store: Store) -> None:
+    before = _stored(store)
+    dry = allocate_stored(store.uow(), CALLER, as_of=dt.date(2023, 6, 1), record=False)
+    assert not dry.recorded and dry.allocation_ids == ()
+    assert _stored(store) == before
+    real = allocate_stored(store.uow(), CALLER, as_of=dt.date(2023, 6, 1))
+    assert real.recorded and real.plan == dry.plan
+    assert _stored(store) == (before[0] + len(real.plan.allocations), before[1] + 1)
+    # the stored allocations are exactly the plan's lines
+    stored = {(a["offer"], a["request"], a["quantity"]) for a in list_allocations(store.uow())}
+    assert stored == {(a.offer, a.request, a.quantity) for a in real.plan.allocations}
+
+
+def test_database_problem_round_trips_through_the_file_format(store: Store) -> None:
+    """What database mode solves is a problem file like any other: same plan either way."""
+    uow = store.uow()
+    with uow:
+        problem = build_problem(uow, dt.date(2023, 6, 1))
+    reparsed = loads_problem(json.dumps(problem_to_dict(problem)))
+    assert reparsed == problem
+    assert allocate(reparsed) == allocate_stored(
+        store.uow(), CALLER, as_of=dt.date(2023, 6, 1), record=False
+    ).plan
+
+
+def test_consent_is_read_per_family(store: Store) -> None:
+    """One origin may answer one holder differently per family: each offer keeps its own."""
+    add_offers(store.uow(), CALLER, [(None, "x", {
+        "id": "O-DEU-122US", "donor": "DEU", "family": "122mm-tube", "quantity": "7",
+        "available_from": "2023-01-01", "channel": "bilateral", "origin": "USA",
+        "recipient": "UKR"})])
+    uow = store.uow()
+    with uow:
+        uow.consents.add(ConsentRequest(
+            "C-TEST-122", "USA", "DEU", "122mm-tube", "UKR", dt.date(2023, 1, 2),
+            status=ConsentStatus.GRANTED, decided_on=dt.date(2023, 1, 3),
+        ))
+        uow.commit()
+        problem = build_problem(uow, dt.date(2023, 6, 1))
+    offers = {o.id: o for o in problem.offers}
+    assert offers["O-DEU-122US"].consent is SpecConsent.GRANTED
+    assert offers["O-DEU-PATRIOT"].consent is SpecConsent.PENDING  # asked, never answered
+    assert offers["O-EST-D30"].consent is SpecConsent.DENIED
+    assert offers["O-USA-PATRIOT"].consent is None  # own make: no consent needed
+    out = allocate_stored(store.uow(), CALLER, as_of=dt.date(2023, 6, 1))
+    lines = {(a.offer, a.request, a.quantity) for a in out.plan.allocations}
+    assert ("O-DEU-122US", "R-2022-122T", 7) in lines
+    assert all(a.offer != "O-DEU-PATRIOT" for a in out.plan.allocations)
+    reasons = {u.request: u.reasons for u in out.plan.unfilled}
+    assert "consent-pending:USA" in reasons["R-2023-PATRIOT"]
+    assert reasons["R-2022-122T"] == ("consent-denied:DEU", "insufficient-supply", "late:276")
+
+
+def test_consent_counts_as_of_its_date(store: Store) -> None:
+    """Before Germany's refusal was asked for, the D-30 offer's consent was only pending."""
+    uow = store.uow()
+    with uow:
+        early = {o.id: o for o in build_problem(uow, dt.date(2022, 1, 10)).offers}
+        late = {o.id: o for o in build_problem(uow, dt.date(2022, 2, 1)).offers}
+    assert early["O-EST-D30"].consent is SpecConsent.PENDING
+    assert late["O-EST-D30"].consent is SpecConsent.DENIED
+
+
+def test_allow_pending_consent_lets_pending_offers_serve(store: Store) -> None:
+    strict = allocate_stored(store.uow(), CALLER, as_of=dt.date(2023, 6, 1), record=False)
+    loose = allocate_stored(
+        store.uow(), CALLER, as_of=dt.date(2023, 6, 1), record=False,
+        options=Options(allow_pending_consent=True),
+    )
+    patriot = {(a.offer, a.quantity) for a in loose.plan.allocations
+               if a.request == "R-2023-PATRIOT"}
+    assert ("O-DEU-PATRIOT", 1) in patriot
+    assert loose.plan.objective > strict.plan.objective
+    # denied stays denied
+    assert {u.request: u.reasons for u in loose.plan.unfilled}["R-2022-122T"] == (
+        "consent-denied:DEU",)
+
+
+def test_a_failed_run_writes_nothing(store: Store) -> None:
+    before = _stored(store)
+    with pytest.raises(InvalidInput) as info:
+        allocate_stored(store.uow(), CALLER, as_of=dt.date(2023, 6, 1), solver="simplex")
+    assert info.value.field == "solver"
+    assert _stored(store) == before
+    verify_ledger(store.uow())
+
+
+def test_a_grant_covers_only_its_recipient(store: Store) -> None:
+    """Germany's consent for Ukraine does not let Poland pass the item to Moldova."""
+    add_requests(store.uow(), CALLER, [(None, "x", {
+        "id": "R-MDA-APC", "recipient": "MDA", "family": "apc", "quantity": "5",
+        "priority": "5", "needed_by": "2023-12-31"})])
+    add_offers(store.uow(), CALLER, [
+        (None, "x", {"id": "O-POL-APC", "donor": "POL", "family": "apc", "quantity": "30",
+                     "available_from": "2023-01-01", "origin": "DEU"}),
+        (None, "x", {"id": "O-POL-APC-MDA", "donor": "POL", "family": "apc",
+                     "quantity": "4", "available_from": "2023-01-01", "origin": "DEU",
+                     "recipient": "MDA"}),
+    ])
+    uow = store.uow()
+    with uow:
+        uow.consents.add(ConsentRequest(
+            "C-TEST-APC", "DEU", "POL", "apc", "UKR", dt.date(2023, 1, 2),
+            status=ConsentStatus.GRANTED, decided_on=dt.date(2023, 1, 3),
+        ))
+        uow.commit()
+        offers = {o.id: o for o in build_problem(uow, dt.date(2023, 6, 1)).offers}
+    assert (offers["O-POL-APC"].recipient, offers["O-POL-APC"].consent) == (
+        "UKR", SpecConsent.GRANTED)  # restricted to the recipient the grant covers
+    # the offer reserved for Moldova has no consent for Moldova
+    assert offers["O-POL-APC-MDA"].consent is SpecConsent.PENDING
+    out = allocate_stored(store.uow(), CALLER, as_of=dt.date(2023, 6, 1), record=False)
+    assert [(a.offer, a.request, a.quantity) for a in out.plan.allocations
+            if a.offer.startswith("O-POL-APC")] == [("O-POL-APC", "R-2022-APC", 30)]
+    reasons = {u.request: u.reasons for u in out.plan.unfilled}
+    assert reasons["R-MDA-APC"] == ("consent-pending:DEU", "recipient-mismatch")
+
+
+def test_a_pledge_during_a_run_waits_and_cannot_overshoot(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run locks the open offers before it reads their capacity: a pledge that arrives
+    while it solves waits for it, then finds the capacity taken. (Without the locks the
+    pledge would commit first and the run would propose the same units again.)"""
+    import allied.service.allocations as service
+
+    solving, pledge_started = threading.Event(), threading.Event()
+    real_allocate = service.allocate
+
+    def slow_allocate(problem: Any, **kwargs: Any) -> Any:
+        solving.set()
+        assert pledge_started.wait(10)
+        time.sleep(0.5)  # give the pledge time to reach its lock
+        return real_allocate(problem, **kwargs)
+
+    monkeypatch.setattr(service, "allocate", slow_allocate)
+    outcome: dict[str, Any] = {}
+
+    def pledger() -> None:
+        assert solving.wait(10)
+        pledge_started.set()
+        try:
+            outcome["pledge"] = pledge(store.uow(), CALLER, offer_id="O-USA-GMLRS",
+                                       request_id="R-2023-GMLRS", quantity=4000)
+        except InvalidInput as exc:
+            outcome["pledge"] = exc
+
+    thread = threading.Thread(target=pledger)
+    thread.start()
+    run = allocate_stored(store.uow(), CALLER, as_of=dt.date(2023, 6, 1))
+    thread.join(30)
+    assert not thread.is_alive()
+    assert ("O-USA-GMLRS", "R-2023-GMLRS", 4000) in {
+        (a.offer, a.request, a.quantity) for a in run.plan.allocations}
+    assert isinstance(outcome["pledge"], InvalidInput)
+    assert "has 0 left" in str(outcome["pledge"])
+    held = sum(a["quantity"] for a in list_allocations(store.uow())
+               if a["offer"] == "O-USA-GMLRS")
+    assert held == 4000
+    verify_ledger(store.uow())

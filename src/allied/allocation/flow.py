@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from allied.allocation.network import Block, IntArray, Network
+from allied.allocation.network import Block, IntArray, Network, max_total_flow
 from allied.allocation.port import BlockSolver
 
 #: Largest scale used: beyond it the bound is already negligible and the solver slower.
@@ -39,15 +39,6 @@ _INT64_HEADROOM = 2**62
 
 def _min_cost_flow() -> Any:
     return importlib.import_module("ortools.graph.python.min_cost_flow")
-
-
-def max_total_flow(net: Network) -> int:
-    """``U``: no feasible allocation moves more units than this."""
-    if net.n_pairs == 0:
-        return 0
-    offers = np.unique(net.pair_off)
-    requests = np.unique(net.pair_req)
-    return min(int(net.off_qty[offers].sum()), int(net.req_qty[requests].sum()))
 
 
 def scale_exponent(net: Network) -> int:

@@ -44,7 +44,17 @@ class RequestSpec:
 
 @dataclass(frozen=True, slots=True)
 class OfferSpec:
-    """A donor's available quantity of one family, from a date, through a channel."""
+    """A donor's available quantity of one family, from a date, through a channel.
+
+    ``consent``, when given, is the origin's answer for this very offer and overrides the
+    problem's ``consents`` list for it. Consent is asked per family (and sometimes per
+    offer), so two offers of one donor and origin can have different answers: database
+    mode sets it for every offer that needs consent.
+
+    ``quantity`` is positive in a problem file; the engine also takes 0, an offer used up
+    (database mode keeps offers all held by earlier allocations that way, so that the
+    requests they could serve read ``insufficient-supply``).
+    """
 
     id: str
     donor: str
@@ -55,6 +65,7 @@ class OfferSpec:
     lethal: bool
     origin: str | None = None
     recipient: str | None = None
+    consent: ConsentStatus | None = None
 
     @property
     def needs_consent(self) -> bool:

@@ -13,7 +13,8 @@ Feasibility (issue 3). Offer ``o`` may serve request ``r`` only if
    donor is ``granted``, or ``pending`` when ``allow_pending_consent`` is true. No consent
    record counts as pending, and so does an ``expired`` one (a lapsed consent has to be
    asked for again); ``denied`` never allows it (else ``consent-denied:<ORIGIN>`` or
-   ``consent-pending:<ORIGIN>``).
+   ``consent-pending:<ORIGIN>``). An offer's own ``consent``, when given, takes the place
+   of the ``consents`` record for it.
 
 Weight of a feasible pair: ``priority(r) / quantity(r) * d(o, r)`` where ``d = 1`` when
 ``o.available_from <= r.needed_by`` and otherwise ``0.5 ** (days_late / half_life)``.
@@ -136,7 +137,10 @@ def build_network(problem: Problem, progress: ProgressCallback = no_progress) ->
         if o.lethal and o.channel in forbids_lethal:
             chan_block[i] = reason(f"channel-forbids-lethal:{o.channel}")
         if o.origin is not None and o.origin != o.donor:
-            status = consent.get((o.origin, o.donor), ConsentStatus.PENDING)
+            status = (
+                o.consent if o.consent is not None
+                else consent.get((o.origin, o.donor), ConsentStatus.PENDING)
+            )
             if status is ConsentStatus.DENIED:
                 consent_block[i] = reason(f"consent-denied:{o.origin}")
             elif status is not ConsentStatus.GRANTED and not allow_pending:
@@ -201,6 +205,16 @@ def build_network(problem: Problem, progress: ProgressCallback = no_progress) ->
         req_rank=_ranks([r.id for r in requests]),
         off_rank=_ranks([o.id for o in offers]),
     )
+
+
+def max_total_flow(net: Network) -> int:
+    """``U``: no feasible allocation moves more units than this (the smaller of the total
+    quantity of the offers and of the requests that have a feasible pair)."""
+    if net.n_pairs == 0:
+        return 0
+    offers = np.unique(net.pair_off)
+    requests = np.unique(net.pair_req)
+    return min(int(net.off_qty[offers].sum()), int(net.req_qty[requests].sum()))
 
 
 @dataclass(frozen=True, eq=False)

@@ -43,7 +43,7 @@ _TOP_KEYS = {"as_of", "requests", "offers", "consents", "channel_rules", "option
 _TOP_REQUIRED = ("as_of", "requests", "offers")
 _REQUEST_KEYS = ("id", "recipient", "accepts", "quantity", "priority", "needed_by")
 _OFFER_REQUIRED = ("id", "donor", "family", "quantity", "available_from", "channel", "lethal")
-_OFFER_OPTIONAL = ("origin", "recipient")
+_OFFER_OPTIONAL = ("origin", "recipient", "consent")
 _CONSENT_KEYS = ("origin", "holder", "status")
 _OPTION_KEYS = {"allow_pending_consent", "lateness_half_life_days"}
 _RULE_KEYS = {"lethal"}
@@ -185,19 +185,30 @@ def _offer(entry: Any, n: int) -> OfferSpec:
         )
     origin = entry.get("origin")
     recipient = entry.get("recipient")
+    donor = _wrap(actor_code, entry["donor"], f"{where}.donor", label)
+    origin_code = None if origin is None else _wrap(actor_code, origin, f"{where}.origin", label)
+    consent = None
+    if "consent" in entry:
+        consent = _status(entry["consent"], f"{where}.consent", label)
+        if origin_code is None or origin_code == donor:
+            raise InvalidInput(
+                f"{label}: 'consent' is for an offer whose origin differs from its donor",
+                field=f"{where}.consent",
+            )
     return OfferSpec(
         id=oid,
-        donor=_wrap(actor_code, entry["donor"], f"{where}.donor", label),
+        donor=donor,
         family=_wrap(family_code, entry["family"], f"{where}.family", label),
         quantity=_quantity(entry["quantity"], f"{where}.quantity", label),
         available_from=_date(entry["available_from"], f"{where}.available_from", label),
         channel=channel,
         lethal=_bool(entry["lethal"], f"{where}.lethal", label),
-        origin=None if origin is None else _wrap(actor_code, origin, f"{where}.origin", label),
+        origin=origin_code,
         recipient=(
             None if recipient is None
             else _wrap(actor_code, recipient, f"{where}.recipient", label)
         ),
+        consent=consent,
     )
 
 
@@ -206,18 +217,20 @@ def _consent(entry: Any, n: int) -> ConsentSpec:
     if not isinstance(entry, dict):
         raise InvalidInput(f"{label}: expected a JSON object, got {_kind(entry)}", field=where)
     _check_keys(entry, set(_CONSENT_KEYS), _CONSENT_KEYS, where=where, label=label)
-    status = entry["status"]
-    allowed = [s.value for s in ConsentStatus]
-    if not isinstance(status, str) or status not in allowed:
-        raise InvalidInput(
-            f"{label}: status must be one of {', '.join(allowed)}; got {status!r}",
-            field=f"{where}.status",
-        )
     return ConsentSpec(
         origin=_wrap(actor_code, entry["origin"], f"{where}.origin", label),
         holder=_wrap(actor_code, entry["holder"], f"{where}.holder", label),
-        status=ConsentStatus(status),
+        status=_status(entry["status"], f"{where}.status", label),
     )
+
+
+def _status(value: Any, field: str, label: str) -> ConsentStatus:
+    allowed = [s.value for s in ConsentStatus]
+    if not isinstance(value, str) or value not in allowed:
+        raise InvalidInput(
+            f"{label}: status must be one of {', '.join(allowed)}; got {value!r}", field=field
+        )
+    return ConsentStatus(value)
 
 
 def _channel_rules(raw: Any) -> dict[str, ChannelRule]:
@@ -415,5 +428,7 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
             offer["origin"] = o.origin
         if o.recipient is not None:
             offer["recipient"] = o.recipient
+        if o.consent is not None:
+            offer["consent"] = o.consent.value
         out["offers"].append(offer)
     return out

@@ -10,11 +10,13 @@ by ``BEGIN IMMEDIATE``), so concurrent pledges cannot overshoot.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
 from allied.allocation import (
     ChannelRule,
-    ConsentSpec,
     OfferSpec,
     Options,
     Plan,
@@ -24,7 +26,7 @@ from allied.allocation import (
     plan_to_dict,
 )
 from allied.allocation import ConsentStatus as SpecConsent
-from allied.allocation.model import ProgressCallback
+from allied.allocation.model import ProgressCallback, no_progress
 from allied.domain.assistance import (
     COMMITTING,
     Allocation,
@@ -33,10 +35,11 @@ from allied.domain.assistance import (
     RecordStatus,
     Request,
 )
-from allied.domain.consent import ConsentStatus
+from allied.domain.consent import ConsentRequest, ConsentStatus
 from allied.domain.errors import InvalidInput, NotFound, RuleViolation
 from allied.service.caller import Caller
 from allied.service.governance import allocation_view
+from allied.service.ids import free_ids
 from allied.service.ports import UnitOfWork
 
 #: Channel rules that hold unless a problem says otherwise: NATO's Comprehensive
@@ -44,18 +47,44 @@ from allied.service.ports import UnitOfWork
 DEFAULT_CHANNEL_RULES = {"nato-cap": ChannelRule(lethal=False)}
 
 
+@runtime_checkable
+class CommittedQuery(Protocol):
+    """An optional read model: quantities held per offer or request, summed by the store."""
+
+    def committed(
+        self, by: str, ids: Collection[str], *, offer_ids: Collection[str] | None = None
+    ) -> dict[str, int]: ...
+
+
+def sum_committed(
+    uow: UnitOfWork, by: str, ids: Collection[str], offer_ids: Collection[str] | None = None
+) -> dict[str, int]:
+    """Quantity held per offer (``by="offer"``) or request, counting only allocations of
+    ``offer_ids`` when given; summed by the store when it can, else from the repository."""
+    if not ids:
+        return {}
+    if isinstance(uow, CommittedQuery):
+        return uow.committed(by, ids, offer_ids=offer_ids)
+    column = "offer_id" if by == "offer" else "request_id"
+    out: dict[str, int] = defaultdict(int)
+    for key in set(ids):
+        for a in uow.allocations.list(**{column: key}):
+            if a.status in COMMITTING and (offer_ids is None or a.offer_id in offer_ids):
+                out[key] += a.quantity
+    return out
+
+
 def _committed(
     uow: UnitOfWork, *, offer_id: str | None = None, request_id: str | None = None
 ) -> int:
-    where = {"offer_id": offer_id} if offer_id is not None else {"request_id": request_id}
-    return sum(a.quantity for a in uow.allocations.list(**where) if a.status in COMMITTING)
+    by, key = ("offer", offer_id) if offer_id is not None else ("request", request_id)
+    assert key is not None
+    return sum_committed(uow, by, [key]).get(key, 0)
 
 
-def _next_id(uow: UnitOfWork) -> str:
-    n = uow.allocations.count() + 1
-    while uow.allocations.get(f"AL-{n:06d}") is not None:
-        n += 1
-    return f"AL-{n:06d}"
+def _new_ids(uow: UnitOfWork) -> Iterator[str]:
+    """Free allocation ids ``AL-000001``..., from one past the number stored."""
+    return free_ids(uow.allocations, "AL", 6)
 
 
 def _check_pair(offer: Offer, request: Request) -> None:
@@ -78,8 +107,12 @@ def pledge(
     offer_id: str,
     request_id: str,
     quantity: int,
+    reveal_need: bool = True,
 ) -> dict[str, Any]:
-    """A donor pledges part of an offer against a request (status ``pledged``)."""
+    """A donor pledges part of an offer against a request (status ``pledged``).
+
+    ``reveal_need=False`` leaves the request's remaining need out of the refusal: it
+    counts pledges of offers the caller may not see (the API passes it for nations)."""
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
         raise InvalidInput(f"must be a positive integer, got {quantity!r}", field="quantity")
     with uow:
@@ -100,11 +133,14 @@ def pledge(
             )
         if quantity > free_request:
             raise InvalidInput(
-                f"request {request.id} needs {free_request} more, not {quantity}",
+                f"request {request.id} needs {free_request} more, not {quantity}"
+                if reveal_need
+                else f"request {request.id} does not need {quantity} more",
                 field="quantity",
             )
         alloc = Allocation(
-            _next_id(uow), offer.id, request.id, quantity, needs_consent=offer.needs_consent
+            next(_new_ids(uow)), offer.id, request.id, quantity,
+            needs_consent=offer.needs_consent,
         )
         alloc.advance(AllocationStatus.PLEDGED, by=caller.user)
         uow.allocations.add(alloc)
@@ -116,54 +152,100 @@ def pledge(
     return view
 
 
-def _consent_spec(uow: UnitOfWork, offer: Offer, as_of: dt.date) -> tuple[str | None, Any]:
-    """For an offer, the origin the optimiser should see and its consent status.
+@dataclass(frozen=True)
+class _OfferConsent:
+    """What the optimiser sees of an offer's re-export consent."""
 
-    An item with several origins needs every one: the optimiser sees the origin whose
-    answer is worst (denied, then expired, then pending); if all granted, that grant.
+    origin: str
+    status: ConsentStatus
+    recipient: str | None  # the recipient the grant covers, for an offer that names none
+
+
+_WORST_FIRST = {
+    ConsentStatus.DENIED: 0,
+    ConsentStatus.EXPIRED: 1,
+    ConsentStatus.PENDING: 2,
+    ConsentStatus.GRANTED: 3,
+}
+
+
+def _consent_status(
+    consents: dict[tuple[str, str], list[ConsentRequest]], offer: Offer, as_of: dt.date
+) -> _OfferConsent | None:
+    """For an offer, the origin the optimiser should see and that origin's answer on
+    ``as_of`` (``None`` when the offer needs no consent).
+
+    ``consents`` holds every consent request by (origin, holder). Consent is asked per
+    origin, holder, family and recipient (and sometimes per offer): the latest request
+    made on or before ``as_of`` counts (for an offer reserved for a recipient, the latest
+    for that recipient), with its effective status (a pending one past its answer deadline
+    has expired); none counts as pending. A grant covers only its recipient, so an offer
+    that names none is restricted to it. An item with several origins needs every one:
+    the optimiser sees the origin whose answer is worst (denied, then expired, then
+    pending); if all granted, the first origin, and pending if the grants name different
+    recipients.
     """
-    rank = {
-        ConsentStatus.DENIED: 0,
-        ConsentStatus.EXPIRED: 1,
-        ConsentStatus.PENDING: 2,
-        ConsentStatus.GRANTED: 3,
-    }
-    worst: tuple[int, str, ConsentStatus] | None = None
+    worst: _OfferConsent | None = None
+    covered: set[str] = set()
     for origin in offer.consent_from:
         found = [
             c
-            for c in uow.consents.list(origin=origin, holder=offer.donor)
+            for c in consents.get((origin, offer.donor), ())
             if c.offer_id in (None, offer.id)
             and c.family == offer.family
             and c.requested_on <= as_of
+            and offer.recipient in (None, c.recipient)
         ]
         found.sort(key=lambda c: (c.requested_on, c.id))
         status = found[-1].effective_status(as_of) if found else ConsentStatus.PENDING
-        if worst is None or rank[status] < worst[0]:
-            worst = (rank[status], origin, status)
-    if worst is None:
-        return None, None
-    return worst[1], worst[2]
+        if status is ConsentStatus.GRANTED and offer.recipient is None:
+            covered.add(found[-1].recipient)
+        if worst is None or _WORST_FIRST[status] < _WORST_FIRST[worst.status]:
+            worst = _OfferConsent(origin, status, None)
+    if worst is None or worst.status is not ConsentStatus.GRANTED:
+        return worst
+    if len(covered) > 1:  # no recipient is covered by every origin's grant
+        return _OfferConsent(worst.origin, ConsentStatus.PENDING, None)
+    return _OfferConsent(worst.origin, worst.status, next(iter(covered), None))
+
+
+def _committed_all(uow: UnitOfWork) -> tuple[Counter[str], Counter[str]]:
+    """Quantity held by allocations, per offer id and per request id (one query)."""
+    by_offer: Counter[str] = Counter()
+    by_request: Counter[str] = Counter()
+    for a in uow.allocations.list():
+        if a.status in COMMITTING:
+            by_offer[a.offer_id] += a.quantity
+            by_request[a.request_id] += a.quantity
+    return by_offer, by_request
 
 
 def build_problem(uow: UnitOfWork, as_of: dt.date, options: Options | None = None) -> Problem:
     """The optimiser's problem from open requests and offers, net of existing allocations.
 
-    Call inside the unit of work (``with uow:``)."""
+    Requests fully held by allocations are left out; offers fully held stay in with
+    quantity 0 (the file format refuses 0; the engine takes it as an offer used up).
+
+    Each offer that needs re-export consent carries its own answer (``OfferSpec.consent``),
+    since one origin can answer one holder differently per family. Channel rules are
+    :data:`DEFAULT_CHANNEL_RULES`. Call inside the unit of work (``with uow:``)."""
+    by_offer, by_request = _committed_all(uow)
     requests = []
     for r in sorted(uow.requests.list(status=RecordStatus.OPEN), key=lambda r: r.id):
-        left = r.quantity - _committed(uow, request_id=r.id)
+        left = r.quantity - by_request[r.id]
         if left > 0:
             requests.append(
                 RequestSpec(r.id, r.recipient, r.accepts, left, r.priority, r.needed_by)
             )
+    consents: dict[tuple[str, str], list[ConsentRequest]] = defaultdict(list)
+    for c in uow.consents.list():
+        consents[(c.origin, c.holder)].append(c)
     offers: list[OfferSpec] = []
-    consents: list[ConsentSpec] = []
     for o in sorted(uow.offers.list(status=RecordStatus.OPEN), key=lambda o: o.id):
-        left = o.quantity - _committed(uow, offer_id=o.id)
-        if left <= 0:
-            continue
-        origin, status = _consent_spec(uow, o, as_of)
+        # an offer all held by earlier allocations stays in, with quantity 0, so that a
+        # request it could have served reads "insufficient-supply", not "no-compatible-offer"
+        left = max(o.quantity - by_offer[o.id], 0)
+        consent = _consent_status(consents, o, as_of)
         offers.append(
             OfferSpec(
                 o.id,
@@ -173,23 +255,93 @@ def build_problem(uow: UnitOfWork, as_of: dt.date, options: Options | None = Non
                 o.available_from,
                 o.channel.value,
                 o.lethal,
-                origin=origin,
-                recipient=o.recipient,
+                origin=None if consent is None else consent.origin,
+                recipient=o.recipient or (None if consent is None else consent.recipient),
+                consent=None if consent is None else SpecConsent(consent.status.value),
             )
         )
-        if origin is not None and status is not ConsentStatus.PENDING:
-            spec = SpecConsent(status.value)
-            key = (origin, o.donor)
-            if not any((c.origin, c.holder) == key for c in consents):
-                consents.append(ConsentSpec(origin, o.donor, spec))
     return Problem(
         as_of=as_of,
         requests=tuple(requests),
         offers=tuple(offers),
-        consents=tuple(consents),
         channel_rules=dict(DEFAULT_CHANNEL_RULES),
         options=options or Options(),
     )
+
+
+@dataclass(frozen=True)
+class AllocationRun:
+    """An optimiser run on stored data: the problem it saw, the plan, and the ids of the
+    ``proposed`` allocations recorded for it (empty when not recorded)."""
+
+    as_of: dt.date
+    problem: Problem
+    plan: Plan
+    allocation_ids: tuple[str, ...]
+    recorded: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan file's content, plus ``allocation_ids`` and ``as_of``."""
+        out = plan_to_dict(self.plan)
+        out["allocation_ids"] = list(self.allocation_ids)
+        out["as_of"] = self.as_of.isoformat()
+        return out
+
+
+def allocate_stored(
+    uow: UnitOfWork,
+    caller: Caller,
+    *,
+    as_of: dt.date,
+    solver: str = "auto",
+    options: Options | None = None,
+    progress: ProgressCallback = no_progress,
+    record: bool = True,
+) -> AllocationRun:
+    """Solve on stored data; with ``record``, store the plan as ``proposed`` allocations
+    and one ``allocation.run`` ledger entry, all in one transaction.
+
+    The open offers and requests are locked first (as for a pledge), so a concurrent
+    pledge cannot take capacity the plan counts on. Without ``record`` nothing is written.
+    """
+    with uow:
+        if record:
+            for r in uow.requests.list(status=RecordStatus.OPEN):
+                uow.requests.lock(r.id)
+            for o in uow.offers.list(status=RecordStatus.OPEN):
+                uow.offers.lock(o.id)
+        problem = build_problem(uow, as_of, options)
+        plan = allocate(problem, solver=solver, progress=progress)
+        if not record:
+            return AllocationRun(as_of, problem, plan, (), recorded=False)
+        needs_consent = {o.id: o.needs_consent for o in problem.offers}
+        ids = _new_ids(uow)
+        made = []
+        for line in plan.allocations:
+            alloc = Allocation(
+                next(ids),
+                line.offer,
+                line.request,
+                line.quantity,
+                needs_consent=needs_consent[line.offer],
+            )
+            uow.allocations.add(alloc)
+            made.append(alloc.id)
+        uow.ledger.append(
+            user=caller.user,
+            nation=caller.nation,
+            kind="allocation.run",
+            payload={
+                "as_of": as_of,
+                "solver": plan.solver,
+                "status": plan.status.value,
+                "objective": plan.objective,
+                "allocations": made,
+                "unfilled": plan_to_dict(plan)["unfilled"],
+            },
+        )
+        uow.commit()
+    return AllocationRun(as_of, problem, plan, tuple(made), recorded=True)
 
 
 def run_allocation(
@@ -202,40 +354,8 @@ def run_allocation(
     progress: ProgressCallback | None = None,
 ) -> dict[str, Any]:
     """Solve on stored data and record the plan as ``proposed`` allocations (one transaction,
-    one ledger entry)."""
-    with uow:
-        problem = build_problem(uow, as_of, options)
-        plan: Plan = (
-            allocate(problem, solver=solver, progress=progress)
-            if progress
-            else allocate(problem, solver=solver)
-        )
-        offers = {o.id: o for o in uow.offers.list()}
-        made = []
-        for line in plan.allocations:
-            alloc = Allocation(
-                _next_id(uow),
-                line.offer,
-                line.request,
-                line.quantity,
-                needs_consent=offers[line.offer].needs_consent,
-            )
-            uow.allocations.add(alloc)
-            made.append(alloc.id)
-        result = plan_to_dict(plan)
-        result["allocation_ids"] = made
-        result["as_of"] = as_of.isoformat()
-        uow.ledger.append(
-            user=caller.user,
-            nation=caller.nation,
-            kind="allocation.run",
-            payload={
-                "as_of": as_of,
-                "solver": plan.solver,
-                "objective": plan.objective,
-                "allocations": made,
-                "unfilled": result["unfilled"],
-            },
-        )
-        uow.commit()
-    return result
+    one ledger entry). Returns the plan file's content plus ``allocation_ids`` and ``as_of``."""
+    return allocate_stored(
+        uow, caller, as_of=as_of, solver=solver, options=options,
+        progress=progress or no_progress,
+    ).to_dict()

@@ -28,6 +28,8 @@ def feasible(problem: Problem, o: OfferSpec, r: RequestSpec) -> bool:
         statuses = [c.status.value for c in problem.consents
                     if c.origin == o.origin and c.holder == o.donor]
         status = statuses[0] if statuses else None
+        if o.consent is not None:  # the offer's own answer overrides the list
+            status = o.consent.value
         pending = status in (None, "pending", "expired")
         if not (status == "granted" or (problem.options.allow_pending_consent and pending)):
             return False
@@ -141,7 +143,7 @@ def request(rid: str, accepts: list[str], quantity: int, priority: int = 3,
 
 def offer(oid: str, family: str, quantity: int, *, donor: str = "POL", available: int = 0,
           channel: str = "bilateral", lethal: bool = True, origin: str | None = None,
-          recipient: str | None = None) -> dict[str, Any]:
+          recipient: str | None = None, consent: str | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"id": oid, "donor": donor, "family": family, "quantity": quantity,
                            "available_from": day(available), "channel": channel,
                            "lethal": lethal}
@@ -149,6 +151,8 @@ def offer(oid: str, family: str, quantity: int, *, donor: str = "POL", available
         out["origin"] = origin
     if recipient is not None:
         out["recipient"] = recipient
+    if consent is not None:
+        out["consent"] = consent
     return out
 
 

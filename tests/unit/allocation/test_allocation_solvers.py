@@ -5,6 +5,7 @@ Solvers whose library is missing are skipped, by name; every other test runs on 
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -100,6 +101,18 @@ def test_late_offers_are_discounted_by_half_life(solver: NetworkSolver) -> None:
     assert reasons(plan) == {"R1": ("insufficient-supply", "late:30")}
 
 
+def test_tiny_weights_still_decide(solver: NetworkSolver) -> None:
+    """Weights far below a solver's default tolerance (0.5**23 here) still pick the
+    better offer: the LP scales its costs, the flow solver's scale is a power of two."""
+    plan = run(solver, problem(
+        [request("R1", ["fa"], 1, priority=1, needed_by=0)],
+        [offer("O1", "fa", 1, available=24), offer("O2", "fa", 1, available=23)],
+        options={"lateness_half_life_days": 1},
+    ))
+    assert [(a.offer, a.quantity) for a in plan.allocations] == [("O2", 1)]
+    assert plan.objective == round(0.5**23, 9)
+
+
 def test_on_time_offer_preferred_and_late_reason_only_when_all_late(
     solver: NetworkSolver,
 ) -> None:
@@ -148,6 +161,31 @@ def test_re_export_consent(
     ))
     assert plan.allocated_units == served
     assert reasons(plan).get("R1") == why
+
+
+def test_an_offers_own_consent_overrides_the_list(solver: NetworkSolver) -> None:
+    # consent is asked per family: one holder and origin, two different answers
+    plan = run(solver, problem(
+        [request("R1", ["fa"], 5), request("R2", ["fb"], 5), request("R3", ["fc"], 5)],
+        [offer("O1", "fa", 5, donor="EST", origin="DEU", consent="granted"),
+         offer("O2", "fb", 5, donor="EST", origin="DEU"),
+         offer("O3", "fc", 5, donor="EST", origin="DEU", consent="pending")],
+        consents=[{"origin": "DEU", "holder": "EST", "status": "denied"}],
+    ))
+    assert [(a.request, a.offer) for a in plan.allocations] == [("R1", "O1")]
+    assert reasons(plan) == {"R2": ("consent-denied:DEU",), "R3": ("consent-pending:DEU",)}
+
+
+def test_an_offer_used_up_explains_insufficient_supply(solver: NetworkSolver) -> None:
+    """Quantity 0 (database mode: all held by earlier allocations) is an offer used up."""
+    spec = parse_problem(problem([request("R1", ["fa"], 5), request("R2", ["fb"], 5)],
+                                 [offer("O1", "fa", 1), offer("O2", "fb", 3)]))
+    spec = dataclasses.replace(spec, offers=(
+        dataclasses.replace(spec.offers[0], quantity=0), spec.offers[1]))
+    plan = solver.solve(spec)
+    check_plan(spec, plan)
+    assert [(a.offer, a.quantity) for a in plan.allocations] == [("O2", 3)]
+    assert reasons(plan) == {"R1": ("insufficient-supply",), "R2": ("insufficient-supply",)}
 
 
 def test_own_make_needs_no_consent(solver: NetworkSolver) -> None:

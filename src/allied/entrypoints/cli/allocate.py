@@ -1,13 +1,16 @@
 """``allied allocate``: match requests with offers, and say why anything stays unfilled.
 
 File mode (``--problem FILE.json``) reads a problem file and touches no database.
-Database mode (no ``--problem``) will build the problem from open requests and offers
-and record the plan as proposed allocations; it is not wired yet (it needs the service
-layer) and says so.
+Database mode (no ``--problem``) builds the problem from the open requests and offers
+(``service.allocations.allocate_stored``) and records the plan as proposed allocations,
+in one transaction with one ledger entry; ``--dry-run`` records nothing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -25,9 +28,11 @@ from rich.progress import (
 
 from allied.allocation import (
     SOLVER_NAMES,
+    Options,
     Plan,
     get_solver,
     load_problem,
+    plan_to_dict,
     plan_to_json,
     write_plan,
 )
@@ -39,6 +44,7 @@ from allied.entrypoints.cli.common import (
     err_console,
     errors_to_exit,
     fail,
+    parse_day,
 )
 
 #: Problems with at least this many requests + offers show a progress bar (on a terminal).
@@ -97,33 +103,92 @@ def allocate(
         "auto", "--solver",
         help="flow (OR-Tools min-cost flow), lp (HiGHS), greedy (baseline); auto picks flow",
     ),
+    as_of: str | None = typer.Option(
+        None, "--as-of",
+        help="database mode: the day whose consents count (default today)",
+    ),
+    allow_pending_consent: bool = typer.Option(
+        False, "--allow-pending-consent",
+        help="database mode: let offers whose re-export consent is pending (or not yet "
+        "asked) be allocated",
+    ),
+    half_life: float | None = typer.Option(
+        None, "--half-life", help="database mode: lateness half-life in days (default 30)",
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="database mode: show the plan but record nothing",
+    ),
     fmt: Format = FormatOption,
 ) -> None:
-    """Match requests with offers optimally; explain every unit left unfilled."""
+    """Match requests with offers optimally; explain every unit left unfilled.
+
+    With --problem, read a problem file and touch no database. Without it, build the
+    problem from the open requests and offers in the database (net of allocations that
+    already hold capacity) and record the plan as proposed allocations, in one
+    transaction with one ledger entry.
+    """
     if solver not in SOLVER_NAMES:
         fail(f"option '--solver': expected one of {', '.join(SOLVER_NAMES)}; got {solver!r}")
-    if problem is None:
-        fail(
-            "database mode (allocating open requests and offers from the database) is not "
-            "available yet; pass --problem FILE.json to allocate from a problem file"
-        )
+    if problem is not None:
+        given = [name for name, on in (
+            ("--as-of", as_of is not None),
+            ("--allow-pending-consent", allow_pending_consent),
+            ("--half-life", half_life is not None),
+            ("--dry-run", dry_run),
+        ) if on]
+        if given:
+            fail(f"option '{given[0]}' is for database mode; with --problem, the problem "
+                 "file's as_of and options apply and nothing is recorded")
+    elif half_life is not None and not (math.isfinite(half_life) and half_life > 0):
+        fail(f"option '--half-life': must be a positive number of days, got {half_life}")
     with errors_to_exit():
         started = time.perf_counter()
         chosen = get_solver(solver)
         if not chosen.available():
             fail(f"option '--solver': solver {chosen.name!r} is not available "
                  f"({chosen.requirement})")
-        spec = load_problem(problem)
-        big = len(spec.requests) + len(spec.offers) >= PROGRESS_THRESHOLD
-        with _ProgressBar(big and err_console().is_terminal) as bar:
-            plan = chosen.solve(spec, progress=bar)
+        if problem is not None:
+            spec = load_problem(problem)
+            big = len(spec.requests) + len(spec.offers) >= PROGRESS_THRESHOLD
+            with _ProgressBar(big and err_console().is_terminal) as bar:
+                plan = chosen.solve(spec, progress=bar)
+            ids: tuple[str, ...] | None = None
+        else:
+            day = parse_day(as_of, "--as-of")
+            options = Options(allow_pending_consent=allow_pending_consent)
+            if half_life is not None:
+                options = Options(allow_pending_consent, half_life)
+            run = _run_on_database(day, chosen.name, options, record=not dry_run)
+            plan = run.plan
+            ids = run.allocation_ids if run.recorded else None
         if out is not None:
             write_plan(plan, out)
         elapsed = time.perf_counter() - started
-    _report(plan, fmt, out, elapsed)
+    _report(plan, fmt, out, elapsed, ids)
 
 
-def _summary(plan: Plan, out: Path | None, elapsed: float) -> dict[str, Any]:
+def _run_on_database(day: dt.date, solver: str, options: Options, *, record: bool) -> Any:
+    from allied.bootstrap import build
+    from allied.config import Settings
+    from allied.service.allocations import allocate_stored
+    from allied.service.caller import Caller
+
+    settings = Settings.from_env()
+    caller = Caller(user=settings.user, nation=settings.nation)
+    store = build(settings)
+    try:
+        with _ProgressBar(err_console().is_terminal) as bar:
+            return allocate_stored(
+                store.uow(), caller, as_of=day, solver=solver, options=options,
+                progress=bar, record=record,
+            )
+    finally:
+        store.close()
+
+
+def _summary(
+    plan: Plan, out: Path | None, elapsed: float, ids: tuple[str, ...] | None
+) -> dict[str, Any]:
     return {
         "status": plan.status.value,
         "solver": plan.solver,
@@ -132,30 +197,42 @@ def _summary(plan: Plan, out: Path | None, elapsed: float) -> dict[str, Any]:
         "allocated_units": plan.allocated_units,
         "unfilled_requests": len(plan.unfilled),
         "unfilled_units": plan.unfilled_units,
+        "recorded": None if ids is None else len(ids),
         "plan_file": str(out) if out is not None else None,
         "seconds": round(elapsed, 3),
     }
 
 
-def _report(plan: Plan, fmt: Format, out: Path | None, elapsed: float) -> None:
-    summary = _summary(plan, out, elapsed)
+def _report(
+    plan: Plan, fmt: Format, out: Path | None, elapsed: float, ids: tuple[str, ...] | None
+) -> None:
+    """Print the plan. ``ids``: the proposed allocations recorded for it, line by line
+    (``None`` when nothing was recorded: file mode or a dry run)."""
+    summary = _summary(plan, out, elapsed, ids)
     if out is not None and fmt is not Format.TABLE:
         emit([summary], fmt)
         return
     if fmt is Format.JSON:
-        sys.stdout.write(plan_to_json(plan))
+        if ids is None:
+            sys.stdout.write(plan_to_json(plan))
+        else:
+            body = plan_to_dict(plan)
+            body["allocation_ids"] = list(ids)
+            sys.stdout.write(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
         return
+    recorded = ids if ids is not None else ("",) * len(plan.allocations)
     rows: list[dict[str, Any]] = [
-        {"kind": "allocation", "request": a.request, "offer": a.offer, "quantity": a.quantity,
-         "reasons": ""}
-        for a in plan.allocations
+        {"kind": "allocation", "id": ident, "request": a.request, "offer": a.offer,
+         "quantity": a.quantity, "reasons": ""}
+        for a, ident in zip(plan.allocations, recorded, strict=True)
     ] + [
-        {"kind": "unfilled", "request": u.request, "offer": "", "quantity": u.quantity,
-         "reasons": " ".join(u.reasons)}
+        {"kind": "unfilled", "id": "", "request": u.request, "offer": "",
+         "quantity": u.quantity, "reasons": " ".join(u.reasons)}
         for u in plan.unfilled
     ]
+    id_column = ["id"] if ids is not None else []
     if fmt is Format.CSV:
-        emit(rows, fmt, columns=["kind", "request", "offer", "quantity", "reasons"])
+        emit(rows, fmt, columns=["kind", *id_column, "request", "offer", "quantity", "reasons"])
         return
     console().print(
         f"[bold]{summary['status']}[/] plan by {summary['solver']}: objective "
@@ -164,11 +241,16 @@ def _report(plan: Plan, fmt: Format, out: Path | None, elapsed: float) -> None:
         f"in {summary['unfilled_requests']} requests ({summary['seconds']} s)",
         highlight=False,
     )
+    if ids is not None:
+        console().print(
+            f"recorded {len(ids)} proposed allocations (see: allied allocation list)",
+            highlight=False,
+        )
     if out is not None:
         console().print(f"plan written to {out}", highlight=False)
         return
     for kind, columns, title in (
-        ("allocation", ["request", "offer", "quantity"], "allocations"),
+        ("allocation", [*id_column, "request", "offer", "quantity"], "allocations"),
         ("unfilled", ["request", "quantity", "reasons"], "unfilled"),
     ):
         chosen = [r for r in rows if r["kind"] == kind]
