@@ -13,11 +13,10 @@ from sqlalchemy import text
 from allied.bootstrap import Store, build
 from allied.config import Settings
 from allied.ingest.reference import ReferenceDataset, load_reference_dataset
-from allied.service.caller import Caller
 from allied.service.reference import load_reference
+from callers import CALLER
 
 POSTGRES_URL = os.environ.get("ALLIED_TEST_POSTGRES_URL")
-CALLER = Caller(user="test", nation="")
 
 
 @pytest.fixture

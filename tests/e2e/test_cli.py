@@ -128,6 +128,8 @@ def test_request_add_and_list(loaded: Path) -> None:
         (["--available-from", "soon"], "available_from"),
         (["--donor", "QQQ"], "donor"),
         (["--channel", "carrier-pigeon"], "channel"),
+        (["--family", "155mm-natoo"], "family"),
+        (["--quantity", "99999999999"], "quantity"),
     ],
 )
 def test_offer_add_bad_input(loaded: Path, args: list[str], field: str) -> None:
@@ -144,6 +146,16 @@ def test_offer_add_bad_input(loaded: Path, args: list[str], field: str) -> None:
     assert result.exit_code == 2
     assert f"field '{field}'" in result.stderr
     assert runner.invoke(app, ["ledger", "export"]).stdout == ledger_before
+
+
+def test_an_unknown_family_is_refused_with_a_suggestion(loaded: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["request", "add", "--recipient", "UKR", "--family", "155mm-natoo", "--quantity", "5",
+         "--priority", "3", "--needed-by", "2024-06-01"],
+    )
+    assert result.exit_code == 2
+    assert "field 'family'" in result.stderr and "155mm-nato" in result.stderr
 
 
 def test_import_csv_with_one_bad_row_writes_nothing(loaded: Path, tmp_path: Path) -> None:
@@ -249,6 +261,15 @@ def test_demo_runs_on_a_fresh_database(db: Path) -> None:
     result = runner.invoke(app, ["demo"])
     assert result.exit_code == 0, result.output
     assert "R-2023-155" in result.output and db.exists()
+    # every report works straight after the demo: the shipped public data is loaded
+    for name in ("burden", "predictability", "gaps", "deliveries"):
+        report = runner.invoke(app, ["report", name, "-f", "json"])
+        assert report.exit_code == 0, (name, report.stderr)
+    # and a second demo changes nothing but the demo users' tokens
+    before = runner.invoke(app, ["ledger", "export"]).stdout.count("\n")
+    assert runner.invoke(app, ["demo", "--no-serve"]).exit_code == 0
+    after = runner.invoke(app, ["ledger", "export"]).stdout.splitlines()[before:]
+    assert all('"kind": "user.' in line or '"user.' in line for line in after), after[:3]
 
 
 def test_bad_database_url_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:

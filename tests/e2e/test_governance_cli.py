@@ -82,6 +82,7 @@ def test_proposal_lifecycle_and_late_vote(loaded: Path) -> None:
                                             "json"]).stdout)
     assert status["proposals"][0]["status"] == "rejected"
     assert "HUN" in status["proposals"][0]["outcome"]
+    assert status["proposals"][0]["blocking"] == ["HUN"]  # still named once closed
 
 
 def test_consent_policy_and_list(loaded: Path) -> None:
@@ -94,3 +95,24 @@ def test_consent_policy_and_list(loaded: Path) -> None:
     assert deu["effective_status"] == "denied"
     bad = runner.invoke(app, ["consent", "policy", "DEU", "--policy", "sometimes"])
     assert bad.exit_code == 2 and "policy" in bad.stderr
+
+
+def test_a_consent_answer_names_the_answering_state(
+    loaded: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ALLIED_NATION", raising=False)
+    pending = [
+        c for c in json.loads(runner.invoke(app, ["consent", "list", "-f", "json"]).stdout)
+        if c["effective_status"] == "pending"
+    ]
+    assert pending
+    target = pending[0]
+    anonymous = runner.invoke(app, ["consent", "grant", target["id"], "--reason", "x"])
+    assert anonymous.exit_code == 2 and "--as" in anonymous.stderr
+    wrong = runner.invoke(app, ["consent", "grant", target["id"], "--as", "EST"])
+    assert wrong.exit_code == 2
+    done = runner.invoke(
+        app, ["consent", "grant", target["id"], "--as", target["origin"], "-f", "json"]
+    )
+    assert done.exit_code == 0, done.stderr
+    assert json.loads(done.stdout)[0]["status"] == "granted"

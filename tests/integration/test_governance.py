@@ -16,7 +16,7 @@ from allied.service import governance as gov
 from allied.service.assistance import add_offers, members_on
 from allied.service.caller import Caller
 from allied.service.ledger import verify_ledger
-from conftest import CALLER
+from callers import CALLER
 
 D = dt.date
 

@@ -16,3 +16,9 @@ def test_migrations_match_the_tables(empty_store: Store) -> None:
         ctx = MigrationContext.configure(conn, opts={"compare_type": False})
         diff = compare_metadata(ctx, metadata)
     assert diff == []
+
+
+def test_the_migration_graph_has_one_head() -> None:
+    from allied.adapters.db.engine import head_revisions
+
+    assert len(head_revisions()) == 1, head_revisions()

@@ -14,7 +14,7 @@ from allied.ingest.reference import ReferenceDataset, load_reference_dataset
 from allied.service.assistance import add_offers, add_requests, list_offers, members_on
 from allied.service.ledger import export_ledger, verify_ledger
 from allied.service.reference import load_reference
-from conftest import CALLER
+from callers import CALLER
 
 
 def _ledger_count(store: Store) -> int:

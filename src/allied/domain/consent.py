@@ -93,14 +93,15 @@ class ConsentRequest:
         """The status on ``day``: a request still pending after ``expires_on`` has expired.
 
         ``expires_on`` is the last day to answer; a grant stays valid until it is
-        explicitly expired (``answer("expired")``)."""
-        if (
-            self.status is ConsentStatus.PENDING
-            and self.expires_on is not None
-            and day > self.expires_on
-        ):
+        explicitly expired (``answer("expired")``). An answer dated after ``day`` had not
+        been given on ``day``: the request was still pending then."""
+        status = self.status
+        if self.decided_on is not None and day < self.decided_on:
+            status = ConsentStatus.PENDING
+        expired = self.expires_on is not None and day > self.expires_on
+        if status is ConsentStatus.PENDING and expired:
             return ConsentStatus.EXPIRED
-        return self.status
+        return status
 
 
 def standing_answer(policy: OriginPolicy | None) -> ConsentStatus:

@@ -58,6 +58,19 @@ def positive_int(value: Any, field: str) -> int:
     return number
 
 
+#: The largest quantity a record may hold (the API's schemas say the same): a billion
+#: units, far above any real lot, and inside a 32-bit integer column.
+MAX_QUANTITY = 1_000_000_000
+
+
+def quantity(value: Any, field: str = "quantity") -> int:
+    """A quantity of units: a positive integer of at most :data:`MAX_QUANTITY`."""
+    number = positive_int(value, field)
+    if number > MAX_QUANTITY:
+        raise InvalidInput(f"must be at most {MAX_QUANTITY:,}, got {number:,}", field=field)
+    return number
+
+
 def int_in_range(value: Any, field: str, low: int, high: int) -> int:
     if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
         value = int(value)

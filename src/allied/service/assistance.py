@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from allied.domain.actors import ActorKind
 from allied.domain.assistance import Offer, RecordStatus, Request
+from allied.domain.catalogue import FAMILIES
 from allied.domain.errors import InvalidInput, UnknownActor
 from allied.service.caller import Caller
 from allied.service.ports import UnitOfWork
@@ -25,7 +27,26 @@ def _next_id(prefix: str, taken: set[str]) -> str:
     return f"{prefix}-{n:06d}"
 
 
-def _check_refs(uow: UnitOfWork, record: Request | Offer, known_actors: set[str]) -> None:
+def known_families(uow: UnitOfWork) -> set[str]:
+    """The compatibility families records may name: the catalogue's built-in families and
+    those of every stored item type (a new family enters with an item type of it)."""
+    return set(FAMILIES) | {item.family for item in uow.item_types.list()}
+
+
+def _check_families(record: Request | Offer, families: set[str]) -> None:
+    named = record.accepts if isinstance(record, Request) else (record.family,)
+    for family in named:
+        if family not in families:
+            close = difflib.get_close_matches(family, sorted(families), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            field = "family" if family == record.family else "accepts"
+            raise InvalidInput(f"unknown compatibility family {family!r}{hint}", field=field)
+
+
+def _check_refs(
+    uow: UnitOfWork, record: Request | Offer, known_actors: set[str], families: set[str]
+) -> None:
+    _check_families(record, families)
     actor_fields: dict[str, str | None]
     if isinstance(record, Request):
         actor_fields = {"recipient": record.recipient}
@@ -70,6 +91,7 @@ def _add_many(
         raise InvalidInput(
             "the database holds no actors yet: run `allied data load` first", field="actor"
         )
+    families = known_families(uow)
     records: list[T] = []
     seen: dict[str, str] = {}
     for line, where, data in rows:
@@ -79,7 +101,7 @@ def _add_many(
                 raise InvalidInput(f"id {record.id!r} already exists", field="id")
             if record.id in seen:
                 raise InvalidInput(f"id {record.id!r} repeats {seen[record.id]}", field="id")
-            _check_refs(uow, record, known)
+            _check_refs(uow, record, known, families)
         except InvalidInput as exc:
             located = source if line is not None else f"{source} {where}"
             raise exc.at(line=line, source=located) from None

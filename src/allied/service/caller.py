@@ -10,3 +10,4 @@ class Caller:
     user: str
     nation: str = ""
     role: str = "coordinator"
+    user_id: str = ""

@@ -26,6 +26,7 @@ from allied.domain.errors import InvalidInput, NotFound, UnknownActor
 from allied.domain.proposals import Proposal, ProposalStatus, participants_for
 from allied.domain.rules import Outcome, Position, Rule, evaluate
 from allied.service.caller import Caller
+from allied.service.ids import free_ids
 from allied.service.ports import UnitOfWork
 
 DEFAULT_CONSENT_EXPIRY_DAYS = 30
@@ -164,10 +165,7 @@ def proposal_view(proposal: Proposal, outcome: Outcome | None = None) -> dict[st
 
 
 def _next_id(uow: UnitOfWork) -> str:
-    n = uow.proposals.count() + 1
-    while uow.proposals.get(f"P-{n:05d}") is not None:
-        n += 1
-    return f"P-{n:05d}"
+    return next(free_ids(uow.proposals, "P", 5))
 
 
 def propose(
@@ -310,7 +308,9 @@ def status(uow: UnitOfWork, caller: Caller, today: dt.date) -> dict[str, Any]:
         for proposal in sorted(uow.proposals.list(), key=lambda p: p.id):
             _close_due(uow, caller, proposal, today)
             outcome = None
-            if proposal.status is ProposalStatus.OPEN:
+            if proposal.status is not ProposalStatus.WITHDRAWN:
+                # Open: what the rule says so far. Closed: positions are frozen at the
+                # deadline, so the same evaluation names who blocked.
                 pop = None
                 if proposal.rule is Rule.QMV:
                     pop, _ = population(uow, proposal.participants, proposal.deadline.year - 1)
@@ -488,11 +488,8 @@ def _request_consents(
         if origin in have:
             continue
         policy = uow.consent_policies.get(origin)
-        n = uow.consents.count() + 1
-        while uow.consents.get(f"C-{n:06d}") is not None:
-            n += 1
         c = ConsentRequest(
-            f"C-{n:06d}",
+            next(free_ids(uow.consents, "C", 6)),
             origin,
             offer.donor,
             offer.family,

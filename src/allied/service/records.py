@@ -22,7 +22,7 @@ from allied.domain.values import (
     int_in_range,
     parse_date,
     parse_optional_date,
-    positive_int,
+    quantity,
     text,
 )
 
@@ -141,7 +141,7 @@ def parse_request(data: Mapping[str, Any], *, default_id: str | None = None) -> 
         recipient=actor_code(data["recipient"], "recipient"),
         family=family_code(data["family"], "family"),
         accepts=_codes(data.get("accepts"), "accepts"),
-        quantity=positive_int(data["quantity"], "quantity"),
+        quantity=quantity(data["quantity"]),
         priority=int_in_range(data["priority"], "priority", 1, 5),
         needed_by=parse_date(data["needed_by"], "needed_by"),
         item_type=_optional(data, "item_type", identifier),
@@ -163,7 +163,7 @@ def parse_offer(data: Mapping[str, Any], *, default_id: str | None = None) -> Of
         id=identifier(oid, "id"),
         donor=actor_code(data["donor"], "donor"),
         family=family_code(data["family"], "family"),
-        quantity=positive_int(data["quantity"], "quantity"),
+        quantity=quantity(data["quantity"]),
         available_from=parse_date(data["available_from"], "available_from"),
         channel=Channel(channel) if channel else Channel.BILATERAL,
         lethal=True if lethal is None else lethal,

@@ -57,37 +57,45 @@ def _alembic_config(engine: Engine) -> Any:
     return cfg
 
 
-def head_revision() -> str:
+def head_revisions() -> frozenset[str]:
+    """Every head of the migration graph (feature branches may add their own head)."""
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    head = ScriptDirectory.from_config(cfg).get_current_head()
-    assert head is not None
-    return str(head)
+    return frozenset(str(h) for h in ScriptDirectory.from_config(cfg).get_heads())
 
 
-def current_revision(engine: Engine) -> str | None:
+def head_revision() -> str:
+    """The heads as one label (``a+b`` when the graph has several)."""
+    return "+".join(sorted(head_revisions()))
+
+
+def current_revisions(engine: Engine) -> frozenset[str]:
     from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as conn:
         if not inspect(conn).has_table("alembic_version"):
-            return None
-        rev = MigrationContext.configure(conn).get_current_revision()
-        return None if rev is None else str(rev)
+            return frozenset()
+        return frozenset(str(h) for h in MigrationContext.configure(conn).get_current_heads())
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The database's revision as one label, ``None`` before the first migration."""
+    revs = current_revisions(engine)
+    return "+".join(sorted(revs)) if revs else None
 
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
-    """Upgrade the schema to the newest revision. Returns (before, after)."""
+    """Upgrade the schema to the newest revisions. Returns (before, after)."""
     from alembic import command
 
     try:
         before = current_revision(engine)
-        head = head_revision()
-        if before != head:
-            command.upgrade(_alembic_config(engine), "head")
-        return before, head
+        if current_revisions(engine) != head_revisions():
+            command.upgrade(_alembic_config(engine), "heads")
+        return before, head_revision()
     except OperationalError as exc:
         raise StorageError(f"cannot reach or migrate the database: {exc.orig}") from None
     except SQLAlchemyError as exc:
@@ -97,7 +105,7 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
 def ensure_schema(engine: Engine) -> None:
     """Upgrade the schema when it is behind (the first command that needs it does this)."""
     try:
-        if current_revision(engine) != head_revision():
+        if current_revisions(engine) != head_revisions():
             upgrade(engine)
     except OperationalError as exc:
         raise StorageError(f"cannot reach the database: {exc.orig}") from None

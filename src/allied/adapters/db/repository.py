@@ -174,7 +174,10 @@ class SqlUnitOfWork:
         if isinstance(exc, OperationalError):
             raise StorageError(f"database error: {exc.orig}") from None
         if isinstance(exc, SQLAlchemyError):
-            raise StorageError(f"database error: {exc}") from None
+            # The driver's own message, without the SQL statement and its parameters.
+            cause = getattr(exc, "orig", None) or exc
+            first = str(cause).strip().splitlines()[0] if str(cause).strip() else type(exc).__name__
+            raise StorageError(f"database error: {first}") from None
 
     def commit(self) -> None:
         self.session.commit()

@@ -308,3 +308,9 @@ def start_mappers() -> None:
         },
     )
     _mapped = True
+
+
+# Feature table modules register their tables on the same metadata: one import line each.
+from allied.adapters.db import tables_monitor as _tables_monitor  # noqa: E402,F401
+from allied.adapters.db import tables_public as _tables_public  # noqa: E402,F401
+from allied.adapters.db import tables_users as _tables_users  # noqa: E402,F401

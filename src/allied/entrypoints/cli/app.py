@@ -5,6 +5,10 @@ from __future__ import annotations
 import typer
 
 from allied.entrypoints.cli import allocate, core, governance
+from allied.entrypoints.cli import lab as lab_cli
+from allied.entrypoints.cli import monitor as monitor_cli
+from allied.entrypoints.cli import reports as reports_cli
+from allied.entrypoints.cli import serve as serve_cli
 
 app = typer.Typer(
     name="allied",
@@ -18,6 +22,10 @@ core.register(app)
 governance.register(app)
 # Feature modules register their commands here, one line each.
 allocate.register(app)
+lab_cli.register(app)
+monitor_cli.register(app)
+serve_cli.register(app)
+reports_cli.register(app)
 
 
 def main() -> None:

@@ -324,18 +324,39 @@ def ledger_export(
             store.close()
 
 
-def demo_command() -> None:
-    """Set up the embedded database with the reference data and show the state of assistance."""
+def demo_command(
+    serve: bool | None = typer.Option(
+        None,
+        "--serve/--no-serve",
+        help="serve the API after loading (default: only when run in a terminal)",
+    ),
+    host: str = typer.Option("127.0.0.1", help="address to serve on"),
+    port: int = typer.Option(8000, min=0, max=65535, help="TCP port to serve on"),
+) -> None:
+    """Load the reference data into the embedded database, add a user per role, print the
+    address and each token, then serve the API."""
+    from allied.adapters.db.repository_users import SqlServiceUnitOfWork, service_sessions
+    from allied.ingest.kiel import builtin_kiel_path, read_kiel
     from allied.ingest.reference import load_reference_dataset
+    from allied.ingest.sipri import builtin_sipri_path, read_sipri
     from allied.service.assistance import list_offers, list_requests
+    from allied.service.public_data import import_kiel, import_sipri
     from allied.service.reference import load_reference
+    from allied.service.users import ensure_demo_users
 
     with errors_to_exit():
         store = _store()
         try:
             report = load_reference(store.uow(), _caller(), load_reference_dataset())
+            # The shipped public data too, so that every report and chart works at once
+            # (idempotent: a second demo changes nothing).
+            import_kiel(store.uow(), _caller(), read_kiel(builtin_kiel_path()))
+            sipri = builtin_sipri_path()
+            import_sipri(store.uow(), _caller(), read_sipri(sipri), source=sipri.name)
             requests = list_requests(store.uow())
             offers = list_offers(store.uow())
+            sessions = service_sessions(store.engine)
+            users = ensure_demo_users(lambda: SqlServiceUnitOfWork(sessions), _caller())
         finally:
             store.close()
     out = console()
@@ -357,6 +378,26 @@ def demo_command() -> None:
         columns=["id", "donor", "family", "quantity", "available_from", "channel", "origin"],
     )
     out.print("Quantities marked ILLUSTRATIVE in the data are modelled, not reported figures.")
+    out.print("Public data: the Kiel Support Tracker and SIPRI extracts shipped with allied.")
+    out.print(f"\nDashboard: http://{host}:{port}/  (sign in with a token below)")
+    out.print(f"API: http://{host}:{port}/api/v1/  (OpenAPI: /api/v1/openapi.json)")
+    out.print("Demo users (tokens are shown once; `allied demo` again gives new ones):")
+    for u in users:
+        typer.echo(
+            f"  {u.user.name:<20} {u.user.role.value:<12} {u.user.nation or '-':<4} {u.token}"
+        )
+    token = users[0].token
+    out.print(
+        f"try: curl -H 'Authorization: Bearer {token}' http://{host}:{port}/api/v1/offers",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if serve is None:
+        serve = sys.stdout.isatty()
+    if serve:
+        from allied.entrypoints.cli.serve import run_server
+
+        run_server(host, port, 1)
 
 
 def register(app: typer.Typer) -> None:

@@ -396,12 +396,17 @@ def _answer(
     consent_id: str, answer: str, reason: str, on: str | None, as_nation: str | None, fmt: Format
 ) -> None:
     from allied.domain.consent import ConsentStatus
+    from allied.domain.errors import InvalidInput
     from allied.service.governance import answer_consent
 
     day = parse_day(on, "--on")
-    view = _run(
-        answer_consent, _caller(as_nation), consent_id, ConsentStatus(answer), on=day, reason=reason
-    )
+    caller = _caller(as_nation)
+    if not caller.nation:
+        with errors_to_exit():
+            raise InvalidInput(
+                "say which origin state answers: --as ISO3 or ALLIED_NATION", field="--as"
+            )
+    view = _run(answer_consent, caller, consent_id, ConsentStatus(answer), on=day, reason=reason)
     emit([view], fmt, columns=["id", "origin", "holder", "status", "decided_on", "reason"])
 
 

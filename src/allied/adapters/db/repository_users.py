@@ -1,0 +1,210 @@
+"""The service's unit of work: the core repositories plus users, with commit hooks.
+
+:class:`SqlServiceUnitOfWork` adds a ``users`` repository and runs ``before_commit``
+hooks inside the transaction (used to record an ``Idempotency-Key`` atomically with the
+change it guards). :class:`SqlIdempotencyStore` reads and completes those records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections.abc import Callable, Collection
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import create_engine, event, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from allied.adapters.db.repository import SqlRepository, SqlUnitOfWork, session_factory
+from allied.adapters.db.tables import allocations, ledger_head
+from allied.adapters.db.tables_users import idempotency_keys, start_user_mappers
+from allied.domain.assistance import COMMITTING
+from allied.domain.users import User
+from allied.service.ports import Repository
+
+CommitHook = Callable[[Session], None]
+
+
+class SqlServiceUnitOfWork(SqlUnitOfWork):
+    """The core unit of work plus ``users``; ``before_commit`` hooks run in the transaction."""
+
+    users: Repository[User]
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        writer_lock: threading.RLock | None = None,
+        lock_ledger: bool = False,
+    ) -> None:
+        super().__init__(sessions)
+        self.before_commit: list[CommitHook] = []
+        self.writer_lock = writer_lock
+        self.lock_ledger = lock_ledger
+
+    def __enter__(self) -> SqlServiceUnitOfWork:
+        if self.writer_lock is not None:
+            # SQLite has one writer at a time: threads of this process queue here, handed
+            # over at once, rather than in SQLite's busy handler, which sleeps and retries.
+            self.writer_lock.acquire()
+        try:
+            super().__enter__()
+        except BaseException:
+            if self.writer_lock is not None:
+                self.writer_lock.release()
+            raise
+        self.users = SqlRepository(self.session, User)
+        if self.lock_ledger:
+            # Every change ends by appending to the hash-chained ledger, which serialises
+            # writers at its head row anyway; taking that row first makes each change run
+            # alone from its start: ids drawn from counts cannot collide and locks are
+            # always taken in one order (no deadlock).
+            self.session.execute(
+                select(ledger_head.c.id).where(ledger_head.c.id == 1).with_for_update()
+            )
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            super().__exit__(exc_type, exc, tb)
+        finally:
+            if self.writer_lock is not None:
+                self.writer_lock.release()
+
+    def committed(
+        self,
+        by: str,
+        ids: Collection[str],
+        *,
+        offer_ids: Collection[str] | None = None,
+    ) -> dict[str, int]:
+        """Quantity held by allocations per offer (``by="offer"``) or per request, summed
+        in SQL; ``offer_ids`` restricts the allocations counted to those offers."""
+        if not ids:
+            return {}
+        column = allocations.c.offer_id if by == "offer" else allocations.c.request_id
+        stmt = (
+            select(column, func.sum(allocations.c.quantity))
+            .where(column.in_(list(ids)))
+            .where(allocations.c.status.in_([s.value for s in COMMITTING]))
+            .group_by(column)
+        )
+        if offer_ids is not None:
+            stmt = stmt.where(allocations.c.offer_id.in_(list(offer_ids)))
+        return {str(k): int(v) for k, v in self.session.execute(stmt)}
+
+    def commit(self) -> None:
+        for hook in self.before_commit:
+            hook(self.session)
+        self.session.commit()
+
+
+def service_sessions(engine: Engine) -> sessionmaker[Session]:
+    start_user_mappers()
+    return session_factory(engine)
+
+
+# -- idempotency keys (plain SQL; the service layer sees them through IdempotencyStore) ----
+
+
+class SqlIdempotencyStore:
+    """Stored outcomes of POST requests made with an ``Idempotency-Key``."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        read_sessions: sessionmaker[Session] | None = None,
+        writer_lock: threading.RLock | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.read_sessions = read_sessions or sessions
+        self.writer_lock = writer_lock or threading.RLock()
+
+    def find(self, user_id: str, key: str) -> tuple[str, int | None, Any] | None:
+        """(fingerprint, status code, response body) or ``None``."""
+        with self.read_sessions() as s:
+            row = s.execute(
+                select(
+                    idempotency_keys.c.fingerprint,
+                    idempotency_keys.c.status_code,
+                    idempotency_keys.c.response,
+                ).where(idempotency_keys.c.user_id == user_id, idempotency_keys.c.key == key)
+            ).first()
+        if row is None:
+            return None
+        body = json.loads(row.response) if row.response is not None else None
+        return str(row.fingerprint), row.status_code, body
+
+    @staticmethod
+    def claim_hook(user_id: str, key: str, fingerprint: str, at: Any) -> CommitHook:
+        """A commit hook inserting the key in the same transaction as the change."""
+
+        def hook(session: Session) -> None:
+            session.execute(
+                idempotency_keys.insert().values(
+                    user_id=user_id, key=key, fingerprint=fingerprint, created_at=at
+                )
+            )
+
+        return hook
+
+    def record(
+        self,
+        user_id: str,
+        key: str,
+        status_code: int,
+        body: Any,
+        *,
+        forget_before: dt.datetime | None = None,
+    ) -> None:
+        """Store the response for the key; keys made before ``forget_before`` are dropped
+        (a retry that late is a new request)."""
+        with self.writer_lock, self.sessions() as s, s.begin():
+            s.execute(
+                idempotency_keys.update()
+                .where(idempotency_keys.c.user_id == user_id, idempotency_keys.c.key == key)
+                .values(status_code=status_code, response=json.dumps(body, sort_keys=True))
+            )
+            if forget_before is not None:
+                s.execute(
+                    idempotency_keys.delete().where(
+                        idempotency_keys.c.created_at < forget_before,
+                        idempotency_keys.c.status_code.is_not(None),
+                    )
+                )
+
+
+def read_engine(engine: Engine) -> Engine:
+    """An engine for read-only units of work.
+
+    On SQLite the main engine starts every transaction with ``BEGIN IMMEDIATE`` (writers
+    queue instead of failing half-way), which would queue readers too; readers get their
+    own engine with a plain (deferred) ``BEGIN``: under WAL they read a consistent
+    snapshot and never wait for a writer. Other databases share the engine.
+    """
+    if engine.dialect.name != "sqlite":
+        return engine
+    reader = create_engine(engine.url, connect_args={"timeout": 30})
+
+    @event.listens_for(reader, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA query_only=ON")
+        cur.close()
+
+    @event.listens_for(reader, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    return reader

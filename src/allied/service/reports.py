@@ -1,0 +1,135 @@
+"""Reports as use-cases: read the store, compute (``allied.reports``), render.
+
+Signatures an HTTP API can call as they are:
+
+- :func:`build_report` -> :class:`~allied.reports.model.Report` (plain tables);
+- :func:`report_data` -> a JSON-ready ``dict``;
+- :func:`render_report` -> ``str`` (table text is left to the caller; ``csv``, ``json``,
+  ``html``) or ``bytes`` (``png``).
+
+Each reads in one unit of work and writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from allied.domain.errors import InvalidInput
+from allied.reports.burden import burden
+from allied.reports.data import reference_figures
+from allied.reports.deliveries import deliveries
+from allied.reports.gaps import gaps
+from allied.reports.model import Period, Report
+from allied.reports.predictability import predictability
+from allied.service.ports import UnitOfWork
+from allied.service.public_data import public_data
+
+REPORTS = ("burden", "predictability", "gaps", "deliveries")
+FORMATS = ("table", "csv", "json", "png", "html")
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """What a report may be asked. Unused options are ignored by reports that lack them."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    gdp_year: int | None = None  # burden: None = Kiel's 2021 GDP basis
+    attribute_eu: bool = False  # burden: attribute EU-institution aid to members
+    recipient: str | None = None  # deliveries: one recipient (ISO3) only
+
+
+def _release(months: list[Any]) -> str | None:
+    labels = sorted({m.source for m in months if m.source})
+    return "; ".join(labels) or None
+
+
+def build_report(uow: UnitOfWork, name: str, options: ReportOptions | None = None) -> Report:
+    """Compute report ``name`` over the stored data."""
+    options = options or ReportOptions()
+    if name not in REPORTS:
+        raise InvalidInput(
+            f"unknown report {name!r}; expected one of {', '.join(REPORTS)}", field="name"
+        )
+    period = Period(options.start, options.end)
+    with uow:
+        port = public_data(uow)
+        if name == "burden":
+            months = port.kiel_months()
+            _need(months, "kiel")
+            return burden(
+                months,
+                reference_figures(),
+                period=period,
+                gdp_year=options.gdp_year,
+                attribute_eu=options.attribute_eu,
+                release=_release(months),
+            )
+        if name == "predictability":
+            months = port.kiel_months()
+            _need(months, "kiel")
+            return predictability(
+                months,
+                uow.offers.list(),
+                uow.allocations.list(),
+                port.sipri_transfers(),
+                period=period,
+                release=_release(months),
+            )
+        if name == "gaps":
+            return gaps(
+                uow.requests.list(), uow.offers.list(), uow.allocations.list(), period=period
+            )
+        transfers = port.sipri_transfers()
+        _need(transfers, "sipri")
+        return deliveries(transfers, period=period, recipient=options.recipient)
+
+
+def _need(rows: list[Any], dataset: str) -> None:
+    if not rows:
+        raise InvalidInput(
+            f"no {dataset.upper() if dataset == 'sipri' else 'Kiel'} data stored yet: "
+            f"run `allied import {dataset}` (the shipped extract) or "
+            f"`allied import {dataset} FILE` first",
+            field="name",
+        )
+
+
+def report_data(uow: UnitOfWork, name: str, options: ReportOptions | None = None) -> dict[str, Any]:
+    """The report as a JSON-ready dictionary (what ``--format json`` prints)."""
+    return build_report(uow, name, options).as_dict()
+
+
+def render(report: Report, fmt: str, *, table: str | None = None) -> str | bytes:
+    """Render a computed report: csv/json/html text or png bytes."""
+    from allied.reports import render as text
+
+    if fmt == "json":
+        return text.to_json(report)
+    if fmt == "csv":
+        return text.to_csv(report, table)
+    if fmt == "png":
+        from allied.reports.charts import render_png
+
+        return render_png(report)
+    if fmt == "html":
+        from allied.reports.html import render_html
+
+        return render_html(report)
+    raise InvalidInput(
+        f"unknown format {fmt!r}; expected one of csv, json, png, html", field="format"
+    )
+
+
+def render_report(
+    uow: UnitOfWork,
+    name: str,
+    fmt: str,
+    options: ReportOptions | None = None,
+    *,
+    table: str | None = None,
+) -> str | bytes:
+    """Compute and render report ``name`` in ``fmt`` (``csv``, ``json``, ``png``, ``html``)."""
+    return render(build_report(uow, name, options), fmt, table=table)

@@ -1,0 +1,174 @@
+"""Use-cases on users: add (returns the bearer token once), revoke, list, authenticate.
+
+Only the SHA-256 digest of a token is stored (:func:`allied.domain.users.hash_token`),
+so a lost token cannot be recovered: revoke the user and add a new one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from allied.domain.errors import InvalidInput, NotFound
+from allied.domain.users import (
+    User,
+    UserRole,
+    check_nation_for_role,
+    hash_token,
+    parse_role,
+    user_name,
+)
+from allied.service.caller import Caller
+from allied.service.ports import Repository, UnitOfWork
+
+TOKEN_BYTES = 32
+
+
+class UsersUnitOfWork(UnitOfWork, Protocol):
+    users: Repository[User]
+
+
+@dataclass(frozen=True)
+class NewUser:
+    """A user just added, with the only copy of its bearer token."""
+
+    user: User
+    token: str
+
+
+def user_view(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "name": user.name,
+        "nation": user.nation,
+        "role": user.role.value,
+        "created_at": user.created_at.isoformat(),
+        "revoked_at": user.revoked_at.isoformat() if user.revoked_at else None,
+        "active": user.active,
+    }
+
+
+def add_user(
+    uow: UsersUnitOfWork,
+    caller: Caller,
+    *,
+    name: str,
+    role: str | UserRole,
+    nation: str | None = None,
+) -> NewUser:
+    """Add a user and return its token (shown once, never stored)."""
+    clean_name = user_name(name)
+    clean_role = parse_role(role)
+    clean_nation = check_nation_for_role(clean_role, nation)
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    with uow:
+        if clean_nation and uow.actors.get(clean_nation) is None:
+            raise InvalidInput(f"unknown nation {clean_nation!r}", field="nation")
+        if uow.users.list(name=clean_name):
+            raise InvalidInput(f"user {clean_name!r} already exists", field="name")
+        user = User(
+            id="U-" + secrets.token_hex(8),
+            name=clean_name,
+            nation=clean_nation,
+            role=clean_role,
+            token_hash=hash_token(token),
+            created_at=dt.datetime.now(dt.UTC),
+        )
+        uow.users.add(user)
+        uow.ledger.append(
+            user=caller.user,
+            nation=caller.nation,
+            kind="user.added",
+            payload={"id": user.id, "name": user.name, "nation": user.nation, "role": user.role},
+        )
+        uow.commit()
+    return NewUser(user, token)
+
+
+def revoke_user(uow: UsersUnitOfWork, caller: Caller, name: str) -> dict[str, Any]:
+    """Revoke a user's token: every later request with it is refused (401)."""
+    with uow:
+        found = uow.users.list(name=name)
+        if not found:
+            raise NotFound(f"no user {name!r}")
+        user = found[0]
+        user.revoke(dt.datetime.now(dt.UTC))
+        uow.ledger.append(
+            user=caller.user,
+            nation=caller.nation,
+            kind="user.revoked",
+            payload={"id": user.id, "name": user.name},
+        )
+        view = user_view(user)
+        uow.commit()
+    return view
+
+
+def list_users(uow: UsersUnitOfWork) -> list[dict[str, Any]]:
+    with uow:
+        return [user_view(u) for u in sorted(uow.users.list(), key=lambda u: u.name)]
+
+
+def authenticate(uow: UsersUnitOfWork, token: str) -> Caller | None:
+    """The caller a bearer token stands for, or ``None`` (unknown or revoked token)."""
+    if not token or len(token) > 512:
+        return None
+    digest = hash_token(token)
+    with uow:
+        found = uow.users.list(token_hash=digest)
+        if not found:
+            return None
+        user = found[0]
+        # The lookup is by digest; compare again in constant time for good measure.
+        if not hmac.compare_digest(user.token_hash, digest) or not user.active:
+            return None
+        return Caller(user=user.name, nation=user.nation, role=user.role.value, user_id=user.id)
+
+
+def rotate_token(uow: UsersUnitOfWork, caller: Caller, name: str) -> NewUser:
+    """Give a user a new token (the old one stops working) and reactivate it."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    with uow:
+        found = uow.users.list(name=name)
+        if not found:
+            raise NotFound(f"no user {name!r}")
+        user = found[0]
+        user.token_hash = hash_token(token)
+        user.revoked_at = None
+        uow.ledger.append(
+            user=caller.user,
+            nation=caller.nation,
+            kind="user.token-rotated",
+            payload={"id": user.id, "name": user.name},
+        )
+        uow.commit()
+    return NewUser(user, token)
+
+
+#: The users ``allied demo`` creates: name -> (role, nation).
+DEMO_USERS: dict[str, tuple[UserRole, str | None]] = {
+    "demo-coordinator": (UserRole.COORDINATOR, None),
+    "demo-donor-est": (UserRole.DONOR, "EST"),
+    "demo-donor-usa": (UserRole.DONOR, "USA"),
+    "demo-origin-deu": (UserRole.ORIGIN, "DEU"),
+    "demo-recipient-ukr": (UserRole.RECIPIENT, "UKR"),
+    "demo-auditor": (UserRole.AUDITOR, None),
+    "demo-admin": (UserRole.ADMIN, None),
+}
+
+
+def ensure_demo_users(uow_factory: Callable[[], UsersUnitOfWork], caller: Caller) -> list[NewUser]:
+    """One user per role (a fresh token for each, whether it existed or not)."""
+    made = []
+    for name, (role, nation) in DEMO_USERS.items():
+        try:
+            made.append(add_user(uow_factory(), caller, name=name, role=role, nation=nation))
+        except InvalidInput as exc:
+            if exc.field != "name":
+                raise
+            made.append(rotate_token(uow_factory(), caller, name))
+    return made
