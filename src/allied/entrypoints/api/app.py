@@ -1,0 +1,82 @@
+"""The application factory: ``create_app(settings)`` builds a FastAPI app on its own store.
+
+No global engine: each app opens the store named by its settings (or uses the one it is
+given), keeps it in ``app.state.ctx`` and closes it when the server shuts down. The
+OpenAPI document is served at ``/api/v1/openapi.json`` and health at ``/healthz``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from allied import __version__
+from allied.bootstrap import Store, build
+from allied.config import Settings
+from allied.entrypoints.api import errors
+from allied.entrypoints.api.context import ApiOptions, AppContext
+from allied.entrypoints.api.limits import BodySizeLimit
+from allied.entrypoints.api.routes import admin, governance, records, reference
+from allied.entrypoints.web import mount_web
+
+OPENAPI_URL = "/api/v1/openapi.json"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    options: ApiOptions | None = None,
+    store: Store | None = None,
+    today: Callable[[], dt.date] | None = None,
+    migrate: bool = True,
+) -> FastAPI:
+    """Build the API.
+
+    ``settings`` name the database (``Settings.from_env()`` when omitted); ``store`` uses an
+    open store instead (the caller then closes it); ``today`` replaces the clock that
+    releasability (membership on a date) and consent expiry are evaluated against;
+    ``migrate=False`` skips the schema upgrade (``allied serve`` upgrades once before
+    starting its workers).
+    """
+    owned = store is None
+    if store is None:
+        store = build(settings or Settings.from_env(), migrate=migrate)
+    ctx = AppContext(store=store, options=options or ApiOptions(), today=today or dt.date.today)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        ctx.close()
+        if owned:
+            ctx.store.close()
+
+    app = FastAPI(
+        title="allied clearinghouse",
+        version=__version__,
+        description=(
+            "Requests, offers, pledges, consents and decisions of a coalition. Every route "
+            "but /healthz needs `Authorization: Bearer <token>`; every record is filtered "
+            "by its releasability to the caller's nation."
+        ),
+        openapi_url=OPENAPI_URL,
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    errors.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=ctx.options.max_body_bytes)
+    app.include_router(admin.router)
+    app.include_router(reference.router)
+    app.include_router(records.router)
+    app.include_router(governance.router)
+    mount_web(app, ctx)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The factory ``uvicorn --factory`` calls in each worker (schema already upgraded)."""
+    return create_app(Settings.from_env(), options=ApiOptions.from_env(), migrate=False)

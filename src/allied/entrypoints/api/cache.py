@@ -1,0 +1,73 @@
+"""A per-process cache of read results, keyed by the data version.
+
+Every change in ``allied`` appends to the hash-chained ledger in its own transaction, so
+the ledger head's sequence number is a version of all the data: a result computed at
+version V is still right while the head is at V. The key holds everything else a result
+depends on (route and parameters, the caller's nation and role, the day), so one
+caller never gets another's view. The version is read *before* computing, so a cached
+result is never older than its key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.responses import Response
+
+from allied.adapters.db.tables import ledger_head
+
+T = TypeVar("T")
+
+
+class VersionedCache:
+    def __init__(self, sessions: sessionmaker[Session], size: int = 2048) -> None:
+        self.sessions = sessions
+        self.size = size
+        self._items: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def version(self) -> int:
+        with self.sessions() as s:
+            seq = s.execute(select(ledger_head.c.seq).where(ledger_head.c.id == 1)).scalar()
+        return int(seq or 0)
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        if self.size <= 0:
+            return compute()
+        version = self.version()
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None and found[0] == version:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return found[1]  # type: ignore[no-any-return]
+        value = compute()
+        with self._lock:
+            self.misses += 1
+            self._items[key] = (version, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+
+def encode(value: Any) -> bytes:
+    """JSON bytes of a result (a dataclass page, a list or a dict of JSON values)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = dataclasses.asdict(value)
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def cached_json(cache: VersionedCache, key: Hashable, compute: Callable[[], Any]) -> Response:
+    """The result as a JSON response, its encoded bytes cached under ``key``."""
+    body = cache.get(key, lambda: encode(compute()))
+    return Response(content=body, media_type="application/json")

@@ -1,0 +1,92 @@
+"""What every request handler needs: the store, the clock and the options of one app."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from allied.adapters.db.repository_users import (
+    SqlIdempotencyStore,
+    SqlServiceUnitOfWork,
+    read_engine,
+    service_sessions,
+)
+from allied.bootstrap import Store
+from allied.domain.errors import InvalidInput
+from allied.entrypoints.api.cache import VersionedCache
+
+#: The largest page any list route serves, whatever the options say.
+HARD_MAX_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class ApiOptions:
+    """Limits of the API (``ALLIED_API_MAX_BODY_BYTES``, ``ALLIED_API_MAX_PAGE_SIZE``)."""
+
+    max_body_bytes: int = 64 * 1024
+    max_page_size: int = 200
+    default_page_size: int = 50
+    #: read results kept per process, keyed by the data version (0: no cache)
+    cache_size: int = 2048
+
+    def __post_init__(self) -> None:
+        if self.max_body_bytes < 1:
+            raise InvalidInput("must be positive", field="max_body_bytes")
+        if not 1 <= self.max_page_size <= HARD_MAX_PAGE:
+            raise InvalidInput(f"must be from 1 to {HARD_MAX_PAGE}", field="max_page_size")
+        if self.cache_size < 0:
+            raise InvalidInput("must not be negative", field="cache_size")
+        if not 1 <= self.default_page_size <= self.max_page_size:
+            raise InvalidInput("must be from 1 to max_page_size", field="default_page_size")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ApiOptions:
+        env = os.environ if environ is None else environ
+        values = {}
+        for name, var in (
+            ("max_body_bytes", "ALLIED_API_MAX_BODY_BYTES"),
+            ("max_page_size", "ALLIED_API_MAX_PAGE_SIZE"),
+            ("cache_size", "ALLIED_API_CACHE_SIZE"),
+        ):
+            raw = env.get(var)
+            if raw:
+                try:
+                    values[name] = int(raw)
+                except ValueError:
+                    raise InvalidInput(f"expected an integer, got {raw!r}", field=var) from None
+        return cls(**values)
+
+
+@dataclass
+class AppContext:
+    store: Store
+    options: ApiOptions
+    today: Callable[[], dt.date] = field(default=dt.date.today)
+
+    def __post_init__(self) -> None:
+        self.sessions = service_sessions(self.store.engine)
+        self._reader = read_engine(self.store.engine)
+        self.read_sessions = service_sessions(self._reader)
+        sqlite = self.store.engine.dialect.name == "sqlite"
+        self.writer_lock = threading.RLock() if sqlite else None
+        self.cache = VersionedCache(self.read_sessions, self.options.cache_size)
+        self.idempotency = SqlIdempotencyStore(
+            self.sessions, read_sessions=self.read_sessions, writer_lock=self.writer_lock
+        )
+
+    def uow(self) -> SqlServiceUnitOfWork:
+        """A unit of work for a change (on SQLite, one at a time in this process)."""
+        return SqlServiceUnitOfWork(
+            self.sessions, writer_lock=self.writer_lock, lock_ledger=self.writer_lock is None
+        )
+
+    def read_uow(self) -> SqlServiceUnitOfWork:
+        """A unit of work that only reads (on SQLite it never waits for a writer)."""
+        return SqlServiceUnitOfWork(self.read_sessions)
+
+    def close(self) -> None:
+        if self._reader is not self.store.engine:
+            self._reader.dispose()

@@ -1,0 +1,119 @@
+"""Health, the caller, users (admin) and the ledger (auditor, coordinator)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from allied.domain.errors import StorageError
+from allied.domain.users import Action, require
+from allied.entrypoints.api import idempotency
+from allied.entrypoints.api.deps import Ctx, CurrentCaller, Page
+from allied.entrypoints.api.routes.common import READ_ERRORS, WRITE_ERRORS, IdempotencyKey
+from allied.entrypoints.api.schemas import (
+    ErrorOut,
+    HealthOut,
+    LedgerPageOut,
+    MeOut,
+    NewUserOut,
+    UserIn,
+    UserOut,
+    VerifyOut,
+)
+from allied.service import access
+from allied.service import users as user_service
+
+router = APIRouter()
+
+
+@router.get(
+    "/healthz",
+    response_model=HealthOut,
+    responses={503: {"model": ErrorOut}},
+    tags=["health"],
+)
+def healthz(ctx: Ctx) -> dict[str, str]:
+    """Liveness and database reachability (no token needed)."""
+    try:
+        with ctx.store.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # any driver error means the database is unreachable
+        raise StorageError(f"database unreachable: {type(exc).__name__}") from None
+    return {"status": "ok", "database": ctx.store.engine.dialect.name}
+
+
+@router.get("/api/v1/me", response_model=MeOut, responses=READ_ERRORS, tags=["users"])
+def me(caller: CurrentCaller) -> dict[str, str]:
+    """Who the token stands for."""
+    return {"user": caller.user, "nation": caller.nation, "role": caller.role}
+
+
+@router.get("/api/v1/users", response_model=list[UserOut], responses=READ_ERRORS, tags=["users"])
+def list_users(ctx: Ctx, caller: CurrentCaller) -> list[dict[str, object]]:
+    require(caller.role, Action.MANAGE_USERS)
+    return user_service.list_users(ctx.read_uow())
+
+
+@router.post(
+    "/api/v1/users",
+    status_code=201,
+    response_model=NewUserOut,
+    responses=WRITE_ERRORS,
+    tags=["users"],
+)
+def add_user(body: UserIn, ctx: Ctx, caller: CurrentCaller) -> JSONResponse:
+    """Add a user (admin). The response holds the token: it is not stored and not shown again.
+
+    No ``Idempotency-Key`` here: replaying would mean storing the token."""
+    require(caller.role, Action.MANAGE_USERS)
+    made = user_service.add_user(
+        ctx.uow(), caller, name=body.name, role=body.role, nation=body.nation
+    )
+    return JSONResponse({**user_service.user_view(made.user), "token": made.token}, 201)
+
+
+@router.post(
+    "/api/v1/users/{name}/revoke",
+    response_model=UserOut,
+    responses=WRITE_ERRORS,
+    tags=["users"],
+)
+def revoke_user(
+    name: str, request: Request, ctx: Ctx, caller: CurrentCaller, key: IdempotencyKey = None
+) -> JSONResponse:
+    require(caller.role, Action.MANAGE_USERS)
+    return idempotency.run(
+        ctx,
+        caller,
+        key=key,
+        method="POST",
+        path=request.url.path,
+        body={},
+        status_code=200,
+        action=lambda uow: user_service.revoke_user(uow, caller, name),
+    )
+
+
+@router.get(
+    "/api/v1/ledger/entries", response_model=LedgerPageOut, responses=READ_ERRORS, tags=["ledger"]
+)
+def ledger_entries(
+    ctx: Ctx,
+    caller: CurrentCaller,
+    page: Page,
+    after: Annotated[int, Query(ge=0, le=2**31, description="entries after this sequence")] = 0,
+) -> dict[str, object]:
+    """Ledger entries in sequence order (auditor, coordinator)."""
+    found = access.ledger_entries(ctx.read_uow(), caller, after=after, limit=page.limit)
+    return {"items": found.items, "head": found.total, "after": after, "limit": page.limit}
+
+
+@router.get(
+    "/api/v1/ledger/verify", response_model=VerifyOut, responses=READ_ERRORS, tags=["ledger"]
+)
+def ledger_verify(ctx: Ctx, caller: CurrentCaller) -> dict[str, object]:
+    """Check the hash chain (500 naming the first bad entry if it does not verify)."""
+    return {"intact": True, "entries": access.verify_ledger(ctx.read_uow(), caller)}

@@ -1,0 +1,369 @@
+"""Requests, offers, pledges, allocations and allocation runs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from allied.allocation.model import Options
+from allied.domain.assistance import RecordStatus
+from allied.entrypoints.api import idempotency
+from allied.entrypoints.api.cache import cached_json
+from allied.entrypoints.api.deps import Ctx, CurrentCaller, Page
+from allied.entrypoints.api.routes.common import READ_ERRORS, WRITE_ERRORS, IdempotencyKey
+from allied.entrypoints.api.schemas import (
+    AllocationOut,
+    AllocationStatusName,
+    ChannelName,
+    OfferIn,
+    OfferOut,
+    PageOut,
+    PledgeIn,
+    PriorityIn,
+    RequestIn,
+    RequestOut,
+    RunIn,
+    RunOut,
+    TotalOut,
+    TransitionIn,
+)
+from allied.service import access
+
+router = APIRouter(prefix="/api/v1")
+
+StatusQ = Annotated[Literal["open", "closed", "withdrawn"] | None, Query()]
+CodeQ = Annotated[str | None, Query(max_length=16)]
+FamilyQ = Annotated[str | None, Query(max_length=40)]
+IdQ = Annotated[str | None, Query(max_length=64)]
+
+
+def _status(value: str | None) -> RecordStatus | None:
+    return RecordStatus(value) if value else None
+
+
+# -- requests ----------------------------------------------------------------------------
+
+
+@router.post(
+    "/requests",
+    status_code=201,
+    response_model=RequestOut,
+    responses=WRITE_ERRORS,
+    tags=["requests"],
+)
+def create_request(
+    body: RequestIn, request: Request, ctx: Ctx, caller: CurrentCaller, key: IdempotencyKey = None
+) -> JSONResponse:
+    """Register a request (recipient: for its own nation; coordinator: for anyone)."""
+    data = body.model_dump(mode="json", exclude_none=True)
+    return idempotency.run(
+        ctx,
+        caller,
+        key=key,
+        method="POST",
+        path=request.url.path,
+        body=data,
+        status_code=201,
+        action=lambda uow: access.create_request(uow, caller, data),
+    )
+
+
+@router.get(
+    "/requests", response_model=PageOut[RequestOut], responses=READ_ERRORS, tags=["requests"]
+)
+def list_requests(
+    ctx: Ctx,
+    caller: CurrentCaller,
+    page: Page,
+    recipient: CodeQ = None,
+    family: FamilyQ = None,
+    status: StatusQ = None,
+    priority: Annotated[int | None, Query(ge=1, le=5)] = None,
+) -> Response:
+    """Requests the caller may see, by id; filter by recipient, family, status, priority."""
+    day = ctx.today()
+    key = (
+        "requests",
+        caller.nation,
+        caller.role,
+        day,
+        recipient,
+        family,
+        status,
+        priority,
+        page.limit,
+        page.offset,
+    )
+    return cached_json(
+        ctx.cache,
+        key,
+        lambda: access.list_requests(
+            ctx.read_uow(),
+            caller,
+            day,
+            recipient=recipient.upper() if recipient else None,
+            family=family,
+            status=_status(status),
+            priority=priority,
+            limit=page.limit,
+            offset=page.offset,
+        ),
+    )
+
+
+@router.get(
+    "/requests/{request_id}", response_model=RequestOut, responses=READ_ERRORS, tags=["requests"]
+)
+def get_request(request_id: str, ctx: Ctx, caller: CurrentCaller) -> dict[str, object]:
+    return access.get_request(ctx.read_uow(), caller, ctx.today(), request_id)
+
+
+@router.post(
+    "/requests/{request_id}/priority",
+    response_model=RequestOut,
+    responses=WRITE_ERRORS,
+    tags=["requests"],
+)
+def set_request_priority(
+    request_id: str,
+    body: PriorityIn,
+    request: Request,
+    ctx: Ctx,
+    caller: CurrentCaller,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """The recipient (its own nation's requests) or the coordinator re-prioritises a request."""
+    data = body.model_dump(mode="json")
+    return idempotency.run(
+        ctx,
+        caller,
+        key=key,
+        method="POST",
+        path=request.url.path,
+        body=data,
+        status_code=200,
+        action=lambda uow: access.set_request_priority(
+            uow, caller, ctx.today(), request_id, body.priority
+        ),
+    )
+
+
+# -- offers ------------------------------------------------------------------------------
+
+
+@router.post(
+    "/offers", status_code=201, response_model=OfferOut, responses=WRITE_ERRORS, tags=["offers"]
+)
+def create_offer(
+    body: OfferIn, request: Request, ctx: Ctx, caller: CurrentCaller, key: IdempotencyKey = None
+) -> JSONResponse:
+    """Register an offer (donor: for its own nation; coordinator: for anyone)."""
+    data = body.model_dump(mode="json", exclude_none=True)
+    return idempotency.run(
+        ctx,
+        caller,
+        key=key,
+        method="POST",
+        path=request.url.path,
+        body=data,
+        status_code=201,
+        action=lambda uow: access.create_offer(uow, caller, data),
+    )
+
+
+@router.get("/offers", response_model=PageOut[OfferOut], responses=READ_ERRORS, tags=["offers"])
+def list_offers(
+    ctx: Ctx,
+    caller: CurrentCaller,
+    page: Page,
+    donor: CodeQ = None,
+    family: FamilyQ = None,
+    channel: Annotated[ChannelName | None, Query()] = None,
+    status: StatusQ = None,
+) -> Response:
+    """Offers released to the caller, by id; filter by donor, family, channel, status."""
+    day = ctx.today()
+    key = (
+        "offers",
+        caller.nation,
+        caller.role,
+        day,
+        donor,
+        family,
+        channel,
+        status,
+        page.limit,
+        page.offset,
+    )
+    return cached_json(
+        ctx.cache,
+        key,
+        lambda: access.list_offers(
+            ctx.read_uow(),
+            caller,
+            day,
+            donor=donor.upper() if donor else None,
+            family=family,
+            channel=channel,
+            status=_status(status),
+            limit=page.limit,
+            offset=page.offset,
+        ),
+    )
+
+
+@router.get("/offers/totals", response_model=list[TotalOut], responses=READ_ERRORS, tags=["offers"])
+def offer_totals(
+    ctx: Ctx,
+    caller: CurrentCaller,
+    by: Annotated[Literal["family", "donor", "channel", "status"], Query()] = "family",
+) -> Response:
+    """Offered and committed quantities per group, over the offers released to the caller."""
+    day = ctx.today()
+    return cached_json(
+        ctx.cache,
+        ("offer-totals", caller.nation, caller.role, day, by),
+        lambda: access.offer_totals(ctx.read_uow(), caller, day, by),
+    )
+
+
+@router.get("/offers/{offer_id}", response_model=OfferOut, responses=READ_ERRORS, tags=["offers"])
+def get_offer(offer_id: str, ctx: Ctx, caller: CurrentCaller) -> dict[str, object]:
+    return access.get_offer(ctx.read_uow(), caller, ctx.today(), offer_id)
+
+
+# -- pledges and allocations -------------------------------------------------------------
+
+
+@router.post(
+    "/pledges",
+    status_code=201,
+    response_model=AllocationOut,
+    responses=WRITE_ERRORS,
+    tags=["allocations"],
+)
+def create_pledge(
+    body: PledgeIn, request: Request, ctx: Ctx, caller: CurrentCaller, key: IdempotencyKey = None
+) -> JSONResponse:
+    """Pledge part of an offer against a request. Never over-commits either, under any load."""
+    data = body.model_dump(mode="json")
+    return idempotency.run(
+        ctx,
+        caller,
+        key=key,
+        method="POST",
+        path=request.url.path,
+        body=data,
+        status_code=201,
+        action=lambda uow: access.pledge(
+            uow,
+            caller,
+            ctx.today(),
+            offer_id=body.offer,
+            request_id=body.request,
+            quantity=body.quantity,
+            reader=ctx.read_uow(),
+        ),
+    )
+
+
+@router.get(
+    "/allocations",
+    response_model=PageOut[AllocationOut],
+    responses=READ_ERRORS,
+    tags=["allocations"],
+)
+def list_allocations(
+    ctx: Ctx,
+    caller: CurrentCaller,
+    page: Page,
+    offer: IdQ = None,
+    request: IdQ = None,
+    status: Annotated[AllocationStatusName | None, Query()] = None,
+) -> access.Page:
+    """Allocations (pledges) whose offer is released to the caller."""
+    return access.list_allocations(
+        ctx.read_uow(),
+        caller,
+        ctx.today(),
+        offer=offer,
+        request=request,
+        status=status,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.get(
+    "/allocations/{allocation_id}",
+    response_model=AllocationOut,
+    responses=READ_ERRORS,
+    tags=["allocations"],
+)
+def get_allocation(allocation_id: str, ctx: Ctx, caller: CurrentCaller) -> dict[str, object]:
+    return access.get_allocation(ctx.read_uow(), caller, ctx.today(), allocation_id)
+
+
+@router.post(
+    "/allocations/{allocation_id}/transitions",
+    response_model=AllocationOut,
+    responses=WRITE_ERRORS,
+    tags=["allocations"],
+)
+def advance_allocation(
+    allocation_id: str,
+    body: TransitionIn,
+    request: Request,
+    ctx: Ctx,
+    caller: CurrentCaller,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Move an allocation along its lifecycle (pledged, consent-pending, approved, shipped...)."""
+    data = body.model_dump(mode="json")
+    return idempotency.run(
+        ctx,
+        caller,
+        key=key,
+        method="POST",
+        path=request.url.path,
+        body=data,
+        status_code=200,
+        action=lambda uow: access.advance_allocation(
+            uow, caller, ctx.today(), allocation_id, body.to
+        ),
+    )
+
+
+@router.post(
+    "/allocation-runs",
+    status_code=201,
+    response_model=RunOut,
+    responses=WRITE_ERRORS,
+    tags=["allocations"],
+)
+def run_allocation(
+    body: RunIn, request: Request, ctx: Ctx, caller: CurrentCaller, key: IdempotencyKey = None
+) -> JSONResponse:
+    """Run the optimiser on stored data (coordinator); records ``proposed`` allocations."""
+    data = body.model_dump(mode="json")
+    return idempotency.run(
+        ctx,
+        caller,
+        key=key,
+        method="POST",
+        path=request.url.path,
+        body=data,
+        status_code=201,
+        action=lambda uow: access.run_allocation(
+            uow,
+            caller,
+            as_of=body.as_of,
+            solver=body.solver,
+            options=Options(
+                allow_pending_consent=body.allow_pending_consent,
+                lateness_half_life_days=body.lateness_half_life_days,
+            ),
+        ),
+    )

@@ -1,0 +1,329 @@
+"""Request and response bodies (the OpenAPI document is generated from these).
+
+Input models only bound sizes and types; the domain parsers (one parser for CLI, files
+and API) validate values and name the bad field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+T = TypeVar("T")
+
+_NO_NUL = r"^[^\x00]*$"
+Short = Annotated[str, StringConstraints(max_length=64, pattern=_NO_NUL)]
+Code = Annotated[str, StringConstraints(max_length=16, pattern=_NO_NUL)]
+Codes = Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)]
+Text = Annotated[str, StringConstraints(max_length=2000, pattern=_NO_NUL)]
+Spec = Annotated[str, StringConstraints(max_length=500, pattern=_NO_NUL)]
+Quantity = Annotated[int, Field(ge=1, le=1_000_000_000)]
+ChannelName = Literal["bilateral", "udcg", "nato-cap", "nsatu", "eu-epf", "g7"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorOut(BaseModel):
+    error: str = Field(description="a short code: not-found, invalid-input, forbidden, ...")
+    message: str
+    field: str | None = Field(None, description="the field at fault, when there is one")
+
+
+class PageOut(BaseModel, Generic[T]):
+    items: list[T]
+    total: int = Field(description="visible records matching the filters")
+    limit: int
+    offset: int
+
+
+# -- requests and offers -----------------------------------------------------------------
+
+
+class RequestIn(Strict):
+    id: Short | None = None
+    recipient: Code
+    family: Short
+    accepts: Annotated[list[Short], Field(max_length=20)] | None = None
+    quantity: Quantity
+    priority: Annotated[int, Field(ge=1, le=5)] = 3
+    needed_by: dt.date
+    item_type: Short | None = None
+    notes: Text | None = None
+    releasability: Spec | None = Field(
+        None, description="owner | nations:A,B | org:ORG | public | public:YYYY-MM-DD"
+    )
+
+
+class RequestOut(BaseModel):
+    id: str
+    recipient: str
+    family: str
+    accepts: list[str]
+    quantity: int
+    priority: int
+    needed_by: str
+    item_type: str | None
+    status: str
+    notes: str
+    releasability: str
+    pledged: int = Field(description="quantity pledged by offers the caller may see")
+    outstanding: int
+
+
+class OfferIn(Strict):
+    id: Short | None = None
+    donor: Code
+    family: Short
+    quantity: Quantity
+    available_from: dt.date
+    channel: ChannelName = "bilateral"
+    lethal: bool = True
+    item_type: Short | None = None
+    origin: Codes | None = Field(None, description="state(s) that made the item, ISO3")
+    recipient: Code | None = None
+    fund: Short | None = None
+    caveats: Text | None = None
+    releasability: Spec | None = Field(
+        None, description="owner (default) | nations:A,B | org:ORG | public | public:YYYY-MM-DD"
+    )
+
+
+class OfferOut(BaseModel):
+    id: str
+    donor: str
+    family: str
+    quantity: int
+    available_from: str
+    channel: str
+    lethal: bool
+    item_type: str | None
+    origin: str | None
+    recipient: str | None
+    fund: str | None
+    caveats: str
+    status: str
+    releasability: str
+    committed: int
+    available: int
+
+
+class TotalOut(BaseModel):
+    key: str
+    offers: int
+    quantity: int
+    committed: int
+
+
+# -- allocations -------------------------------------------------------------------------
+
+
+class PledgeIn(Strict):
+    offer: Short
+    request: Short
+    quantity: Quantity
+
+
+class AllocationOut(BaseModel):
+    id: str
+    offer: str
+    request: str
+    quantity: int
+    status: str
+    needs_consent: bool
+    updated_at: str | None
+
+
+AllocationStatusName = Literal[
+    "proposed",
+    "pledged",
+    "consent-pending",
+    "approved",
+    "shipped",
+    "delivered",
+    "rejected",
+    "withdrawn",
+    "lost",
+    "in-repair",
+    "returned",
+]
+
+
+class PriorityIn(Strict):
+    priority: int = Field(ge=1, le=5, description="1 (low) to 5 (urgent)")
+
+
+class TransitionIn(Strict):
+    to: AllocationStatusName
+
+
+class RunIn(Strict):
+    as_of: dt.date
+    solver: Literal["auto", "flow", "lp", "greedy"] = "auto"
+    allow_pending_consent: bool = Field(
+        False,
+        description="also propose items whose origin state has not answered yet; the "
+        "allocation then waits in consent-pending once pledged",
+    )
+    lateness_half_life_days: float = Field(
+        30.0, gt=0, le=3650, description="days late after which an offer's weight halves"
+    )
+
+
+class RunOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    as_of: str
+    allocation_ids: list[str]
+
+
+# -- consents, proposals, accessions --------------------------------------------------------
+
+
+class ConsentOut(BaseModel):
+    id: str
+    origin: str
+    holder: str
+    family: str
+    recipient: str
+    offer: str | None
+    status: str
+    effective_status: str
+    requested_on: str
+    decided_on: str | None
+    expires_on: str | None
+    reason: str
+
+
+class AnswerIn(Strict):
+    answer: Literal["granted", "denied", "expired"]
+    reason: Text = ""
+
+
+class ProposalIn(Strict):
+    forum: Code
+    rule: Literal["consensus-silence", "unanimity", "qmv", "coalition", "national"]
+    title: Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=_NO_NUL)]
+    deadline: dt.date
+    text: Text = ""
+    id: Short | None = None
+
+
+class PositionIn(Strict):
+    actor: Code
+    position: Literal["yes", "no", "abstain"]
+    reason: Text = ""
+
+
+class ProposalOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str
+    forum: str
+    rule: str
+    title: str
+    version: int
+    status: str
+    deadline: str
+    positions: dict[str, Any]
+
+
+class AccessionStepIn(Strict):
+    step: Literal["apply", "invite", "sign", "ratify", "join"]
+    on: dt.date
+    candidate: Code | None = None
+    org: Code | None = None
+    state: Code | None = None
+
+
+class AccessionOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str
+    candidate: str
+    org: str
+    stage: str
+
+
+# -- reference data ----------------------------------------------------------------------
+
+
+class ActorOut(BaseModel):
+    code: str
+    name: str
+    kind: str
+
+
+class MembershipOut(BaseModel):
+    actor: str
+    org: str
+    role: str
+    start: str
+    end: str | None
+
+
+class ItemTypeOut(BaseModel):
+    code: str
+    name: str
+    category: str
+    family: str
+    lethal: bool
+    unit_value: str | None
+    valuation_basis: str | None
+
+
+# -- ledger and users --------------------------------------------------------------------
+
+
+class LedgerEntryOut(BaseModel):
+    seq: int
+    at: str
+    user: str
+    nation: str
+    kind: str
+    payload: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class LedgerPageOut(BaseModel):
+    items: list[LedgerEntryOut]
+    head: int = Field(description="sequence number of the newest entry")
+    after: int
+    limit: int
+
+
+class VerifyOut(BaseModel):
+    intact: bool
+    entries: int
+
+
+class MeOut(BaseModel):
+    user: str
+    nation: str
+    role: str
+
+
+class UserIn(Strict):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=_NO_NUL)]
+    role: Literal["coordinator", "donor", "origin", "recipient", "auditor", "admin"]
+    nation: Code | None = None
+
+
+class UserOut(BaseModel):
+    id: str
+    name: str
+    nation: str
+    role: str
+    created_at: str
+    revoked_at: str | None
+    active: bool
+
+
+class NewUserOut(UserOut):
+    token: str = Field(description="the bearer token, shown once; only its hash is stored")
+
+
+class HealthOut(BaseModel):
+    status: str
+    database: str

@@ -1,0 +1,43 @@
+"""The read cache is keyed by the data version: a change is seen at once; callers of
+different nations never share a result."""
+
+from __future__ import annotations
+
+from api.conftest import Api
+
+
+def test_a_change_is_seen_at_once_and_views_are_not_shared(api: Api) -> None:
+    cache = api.app.state.ctx.cache
+    est, gbr = api.client("est"), api.client("gbr")
+    before = est.get("/api/v1/offers", params={"donor": "EST"}).json()
+    hits = cache.hits
+    assert est.get("/api/v1/offers", params={"donor": "EST"}).json() == before
+    assert cache.hits == hits + 1  # nothing changed: served from the cache
+    secret = {"donor": "EST", "family": "atgm", "quantity": 2, "available_from": "2024-01-01"}
+    made = est.post("/api/v1/offers", json=secret).json()["id"]
+    after = est.get("/api/v1/offers", params={"donor": "EST"}).json()
+    assert after["total"] == before["total"] + 1
+    assert made in {o["id"] for o in after["items"]}
+    # same route and parameters, another nation: its own view, without the owner-only offer
+    other = gbr.get("/api/v1/offers", params={"donor": "EST"}).json()
+    assert made not in {o["id"] for o in other["items"]}
+    assert gbr.get(f"/api/v1/offers/{made}").status_code == 404
+    # a pledge changes the committed quantity shown in the (cached) list at once
+    req = (
+        api.client("coord")
+        .post(
+            "/api/v1/requests",
+            json={
+                "recipient": "UKR",
+                "family": "atgm",
+                "quantity": 9,
+                "needed_by": "2024-12-31",
+                "releasability": "public",
+            },
+        )
+        .json()["id"]
+    )
+    pledged = est.post("/api/v1/pledges", json={"offer": made, "request": req, "quantity": 2})
+    assert pledged.status_code == 201, pledged.text
+    mine = est.get("/api/v1/offers", params={"donor": "EST"}).json()["items"]
+    assert {o["id"]: o["committed"] for o in mine}[made] == 2
