@@ -1,0 +1,52 @@
+"""The web dashboard: server-rendered pages (Jinja2) and static assets on the API's app.
+
+``mount_web(app, ctx)`` adds the pages, ``/static`` and the handlers that send a visitor
+who is not signed in to ``/login`` and refuse a form without its CSRF token (403). The
+pages read through :mod:`allied.service.access` with the app's context (``ctx``), so the
+dashboard shows each nation exactly what the API shows it. Works without JavaScript.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from allied.entrypoints.web.session import CsrfFailed, SignInRequired
+
+STATIC = Path(__file__).parent / "static"
+
+if TYPE_CHECKING:
+    from allied.entrypoints.api.context import AppContext
+
+
+def _sign_in(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SignInRequired)
+    target = "/login" if exc.next_url == "/" else f"/login?next={quote(exc.next_url, safe='/')}"
+    return RedirectResponse(target, status_code=303)
+
+
+def _csrf(request: Request, exc: Exception) -> Response:
+    from allied.entrypoints.web.pages import harden, templates
+
+    page = templates.TemplateResponse(request, "csrf.html", {"message": str(exc)}, status_code=403)
+    return harden(page)
+
+
+def mount_web(app: FastAPI, ctx: AppContext) -> None:
+    """Serve the dashboard from ``app`` (whose ``app.state.ctx`` is ``ctx``)."""
+    from allied.entrypoints.web import analysis, pages
+
+    assert app.state.ctx is ctx
+    app.include_router(pages.router)
+    app.include_router(analysis.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_exception_handler(SignInRequired, _sign_in)
+    app.add_exception_handler(CsrfFailed, _csrf)
+
+
+__all__ = ["mount_web"]

@@ -1,0 +1,191 @@
+"""What the dashboard pages show, computed from the access service's filtered reads.
+
+Nothing here reads a repository to *show* a record: every figure is built from
+:mod:`allied.service.access`, which filters by the caller's releasability exactly as the
+API does; changes go through the same service, with its role and nation checks and a
+ledger entry in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from allied.domain.assistance import (
+    COMMITTING,
+    DELIVERED_STATES,
+    TRANSITIONS,
+    AllocationStatus,
+    RecordStatus,
+)
+from allied.domain.users import Action, may, may_move_allocation
+from allied.service import access
+from allied.service.caller import Caller
+
+#: How many records an aggregate reads at most (the page lists are paged separately).
+AGGREGATE_LIMIT = 100_000
+PAGE_SIZE = 50
+
+
+def all_rows(page_fn: Any, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    page: access.Page = page_fn(*args, limit=AGGREGATE_LIMIT, offset=0, **kwargs)
+    return page.items
+
+
+@dataclass
+class FamilyGap:
+    family: str
+    requests: int = 0
+    requested: int = 0
+    proposed: int = 0
+    pledged: int = 0
+    delivered: int = 0
+
+    @property
+    def outstanding(self) -> int:
+        return max(self.requested - self.pledged, 0)
+
+    @property
+    def fill(self) -> float:
+        return min(self.pledged / self.requested, 1.0) if self.requested else 0.0
+
+    @property
+    def delivered_share(self) -> float:
+        return min(self.delivered / self.requested, 1.0) if self.requested else 0.0
+
+    @property
+    def proposed_share(self) -> float:
+        """Share proposed by the optimiser and not yet pledged (within what is still open)."""
+        if not self.requested:
+            return 0.0
+        return min(self.proposed / self.requested, 1.0 - self.fill)
+
+    @property
+    def open_share(self) -> float:
+        """Share neither pledged nor proposed."""
+        return max(1.0 - self.fill - self.proposed_share, 0.0) if self.requested else 0.0
+
+
+@dataclass
+class Overview:
+    gaps: list[FamilyGap]
+    open_requests: int
+    consents_waiting: int
+    decisions_open: int
+    offer_totals: list[dict[str, Any]]
+    proposals: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def total(self) -> FamilyGap:
+        t = FamilyGap("all families")
+        for g in self.gaps:
+            t.requests += g.requests
+            t.requested += g.requested
+            t.proposed += g.proposed
+            t.pledged += g.pledged
+            t.delivered += g.delivered
+        return t
+
+
+def gaps_by_family(
+    requests: list[dict[str, Any]], allocations: list[dict[str, Any]]
+) -> list[FamilyGap]:
+    """Requested, proposed, pledged and delivered quantity per family of open requests.
+
+    ``pledged`` counts every allocation past ``proposed`` that still holds quantity
+    (pledged, consent-pending, approved, shipped, delivered...); ``delivered`` those
+    delivered, in repair or returned. Only the rows given (already filtered) count.
+    """
+    family_of: dict[str, str] = {}
+    gaps: dict[str, FamilyGap] = {}
+    for r in requests:
+        if r["status"] != RecordStatus.OPEN.value:
+            continue
+        g = gaps.setdefault(r["family"], FamilyGap(r["family"]))
+        g.requests += 1
+        g.requested += int(r["quantity"])
+        family_of[r["id"]] = r["family"]
+    for a in allocations:
+        fam = family_of.get(a["request"])
+        if fam is None:
+            continue
+        status = AllocationStatus(a["status"])
+        g = gaps[fam]
+        if status is AllocationStatus.PROPOSED:
+            g.proposed += int(a["quantity"])
+        elif status in COMMITTING:
+            g.pledged += int(a["quantity"])
+        if status in DELIVERED_STATES:
+            g.delivered += int(a["quantity"])
+    return sorted(gaps.values(), key=lambda g: (-g.outstanding, g.family))
+
+
+def overview(uow_factory: Any, caller: Caller, day: dt.date) -> Overview:
+    requests = all_rows(access.list_requests, uow_factory(), caller, day)
+    allocations = all_rows(access.list_allocations, uow_factory(), caller, day)
+    consents: list[dict[str, Any]] = []
+    if may(caller.role, Action.READ_CONSENTS):
+        consents = all_rows(access.list_consents, uow_factory(), caller, day, status="pending")
+    proposals = all_rows(access.list_proposals, uow_factory(), caller, day)
+    open_proposals = [p for p in proposals if p["status"] == "open"]
+    return Overview(
+        gaps=gaps_by_family(requests, allocations),
+        open_requests=sum(1 for r in requests if r["status"] == "open"),
+        consents_waiting=len(consents),
+        decisions_open=len(open_proposals),
+        offer_totals=access.offer_totals(uow_factory(), caller, day, "donor"),
+        proposals=open_proposals,
+    )
+
+
+def next_moves(role: str, status: str, needs_consent: bool = True) -> list[str]:
+    """The lifecycle moves the role may offer from ``status`` (the service re-checks).
+
+    An allocation that needs no re-export consent never offers ``consent-pending``; one
+    that needs it offers ``approved`` only once it is consent-pending.
+    """
+    try:
+        current = AllocationStatus(status)
+    except ValueError:
+        return []
+    order = list(AllocationStatus)
+    moves = []
+    for s in sorted(TRANSITIONS[current], key=order.index):
+        if not may_move_allocation(role, s.value):
+            continue
+        if s is AllocationStatus.CONSENT_PENDING and not needs_consent:
+            continue
+        if (
+            s is AllocationStatus.APPROVED
+            and needs_consent
+            and (current is AllocationStatus.PLEDGED)
+        ):
+            continue
+        moves.append(s.value)
+    return moves
+
+
+def last_run(
+    uow_factory: Any, caller: Caller, *, window: int = 200, max_entries: int = 5000
+) -> dict[str, Any] | None:
+    """The latest ``allocation.run`` ledger entry (its unfilled requests and reasons), for
+    the roles that read the ledger; ``None`` when there is none among the last
+    ``max_entries`` entries or the caller may not read the ledger."""
+    if not may(caller.role, Action.READ_LEDGER):
+        return None
+    total = access.ledger_entries(uow_factory(), caller, after=0, limit=1).total
+    end = total
+    while end > 0 and total - end < max_entries:
+        start = max(end - window, 0)
+        rows = access.ledger_entries(uow_factory(), caller, after=start, limit=end - start).items
+        for entry in reversed(rows):
+            if entry["kind"] == "allocation.run":
+                return {
+                    "seq": entry["seq"],
+                    "at": entry["at"],
+                    "user": entry["user"],
+                    **entry["payload"],
+                }
+        end = start
+    return None

@@ -1,0 +1,650 @@
+"""The dashboard without a browser (FastAPI's TestClient): every page works without
+JavaScript, sign-in and CSRF are enforced, forms change nothing when refused, and each
+page shows a nation exactly what the API shows it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from allied.adapters.db.repository_users import SqlServiceUnitOfWork, service_sessions
+from allied.bootstrap import Store
+from allied.entrypoints.api import create_app
+from allied.entrypoints.web.session import LOGIN_COOKIE, SESSION_COOKIE, csrf_for, safe_next
+from allied.entrypoints.web.views import gaps_by_family, last_run, next_moves
+from allied.service import access
+from allied.service.caller import Caller
+from allied.service.users import add_user, revoke_user
+from web.support import TODAY
+
+USERS = {
+    "coord": ("coordinator", None),
+    "est": ("donor", "EST"),
+    "gbr": ("donor", "GBR"),
+    "deu": ("origin", "DEU"),
+    "ukr": ("recipient", "UKR"),
+    "audit": ("auditor", None),
+    "admin": ("admin", None),
+}
+PAGES = [
+    "/",
+    "/requests",
+    "/offers",
+    "/allocation",
+    "/consents",
+    "/decisions",
+    "/ledger",
+    "/lab",
+    "/monitor",
+]
+
+
+@dataclass
+class Web:
+    app: FastAPI
+    store: Store
+    tokens: dict[str, str]
+
+    def uow(self) -> SqlServiceUnitOfWork:
+        return SqlServiceUnitOfWork(service_sessions(self.store.engine))
+
+    def anonymous(self) -> TestClient:
+        return TestClient(self.app, follow_redirects=False)
+
+    def signed_in(self, user: str) -> TestClient:
+        client = self.anonymous()
+        client.cookies.set(SESSION_COOKIE, self.tokens[user])
+        return client
+
+    def csrf(self, user: str) -> str:
+        return csrf_for(self.tokens[user])
+
+    def caller(self, user: str) -> Caller:
+        role, nation = USERS[user]
+        return Caller(user, nation or "", role)
+
+
+@pytest.fixture
+def web(store: Store) -> Iterator[Web]:
+    app = create_app(store=store, today=lambda: TODAY)
+    tokens = {}
+    for name, (role, nation) in USERS.items():
+        uow = SqlServiceUnitOfWork(service_sessions(store.engine))
+        tokens[name] = add_user(
+            uow, Caller("test-admin"), name=name, role=role, nation=nation
+        ).token
+    yield Web(app, store, tokens)
+
+
+def _ids(html: str, table: str) -> set[str]:
+    """The ids in the first column of a table on a page."""
+    match = re.search(rf'<table[^>]*id="{table}".*?</table>', html, re.S)
+    assert match, f"no table {table}"
+    return set(re.findall(r'<tr id="([^"]+)"', match.group(0)))
+
+
+def _row_with(html: str, table: str, text: str) -> str:
+    """The id of the one row of a table that contains ``text``."""
+    match = re.search(rf'<table[^>]*id="{table}".*?</table>', html, re.S)
+    assert match, f"no table {table}"
+    rows = re.findall(r'<tr id="([^"]+)">(.*?)</tr>', match.group(0), re.S)
+    found = [key for key, body in rows if text in body]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def _offer(web: Web, donor: str, releasability: str, **extra: object) -> str:
+    data = {
+        "donor": donor,
+        "family": "120mm-mortar",
+        "quantity": 300,
+        "available_from": "2024-05-01",
+        "releasability": releasability,
+        **extra,
+    }
+    role = "est" if donor == "EST" else "coord"
+    return str(access.create_offer(web.uow(), web.caller(role), data)["id"])
+
+
+# -- sign in -----------------------------------------------------------------------------
+
+
+def test_pages_send_a_visitor_without_a_session_to_sign_in(web: Web) -> None:
+    client = web.anonymous()
+    assert client.get("/").headers["location"] == "/login"
+    for path in PAGES[1:]:
+        response = client.get(path)
+        assert response.status_code == 303
+        assert response.headers["location"] == f"/login?next={path}"
+    client.cookies.set(SESSION_COOKIE, "forged")
+    assert client.get("/offers").status_code == 303
+
+
+def test_sign_in_sets_a_strict_http_only_cookie_and_sign_out_clears_it(web: Web) -> None:
+    client = web.anonymous()
+    page = client.get("/login?next=/offers")
+    assert page.status_code == 200 and 'for="token"' in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert csrf and client.cookies.get(LOGIN_COOKIE) == csrf.group(1)
+
+    # no or a wrong login token: refused; a wrong bearer token: 401, no session
+    assert client.post("/login", data={"token": web.tokens["est"]}).status_code == 403
+    wrong = client.post("/login", data={"token": "nope", "csrf": csrf.group(1)})
+    assert wrong.status_code == 401 and "unknown or revoked" in wrong.text
+    assert SESSION_COOKIE not in wrong.headers.get("set-cookie", "")
+
+    csrf2 = re.search(r'name="csrf" value="([^"]+)"', wrong.text)
+    assert csrf2
+    done = client.post(
+        "/login", data={"token": web.tokens["est"], "csrf": csrf2.group(1), "next": "/offers"}
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/offers"
+    cookie = next(c for c in done.headers.get_list("set-cookie") if c.startswith(SESSION_COOKIE))
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
+    page = client.get("/offers")
+    assert page.status_code == 200 and "EST" in page.text and "donor" in page.text
+
+    # sign-out needs the session's CSRF token
+    assert client.post("/logout", data={"csrf": "x"}).status_code == 403
+    out = client.post("/logout", data={"csrf": web.csrf("est")})
+    assert out.status_code == 303 and out.headers["location"] == "/login"
+    assert SESSION_COOKIE not in client.cookies
+
+
+def test_a_redirect_after_sign_in_stays_on_this_site() -> None:
+    assert safe_next("/requests") == "/requests"
+    for bad in ("//evil.example/x", "https://evil.example", "evil", "/\\evil.example"):
+        assert safe_next(bad) == "/"
+
+
+def test_a_revoked_token_signs_the_user_out(web: Web) -> None:
+    client = web.signed_in("gbr")
+    assert client.get("/offers").status_code == 200
+    revoke_user(web.uow(), Caller("test-admin", role="admin"), "gbr")
+    assert client.get("/offers").headers["location"] == "/login?next=/offers"
+
+
+# -- every page, every role, no JavaScript -----------------------------------------------
+
+
+@pytest.mark.parametrize("user", sorted(USERS))
+def test_every_page_renders_for_every_role(web: Web, user: str) -> None:
+    client = web.signed_in(user)
+    role, nation = USERS[user]
+    for path in PAGES:
+        response = client.get(path)
+        expected = 200
+        if path == "/ledger" and role not in ("coordinator", "auditor"):
+            expected = 403
+        if path == "/consents" and role == "admin":
+            expected = 403
+        assert response.status_code == expected, (user, path, response.text[:500])
+        assert response.headers["content-type"].startswith("text/html")
+        assert response.headers["cache-control"] == "no-store"
+        csp = response.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        html = response.text
+        assert f">{nation or 'ALL NATIONS'}<" in html and f">{role}<" in html
+        assert "<script" not in html.split("</head>")[1]  # no inline script in the body
+        # no CDN, nothing remote: every link, script, style and image is on this server
+        assert not re.search(r'(src|href|action)="(https?:)?//', html)
+
+
+def test_charts_are_inline_svg_and_static_assets_are_served(web: Web) -> None:
+    html = web.signed_in("coord").get("/").text
+    assert html.count("<svg") >= 2 and "<?xml" not in html
+    client = web.anonymous()
+    assert "skip" in client.get("/static/app.css").text
+    assert client.get("/static/app.js").status_code == 200
+
+
+# -- releasability: the same as the API --------------------------------------------------
+
+
+def test_each_nation_sees_on_the_pages_exactly_what_the_api_shows_it(web: Web) -> None:
+    secret = _offer(web, "EST", "owner")
+    shared = _offer(web, "EST", "nations:UKR")
+    for user in USERS:
+        client = web.signed_in(user)
+        api = TestClient(web.app, headers={"Authorization": f"Bearer {web.tokens[user]}"})
+        listed = api.get("/api/v1/offers", params={"limit": 200}).json()["items"]
+        expected = {o["id"] for o in listed}
+        assert _ids(client.get("/offers").text, "offers") == expected, user
+        for path in PAGES:  # a record not released never shows, on any page
+            html = client.get(path).text
+            for offer in (secret, shared):
+                assert offer in expected or offer not in html, (user, path, offer)
+    assert secret not in web.signed_in("gbr").get("/offers?donor=EST").text
+    assert shared in web.signed_in("ukr").get("/offers?donor=EST").text
+
+
+def test_pledges_follow_their_offer_and_totals_count_only_visible_offers(web: Web) -> None:
+    secret = _offer(web, "EST", "owner")
+    requests = access.list_requests(web.uow(), web.caller("coord"), TODAY, family="120mm-mortar")
+    if requests.items:
+        request_id = requests.items[0]["id"]
+    else:
+        request_id = access.create_request(
+            web.uow(),
+            web.caller("ukr"),
+            {
+                "recipient": "UKR",
+                "family": "120mm-mortar",
+                "quantity": 1000,
+                "priority": 4,
+                "needed_by": "2024-09-01",
+                "releasability": "public",
+            },
+        )["id"]
+    made = access.pledge(
+        web.uow(), web.caller("est"), TODAY, offer_id=secret, request_id=request_id, quantity=250
+    )
+    est = web.signed_in("est").get("/allocation").text
+    gbr = web.signed_in("gbr").get("/allocation").text
+    assert made["id"] in _ids(est, "allocations") and made["id"] not in gbr
+    # GBR's board shows nothing pledged against the request; EST's shows its 250
+    gbr_board = web.signed_in("gbr").get("/requests?family=120mm-mortar").text
+    est_board = web.signed_in("est").get("/requests?family=120mm-mortar").text
+    assert re.search(rf'id="{request_id}".*?<td class="num">0</td>', gbr_board, re.S)
+    assert re.search(rf'id="{request_id}".*?<td class="num">250</td>', est_board, re.S)
+
+
+# -- forms: CSRF, refusals, one transaction ----------------------------------------------
+
+
+def _request_form(**over: str) -> dict[str, str]:
+    return {
+        "family": "120mm-mortar",
+        "quantity": "500",
+        "priority": "4",
+        "needed_by": "2024-08-01",
+        "releasability": "public",
+        **over,
+    }
+
+
+def _count_requests(web: Web) -> int:
+    return access.list_requests(web.uow(), web.caller("coord"), TODAY).total
+
+
+def test_forms_without_the_sessions_csrf_token_are_refused(web: Web) -> None:
+    client = web.signed_in("ukr")
+    before = _count_requests(web)
+    assert client.post("/requests", data=_request_form()).status_code == 403
+    other = _request_form(csrf=web.csrf("est"))
+    assert client.post("/requests", data=other).status_code == 403
+    foreign = client.post(
+        "/requests",
+        data=_request_form(csrf=web.csrf("ukr")),
+        headers={"Origin": "http://evil.example"},
+    )
+    assert foreign.status_code == 403
+    assert _count_requests(web) == before
+
+
+def test_the_recipient_posts_a_request_with_a_plain_form(web: Web) -> None:
+    client = web.signed_in("ukr")
+    before = _count_requests(web)
+    done = client.post("/requests", data=_request_form(csrf=web.csrf("ukr")))
+    assert done.status_code == 303
+    assert done.headers["location"].startswith("/requests?ok=request-posted&ref=")
+    page = client.get(done.headers["location"])
+    ref = done.headers["location"].rsplit("=", 1)[1]
+    assert f"Request {ref} posted." in page.text and ref in _ids(page.text, "requests")
+    assert _count_requests(web) == before + 1
+    # the flash text comes from a fixed list, never from the URL
+    assert "<b>" not in client.get("/requests?ok=<b>x</b>&ref=<b>").text
+
+
+def test_a_refused_form_names_the_field_and_writes_nothing(web: Web) -> None:
+    client = web.signed_in("ukr")
+    before = _count_requests(web)
+    bad = client.post("/requests", data=_request_form(quantity="-3", csrf=web.csrf("ukr")))
+    assert bad.status_code == 422
+    assert "field: <code>quantity</code>" in bad.text and 'value="-3"' in bad.text
+    # a donor may not post a request at all
+    donor = web.signed_in("est").post("/requests", data=_request_form(csrf=web.csrf("est")))
+    assert donor.status_code == 403
+    # the coordinator posts for a recipient that does not exist
+    coord = web.signed_in("coord").post(
+        "/requests", data=_request_form(recipient="XXX", csrf=web.csrf("coord"))
+    )
+    assert coord.status_code in (404, 422) and "XXX" in coord.text
+    assert _count_requests(web) == before
+
+
+def test_the_recipient_edits_priorities_of_its_own_requests_only(web: Web) -> None:
+    rows = access.list_requests(web.uow(), web.caller("ukr"), TODAY, status=None).items
+    target = next(r for r in rows if r["status"] == "open")
+    new = 1 if target["priority"] != 1 else 2
+    ukr = web.signed_in("ukr")
+    done = ukr.post(
+        f"/requests/{target['id']}/priority", data={"priority": str(new), "csrf": web.csrf("ukr")}
+    )
+    assert done.status_code == 303
+    assert access.get_request(web.uow(), web.caller("ukr"), TODAY, target["id"])["priority"] == new
+    entries = access.ledger_entries(web.uow(), web.caller("audit"), limit=10_000).items
+    assert entries[-1]["kind"] == "request.priority"
+    assert entries[-1]["payload"] == {"id": target["id"], "from": target["priority"], "to": new}
+
+    refused = web.signed_in("est").post(
+        f"/requests/{target['id']}/priority", data={"priority": "5", "csrf": web.csrf("est")}
+    )
+    assert refused.status_code == 403
+    bad = ukr.post(
+        f"/requests/{target['id']}/priority", data={"priority": "9", "csrf": web.csrf("ukr")}
+    )
+    assert bad.status_code == 422 and "priority" in bad.text
+    missing = ukr.post("/requests/NOPE/priority", data={"priority": "2", "csrf": web.csrf("ukr")})
+    assert missing.status_code == 404
+    assert access.get_request(web.uow(), web.caller("ukr"), TODAY, target["id"])["priority"] == new
+
+
+def test_the_donor_posts_an_offer_and_only_for_itself(web: Web) -> None:
+    client = web.signed_in("est")
+    form = {
+        "family": "120mm-mortar",
+        "quantity": "40",
+        "available_from": "2024-05-20",
+        "channel": "bilateral",
+        "releasability": "nations:UKR",
+        "lethal": "on",
+        "csrf": web.csrf("est"),
+    }
+    done = client.post("/offers", data=form)
+    assert done.status_code == 303
+    ref = done.headers["location"].rsplit("=", 1)[1]
+    offer = access.get_offer(web.uow(), web.caller("est"), TODAY, ref)
+    assert offer["donor"] == "EST" and offer["lethal"] is True
+    assert offer["releasability"] == "nations:UKR"
+    other = client.post("/offers", data={**form, "donor": "GBR"})
+    assert other.status_code == 403
+    bad = client.post("/offers", data={**form, "channel": "smuggling"})
+    assert bad.status_code == 422 and "channel" in bad.text
+
+
+def test_only_the_origin_answers_its_consent_requests(web: Web) -> None:
+    offer = _offer(web, "EST", "nations:UKR", origin="DEU")
+    request_id = access.create_request(
+        web.uow(),
+        web.caller("ukr"),
+        {**_request_form(), "recipient": "UKR", "quantity": 100},
+    )["id"]
+    made = access.pledge(
+        web.uow(), web.caller("est"), TODAY, offer_id=offer, request_id=request_id, quantity=100
+    )
+    moved = web.signed_in("est").post(
+        f"/allocations/{made['id']}/move",
+        data={"to": "consent-pending", "back": "/offers", "csrf": web.csrf("est")},
+    )
+    assert moved.status_code == 303 and moved.headers["location"].startswith("/offers?ok=moved")
+    page = web.signed_in("deu").get("/consents").text
+    consent_id = _row_with(page, "waiting", offer)
+    assert "Grant" in page
+    # the donor sees the request but may not answer it; the auditor may not either
+    assert (
+        web.signed_in("est")
+        .post(f"/consents/{consent_id}/answer", data={"answer": "granted", "csrf": web.csrf("est")})
+        .status_code
+        == 403
+    )
+    assert consent_id not in web.signed_in("gbr").get("/consents").text
+    done = web.signed_in("deu").post(
+        f"/consents/{consent_id}/answer",
+        data={"answer": "granted", "reason": "ok", "csrf": web.csrf("deu")},
+    )
+    assert done.status_code == 303
+    assert access.get_allocation(web.uow(), web.caller("est"), TODAY, made["id"])["status"] == (
+        "approved"
+    )
+
+
+def test_the_coordinator_runs_the_allocation_and_sees_the_reasons(web: Web) -> None:
+    client = web.signed_in("coord")
+    bad = client.post("/allocation/run", data={"as_of": "yesterday", "csrf": web.csrf("coord")})
+    assert bad.status_code == 422 and "as_of" in bad.text
+    page = client.post(
+        "/allocation/run", data={"as_of": "2024-06-01", "solver": "auto", "csrf": web.csrf("coord")}
+    )
+    assert page.status_code == 200 and 'id="plan"' in page.text
+    assert "insufficient-supply" in page.text
+    # the plan's reasons stay on the page for who reads the ledger, from its entry
+    later = client.get("/allocation").text
+    assert 'id="last-run"' in later and "as of 2024-06-01" in later
+    assert "insufficient-supply" in later
+    assert 'id="last-run"' in web.signed_in("audit").get("/allocation").text
+    every = sorted(_ids(later, "allocations"))
+    assert len(every) > 5
+    assert sorted(_ids(client.get("/allocation?offset=5").text, "allocations")) == every[5:]
+    assert 'id="last-run"' not in web.signed_in("est").get("/allocation").text
+    # found however many entries follow it, reading the ledger backwards in windows
+    first = last_run(web.uow, web.caller("coord"))
+    for _ in range(5):
+        _offer(web, "EST", "owner")
+    again = last_run(web.uow, web.caller("coord"), window=2)
+    assert first is not None and again is not None and again["seq"] == first["seq"]
+    assert last_run(web.uow, web.caller("coord"), window=2, max_entries=4) is None
+    assert last_run(web.uow, web.caller("est")) is None
+    donor = web.signed_in("est").post(
+        "/allocation/run", data={"as_of": "2024-06-01", "csrf": web.csrf("est")}
+    )
+    assert donor.status_code == 403
+
+
+def test_proposals_are_circulated_by_the_coordinator_and_shown_to_participants(
+    web: Web,
+) -> None:
+    form = {
+        "forum": "NATO",
+        "rule": "consensus-silence",
+        "title": "Air defence for Kharkiv",
+        "deadline": "2024-06-10",
+        "csrf": web.csrf("coord"),
+    }
+    assert (
+        web.signed_in("est").post("/decisions", data={**form, "csrf": web.csrf("est")}).status_code
+        == 403
+    )
+    bad = web.signed_in("coord").post("/decisions", data={**form, "deadline": "soon"})
+    assert bad.status_code == 422 and "field: <code>deadline</code>" in bad.text
+    done = web.signed_in("coord").post("/decisions", data=form)
+    assert done.status_code == 303
+    ref = done.headers["location"].rsplit("=", 1)[1]
+    stated = web.signed_in("deu").post(
+        f"/decisions/{ref}/position",
+        data={"position": "no", "reason": "not yet", "csrf": web.csrf("deu")},
+    )
+    assert stated.status_code == 303
+    page = web.signed_in("est").get("/decisions").text  # Estonia is a NATO member
+    assert ref in page and "broke silence" in page and "not yet" in page
+    assert ref not in web.signed_in("ukr").get("/decisions").text  # Ukraine is not
+
+
+def test_ledger_verify_for_the_auditor(web: Web) -> None:
+    page = web.signed_in("audit").get("/ledger/verify")
+    assert page.status_code == 200 and "intact" in page.text
+    assert web.signed_in("ukr").get("/ledger/verify").status_code == 403
+
+
+# -- the pure parts ----------------------------------------------------------------------
+
+
+def test_gaps_by_family_counts_each_status_once() -> None:
+    requests = [
+        {"id": "R1", "family": "a", "quantity": 100, "status": "open"},
+        {"id": "R2", "family": "a", "quantity": 50, "status": "open"},
+        {"id": "R3", "family": "b", "quantity": 10, "status": "closed"},
+        {"id": "R4", "family": "c", "quantity": 10, "status": "open"},
+    ]
+    allocations = [
+        {"request": "R1", "quantity": 30, "status": "proposed"},
+        {"request": "R1", "quantity": 20, "status": "pledged"},
+        {"request": "R2", "quantity": 25, "status": "delivered"},
+        {"request": "R2", "quantity": 5, "status": "withdrawn"},
+        {"request": "R3", "quantity": 10, "status": "delivered"},
+        {"request": "R9", "quantity": 99, "status": "pledged"},
+    ]
+    gaps = {g.family: g for g in gaps_by_family(requests, allocations)}
+    assert set(gaps) == {"a", "c"}
+    a = gaps["a"]
+    assert (a.requests, a.requested, a.proposed, a.pledged, a.delivered) == (2, 150, 30, 45, 25)
+    assert a.outstanding == 105 and a.fill == pytest.approx(0.3)
+    assert a.delivered_share == pytest.approx(25 / 150)
+    assert a.proposed_share == pytest.approx(0.2) and a.open_share == pytest.approx(0.5)
+    assert gaps["c"].fill == 0 and gaps["c"].outstanding == 10 and gaps["c"].open_share == 1
+    assert [g.family for g in gaps_by_family(requests, allocations)] == ["a", "c"]
+
+
+def test_next_moves_are_the_lifecycle_moves_the_role_may_make() -> None:
+    assert next_moves("coordinator", "proposed") == ["pledged", "rejected", "withdrawn"]
+    assert next_moves("donor", "pledged") == ["consent-pending", "withdrawn"]
+    assert next_moves("recipient", "shipped") == ["delivered", "lost"]
+    assert next_moves("origin", "pledged") == []
+    assert next_moves("donor", "nonsense") == []
+    assert next_moves("coordinator", "pledged", needs_consent=False) == [
+        "approved",
+        "rejected",
+        "withdrawn",
+    ]
+    assert next_moves("coordinator", "pledged", needs_consent=True) == [
+        "consent-pending",
+        "rejected",
+        "withdrawn",
+    ]
+    assert next_moves("coordinator", "consent-pending")[0] == "approved"
+
+
+# -- reports and lab ---------------------------------------------------------------------
+
+
+def _import_public_data(web: Web) -> None:
+    from allied.ingest.kiel import builtin_kiel_path, read_kiel
+    from allied.ingest.sipri import builtin_sipri_path, read_sipri
+    from allied.service.public_data import import_kiel, import_sipri
+
+    import_kiel(web.uow(), web.caller("coord"), read_kiel(builtin_kiel_path()))
+    import_sipri(web.uow(), web.caller("coord"), read_sipri(builtin_sipri_path()), source="t")
+
+
+def test_reports_show_public_data_to_all_and_records_only_to_who_sees_all(web: Web) -> None:
+    missing = web.signed_in("est").get("/reports")
+    assert missing.status_code == 422 and "allied import kiel" in missing.text
+    _import_public_data(web)
+    page = web.signed_in("est").get("/reports?name=burden")
+    assert page.status_code == 200 and "<svg" in page.text and 'id="report-table"' in page.text
+    assert web.signed_in("ukr").get("/reports?name=deliveries").status_code == 200
+    # gaps and predictability read every record: not for a donor, fine for the coordinator
+    refused = web.signed_in("est").get("/reports?name=gaps")
+    assert refused.status_code == 422 and 'value="gaps"' not in refused.text
+    assert web.signed_in("coord").get("/reports?name=gaps").status_code == 200
+    bad = web.signed_in("coord").get("/reports?name=burden&from=2023-01-01&to=2022-01-01")
+    assert bad.status_code == 422 and "field: <code>to</code>" in bad.text
+
+
+def test_the_lab_runs_a_scenario_and_streams_its_progress(web: Web) -> None:
+    client = web.signed_in("ukr")
+    page = client.get("/lab")
+    assert page.status_code == 200 and "natoization-2024" in page.text
+    form = {"scenario": "natoization-2024", "runs": "2000", "seed": "7", "csrf": web.csrf("ukr")}
+    run = client.post("/lab/run", data=form)
+    assert run.status_code == 200
+    html = run.text
+    assert re.search(r"<li>[\d,]+ of [\d,]+ runs \(100%\)</li>", html)
+    assert 'id="lab-table"' in html and "data:image/png;base64," in html
+    assert html.rstrip().endswith("</html>")
+    # the same seed gives the same figures
+    again = client.post("/lab/run", data=form).text
+    table = re.compile(r'<table[^>]*id="lab-table".*?</table>', re.S)
+    assert table.search(html).group(0) == table.search(again).group(0)  # type: ignore[union-attr]
+
+
+def test_the_lab_refuses_bad_parameters_before_running(web: Web) -> None:
+    client = web.signed_in("est")
+    base = {"scenario": "natoization-2024", "runs": "1000", "seed": "0", "csrf": web.csrf("est")}
+    too_many = client.post("/lab/run", data={**base, "runs": "99999999"})
+    assert too_many.status_code == 422 and "field: <code>runs</code>" in too_many.text
+    unknown = client.post("/lab/run", data={**base, "scenario": "nope"})
+    assert unknown.status_code == 422 and "scenario" in unknown.text
+    override = client.post("/lab/run", data={**base, "overrides": "no.such.key=1"})
+    assert override.status_code == 422 and "no.such.key" in override.text
+    assert client.post("/lab/run", data={**base, "csrf": ""}).status_code == 403
+
+
+def test_the_web_package_imports_on_its_own() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", "import allied.entrypoints.web.pages"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_monitor_shows_stances_from_confirmed_events_only(web: Web) -> None:
+    from allied.adapters.db.tables_monitor import sql_monitor_events
+    from allied.monitor.extract import Extractor
+    from allied.monitor.model import Document
+    from allied.monitor.record import Status
+    from allied.service.monitor import decide, list_events, record_proposals
+
+    empty = web.signed_in("est").get("/monitor")
+    assert empty.status_code == 200 and "No confirmed event yet" in empty.text
+    text = (
+        "Germany refused Estonia permission to pass on the howitzers. "
+        "Washington cleared Latvia to transfer American-made missiles to Ukraine. "
+        "Italy called for an immediate ceasefire."
+    )
+    doc = Document("brief.txt", text, "2022-01", source="brief.txt")
+    analyst = Caller("analyst")
+    record_proposals(web.uow(), sql_monitor_events, analyst, [(doc, Extractor().extract(doc))])
+    events = {e.actor: e.id for e in list_events(web.uow(), sql_monitor_events)}
+    decide(web.uow(), sql_monitor_events, analyst, events["DEU"], Status.CONFIRMED)
+    decide(web.uow(), sql_monitor_events, analyst, events["USA"], Status.CONFIRMED)
+    decide(web.uow(), sql_monitor_events, analyst, events["ITA"], Status.REJECTED)
+    page = web.signed_in("ukr").get("/monitor").text
+    rows = _ids(page, "positions")
+    assert rows == {"pos-DEU", "pos-USA"}  # Italy's event was rejected
+    deu = re.search(r'<tr id="pos-DEU">.*?</tr>', page, re.S)
+    assert deu and "+1.00" in deu.group(0)
+    assert "1 proposal waiting" in page  # Latvia's, not yet reviewed
+
+
+def test_browser_tests_skip_without_chromium_unless_required(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from web import support
+
+    monkeypatch.setattr(support, "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.delenv("ALLIED_REQUIRE_BROWSER", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="not installed"):
+        support.require_browser()
+    monkeypatch.setenv("ALLIED_REQUIRE_BROWSER", "1")
+    with pytest.raises(pytest.fail.Exception, match="ALLIED_REQUIRE_BROWSER=1"):
+        support.require_browser()
+
+
+def test_the_allocation_form_can_include_items_awaiting_consent(web: Web) -> None:
+    client = web.signed_in("coord")
+    page = client.get("/allocation").text
+    assert 'name="pending"' in page and 'for="a-pending"' in page
+    strict = client.post(
+        "/allocation/run", data={"as_of": "2024-06-01", "csrf": web.csrf("coord")}
+    )
+    assert strict.status_code == 200 and "consent-pending" in strict.text
+    relaxed = client.post(
+        "/allocation/run",
+        data={"as_of": "2024-06-01", "pending": "on", "csrf": web.csrf("coord")},
+    )
+    assert relaxed.status_code == 200 and 'id="plan"' in relaxed.text
+    plan = last_run(web.uow, web.caller("coord"))
+    assert plan is not None and plan["allocations"], "offers awaiting consent were proposed"
+    assert 'name="pending" type="checkbox" checked' in relaxed.text
