@@ -1,0 +1,113 @@
+"""Charts of a lab result: PNG bytes (matplotlib, Agg backend) or a self-contained HTML page."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from typing import Any
+
+import numpy as np
+
+from allied.lab.engine import LabResult
+from allied.lab.summary import headline
+
+
+def _panels(result: LabResult) -> list[str]:
+    first = next(iter(result.arrays.values()))
+    panels = []
+    if "days" in first:
+        panels.append("decision")
+    if "consent_status" in first:
+        panels.append("consent")
+    if "ratification_days" in first:
+        panels.append("ratification")
+    if "aid_lateness_months" in first:
+        panels.append("aid")
+    if "escalation_rung" in first:
+        panels.append("escalation")
+    if "cohesion_split" in first:
+        panels.append("cohesion")
+    return panels
+
+
+def png(result: LabResult) -> bytes:
+    """One panel per mechanism, the variants overlaid."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = _panels(result)
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4.0), squeeze=False)
+    names = list(result.arrays)
+    for ax, panel in zip(axes[0], panels, strict=True):
+        for k, name in enumerate(names):
+            a = result.arrays[name]
+            label = name if len(names) > 1 else None
+            if panel == "decision":
+                adopted = a["adopted"].astype(bool)
+                days = a["days"][adopted]
+                if days.size:
+                    ax.hist(days, bins=20, alpha=0.6, label=label)
+                ax.set_title(f"days to adoption (P adopted {adopted.mean():.2f})")
+                ax.set_xlabel("days")
+            elif panel == "consent":
+                granted = (a["consent_status"] == 1).mean(axis=0)
+                x = np.arange(granted.size) + 0.8 * k / max(len(names), 1)
+                ax.bar(x, granted, width=0.8 / max(len(names), 1), label=label)
+                ax.set_title("P(consent granted), by case")
+                ax.set_xlabel("case")
+                ax.set_ylim(0, 1)
+            elif panel == "ratification":
+                ax.hist(a["ratification_days"], bins=40, alpha=0.6, label=label)
+                ax.set_title("days to the last ratification")
+                ax.set_xlabel("days after signature")
+            elif panel == "aid":
+                ax.hist(a["aid_lateness_months"], bins=40, alpha=0.6, label=label)
+                ax.set_title("aid lateness (months)")
+            elif panel == "escalation":
+                rung = a["escalation_rung"]
+                top = int(rung.max()) + 1
+                counts = np.bincount(rung, minlength=top) / rung.size
+                xr = np.arange(top) + 0.8 * k / max(len(names), 1)
+                ax.bar(xr, counts, width=0.8 / max(len(names), 1), label=label)
+                ax.set_title("escalation rung reached")
+                ax.set_xlabel("rung")
+            elif panel == "cohesion":
+                split = a["cohesion_split"]
+                ax.boxplot(split, showfliers=False)
+                ax.set_title("two-tier split (between-group share of variance)")
+                ax.set_xlabel("year index")
+        if len(names) > 1:
+            ax.legend()
+    fig.suptitle(f"{result.scenario}: {result.runs} runs, seed {result.seed}")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def html_page(result: LabResult) -> str:
+    image = base64.b64encode(png(result)).decode("ascii")
+    rows = "".join(
+        f"<tr><td>{html.escape(r['variant'])}</td><td>{html.escape(r['metric'])}</td>"
+        f"<td>{html.escape(str(r['value']))}</td></tr>"
+        for r in headline(result.summary)
+    )
+    title = html.escape(f"{result.scenario}: {result.summary.get('title', '')}")
+    data = html.escape(json.dumps(result.summary, sort_keys=True))
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<title>{title}</title></head><body><h1>{title}</h1>"
+        f"<p>{html.escape(str(result.summary.get('question', '')))}</p>"
+        f"<img alt='charts' src='data:image/png;base64,{image}'>"
+        f"<table border='1'><tr><th>variant</th><th>metric</th><th>value</th></tr>{rows}</table>"
+        f"<script type='application/json' id='summary'>{data}</script></body></html>"
+    )
+
+
+def summary_only(result: LabResult) -> dict[str, Any]:
+    return result.summary
