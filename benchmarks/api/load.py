@@ -1,26 +1,43 @@
-"""Load benchmark of ``allied serve`` on loopback: a fixed mix of reads and writes.
+"""Load benchmark of ``allied serve`` on loopback, traffic driven by ``hey``.
 
-Starts ``allied serve`` (SQLite file or PostgreSQL) on a free 127.0.0.1 port, loads the
-reference data, adds a coordinator and a donor, then runs C concurrent keep-alive
-clients for a bounded time and count: every 5th request (by default) is a write
-(``POST /api/v1/pledges`` of 1 unit, round robin over 20 large offers and 20
-requests), the others read
-(``GET /api/v1/offers?limit=20`` as a donor, filtered by releasability). Prints
-throughput, p50/p99 latency per kind and the errors (there must be none).
+Starts ``allied serve`` (SQLite file or PostgreSQL) on a free 127.0.0.1 port over a
+fresh database with the reference data, 20 large offers (BENCH-O00..19) and requests
+(BENCH-R00..19), a reader (donor, GBR) and a writer (donor, EST). Reads are
+``GET /api/v1/offers?limit=20`` as the reader; writes are ``POST /api/v1/pledges`` of
+1 unit as the writer. The traffic comes from ``hey`` processes (Go, one per kind and
+per offer/request pair written to), so the load generator costs little of the CPU it
+measures. Two modes:
 
-    python benchmarks/api/load.py --backend sqlite --workers 2 --clients 16 --duration 15
+* rate mode (``--read-rate R --write-rate W``): offered load at fixed rates; hey
+  rate-limits each of its connections, so R/s over C connections is ``-c C -q R/C``.
+  Reports achieved against offered rates.
+* closed-loop mode (``--readers N --writers M``, or ``--clients C --write-every K``):
+  N connections read and M write flat out, each waiting for its answer; capacity.
+
+Per-request latencies and status codes come from ``hey -o csv``; load.py computes
+throughput, p50/p99 per kind and errors (any non-2xx; there must be none), plus the
+server's CPU time per request and hey's own CPU time. ``--driver python`` keeps the
+earlier closed-loop driver (httpx clients in one asyncio process; its mix is "every
+Kth request writes"). Prints one JSON line.
+
     python benchmarks/api/load.py --backend postgres \\
-        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench --workers 2
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/hbench --workers 2 \\
+        --read-rate 1000 --write-rate 200 --duration 10
+    python benchmarks/api/load.py --backend sqlite --workers 1 --readers 16 --writers 0
 
-Traffic goes to 127.0.0.1 only; the run stops after --duration seconds or --max-requests.
+Traffic goes to 127.0.0.1 only; every run stops after --duration (at most 120 s).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
+import io
 import json
 import os
+import resource
+import shutil
 import signal
 import socket
 import statistics
@@ -28,13 +45,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-#: Writes pledge 1 unit of one of PAIRS large offers against one of PAIRS large requests,
-#: round robin (as many donors pledging to many requests do).
+#: Offers BENCH-O00.. and requests BENCH-R00.. created, each large enough for any run.
 PAIRS = 20
+MAX_DURATION = 120.0
+READ_PATH = "/api/v1/offers?limit=20"
+WRITE_PATH = "/api/v1/pledges"
 
 
 def free_port() -> int:
@@ -43,8 +63,35 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def git_commit() -> str:
+    """The commit of the server code: ``ALLIED_BENCH_COMMIT`` when run_all.sh runs an
+    exported tree (PYTHONPATH), else the short HEAD, with ``+dirty`` when ``src/`` has
+    uncommitted changes (the server then runs the working tree)."""
+    if os.environ.get("ALLIED_BENCH_COMMIT"):
+        return os.environ["ALLIED_BENCH_COMMIT"]
+    root = Path(__file__).resolve().parents[2]
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
 def prepare(url: str, fresh_postgres: bool) -> dict[str, str]:
-    """Schema, reference data, users and one large offer/request; returns the tokens."""
+    """Schema, reference data, users and PAIRS large offers/requests; returns the tokens."""
     from sqlalchemy import text
 
     from allied.adapters.db.engine import make_engine
@@ -116,7 +163,137 @@ def prepare(url: str, fresh_postgres: bool) -> dict[str, str]:
     return tokens
 
 
-async def run_load(
+def bench_pledges(url: str) -> int:
+    """Allocations on the bench offers in the database (to cross-check the 2xx writes)."""
+    from sqlalchemy import text
+
+    from allied.adapters.db.engine import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            n = conn.execute(
+                text("SELECT count(*) FROM allocations WHERE offer_id LIKE 'BENCH-O%'")
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    return int(n)
+
+
+# --- hey driver ---------------------------------------------------------------------
+
+
+@dataclass
+class HeyJob:
+    """One hey process: ``conns`` connections of one kind, each at most ``qps``/s
+    (0: flat out)."""
+
+    kind: str
+    conns: int
+    qps: float
+    pair: int = 0
+
+
+def split(total: int, parts: int) -> list[int]:
+    """``total`` as ``parts`` near-equal positive integers."""
+    return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
+
+
+def plan(
+    readers: int, writers: int, write_procs: int, read_rate: float, write_rate: float
+) -> list[HeyJob]:
+    """Reads in one process; writers spread over up to ``write_procs`` processes, each
+    pledging on its own offer/request pair. With a rate, every connection of a kind
+    gets the same share of it."""
+    jobs = []
+    if readers:
+        jobs.append(HeyJob("read", readers, read_rate / readers if read_rate else 0.0))
+    if writers:
+        procs = min(write_procs, writers, PAIRS)
+        for pair, conns in enumerate(split(writers, procs)):
+            jobs.append(HeyJob("write", conns, write_rate / writers if write_rate else 0.0, pair))
+    return jobs
+
+
+def hey_command(
+    hey: str, job: HeyJob, port: int, tokens: dict[str, str], seconds: float
+) -> list[str]:
+    # -t 0: no client timeout, so every request sent is answered and shows in the CSV
+    # (hey leaves failed requests out of its CSV); the caller bounds the whole run.
+    cmd = [hey, "-z", f"{seconds:g}s", "-c", str(job.conns), "-t", "0", "-o", "csv"]
+    if job.qps:
+        cmd += ["-q", f"{job.qps:g}"]
+    if job.kind == "read":
+        cmd += ["-H", f"Authorization: Bearer {tokens['reader']}"]
+        cmd.append(f"http://127.0.0.1:{port}{READ_PATH}")
+    else:
+        body = json.dumps(
+            {"offer": f"BENCH-O{job.pair:02d}", "request": f"BENCH-R{job.pair:02d}", "quantity": 1}
+        )
+        cmd += ["-H", f"Authorization: Bearer {tokens['writer']}", "-m", "POST"]
+        cmd += ["-T", "application/json", "-d", body]
+        cmd.append(f"http://127.0.0.1:{port}{WRITE_PATH}")
+    return cmd
+
+
+@dataclass
+class Run:
+    results: dict[str, list[tuple[float, int]]]  # kind -> (seconds, status) per request
+    seconds: dict[str, float]  # kind -> wall time of its hey processes
+    driver_cpu: float  # user + system CPU of the hey processes
+
+
+def run_hey(
+    hey: str, jobs: list[HeyJob], port: int, tokens: dict[str, str], seconds: float, tmp: Path
+) -> Run:
+    """Runs the jobs' hey processes concurrently and parses their CSV output."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    procs = []
+    outs = []
+    started = time.perf_counter()
+    for i, job in enumerate(jobs):
+        out = open(tmp / f"hey-{i}.csv", "w+b")  # noqa: SIM115
+        outs.append(out)
+        procs.append(
+            subprocess.Popen(
+                hey_command(hey, job, port, tokens, seconds), stdout=out, stderr=subprocess.STDOUT
+            )
+        )
+    ended: dict[int, float] = {}
+    deadline = started + seconds + 60
+    try:
+        while len(ended) < len(procs):
+            for i, p in enumerate(procs):
+                if i not in ended and p.poll() is not None:
+                    ended[i] = time.perf_counter()
+            if time.perf_counter() > deadline:
+                raise SystemExit(f"hey still running {seconds + 60:g} s after start: server stuck?")
+            time.sleep(0.01)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    results: dict[str, list[tuple[float, int]]] = {"read": [], "write": []}
+    wall: dict[str, float] = {}
+    for i, (job, p, out) in enumerate(zip(jobs, procs, outs, strict=True)):
+        out.seek(0)
+        text = out.read().decode(errors="replace")
+        out.close()
+        if p.returncode != 0 or not text.startswith("response-time,"):
+            raise SystemExit(f"hey failed (exit {p.returncode}): {text[:500]}")
+        for row in csv.DictReader(io.StringIO(text)):
+            results[job.kind].append((float(row["response-time"]), int(row["status-code"])))
+        wall[job.kind] = max(wall.get(job.kind, 0.0), ended[i] - started)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return Run(results, wall, cpu)
+
+
+# --- python driver (the earlier one, closed loop only) -------------------------------
+
+
+async def run_python(
     port: int,
     tokens: dict[str, str],
     clients: int,
@@ -139,7 +316,7 @@ async def run_load(
             if write_every and n % write_every == 0:
                 kind = "write"
                 r = await client.post(
-                    "/api/v1/pledges",
+                    WRITE_PATH,
                     json={
                         "offer": f"BENCH-O{(n // write_every) % PAIRS:02d}",
                         "request": f"BENCH-R{(n // write_every // PAIRS) % PAIRS:02d}",
@@ -147,19 +324,19 @@ async def run_load(
                     },
                     headers={"Authorization": f"Bearer {tokens['writer']}"},
                 )
-                ok = r.status_code == 201
             else:
                 kind = "read"
                 r = await client.get(
-                    "/api/v1/offers?limit=20",
-                    headers={"Authorization": f"Bearer {tokens['reader']}"},
+                    READ_PATH, headers={"Authorization": f"Bearer {tokens['reader']}"}
                 )
-                ok = r.status_code == 200
-            results[kind].append((time.perf_counter() - start, 0 if ok else r.status_code))
+            results[kind].append((time.perf_counter() - start, r.status_code))
 
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
         await asyncio.gather(*(worker(client) for _ in range(clients)))
     return results
+
+
+# --- server and report ----------------------------------------------------------------
 
 
 def server_cpu_seconds(pid: int) -> float:
@@ -185,98 +362,223 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def start_server(url: str, workers: int, log_path: Path) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    exe = Path(sys.executable).parent / "allied"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [
+                str(exe),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+            ],
+            env={**os.environ, "ALLIED_DATABASE_URL": url},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return proc, port
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or proc.poll() is not None:
+            stop_server(proc)
+            raise SystemExit(f"server did not start; see {log_path}")
+        time.sleep(0.2)
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     ap.add_argument("--database-url", default=None, help="PostgreSQL URL (its schema is reset)")
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--clients", type=int, default=16)
-    ap.add_argument("--duration", type=float, default=15.0)
-    ap.add_argument("--max-requests", type=int, default=100_000)
-    ap.add_argument("--write-every", type=int, default=5, help="every Nth request writes")
+    ap.add_argument("--workers", type=int, default=2, help="server worker processes")
+    ap.add_argument("--driver", choices=["hey", "python"], default="hey")
+    ap.add_argument("--duration", type=float, default=10.0, help="seconds (at most 120)")
+    ap.add_argument("--warmup", type=float, default=2.0, help="seconds of load before measuring")
+    rate = ap.add_argument_group("rate mode (hey)")
+    rate.add_argument("--read-rate", type=float, default=0.0, help="offered reads/s")
+    rate.add_argument("--write-rate", type=float, default=0.0, help="offered writes/s")
+    rate.add_argument("--read-conns", type=int, default=50, help="connections for the reads")
+    rate.add_argument("--write-conns", type=int, default=16, help="connections for the writes")
+    closed = ap.add_argument_group("closed-loop mode")
+    closed.add_argument("--readers", type=int, default=None, help="connections reading flat out")
+    closed.add_argument("--writers", type=int, default=None, help="connections writing flat out")
+    closed.add_argument("--clients", type=int, default=16, help="connections (with --write-every)")
+    closed.add_argument(
+        "--write-every",
+        type=int,
+        default=5,
+        help="hey: clients/K of the connections write; python: every Kth request writes",
+    )
+    closed.add_argument("--max-requests", type=int, default=100_000, help="python driver only")
+    ap.add_argument("--write-procs", type=int, default=4, help="hey processes (pairs) writing")
     args = ap.parse_args()
-    if args.duration > 120:
-        ap.error("--duration: at most 120 s")
+    if not 0 < args.duration <= MAX_DURATION:
+        ap.error(f"--duration: more than 0, at most {MAX_DURATION:g} s")
+    if not 0 <= args.warmup <= 10:
+        ap.error("--warmup: 0 to 10 s")
+    rate_mode = bool(args.read_rate or args.write_rate)
+    if args.read_rate < 0 or args.write_rate < 0:
+        ap.error("rates must not be negative")
+    if not 1 <= args.write_procs <= PAIRS:
+        ap.error(f"--write-procs: 1 to {PAIRS}")
 
-    tmp = tempfile.mkdtemp()
+    if rate_mode:
+        if args.driver != "hey":
+            ap.error("rate mode needs --driver hey")
+        readers = args.read_conns if args.read_rate else 0
+        writers = args.write_conns if args.write_rate else 0
+        if (
+            readers < 0
+            or writers < 0
+            or (args.read_rate and not readers)
+            or (args.write_rate and not writers)
+        ):
+            ap.error("--read-conns/--write-conns must be positive for a nonzero rate")
+        mode = "rate"
+    elif args.readers is not None or args.writers is not None:
+        readers, writers = args.readers or 0, args.writers or 0
+        if args.driver != "hey":
+            ap.error("--readers/--writers need --driver hey (python: --clients/--write-every)")
+        mode = "closed"
+    else:
+        writers = round(args.clients / args.write_every) if args.write_every else 0
+        readers = args.clients - writers
+        mode = "closed"
+    if readers < 0 or writers < 0 or readers + writers == 0 or readers + writers > 512:
+        ap.error("need 1 to 512 connections in all")
+
+    hey = shutil.which("hey") or ""
+    if args.driver == "hey" and not hey:
+        raise SystemExit("hey not found: apt-get install hey (or use --driver python)")
+
+    tmp = Path(tempfile.mkdtemp(prefix="allied-load-"))
     if args.backend == "sqlite":
         url = f"sqlite:///{tmp}/bench.db"
     else:
         url = args.database_url or os.environ.get("ALLIED_BENCH_POSTGRES_URL", "")
         if not url:
             ap.error("--database-url (or ALLIED_BENCH_POSTGRES_URL) is needed for postgres")
+    commit = git_commit()
     tokens = prepare(url, args.backend == "postgres")
 
-    port = free_port()
-    exe = Path(sys.executable).parent / "allied"
-    log = open(Path(tmp) / "serve.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [
-            str(exe),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(args.workers),
-            "--log-level",
-            "warning",
-        ],
-        env={**os.environ, "ALLIED_DATABASE_URL": url},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    log_path = tmp / "serve.log"
+    proc, port = start_server(url, args.workers, log_path)
+    driver_cpu: float | None = None
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise SystemExit("server did not start; see " + str(Path(tmp) / "serve.log"))
-            time.sleep(0.2)
-        # warm-up: a short burst so every worker has its pools open
-        asyncio.run(run_load(port, tokens, args.clients, 2.0, 2000, args.write_every))
-        cpu_before = server_cpu_seconds(proc.pid)
-        started = time.perf_counter()
-        results = asyncio.run(
-            run_load(port, tokens, args.clients, args.duration, args.max_requests, args.write_every)
-        )
-        elapsed = time.perf_counter() - started
-        server_cpu = server_cpu_seconds(proc.pid) - cpu_before
+        if args.driver == "hey":
+            jobs = plan(readers, writers, args.write_procs, args.read_rate, args.write_rate)
+            if args.warmup:
+                run_hey(hey, jobs, port, tokens, args.warmup, tmp)
+            pledges_before = bench_pledges(url)
+            cpu_before = server_cpu_seconds(proc.pid)
+            run = run_hey(hey, jobs, port, tokens, args.duration, tmp)
+            server_cpu = server_cpu_seconds(proc.pid) - cpu_before
+            pledges_made = bench_pledges(url) - pledges_before
+            results, seconds, driver_cpu = run.results, run.seconds, run.driver_cpu
+        else:
+            if args.warmup:
+                asyncio.run(
+                    run_python(port, tokens, args.clients, args.warmup, 2000, args.write_every)
+                )
+            pledges_before = bench_pledges(url)
+            cpu_before = server_cpu_seconds(proc.pid)
+            started = time.perf_counter()
+            results = asyncio.run(
+                run_python(
+                    port,
+                    tokens,
+                    args.clients,
+                    args.duration,
+                    args.max_requests,
+                    args.write_every,
+                )
+            )
+            elapsed = time.perf_counter() - started
+            server_cpu = server_cpu_seconds(proc.pid) - cpu_before
+            pledges_made = bench_pledges(url) - pledges_before
+            seconds = {"read": elapsed, "write": elapsed}
+        server_alive = proc.poll() is None
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        stop_server(proc)
+    log_text = log_path.read_text(errors="replace")
+    log_problems = sum(
+        1 for line in log_text.splitlines() if "Traceback" in line or "ERROR" in line
+    )
+
+    import allied
 
     report: dict[str, object] = {
+        "commit": commit,
+        "allied_src": str(Path(allied.__file__).parent.parent),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "backend": args.backend,
         "workers": args.workers,
-        "clients": args.clients,
-        "seconds": round(elapsed, 2),
+        "driver": args.driver,
+        "mode": mode,
+        "duration": args.duration,
         "load_average_1min": round(os.getloadavg()[0], 2),
     }
+    if args.driver == "hey":
+        report["readers"], report["writers"] = readers, writers
+        report["write_procs"] = min(args.write_procs, writers, PAIRS) if writers else 0
+    else:
+        report["clients"], report["write_every"] = args.clients, args.write_every
     total = sum(len(rows) for rows in results.values())
     report["server_cpu_ms_per_request"] = round(1000 * server_cpu / total, 2) if total else None
+    if driver_cpu is not None:
+        report["driver_cpu_s"] = round(driver_cpu, 2)
+    errors_total = 0
     for kind, rows in results.items():
+        if not rows:
+            continue
         lat = [t for t, _ in rows]
-        errors = [code for _, code in rows if code]
-        report[kind] = {
+        bad = [code for _, code in rows if not 200 <= code < 300]
+        errors_total += len(bad)
+        entry: dict[str, object] = {
             "count": len(rows),
-            "per_second": round(len(rows) / elapsed, 1),
+            "per_second": round(len(rows) / seconds[kind], 1),
             "p50_ms": round(1000 * pct(lat, 0.50), 1),
             "p99_ms": round(1000 * pct(lat, 0.99), 1),
-            "mean_ms": round(1000 * statistics.fmean(lat), 1) if lat else None,
-            "errors": len(errors),
-            "error_codes": sorted(set(errors)),
+            "max_ms": round(1000 * max(lat), 1),
+            "mean_ms": round(1000 * statistics.fmean(lat), 1),
+            "errors": len(bad),
+            "error_codes": sorted(set(bad)),
         }
+        offered = args.read_rate if kind == "read" else args.write_rate
+        if rate_mode and offered:
+            entry["offered_per_second"] = offered
+        report[kind] = entry
+    ok_writes = sum(1 for _, code in results["write"] if 200 <= code < 300)
+    report["write_check"] = {"ok_responses": ok_writes, "pledges_in_db": pledges_made}
+    report["server_alive"] = server_alive
+    report["server_log_problems"] = log_problems
+    if log_problems:
+        report["server_log"] = str(log_path)
+    report["ok"] = (
+        errors_total == 0 and server_alive and not log_problems and ok_writes == pledges_made
+    )
     print(json.dumps(report))
+    if not log_problems:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,64 @@
 #!/usr/bin/env bash
-# The six runs of README.md, in turn (about 3 minutes; loopback only). The PostgreSQL
-# database named by ALLIED_BENCH_POSTGRES_URL has its public schema reset.
+# The runs of README.md, in turn (about 5 minutes; loopback only). Prints one JSON line
+# per run, then the same runs as Markdown table rows. The PostgreSQL database (default
+# hbench) has its public schema reset by every run: never point it at a shared one.
+#   bash benchmarks/api/run_all.sh [seconds]       (default 10 s per run)
+# The server code measured is the committed tree of REF (default HEAD), exported to a
+# temporary directory and put first on PYTHONPATH, so work in progress in src/ does not
+# leak into the figures; REF=worktree measures the working tree instead.
+set -u
 cd "$(dirname "$0")/../.."
-PG=${ALLIED_BENCH_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/api_bench}
-for cfg in "sqlite 1 16 5" "sqlite 2 16 5" "postgres 1 16 5" "postgres 2 16 5" "sqlite 1 16 0" "postgres 2 16 0"; do
+REF=${REF:-HEAD}
+if [ "$REF" != worktree ]; then
+  SRC=$(mktemp -d /tmp/allied-src-XXXXXX)
+  trap 'rm -rf "$SRC"' EXIT
+  git archive "$REF" src | tar -x -C "$SRC" || exit 1
+  export PYTHONPATH="$SRC/src" ALLIED_BENCH_COMMIT=$(git rev-parse --short "$REF")
+fi
+PG=${ALLIED_BENCH_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/hbench}
+D=${1:-10}
+OUT=$(mktemp /tmp/allied-load-XXXXXX.jsonl)
+run() {  # label, then load.py arguments
+  local label=$1; shift
+  timeout 300 .venv/bin/python benchmarks/api/load.py --duration "$D" "$@" \
+    | sed "s/^{/{\"label\": \"$label\", /" | tee -a "$OUT"
+}
+for cfg in "sqlite 1" "postgres 2"; do
   set -- $cfg
-  timeout 200 .venv/bin/python benchmarks/api/load.py --backend $1 --database-url $PG --workers $2 --clients $3 --write-every $4 --duration 10
+  B="--backend $1 --workers $2 --database-url $PG"
+  run "reads only, 16 conns" $B --readers 16 --writers 0
+  run "writes only, 8 conns" $B --readers 0 --writers 8
+  run "mix 13 + 3 conns" $B --readers 13 --writers 3
+  run "rate 1000 r/s + 200 w/s" $B --read-rate 1000 --write-rate 200
+  run "rate 500 r/s + 50 w/s" $B --read-rate 500 --write-rate 50
+  run "rate 1000 r/s, no writes" $B --read-rate 1000
 done
+run "reads only, 16 clients (httpx driver)" --backend sqlite --workers 1 --database-url "$PG" \
+  --driver python --clients 16 --write-every 0
+echo
+.venv/bin/python - "$OUT" <<'PY'
+import json, sys
+
+def cell(r, kind, key):
+    k = r.get(kind)
+    return "-" if not k else str(k[key])
+
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    def rate(kind):
+        k = r.get(kind)
+        if not k:
+            return "-"
+        off = k.get("offered_per_second")
+        return f"{k['per_second']:g}" + (f" / {off:g}" if off else "")
+    def lat(kind):
+        k = r.get(kind)
+        return "-" if not k else f"{k['p50_ms']:g} / {k['p99_ms']:g}"
+    errors = sum(r[k]["errors"] for k in ("read", "write") if k in r)
+    backend = {"sqlite": "SQLite", "postgres": "PostgreSQL"}[r["backend"]]
+    print(f"| {backend} | {r['workers']} | {r['label']} | {rate('read')} | {lat('read')} "
+          f"| {rate('write')} | {lat('write')} | {errors}{'' if r['ok'] else ' (check!)'} "
+          f"| {r['server_cpu_ms_per_request']} | {r.get('driver_cpu_s', '-')} "
+          f"| {r['load_average_1min']} | {r['commit']} |")
+PY
+echo "(JSON lines in $OUT)"
