@@ -430,6 +430,7 @@ def main() -> None:
     )
     closed.add_argument("--max-requests", type=int, default=100_000, help="python driver only")
     ap.add_argument("--write-procs", type=int, default=4, help="hey processes (pairs) writing")
+    ap.add_argument("--label", default="", help="copied to the report")
     args = ap.parse_args()
     if not 0 < args.duration <= MAX_DURATION:
         ap.error(f"--duration: more than 0, at most {MAX_DURATION:g} s")
@@ -527,6 +528,7 @@ def main() -> None:
     import allied
 
     report: dict[str, object] = {
+        "label": args.label,
         "commit": commit,
         "allied_src": str(Path(allied.__file__).parent.parent),
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

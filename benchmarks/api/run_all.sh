@@ -20,8 +20,8 @@ D=${1:-10}
 OUT=$(mktemp /tmp/allied-load-XXXXXX.jsonl)
 run() {  # label, then load.py arguments
   local label=$1; shift
-  timeout 300 .venv/bin/python benchmarks/api/load.py --duration "$D" "$@" \
-    | sed "s/^{/{\"label\": \"$label\", /" | tee -a "$OUT"
+  timeout 300 .venv/bin/python benchmarks/api/load.py --label "$label" --duration "$D" "$@" \
+    | tee -a "$OUT"
 }
 for cfg in "sqlite 1" "postgres 2"; do
   set -- $cfg
@@ -30,7 +30,7 @@ for cfg in "sqlite 1" "postgres 2"; do
   run "writes only, 8 conns" $B --readers 0 --writers 8
   run "mix 13 + 3 conns" $B --readers 13 --writers 3
   run "rate 1000 r/s + 200 w/s" $B --read-rate 1000 --write-rate 200
-  run "rate 500 r/s + 50 w/s" $B --read-rate 500 --write-rate 50
+  run "rate 200 r/s + 20 w/s" $B --read-rate 200 --write-rate 20
   run "rate 1000 r/s, no writes" $B --read-rate 1000
 done
 run "reads only, 16 clients (httpx driver)" --backend sqlite --workers 1 --database-url "$PG" \
