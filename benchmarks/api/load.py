@@ -45,10 +45,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from sqlalchemy.engine import make_url
 
 #: Offers BENCH-O00.. and requests BENCH-R00.. created, each large enough for any run.
 PAIRS = 20
@@ -339,8 +341,9 @@ async def run_python(
 # --- server and report ----------------------------------------------------------------
 
 
-def server_cpu_seconds(pid: int) -> float:
-    """User + system CPU of the server and its worker processes (Linux /proc)."""
+def cpu_seconds(select: Callable[[int, int, str], bool]) -> float:
+    """User + system CPU of the live processes ``select(pid, ppid, cmdline)`` picks
+    (Linux /proc)."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for entry in Path("/proc").iterdir():
@@ -348,11 +351,51 @@ def server_cpu_seconds(pid: int) -> float:
             continue
         try:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if int(entry.name) == pid or int(fields[1]) == pid:
+        if select(int(entry.name), int(fields[1]), cmdline):
             total += (int(fields[11]) + int(fields[12])) / tick
     return total
+
+
+def machine_busy_seconds() -> float:
+    """CPU time all cores spent busy since boot (user, nice, system, irq, softirq, steal)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Usage:
+    """CPU seconds used so far: the server and its workers, the PostgreSQL backends of
+    the bench database, the whole machine; and the wall clock."""
+
+    server: float
+    db: float
+    machine: float
+    wall: float
+
+    @staticmethod
+    def now(server_pid: int, dbname: str | None) -> Usage:
+        return Usage(
+            server=cpu_seconds(lambda pid, ppid, _: server_pid in (pid, ppid)),
+            db=cpu_seconds(
+                lambda _pid, _ppid, cmd: cmd.startswith("postgres: ") and f" {dbname} " in cmd
+            )
+            if dbname
+            else 0.0,
+            machine=machine_busy_seconds(),
+            wall=time.perf_counter(),
+        )
+
+    def __sub__(self, other: Usage) -> Usage:
+        return Usage(
+            self.server - other.server,
+            self.db - other.db,
+            self.machine - other.machine,
+            self.wall - other.wall,
+        )
 
 
 def pct(values: list[float], q: float) -> float:
@@ -483,16 +526,16 @@ def main() -> None:
 
     log_path = tmp / "serve.log"
     proc, port = start_server(url, args.workers, log_path)
-    driver_cpu: float | None = None
+    dbname = make_url(url).database if args.backend == "postgres" else None
     try:
         if args.driver == "hey":
             jobs = plan(readers, writers, args.write_procs, args.read_rate, args.write_rate)
             if args.warmup:
                 run_hey(hey, jobs, port, tokens, args.warmup, tmp)
             pledges_before = bench_pledges(url)
-            cpu_before = server_cpu_seconds(proc.pid)
+            before = Usage.now(proc.pid, dbname)
             run = run_hey(hey, jobs, port, tokens, args.duration, tmp)
-            server_cpu = server_cpu_seconds(proc.pid) - cpu_before
+            used = Usage.now(proc.pid, dbname) - before
             pledges_made = bench_pledges(url) - pledges_before
             results, seconds, driver_cpu = run.results, run.seconds, run.driver_cpu
         else:
@@ -501,8 +544,8 @@ def main() -> None:
                     run_python(port, tokens, args.clients, args.warmup, 2000, args.write_every)
                 )
             pledges_before = bench_pledges(url)
-            cpu_before = server_cpu_seconds(proc.pid)
-            started = time.perf_counter()
+            before = Usage.now(proc.pid, dbname)
+            self_before = resource.getrusage(resource.RUSAGE_SELF)
             results = asyncio.run(
                 run_python(
                     port,
@@ -513,10 +556,13 @@ def main() -> None:
                     args.write_every,
                 )
             )
-            elapsed = time.perf_counter() - started
-            server_cpu = server_cpu_seconds(proc.pid) - cpu_before
+            self_after = resource.getrusage(resource.RUSAGE_SELF)
+            used = Usage.now(proc.pid, dbname) - before
+            driver_cpu = (self_after.ru_utime + self_after.ru_stime) - (
+                self_before.ru_utime + self_before.ru_stime
+            )
             pledges_made = bench_pledges(url) - pledges_before
-            seconds = {"read": elapsed, "write": elapsed}
+            seconds = {"read": used.wall, "write": used.wall}
         server_alive = proc.poll() is None
     finally:
         stop_server(proc)
@@ -545,9 +591,13 @@ def main() -> None:
     else:
         report["clients"], report["write_every"] = args.clients, args.write_every
     total = sum(len(rows) for rows in results.values())
-    report["server_cpu_ms_per_request"] = round(1000 * server_cpu / total, 2) if total else None
-    if driver_cpu is not None:
-        report["driver_cpu_s"] = round(driver_cpu, 2)
+    report["server_cpu_ms_per_request"] = round(1000 * used.server / total, 2) if total else None
+    if dbname:
+        report["db_cpu_ms_per_request"] = round(1000 * used.db / total, 2) if total else None
+    report["driver_cpu_s"] = round(driver_cpu, 2)
+    # what the rest of the machine (other people's work) took meanwhile, in cores
+    other = used.machine - used.server - used.db - driver_cpu
+    report["other_cpu_cores"] = round(max(0.0, other) / used.wall, 2)
     errors_total = 0
     for kind, rows in results.items():
         if not rows:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The runs of README.md, in turn (about 5 minutes; loopback only). Prints one JSON line
-# per run, then the same runs as Markdown table rows. The PostgreSQL database (default
-# hbench) has its public schema reset by every run: never point it at a shared one.
+# per run, then the same runs as Markdown table rows (columns as in README.md). The
+# PostgreSQL database (default hbench) has its public schema reset by every run: never
+# point it at a shared one.
 #   bash benchmarks/api/run_all.sh [seconds]       (default 10 s per run)
 # The server code measured is the committed tree of REF (default HEAD), exported to a
 # temporary directory and put first on PYTHONPATH, so work in progress in src/ does not
@@ -39,10 +40,6 @@ echo
 .venv/bin/python - "$OUT" <<'PY'
 import json, sys
 
-def cell(r, kind, key):
-    k = r.get(kind)
-    return "-" if not k else str(k[key])
-
 for line in open(sys.argv[1]):
     r = json.loads(line)
     def rate(kind):
@@ -58,7 +55,8 @@ for line in open(sys.argv[1]):
     backend = {"sqlite": "SQLite", "postgres": "PostgreSQL"}[r["backend"]]
     print(f"| {backend} | {r['workers']} | {r['label']} | {rate('read')} | {lat('read')} "
           f"| {rate('write')} | {lat('write')} | {errors}{'' if r['ok'] else ' (check!)'} "
-          f"| {r['server_cpu_ms_per_request']} | {r.get('driver_cpu_s', '-')} "
-          f"| {r['load_average_1min']} | {r['commit']} |")
+          f"| {r['server_cpu_ms_per_request']} | {r.get('db_cpu_ms_per_request', '-')} "
+          f"| {r['driver_cpu_s']} | {r['other_cpu_cores']} | {r['load_average_1min']} "
+          f"| {r['commit']} |")
 PY
 echo "(JSON lines in $OUT)"
