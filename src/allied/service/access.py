@@ -89,15 +89,34 @@ class Viewer:
         return self.all or (bool(self.nation) and self.nation in proposal.participants)
 
 
-def viewer(uow: UnitOfWork, caller: Caller, day: dt.date) -> Viewer:
-    """The viewer for ``caller`` on ``day`` (call inside ``with uow``)."""
+def viewer(
+    uow: UnitOfWork,
+    caller: Caller,
+    day: dt.date,
+    memberships: Sequence[Membership] | None = None,
+) -> Viewer:
+    """The viewer for ``caller`` on ``day`` (call inside ``with uow``); ``memberships``,
+    when given, are the caller's nation's (from :func:`memberships_of`) and are not read
+    again."""
     require(caller.role, Action.READ)
     if sees_all(caller.role) or not caller.nation:
         return Viewer(caller, day)
-    mine = tuple(
-        m for m in uow.memberships.list(actor=caller.nation, role=Role.MEMBER) if m.active_on(day)
-    )
-    return Viewer(caller, day, mine)
+    if memberships is None:
+        memberships = uow.memberships.list(actor=caller.nation, role=Role.MEMBER)
+    return Viewer(caller, day, tuple(m for m in memberships if m.active_on(day)))
+
+
+def memberships_of(uow: UnitOfWork, caller: Caller) -> tuple[Membership, ...]:
+    """The memberships a viewer of ``caller``'s nation needs (for :func:`viewer`; a cache
+    may keep them while the records do not change)."""
+    if sees_all(caller.role) or not caller.nation:
+        return ()
+    with uow:
+        # plain copies: they outlive the unit of work that read them
+        return tuple(
+            Membership(m.actor, m.org, m.role, m.start, m.end, m.source)
+            for m in uow.memberships.list(actor=caller.nation, role=Role.MEMBER)
+        )
 
 
 @dataclass(frozen=True)
@@ -106,6 +125,20 @@ class Page:
     total: int
     limit: int
     offset: int
+
+
+@dataclass(frozen=True)
+class RecordPage:
+    """A page of offers or requests without the quantities pledges change (committed,
+    pledged). It stays right while the records do not change, so a cache may keep it
+    across pledges; :func:`with_committed` and :func:`with_pledged` complete it."""
+
+    items: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int
+    #: for requests: the offers whose pledges the viewer may count (``None``: all)
+    counted_offers: tuple[str, ...] | None = None
 
 
 def _check_window(limit: int, offset: int) -> None:
@@ -138,6 +171,42 @@ def _visible_offers(uow: UnitOfWork, v: Viewer, **where: Any) -> list[Offer]:
     return [o for o in uow.offers.list(**_where(where)) if v.sees_record(o)]
 
 
+def offer_records(
+    uow: UnitOfWork,
+    caller: Caller,
+    day: dt.date,
+    *,
+    donor: str | None = None,
+    family: str | None = None,
+    channel: str | None = None,
+    status: RecordStatus | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    memberships: Sequence[Membership] | None = None,
+) -> RecordPage:
+    """A page of the offers released to the caller, by id, without committed quantities."""
+    _check_window(limit, offset)
+    with uow:
+        v = viewer(uow, caller, day, memberships)
+        offers = sorted(
+            _visible_offers(uow, v, donor=donor, family=family, channel=channel, status=status),
+            key=lambda o: o.id,
+        )
+        rows = [record_payload(o) for o in offers[offset : offset + limit]]
+    return RecordPage(rows, len(offers), limit, offset)
+
+
+def with_committed(uow: UnitOfWork, page: RecordPage) -> Page:
+    """The offers of ``page`` with their committed and available quantities now."""
+    with uow:
+        committed = allocation_service.sum_committed(uow, "offer", [r["id"] for r in page.items])
+    rows = []
+    for row in page.items:
+        held = committed.get(row["id"], 0)
+        rows.append({**row, "committed": held, "available": max(row["quantity"] - held, 0)})
+    return Page(rows, page.total, page.limit, page.offset)
+
+
 def list_offers(
     uow: UnitOfWork,
     caller: Caller,
@@ -150,17 +219,12 @@ def list_offers(
     limit: int = 50,
     offset: int = 0,
 ) -> Page:
-    with uow:
-        v = viewer(uow, caller, day)
-        offers = sorted(
-            _visible_offers(uow, v, donor=donor, family=family, channel=channel, status=status),
-            key=lambda o: o.id,
-        )
-        _check_window(limit, offset)
-        page = offers[offset : offset + limit]
-        committed = allocation_service.sum_committed(uow, "offer", [o.id for o in page])
-        rows = [_offer_view(o, committed.get(o.id, 0)) for o in page]
-    return Page(rows, len(offers), limit, offset)
+    """A page of the offers released to the caller, by id, with committed quantities."""
+    records = offer_records(
+        uow, caller, day, donor=donor, family=family, channel=channel, status=status,
+        limit=limit, offset=offset,
+    )
+    return with_committed(uow, records)
 
 
 def get_offer(uow: UnitOfWork, caller: Caller, day: dt.date, offer_id: str) -> dict[str, Any]:
@@ -245,6 +309,47 @@ def _visible_pledged(uow: UnitOfWork, v: Viewer, requests: Sequence[Request]) ->
     return allocation_service.sum_committed(uow, "request", ids, visible)
 
 
+def request_records(
+    uow: UnitOfWork,
+    caller: Caller,
+    day: dt.date,
+    *,
+    recipient: str | None = None,
+    family: str | None = None,
+    status: RecordStatus | None = None,
+    priority: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    memberships: Sequence[Membership] | None = None,
+) -> RecordPage:
+    """A page of the requests released to the caller, by id, without pledged quantities."""
+    _check_window(limit, offset)
+    with uow:
+        v = viewer(uow, caller, day, memberships)
+        where = _where(
+            {"recipient": recipient, "family": family, "status": status, "priority": priority}
+        )
+        found = sorted(
+            (r for r in uow.requests.list(**where) if v.sees_record(r)), key=lambda r: r.id
+        )
+        rows = [record_payload(r) for r in found[offset : offset + limit]]
+        counted = None if v.all else tuple(o.id for o in uow.offers.list() if v.sees_record(o))
+    return RecordPage(rows, len(found), limit, offset, counted)
+
+
+def with_pledged(uow: UnitOfWork, page: RecordPage) -> Page:
+    """The requests of ``page`` with what is pledged against them now (counting only the
+    allocations of offers the viewer sees) and what is outstanding."""
+    ids = [r["id"] for r in page.items]
+    with uow:
+        pledged = allocation_service.sum_committed(uow, "request", ids, page.counted_offers)
+    rows = []
+    for row in page.items:
+        held = pledged.get(row["id"], 0)
+        rows.append({**row, "pledged": held, "outstanding": max(row["quantity"] - held, 0)})
+    return Page(rows, page.total, page.limit, page.offset)
+
+
 def list_requests(
     uow: UnitOfWork,
     caller: Caller,
@@ -257,28 +362,12 @@ def list_requests(
     limit: int = 50,
     offset: int = 0,
 ) -> Page:
-    with uow:
-        v = viewer(uow, caller, day)
-        found = [
-            r
-            for r in uow.requests.list(
-                **_where(
-                    {
-                        "recipient": recipient,
-                        "family": family,
-                        "status": status,
-                        "priority": priority,
-                    }
-                )
-            )
-            if v.sees_record(r)
-        ]
-        found.sort(key=lambda r: r.id)
-        _check_window(limit, offset)
-        page = found[offset : offset + limit]
-        pledged = _visible_pledged(uow, v, page)
-        rows = [_request_view(r, pledged.get(r.id, 0)) for r in page]
-    return Page(rows, len(found), limit, offset)
+    """A page of the requests released to the caller, by id, with pledged quantities."""
+    records = request_records(
+        uow, caller, day, recipient=recipient, family=family, status=status,
+        priority=priority, limit=limit, offset=offset,
+    )
+    return with_pledged(uow, records)
 
 
 def get_request(uow: UnitOfWork, caller: Caller, day: dt.date, request_id: str) -> dict[str, Any]:
@@ -382,23 +471,27 @@ def pledge(
     offer_id: str,
     request_id: str,
     quantity: int,
-    reader: UnitOfWork | None = None,
+    memberships: Sequence[Membership] | None = None,
 ) -> dict[str, Any]:
     """A pledge by a donor (its own offers only) or the coordinator.
 
-    ``reader``, when given, is a read-only unit of work used for the visibility checks
-    (so they do not hold the write turn)."""
+    Visibility is checked on the offer and request as locked by the pledge's transaction.
+    ``memberships``, when given, are the caller's (:func:`memberships_of`), else they are
+    read in that transaction."""
     require(caller.role, Action.PLEDGE)
-    check = reader or uow
-    with check:
-        v = viewer(check, caller, day)
-        offer = check.offers.get(offer_id)
-        if offer is None or not v.sees_record(offer):
+
+    seen: list[Viewer] = []
+
+    def check_offer(offer: Offer) -> None:
+        seen.append(viewer(uow, caller, day, memberships))
+        if not seen[0].sees_record(offer):
             raise NotFound(f"no offer {offer_id!r}")
-        request = check.requests.get(request_id)
-        if request is None or not v.sees_record(request):
+
+    def check_request(offer: Offer, request: Request) -> None:
+        if not seen[0].sees_record(request):
             raise NotFound(f"no request {request_id!r}")
         require_own_nation(caller.role, caller.nation, offer.donor, "pledge")
+
     return allocation_service.pledge(
         uow,
         caller,
@@ -406,6 +499,8 @@ def pledge(
         request_id=request_id,
         quantity=quantity,
         reveal_need=sees_all(caller.role),
+        check_offer=check_offer,
+        check_request=check_request,
     )
 
 

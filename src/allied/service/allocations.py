@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -55,6 +55,10 @@ class CommittedQuery(Protocol):
         self, by: str, ids: Collection[str], *, offer_ids: Collection[str] | None = None
     ) -> dict[str, int]: ...
 
+    def committed_pair(self, offer_id: str, request_id: str) -> tuple[int, int]:
+        """Quantity held by the offer and by the request, in one query."""
+        ...
+
 
 def sum_committed(
     uow: UnitOfWork, by: str, ids: Collection[str], offer_ids: Collection[str] | None = None
@@ -80,6 +84,12 @@ def _committed(
     by, key = ("offer", offer_id) if offer_id is not None else ("request", request_id)
     assert key is not None
     return sum_committed(uow, by, [key]).get(key, 0)
+
+
+def _committed_pair(uow: UnitOfWork, offer_id: str, request_id: str) -> tuple[int, int]:
+    if isinstance(uow, CommittedQuery):
+        return uow.committed_pair(offer_id, request_id)
+    return _committed(uow, offer_id=offer_id), _committed(uow, request_id=request_id)
 
 
 def _new_ids(uow: UnitOfWork) -> Iterator[str]:
@@ -108,25 +118,35 @@ def pledge(
     request_id: str,
     quantity: int,
     reveal_need: bool = True,
+    check_offer: Callable[[Offer], None] | None = None,
+    check_request: Callable[[Offer, Request], None] | None = None,
 ) -> dict[str, Any]:
     """A donor pledges part of an offer against a request (status ``pledged``).
 
     ``reveal_need=False`` leaves the request's remaining need out of the refusal: it
-    counts pledges of offers the caller may not see (the API passes it for nations)."""
+    counts pledges of offers the caller may not see (the API passes it for nations).
+    ``check_offer`` runs on the offer as soon as it is locked, ``check_request`` on the
+    offer and request as soon as the request is (the API's visibility and ownership
+    checks, in that order, so that a hidden offer answers exactly as a missing one)."""
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
         raise InvalidInput(f"must be a positive integer, got {quantity!r}", field="quantity")
     with uow:
         offer = uow.offers.lock(offer_id)
         if offer is None:
             raise NotFound(f"no offer {offer_id!r}")
+        if check_offer is not None:
+            check_offer(offer)
         request = uow.requests.lock(request_id)
         if request is None:
             raise NotFound(f"no request {request_id!r}")
+        if check_request is not None:
+            check_request(offer, request)
         if offer.status is not RecordStatus.OPEN or request.status is not RecordStatus.OPEN:
             raise RuleViolation("offer and request must both be open")
         _check_pair(offer, request)
-        free_offer = offer.quantity - _committed(uow, offer_id=offer.id)
-        free_request = request.quantity - _committed(uow, request_id=request.id)
+        held_offer, held_request = _committed_pair(uow, offer.id, request.id)
+        free_offer = offer.quantity - held_offer
+        free_request = request.quantity - held_request
         if quantity > free_offer:
             raise InvalidInput(
                 f"offer {offer.id} has {free_offer} left, not {quantity}", field="quantity"

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from allied.adapters.db.tables import ledger_entries, ledger_head
+from allied.adapters.db.tables import RECORDS_UNCHANGED, ledger_entries, ledger_head
 from allied.domain.accession import Accession
 from allied.domain.actors import Actor, Membership
 from allied.domain.assistance import Allocation, Offer, Request
@@ -52,27 +52,49 @@ class SqlRepository(Generic[T]):
 
 
 class SqlLedger:
-    """Appends in the session's transaction; the head row serialises concurrent writers."""
+    """Appends in the session's transaction; the head row serialises concurrent writers.
+
+    Once this transaction holds the head row (:meth:`lock_head` or a first append), the
+    head is known until the transaction ends, so later appends need not read it again.
+    The unit of work calls :meth:`forget` whenever the transaction ends."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._locked: tuple[int, str] | None = None
+        self._row_exists = False
 
     def head(self) -> tuple[int, str] | None:
+        if self._locked is not None:
+            return self._locked if self._row_exists else None
         row = self.session.execute(
             select(ledger_head.c.seq, ledger_head.c.hash).where(ledger_head.c.id == 1)
         ).first()
         return None if row is None else (int(row.seq), str(row.hash))
 
+    def lock_head(self) -> tuple[int, str] | None:
+        """Take the head row for this transaction (the turn of every writer) and return it."""
+        if self._locked is None:
+            row = self.session.execute(
+                select(ledger_head.c.seq, ledger_head.c.hash)
+                .where(ledger_head.c.id == 1)
+                .with_for_update()
+            ).first()
+            self._row_exists = row is not None
+            self._locked = (0, GENESIS) if row is None else (int(row.seq), str(row.hash))
+        return self._locked if self._row_exists else None
+
+    def forget(self) -> None:
+        """The transaction ended: the head must be read (and locked) again."""
+        self._locked = None
+        self._row_exists = False
+
     def append(
         self, *, user: str, nation: str, kind: str, payload: Mapping[str, Any]
     ) -> LedgerEntry:
         self.session.flush()
-        row = self.session.execute(
-            select(ledger_head.c.seq, ledger_head.c.hash)
-            .where(ledger_head.c.id == 1)
-            .with_for_update()
-        ).first()
-        seq, prev = (0, GENESIS) if row is None else (int(row.seq), str(row.hash))
+        self.lock_head()
+        assert self._locked is not None
+        seq, prev = self._locked
         entry = make_entry(seq + 1, prev, user=user, nation=nation, kind=kind, payload=payload)
         self.session.execute(
             ledger_entries.insert().values(
@@ -86,14 +108,20 @@ class SqlLedger:
                 hash=entry.hash,
             )
         )
-        if row is None:
-            self.session.execute(ledger_head.insert().values(id=1, seq=entry.seq, hash=entry.hash))
+        values: dict[str, Any] = {"seq": entry.seq, "hash": entry.hash}
+        if kind not in RECORDS_UNCHANGED:
+            values["records_seq"] = entry.seq
+        if not self._row_exists:
+            self.session.execute(
+                ledger_head.insert().values(id=1, records_seq=entry.seq, seq=entry.seq,
+                                            hash=entry.hash)
+            )
+            self._row_exists = True
         else:
             self.session.execute(
-                ledger_head.update()
-                .where(ledger_head.c.id == 1)
-                .values(seq=entry.seq, hash=entry.hash)
+                ledger_head.update().where(ledger_head.c.id == 1).values(**values)
             )
+        self._locked = (entry.seq, entry.hash)
         return entry
 
     def entries(self, *, after: int = 0) -> Generator[LedgerEntry, None, None]:
@@ -136,6 +164,7 @@ class SqlUnitOfWork:
     proposals: Repository[Proposal]
     accessions: Repository[Accession]
     ledger: LedgerPort
+    sql_ledger: SqlLedger
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self.session_factory = session_factory
@@ -156,7 +185,8 @@ class SqlUnitOfWork:
         self.contributions = SqlRepository(s, Contribution)
         self.proposals = SqlRepository(s, Proposal)
         self.accessions = SqlRepository(s, Accession)
-        self.ledger = SqlLedger(s)
+        self.sql_ledger = SqlLedger(s)
+        self.ledger = self.sql_ledger
         return self
 
     def __exit__(
@@ -168,6 +198,7 @@ class SqlUnitOfWork:
         try:
             self.session.rollback()
         finally:
+            self.sql_ledger.forget()
             self.session.close()
         if isinstance(exc, IntegrityError):
             raise Conflict(f"the change conflicts with stored data: {exc.orig}") from None
@@ -180,13 +211,19 @@ class SqlUnitOfWork:
             raise StorageError(f"database error: {first}") from None
 
     def commit(self) -> None:
-        self.session.commit()
+        try:
+            self.session.commit()
+        finally:
+            self.sql_ledger.forget()
 
     def flush(self) -> None:
         self.session.flush()
 
     def rollback(self) -> None:
-        self.session.rollback()
+        try:
+            self.session.rollback()
+        finally:
+            self.sql_ledger.forget()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

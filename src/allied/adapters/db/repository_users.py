@@ -14,12 +14,12 @@ from collections.abc import Callable, Collection
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import create_engine, event, func, select
+from sqlalchemy import case, create_engine, event, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from allied.adapters.db.repository import SqlRepository, SqlUnitOfWork, session_factory
-from allied.adapters.db.tables import allocations, ledger_head
+from allied.adapters.db.tables import allocations
 from allied.adapters.db.tables_users import idempotency_keys, start_user_mappers
 from allied.domain.assistance import COMMITTING
 from allied.domain.users import User
@@ -62,9 +62,7 @@ class SqlServiceUnitOfWork(SqlUnitOfWork):
             # writers at its head row anyway; taking that row first makes each change run
             # alone from its start: ids drawn from counts cannot collide and locks are
             # always taken in one order (no deadlock).
-            self.session.execute(
-                select(ledger_head.c.id).where(ledger_head.c.id == 1).with_for_update()
-            )
+            self.sql_ledger.lock_head()
         return self
 
     def __exit__(
@@ -101,10 +99,26 @@ class SqlServiceUnitOfWork(SqlUnitOfWork):
             stmt = stmt.where(allocations.c.offer_id.in_(list(offer_ids)))
         return {str(k): int(v) for k, v in self.session.execute(stmt)}
 
+    def committed_pair(self, offer_id: str, request_id: str) -> tuple[int, int]:
+        """Quantity held by allocations of the offer and of the request, in one query."""
+        held = [s.value for s in COMMITTING]
+        q = allocations.c.quantity
+        stmt = select(
+            func.coalesce(func.sum(case((allocations.c.offer_id == offer_id, q), else_=0)), 0),
+            func.coalesce(
+                func.sum(case((allocations.c.request_id == request_id, q), else_=0)), 0
+            ),
+        ).where(
+            or_(allocations.c.offer_id == offer_id, allocations.c.request_id == request_id),
+            allocations.c.status.in_(held),
+        )
+        row = self.session.execute(stmt).one()
+        return int(row[0]), int(row[1])
+
     def commit(self) -> None:
         for hook in self.before_commit:
             hook(self.session)
-        self.session.commit()
+        super().commit()
 
 
 def service_sessions(engine: Engine) -> sessionmaker[Session]:

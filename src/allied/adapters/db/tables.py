@@ -210,7 +210,13 @@ ledger_head = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", Integer, nullable=False),
     Column("hash", String(64), nullable=False),
+    # the seq of the last entry that changed more than allocations (see RECORDS_UNCHANGED)
+    Column("records_seq", Integer, nullable=False, server_default="0"),
 )
+
+#: Ledger kinds that change allocations only: they move ``ledger_head.seq`` but not
+#: ``ledger_head.records_seq`` (the version read caches of records and users key on).
+RECORDS_UNCHANGED = frozenset({"allocation.pledged"})
 
 proposals = Table(
     "proposals",

@@ -72,7 +72,7 @@ class AppContext:
         self.read_sessions = service_sessions(self._reader)
         sqlite = self.store.engine.dialect.name == "sqlite"
         self.writer_lock = threading.RLock() if sqlite else None
-        self.cache = VersionedCache(self.read_sessions, self.options.cache_size)
+        self.cache = VersionedCache(self._reader, self.options.cache_size)
         self.idempotency = SqlIdempotencyStore(
             self.sessions, read_sessions=self.read_sessions, writer_lock=self.writer_lock
         )

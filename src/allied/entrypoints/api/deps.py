@@ -14,9 +14,13 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from allied.domain.actors import Membership
 from allied.domain.errors import InvalidInput
+from allied.domain.users import hash_token
+from allied.entrypoints.api.cache import Versions
 from allied.entrypoints.api.context import HARD_MAX_PAGE, AppContext
 from allied.entrypoints.api.errors import Unauthorized
+from allied.service import access
 from allied.service.caller import Caller
 from allied.service.users import authenticate
 
@@ -35,18 +39,50 @@ Ctx = Annotated[AppContext, Depends(get_context)]
 
 
 def current_caller(
+    request: Request,
     ctx: Ctx,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Caller:
+    """The caller, and the data versions of this request (``request.state.versions``).
+
+    A token's user is cached under the records version: adding, revoking or rotating a
+    user moves it, so a revoked token is refused at once. Unknown tokens are not cached.
+    """
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("missing bearer token (Authorization: Bearer <token>)")
-    caller = authenticate(ctx.read_uow(), credentials.credentials)
+    versions = ctx.cache.versions()
+    request.state.versions = versions
+    token = credentials.credentials
+    caller: Caller | None = None
+    if token and len(token) <= 512:
+        key = ("auth", hash_token(token))
+        caller = ctx.cache.get(key, lambda: authenticate(ctx.read_uow(), token), versions.records)
     if caller is None:
         raise Unauthorized("unknown or revoked token")
     return caller
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
+
+
+async def request_versions(request: Request, _: CurrentCaller) -> Versions:
+    """The data versions read when the caller was authenticated."""
+    versions: Versions = request.state.versions
+    return versions
+
+
+DataVersions = Annotated[Versions, Depends(request_versions)]
+
+
+def caller_memberships(
+    ctx: AppContext, caller: Caller, versions: Versions
+) -> tuple[Membership, ...]:
+    """The caller's nation's memberships, cached while the records do not change."""
+    return ctx.cache.get(
+        ("memberships", caller.nation, caller.role),
+        lambda: access.memberships_of(ctx.read_uow(), caller),
+        versions.records,
+    )
 
 
 @dataclass(frozen=True)

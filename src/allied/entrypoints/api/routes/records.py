@@ -11,7 +11,7 @@ from allied.allocation.model import Options
 from allied.domain.assistance import RecordStatus
 from allied.entrypoints.api import idempotency
 from allied.entrypoints.api.cache import cached_json
-from allied.entrypoints.api.deps import Ctx, CurrentCaller, Page
+from allied.entrypoints.api.deps import Ctx, CurrentCaller, DataVersions, Page, caller_memberships
 from allied.entrypoints.api.routes.common import READ_ERRORS, WRITE_ERRORS, IdempotencyKey
 from allied.entrypoints.api.schemas import (
     AllocationOut,
@@ -76,6 +76,7 @@ def create_request(
 def list_requests(
     ctx: Ctx,
     caller: CurrentCaller,
+    versions: DataVersions,
     page: Page,
     recipient: CodeQ = None,
     family: FamilyQ = None,
@@ -96,20 +97,31 @@ def list_requests(
         page.limit,
         page.offset,
     )
+
+    # the records of the page are kept across pledges; the pledged sums are not
+    def records() -> access.RecordPage:
+        return ctx.cache.get(
+            key,
+            lambda: access.request_records(
+                ctx.read_uow(),
+                caller,
+                day,
+                recipient=recipient.upper() if recipient else None,
+                family=family,
+                status=_status(status),
+                priority=priority,
+                limit=page.limit,
+                offset=page.offset,
+                memberships=caller_memberships(ctx, caller, versions),
+            ),
+            versions.records,
+        )
+
     return cached_json(
         ctx.cache,
-        key,
-        lambda: access.list_requests(
-            ctx.read_uow(),
-            caller,
-            day,
-            recipient=recipient.upper() if recipient else None,
-            family=family,
-            status=_status(status),
-            priority=priority,
-            limit=page.limit,
-            offset=page.offset,
-        ),
+        ("json", *key),
+        lambda: access.with_pledged(ctx.read_uow(), records()),
+        versions.seq,
     )
 
 
@@ -177,6 +189,7 @@ def create_offer(
 def list_offers(
     ctx: Ctx,
     caller: CurrentCaller,
+    versions: DataVersions,
     page: Page,
     donor: CodeQ = None,
     family: FamilyQ = None,
@@ -197,20 +210,31 @@ def list_offers(
         page.limit,
         page.offset,
     )
+
+    # the records of the page are kept across pledges; the committed sums are not
+    def records() -> access.RecordPage:
+        return ctx.cache.get(
+            key,
+            lambda: access.offer_records(
+                ctx.read_uow(),
+                caller,
+                day,
+                donor=donor.upper() if donor else None,
+                family=family,
+                channel=channel,
+                status=_status(status),
+                limit=page.limit,
+                offset=page.offset,
+                memberships=caller_memberships(ctx, caller, versions),
+            ),
+            versions.records,
+        )
+
     return cached_json(
         ctx.cache,
-        key,
-        lambda: access.list_offers(
-            ctx.read_uow(),
-            caller,
-            day,
-            donor=donor.upper() if donor else None,
-            family=family,
-            channel=channel,
-            status=_status(status),
-            limit=page.limit,
-            offset=page.offset,
-        ),
+        ("json", *key),
+        lambda: access.with_committed(ctx.read_uow(), records()),
+        versions.seq,
     )
 
 
@@ -218,6 +242,7 @@ def list_offers(
 def offer_totals(
     ctx: Ctx,
     caller: CurrentCaller,
+    versions: DataVersions,
     by: Annotated[Literal["family", "donor", "channel", "status"], Query()] = "family",
 ) -> Response:
     """Offered and committed quantities per group, over the offers released to the caller."""
@@ -226,6 +251,7 @@ def offer_totals(
         ctx.cache,
         ("offer-totals", caller.nation, caller.role, day, by),
         lambda: access.offer_totals(ctx.read_uow(), caller, day, by),
+        versions.seq,
     )
 
 
@@ -245,7 +271,12 @@ def get_offer(offer_id: str, ctx: Ctx, caller: CurrentCaller) -> dict[str, objec
     tags=["allocations"],
 )
 def create_pledge(
-    body: PledgeIn, request: Request, ctx: Ctx, caller: CurrentCaller, key: IdempotencyKey = None
+    body: PledgeIn,
+    request: Request,
+    ctx: Ctx,
+    caller: CurrentCaller,
+    versions: DataVersions,
+    key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Pledge part of an offer against a request. Never over-commits either, under any load."""
     data = body.model_dump(mode="json")
@@ -264,7 +295,7 @@ def create_pledge(
             offer_id=body.offer,
             request_id=body.request,
             quantity=body.quantity,
-            reader=ctx.read_uow(),
+            memberships=caller_memberships(ctx, caller, versions),
         ),
     )
 

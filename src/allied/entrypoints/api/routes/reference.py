@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from allied.entrypoints.api.cache import cached_json
-from allied.entrypoints.api.deps import Ctx, CurrentCaller, Page
+from allied.entrypoints.api.deps import Ctx, CurrentCaller, DataVersions, Page
 from allied.entrypoints.api.routes.common import READ_ERRORS
 from allied.entrypoints.api.schemas import ActorOut, ItemTypeOut, MembershipOut, PageOut
 from allied.service import access
@@ -21,6 +21,7 @@ router = APIRouter(prefix="/api/v1", tags=["reference"])
 def list_actors(
     ctx: Ctx,
     caller: CurrentCaller,
+    versions: DataVersions,
     page: Page,
     kind: Annotated[Literal["state", "organisation"] | None, Query()] = None,
 ) -> Response:
@@ -30,6 +31,7 @@ def list_actors(
         lambda: access.list_actors(
             ctx.read_uow(), caller, kind=kind, limit=page.limit, offset=page.offset
         ),
+        versions.records,
     )
 
 
