@@ -42,3 +42,40 @@ def test_a_change_is_seen_at_once_and_views_are_not_shared(api: Api) -> None:
     assert pledged.status_code == 201, pledged.text
     mine = est.get("/api/v1/offers", params={"donor": "EST"}).json()["items"]
     assert {o["id"]: o["committed"] for o in mine}[made] == 2
+
+
+def _versions(api: Api) -> tuple[int, int]:
+    v = api.app.state.ctx.cache.versions()
+    return v.seq, v.records
+
+
+def test_a_pledge_moves_the_head_but_not_the_records_version(api: Api) -> None:
+    coord = api.client("coord")
+    offer = coord.post(
+        "/api/v1/offers",
+        json={"donor": "EST", "family": "atgm", "quantity": 5, "available_from": "2024-01-01",
+              "releasability": "public"},
+    ).json()["id"]
+    req = coord.post(
+        "/api/v1/requests",
+        json={"recipient": "UKR", "family": "atgm", "quantity": 9, "needed_by": "2024-12-31",
+              "releasability": "public"},
+    ).json()["id"]
+    seq, records = _versions(api)
+    assert seq == records  # creating records moved both
+    est = api.client("est")
+    est.get("/api/v1/offers", params={"donor": "EST"})  # fills the cache
+    cache = api.app.state.ctx.cache
+    hits, misses = cache.hits, cache.misses
+    assert est.post("/api/v1/pledges", json={"offer": offer, "request": req, "quantity": 3}
+                    ).status_code == 201
+    assert _versions(api) == (seq + 1, records)
+    # the pledge used the cached caller and memberships; the list after it recomputes only
+    # its JSON (committed sums), reusing the cached page of records
+    page = est.get("/api/v1/offers", params={"donor": "EST"}).json()["items"]
+    assert {o["id"]: (o["committed"], o["available"]) for o in page}[offer] == (3, 2)
+    assert cache.misses == misses + 1
+    assert cache.hits == hits + 4  # pledge: caller, memberships; list: caller, page
+    # any other change moves both versions
+    assert coord.post(f"/api/v1/requests/{req}/priority", json={"priority": 1}).status_code == 200
+    assert _versions(api) == (seq + 2, seq + 2)

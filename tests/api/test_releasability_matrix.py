@@ -214,3 +214,23 @@ def test_actions_by_role(api: Api) -> None:
     assert r.status_code == 200 and r.json()["status"] == "withdrawn"
     again = est.post(f"/api/v1/allocations/{aid}/transitions", json=move)
     assert again.status_code == 409 and again.json()["error"] == "illegal-transition"
+
+
+def test_a_hidden_offer_answers_a_pledge_exactly_as_a_missing_one(api: Api) -> None:
+    """Whatever else is wrong with a pledge, an offer the caller may not see is reported
+    first and in the same words as one that does not exist."""
+    est_only = api.client("est").post(
+        "/api/v1/offers",
+        json={"donor": "EST", "family": "atgm", "quantity": 2, "available_from": "2024-01-01",
+              "releasability": "owner"},
+    ).json()["id"]
+    gbr = api.client("gbr")
+    for request_id in ("NO-SUCH-REQUEST", "REQ-1"):
+        hidden = gbr.post(
+            "/api/v1/pledges", json={"offer": est_only, "request": request_id, "quantity": 1}
+        )
+        missing = gbr.post(
+            "/api/v1/pledges", json={"offer": "GBR-NOPE", "request": request_id, "quantity": 1}
+        )
+        assert hidden.status_code == missing.status_code == 404
+        assert hidden.text.replace(est_only, "X") == missing.text.replace("GBR-NOPE", "X")
