@@ -341,11 +341,11 @@ async def run_python(
 # --- server and report ----------------------------------------------------------------
 
 
-def cpu_seconds(select: Callable[[int, int, str], bool]) -> float:
-    """User + system CPU of the live processes ``select(pid, ppid, cmdline)`` picks
-    (Linux /proc)."""
+def cpu_seconds(select: Callable[[int, int, str], bool]) -> dict[int, float]:
+    """User + system CPU, by pid, of the live processes ``select(pid, ppid, cmdline)``
+    picks (Linux /proc)."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -355,8 +355,8 @@ def cpu_seconds(select: Callable[[int, int, str], bool]) -> float:
         except OSError:
             continue
         if select(int(entry.name), int(fields[1]), cmdline):
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+            found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    return found
 
 
 def machine_busy_seconds() -> float:
@@ -368,11 +368,12 @@ def machine_busy_seconds() -> float:
 
 @dataclass
 class Usage:
-    """CPU seconds used so far: the server and its workers, the PostgreSQL backends of
-    the bench database, the whole machine; and the wall clock."""
+    """CPU seconds used so far, by pid: the server and its workers, the PostgreSQL
+    backends of the bench database; the whole machine; the wall clock. A difference
+    counts the processes alive at its end (one that exits in between is left out)."""
 
-    server: float
-    db: float
+    server: dict[int, float]
+    db: dict[int, float]
     machine: float
     wall: float
 
@@ -384,17 +385,29 @@ class Usage:
                 lambda _pid, _ppid, cmd: cmd.startswith("postgres: ") and f" {dbname} " in cmd
             )
             if dbname
-            else 0.0,
+            else {},
             machine=machine_busy_seconds(),
             wall=time.perf_counter(),
         )
 
-    def __sub__(self, other: Usage) -> Usage:
-        return Usage(
-            self.server - other.server,
-            self.db - other.db,
-            self.machine - other.machine,
-            self.wall - other.wall,
+
+@dataclass
+class Used:
+    server: float
+    db: float
+    machine: float
+    wall: float
+
+    @staticmethod
+    def between(before: Usage, after: Usage) -> Used:
+        def spent(b: dict[int, float], a: dict[int, float]) -> float:
+            return sum(t - b.get(pid, 0.0) for pid, t in a.items())
+
+        return Used(
+            spent(before.server, after.server),
+            spent(before.db, after.db),
+            after.machine - before.machine,
+            after.wall - before.wall,
         )
 
 
@@ -535,7 +548,7 @@ def main() -> None:
             pledges_before = bench_pledges(url)
             before = Usage.now(proc.pid, dbname)
             run = run_hey(hey, jobs, port, tokens, args.duration, tmp)
-            used = Usage.now(proc.pid, dbname) - before
+            used = Used.between(before, Usage.now(proc.pid, dbname))
             pledges_made = bench_pledges(url) - pledges_before
             results, seconds, driver_cpu = run.results, run.seconds, run.driver_cpu
         else:
@@ -557,7 +570,7 @@ def main() -> None:
                 )
             )
             self_after = resource.getrusage(resource.RUSAGE_SELF)
-            used = Usage.now(proc.pid, dbname) - before
+            used = Used.between(before, Usage.now(proc.pid, dbname))
             driver_cpu = (self_after.ru_utime + self_after.ru_stime) - (
                 self_before.ru_utime + self_before.ru_stime
             )
