@@ -65,31 +65,28 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def git_commit() -> str:
-    """The commit of the server code: ``ALLIED_BENCH_COMMIT`` when run_all.sh runs an
-    exported tree (PYTHONPATH), else the short HEAD, with ``+dirty`` when ``src/`` has
-    uncommitted changes (the server then runs the working tree)."""
+def git_commits() -> tuple[str, str]:
+    """The commit measured and the last commit that changed ``src/`` (the server code):
+    ``ALLIED_BENCH_COMMIT``/``ALLIED_BENCH_SRC_COMMIT`` when run_all.sh runs an exported
+    tree (PYTHONPATH), else from HEAD, with ``+dirty`` when ``src/`` has uncommitted
+    changes (the server then runs the working tree)."""
     if os.environ.get("ALLIED_BENCH_COMMIT"):
-        return os.environ["ALLIED_BENCH_COMMIT"]
+        commit = os.environ["ALLIED_BENCH_COMMIT"]
+        return commit, os.environ.get("ALLIED_BENCH_SRC_COMMIT", commit)
     root = Path(__file__).resolve().parents[2]
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+
     try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "src"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        head = git("rev-parse", "--short", "HEAD")
+        src = git("log", "-1", "--format=%h", "HEAD", "--", "src")
+        dirty = "+dirty" if git("status", "--porcelain", "--", "src") else ""
     except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + ("+dirty" if dirty else "")
+        return "unknown", "unknown"
+    return head + dirty, src + dirty
 
 
 def prepare(url: str, fresh_postgres: bool) -> dict[str, str]:
@@ -534,7 +531,7 @@ def main() -> None:
         url = args.database_url or os.environ.get("ALLIED_BENCH_POSTGRES_URL", "")
         if not url:
             ap.error("--database-url (or ALLIED_BENCH_POSTGRES_URL) is needed for postgres")
-    commit = git_commit()
+    commit, src_commit = git_commits()
     tokens = prepare(url, args.backend == "postgres")
 
     log_path = tmp / "serve.log"
@@ -589,6 +586,7 @@ def main() -> None:
     report: dict[str, object] = {
         "label": args.label,
         "commit": commit,
+        "src_commit": src_commit,
         "allied_src": str(Path(allied.__file__).parent.parent),
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "backend": args.backend,

@@ -14,7 +14,8 @@ if [ "$REF" != worktree ]; then
   SRC=$(mktemp -d /tmp/allied-src-XXXXXX)
   trap 'rm -rf "$SRC"' EXIT
   git archive "$REF" src | tar -x -C "$SRC" || exit 1
-  export PYTHONPATH="$SRC/src" ALLIED_BENCH_COMMIT=$(git rev-parse --short "$REF")
+  export PYTHONPATH="$SRC/src" ALLIED_BENCH_COMMIT=$(git rev-parse --short "$REF") \
+    ALLIED_BENCH_SRC_COMMIT=$(git log -1 --format=%h "$REF" -- src)
 fi
 PG=${ALLIED_BENCH_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/hbench}
 D=${1:-10}
@@ -57,6 +58,6 @@ for line in open(sys.argv[1]):
           f"| {rate('write')} | {lat('write')} | {errors}{'' if r['ok'] else ' (check!)'} "
           f"| {r['server_cpu_ms_per_request']} | {r.get('db_cpu_ms_per_request', '-')} "
           f"| {r['driver_cpu_s']} | {r['other_cpu_cores']} | {r['load_average_1min']} "
-          f"| {r['commit']} |")
+          f"| {r['commit']} (src {r['src_commit']}) |")
 PY
 echo "(JSON lines in $OUT)"
