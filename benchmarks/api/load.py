@@ -74,6 +74,10 @@ def git_commits() -> tuple[str, str]:
         commit = os.environ["ALLIED_BENCH_COMMIT"]
         return commit, os.environ.get("ALLIED_BENCH_SRC_COMMIT", commit)
     root = Path(__file__).resolve().parents[2]
+    import allied
+
+    if not Path(allied.__file__).resolve().is_relative_to(root / "src"):
+        return "unknown", f"unknown: allied from {Path(allied.__file__).parent}"
 
     def git(*args: str) -> str:
         return subprocess.run(
@@ -173,6 +177,25 @@ def bench_pledges(url: str) -> int:
         with engine.connect() as conn:
             n = conn.execute(
                 text("SELECT count(*) FROM allocations WHERE offer_id LIKE 'BENCH-O%'")
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    return int(n)
+
+
+def db_sessions(url: str) -> int:
+    """Sessions ever opened to the bench database (``pg_stat_database.sessions``; a
+    session's count reaches it when the session next reports, at the latest when it
+    ends), to see whether the server keeps its PostgreSQL connections."""
+    from sqlalchemy import text
+
+    from allied.adapters.db.engine import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            n = conn.execute(
+                text("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
             ).scalar_one()
     finally:
         engine.dispose()
@@ -543,6 +566,7 @@ def main() -> None:
             if args.warmup:
                 run_hey(hey, jobs, port, tokens, args.warmup, tmp)
             pledges_before = bench_pledges(url)
+            sessions_before = db_sessions(url) if dbname else 0
             before = Usage.now(proc.pid, dbname)
             run = run_hey(hey, jobs, port, tokens, args.duration, tmp)
             used = Used.between(before, Usage.now(proc.pid, dbname))
@@ -554,6 +578,7 @@ def main() -> None:
                     run_python(port, tokens, args.clients, args.warmup, 2000, args.write_every)
                 )
             pledges_before = bench_pledges(url)
+            sessions_before = db_sessions(url) if dbname else 0
             before = Usage.now(proc.pid, dbname)
             self_before = resource.getrusage(resource.RUSAGE_SELF)
             results = asyncio.run(
@@ -574,6 +599,8 @@ def main() -> None:
             pledges_made = bench_pledges(url) - pledges_before
             seconds = {"read": used.wall, "write": used.wall}
         server_alive = proc.poll() is None
+        # less the session of the count before (+-2: these counts' own sessions)
+        sessions = db_sessions(url) - sessions_before - 1 if dbname else None
     finally:
         stop_server(proc)
     log_text = log_path.read_text(errors="replace")
@@ -604,6 +631,7 @@ def main() -> None:
     total = sum(len(rows) for rows in results.values())
     report["server_cpu_ms_per_request"] = round(1000 * used.server / total, 2) if total else None
     if dbname:
+        report["db_sessions_opened"] = sessions
         report["db_cpu_ms_per_request"] = round(1000 * used.db / total, 2) if total else None
     report["driver_cpu_s"] = round(driver_cpu, 2)
     # what the rest of the machine (other people's work) took meanwhile, in cores
