@@ -94,7 +94,7 @@ def _committed_pair(uow: UnitOfWork, offer_id: str, request_id: str) -> tuple[in
 
 def _new_ids(uow: UnitOfWork) -> Iterator[str]:
     """Free allocation ids ``AL-000001``..., from one past the number stored."""
-    return free_ids(uow.allocations, "AL", 6)
+    return free_ids(uow.allocations, "AL", 6, uow)
 
 
 def _check_pair(offer: Offer, request: Request) -> None:

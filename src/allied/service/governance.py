@@ -165,7 +165,7 @@ def proposal_view(proposal: Proposal, outcome: Outcome | None = None) -> dict[st
 
 
 def _next_id(uow: UnitOfWork) -> str:
-    return next(free_ids(uow.proposals, "P", 5))
+    return next(free_ids(uow.proposals, "P", 5, uow))
 
 
 def propose(
@@ -489,7 +489,7 @@ def _request_consents(
             continue
         policy = uow.consent_policies.get(origin)
         c = ConsentRequest(
-            next(free_ids(uow.consents, "C", 6)),
+            next(free_ids(uow.consents, "C", 6, uow)),
             origin,
             offer.donor,
             offer.family,

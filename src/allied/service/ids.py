@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from allied.service.ports import Repository
 
 
-def free_ids(repo: Repository[Any], prefix: str, width: int) -> Iterator[str]:
-    """Free ids ``{prefix}-{n:0{width}d}``, from one past the number stored, skipping any
-    taken (call inside the unit of work that will add the records)."""
-    n = repo.count()
+@runtime_checkable
+class IdCounter(Protocol):
+    """An optional capability of a unit of work: numbers handed out per prefix, each once,
+    in the transaction (a store that has it never counts a table to make an id)."""
+
+    def next_number(self, prefix: str) -> int: ...
+
+
+def free_ids(
+    repo: Repository[Any], prefix: str, width: int, counter: object = None
+) -> Iterator[str]:
+    """Free ids ``{prefix}-{n:0{width}d}``, skipping any taken (call inside the unit of
+    work that will add the records). Numbers come from ``counter`` when it is an
+    :class:`IdCounter` (pass the unit of work), else from one past the number stored."""
+    numbers = counter if isinstance(counter, IdCounter) else None
+    n = 0 if numbers is not None else repo.count()
     while True:
-        n += 1
+        n = numbers.next_number(prefix) if numbers is not None else n + 1
         candidate = f"{prefix}-{n:0{width}d}"
         if repo.get(candidate) is None:
             yield candidate

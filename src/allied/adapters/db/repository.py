@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from allied.adapters.db.tables import RECORDS_UNCHANGED, ledger_entries, ledger_head
+from allied.adapters.db.tables import RECORDS_UNCHANGED, id_counters, ledger_entries, ledger_head
 from allied.domain.accession import Accession
 from allied.domain.actors import Actor, Membership
 from allied.domain.assistance import Allocation, Offer, Request
@@ -209,6 +209,20 @@ class SqlUnitOfWork:
             cause = getattr(exc, "orig", None) or exc
             first = str(cause).strip().splitlines()[0] if str(cause).strip() else type(exc).__name__
             raise StorageError(f"database error: {first}") from None
+
+    def next_number(self, prefix: str) -> int:
+        """The next number for ids with ``prefix``; the counter row stays locked until the
+        transaction ends, so concurrent writers (other processes too) never share one."""
+        found = self.session.execute(
+            id_counters.update()
+            .where(id_counters.c.prefix == prefix)
+            .values(value=id_counters.c.value + 1)
+            .returning(id_counters.c.value)
+        ).scalar()
+        if found is None:
+            self.session.execute(id_counters.insert().values(prefix=prefix, value=1))
+            return 1
+        return int(found)
 
     def commit(self) -> None:
         try:

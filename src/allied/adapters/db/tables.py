@@ -214,6 +214,14 @@ ledger_head = Table(
     Column("records_seq", Integer, nullable=False, server_default="0"),
 )
 
+#: The last number handed out per generated-id prefix (``AL``, ``P``, ``C``).
+id_counters = Table(
+    "id_counters",
+    metadata,
+    Column("prefix", String(16), primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+
 #: Ledger kinds that change allocations only: they move ``ledger_head.seq`` but not
 #: ``ledger_head.records_seq`` (the version read caches of records and users key on).
 RECORDS_UNCHANGED = frozenset({"allocation.pledged"})
