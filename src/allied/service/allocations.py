@@ -326,10 +326,12 @@ def allocate_stored(
     """
     with uow:
         if record:
-            for r in uow.requests.list(status=RecordStatus.OPEN):
-                uow.requests.lock(r.id)
-            for o in uow.offers.list(status=RecordStatus.OPEN):
-                uow.offers.lock(o.id)
+            # the order every writer takes row locks in: offers, then requests, each by id
+            # (a pledge takes its offer, then its request); the ledger head comes last
+            for oid in sorted(o.id for o in uow.offers.list(status=RecordStatus.OPEN)):
+                uow.offers.lock(oid)
+            for rid in sorted(r.id for r in uow.requests.list(status=RecordStatus.OPEN)):
+                uow.requests.lock(rid)
         problem = build_problem(uow, as_of, options)
         plan = allocate(problem, solver=solver, progress=progress)
         if not record:

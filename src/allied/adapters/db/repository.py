@@ -8,7 +8,7 @@ from collections.abc import Generator, Mapping
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,6 +27,12 @@ from allied.ledger.chain import GENESIS, LedgerEntry, make_entry
 from allied.service.ports import LedgerPort, Repository
 
 T = TypeVar("T")
+
+# Statements every change runs, as plain SQL (no per-call work in the expression compiler).
+_NEXT_NUMBER = text(
+    "UPDATE id_counters SET value = value + 1 WHERE prefix = :prefix RETURNING value"
+)
+_LOCK_HEAD = text("SELECT seq, hash FROM ledger_head WHERE id = 1 FOR UPDATE")
 
 
 class SqlRepository(Generic[T]):
@@ -74,11 +80,13 @@ class SqlLedger:
     def lock_head(self) -> tuple[int, str] | None:
         """Take the head row for this transaction (the turn of every writer) and return it."""
         if self._locked is None:
-            row = self.session.execute(
-                select(ledger_head.c.seq, ledger_head.c.hash)
-                .where(ledger_head.c.id == 1)
-                .with_for_update()
-            ).first()
+            # SQLite has no FOR UPDATE (and needs none: its writers take turns)
+            stmt = (
+                _LOCK_HEAD
+                if self.session.get_bind().dialect.name != "sqlite"
+                else select(ledger_head.c.seq, ledger_head.c.hash).where(ledger_head.c.id == 1)
+            )
+            row = self.session.execute(stmt).first()
             self._row_exists = row is not None
             self._locked = (0, GENESIS) if row is None else (int(row.seq), str(row.hash))
         return self._locked if self._row_exists else None
@@ -213,12 +221,7 @@ class SqlUnitOfWork:
     def next_number(self, prefix: str) -> int:
         """The next number for ids with ``prefix``; the counter row stays locked until the
         transaction ends, so concurrent writers (other processes too) never share one."""
-        found = self.session.execute(
-            id_counters.update()
-            .where(id_counters.c.prefix == prefix)
-            .values(value=id_counters.c.value + 1)
-            .returning(id_counters.c.value)
-        ).scalar()
+        found = self.session.execute(_NEXT_NUMBER, {"prefix": prefix}).scalar()
         if found is None:
             self.session.execute(id_counters.insert().values(prefix=prefix, value=1))
             return 1

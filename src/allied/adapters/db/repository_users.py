@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import case, create_engine, event, func, or_, select
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,6 +27,16 @@ from allied.service.ports import Repository
 
 CommitHook = Callable[[Session], None]
 
+#: What a pledge checks capacity against, as plain SQL: a pledge runs it once, and a
+#: text statement skips the expression compiler's per-call work.
+_COMMITTED_PAIR = text(
+    "SELECT coalesce(sum(CASE WHEN offer_id = :offer THEN quantity ELSE 0 END), 0), "
+    "coalesce(sum(CASE WHEN request_id = :request THEN quantity ELSE 0 END), 0) "
+    "FROM allocations WHERE (offer_id = :offer OR request_id = :request) AND status IN ("
+    + ", ".join(f"'{s.value}'" for s in sorted(COMMITTING, key=lambda s: s.value))
+    + ")"
+)
+
 
 class SqlServiceUnitOfWork(SqlUnitOfWork):
     """The core unit of work plus ``users``; ``before_commit`` hooks run in the transaction."""
@@ -38,12 +48,10 @@ class SqlServiceUnitOfWork(SqlUnitOfWork):
         sessions: sessionmaker[Session],
         *,
         writer_lock: threading.RLock | None = None,
-        lock_ledger: bool = False,
     ) -> None:
         super().__init__(sessions)
         self.before_commit: list[CommitHook] = []
         self.writer_lock = writer_lock
-        self.lock_ledger = lock_ledger
 
     def __enter__(self) -> SqlServiceUnitOfWork:
         if self.writer_lock is not None:
@@ -57,12 +65,6 @@ class SqlServiceUnitOfWork(SqlUnitOfWork):
                 self.writer_lock.release()
             raise
         self.users = SqlRepository(self.session, User)
-        if self.lock_ledger:
-            # Every change ends by appending to the hash-chained ledger, which serialises
-            # writers at its head row anyway; taking that row first makes each change run
-            # alone from its start: ids drawn from counts cannot collide and locks are
-            # always taken in one order (no deadlock).
-            self.sql_ledger.lock_head()
         return self
 
     def __exit__(
@@ -101,18 +103,9 @@ class SqlServiceUnitOfWork(SqlUnitOfWork):
 
     def committed_pair(self, offer_id: str, request_id: str) -> tuple[int, int]:
         """Quantity held by allocations of the offer and of the request, in one query."""
-        held = [s.value for s in COMMITTING]
-        q = allocations.c.quantity
-        stmt = select(
-            func.coalesce(func.sum(case((allocations.c.offer_id == offer_id, q), else_=0)), 0),
-            func.coalesce(
-                func.sum(case((allocations.c.request_id == request_id, q), else_=0)), 0
-            ),
-        ).where(
-            or_(allocations.c.offer_id == offer_id, allocations.c.request_id == request_id),
-            allocations.c.status.in_(held),
-        )
-        row = self.session.execute(stmt).one()
+        row = self.session.execute(
+            _COMMITTED_PAIR, {"offer": offer_id, "request": request_id}
+        ).one()
         return int(row[0]), int(row[1])
 
     def commit(self) -> None:

@@ -78,10 +78,13 @@ class AppContext:
         )
 
     def uow(self) -> SqlServiceUnitOfWork:
-        """A unit of work for a change (on SQLite, one at a time in this process)."""
-        return SqlServiceUnitOfWork(
-            self.sessions, writer_lock=self.writer_lock, lock_ledger=self.writer_lock is None
-        )
+        """A unit of work for a change (on SQLite, one at a time in this process).
+
+        On PostgreSQL changes run side by side until they append to the ledger: every
+        writer takes row locks in one order (offers, then requests, each by id; then the
+        id counter) and the ledger head last, just before it commits, so writers are
+        serialised only for their last few statements and cannot deadlock."""
+        return SqlServiceUnitOfWork(self.sessions, writer_lock=self.writer_lock)
 
     def read_uow(self) -> SqlServiceUnitOfWork:
         """A unit of work that only reads (on SQLite it never waits for a writer)."""
