@@ -60,4 +60,6 @@ def make_api(store: Store, options: ApiOptions | None = None) -> Api:
 
 @pytest.fixture
 def api(store: Store) -> Iterator[Api]:
-    yield make_api(store)
+    made = make_api(store)
+    yield made
+    made.app.state.ctx.close()

@@ -79,3 +79,39 @@ def test_a_pledge_moves_the_head_but_not_the_records_version(api: Api) -> None:
     # any other change moves both versions
     assert coord.post(f"/api/v1/requests/{req}/priority", json={"priority": 1}).status_code == 200
     assert _versions(api) == (seq + 2, seq + 2)
+
+
+def test_requests_that_miss_together_compute_once(api: Api) -> None:
+    """After a change every reader of a list misses at once: one computes, the rest wait
+    for its result; an error reaches every waiter and is not cached."""
+    import asyncio
+    import threading
+
+    cache = api.app.state.ctx.cache
+    calls: list[int] = []
+    gate = threading.Event()
+
+    def compute() -> str:
+        calls.append(1)
+        gate.wait(5)
+        return "value"
+
+    def failing() -> str:
+        calls.append(1)
+        gate.wait(5)
+        raise RuntimeError("boom")
+
+    async def burst(fn: object, version: int) -> list[object]:
+        tasks = [asyncio.ensure_future(cache.aget(("k",), fn, version)) for _ in range(8)]
+        await asyncio.sleep(0.05)
+        gate.set()
+        return await asyncio.gather(*tasks, return_exceptions=True)
+
+    assert asyncio.run(burst(compute, 1)) == ["value"] * 8
+    assert len(calls) == 1
+    calls.clear()
+    gate.clear()
+    errors = asyncio.run(burst(failing, 2))
+    assert len(calls) == 1 and all(isinstance(e, RuntimeError) for e in errors)
+    gate.set()
+    assert asyncio.run(cache.aget(("k",), compute, 2)) == "value"  # computed again

@@ -15,22 +15,21 @@ key.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from allied.adapters.db.tables import ledger_head
+from allied.adapters.db.versions import VersionReader
 
 T = TypeVar("T")
-
-_VERSIONS = select(ledger_head.c.seq, ledger_head.c.records_seq).where(ledger_head.c.id == 1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,18 +44,46 @@ class Versions:
 
 class VersionedCache:
     def __init__(self, engine: Engine, size: int = 2048) -> None:
-        self.engine = engine
+        self.reader = VersionReader(engine)
         self.size = size
         self._items: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
         self._lock = threading.Lock()
+        self._flights: dict[Hashable, asyncio.Future[Any]] = {}
         self.hits = 0
         self.misses = 0
 
     def versions(self) -> Versions:
-        """Both versions, in one query on a plain connection (no ORM session)."""
-        with self.engine.connect() as conn:
-            row = conn.execute(_VERSIONS).first()
-        return Versions(0, 0) if row is None else Versions(int(row[0]), int(row[1]))
+        """Both versions, in one query (cheap enough for the event loop)."""
+        seq, records = self.reader.read()
+        return Versions(seq, records)
+
+    async def aversions(self) -> Versions:
+        """:meth:`versions` for async code: on the event loop when the reader has its own
+        connection (PostgreSQL), else in a worker thread."""
+        if self.reader.blocks_briefly:
+            return self.versions()
+        return await run_in_threadpool(self.versions)
+
+    def close(self) -> None:
+        self.reader.close()
+
+    def lookup(self, key: Hashable, version: int) -> tuple[bool, Any]:
+        """``(True, value)`` when ``key`` holds a value computed at ``version``."""
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None and found[0] == version:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return True, found[1]
+        return False, None
+
+    def store(self, key: Hashable, version: int, value: Any) -> None:
+        with self._lock:
+            self.misses += 1
+            self._items[key] = (version, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
 
     def version(self) -> int:
         return self.versions().seq
@@ -67,19 +94,42 @@ class VersionedCache:
             return compute()
         if version is None:
             version = self.version()
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None and found[0] == version:
-                self._items.move_to_end(key)
-                self.hits += 1
-                return found[1]  # type: ignore[no-any-return]
+        hit, found = self.lookup(key, version)
+        if hit:
+            return cast(T, found)
         value = compute()
-        with self._lock:
-            self.misses += 1
-            self._items[key] = (version, value)
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+        self.store(key, version, value)
+        return value
+
+    async def aget(self, key: Hashable, compute: Callable[[], T], version: int) -> T:
+        """:meth:`get` for async code: a hit is answered at once, a miss is computed in a
+        worker thread (it reads the database)."""
+        if self.size <= 0:
+            return await run_in_threadpool(compute)
+        hit, found = self.lookup(key, version)
+        if hit:
+            return cast(T, found)
+        # One computation per key and version: requests that miss while it runs wait for
+        # it rather than computing the same thing again (after each pledge every reader
+        # of a list misses at once).
+        loop = asyncio.get_running_loop()
+        flight = (id(loop), key, version)
+        running = self._flights.get(flight)
+        if running is not None:
+            return cast(T, await asyncio.shield(running))
+        future: asyncio.Future[Any] = loop.create_future()
+        self._flights[flight] = future
+        try:
+            value = await run_in_threadpool(compute)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved here; waiters still get it
+            raise
+        else:
+            self.store(key, version, value)
+            future.set_result(value)
+        finally:
+            self._flights.pop(flight, None)
         return value
 
 
@@ -90,9 +140,10 @@ def encode(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def cached_json(
-    cache: VersionedCache, key: Hashable, compute: Callable[[], Any], version: int | None = None
+async def acached_json(
+    cache: VersionedCache, key: Hashable, compute: Callable[[], Any], version: int
 ) -> Response:
-    """The result as a JSON response, its encoded bytes cached under ``key``."""
-    body = cache.get(key, lambda: encode(compute()), version)
+    """The result as a JSON response, its encoded bytes cached under ``key`` (a miss is
+    computed in a worker thread)."""
+    body = await cache.aget(key, lambda: encode(compute()), version)
     return Response(content=body, media_type="application/json")

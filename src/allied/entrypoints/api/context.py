@@ -91,5 +91,6 @@ class AppContext:
         return SqlServiceUnitOfWork(self.read_sessions)
 
     def close(self) -> None:
+        self.cache.close()
         if self._reader is not self.store.engine:
             self._reader.dispose()

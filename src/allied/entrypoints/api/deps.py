@@ -38,7 +38,7 @@ async def get_context(request: Request) -> AppContext:
 Ctx = Annotated[AppContext, Depends(get_context)]
 
 
-def current_caller(
+async def current_caller(
     request: Request,
     ctx: Ctx,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -47,16 +47,19 @@ def current_caller(
 
     A token's user is cached under the records version: adding, revoking or rotating a
     user moves it, so a revoked token is refused at once. Unknown tokens are not cached.
+    Async: a cached caller costs no worker thread; a lookup runs in one.
     """
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("missing bearer token (Authorization: Bearer <token>)")
-    versions = ctx.cache.versions()
+    versions = await ctx.cache.aversions()
     request.state.versions = versions
     token = credentials.credentials
     caller: Caller | None = None
     if token and len(token) <= 512:
         key = ("auth", hash_token(token))
-        caller = ctx.cache.get(key, lambda: authenticate(ctx.read_uow(), token), versions.records)
+        caller = await ctx.cache.aget(
+            key, lambda: authenticate(ctx.read_uow(), token), versions.records
+        )
     if caller is None:
         raise Unauthorized("unknown or revoked token")
     return caller

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from allied.allocation.model import Options
 from allied.domain.assistance import RecordStatus
 from allied.entrypoints.api import idempotency
-from allied.entrypoints.api.cache import cached_json
+from allied.entrypoints.api.cache import acached_json
 from allied.entrypoints.api.deps import Ctx, CurrentCaller, DataVersions, Page, caller_memberships
 from allied.entrypoints.api.routes.common import READ_ERRORS, WRITE_ERRORS, IdempotencyKey
 from allied.entrypoints.api.schemas import (
@@ -73,7 +73,7 @@ def create_request(
 @router.get(
     "/requests", response_model=PageOut[RequestOut], responses=READ_ERRORS, tags=["requests"]
 )
-def list_requests(
+async def list_requests(
     ctx: Ctx,
     caller: CurrentCaller,
     versions: DataVersions,
@@ -117,7 +117,7 @@ def list_requests(
             versions.records,
         )
 
-    return cached_json(
+    return await acached_json(
         ctx.cache,
         ("json", *key),
         lambda: access.with_pledged(ctx.read_uow(), records()),
@@ -186,7 +186,7 @@ def create_offer(
 
 
 @router.get("/offers", response_model=PageOut[OfferOut], responses=READ_ERRORS, tags=["offers"])
-def list_offers(
+async def list_offers(
     ctx: Ctx,
     caller: CurrentCaller,
     versions: DataVersions,
@@ -230,7 +230,7 @@ def list_offers(
             versions.records,
         )
 
-    return cached_json(
+    return await acached_json(
         ctx.cache,
         ("json", *key),
         lambda: access.with_committed(ctx.read_uow(), records()),
@@ -239,7 +239,7 @@ def list_offers(
 
 
 @router.get("/offers/totals", response_model=list[TotalOut], responses=READ_ERRORS, tags=["offers"])
-def offer_totals(
+async def offer_totals(
     ctx: Ctx,
     caller: CurrentCaller,
     versions: DataVersions,
@@ -247,7 +247,7 @@ def offer_totals(
 ) -> Response:
     """Offered and committed quantities per group, over the offers released to the caller."""
     day = ctx.today()
-    return cached_json(
+    return await acached_json(
         ctx.cache,
         ("offer-totals", caller.nation, caller.role, day, by),
         lambda: access.offer_totals(ctx.read_uow(), caller, day, by),

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from allied.entrypoints.api.cache import cached_json
+from allied.entrypoints.api.cache import acached_json
 from allied.entrypoints.api.deps import Ctx, CurrentCaller, DataVersions, Page
 from allied.entrypoints.api.routes.common import READ_ERRORS
 from allied.entrypoints.api.schemas import ActorOut, ItemTypeOut, MembershipOut, PageOut
@@ -18,14 +18,14 @@ router = APIRouter(prefix="/api/v1", tags=["reference"])
 
 
 @router.get("/actors", response_model=PageOut[ActorOut], responses=READ_ERRORS)
-def list_actors(
+async def list_actors(
     ctx: Ctx,
     caller: CurrentCaller,
     versions: DataVersions,
     page: Page,
     kind: Annotated[Literal["state", "organisation"] | None, Query()] = None,
 ) -> Response:
-    return cached_json(
+    return await acached_json(
         ctx.cache,
         ("actors", caller.role, kind, page.limit, page.offset),
         lambda: access.list_actors(
