@@ -115,3 +115,30 @@ def test_requests_that_miss_together_compute_once(api: Api) -> None:
     assert len(calls) == 1 and all(isinstance(e, RuntimeError) for e in errors)
     gate.set()
     assert asyncio.run(cache.aget(("k",), compute, 2)) == "value"  # computed again
+
+
+def test_a_cancelled_computation_is_not_passed_to_those_waiting(api: Api) -> None:
+    import asyncio
+    import threading
+
+    cache = api.app.state.ctx.cache
+    gate = threading.Event()
+    calls: list[int] = []
+
+    def compute() -> str:
+        calls.append(1)
+        gate.wait(5)
+        return "value"
+
+    async def scenario() -> object:
+        leader = asyncio.ensure_future(cache.aget(("c",), compute, 7))
+        await asyncio.sleep(0.05)
+        waiter = asyncio.ensure_future(cache.aget(("c",), compute, 7))
+        await asyncio.sleep(0.05)
+        leader.cancel()
+        await asyncio.sleep(0.05)
+        gate.set()
+        return await waiter
+
+    assert asyncio.run(scenario()) == "value"
+    assert len(calls) == 2  # the waiter computed it itself

@@ -125,22 +125,32 @@ def pledge(
 
     ``reveal_need=False`` leaves the request's remaining need out of the refusal: it
     counts pledges of offers the caller may not see (the API passes it for nations).
-    ``check_offer`` runs on the offer as soon as it is locked, ``check_request`` on the
-    offer and request as soon as the request is (the API's visibility and ownership
-    checks, in that order, so that a hidden offer answers exactly as a missing one)."""
+    ``check_offer`` runs on the offer, then ``check_request`` on the offer and request
+    (the API's visibility and ownership checks, in that order, so that a hidden offer
+    answers exactly as a missing one), before anything is locked."""
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
         raise InvalidInput(f"must be a positive integer, got {quantity!r}", field="quantity")
     with uow:
+        if check_offer is not None or check_request is not None:
+            # checked on plain reads first: they never wait for another writer's row
+            # locks, so how long a refusal takes does not tell a hidden row from a
+            # missing one
+            seen_offer = uow.offers.get(offer_id)
+            if seen_offer is None:
+                raise NotFound(f"no offer {offer_id!r}")
+            if check_offer is not None:
+                check_offer(seen_offer)
+            seen_request = uow.requests.get(request_id)
+            if seen_request is None:
+                raise NotFound(f"no request {request_id!r}")
+            if check_request is not None:
+                check_request(seen_offer, seen_request)
         offer = uow.offers.lock(offer_id)
         if offer is None:
             raise NotFound(f"no offer {offer_id!r}")
-        if check_offer is not None:
-            check_offer(offer)
         request = uow.requests.lock(request_id)
         if request is None:
             raise NotFound(f"no request {request_id!r}")
-        if check_request is not None:
-            check_request(offer, request)
         if offer.status is not RecordStatus.OPEN or request.status is not RecordStatus.OPEN:
             raise RuleViolation("offer and request must both be open")
         _check_pair(offer, request)

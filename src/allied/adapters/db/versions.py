@@ -20,9 +20,15 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from allied.adapters.db.tables import ledger_head
+from allied.domain.errors import StorageError
 
 _VERSIONS = select(ledger_head.c.seq, ledger_head.c.records_seq).where(ledger_head.c.id == 1)
 _VERSIONS_SQL = "SELECT seq, records_seq FROM ledger_head WHERE id = 1"
+
+#: Longest the event loop may wait to connect (s) or for the query (ms); past either the
+#: request is answered 503 and the next one tries again.
+CONNECT_TIMEOUT_S = 2
+STATEMENT_TIMEOUT_MS = 1000
 
 #: ``(seq, records_seq)`` of the ledger head; ``(0, 0)`` before the first change
 Versions = tuple[int, int]
@@ -56,7 +62,11 @@ class VersionReader:
                 return self._query()
             except Exception:  # a broken connection (a server restart...): one new try
                 self._discard()
+            try:
                 return self._query()
+            except Exception as exc:
+                self._discard()
+                raise StorageError(f"cannot read the data version: {type(exc).__name__}") from None
 
     def _query(self) -> Versions:
         if self.engine.dialect.name != "postgresql":
@@ -67,8 +77,16 @@ class VersionReader:
 
             url = self.engine.url.set(drivername="postgresql")
             self._discard()
+            # bounded: this runs on the event loop, which must not wait long for a lock
+            # (a migration's ALTER TABLE), a reconnect or a hung connection
             self._held.append(
-                psycopg.connect(url.render_as_string(hide_password=False), autocommit=True)
+                psycopg.connect(
+                    url.render_as_string(hide_password=False),
+                    autocommit=True,
+                    connect_timeout=CONNECT_TIMEOUT_S,
+                    options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
+                    f" -c lock_timeout={STATEMENT_TIMEOUT_MS}",
+                )
             )
         row = self._held[0].execute(_VERSIONS_SQL).fetchone()
         return (0, 0) if row is None else (int(row[0]), int(row[1]))

@@ -42,6 +42,10 @@ class Versions:
     records: int
 
 
+class _LeaderCancelled(Exception):
+    """The request computing a value was cancelled; those waiting compute it themselves."""
+
+
 class VersionedCache:
     def __init__(self, engine: Engine, size: int = 2048) -> None:
         self.reader = VersionReader(engine)
@@ -116,11 +120,19 @@ class VersionedCache:
         flight = (id(loop), key, version)
         running = self._flights.get(flight)
         if running is not None:
-            return cast(T, await asyncio.shield(running))
+            try:
+                return cast(T, await asyncio.shield(running))
+            except _LeaderCancelled:
+                return await self.aget(key, compute, version)  # compute it here instead
         future: asyncio.Future[Any] = loop.create_future()
         self._flights[flight] = future
         try:
             value = await run_in_threadpool(compute)
+        except asyncio.CancelledError:
+            # this request was cancelled, not the ones waiting for it: they retry
+            future.set_exception(_LeaderCancelled())
+            future.exception()
+            raise
         except BaseException as exc:
             future.set_exception(exc)
             future.exception()  # retrieved here; waiters still get it

@@ -78,13 +78,12 @@ class AppContext:
         )
 
     def uow(self) -> SqlServiceUnitOfWork:
-        """A unit of work for a change (on SQLite, one at a time in this process).
-
-        On PostgreSQL changes run side by side until they append to the ledger: every
-        writer takes row locks in one order (offers, then requests, each by id; then the
-        id counter) and the ledger head last, just before it commits, so writers are
-        serialised only for their last few statements and cannot deadlock."""
-        return SqlServiceUnitOfWork(self.sessions, writer_lock=self.writer_lock)
+        """A unit of work for a change: one at a time, on SQLite by the process's writer
+        lock, on PostgreSQL by taking the ledger head first (see
+        :class:`SqlServiceUnitOfWork`)."""
+        return SqlServiceUnitOfWork(
+            self.sessions, writer_lock=self.writer_lock, lock_ledger=self.writer_lock is None
+        )
 
     def read_uow(self) -> SqlServiceUnitOfWork:
         """A unit of work that only reads (on SQLite it never waits for a writer)."""

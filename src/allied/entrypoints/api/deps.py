@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from allied.domain.actors import Membership
 from allied.domain.errors import InvalidInput
@@ -57,9 +58,13 @@ async def current_caller(
     caller: Caller | None = None
     if token and len(token) <= 512:
         key = ("auth", hash_token(token))
-        caller = await ctx.cache.aget(
-            key, lambda: authenticate(ctx.read_uow(), token), versions.records
-        )
+        hit, found = ctx.cache.lookup(key, versions.records)
+        if hit:
+            caller = found
+        else:
+            caller = await run_in_threadpool(authenticate, ctx.read_uow(), token)
+            if caller is not None:  # unknown tokens are not kept
+                ctx.cache.store(key, versions.records, caller)
     if caller is None:
         raise Unauthorized("unknown or revoked token")
     return caller
