@@ -160,11 +160,13 @@ def _where(filters: Mapping[str, Any]) -> dict[str, Any]:
 # -- offers ------------------------------------------------------------------------------
 
 
+def _offer_row(payload: Mapping[str, Any], committed: int) -> dict[str, Any]:
+    """An offer's record payload with what is committed and what is still available."""
+    return {**payload, "committed": committed, "available": max(payload["quantity"] - committed, 0)}
+
+
 def _offer_view(offer: Offer, committed: int) -> dict[str, Any]:
-    view = record_payload(offer)
-    view["committed"] = committed
-    view["available"] = max(offer.quantity - committed, 0)
-    return view
+    return _offer_row(record_payload(offer), committed)
 
 
 def _visible_offers(uow: UnitOfWork, v: Viewer, **where: Any) -> list[Offer]:
@@ -200,10 +202,7 @@ def with_committed(uow: UnitOfWork, page: RecordPage) -> Page:
     """The offers of ``page`` with their committed and available quantities now."""
     with uow:
         committed = allocation_service.sum_committed(uow, "offer", [r["id"] for r in page.items])
-    rows = []
-    for row in page.items:
-        held = committed.get(row["id"], 0)
-        rows.append({**row, "committed": held, "available": max(row["quantity"] - held, 0)})
+    rows = [_offer_row(row, committed.get(row["id"], 0)) for row in page.items]
     return Page(rows, page.total, page.limit, page.offset)
 
 
@@ -293,20 +292,24 @@ def create_offer(uow: UnitOfWork, caller: Caller, data: Mapping[str, Any]) -> di
 # -- requests ----------------------------------------------------------------------------
 
 
+def _request_row(payload: Mapping[str, Any], pledged: int) -> dict[str, Any]:
+    """A request's record payload with what is pledged and what is still outstanding."""
+    return {**payload, "pledged": pledged, "outstanding": max(payload["quantity"] - pledged, 0)}
+
+
 def _request_view(request: Request, pledged: int) -> dict[str, Any]:
-    view = record_payload(request)
-    view["pledged"] = pledged
-    view["outstanding"] = max(request.quantity - pledged, 0)
-    return view
+    return _request_row(record_payload(request), pledged)
+
+
+def _counted_offers(uow: UnitOfWork, v: Viewer) -> tuple[str, ...] | None:
+    """The offers whose pledges the viewer may count against a request (``None``: all)."""
+    return None if v.all else tuple(o.id for o in uow.offers.list() if v.sees_record(o))
 
 
 def _visible_pledged(uow: UnitOfWork, v: Viewer, requests: Sequence[Request]) -> dict[str, int]:
     """Quantity pledged against each request, counting only allocations the viewer sees."""
     ids = [r.id for r in requests]
-    if v.all:
-        return allocation_service.sum_committed(uow, "request", ids)
-    visible = [o.id for o in uow.offers.list() if v.sees_record(o)]
-    return allocation_service.sum_committed(uow, "request", ids, visible)
+    return allocation_service.sum_committed(uow, "request", ids, _counted_offers(uow, v))
 
 
 def request_records(
@@ -333,7 +336,7 @@ def request_records(
             (r for r in uow.requests.list(**where) if v.sees_record(r)), key=lambda r: r.id
         )
         rows = [record_payload(r) for r in found[offset : offset + limit]]
-        counted = None if v.all else tuple(o.id for o in uow.offers.list() if v.sees_record(o))
+        counted = _counted_offers(uow, v)
     return RecordPage(rows, len(found), limit, offset, counted)
 
 
@@ -343,10 +346,7 @@ def with_pledged(uow: UnitOfWork, page: RecordPage) -> Page:
     ids = [r["id"] for r in page.items]
     with uow:
         pledged = allocation_service.sum_committed(uow, "request", ids, page.counted_offers)
-    rows = []
-    for row in page.items:
-        held = pledged.get(row["id"], 0)
-        rows.append({**row, "pledged": held, "outstanding": max(row["quantity"] - held, 0)})
+    rows = [_request_row(row, pledged.get(row["id"], 0)) for row in page.items]
     return Page(rows, page.total, page.limit, page.offset)
 
 

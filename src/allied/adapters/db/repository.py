@@ -28,11 +28,10 @@ from allied.service.ports import LedgerPort, Repository
 
 T = TypeVar("T")
 
-# Statements every change runs, as plain SQL (no per-call work in the expression compiler).
+# Each generated id runs this: plain SQL, no per-call work in the expression compiler.
 _NEXT_NUMBER = text(
     "UPDATE id_counters SET value = value + 1 WHERE prefix = :prefix RETURNING value"
 )
-_LOCK_HEAD = text("SELECT seq, hash FROM ledger_head WHERE id = 1 FOR UPDATE")
 
 
 class SqlRepository(Generic[T]):
@@ -80,13 +79,11 @@ class SqlLedger:
     def lock_head(self) -> tuple[int, str] | None:
         """Take the head row for this transaction (the turn of every writer) and return it."""
         if self._locked is None:
-            # SQLite has no FOR UPDATE (and needs none: its writers take turns)
-            stmt = (
-                _LOCK_HEAD
-                if self.session.get_bind().dialect.name != "sqlite"
-                else select(ledger_head.c.seq, ledger_head.c.hash).where(ledger_head.c.id == 1)
-            )
-            row = self.session.execute(stmt).first()
+            row = self.session.execute(
+                select(ledger_head.c.seq, ledger_head.c.hash)
+                .where(ledger_head.c.id == 1)
+                .with_for_update()
+            ).first()
             self._row_exists = row is not None
             self._locked = (0, GENESIS) if row is None else (int(row.seq), str(row.hash))
         return self._locked if self._row_exists else None

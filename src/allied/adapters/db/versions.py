@@ -16,13 +16,11 @@ import threading
 import weakref
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from allied.adapters.db.tables import ledger_head
 from allied.domain.errors import StorageError
 
-_VERSIONS = select(ledger_head.c.seq, ledger_head.c.records_seq).where(ledger_head.c.id == 1)
 _VERSIONS_SQL = "SELECT seq, records_seq FROM ledger_head WHERE id = 1"
 
 #: Longest the event loop may wait to connect (s) or for the query (ms); past either the
@@ -37,7 +35,7 @@ Versions = tuple[int, int]
 def read_versions(engine: Engine) -> Versions:
     """The versions through a pooled connection of ``engine``."""
     with engine.connect() as conn:
-        row = conn.execute(_VERSIONS).first()
+        row = conn.execute(text(_VERSIONS_SQL)).first()
     return (0, 0) if row is None else (int(row[0]), int(row[1]))
 
 
@@ -69,7 +67,7 @@ class VersionReader:
                 raise StorageError(f"cannot read the data version: {type(exc).__name__}") from None
 
     def _query(self) -> Versions:
-        if self.engine.dialect.name != "postgresql":
+        if not self.blocks_briefly:
             # SQLite: a local file read through the (reader) engine's pool
             return read_versions(self.engine)
         if not self._held or self._held[0].closed:

@@ -89,15 +89,10 @@ class VersionedCache:
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
 
-    def version(self) -> int:
-        return self.versions().seq
-
-    def get(self, key: Hashable, compute: Callable[[], T], version: int | None = None) -> T:
-        """The value for ``key`` computed at ``version`` (default: the head now)."""
+    def get(self, key: Hashable, compute: Callable[[], T], version: int) -> T:
+        """The value for ``key`` computed at ``version`` (from :meth:`versions`)."""
         if self.size <= 0:
             return compute()
-        if version is None:
-            version = self.version()
         hit, found = self.lookup(key, version)
         if hit:
             return cast(T, found)

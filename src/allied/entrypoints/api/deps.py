@@ -55,16 +55,13 @@ async def current_caller(
     versions = await ctx.cache.aversions()
     request.state.versions = versions
     token = credentials.credentials
-    caller: Caller | None = None
-    if token and len(token) <= 512:
-        key = ("auth", hash_token(token))
-        hit, found = ctx.cache.lookup(key, versions.records)
-        if hit:
-            caller = found
-        else:
-            caller = await run_in_threadpool(authenticate, ctx.read_uow(), token)
-            if caller is not None:  # unknown tokens are not kept
-                ctx.cache.store(key, versions.records, caller)
+    key = ("auth", hash_token(token))
+    hit, found = ctx.cache.lookup(key, versions.records)
+    caller: Caller | None = found
+    if not hit:
+        caller = await run_in_threadpool(authenticate, ctx.read_uow(), token)
+        if caller is not None:  # unknown tokens are not kept
+            ctx.cache.store(key, versions.records, caller)
     if caller is None:
         raise Unauthorized("unknown or revoked token")
     return caller

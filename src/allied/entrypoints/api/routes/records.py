@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -10,7 +11,8 @@ from fastapi.responses import JSONResponse, Response
 from allied.allocation.model import Options
 from allied.domain.assistance import RecordStatus
 from allied.entrypoints.api import idempotency
-from allied.entrypoints.api.cache import acached_json
+from allied.entrypoints.api.cache import Versions, acached_json
+from allied.entrypoints.api.context import AppContext
 from allied.entrypoints.api.deps import Ctx, CurrentCaller, DataVersions, Page, caller_memberships
 from allied.entrypoints.api.routes.common import READ_ERRORS, WRITE_ERRORS, IdempotencyKey
 from allied.entrypoints.api.schemas import (
@@ -30,6 +32,7 @@ from allied.entrypoints.api.schemas import (
     TransitionIn,
 )
 from allied.service import access
+from allied.service.ports import UnitOfWork
 
 router = APIRouter(prefix="/api/v1")
 
@@ -70,6 +73,24 @@ def create_request(
     )
 
 
+async def _record_page(
+    ctx: AppContext,
+    key: tuple[Hashable, ...],
+    versions: Versions,
+    records: Callable[[], access.RecordPage],
+    complete: Callable[[UnitOfWork, access.RecordPage], access.Page],
+) -> Response:
+    """A list page as JSON. The records of the page are kept across pledges (under the
+    records version); the sums a pledge changes are recomputed by ``complete`` (under the
+    head)."""
+    return await acached_json(
+        ctx.cache,
+        ("json", *key),
+        lambda: complete(ctx.read_uow(), ctx.cache.get(key, records, versions.records)),
+        versions.seq,
+    )
+
+
 @router.get(
     "/requests", response_model=PageOut[RequestOut], responses=READ_ERRORS, tags=["requests"]
 )
@@ -98,30 +119,23 @@ async def list_requests(
         page.offset,
     )
 
-    # the records of the page are kept across pledges; the pledged sums are not
-    def records() -> access.RecordPage:
-        return ctx.cache.get(
-            key,
-            lambda: access.request_records(
-                ctx.read_uow(),
-                caller,
-                day,
-                recipient=recipient.upper() if recipient else None,
-                family=family,
-                status=_status(status),
-                priority=priority,
-                limit=page.limit,
-                offset=page.offset,
-                memberships=caller_memberships(ctx, caller, versions),
-            ),
-            versions.records,
-        )
-
-    return await acached_json(
-        ctx.cache,
-        ("json", *key),
-        lambda: access.with_pledged(ctx.read_uow(), records()),
-        versions.seq,
+    return await _record_page(
+        ctx,
+        key,
+        versions,
+        lambda: access.request_records(
+            ctx.read_uow(),
+            caller,
+            day,
+            recipient=recipient.upper() if recipient else None,
+            family=family,
+            status=_status(status),
+            priority=priority,
+            limit=page.limit,
+            offset=page.offset,
+            memberships=caller_memberships(ctx, caller, versions),
+        ),
+        access.with_pledged,
     )
 
 
@@ -211,30 +225,23 @@ async def list_offers(
         page.offset,
     )
 
-    # the records of the page are kept across pledges; the committed sums are not
-    def records() -> access.RecordPage:
-        return ctx.cache.get(
-            key,
-            lambda: access.offer_records(
-                ctx.read_uow(),
-                caller,
-                day,
-                donor=donor.upper() if donor else None,
-                family=family,
-                channel=channel,
-                status=_status(status),
-                limit=page.limit,
-                offset=page.offset,
-                memberships=caller_memberships(ctx, caller, versions),
-            ),
-            versions.records,
-        )
-
-    return await acached_json(
-        ctx.cache,
-        ("json", *key),
-        lambda: access.with_committed(ctx.read_uow(), records()),
-        versions.seq,
+    return await _record_page(
+        ctx,
+        key,
+        versions,
+        lambda: access.offer_records(
+            ctx.read_uow(),
+            caller,
+            day,
+            donor=donor.upper() if donor else None,
+            family=family,
+            channel=channel,
+            status=_status(status),
+            limit=page.limit,
+            offset=page.offset,
+            memberships=caller_memberships(ctx, caller, versions),
+        ),
+        access.with_committed,
     )
 
 
