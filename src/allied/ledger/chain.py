@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from allied.domain.errors import LedgerIntegrityError
 
@@ -63,6 +63,15 @@ class LedgerEntry:
     payload: dict[str, Any]
     prev_hash: str
     hash: str
+
+
+class EntryDraft(NamedTuple):
+    """An entry to append: the ledger gives it its sequence number, time and hashes."""
+
+    user: str
+    nation: str
+    kind: str
+    payload: Mapping[str, Any]
 
 
 def entry_hash(

@@ -33,7 +33,7 @@ from allied.domain.assistance import (
     Request,
 )
 from allied.domain.consent import ConsentRequest, ConsentStatus
-from allied.domain.errors import InvalidInput, NotFound, PermissionDenied
+from allied.domain.errors import AlliedError, InvalidInput, NotFound, PermissionDenied
 from allied.domain.proposals import Proposal
 from allied.domain.rules import Position
 from allied.domain.users import (
@@ -47,6 +47,7 @@ from allied.domain.users import (
 from allied.domain.values import int_in_range
 from allied.service import allocations as allocation_service
 from allied.service import governance
+from allied.service.allocations import PledgeOrder, PledgeOutcome
 from allied.service.assistance import add_offers, add_requests, record_payload
 from allied.service.caller import Caller
 from allied.service.ledger import entry_dict
@@ -99,10 +100,16 @@ def viewer(
     when given, are the caller's nation's (from :func:`memberships_of`) and are not read
     again."""
     require(caller.role, Action.READ)
+    if memberships is None and caller.nation and not sees_all(caller.role):
+        memberships = uow.memberships.list(actor=caller.nation, role=Role.MEMBER)
+    return _viewer_of(caller, day, memberships or ())
+
+
+def _viewer_of(caller: Caller, day: dt.date, memberships: Sequence[Membership]) -> Viewer:
+    """The viewer for ``caller`` on ``day``, given its nation's memberships."""
+    require(caller.role, Action.READ)
     if sees_all(caller.role) or not caller.nation:
         return Viewer(caller, day)
-    if memberships is None:
-        memberships = uow.memberships.list(actor=caller.nation, role=Role.MEMBER)
     return Viewer(caller, day, tuple(m for m in memberships if m.active_on(day)))
 
 
@@ -463,6 +470,52 @@ def get_allocation(
         return governance.allocation_view(_visible_allocation(uow, v, allocation_id))
 
 
+def pledge_order(
+    caller: Caller,
+    day: dt.date,
+    *,
+    offer_id: str,
+    request_id: str,
+    quantity: int,
+    memberships: Sequence[Membership] | None = None,
+    uow: UnitOfWork | None = None,
+) -> PledgeOrder:
+    """A pledge by a donor (its own offers only) or the coordinator, with the checks that
+    the caller sees the offer and the request (a hidden one answers as a missing one).
+
+    ``memberships`` are the caller's (:func:`memberships_of`); without them, they are read
+    through ``uow`` in the pledge's transaction."""
+    require(caller.role, Action.PLEDGE)
+    if memberships is None and uow is None:
+        raise ValueError("a pledge order needs the caller's memberships or a unit of work")
+    seen: list[Viewer] = []
+
+    def check_offer(offer: Offer) -> None:
+        if not seen:
+            if memberships is None:
+                assert uow is not None
+                seen.append(viewer(uow, caller, day))
+            else:
+                seen.append(_viewer_of(caller, day, memberships))
+        if not seen[0].sees_record(offer):
+            raise NotFound(f"no offer {offer_id!r}")
+
+    def check_request(offer: Offer, request: Request) -> None:
+        if not seen[0].sees_record(request):
+            raise NotFound(f"no request {request_id!r}")
+        require_own_nation(caller.role, caller.nation, offer.donor, "pledge")
+
+    return PledgeOrder(
+        caller,
+        offer_id,
+        request_id,
+        quantity,
+        reveal_need=sees_all(caller.role),
+        check_offer=check_offer,
+        check_request=check_request,
+    )
+
+
 def pledge(
     uow: UnitOfWork,
     caller: Caller,
@@ -473,35 +526,21 @@ def pledge(
     quantity: int,
     memberships: Sequence[Membership] | None = None,
 ) -> dict[str, Any]:
-    """A pledge by a donor (its own offers only) or the coordinator.
-
-    Visibility is checked on the offer and request as locked by the pledge's transaction.
-    ``memberships``, when given, are the caller's (:func:`memberships_of`), else they are
-    read in that transaction."""
-    require(caller.role, Action.PLEDGE)
-
-    seen: list[Viewer] = []
-
-    def check_offer(offer: Offer) -> None:
-        seen.append(viewer(uow, caller, day, memberships))
-        if not seen[0].sees_record(offer):
-            raise NotFound(f"no offer {offer_id!r}")
-
-    def check_request(offer: Offer, request: Request) -> None:
-        if not seen[0].sees_record(request):
-            raise NotFound(f"no request {request_id!r}")
-        require_own_nation(caller.role, caller.nation, offer.donor, "pledge")
-
-    return allocation_service.pledge(
-        uow,
-        caller,
-        offer_id=offer_id,
-        request_id=request_id,
-        quantity=quantity,
-        reveal_need=sees_all(caller.role),
-        check_offer=check_offer,
-        check_request=check_request,
+    """One pledge (see :func:`pledge_order`); raises why it is refused."""
+    order = pledge_order(
+        caller, day, offer_id=offer_id, request_id=request_id, quantity=quantity,
+        memberships=memberships, uow=uow,
     )
+    (outcome,) = allocation_service.pledge_many(uow, [order])
+    if isinstance(outcome, AlliedError):
+        raise outcome
+    return outcome
+
+
+def pledge_many(uow: UnitOfWork, orders: Sequence[PledgeOrder]) -> list[PledgeOutcome]:
+    """Orders from :func:`pledge_order` made together in one transaction, each answered as
+    if made alone in turn (:func:`allied.service.allocations.pledge_many`)."""
+    return allocation_service.pledge_many(uow, orders)
 
 
 def advance_allocation(

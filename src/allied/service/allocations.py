@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -36,10 +36,12 @@ from allied.domain.assistance import (
     Request,
 )
 from allied.domain.consent import ConsentRequest, ConsentStatus
-from allied.domain.errors import InvalidInput, NotFound, RuleViolation
+from allied.domain.errors import AlliedError, InvalidInput, NotFound, RuleViolation
+from allied.ledger.chain import EntryDraft
+from allied.service.bulk import append_many, get_many, lock_many
 from allied.service.caller import Caller
 from allied.service.governance import allocation_view
-from allied.service.ids import free_ids
+from allied.service.ids import free_id_block, free_ids
 from allied.service.ports import UnitOfWork
 
 #: Channel rules that hold unless a problem says otherwise: NATO's Comprehensive
@@ -55,8 +57,11 @@ class CommittedQuery(Protocol):
         self, by: str, ids: Collection[str], *, offer_ids: Collection[str] | None = None
     ) -> dict[str, int]: ...
 
-    def committed_pair(self, offer_id: str, request_id: str) -> tuple[int, int]:
-        """Quantity held by the offer and by the request, in one query."""
+    def committed_both(
+        self, offer_ids: Collection[str], request_ids: Collection[str]
+    ) -> tuple[dict[str, int], dict[str, int]]:
+        """Quantity held per offer of ``offer_ids`` and per request of ``request_ids``,
+        in one query."""
         ...
 
 
@@ -78,18 +83,12 @@ def sum_committed(
     return out
 
 
-def _committed(
-    uow: UnitOfWork, *, offer_id: str | None = None, request_id: str | None = None
-) -> int:
-    by, key = ("offer", offer_id) if offer_id is not None else ("request", request_id)
-    assert key is not None
-    return sum_committed(uow, by, [key]).get(key, 0)
-
-
-def _committed_pair(uow: UnitOfWork, offer_id: str, request_id: str) -> tuple[int, int]:
+def _committed_both(
+    uow: UnitOfWork, offer_ids: Collection[str], request_ids: Collection[str]
+) -> tuple[dict[str, int], dict[str, int]]:
     if isinstance(uow, CommittedQuery):
-        return uow.committed_pair(offer_id, request_id)
-    return _committed(uow, offer_id=offer_id), _committed(uow, request_id=request_id)
+        return uow.committed_both(offer_ids, request_ids)
+    return sum_committed(uow, "offer", offer_ids), sum_committed(uow, "request", request_ids)
 
 
 def _new_ids(uow: UnitOfWork) -> Iterator[str]:
@@ -110,6 +109,29 @@ def _check_pair(offer: Offer, request: Request) -> None:
         raise RuleViolation(f"channel {offer.channel.value} forbids lethal aid")
 
 
+@dataclass(frozen=True)
+class PledgeOrder:
+    """One pledge to make: a donor pledges part of an offer against a request.
+
+    ``reveal_need=False`` leaves the request's remaining need out of a refusal: it counts
+    pledges of offers the caller may not see (the API passes it for nations).
+    ``check_offer`` runs on the offer, then ``check_request`` on the offer and request
+    (the API's visibility and ownership checks, in that order, so that a hidden offer
+    answers exactly as a missing one), on plain reads before anything is locked."""
+
+    caller: Caller
+    offer_id: str
+    request_id: str
+    quantity: int
+    reveal_need: bool = True
+    check_offer: Callable[[Offer], None] | None = None
+    check_request: Callable[[Offer, Request], None] | None = None
+
+
+#: What a batch of pledges answers each order: its allocation's view, or why not.
+PledgeOutcome = dict[str, Any] | AlliedError
+
+
 def pledge(
     uow: UnitOfWork,
     caller: Caller,
@@ -121,65 +143,144 @@ def pledge(
     check_offer: Callable[[Offer], None] | None = None,
     check_request: Callable[[Offer, Request], None] | None = None,
 ) -> dict[str, Any]:
-    """A donor pledges part of an offer against a request (status ``pledged``).
+    """A donor pledges part of an offer against a request (status ``pledged``); see
+    :class:`PledgeOrder` for the options. Raises why it is refused."""
+    (outcome,) = pledge_many(
+        uow,
+        [
+            PledgeOrder(
+                caller, offer_id, request_id, quantity, reveal_need, check_offer, check_request
+            )
+        ],
+    )
+    if isinstance(outcome, AlliedError):
+        raise outcome
+    return outcome
 
-    ``reveal_need=False`` leaves the request's remaining need out of the refusal: it
-    counts pledges of offers the caller may not see (the API passes it for nations).
-    ``check_offer`` runs on the offer, then ``check_request`` on the offer and request
-    (the API's visibility and ownership checks, in that order, so that a hidden offer
-    answers exactly as a missing one), before anything is locked."""
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
-        raise InvalidInput(f"must be a positive integer, got {quantity!r}", field="quantity")
+
+def pledge_many(uow: UnitOfWork, orders: Sequence[PledgeOrder]) -> list[PledgeOutcome]:
+    """Make the pledges in one transaction, as if each were made alone in turn.
+
+    Each order is answered in order: the view of its new allocation, or the error that
+    refuses it (bad quantity, offer or request missing or hidden, a check failing, not
+    open, not fitting, not enough left), which leaves the others unaffected: a later
+    order sees the quantity the earlier accepted ones took. One ledger entry per accepted
+    pledge, in order. A failure of the store (an exception, not an outcome) undoes them
+    all. The statements do not grow with the number of orders: offers and requests are
+    read, locked and summed together (offers, then requests, each in ascending id order,
+    as every writer locks them), ids are taken as a block and the entries appended at once.
+    """
+    outcomes: list[PledgeOutcome | None] = [None] * len(orders)
+    live: list[int] = []
+    for i, o in enumerate(orders):
+        q = o.quantity
+        if isinstance(q, bool) or not isinstance(q, int) or q <= 0:
+            outcomes[i] = InvalidInput(f"must be a positive integer, got {q!r}", field="quantity")
+        else:
+            live.append(i)
     with uow:
-        if check_offer is not None or check_request is not None:
+        if live and any(
+            orders[i].check_offer is not None or orders[i].check_request is not None
+            for i in live
+        ):
             # checked on plain reads first: they never wait for another writer's row
             # locks, so how long a refusal takes does not tell a hidden row from a
             # missing one
-            seen_offer = uow.offers.get(offer_id)
-            if seen_offer is None:
-                raise NotFound(f"no offer {offer_id!r}")
-            if check_offer is not None:
-                check_offer(seen_offer)
-            seen_request = uow.requests.get(request_id)
-            if seen_request is None:
-                raise NotFound(f"no request {request_id!r}")
-            if check_request is not None:
-                check_request(seen_offer, seen_request)
-        offer = uow.offers.lock(offer_id)
+            seen_offers = get_many(uow.offers, {orders[i].offer_id for i in live})
+            seen_requests = get_many(uow.requests, {orders[i].request_id for i in live})
+            passed = []
+            for i in live:
+                error = _checked(orders[i], seen_offers, seen_requests)
+                if error is None:
+                    passed.append(i)
+                else:
+                    outcomes[i] = error
+            live = passed
+        offers = lock_many(uow.offers, {orders[i].offer_id for i in live})
+        requests = lock_many(uow.requests, {orders[i].request_id for i in live})
+        held_offer: dict[str, int] = defaultdict(int)
+        held_request: dict[str, int] = defaultdict(int)
+        if live:
+            by_offer, by_request = _committed_both(uow, offers, requests)
+            held_offer.update(by_offer)
+            held_request.update(by_request)
+        accepted: list[int] = []
+        for i in live:
+            o = orders[i]
+            try:
+                offer = offers.get(o.offer_id)
+                if offer is None:
+                    raise NotFound(f"no offer {o.offer_id!r}")
+                request = requests.get(o.request_id)
+                if request is None:
+                    raise NotFound(f"no request {o.request_id!r}")
+                if offer.status is not RecordStatus.OPEN or request.status is not RecordStatus.OPEN:
+                    raise RuleViolation("offer and request must both be open")
+                _check_pair(offer, request)
+                _check_free(o, offer.quantity - held_offer[offer.id],
+                            request.quantity - held_request[request.id])
+            except AlliedError as error:
+                outcomes[i] = error
+                continue
+            held_offer[offer.id] += o.quantity
+            held_request[request.id] += o.quantity
+            accepted.append(i)
+        if accepted:
+            drafts = []
+            for i, new_id in zip(
+                accepted, free_id_block(uow.allocations, "AL", 6, len(accepted), uow), strict=True
+            ):
+                o = orders[i]
+                alloc = Allocation(
+                    new_id, o.offer_id, o.request_id, o.quantity,
+                    needs_consent=offers[o.offer_id].needs_consent,
+                )
+                alloc.advance(AllocationStatus.PLEDGED, by=o.caller.user)
+                uow.allocations.add(alloc)
+                view = allocation_view(alloc)
+                outcomes[i] = view
+                drafts.append(
+                    EntryDraft(o.caller.user, o.caller.nation, "allocation.pledged", view)
+                )
+            append_many(uow.ledger, drafts)
+            uow.commit()
+    assert all(outcome is not None for outcome in outcomes)
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _checked(
+    order: PledgeOrder, offers: Mapping[str, Offer], requests: Mapping[str, Request]
+) -> AlliedError | None:
+    """Why the order's own checks refuse it, on the plain reads (``None``: they pass)."""
+    try:
+        offer = offers.get(order.offer_id)
         if offer is None:
-            raise NotFound(f"no offer {offer_id!r}")
-        request = uow.requests.lock(request_id)
+            raise NotFound(f"no offer {order.offer_id!r}")
+        if order.check_offer is not None:
+            order.check_offer(offer)
+        request = requests.get(order.request_id)
         if request is None:
-            raise NotFound(f"no request {request_id!r}")
-        if offer.status is not RecordStatus.OPEN or request.status is not RecordStatus.OPEN:
-            raise RuleViolation("offer and request must both be open")
-        _check_pair(offer, request)
-        held_offer, held_request = _committed_pair(uow, offer.id, request.id)
-        free_offer = offer.quantity - held_offer
-        free_request = request.quantity - held_request
-        if quantity > free_offer:
-            raise InvalidInput(
-                f"offer {offer.id} has {free_offer} left, not {quantity}", field="quantity"
-            )
-        if quantity > free_request:
-            raise InvalidInput(
-                f"request {request.id} needs {free_request} more, not {quantity}"
-                if reveal_need
-                else f"request {request.id} does not need {quantity} more",
-                field="quantity",
-            )
-        alloc = Allocation(
-            next(_new_ids(uow)), offer.id, request.id, quantity,
-            needs_consent=offer.needs_consent,
+            raise NotFound(f"no request {order.request_id!r}")
+        if order.check_request is not None:
+            order.check_request(offer, request)
+    except AlliedError as error:
+        return error
+    return None
+
+
+def _check_free(order: PledgeOrder, free_offer: int, free_request: int) -> None:
+    if order.quantity > free_offer:
+        raise InvalidInput(
+            f"offer {order.offer_id} has {free_offer} left, not {order.quantity}",
+            field="quantity",
         )
-        alloc.advance(AllocationStatus.PLEDGED, by=caller.user)
-        uow.allocations.add(alloc)
-        view = allocation_view(alloc)
-        uow.ledger.append(
-            user=caller.user, nation=caller.nation, kind="allocation.pledged", payload=view
+    if order.quantity > free_request:
+        raise InvalidInput(
+            f"request {order.request_id} needs {free_request} more, not {order.quantity}"
+            if order.reveal_need
+            else f"request {order.request_id} does not need {order.quantity} more",
+            field="quantity",
         )
-        uow.commit()
-    return view
 
 
 @dataclass(frozen=True)

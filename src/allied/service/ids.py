@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Protocol, runtime_checkable
 
+from allied.service.bulk import get_many
 from allied.service.ports import Repository
 
 
@@ -14,6 +15,10 @@ class IdCounter(Protocol):
     in the transaction (a store that has it never counts a table to make an id)."""
 
     def next_number(self, prefix: str) -> int: ...
+
+    def next_numbers(self, prefix: str, count: int) -> range:
+        """``count`` consecutive numbers, taken at once."""
+        ...
 
 
 def free_ids(
@@ -29,3 +34,23 @@ def free_ids(
         candidate = f"{prefix}-{n:0{width}d}"
         if repo.get(candidate) is None:
             yield candidate
+
+
+def free_id_block(
+    repo: Repository[Any], prefix: str, width: int, count: int, counter: object = None
+) -> list[str]:
+    """``count`` free ids as :func:`free_ids` gives them; with an :class:`IdCounter`, the
+    numbers are taken and checked for being free a block at a time (two statements)."""
+    if count <= 0:
+        return []
+    if not isinstance(counter, IdCounter):
+        ids = free_ids(repo, prefix, width, counter)
+        return [next(ids) for _ in range(count)]
+    out: list[str] = []
+    while len(out) < count:
+        candidates = [
+            f"{prefix}-{n:0{width}d}" for n in counter.next_numbers(prefix, count - len(out))
+        ]
+        taken = get_many(repo, candidates)
+        out.extend(c for c in candidates if c not in taken)
+    return out

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import builtins
 import json
-from collections.abc import Generator, Mapping
+from collections.abc import Collection, Generator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
 from sqlalchemy import func, select, text
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,14 +24,15 @@ from allied.domain.economy import Indicator
 from allied.domain.errors import Conflict, StorageError
 from allied.domain.funds import Contribution, PooledFund
 from allied.domain.proposals import Proposal
-from allied.ledger.chain import GENESIS, LedgerEntry, make_entry
+from allied.ledger.chain import GENESIS, EntryDraft, LedgerEntry, make_entry
 from allied.service.ports import LedgerPort, Repository
 
 T = TypeVar("T")
 
-# Each generated id runs this: plain SQL, no per-call work in the expression compiler.
-_NEXT_NUMBER = text(
-    "UPDATE id_counters SET value = value + 1 WHERE prefix = :prefix RETURNING value"
+# Each generated id (or block of ids) runs this: plain SQL, no per-call work in the
+# expression compiler.
+_NEXT_NUMBERS = text(
+    "UPDATE id_counters SET value = value + :count WHERE prefix = :prefix RETURNING value"
 )
 
 
@@ -44,6 +46,29 @@ class SqlRepository(Generic[T]):
 
     def lock(self, key: Any) -> T | None:
         return self.session.get(self.cls, key, with_for_update=True, populate_existing=True)
+
+    def get_many(self, keys: Collection[Any]) -> dict[Any, T]:
+        """The records found among ``keys`` (one query), by key."""
+        return self._many(keys, lock=False)
+
+    def lock_many(self, keys: Collection[Any]) -> dict[Any, T]:
+        """As :meth:`get_many`, locking the rows in ascending key order."""
+        return self._many(keys, lock=True)
+
+    def _many(self, keys: Collection[Any], *, lock: bool) -> dict[Any, T]:
+        if not keys:
+            return {}
+        mapper = sa_inspect(self.cls)
+        (column,) = mapper.primary_key
+        attr = mapper.get_property_by_column(column).key
+        stmt = select(self.cls).where(column.in_(sorted(set(keys))))
+        if lock:
+            stmt = (
+                stmt.order_by(column)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        return {getattr(o, attr): o for o in self.session.scalars(stmt)}
 
     def add(self, obj: T) -> None:
         self.session.add(obj)
@@ -96,38 +121,58 @@ class SqlLedger:
     def append(
         self, *, user: str, nation: str, kind: str, payload: Mapping[str, Any]
     ) -> LedgerEntry:
+        return self.append_many([EntryDraft(user, nation, kind, payload)])[0]
+
+    def append_many(self, drafts: Sequence[EntryDraft]) -> list[LedgerEntry]:
+        """Append the entries in order: one insert for all and one update of the head."""
+        if not drafts:
+            return []
         self.session.flush()
         self.lock_head()
         assert self._locked is not None
         seq, prev = self._locked
-        entry = make_entry(seq + 1, prev, user=user, nation=nation, kind=kind, payload=payload)
-        self.session.execute(
-            ledger_entries.insert().values(
-                seq=entry.seq,
-                at=entry.at,
-                user=entry.user,
-                nation=entry.nation,
-                kind=entry.kind,
-                payload=json.dumps(entry.payload, sort_keys=True),
-                prev_hash=entry.prev_hash,
-                hash=entry.hash,
+        made: list[LedgerEntry] = []
+        records_seq: int | None = None
+        for d in drafts:
+            entry = make_entry(
+                seq + 1, prev, user=d.user, nation=d.nation, kind=d.kind, payload=d.payload
             )
+            made.append(entry)
+            seq, prev = entry.seq, entry.hash
+            if d.kind not in RECORDS_UNCHANGED:
+                records_seq = entry.seq
+        self.session.execute(
+            ledger_entries.insert(),
+            [
+                {
+                    "seq": e.seq,
+                    "at": e.at,
+                    "user": e.user,
+                    "nation": e.nation,
+                    "kind": e.kind,
+                    "payload": json.dumps(e.payload, sort_keys=True),
+                    "prev_hash": e.prev_hash,
+                    "hash": e.hash,
+                }
+                for e in made
+            ],
         )
-        values: dict[str, Any] = {"seq": entry.seq, "hash": entry.hash}
-        if kind not in RECORDS_UNCHANGED:
-            values["records_seq"] = entry.seq
         if not self._row_exists:
             self.session.execute(
-                ledger_head.insert().values(id=1, records_seq=entry.seq, seq=entry.seq,
-                                            hash=entry.hash)
+                ledger_head.insert().values(
+                    id=1, records_seq=records_seq or seq, seq=seq, hash=prev
+                )
             )
             self._row_exists = True
         else:
+            values: dict[str, Any] = {"seq": seq, "hash": prev}
+            if records_seq is not None:
+                values["records_seq"] = records_seq
             self.session.execute(
                 ledger_head.update().where(ledger_head.c.id == 1).values(**values)
             )
-        self._locked = (entry.seq, entry.hash)
-        return entry
+        self._locked = (seq, prev)
+        return made
 
     def entries(self, *, after: int = 0) -> Generator[LedgerEntry, None, None]:
         stmt = (
@@ -218,11 +263,17 @@ class SqlUnitOfWork:
     def next_number(self, prefix: str) -> int:
         """The next number for ids with ``prefix``; the counter row stays locked until the
         transaction ends, so concurrent writers (other processes too) never share one."""
-        found = self.session.execute(_NEXT_NUMBER, {"prefix": prefix}).scalar()
+        return self.next_numbers(prefix, 1)[0]
+
+    def next_numbers(self, prefix: str, count: int) -> range:
+        """The next ``count`` numbers for ids with ``prefix``, in one statement."""
+        if count < 1:
+            raise ValueError("count must be positive")
+        found = self.session.execute(_NEXT_NUMBERS, {"prefix": prefix, "count": count}).scalar()
         if found is None:
-            self.session.execute(id_counters.insert().values(prefix=prefix, value=1))
-            return 1
-        return int(found)
+            self.session.execute(id_counters.insert().values(prefix=prefix, value=count))
+            return range(1, count + 1)
+        return range(int(found) - count + 1, int(found) + 1)
 
     def commit(self) -> None:
         try:

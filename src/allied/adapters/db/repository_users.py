@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import create_engine, event, func, select, text
+from sqlalchemy import bindparam, create_engine, event, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,14 +27,18 @@ from allied.service.ports import Repository
 
 CommitHook = Callable[[Session], None]
 
-#: What a pledge checks capacity against, as plain SQL: a pledge runs it once, and a
-#: text statement skips the expression compiler's per-call work.
-_COMMITTED_PAIR = text(
-    "SELECT coalesce(sum(CASE WHEN offer_id = :offer THEN quantity ELSE 0 END), 0), "
-    "coalesce(sum(CASE WHEN request_id = :request THEN quantity ELSE 0 END), 0) "
-    "FROM allocations WHERE (offer_id = :offer OR request_id = :request) AND status IN ("
-    + ", ".join(f"'{s.value}'" for s in sorted(COMMITTING, key=lambda s: s.value))
-    + ")"
+#: What pledges check capacity against: held quantity per (offer, request) pair of the
+#: allocations touching the offers or requests (summed per side by the caller).
+_COMMITTED_BOTH = (
+    select(allocations.c.offer_id, allocations.c.request_id, func.sum(allocations.c.quantity))
+    .where(
+        or_(
+            allocations.c.offer_id.in_(bindparam("offers", expanding=True)),
+            allocations.c.request_id.in_(bindparam("requests", expanding=True)),
+        ),
+        allocations.c.status.in_(sorted(s.value for s in COMMITTING)),
+    )
+    .group_by(allocations.c.offer_id, allocations.c.request_id)
 )
 
 
@@ -111,12 +115,25 @@ class SqlServiceUnitOfWork(SqlUnitOfWork):
             stmt = stmt.where(allocations.c.offer_id.in_(list(offer_ids)))
         return {str(k): int(v) for k, v in self.session.execute(stmt)}
 
-    def committed_pair(self, offer_id: str, request_id: str) -> tuple[int, int]:
-        """Quantity held by allocations of the offer and of the request, in one query."""
-        row = self.session.execute(
-            _COMMITTED_PAIR, {"offer": offer_id, "request": request_id}
-        ).one()
-        return int(row[0]), int(row[1])
+    def committed_both(
+        self, offer_ids: Collection[str], request_ids: Collection[str]
+    ) -> tuple[dict[str, int], dict[str, int]]:
+        """Quantity held by allocations per offer of ``offer_ids`` and per request of
+        ``request_ids``, in one query."""
+        by_offer: dict[str, int] = {}
+        by_request: dict[str, int] = {}
+        if not offer_ids and not request_ids:
+            return by_offer, by_request
+        offers, requests = set(offer_ids), set(request_ids)
+        rows = self.session.execute(
+            _COMMITTED_BOTH, {"offers": sorted(offers), "requests": sorted(requests)}
+        )
+        for offer_id, request_id, held in rows:
+            if offer_id in offers:
+                by_offer[offer_id] = by_offer.get(offer_id, 0) + int(held)
+            if request_id in requests:
+                by_request[request_id] = by_request.get(request_id, 0) + int(held)
+        return by_offer, by_request
 
     def commit(self) -> None:
         for hook in self.before_commit:

@@ -16,7 +16,9 @@ from allied.adapters.db.repository_users import (
 )
 from allied.bootstrap import Store
 from allied.domain.errors import InvalidInput
+from allied.entrypoints.api.batching import PledgeBatcher
 from allied.entrypoints.api.cache import VersionedCache
+from allied.service import access
 
 #: The largest page any list route serves, whatever the options say.
 HARD_MAX_PAGE = 1000
@@ -31,6 +33,8 @@ class ApiOptions:
     default_page_size: int = 50
     #: read results kept per process, keyed by the data version (0: no cache)
     cache_size: int = 2048
+    #: most pledges made in one transaction (group commit; 1: each alone)
+    pledge_batch: int = 50
 
     def __post_init__(self) -> None:
         if self.max_body_bytes < 1:
@@ -39,6 +43,8 @@ class ApiOptions:
             raise InvalidInput(f"must be from 1 to {HARD_MAX_PAGE}", field="max_page_size")
         if self.cache_size < 0:
             raise InvalidInput("must not be negative", field="cache_size")
+        if not 1 <= self.pledge_batch <= HARD_MAX_PAGE:
+            raise InvalidInput(f"must be from 1 to {HARD_MAX_PAGE}", field="pledge_batch")
         if not 1 <= self.default_page_size <= self.max_page_size:
             raise InvalidInput("must be from 1 to max_page_size", field="default_page_size")
 
@@ -50,6 +56,7 @@ class ApiOptions:
             ("max_body_bytes", "ALLIED_API_MAX_BODY_BYTES"),
             ("max_page_size", "ALLIED_API_MAX_PAGE_SIZE"),
             ("cache_size", "ALLIED_API_CACHE_SIZE"),
+            ("pledge_batch", "ALLIED_API_PLEDGE_BATCH"),
         ):
             raw = env.get(var)
             if raw:
@@ -75,6 +82,10 @@ class AppContext:
         self.cache = VersionedCache(self._reader, self.options.cache_size)
         self.idempotency = SqlIdempotencyStore(
             self.sessions, read_sessions=self.read_sessions, writer_lock=self.writer_lock
+        )
+        self.pledges = PledgeBatcher(
+            lambda orders: access.pledge_many(self.uow(), orders),
+            max_batch=self.options.pledge_batch,
         )
 
     def uow(self) -> SqlServiceUnitOfWork:

@@ -84,10 +84,25 @@ def caller_memberships(
 ) -> tuple[Membership, ...]:
     """The caller's nation's memberships, cached while the records do not change."""
     return ctx.cache.get(
-        ("memberships", caller.nation, caller.role),
+        _memberships_key(caller),
         lambda: access.memberships_of(ctx.read_uow(), caller),
         versions.records,
     )
+
+
+async def acaller_memberships(
+    ctx: AppContext, caller: Caller, versions: Versions
+) -> tuple[Membership, ...]:
+    """:func:`caller_memberships` for async routes (a miss is read in a worker thread)."""
+    return await ctx.cache.aget(
+        _memberships_key(caller),
+        lambda: access.memberships_of(ctx.read_uow(), caller),
+        versions.records,
+    )
+
+
+def _memberships_key(caller: Caller) -> tuple[str, str, str]:
+    return ("memberships", caller.nation, str(caller.role))
 
 
 @dataclass(frozen=True)

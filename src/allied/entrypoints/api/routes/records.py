@@ -7,13 +7,21 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from allied.allocation.model import Options
 from allied.domain.assistance import RecordStatus
 from allied.entrypoints.api import idempotency
 from allied.entrypoints.api.cache import Versions, acached_json
 from allied.entrypoints.api.context import AppContext
-from allied.entrypoints.api.deps import Ctx, CurrentCaller, DataVersions, Page, caller_memberships
+from allied.entrypoints.api.deps import (
+    Ctx,
+    CurrentCaller,
+    DataVersions,
+    Page,
+    acaller_memberships,
+    caller_memberships,
+)
 from allied.entrypoints.api.routes.common import READ_ERRORS, WRITE_ERRORS, IdempotencyKey
 from allied.entrypoints.api.schemas import (
     AllocationOut,
@@ -277,7 +285,7 @@ def get_offer(offer_id: str, ctx: Ctx, caller: CurrentCaller) -> dict[str, objec
     responses=WRITE_ERRORS,
     tags=["allocations"],
 )
-def create_pledge(
+async def create_pledge(
     body: PledgeIn,
     request: Request,
     ctx: Ctx,
@@ -285,9 +293,24 @@ def create_pledge(
     versions: DataVersions,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Pledge part of an offer against a request. Never over-commits either, under any load."""
+    """Pledge part of an offer against a request. Never over-commits either, under any load.
+
+    Pledges without an ``Idempotency-Key`` that arrive together are made in one
+    transaction (group commit), each checked and answered as if made alone."""
+    memberships = await acaller_memberships(ctx, caller, versions)
+    if key is None:
+        order = access.pledge_order(
+            caller,
+            ctx.today(),
+            offer_id=body.offer,
+            request_id=body.request,
+            quantity=body.quantity,
+            memberships=memberships,
+        )
+        return JSONResponse(await ctx.pledges.pledge(order), status_code=201)
     data = body.model_dump(mode="json")
-    return idempotency.run(
+    return await run_in_threadpool(
+        idempotency.run,
         ctx,
         caller,
         key=key,
@@ -302,7 +325,7 @@ def create_pledge(
             offer_id=body.offer,
             request_id=body.request,
             quantity=body.quantity,
-            memberships=caller_memberships(ctx, caller, versions),
+            memberships=memberships,
         ),
     )
 

@@ -1,0 +1,103 @@
+"""Group commit of pledges: the pledges that arrive while one transaction runs go together
+in the next.
+
+Every change of the store ends by appending to the hash-chained ledger, so writers take
+turns at its head row, and a pledge's cost is mostly that of its transaction (a dozen
+statements and a commit), not of the pledge. :class:`PledgeBatcher` keeps one transaction
+of pledges running at a time per process: a pledge that arrives while it runs waits in a
+queue, and the queue goes whole (up to ``max_batch``) into the next transaction, through
+:func:`allied.service.access.pledge_many`. Each pledge is still checked, refused or made
+as if alone, with its own ledger entry; under light load a batch holds one pledge and
+nothing waits. When a batch fails as a whole (the store failed, or a generated id was
+taken meanwhile), each of its pledges is made again alone, so one pledge's failure is
+never another's answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from allied.domain.errors import Conflict, StorageError
+from allied.service.allocations import PledgeOrder, PledgeOutcome
+
+#: Runs orders in one transaction, answering each (``access.pledge_many`` on a new unit
+#: of work).
+RunBatch = Callable[[Sequence[PledgeOrder]], list[PledgeOutcome]]
+
+#: A batch that failed whole, then a pledge made alone that lost a race on a generated
+#: id, is tried this many times before answering 409.
+ATTEMPTS = 3
+
+
+class PledgeBatcher:
+    """Queues pledges of one process and makes them a batch per transaction."""
+
+    def __init__(self, run: RunBatch, *, max_batch: int = 50) -> None:
+        if max_batch < 1:
+            raise ValueError("max_batch must be positive")
+        self._run = run
+        self.max_batch = max_batch
+        self._queue: list[tuple[PledgeOrder, asyncio.Future[dict[str, Any]]]] = []
+        self._drainer: asyncio.Task[None] | None = None
+        #: sizes of the batches run, for tests and diagnostics (the last 1,000)
+        self.batch_sizes: list[int] = []
+
+    async def pledge(self, order: PledgeOrder) -> dict[str, Any]:
+        """Make the pledge (with others waiting, if any); its allocation's view, or raise
+        why it is refused."""
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[dict[str, Any]] = loop.create_future()
+        self._queue.append((order, answer))
+        if self._drainer is None or self._drainer.done():
+            self._drainer = loop.create_task(self._drain())
+        return await answer
+
+    async def _drain(self) -> None:
+        while self._queue:
+            batch = self._queue[: self.max_batch]
+            del self._queue[: self.max_batch]
+            self.batch_sizes.append(len(batch))
+            del self.batch_sizes[:-1000]
+            try:
+                outcomes = await run_in_threadpool(self._make, [o for o, _ in batch])
+            except BaseException as exc:  # cancelled at shutdown, or a bug in _make
+                for _, answer in batch:
+                    if not answer.done():
+                        answer.set_exception(
+                            exc
+                            if isinstance(exc, Exception)
+                            else StorageError("the server stopped before the pledge was made")
+                        )
+                raise
+            for (_, answer), outcome in zip(batch, outcomes, strict=True):
+                if answer.done():  # the client went away; the pledge stands
+                    continue
+                if isinstance(outcome, BaseException):
+                    answer.set_exception(outcome)
+                else:
+                    answer.set_result(outcome)
+
+    def _make(self, orders: list[PledgeOrder]) -> list[PledgeOutcome | Exception]:
+        """Outcomes of the orders: together, or each alone if together failed whole."""
+        if len(orders) > 1:
+            try:
+                return list(self._run(orders))
+            except Exception:
+                pass
+        return [self._alone(order) for order in orders]
+
+    def _alone(self, order: PledgeOrder) -> PledgeOutcome | Exception:
+        for attempt in range(ATTEMPTS):
+            try:
+                (outcome,) = self._run([order])
+                return outcome
+            except Conflict as exc:
+                if attempt == ATTEMPTS - 1:
+                    return exc
+            except Exception as exc:
+                return exc
+        raise AssertionError("unreachable")
