@@ -49,7 +49,7 @@ class SqlServiceUnitOfWork(SqlUnitOfWork):
 
     def __init__(
         self,
-        sessions: sessionmaker[Session],
+        sessions: Callable[[], Session],
         *,
         writer_lock: threading.RLock | None = None,
         lock_ledger: bool = False,

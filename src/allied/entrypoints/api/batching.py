@@ -16,7 +16,7 @@ never another's answer.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -27,6 +27,9 @@ from allied.service.allocations import PledgeOrder, PledgeOutcome
 #: Runs orders in one transaction, answering each (``access.pledge_many`` on a new unit
 #: of work).
 RunBatch = Callable[[Sequence[PledgeOrder]], list[PledgeOutcome]]
+#: The same, awaited on the event loop (its I/O waits there; see
+#: :mod:`allied.adapters.db.loop_units`).
+AsyncRunBatch = Callable[[Sequence[PledgeOrder]], Awaitable[list[PledgeOutcome]]]
 
 #: A batch that failed whole, then a pledge made alone that lost a race on a generated
 #: id, is tried this many times before answering 409.
@@ -36,10 +39,20 @@ ATTEMPTS = 3
 class PledgeBatcher:
     """Queues pledges of one process and makes them a batch per transaction."""
 
-    def __init__(self, run: RunBatch, *, max_batch: int = 50) -> None:
+    def __init__(
+        self,
+        run: RunBatch | None = None,
+        *,
+        arun: AsyncRunBatch | None = None,
+        max_batch: int = 50,
+    ) -> None:
+        """``run`` makes a batch in a worker thread, or ``arun`` on the event loop."""
         if max_batch < 1:
             raise ValueError("max_batch must be positive")
+        if (run is None) == (arun is None):
+            raise ValueError("give one of run and arun")
         self._run = run
+        self._arun = arun
         self.max_batch = max_batch
         self._queue: list[tuple[PledgeOrder, asyncio.Future[dict[str, Any]]]] = []
         self._drainer: asyncio.Task[None] | None = None
@@ -63,7 +76,7 @@ class PledgeBatcher:
             self.batch_sizes.append(len(batch))
             del self.batch_sizes[:-1000]
             try:
-                outcomes = await run_in_threadpool(self._make, [o for o, _ in batch])
+                outcomes = await self._make([o for o, _ in batch])
             except BaseException as exc:  # cancelled at shutdown, or a bug in _make
                 for _, answer in batch:
                     if not answer.done():
@@ -81,19 +94,19 @@ class PledgeBatcher:
                 else:
                     answer.set_result(outcome)
 
-    def _make(self, orders: list[PledgeOrder]) -> list[PledgeOutcome | Exception]:
+    async def _make(self, orders: list[PledgeOrder]) -> list[PledgeOutcome | Exception]:
         """Outcomes of the orders: together, or each alone if together failed whole."""
         if len(orders) > 1:
             try:
-                return list(self._run(orders))
+                return list(await self._call(orders))
             except Exception:
                 pass
-        return [self._alone(order) for order in orders]
+        return [await self._alone(order) for order in orders]
 
-    def _alone(self, order: PledgeOrder) -> PledgeOutcome | Exception:
+    async def _alone(self, order: PledgeOrder) -> PledgeOutcome | Exception:
         for attempt in range(ATTEMPTS):
             try:
-                (outcome,) = self._run([order])
+                (outcome,) = await self._call([order])
                 return outcome
             except Conflict as exc:
                 if attempt == ATTEMPTS - 1:
@@ -101,3 +114,9 @@ class PledgeBatcher:
             except Exception as exc:
                 return exc
         raise AssertionError("unreachable")
+
+    async def _call(self, orders: list[PledgeOrder]) -> list[PledgeOutcome]:
+        if self._arun is not None:
+            return await self._arun(orders)
+        assert self._run is not None
+        return await run_in_threadpool(self._run, orders)

@@ -62,11 +62,10 @@ class VersionedCache:
         return Versions(seq, records)
 
     async def aversions(self) -> Versions:
-        """:meth:`versions` for async code: on the event loop when the reader has its own
-        connection (PostgreSQL), else in a worker thread."""
-        if self.reader.blocks_briefly:
-            return self.versions()
-        return await run_in_threadpool(self.versions)
+        """:meth:`versions` for async code: read after the call, shared by the calls that
+        come while another read runs (:meth:`VersionReader.aread`)."""
+        seq, records = await self.reader.aread()
+        return Versions(seq, records)
 
     def close(self) -> None:
         self.reader.close()

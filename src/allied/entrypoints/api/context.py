@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from allied.adapters.db.loop_units import EventLoopUnits
 from allied.adapters.db.repository_users import (
     SqlIdempotencyStore,
     SqlServiceUnitOfWork,
@@ -83,10 +84,20 @@ class AppContext:
         self.idempotency = SqlIdempotencyStore(
             self.sessions, read_sessions=self.read_sessions, writer_lock=self.writer_lock
         )
-        self.pledges = PledgeBatcher(
-            lambda orders: access.pledge_many(self.uow(), orders),
-            max_batch=self.options.pledge_batch,
-        )
+        self.loop_units = EventLoopUnits(self.store.engine)
+        if self.loop_units.available:
+            # PostgreSQL: each batch waits for the database on the event loop
+            self.pledges = PledgeBatcher(
+                arun=lambda orders: self.loop_units.run(
+                    lambda uow: access.pledge_many(uow, orders)
+                ),
+                max_batch=self.options.pledge_batch,
+            )
+        else:
+            self.pledges = PledgeBatcher(
+                lambda orders: access.pledge_many(self.uow(), orders),
+                max_batch=self.options.pledge_batch,
+            )
 
     def uow(self) -> SqlServiceUnitOfWork:
         """A unit of work for a change: one at a time, on SQLite by the process's writer
@@ -102,5 +113,6 @@ class AppContext:
 
     def close(self) -> None:
         self.cache.close()
+        self.loop_units.close()
         if self._reader is not self.store.engine:
             self._reader.dispose()
