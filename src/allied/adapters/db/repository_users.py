@@ -78,7 +78,12 @@ class SqlServiceUnitOfWork(SqlUnitOfWork):
             # lose another's update, and locks are always taken in one order (no
             # deadlock). The head stays known to the ledger, so appending does not read
             # it again.
-            self.sql_ledger.lock_head()
+            try:
+                self.sql_ledger.lock_head()
+            except BaseException as exc:
+                # as if it failed inside the block: rolled back, closed, translated
+                self.__exit__(type(exc), exc, exc.__traceback__)
+                raise
         return self
 
     def __exit__(
