@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -51,6 +52,7 @@ class EventLoopUnits:
         self.engine = engine
         self._bound: dict[int, _Bound] = {}
         self._opened: list[list[Any]] = []
+        self._lock = threading.Lock()
         start_user_mappers()
         weakref.finalize(self, _close_all, self._opened)
 
@@ -70,6 +72,10 @@ class EventLoopUnits:
             )
 
     def _for_loop(self, loop: asyncio.AbstractEventLoop) -> _Bound:
+        with self._lock:  # loops of other threads may ask at the same time
+            return self._for_loop_locked(loop)
+
+    def _for_loop_locked(self, loop: asyncio.AbstractEventLoop) -> _Bound:
         bound = self._bound.get(id(loop))
         if bound is not None and bound.loop is loop:
             return bound
@@ -100,8 +106,9 @@ class EventLoopUnits:
 
     def close(self) -> None:
         """Close every connection opened (from any thread; the engines are dropped)."""
-        _close_all(self._opened)
-        self._bound.clear()
+        with self._lock:
+            _close_all(self._opened)
+            self._bound.clear()
 
 
 def _close_all(lists: list[list[Any]]) -> None:

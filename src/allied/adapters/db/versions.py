@@ -55,6 +55,7 @@ class VersionReader:
         self._held: list[Any] = []  # the connection of read(), when open
         self._aheld: list[Any] = []  # those of aread(), one per event loop
         self._lock = threading.Lock()
+        self._loops_lock = threading.Lock()
         # per event loop: the async connection, the read that waits to start, the reader
         self._loops: dict[int, _LoopState] = {}
         #: reads made by :meth:`aread` (for tests and diagnostics)
@@ -109,10 +110,11 @@ class VersionReader:
         """The versions as read by a query that started after this call (shared with
         the calls that come while another read runs)."""
         loop = asyncio.get_running_loop()
-        state = self._loops.get(id(loop))
-        if state is None or state.loop is not loop:
-            self._forget_closed_loops()
-            state = self._loops[id(loop)] = _LoopState(loop)
+        with self._loops_lock:  # loops of other threads may ask at the same time
+            state = self._loops.get(id(loop))
+            if state is None or state.loop is not loop:
+                self._forget_closed_loops()
+                state = self._loops[id(loop)] = _LoopState(loop)
         if state.waiting is None:
             state.waiting = loop.create_future()
         answer = state.waiting
@@ -194,7 +196,7 @@ class VersionReader:
             _close_all([conn])
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._loops_lock:
             self._discard()
             for state in self._loops.values():
                 self._adiscard(state)

@@ -16,6 +16,7 @@ never another's answer.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -36,6 +37,15 @@ AsyncRunBatch = Callable[[Sequence[PledgeOrder]], Awaitable[list[PledgeOutcome]]
 ATTEMPTS = 3
 
 
+class _Lane:
+    """The queue of pledges of one event loop, and the task making them."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.queue: list[tuple[PledgeOrder, asyncio.Future[dict[str, Any]]]] = []
+        self.drainer: asyncio.Task[None] | None = None
+
+
 class PledgeBatcher:
     """Queues pledges of one process and makes them a batch per transaction."""
 
@@ -54,8 +64,10 @@ class PledgeBatcher:
         self._run = run
         self._arun = arun
         self.max_batch = max_batch
-        self._queue: list[tuple[PledgeOrder, asyncio.Future[dict[str, Any]]]] = []
-        self._drainer: asyncio.Task[None] | None = None
+        # one queue per event loop (a server process has one; a test client may run
+        # several at once, and a future is answered only on its own loop)
+        self._lanes: dict[int, _Lane] = {}
+        self._lanes_lock = threading.Lock()
         #: sizes of the batches run, for tests and diagnostics (the last 1,000)
         self.batch_sizes: list[int] = []
 
@@ -63,16 +75,28 @@ class PledgeBatcher:
         """Make the pledge (with others waiting, if any); its allocation's view, or raise
         why it is refused."""
         loop = asyncio.get_running_loop()
+        lane = self._lane(loop)
         answer: asyncio.Future[dict[str, Any]] = loop.create_future()
-        self._queue.append((order, answer))
-        if self._drainer is None or self._drainer.done():
-            self._drainer = loop.create_task(self._drain())
+        lane.queue.append((order, answer))
+        if lane.drainer is None or lane.drainer.done():
+            lane.drainer = loop.create_task(self._drain(lane))
         return await answer
 
-    async def _drain(self) -> None:
-        while self._queue:
-            batch = self._queue[: self.max_batch]
-            del self._queue[: self.max_batch]
+    def _lane(self, loop: asyncio.AbstractEventLoop) -> _Lane:
+        with self._lanes_lock:
+            lane = self._lanes.get(id(loop))
+            if lane is None or lane.loop is not loop:
+                for key, old in list(self._lanes.items()):
+                    if old.loop.is_closed():
+                        del self._lanes[key]
+                lane = self._lanes[id(loop)] = _Lane(loop)
+            return lane
+
+    async def _drain(self, lane: _Lane) -> None:
+        queue = lane.queue
+        while queue:
+            batch = queue[: self.max_batch]
+            del queue[: self.max_batch]
             self.batch_sizes.append(len(batch))
             del self.batch_sizes[:-1000]
             try:
