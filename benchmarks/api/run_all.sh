@@ -34,6 +34,10 @@ for cfg in "sqlite 1" "postgres 2"; do
   run "rate 1000 r/s + 200 w/s" $B --read-rate 1000 --write-rate 200
   run "rate 200 r/s + 20 w/s" $B --read-rate 200 --write-rate 20
   run "rate 1000 r/s, no writes" $B --read-rate 1000
+  # the same server with each pledge in its own transaction (no group commit), side by side
+  ALLIED_API_PLEDGE_BATCH=1 run "writes only, 8 conns, pledge batch 1" $B --readers 0 --writers 8
+  ALLIED_API_PLEDGE_BATCH=1 run "rate 1000 r/s + 200 w/s, pledge batch 1" $B \
+    --read-rate 1000 --write-rate 200
 done
 run "reads only, 16 clients (httpx driver)" --backend sqlite --workers 1 --database-url "$PG" \
   --driver python --clients 16 --write-every 0
