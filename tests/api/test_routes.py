@@ -394,3 +394,38 @@ def test_the_recipient_reprioritises_its_own_requests(api: Api) -> None:
         e["kind"] == "request.priority" and e["payload"] == {"id": req, "from": 2, "to": 5}
         for e in entries["items"]
     )
+
+
+def test_a_retry_while_the_first_answer_is_being_stored_waits_for_it(api: Api) -> None:
+    """The first request with a key committed its change but has not stored its answer
+    yet (another worker, a moment later): a retry then gets that answer, not a 409."""
+    import datetime as dt
+    import threading
+
+    from allied.adapters.db.repository_users import SqlIdempotencyStore
+    from allied.entrypoints.api.idempotency import fingerprint
+    from allied.entrypoints.api.schemas import OfferIn
+    from allied.service.users import authenticate
+
+    ctx = api.app.state.ctx
+    caller = authenticate(ctx.read_uow(), api.tokens["est"])
+    assert caller is not None
+    key, path = "stored-late", "/api/v1/offers"
+    body = OfferIn(**OFFER).model_dump(mode="json", exclude_none=True)  # as the route
+    claim = ctx.idempotency.claim_hook(
+        caller.user_id, key, fingerprint("POST", path, body), dt.datetime.now(dt.UTC)
+    )
+    with ctx.sessions() as s, s.begin():
+        claim(s)
+    answer = {"id": "OFF-EST-FIRST"}
+    # the first request's worker: another process, so not this one's SQLite writer lock
+    other_worker = SqlIdempotencyStore(ctx.sessions)
+    late = threading.Timer(0.3, lambda: other_worker.record(caller.user_id, key, 201, answer))
+    late.start()
+    try:
+        again = api.client("est").post(path, json=OFFER, headers={"Idempotency-Key": key})
+    finally:
+        late.join()
+    assert again.status_code == 201, again.text
+    assert again.json() == answer
+    assert again.headers["idempotent-replayed"] == "true"

@@ -94,6 +94,9 @@ def _run_keyed(
     expected = fingerprint(method, path, body)
     found = store.find(caller.user_id, key)
     if found is not None:
+        if found[1] is None:
+            # the first request committed its change and is storing its answer
+            found = _wait_for(store, caller.user_id, key) or found
         return _replay(found, expected)
     claim = store.claim_hook(caller.user_id, key, expected, dt.datetime.now(dt.UTC))
     for attempt in range(ATTEMPTS):
