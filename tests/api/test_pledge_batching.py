@@ -1,0 +1,489 @@
+"""Group commit of pledges: :class:`PledgeBatcher` on its own (a fake ``run``, plain
+``asyncio.run``), then through the app with many pledges in one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+import httpx2 as httpx
+import pytest
+
+from allied.bootstrap import Store
+from allied.domain.errors import Conflict, InvalidInput, NotFound, StorageError
+from allied.entrypoints.api import ApiOptions
+from allied.entrypoints.api.batching import ATTEMPTS, PledgeBatcher
+from allied.service.allocations import PledgeOrder, PledgeOutcome
+from allied.service.caller import Caller
+from allied.service.ledger import verify_ledger
+from api.conftest import Api, make_api
+
+T = TypeVar("T")
+WAIT = 10.0  # seconds: the longest any test waits for a thread or a task
+CALLER = Caller("u", "EST", "donor")
+
+
+def order(n: int, quantity: int = 1) -> PledgeOrder:
+    return PledgeOrder(CALLER, f"O{n}", "R", quantity)
+
+
+def view(o: PledgeOrder) -> dict[str, Any]:
+    return {"offer": o.offer_id, "quantity": o.quantity}
+
+
+class FakeRun:
+    """A batch runner that records each batch, can hold the first one until released,
+    and answers each order with ``answer`` (a view by default). Called as ``run`` (in a
+    worker thread) or awaited as ``arun`` (on the event loop)."""
+
+    def __init__(
+        self,
+        answer: Callable[[Sequence[PledgeOrder]], list[PledgeOutcome]] | None = None,
+        *,
+        hold_first: bool = False,
+    ) -> None:
+        self.batches: list[list[str]] = []
+        self.answer = answer or (lambda orders: [view(o) for o in orders])
+        self.started = threading.Event()
+        self.release = threading.Event()
+        if not hold_first:
+            self.release.set()
+        self.lock = threading.Lock()
+
+    def _begin(self, orders: Sequence[PledgeOrder]) -> bool:
+        with self.lock:
+            self.batches.append([o.offer_id for o in orders])
+            first = len(self.batches) == 1
+        if first:
+            self.started.set()
+        return first
+
+    def __call__(self, orders: Sequence[PledgeOrder]) -> list[PledgeOutcome]:
+        if self._begin(orders):
+            assert self.release.wait(WAIT), "the test never released the first batch"
+        return self.answer(orders)
+
+    async def acall(self, orders: Sequence[PledgeOrder]) -> list[PledgeOutcome]:
+        if self._begin(orders):
+            await _until(self.release.is_set)
+        return self.answer(orders)
+
+
+MODES = ["thread", "loop"]
+
+
+def batcher_of(fake: FakeRun, mode: str, **kw: Any) -> PledgeBatcher:
+    """A batcher making its batches with ``fake``: in a worker thread (``run``, as on
+    SQLite) or on the event loop (``arun``, as on PostgreSQL)."""
+    if mode == "thread":
+        return PledgeBatcher(fake, **kw)
+    return PledgeBatcher(arun=fake.acall, **kw)
+
+
+async def _until(check: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + WAIT
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.001)
+
+
+async def _settle() -> None:
+    """Let every ready task run (their pledges join the queue)."""
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+def run(main: Callable[[], Awaitable[T]]) -> T:
+    """``main()`` on a new event loop, bounded in time; no task may be left running."""
+
+    async def bounded() -> T:
+        out = await asyncio.wait_for(main(), WAIT * 2)
+        await _settle()
+        left = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        assert left == [], left
+        return out
+
+    return asyncio.run(bounded())
+
+
+# -- the batcher alone ------------------------------------------------------------------
+
+
+def test_the_batcher_takes_one_way_of_running_and_a_positive_max_batch() -> None:
+    fake = FakeRun()
+    with pytest.raises(ValueError, match="one of run and arun"):
+        PledgeBatcher()
+    with pytest.raises(ValueError, match="one of run and arun"):
+        PledgeBatcher(fake, arun=fake.acall)
+    with pytest.raises(ValueError, match="positive"):
+        PledgeBatcher(fake, max_batch=0)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_pledges_that_arrive_while_a_batch_runs_go_together(mode: str) -> None:
+    fake = FakeRun(hold_first=True)
+    batcher = batcher_of(fake, mode)
+
+    async def main() -> list[dict[str, Any]]:
+        first = asyncio.create_task(batcher.pledge(order(0)))
+        await _until(fake.started.is_set)  # the first batch runs
+        rest = [asyncio.create_task(batcher.pledge(order(n, n))) for n in range(1, 11)]
+        await _settle()
+        assert not any(t.done() for t in rest)  # they wait for the running batch
+        fake.release.set()
+        return await asyncio.gather(first, *rest)
+
+    answers = run(main)
+    assert answers == [view(order(0))] + [view(order(n, n)) for n in range(1, 11)]
+    assert fake.batches == [["O0"], [f"O{n}" for n in range(1, 11)]]
+    assert batcher.batch_sizes == [1, 10]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_one_at_a_time_each_pledge_is_its_own_batch(mode: str) -> None:
+    fake = FakeRun()
+    batcher = batcher_of(fake, mode)
+
+    async def main() -> list[dict[str, Any]]:
+        return [await batcher.pledge(order(n)) for n in range(3)]
+
+    assert run(main) == [view(order(n)) for n in range(3)]
+    assert batcher.batch_sizes == [1, 1, 1]
+    # a later event loop (a test client makes one per request) is served too
+    assert run(lambda: batcher.pledge(order(7))) == view(order(7))
+    assert batcher.batch_sizes == [1, 1, 1, 1]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_refusal_goes_to_its_own_caller_only(mode: str) -> None:
+    errors = {3: NotFound("no offer 'O3'"), 5: InvalidInput("too much", field="quantity")}
+
+    def answer(orders: Sequence[PledgeOrder]) -> list[PledgeOutcome]:
+        return [errors.get(int(o.offer_id[1:]), view(o)) for o in orders]
+
+    fake = FakeRun(answer, hold_first=True)
+    batcher = batcher_of(fake, mode)
+
+    async def main() -> list[Any]:
+        first = asyncio.create_task(batcher.pledge(order(0)))
+        await _until(fake.started.is_set)
+        rest = [asyncio.create_task(batcher.pledge(order(n))) for n in range(1, 8)]
+        await _settle()
+        fake.release.set()
+        got: list[Any] = await asyncio.gather(first, *rest, return_exceptions=True)
+        return got
+
+    got = run(main)
+    assert batcher.batch_sizes == [1, 7]
+    for n, outcome in enumerate(got):
+        if n in errors:
+            assert outcome is errors[n]  # the very error, raised to that caller
+        else:
+            assert outcome == view(order(n))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_batch_that_fails_whole_is_made_again_one_by_one(mode: str) -> None:
+    """A batch of several that raises is run again one order at a time; each order is
+    answered by its own run (a Conflict is tried again, up to ATTEMPTS times)."""
+    conflicts = {"O2": 1, "O3": ATTEMPTS}  # O2 loses one race, O3 every one
+    calls: list[list[str]] = []
+
+    def answer(orders: Sequence[PledgeOrder]) -> list[PledgeOutcome]:
+        ids = [o.offer_id for o in orders]
+        calls.append(ids)
+        if len(ids) > 1:
+            raise Conflict("an id was taken meanwhile")
+        (oid,) = ids
+        if conflicts.get(oid, 0) > 0:
+            conflicts[oid] -= 1
+            raise Conflict(f"{oid} lost a race")
+        if oid == "O4":
+            raise StorageError("the database went away")
+        if oid == "O5":
+            return [NotFound("no offer 'O5'")]
+        return [view(orders[0])]
+
+    fake = FakeRun(answer, hold_first=True)
+    batcher = batcher_of(fake, mode)
+
+    async def main() -> list[Any]:
+        first = asyncio.create_task(batcher.pledge(order(0)))
+        await _until(fake.started.is_set)
+        rest = [asyncio.create_task(batcher.pledge(order(n))) for n in range(1, 7)]
+        await _settle()
+        fake.release.set()
+        got: list[Any] = await asyncio.gather(first, *rest, return_exceptions=True)
+        return got
+
+    got = run(main)
+    assert batcher.batch_sizes == [1, 6]
+    assert got[0] == view(order(0))
+    assert got[1] == view(order(1))
+    assert got[2] == view(order(2))  # its second attempt
+    assert isinstance(got[3], Conflict) and str(got[3]) == "O3 lost a race"
+    assert isinstance(got[4], StorageError)  # not retried
+    assert isinstance(got[5], NotFound) and str(got[5]) == "no offer 'O5'"
+    assert got[6] == view(order(6))
+    assert calls == [
+        ["O0"],
+        ["O1", "O2", "O3", "O4", "O5", "O6"],  # together: failed whole
+        ["O1"],
+        ["O2"], ["O2"],
+        ["O3"], ["O3"], ["O3"],
+        ["O4"],
+        ["O5"],
+        ["O6"],
+    ]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_batch_of_one_that_raises_answers_its_caller(mode: str) -> None:
+    """Any exception of the runner reaches the caller of that order; the batcher goes on."""
+    failed: list[str] = []
+
+    def answer(orders: Sequence[PledgeOrder]) -> list[PledgeOutcome]:
+        if not failed:
+            failed.append(orders[0].offer_id)
+            raise RuntimeError("a bug in run")
+        return [view(o) for o in orders]
+
+    batcher = batcher_of(FakeRun(answer), mode)
+
+    async def main() -> None:
+        with pytest.raises(RuntimeError, match="a bug in run"):
+            await batcher.pledge(order(1))
+        assert await batcher.pledge(order(2)) == view(order(2))
+
+    run(main)
+    assert failed == ["O1"] and batcher.batch_sizes == [1, 1]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_max_batch_caps_the_batches(mode: str) -> None:
+    fake = FakeRun(hold_first=True)
+    batcher = batcher_of(fake, mode, max_batch=3)
+
+    async def main() -> list[dict[str, Any]]:
+        first = asyncio.create_task(batcher.pledge(order(0)))
+        await _until(fake.started.is_set)
+        rest = [asyncio.create_task(batcher.pledge(order(n))) for n in range(1, 9)]
+        await _settle()
+        fake.release.set()
+        return await asyncio.gather(first, *rest)
+
+    assert run(main) == [view(order(n)) for n in range(9)]
+    assert batcher.batch_sizes == [1, 3, 3, 2]
+    # first come, first served: the queue goes in order
+    assert fake.batches == [["O0"], ["O1", "O2", "O3"], ["O4", "O5", "O6"], ["O7", "O8"]]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_caller_cancelled_while_waiting_does_not_break_the_others(mode: str) -> None:
+    """A caller that goes away (its task cancelled) while its pledge waits, or while its
+    batch runs, gets no answer; the others get theirs, and the pledge still stands (it
+    was queued: the batch makes it). The batcher goes on working."""
+    fake = FakeRun(hold_first=True)
+    batcher = batcher_of(fake, mode)
+
+    async def main() -> tuple[list[Any], asyncio.Task[dict[str, Any]]]:
+        first = asyncio.create_task(batcher.pledge(order(0)))
+        await _until(fake.started.is_set)
+        rest = [asyncio.create_task(batcher.pledge(order(n))) for n in range(1, 6)]
+        await _settle()
+        rest[2].cancel()  # O3, waiting in the queue
+        first.cancel()  # O0, its batch running
+        await _settle()
+        fake.release.set()
+        got: list[Any] = await asyncio.gather(*rest, return_exceptions=True)
+        assert await batcher.pledge(order(9)) == view(order(9))
+        return got, first
+
+    got, first = run(main)  # run() also checks that no task is left running
+    assert first.cancelled()
+    assert isinstance(got[2], asyncio.CancelledError)
+    assert [g for i, g in enumerate(got) if i != 2] == [view(order(n)) for n in (1, 2, 4, 5)]
+    assert fake.batches == [["O0"], ["O1", "O2", "O3", "O4", "O5"], ["O9"]]
+    assert batcher.batch_sizes == [1, 5, 1]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_event_loops_in_other_threads_are_answered_on_their_own_loop(mode: str) -> None:
+    """A test client used from several threads runs each request on a loop of its own:
+    a pledge made on one loop while another loop's batch runs is queued and answered on
+    its own loop (an answer set from another loop's thread would never wake it)."""
+    fake = FakeRun(hold_first=True)
+    batcher = batcher_of(fake, mode)
+    out: dict[str, Any] = {}
+
+    def on_a_loop(n: int) -> None:
+        try:
+            out[f"O{n}"] = run(lambda: batcher.pledge(order(n)))
+        except BaseException as exc:  # reported below
+            out[f"O{n}"] = exc
+
+    first = threading.Thread(target=on_a_loop, args=(0,))
+    first.start()
+    try:
+        assert fake.started.wait(WAIT)
+        others = [threading.Thread(target=on_a_loop, args=(n,)) for n in (1, 2)]
+        for t in others:
+            t.start()
+        for t in others:
+            t.join(WAIT * 3)
+        # answered while the first loop's batch still runs
+        assert out == {"O1": view(order(1)), "O2": view(order(2))}, out
+    finally:
+        fake.release.set()
+        first.join(WAIT * 3)
+    assert out["O0"] == view(order(0))
+    assert sorted(oid for batch in fake.batches for oid in batch) == ["O0", "O1", "O2"]
+
+
+# -- through the app ----------------------------------------------------------------------
+
+
+def _create(client: Any, path: str, body: dict[str, Any]) -> None:
+    r = client.post(path, json=body)
+    assert r.status_code == 201, r.text
+
+
+def _records(api: Api, offer: str, offer_qty: int, request: str, request_qty: int) -> None:
+    coord = api.client("coord")
+    _create(coord, "/api/v1/offers", {
+        "id": offer, "donor": "EST", "family": "other", "quantity": offer_qty,
+        "available_from": "2024-01-01", "releasability": "public"})
+    _create(coord, "/api/v1/requests", {
+        "id": request, "recipient": "UKR", "family": "other", "quantity": request_qty,
+        "priority": 3, "needed_by": "2024-12-31", "releasability": "public"})
+
+
+def _auth(api: Api, user: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api.tokens[user]}"}
+
+
+def _burst(
+    api: Api, pledges: list[tuple[str, dict[str, Any]]], after: list[tuple[str, str]]
+) -> tuple[list[tuple[int, Any]], list[Any]]:
+    """POST every pledge at once (one event loop, the app's lifespan running), then GET
+    each of ``after`` (user, path) in turn; the statuses and bodies."""
+
+    async def main() -> tuple[list[tuple[int, Any]], list[Any]]:
+        async with api.app.router.lifespan_context(api.app):
+            transport = httpx.ASGITransport(app=api.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+                sent = await asyncio.gather(*(
+                    c.post("/api/v1/pledges", json=body, headers=_auth(api, user))
+                    for user, body in pledges
+                ))
+                read = [(await c.get(path, headers=_auth(api, user))).json()
+                        for user, path in after]
+        return [(r.status_code, r.json()) for r in sent], read
+
+    return run(main)
+
+
+def _pledged_entries(api: Api, offer: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    after = 0
+    while True:
+        page = api.client("audit").get(
+            "/api/v1/ledger/entries", params={"limit": 200, "after": after}).json()
+        if not page["items"]:
+            return out
+        for e in page["items"]:
+            after = e["seq"]
+            if e["kind"] == "allocation.pledged" and e["payload"]["offer"] == offer:
+                out.append(e)
+
+
+def _race(api: Api) -> list[int]:
+    """40 pledges of 1 at once on an offer of 25; checks the outcome, returns the batch
+    sizes."""
+    _records(api, "GC-OFFER", 25, "GC-REQ", 1000)
+    users = ["est", "coord"]
+    pledges = [(users[i % 2], {"offer": "GC-OFFER", "request": "GC-REQ", "quantity": 1})
+               for i in range(40)]
+    sizes_before = len(api.app.state.ctx.pledges.batch_sizes)
+    results, (offer, verified) = _burst(
+        api, pledges, [("coord", "/api/v1/offers/GC-OFFER"), ("audit", "/api/v1/ledger/verify")]
+    )
+    statuses = [s for s, _ in results]
+    assert statuses.count(201) == 25, statuses
+    assert statuses.count(422) == 15, statuses
+    refused = [b for s, b in results if s == 422]
+    assert all(b["field"] == "quantity" for b in refused), refused
+    # a refusal tells a donor that the offer is used up (0 left), never more than 1 asked
+    assert all("has 0 left, not 1" in b["message"] for b in refused), refused
+    made = [b for s, b in results if s == 201]
+    assert len({b["id"] for b in made}) == 25
+    assert all(b["offer"] == "GC-OFFER" and b["quantity"] == 1 for b in made)
+    assert offer["committed"] == 25 and offer["available"] == 0
+    assert verified["intact"] is True and verified["entries"] > 25
+    entries = _pledged_entries(api, "GC-OFFER")
+    assert sorted(e["payload"]["id"] for e in entries) == sorted(b["id"] for b in made)
+    assert verify_ledger(api.store.uow()) == verified["entries"]
+    sizes: list[int] = api.app.state.ctx.pledges.batch_sizes[sizes_before:]
+    assert sum(sizes) == 40  # every pledge went through the batcher, once
+    return sizes
+
+
+def test_concurrent_pledges_are_group_committed_and_never_exceed_the_offer(api: Api) -> None:
+    sizes = _race(api)
+    assert max(sizes) > 1, sizes
+    assert max(sizes) <= ApiOptions().pledge_batch
+
+
+def test_with_pledge_batch_1_every_pledge_is_alone_and_the_result_the_same(
+    store: Store,
+) -> None:
+    alone = make_api(store, ApiOptions(pledge_batch=1))
+    try:
+        assert alone.app.state.ctx.pledges.max_batch == 1
+        sizes = _race(alone)
+    finally:
+        alone.app.state.ctx.close()
+    assert sizes == [1] * 40
+
+
+def test_refusals_in_a_burst_reach_their_own_callers(api: Api) -> None:
+    """In one burst: pledges that fit, a missing offer (404), a donor pledging another
+    nation's offer (403), a bad quantity (422): each caller gets its own answer."""
+    _records(api, "GC-MIX", 10, "GC-MIX-REQ", 1000)
+    ok = {"offer": "GC-MIX", "request": "GC-MIX-REQ", "quantity": 2}
+    pledges = [
+        ("est", ok), ("coord", ok),
+        ("est", {**ok, "offer": "GC-NONE"}),
+        ("gbr", ok),
+        ("coord", {**ok, "quantity": 0}),
+        ("est", ok), ("coord", ok), ("est", ok),
+        ("coord", ok),  # the sixth of 2 on an offer of 10
+    ]
+    results, (offer,) = _burst(api, pledges, [("coord", "/api/v1/offers/GC-MIX")])
+    statuses = [s for s, _ in results]
+    assert statuses[2] == 404 and results[2][1]["message"] == "no offer 'GC-NONE'"
+    assert statuses[3] == 403
+    assert statuses[4] == 422 and results[4][1]["field"] == "quantity"
+    others = [results[i] for i in (0, 1, 5, 6, 7, 8)]
+    assert sorted(s for s, _ in others) == [201] * 5 + [422]
+    assert offer["committed"] == 10
+    assert verify_ledger(api.store.uow()) > 0
+
+
+def test_a_pledge_with_an_idempotency_key_does_not_go_through_the_batcher(api: Api) -> None:
+    _records(api, "GC-IDEM", 5, "GC-IDEM-REQ", 5)
+    batcher = api.app.state.ctx.pledges
+    before = list(batcher.batch_sizes)
+    body = {"offer": "GC-IDEM", "request": "GC-IDEM-REQ", "quantity": 2}
+    client = api.client("est")
+    r = client.post("/api/v1/pledges", json=body, headers={"Idempotency-Key": "gc-1"})
+    assert r.status_code == 201, r.text
+    assert batcher.batch_sizes == before
+    r = client.post("/api/v1/pledges", json=body)
+    assert r.status_code == 201, r.text
+    assert batcher.batch_sizes == [*before, 1]
+    offer = api.client("coord").get("/api/v1/offers/GC-IDEM").json()
+    assert offer["committed"] == 4
