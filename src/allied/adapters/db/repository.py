@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Mapper, Session, sessionmaker
 
 from allied.adapters.db.tables import RECORDS_UNCHANGED, id_counters, ledger_entries, ledger_head
 from allied.domain.accession import Accession
@@ -34,6 +34,19 @@ T = TypeVar("T")
 _NEXT_NUMBERS = text(
     "UPDATE id_counters SET value = value + :count WHERE prefix = :prefix RETURNING value"
 )
+
+
+#: per mapped class: its one primary-key column and the attribute that holds it
+_PRIMARY_KEYS: dict[type, tuple[Any, str]] = {}
+
+
+def _primary_key(cls: type) -> tuple[Any, str]:
+    found = _PRIMARY_KEYS.get(cls)
+    if found is None:
+        mapper: Mapper[Any] = sa_inspect(cls)
+        (column,) = mapper.primary_key
+        found = _PRIMARY_KEYS[cls] = (column, mapper.get_property_by_column(column).key)
+    return found
 
 
 class SqlRepository(Generic[T]):
@@ -58,9 +71,7 @@ class SqlRepository(Generic[T]):
     def _many(self, keys: Collection[Any], *, lock: bool) -> dict[Any, T]:
         if not keys:
             return {}
-        mapper = sa_inspect(self.cls)
-        (column,) = mapper.primary_key
-        attr = mapper.get_property_by_column(column).key
+        column, attr = _primary_key(self.cls)
         stmt = select(self.cls).where(column.in_(sorted(set(keys))))
         if lock:
             stmt = (
