@@ -3,6 +3,8 @@ different nations never share a result."""
 
 from __future__ import annotations
 
+import asyncio
+
 from api.conftest import Api
 
 
@@ -45,7 +47,7 @@ def test_a_change_is_seen_at_once_and_views_are_not_shared(api: Api) -> None:
 
 
 def _versions(api: Api) -> tuple[int, int]:
-    v = api.app.state.ctx.cache.versions()
+    v = asyncio.run(api.app.state.ctx.cache.aversions())
     return v.seq, v.records
 
 

@@ -15,6 +15,7 @@ from allied.bootstrap import Store
 from allied.domain.errors import StorageError
 from allied.service.assistance import add_offers
 from allied.service.ledger import verify_ledger
+from api.test_versions import _terminate
 from callers import CALLER
 
 
@@ -68,11 +69,6 @@ def test_a_dropped_connection_fails_one_unit_and_the_next_reconnects(store: Stor
         assert first != second
     finally:
         units.close()
-
-
-def _terminate(store: Store, pid: int) -> None:
-    with store.engine.connect() as conn:
-        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
 
 
 def test_connections_of_ended_loops_are_closed(store: Store) -> None:

@@ -125,7 +125,7 @@ def test_a_dropped_postgresql_connection_is_replaced(store: Store) -> None:
         async def twice() -> tuple[tuple[int, int], tuple[int, int]]:
             first = await reader.aread()
             (state,) = reader._loops.values()
-            pid = state.conn.info.backend_pid
+            pid = state.held[0].info.backend_pid
             await asyncio.to_thread(_terminate, store, pid)
             return first, await reader.aread()
 
@@ -146,11 +146,15 @@ def test_the_connection_of_an_ended_event_loop_is_closed(store: Store) -> None:
     reader = VersionReader(store.engine)
     try:
         asyncio.run(reader.aread())
-        (first,) = reader._aheld
+        (first,) = _connections(reader)
         asyncio.run(reader.aread())  # a new loop: the old loop's connection goes
         assert first.closed
-        assert len(reader._aheld) == 1
+        assert len(_connections(reader)) == 1
         reader.close()
-        assert not reader._aheld
+        assert not _connections(reader)
     finally:
         reader.close()
+
+
+def _connections(reader: VersionReader) -> list[Any]:
+    return [conn for state in reader._loops.values() for conn in state.held]

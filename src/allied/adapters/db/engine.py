@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event, inspect
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from allied.domain.errors import InvalidInput, StorageError
@@ -30,6 +31,22 @@ def make_engine(url: str) -> Engine:
             f"cannot use database URL {url!r}: {exc}", field="ALLIED_DATABASE_URL"
         ) from None
     return engine
+
+
+def libpq_conninfo(url: URL) -> str:
+    """The libpq connection string of a PostgreSQL URL, for a psycopg connection of
+    one's own (outside the engine's pool)."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def close_connections(held: list[Any]) -> None:
+    """Close and forget psycopg connections, from any thread or event loop: the socket is
+    closed directly (an async connection's own ``close`` is a coroutine of the loop
+    that opened it)."""
+    while held:
+        conn = held.pop()
+        with contextlib.suppress(Exception):  # already broken
+            conn.pgconn.finish()
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -19,29 +19,43 @@ starts, and all by :meth:`EventLoopUnits.close`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import threading
 import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from allied.adapters.db.engine import close_connections, libpq_conninfo
 from allied.adapters.db.repository_users import SqlServiceUnitOfWork
 from allied.adapters.db.tables_users import start_user_mappers
+from allied.adapters.loops import PerLoop
 
 T = TypeVar("T")
 
 
 class _Bound:
-    """The async engine of one event loop and the connections it opened."""
+    """The async engine of one event loop, over one connection it opens (again after it
+    broke)."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, engine: AsyncEngine) -> None:
-        self.loop = loop
-        self.engine = engine
+    def __init__(self, url: URL) -> None:
         self.opened: list[Any] = []
+
+        async def connect() -> Any:
+            import psycopg
+
+            close_connections(self.opened)  # a connection that broke is replaced
+            conn = await psycopg.AsyncConnection.connect(libpq_conninfo(url), connect_timeout=10)
+            self.opened.append(conn)
+            return conn
+
+        self.engine: AsyncEngine = create_async_engine(
+            url, async_creator=connect, poolclass=StaticPool
+        )
+
+    def close(self) -> None:
+        close_connections(self.opened)
 
 
 class EventLoopUnits:
@@ -50,11 +64,10 @@ class EventLoopUnits:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._bound: dict[int, _Bound] = {}
-        self._opened: list[list[Any]] = []
-        self._lock = threading.Lock()
+        self._bound: PerLoop[_Bound] = PerLoop(lambda _: _Bound(engine.url), drop=_Bound.close)
         start_user_mappers()
-        weakref.finalize(self, _close_all, self._opened)
+        # an app dropped without shutting down still closes its connections
+        weakref.finalize(self, self._bound.clear)
 
     @property
     def available(self) -> bool:
@@ -65,57 +78,12 @@ class EventLoopUnits:
     ) -> T:
         """``work(uow)`` with a unit of work on this loop's connection (one at a time per
         loop: the caller runs one batch at a time)."""
-        bound = self._for_loop(asyncio.get_running_loop())
+        bound = self._bound.get(asyncio.get_running_loop())
         async with AsyncSession(bound.engine, expire_on_commit=False, autoflush=True) as s:
             return await s.run_sync(
                 lambda session: work(SqlServiceUnitOfWork(lambda: session, lock_ledger=lock_ledger))
             )
 
-    def _for_loop(self, loop: asyncio.AbstractEventLoop) -> _Bound:
-        with self._lock:  # loops of other threads may ask at the same time
-            return self._for_loop_locked(loop)
-
-    def _for_loop_locked(self, loop: asyncio.AbstractEventLoop) -> _Bound:
-        bound = self._bound.get(id(loop))
-        if bound is not None and bound.loop is loop:
-            return bound
-        for key, old in list(self._bound.items()):
-            if old.loop.is_closed():
-                _close_all([old.opened])
-                self._opened.remove(old.opened)
-                del self._bound[key]
-        opened: list[Any] = []
-        url = self.engine.url
-
-        async def connect() -> Any:
-            import psycopg
-
-            _close_all([opened])  # a connection that broke is replaced
-            conn = await psycopg.AsyncConnection.connect(
-                url.set(drivername="postgresql").render_as_string(hide_password=False),
-                connect_timeout=10,
-            )
-            opened.append(conn)
-            return conn
-
-        engine = create_async_engine(url, async_creator=connect, poolclass=StaticPool)
-        bound = self._bound[id(loop)] = _Bound(loop, engine)
-        bound.opened = opened
-        self._opened.append(opened)
-        return bound
-
     def close(self) -> None:
         """Close every connection opened (from any thread; the engines are dropped)."""
-        with self._lock:
-            _close_all(self._opened)
-            self._bound.clear()
-
-
-def _close_all(lists: list[list[Any]]) -> None:
-    """Close the connections; an async connection's socket is closed directly (its own
-    ``close`` is a coroutine of the loop that opened it)."""
-    for held in lists:
-        while held:
-            conn = held.pop()
-            with contextlib.suppress(Exception):  # already broken
-                conn.pgconn.finish()
+        self._bound.clear()

@@ -16,12 +16,12 @@ never another's answer.
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from allied.adapters.loops import PerLoop
 from allied.domain.errors import Conflict, StorageError
 from allied.service.allocations import PledgeOrder, PledgeOutcome
 
@@ -40,8 +40,7 @@ ATTEMPTS = 3
 class _Lane:
     """The queue of pledges of one event loop, and the task making them."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
+    def __init__(self) -> None:
         self.queue: list[tuple[PledgeOrder, asyncio.Future[dict[str, Any]]]] = []
         self.drainer: asyncio.Task[None] | None = None
 
@@ -66,8 +65,7 @@ class PledgeBatcher:
         self.max_batch = max_batch
         # one queue per event loop (a server process has one; a test client may run
         # several at once, and a future is answered only on its own loop)
-        self._lanes: dict[int, _Lane] = {}
-        self._lanes_lock = threading.Lock()
+        self._lanes: PerLoop[_Lane] = PerLoop(lambda _: _Lane())
         #: sizes of the batches run, for tests and diagnostics (the last 1,000)
         self.batch_sizes: list[int] = []
 
@@ -75,22 +73,12 @@ class PledgeBatcher:
         """Make the pledge (with others waiting, if any); its allocation's view, or raise
         why it is refused."""
         loop = asyncio.get_running_loop()
-        lane = self._lane(loop)
+        lane = self._lanes.get(loop)
         answer: asyncio.Future[dict[str, Any]] = loop.create_future()
         lane.queue.append((order, answer))
         if lane.drainer is None or lane.drainer.done():
             lane.drainer = loop.create_task(self._drain(lane))
         return await answer
-
-    def _lane(self, loop: asyncio.AbstractEventLoop) -> _Lane:
-        with self._lanes_lock:
-            lane = self._lanes.get(id(loop))
-            if lane is None or lane.loop is not loop:
-                for key, old in list(self._lanes.items()):
-                    if old.loop.is_closed():
-                        del self._lanes[key]
-                lane = self._lanes[id(loop)] = _Lane(loop)
-            return lane
 
     async def _drain(self, lane: _Lane) -> None:
         queue = lane.queue

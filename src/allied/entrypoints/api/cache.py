@@ -56,11 +56,6 @@ class VersionedCache:
         self.hits = 0
         self.misses = 0
 
-    def versions(self) -> Versions:
-        """Both versions, in one query (cheap enough for the event loop)."""
-        seq, records = self.reader.read()
-        return Versions(seq, records)
-
     async def aversions(self) -> Versions:
         """:meth:`versions` for async code: read after the call, shared by the calls that
         come while another read runs (:meth:`VersionReader.aread`)."""
