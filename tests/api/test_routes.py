@@ -429,3 +429,19 @@ def test_a_retry_while_the_first_answer_is_being_stored_waits_for_it(api: Api) -
     assert again.status_code == 201, again.text
     assert again.json() == answer
     assert again.headers["idempotent-replayed"] == "true"
+
+
+def test_bad_api_options_from_the_environment_name_the_variable_or_field() -> None:
+    import pytest
+
+    from allied.domain.errors import InvalidInput
+
+    assert ApiOptions.from_env({"ALLIED_API_PLEDGE_BATCH": "7"}).pledge_batch == 7
+    with pytest.raises(InvalidInput) as bad:
+        ApiOptions.from_env({"ALLIED_API_PLEDGE_BATCH": "many"})
+    assert bad.value.field == "ALLIED_API_PLEDGE_BATCH" and "'many'" in str(bad.value)
+    for value in ("0", "1001"):
+        with pytest.raises(InvalidInput) as out_of_range:
+            ApiOptions.from_env({"ALLIED_API_PLEDGE_BATCH": value})
+        assert out_of_range.value.field == "pledge_batch"
+        assert "from 1 to 1000" in str(out_of_range.value)
