@@ -18,6 +18,7 @@ from allied.bootstrap import Store, build
 from allied.config import Settings
 from allied.entrypoints.api import errors
 from allied.entrypoints.api.context import ApiOptions, AppContext
+from allied.entrypoints.api.fastread import CachedReads
 from allied.entrypoints.api.limits import BodySizeLimit
 from allied.entrypoints.api.routes import admin, governance, records, reference
 from allied.entrypoints.web import mount_web
@@ -69,6 +70,8 @@ def create_app(
     app.state.ctx = ctx
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=ctx.options.max_body_bytes)
+    # outermost of ours: a repeated read is answered before anything else runs
+    app.add_middleware(CachedReads, ctx=ctx)
     app.include_router(admin.router)
     app.include_router(reference.router)
     app.include_router(records.router)

@@ -26,10 +26,17 @@ from typing import Any, TypeVar, cast
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from allied.adapters.db.versions import VersionReader
 
 T = TypeVar("T")
+
+#: scope keys shared with :mod:`allied.entrypoints.api.fastread`: the versions it read,
+#: the digest of the token the application authenticated, and the mark of a cached answer
+VERSIONS_KEY = "allied.versions"
+DIGEST_KEY = "allied.token_digest"
+CACHED_MARK = "allied.cached"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,11 +57,13 @@ class VersionedCache:
     def __init__(self, engine: Engine, size: int = 2048) -> None:
         self.reader = VersionReader(engine)
         self.size = size
-        self._items: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
+        self._items: OrderedDict[Hashable, tuple[Hashable, Any]] = OrderedDict()
         self._lock = threading.Lock()
         self._flights: dict[Hashable, asyncio.Future[Any]] = {}
         self.hits = 0
         self.misses = 0
+        #: whole answers given again by CachedReads (the application was not entered)
+        self.answers = 0
 
     async def aversions(self) -> Versions:
         """:meth:`versions` for async code: read after the call, shared by the calls that
@@ -65,8 +74,9 @@ class VersionedCache:
     def close(self) -> None:
         self.reader.close()
 
-    def lookup(self, key: Hashable, version: int) -> tuple[bool, Any]:
-        """``(True, value)`` when ``key`` holds a value computed at ``version``."""
+    def lookup(self, key: Hashable, version: Hashable) -> tuple[bool, Any]:
+        """``(True, value)`` when ``key`` holds a value computed at ``version`` (a version
+        number, or the :class:`Versions` of a whole answer)."""
         with self._lock:
             found = self._items.get(key)
             if found is not None and found[0] == version:
@@ -75,7 +85,7 @@ class VersionedCache:
                 return True, found[1]
         return False, None
 
-    def store(self, key: Hashable, version: int, value: Any) -> None:
+    def store(self, key: Hashable, version: Hashable, value: Any) -> None:
         with self._lock:
             self.misses += 1
             self._items[key] = (version, value)
@@ -141,10 +151,22 @@ def encode(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+class CachedJSON(Response):
+    """A JSON answer that is a pure function of the route, its query, the caller, the day
+    and the data versions: it marks the request so that
+    :class:`~allied.entrypoints.api.fastread.CachedReads` may give it again."""
+
+    media_type = "application/json"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope[CACHED_MARK] = True
+        await super().__call__(scope, receive, send)
+
+
 async def acached_json(
     cache: VersionedCache, key: Hashable, compute: Callable[[], Any], version: int
 ) -> Response:
     """The result as a JSON response, its encoded bytes cached under ``key`` (a miss is
     computed in a worker thread)."""
     body = await cache.aget(key, lambda: encode(compute()), version)
-    return Response(content=body, media_type="application/json")
+    return CachedJSON(content=body)

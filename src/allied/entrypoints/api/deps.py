@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from allied.domain.actors import Membership
 from allied.domain.errors import InvalidInput
 from allied.domain.users import hash_token
-from allied.entrypoints.api.cache import Versions
+from allied.entrypoints.api.cache import DIGEST_KEY, VERSIONS_KEY, Versions
 from allied.entrypoints.api.context import HARD_MAX_PAGE, AppContext
 from allied.entrypoints.api.errors import Unauthorized
 from allied.service import access
@@ -52,10 +52,12 @@ async def current_caller(
     """
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("missing bearer token (Authorization: Bearer <token>)")
-    versions = await ctx.cache.aversions()
+    # read by CachedReads when it passed the request on, else read here
+    versions = request.scope.get(VERSIONS_KEY) or await ctx.cache.aversions()
     request.state.versions = versions
     token = credentials.credentials
-    key = ("auth", hash_token(token))
+    digest = hash_token(token)
+    key = ("auth", digest)
     hit, found = ctx.cache.lookup(key, versions.records)
     caller: Caller | None = found
     if not hit:
@@ -64,6 +66,7 @@ async def current_caller(
             ctx.cache.store(key, versions.records, caller)
     if caller is None:
         raise Unauthorized("unknown or revoked token")
+    request.scope[DIGEST_KEY] = digest
     return caller
 
 

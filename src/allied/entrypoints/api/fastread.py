@@ -1,0 +1,139 @@
+"""Answer repeated reads from the cache before the framework runs (pure ASGI middleware).
+
+A cached read (a list page, a set of totals) costs well under a tenth of a millisecond of
+our own code, but about 0.75 ms of FastAPI's routing, dependency solving and validation
+around it. On the hot routes that is most of a worker's CPU. This middleware keeps the
+exact answer a route gave a caller and gives it again while nothing it depends on has
+changed, without entering the application:
+
+* Only ``GET`` under ``/api/v1/`` with a bearer token, and only answers the application
+  itself marked as cached results (:class:`~allied.entrypoints.api.cache.CachedJSON`:
+  a pure function of the route, its query, the caller, the day and the data versions).
+* The key is the path, the raw query string, the SHA-256 digest of the token and the
+  day; the entry holds the data versions (ledger head and records version) it was
+  computed at and is used only while both are unchanged. Revoking or adding a user moves
+  the records version, so a revoked token is refused at once by the full path.
+* The versions are read for each request (shared with requests arriving meanwhile, as
+  every request reads them) before the lookup, so an answer is never older than the
+  changes acknowledged before the request.
+* Requests that miss while another request for the same key and versions is in the
+  application wait for its answer rather than each computing it.
+* An entry is stored only when the token the application authenticated and the day it
+  answered for are those of the key. Errors, other statuses and uncached routes are
+  never stored; anything unusual falls through to the application.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Hashable
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from allied.domain.users import hash_token
+from allied.entrypoints.api.cache import CACHED_MARK, DIGEST_KEY, VERSIONS_KEY
+from allied.entrypoints.api.context import AppContext
+
+PREFIX = "/api/v1/"
+
+#: the headers and body of a kept answer
+Answer = tuple[list[tuple[bytes, bytes]], bytes]
+
+
+def bearer_token(scope: Scope) -> str | None:
+    """The token of the first ``Authorization: Bearer <token>`` header, as FastAPI's
+    ``HTTPBearer`` reads it (``None`` when there is none)."""
+    name: bytes
+    value: bytes
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            token = token.strip()
+            if scheme.lower() == "bearer" and token:
+                return token
+            return None
+    return None
+
+
+class CachedReads:
+    def __init__(self, app: ASGIApp, ctx: AppContext) -> None:
+        self.app = app
+        self.ctx = ctx
+        self._flights: dict[Hashable, asyncio.Future[Answer | None]] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "GET"
+            or not scope["path"].startswith(PREFIX)
+            or self.ctx.options.cache_size <= 0
+        ):
+            await self.app(scope, receive, send)
+            return
+        token = bearer_token(scope)
+        if token is None:
+            await self.app(scope, receive, send)
+            return
+        try:
+            versions = await self.ctx.cache.aversions()
+        except Exception:
+            # the application reads them again and answers the failure (503)
+            await self.app(scope, receive, send)
+            return
+        digest = hash_token(token)
+        day = self.ctx.today()
+        key = ("http", scope["path"], scope["query_string"], digest, day)
+        hit, found = self.ctx.cache.lookup(key, versions)
+        if hit:
+            await self._answer(found, send)
+            return
+        # One request per key and versions goes through the application; those that miss
+        # while it runs (after each pledge every reader misses at once) take its answer.
+        loop = asyncio.get_running_loop()
+        flight = (id(loop), key, versions)
+        running = self._flights.get(flight)
+        if running is not None:
+            found = await asyncio.shield(running)
+            if found is not None:
+                await self._answer(found, send)
+                return
+            # not kept (an error, another status, a cancelled request): its own way
+        scope[VERSIONS_KEY] = versions
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+        kept: list[Answer] = []
+
+        async def keep(message: Message) -> None:
+            kind = message["type"]
+            if kind == "http.response.start":
+                start.update(message)
+            elif kind == "http.response.body" and start.get("status") == 200:
+                chunks.append(message.get("body", b""))
+                if (
+                    not message.get("more_body", False)
+                    and scope.get(CACHED_MARK)
+                    and scope.get(DIGEST_KEY) == digest
+                    and self.ctx.today() == day
+                ):
+                    answer = (list(start["headers"]), b"".join(chunks))
+                    self.ctx.cache.store(key, versions, answer)
+                    kept.append(answer)
+            await send(message)
+
+        if running is not None:
+            await self.app(scope, receive, keep)
+            return
+        future: asyncio.Future[Answer | None] = loop.create_future()
+        self._flights[flight] = future
+        try:
+            await self.app(scope, receive, keep)
+        finally:
+            self._flights.pop(flight, None)
+            future.set_result(kept[0] if kept else None)
+
+    async def _answer(self, answer: Answer, send: Send) -> None:
+        self.ctx.cache.answers += 1
+        headers, body = answer
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,166 @@
+"""Repeated reads are answered before the framework runs (CachedReads): the same bytes
+and headers the application gave, only while nothing they depend on has changed, only to
+the same token on the same day, and never for errors or uncached routes."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import threading
+
+import httpx
+
+from allied.entrypoints.api import create_app
+from allied.service import access
+from api.conftest import TODAY, USERS, Api
+
+OFFERS = "/api/v1/offers"
+
+
+def _answers(api: Api) -> int:
+    return int(api.app.state.ctx.cache.answers)
+
+
+def test_a_repeated_read_gets_the_same_bytes_and_headers_without_the_app(api: Api) -> None:
+    est = api.client("est")
+    first = est.get(OFFERS, params={"limit": 5})
+    assert first.status_code == 200
+    before = _answers(api)
+    again = est.get(OFFERS, params={"limit": 5})
+    assert _answers(api) == before + 1
+    assert again.content == first.content
+    for name in ("content-type", "content-length"):
+        assert again.headers[name] == first.headers[name]
+    # another query is another answer
+    assert est.get(OFFERS, params={"limit": 6}).json()["limit"] == 6
+    assert _answers(api) == before + 1
+
+
+def test_a_change_is_seen_by_the_next_read(api: Api) -> None:
+    coord = api.client("coord")
+    offer = coord.post(
+        OFFERS,
+        json={"donor": "EST", "family": "atgm", "quantity": 5, "available_from": "2024-01-01",
+              "releasability": "public"},
+    ).json()["id"]
+    req = coord.post(
+        "/api/v1/requests",
+        json={"recipient": "UKR", "family": "atgm", "quantity": 9, "needed_by": "2024-12-31",
+              "releasability": "public"},
+    ).json()["id"]
+    est = api.client("est")
+
+    def committed() -> int:
+        items = est.get(OFFERS, params={"donor": "EST", "limit": 200}).json()["items"]
+        return int({o["id"]: o["committed"] for o in items}[offer])
+
+    assert committed() == 0
+    assert committed() == 0  # kept
+    answers = _answers(api)
+    assert est.post("/api/v1/pledges", json={"offer": offer, "request": req, "quantity": 2}
+                    ).status_code == 201
+    assert committed() == 2  # the pledge moved the head: the app answered again
+    assert _answers(api) == answers
+    assert committed() == 2
+    assert _answers(api) == answers + 1
+
+
+def test_a_revoked_token_is_refused_at_once(api: Api) -> None:
+    gbr = api.client("gbr")
+    assert gbr.get(OFFERS).status_code == 200
+    assert gbr.get(OFFERS).status_code == 200  # kept for this token
+    assert api.client("admin").post("/api/v1/users/gbr/revoke").status_code == 200
+    refused = gbr.get(OFFERS)
+    assert refused.status_code == 401, refused.text
+
+
+def test_answers_are_kept_per_token(api: Api) -> None:
+    """Two users of the same nation and role see the same records, but one's kept answer
+    is never given to the other's token, nor to a wrong token."""
+    api.add_user("est2", "donor", "EST")
+    est, est2 = api.client("est"), api.client("est2")
+    assert est.get(OFFERS).status_code == 200
+    answers = _answers(api)
+    assert est2.get(OFFERS).content == est.get(OFFERS).content
+    assert _answers(api) == answers + 1  # est's second read only
+    wrong = api.client("est")
+    wrong.headers["Authorization"] = "Bearer " + api.tokens["est"] + "x"
+    assert wrong.get(OFFERS).status_code == 401
+    lower = api.client("est")
+    lower.headers["Authorization"] = "bearer " + api.tokens["est"]
+    assert lower.get(OFFERS).status_code == 200  # the scheme is not case-sensitive
+
+
+def test_errors_and_uncached_routes_are_not_kept(api: Api) -> None:
+    est = api.client("est")
+    answers = _answers(api)
+    for _ in range(2):
+        assert est.get(OFFERS, params={"limit": 100000}).status_code == 422
+        assert est.get(OFFERS, params={"channel": "nope"}).status_code == 422
+        assert est.get("/api/v1/offers/NO-SUCH").status_code == 404
+    offer = est.get(OFFERS).json()["items"][0]["id"]
+    for _ in range(2):
+        assert est.get(f"{OFFERS}/{offer}").status_code == 200  # not a cached route
+    assert api.client().get(OFFERS).status_code == 401  # no token
+    assert api.client().get(OFFERS).status_code == 401
+    assert _answers(api) == answers
+
+
+def test_an_answer_is_kept_for_its_day_only(api: Api) -> None:
+    day = [TODAY]
+    app = create_app(store=api.store, today=lambda: day[0])
+    try:
+        from fastapi.testclient import TestClient
+
+        client = TestClient(app, headers={"Authorization": f"Bearer {api.tokens['usa']}"})
+        cache = app.state.ctx.cache
+        assert client.get(OFFERS).status_code == 200
+        assert client.get(OFFERS).status_code == 200
+        assert cache.answers == 1
+        day[0] = TODAY + dt.timedelta(days=1)
+        assert client.get(OFFERS).status_code == 200
+        assert cache.answers == 1  # a new day: releasability by membership is evaluated again
+    finally:
+        app.state.ctx.close()
+
+
+def test_reads_that_miss_together_enter_the_app_once(api: Api, monkeypatch: object) -> None:
+    """After a change every reader misses at once: one goes through the application, the
+    others take its answer."""
+    gate = threading.Event()
+    calls: list[int] = []
+    real = access.offer_records
+
+    def slow(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        gate.wait(5)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(access, "offer_records", slow)  # type: ignore[attr-defined]
+    token = api.tokens["gbr"]
+
+    async def burst() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=api.app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://test",
+            headers={"Authorization": f"Bearer {token}"},
+        ) as client:
+            tasks = [asyncio.ensure_future(client.get(OFFERS)) for _ in range(6)]
+            await asyncio.sleep(0.2)
+            gate.set()
+            return list(await asyncio.gather(*tasks))
+
+    answers = _answers(api)
+    responses = asyncio.run(burst())
+    assert [r.status_code for r in responses] == [200] * 6
+    assert len({r.content for r in responses}) == 1
+    assert len(calls) == 1
+    assert _answers(api) == answers + 5
+
+
+def test_the_roles_are_all_served(api: Api) -> None:
+    """Every role reading a cached route twice gets the same answer both times."""
+    for user in USERS:
+        client = api.client(user)
+        first = client.get("/api/v1/requests")
+        assert client.get("/api/v1/requests").content == first.content, user
