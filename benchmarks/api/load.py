@@ -657,6 +657,9 @@ def main() -> None:
         offered = args.read_rate if kind == "read" else args.write_rate
         if rate_mode and offered:
             entry["offered_per_second"] = offered
+            # per_second divides by the wall time of the hey processes (their start and
+            # the last answers included); this is the share of what was offered
+            entry["answered_of_offered"] = round(len(rows) / (offered * args.duration), 3)
         report[kind] = entry
     ok_writes = sum(1 for _, code in results["write"] if 200 <= code < 300)
     report["write_check"] = {"ok_responses": ok_writes, "pledges_in_db": pledges_made}

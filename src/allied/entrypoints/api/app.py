@@ -8,6 +8,7 @@ OpenAPI document is served at ``/api/v1/openapi.json`` and health at ``/healthz`
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -82,4 +83,20 @@ def create_app(
 
 def app_from_env() -> FastAPI:
     """The factory ``uvicorn --factory`` calls in each worker (schema already upgraded)."""
-    return create_app(Settings.from_env(), options=ApiOptions.from_env(), migrate=False)
+    app = create_app(Settings.from_env(), options=ApiOptions.from_env(), migrate=False)
+    freeze_heap()
+    return app
+
+
+def freeze_heap() -> None:
+    """Put the objects alive now (modules, the ORM's mappings, the routes' validators)
+    out of the cyclic garbage collector's reach, for the life of the process.
+
+    A full collection scans every tracked object; with the whole application loaded that
+    took 70-90 ms, about every two seconds under load, and stalled every request on the
+    worker meanwhile (the p99 of reads and writes). Frozen, a full collection scans only
+    what came since. Called once per server worker, after the app is built; not by
+    :func:`create_app`, so tests that build many apps do not keep them all.
+    """
+    gc.collect()
+    gc.freeze()
