@@ -144,3 +144,41 @@ def test_a_cancelled_computation_is_not_passed_to_those_waiting(api: Api) -> Non
 
     assert asyncio.run(scenario()) == "value"
     assert len(calls) == 2  # the waiter computed it itself
+
+
+def test_the_cache_keeps_at_most_its_bytes_least_recently_used_first(api: Api) -> None:
+    from allied.entrypoints.api.cache import VersionedCache
+
+    cache = VersionedCache(api.store.engine, size=100, max_bytes=1000)
+    try:
+        cache.store("a", 1, b"x" * 400)
+        cache.store("b", 1, ([(b"content-type", b"application/json")], b"y" * 400))
+        cache.store("c", 1, ("not", "json"))  # weighs nothing
+        assert cache.bytes == 800
+        assert cache.lookup("a", 1) == (True, b"x" * 400)  # a is now the most recent
+        cache.store("d", 1, b"z" * 300)  # over 1000: b, the least recently used, goes
+        assert cache.bytes == 700
+        assert cache.lookup("b", 1) == (False, None)
+        assert cache.lookup("a", 1)[0] and cache.lookup("d", 1)[0] and cache.lookup("c", 1)[0]
+        cache.store("a", 2, b"x" * 100)  # replaced: its old bytes no longer count
+        assert cache.bytes == 400
+        cache.store("huge", 1, b"h" * 1001)  # never kept, and evicts nothing
+        assert cache.lookup("huge", 1) == (False, None) and cache.bytes == 400
+    finally:
+        cache.close()
+
+
+def test_a_small_byte_budget_still_answers_right(store: object) -> None:
+    from allied.entrypoints.api import ApiOptions
+    from api.conftest import make_api
+
+    small = make_api(store, ApiOptions(cache_bytes=10))  # type: ignore[arg-type]
+    try:
+        est = small.client("est")
+        first = est.get("/api/v1/offers")
+        assert first.status_code == 200 and len(first.content) > 10
+        assert est.get("/api/v1/offers").content == first.content
+        cache = small.app.state.ctx.cache
+        assert cache.answers == 0 and cache.bytes == 0  # nothing that large was kept
+    finally:
+        small.app.state.ctx.close()

@@ -445,3 +445,7 @@ def test_bad_api_options_from_the_environment_name_the_variable_or_field() -> No
             ApiOptions.from_env({"ALLIED_API_PLEDGE_BATCH": value})
         assert out_of_range.value.field == "pledge_batch"
         assert "from 1 to 1000" in str(out_of_range.value)
+    assert ApiOptions.from_env({"ALLIED_API_CACHE_BYTES": "1024"}).cache_bytes == 1024
+    with pytest.raises(InvalidInput) as negative:
+        ApiOptions.from_env({"ALLIED_API_CACHE_BYTES": "-1"})
+    assert negative.value.field == "cache_bytes"

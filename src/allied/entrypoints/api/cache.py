@@ -54,10 +54,14 @@ class _LeaderCancelled(Exception):
 
 
 class VersionedCache:
-    def __init__(self, engine: Engine, size: int = 2048) -> None:
+    def __init__(self, engine: Engine, size: int = 2048, max_bytes: int = 64 << 20) -> None:
+        """At most ``size`` entries, and at most ``max_bytes`` of JSON bodies in them (the
+        least recently used go first)."""
         self.reader = VersionReader(engine)
         self.size = size
-        self._items: OrderedDict[Hashable, tuple[Hashable, Any]] = OrderedDict()
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._items: OrderedDict[Hashable, tuple[Hashable, Any, int]] = OrderedDict()
         self._lock = threading.Lock()
         self._flights: dict[Hashable, asyncio.Future[Any]] = {}
         self.hits = 0
@@ -86,12 +90,18 @@ class VersionedCache:
         return False, None
 
     def store(self, key: Hashable, version: Hashable, value: Any) -> None:
+        weight = _weight(value)
         with self._lock:
             self.misses += 1
-            self._items[key] = (version, value)
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            if weight > self.max_bytes:
+                return
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.bytes -= old[2]
+            self._items[key] = (version, value, weight)
+            self.bytes += weight
+            while len(self._items) > self.size or self.bytes > self.max_bytes:
+                self.bytes -= self._items.popitem(last=False)[1][2]
 
     def get(self, key: Hashable, compute: Callable[[], T], version: int) -> T:
         """The value for ``key`` computed at ``version`` (from :meth:`versions`)."""
@@ -142,6 +152,15 @@ class VersionedCache:
         finally:
             self._flights.pop(flight, None)
         return value
+
+
+def _weight(value: Any) -> int:
+    """The bytes of a JSON body (bytes, or the headers and body of a whole answer)."""
+    if isinstance(value, bytes):
+        return len(value)
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], bytes):
+        return len(value[1])
+    return 0
 
 
 def encode(value: Any) -> bytes:

@@ -34,6 +34,8 @@ class ApiOptions:
     default_page_size: int = 50
     #: read results kept per process, keyed by the data version (0: no cache)
     cache_size: int = 2048
+    #: most bytes of JSON bodies kept in that cache
+    cache_bytes: int = 64 << 20
     #: most pledges made in one transaction (group commit; 1: each alone)
     pledge_batch: int = 50
 
@@ -44,6 +46,8 @@ class ApiOptions:
             raise InvalidInput(f"must be from 1 to {HARD_MAX_PAGE}", field="max_page_size")
         if self.cache_size < 0:
             raise InvalidInput("must not be negative", field="cache_size")
+        if self.cache_bytes < 0:
+            raise InvalidInput("must not be negative", field="cache_bytes")
         if not 1 <= self.pledge_batch <= HARD_MAX_PAGE:
             raise InvalidInput(f"must be from 1 to {HARD_MAX_PAGE}", field="pledge_batch")
         if not 1 <= self.default_page_size <= self.max_page_size:
@@ -57,6 +61,7 @@ class ApiOptions:
             ("max_body_bytes", "ALLIED_API_MAX_BODY_BYTES"),
             ("max_page_size", "ALLIED_API_MAX_PAGE_SIZE"),
             ("cache_size", "ALLIED_API_CACHE_SIZE"),
+            ("cache_bytes", "ALLIED_API_CACHE_BYTES"),
             ("pledge_batch", "ALLIED_API_PLEDGE_BATCH"),
         ):
             raw = env.get(var)
@@ -80,7 +85,9 @@ class AppContext:
         self.read_sessions = service_sessions(self._reader)
         sqlite = self.store.engine.dialect.name == "sqlite"
         self.writer_lock = threading.RLock() if sqlite else None
-        self.cache = VersionedCache(self._reader, self.options.cache_size)
+        self.cache = VersionedCache(
+            self._reader, self.options.cache_size, self.options.cache_bytes
+        )
         self.idempotency = SqlIdempotencyStore(
             self.sessions, read_sessions=self.read_sessions, writer_lock=self.writer_lock
         )
