@@ -136,8 +136,15 @@ def test_reads_that_miss_together_enter_the_app_once(api: Api, monkeypatch: obje
         gate.wait(5)
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(access, "offer_records", slow)  # type: ignore[attr-defined]
     token = api.tokens["gbr"]
+    gbr = api.client("gbr")
+    assert gbr.get(OFFERS).status_code == 200  # an answer kept, then a change
+    assert api.client("coord").post(
+        "/api/v1/requests",
+        json={"recipient": "UKR", "family": "atgm", "quantity": 9, "needed_by": "2024-12-31",
+              "releasability": "public"},
+    ).status_code == 201
+    monkeypatch.setattr(access, "offer_records", slow)  # type: ignore[attr-defined]
 
     async def burst() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=api.app)
@@ -164,3 +171,40 @@ def test_the_roles_are_all_served(api: Api) -> None:
         client = api.client(user)
         first = client.get("/api/v1/requests")
         assert client.get("/api/v1/requests").content == first.content, user
+
+
+def test_reads_never_kept_do_not_wait_for_each_other(api: Api, monkeypatch: object) -> None:
+    """Concurrent reads of a route whose answers are not kept (one offer) each go through
+    the application at once: none waits for another to finish."""
+    offer = api.client("gbr").get(OFFERS).json()["items"][0]["id"]
+    started: list[int] = []
+    together: list[bool] = []
+    all_in = threading.Event()
+    real = access.get_offer
+
+    def slow(*args: object, **kwargs: object) -> object:
+        started.append(1)
+        if len(started) == 4:
+            all_in.set()
+        # all four in the application together, or one waited for another
+        together.append(all_in.wait(3))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(access, "get_offer", slow)  # type: ignore[attr-defined]
+    token = api.tokens["gbr"]
+
+    async def burst() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=api.app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://test",
+            headers={"Authorization": f"Bearer {token}"},
+        ) as client:
+            return list(await asyncio.gather(*(client.get(f"{OFFERS}/{offer}") for _ in range(4))))
+
+    for _ in range(2):
+        started.clear()
+        together.clear()
+        all_in.clear()
+        responses = asyncio.run(burst())
+        assert [r.status_code for r in responses] == [200] * 4
+        assert together == [True] * 4

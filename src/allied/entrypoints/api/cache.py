@@ -89,6 +89,10 @@ class VersionedCache:
                 return True, found[1]
         return False, None
 
+    def __contains__(self, key: Hashable) -> bool:
+        """Whether ``key`` holds a value, computed at any version."""
+        return key in self._items
+
     def store(self, key: Hashable, version: Hashable, value: Any) -> None:
         weight = _weight(value)
         with self._lock:

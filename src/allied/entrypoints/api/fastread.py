@@ -17,7 +17,8 @@ changed, without entering the application:
   every request reads them) before the lookup, so an answer is never older than the
   changes acknowledged before the request.
 * Requests that miss while another request for the same key and versions is in the
-  application wait for its answer rather than each computing it.
+  application wait for its answer rather than each computing it (for keys that held an
+  answer before, so that routes never kept are not made to queue).
 * An entry is stored only when the token the application authenticated and the day it
   answered for are those of the key. Errors, other statuses and uncached routes are
   never stored; anything unusual falls through to the application.
@@ -26,13 +27,14 @@ changed, without entering the application:
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Hashable
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from allied.domain.users import hash_token
-from allied.entrypoints.api.cache import CACHED_MARK, DIGEST_KEY, VERSIONS_KEY
+from allied.entrypoints.api.cache import CACHED_MARK, DIGEST_KEY, VERSIONS_KEY, Versions
 from allied.entrypoints.api.context import AppContext
 
 PREFIX = "/api/v1/"
@@ -90,6 +92,8 @@ class CachedReads:
             return
         # One request per key and versions goes through the application; those that miss
         # while it runs (after each pledge every reader misses at once) take its answer.
+        # Only for keys that held an answer before: the others (first reads, routes whose
+        # answers are never kept) each go their own way, not one after another.
         loop = asyncio.get_running_loop()
         flight = (id(loop), key, versions)
         running = self._flights.get(flight)
@@ -99,6 +103,30 @@ class CachedReads:
                 await self._answer(found, send)
                 return
             # not kept (an error, another status, a cancelled request): its own way
+        if running is not None or key not in self.ctx.cache:
+            await self._through(scope, receive, send, key, versions, digest, day)
+            return
+        future: asyncio.Future[Answer | None] = loop.create_future()
+        self._flights[flight] = future
+        kept: Answer | None = None
+        try:
+            kept = await self._through(scope, receive, send, key, versions, digest, day)
+        finally:
+            self._flights.pop(flight, None)
+            future.set_result(kept)
+
+    async def _through(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        key: Hashable,
+        versions: Versions,
+        digest: str,
+        day: dt.date,
+    ) -> Answer | None:
+        """Pass the request to the application; keep its answer when it may be given
+        again. Returns the answer kept, if any."""
         scope[VERSIONS_KEY] = versions
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
@@ -121,16 +149,8 @@ class CachedReads:
                     kept.append(answer)
             await send(message)
 
-        if running is not None:
-            await self.app(scope, receive, keep)
-            return
-        future: asyncio.Future[Answer | None] = loop.create_future()
-        self._flights[flight] = future
-        try:
-            await self.app(scope, receive, keep)
-        finally:
-            self._flights.pop(flight, None)
-            future.set_result(kept[0] if kept else None)
+        await self.app(scope, receive, keep)
+        return kept[0] if kept else None
 
     async def _answer(self, answer: Answer, send: Send) -> None:
         self.ctx.cache.answers += 1
