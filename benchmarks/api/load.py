@@ -54,6 +54,9 @@ from sqlalchemy.engine import make_url
 
 #: Offers BENCH-O00.. and requests BENCH-R00.. created, each large enough for any run.
 PAIRS = 20
+#: The nations of the readers (donors) with --reader-nations N: the first N.
+READER_NATIONS = ("GBR", "FRA", "DEU", "POL", "USA", "CAN", "NLD", "NOR", "DNK", "ITA",
+                  "ESP", "CZE", "LTU", "LVA", "FIN", "SWE")
 MAX_DURATION = 120.0
 READ_PATH = "/api/v1/offers?limit=20"
 WRITE_PATH = "/api/v1/pledges"
@@ -93,8 +96,14 @@ def git_commits() -> tuple[str, str]:
     return head + dirty, src + dirty
 
 
-def prepare(url: str, fresh_postgres: bool) -> dict[str, str]:
-    """Schema, reference data, users and PAIRS large offers/requests; returns the tokens."""
+def reader_name(i: int) -> str:
+    return "reader" if i == 0 else f"reader{i}"
+
+
+def prepare(url: str, fresh_postgres: bool, reader_nations: int = 1) -> dict[str, str]:
+    """Schema, reference data, users (the writer, and a reader of each of the first
+    ``reader_nations`` READER_NATIONS) and PAIRS large offers/requests; returns the
+    tokens."""
     from sqlalchemy import text
 
     from allied.adapters.db.engine import make_engine
@@ -158,7 +167,8 @@ def prepare(url: str, fresh_postgres: bool) -> dict[str, str]:
     )
     sessions = service_sessions(store.engine)
     tokens = {}
-    for name, role, nation in (("reader", "donor", "GBR"), ("writer", "donor", "EST")):
+    users = [(reader_name(i), "donor", READER_NATIONS[i]) for i in range(reader_nations)]
+    for name, role, nation in [*users, ("writer", "donor", "EST")]:
         tokens[name] = add_user(
             SqlServiceUnitOfWork(sessions), me, name=name, role=role, nation=nation
         ).token
@@ -213,6 +223,7 @@ class HeyJob:
     kind: str
     conns: int
     qps: float
+    #: the offer/request pair written to, or the reader reading
     pair: int = 0
 
 
@@ -222,14 +233,20 @@ def split(total: int, parts: int) -> list[int]:
 
 
 def plan(
-    readers: int, writers: int, write_procs: int, read_rate: float, write_rate: float
+    readers: int,
+    writers: int,
+    write_procs: int,
+    read_rate: float,
+    write_rate: float,
+    reader_nations: int = 1,
 ) -> list[HeyJob]:
-    """Reads in one process; writers spread over up to ``write_procs`` processes, each
-    pledging on its own offer/request pair. With a rate, every connection of a kind
-    gets the same share of it."""
+    """Reads in one process per reader (nation); writers spread over up to
+    ``write_procs`` processes, each pledging on its own offer/request pair. With a rate,
+    every connection of a kind gets the same share of it."""
     jobs = []
     if readers:
-        jobs.append(HeyJob("read", readers, read_rate / readers if read_rate else 0.0))
+        for reader, conns in enumerate(split(readers, min(reader_nations, readers))):
+            jobs.append(HeyJob("read", conns, read_rate / readers if read_rate else 0.0, reader))
     if writers:
         procs = min(write_procs, writers, PAIRS)
         for pair, conns in enumerate(split(writers, procs)):
@@ -246,7 +263,7 @@ def hey_command(
     if job.qps:
         cmd += ["-q", f"{job.qps:g}"]
     if job.kind == "read":
-        cmd += ["-H", f"Authorization: Bearer {tokens['reader']}"]
+        cmd += ["-H", f"Authorization: Bearer {tokens[reader_name(job.pair)]}"]
         cmd.append(f"http://127.0.0.1:{port}{READ_PATH}")
     else:
         body = json.dumps(
@@ -506,6 +523,13 @@ def main() -> None:
     )
     closed.add_argument("--max-requests", type=int, default=100_000, help="python driver only")
     ap.add_argument("--write-procs", type=int, default=4, help="hey processes (pairs) writing")
+    ap.add_argument(
+        "--reader-nations",
+        type=int,
+        default=1,
+        help=f"readers of this many nations (1 to {len(READER_NATIONS)}), each its own "
+        "user, releasability view and hey process (hey driver)",
+    )
     ap.add_argument("--label", default="", help="copied to the report")
     args = ap.parse_args()
     if not 0 < args.duration <= MAX_DURATION:
@@ -517,6 +541,10 @@ def main() -> None:
         ap.error("rates must not be negative")
     if not 1 <= args.write_procs <= PAIRS:
         ap.error(f"--write-procs: 1 to {PAIRS}")
+    if not 1 <= args.reader_nations <= len(READER_NATIONS):
+        ap.error(f"--reader-nations: 1 to {len(READER_NATIONS)}")
+    if args.reader_nations > 1 and args.driver != "hey":
+        ap.error("--reader-nations needs --driver hey")
 
     if rate_mode:
         if args.driver != "hey":
@@ -555,14 +583,17 @@ def main() -> None:
         if not url:
             ap.error("--database-url (or ALLIED_BENCH_POSTGRES_URL) is needed for postgres")
     commit, src_commit = git_commits()
-    tokens = prepare(url, args.backend == "postgres")
+    tokens = prepare(url, args.backend == "postgres", args.reader_nations)
 
     log_path = tmp / "serve.log"
     proc, port = start_server(url, args.workers, log_path)
     dbname = make_url(url).database if args.backend == "postgres" else None
     try:
         if args.driver == "hey":
-            jobs = plan(readers, writers, args.write_procs, args.read_rate, args.write_rate)
+            jobs = plan(
+                readers, writers, args.write_procs, args.read_rate, args.write_rate,
+                args.reader_nations,
+            )
             if args.warmup:
                 run_hey(hey, jobs, port, tokens, args.warmup, tmp)
             pledges_before = bench_pledges(url)
@@ -625,6 +656,7 @@ def main() -> None:
     }
     if args.driver == "hey":
         report["readers"], report["writers"] = readers, writers
+        report["reader_nations"] = args.reader_nations
         report["write_procs"] = min(args.write_procs, writers, PAIRS) if writers else 0
     else:
         report["clients"], report["write_every"] = args.clients, args.write_every

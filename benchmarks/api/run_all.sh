@@ -52,7 +52,9 @@ for line in open(sys.argv[1]):
         if not k:
             return "-"
         off = k.get("offered_per_second")
-        return f"{k['per_second']:g}" + (f" / {off:g}" if off else "")
+        share = k.get("answered_of_offered")
+        return (f"{k['per_second']:g}" + (f" / {off:g}" if off else "")
+                + (f" ({100 * share:.0f} %)" if share is not None else ""))
     def lat(kind):
         k = r.get(kind)
         return "-" if not k else f"{k['p50_ms']:g} / {k['p99_ms']:g}"
