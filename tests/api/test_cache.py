@@ -182,3 +182,28 @@ def test_a_small_byte_budget_still_answers_right(store: object) -> None:
         assert cache.answers == 0 and cache.bytes == 0  # nothing that large was kept
     finally:
         small.app.state.ctx.close()
+
+
+def test_encode_writes_dataclasses_as_their_fields_without_copying_first() -> None:
+    import dataclasses
+    import json
+
+    import pytest
+
+    from allied.entrypoints.api.cache import encode
+    from allied.service.access import Page
+
+    @dataclasses.dataclass
+    class Pair:
+        a: int
+        b: tuple[int, ...]
+
+    page = Page([{"id": "OFF-1", "q": 3, "tags": ["é"], "none": None}], 1, 50, 0)
+    assert encode(page) == json.dumps(
+        dataclasses.asdict(page), separators=(",", ":"), ensure_ascii=False
+    ).encode()
+    assert json.loads(encode({"k": [Pair(1, (2, 3))]})) == {"k": [{"a": 1, "b": [2, 3]}]}
+    with pytest.raises(TypeError, match="set is not JSON"):
+        encode({"bad": {1}})
+    with pytest.raises(TypeError, match="type is not JSON"):
+        encode(Pair)

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import URL, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import StaticPool
 
@@ -31,6 +32,7 @@ from allied.adapters.db.engine import close_connections, libpq_conninfo
 from allied.adapters.db.repository_users import SqlServiceUnitOfWork
 from allied.adapters.db.tables_users import start_user_mappers
 from allied.adapters.loops import PerLoop
+from allied.domain.errors import StorageError
 
 T = TypeVar("T")
 
@@ -52,6 +54,38 @@ class _Bound:
 
         self.engine: AsyncEngine = create_async_engine(
             url, async_creator=connect, poolclass=StaticPool
+        )
+
+    def close(self) -> None:
+        close_connections(self.opened)
+
+
+class _BoundReads:
+    """The async engine of one event loop for reads: a pool of ``size`` connections it
+    opens, in autocommit (each statement reads its own snapshot, with no ``BEGIN`` or
+    ``ROLLBACK`` round trips)."""
+
+    def __init__(self, url: URL, size: int) -> None:
+        self.opened: list[Any] = []
+
+        async def connect() -> Any:
+            import psycopg
+
+            self.opened[:] = [c for c in self.opened if not c.closed]
+            conn = await psycopg.AsyncConnection.connect(
+                libpq_conninfo(url), connect_timeout=10, autocommit=True
+            )
+            self.opened.append(conn)
+            return conn
+
+        self.engine: AsyncEngine = create_async_engine(
+            url,
+            async_creator=connect,
+            # no overflow: a connection opened for a burst and closed after it cost more
+            # than waiting for one of the pool
+            pool_size=size,
+            max_overflow=0,
+            isolation_level="AUTOCOMMIT",
         )
 
     def close(self) -> None:
@@ -83,6 +117,51 @@ class EventLoopUnits:
             return await s.run_sync(
                 lambda session: work(SqlServiceUnitOfWork(lambda: session, lock_ledger=lock_ledger))
             )
+
+    def close(self) -> None:
+        """Close every connection opened (from any thread; the engines are dropped)."""
+        self._bound.clear()
+
+
+class EventLoopReads:
+    """Runs read-only work whose single statements are awaited on the calling event loop
+    (PostgreSQL only; :attr:`available`), several at once.
+
+    For the sums a list page shows (committed and pledged quantities), recomputed after
+    every pledge: in a worker thread each took a pooled connection (a ping), a ``BEGIN``,
+    the query and a ``ROLLBACK``, each round trip ending by waiting for the GIL held by
+    the busy event loop. Here it is one round trip, awaited on the loop. Each statement
+    reads its own snapshot: give it work of one statement, or work that does not need
+    one snapshot across its statements.
+    """
+
+    def __init__(self, engine: Engine, pool_size: int = 8) -> None:
+        self.engine = engine
+        self._bound: PerLoop[_BoundReads] = PerLoop(
+            lambda _: _BoundReads(engine.url, pool_size), drop=_BoundReads.close
+        )
+        start_user_mappers()
+        weakref.finalize(self, self._bound.clear)
+
+    @property
+    def available(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    async def run(self, work: Callable[[SqlServiceUnitOfWork], T]) -> T:
+        """``work(uow)`` on a pooled connection of this loop. No ping before each use:
+        when the store fails (a connection found broken after a server restart is
+        dropped with the rest of the pool), the work, a read, is tried once more."""
+        bound = self._bound.get(asyncio.get_running_loop())
+        try:
+            return await self._run(bound, work)
+        except (StorageError, DBAPIError):
+            pass
+        return await self._run(bound, work)
+
+    @staticmethod
+    async def _run(bound: _BoundReads, work: Callable[[SqlServiceUnitOfWork], T]) -> T:
+        async with AsyncSession(bound.engine, expire_on_commit=False, autoflush=False) as s:
+            return await s.run_sync(lambda session: work(SqlServiceUnitOfWork(lambda: session)))
 
     def close(self) -> None:
         """Close every connection opened (from any thread; the engines are dropped)."""

@@ -20,7 +20,7 @@ import dataclasses
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, TypeVar, cast
 
 from sqlalchemy.engine import Engine
@@ -121,8 +121,14 @@ class VersionedCache:
     async def aget(self, key: Hashable, compute: Callable[[], T], version: int) -> T:
         """:meth:`get` for async code: a hit is answered at once, a miss is computed in a
         worker thread (it reads the database)."""
+        return await self.aget_from(key, lambda: run_in_threadpool(compute), version)
+
+    async def aget_from(
+        self, key: Hashable, make: Callable[[], Awaitable[T]], version: int
+    ) -> T:
+        """:meth:`aget` with a miss computed by awaiting ``make()``."""
         if self.size <= 0:
-            return await run_in_threadpool(compute)
+            return await make()
         hit, found = self.lookup(key, version)
         if hit:
             return cast(T, found)
@@ -136,11 +142,11 @@ class VersionedCache:
             try:
                 return cast(T, await asyncio.shield(running))
             except _LeaderCancelled:
-                return await self.aget(key, compute, version)  # compute it here instead
+                return await self.aget_from(key, make, version)  # compute it here instead
         future: asyncio.Future[Any] = loop.create_future()
         self._flights[flight] = future
         try:
-            value = await run_in_threadpool(compute)
+            value = await make()
         except asyncio.CancelledError:
             # this request was cancelled, not the ones waiting for it: they retry
             future.set_exception(_LeaderCancelled())
@@ -169,9 +175,15 @@ def _weight(value: Any) -> int:
 
 def encode(value: Any) -> bytes:
     """JSON bytes of a result (a dataclass page, a list or a dict of JSON values)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_fields).encode()
+
+
+def _fields(value: Any) -> dict[str, Any]:
+    """A dataclass as the dict of its fields, for :func:`json.dumps` (shallow: what it
+    holds is encoded in turn, not copied first as ``dataclasses.asdict`` would)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        value = dataclasses.asdict(value)
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 class CachedJSON(Response):
@@ -192,4 +204,16 @@ async def acached_json(
     """The result as a JSON response, its encoded bytes cached under ``key`` (a miss is
     computed in a worker thread)."""
     body = await cache.aget(key, lambda: encode(compute()), version)
+    return CachedJSON(content=body)
+
+
+async def acached_json_from(
+    cache: VersionedCache, key: Hashable, make: Callable[[], Awaitable[Any]], version: int
+) -> Response:
+    """:func:`acached_json` with a miss computed by awaiting ``make()``."""
+
+    async def encoded() -> bytes:
+        return encode(await make())
+
+    body = await cache.aget_from(key, encoded, version)
     return CachedJSON(content=body)

@@ -7,8 +7,11 @@ import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from allied.adapters.db.loop_units import EventLoopUnits
+from starlette.concurrency import run_in_threadpool
+
+from allied.adapters.db.loop_units import EventLoopReads, EventLoopUnits
 from allied.adapters.db.repository_users import (
     SqlIdempotencyStore,
     SqlServiceUnitOfWork,
@@ -20,6 +23,8 @@ from allied.domain.errors import InvalidInput
 from allied.entrypoints.api.batching import PledgeBatcher
 from allied.entrypoints.api.cache import VersionedCache
 from allied.service import access
+
+T = TypeVar("T")
 
 #: The largest page any list route serves, whatever the options say.
 HARD_MAX_PAGE = 1000
@@ -92,6 +97,7 @@ class AppContext:
             self.sessions, read_sessions=self.read_sessions, writer_lock=self.writer_lock
         )
         self.loop_units = EventLoopUnits(self.store.engine)
+        self.loop_reads = EventLoopReads(self.store.engine)
         if self.loop_units.available:
             # PostgreSQL: each batch waits for the database on the event loop
             self.pledges = PledgeBatcher(
@@ -118,8 +124,17 @@ class AppContext:
         """A unit of work that only reads (on SQLite it never waits for a writer)."""
         return SqlServiceUnitOfWork(self.read_sessions)
 
+    async def aread(self, work: Callable[[SqlServiceUnitOfWork], T]) -> T:
+        """``work`` on a unit of work that only reads, for async code: on PostgreSQL its
+        statements are awaited on the event loop, each in its own snapshot (work of one
+        statement: :class:`EventLoopReads`); on SQLite in a worker thread."""
+        if self.loop_reads.available:
+            return await self.loop_reads.run(work)
+        return await run_in_threadpool(work, self.read_uow())
+
     def close(self) -> None:
         self.cache.close()
         self.loop_units.close()
+        self.loop_reads.close()
         if self._reader is not self.store.engine:
             self._reader.dispose()

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from allied.allocation.model import Options
 from allied.domain.assistance import RecordStatus
 from allied.entrypoints.api import idempotency
-from allied.entrypoints.api.cache import Versions, acached_json
+from allied.entrypoints.api.cache import Versions, acached_json, acached_json_from
 from allied.entrypoints.api.context import AppContext
 from allied.entrypoints.api.deps import (
     Ctx,
@@ -89,14 +89,15 @@ async def _record_page(
     complete: Callable[[UnitOfWork, access.RecordPage], access.Page],
 ) -> Response:
     """A list page as JSON. The records of the page are kept across pledges (under the
-    records version); the sums a pledge changes are recomputed by ``complete`` (under the
-    head)."""
-    return await acached_json(
-        ctx.cache,
-        ("json", *key),
-        lambda: complete(ctx.read_uow(), ctx.cache.get(key, records, versions.records)),
-        versions.seq,
-    )
+    records version; a miss is read in a worker thread, in one transaction); the sums a
+    pledge changes are recomputed by ``complete`` (under the head; one statement, on
+    PostgreSQL awaited on the event loop)."""
+
+    async def page() -> access.Page:
+        found = await ctx.cache.aget(key, records, versions.records)
+        return await ctx.aread(lambda uow: complete(uow, found))
+
+    return await acached_json_from(ctx.cache, ("json", *key), page, versions.seq)
 
 
 @router.get(

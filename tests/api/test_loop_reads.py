@@ -1,0 +1,74 @@
+"""EventLoopReads: the sums of list pages read on the event loop (PostgreSQL), through a
+pool of autocommit connections per loop; a connection killed under it is replaced."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import text
+
+from allied.adapters.db.loop_units import EventLoopReads
+from allied.adapters.db.repository_users import SqlServiceUnitOfWork
+from allied.bootstrap import Store
+
+
+def _pids(uow: SqlServiceUnitOfWork) -> int:
+    with uow:
+        row = uow.session.execute(text("SELECT pg_backend_pid(), pg_sleep(0.05)")).one()
+        return int(row[0])
+
+
+def _in_transaction(uow: SqlServiceUnitOfWork) -> str:
+    with uow:
+        uow.session.execute(text("SELECT pg_sleep(0.01)"))
+        # autocommit: each statement its own transaction, so now() moved
+        return str(uow.session.execute(text("SELECT now() = statement_timestamp()")).scalar_one())
+
+
+def _terminate(store: Store, pid: int) -> None:
+    with store.engine.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+
+@pytest.fixture
+def reads(store: Store) -> EventLoopReads:
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite reads run in a worker thread")
+    made = EventLoopReads(store.engine, pool_size=2)
+    yield made  # type: ignore[misc]
+    made.close()
+
+
+def test_reads_run_on_a_pool_in_autocommit(reads: EventLoopReads) -> None:
+    async def scenario() -> tuple[list[int], str]:
+        pids = await asyncio.gather(*(reads.run(_pids) for _ in range(6)))
+        # autocommit: no transaction around the statement, so now() is its own start
+        return list(pids), await reads.run(_in_transaction)
+
+    pids, fresh = asyncio.run(scenario())
+    assert 1 <= len(set(pids)) <= 2  # six reads at once shared a pool of two
+    assert fresh == "True"
+
+
+def test_a_killed_connection_is_replaced_and_the_read_tried_again(
+    store: Store, reads: EventLoopReads
+) -> None:
+    async def scenario() -> tuple[int, int]:
+        first = await reads.run(_pids)
+        await asyncio.to_thread(_terminate, store, first)
+        return first, await reads.run(_pids)
+
+    first, second = asyncio.run(scenario())
+    assert second != first
+
+
+def test_connections_of_an_ended_loop_are_closed(reads: EventLoopReads) -> None:
+    asyncio.run(reads.run(_pids))
+    (bound,) = reads._bound.values()
+    opened = list(bound.opened)
+    assert opened and not any(c.closed for c in opened)
+    asyncio.run(reads.run(_pids))  # a new loop: the old loop's connections go
+    assert all(c.closed for c in opened)
+    reads.close()
+    assert all(c.closed for b in reads._bound.values() for c in b.opened)
