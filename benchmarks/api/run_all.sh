@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The runs of README.md, in turn (about 5 minutes; loopback only). Prints one JSON line
+# The runs of README.md, in turn (about 7 minutes; loopback only). Prints one JSON line
 # per run, then the same runs as Markdown table rows (columns as in README.md). The
 # PostgreSQL database (default hbench) has its public schema reset by every run: never
 # point it at a shared one.
@@ -25,7 +25,7 @@ run() {  # label, then load.py arguments
   timeout 300 .venv/bin/python benchmarks/api/load.py --label "$label" --duration "$D" "$@" \
     | tee -a "$OUT"
 }
-for cfg in "sqlite 1" "postgres 2"; do
+for cfg in "sqlite 1" "postgres 1" "postgres 2"; do
   set -- $cfg
   B="--backend $1 --workers $2 --database-url $PG"
   run "reads only, 16 conns" $B --readers 16 --writers 0
@@ -34,6 +34,10 @@ for cfg in "sqlite 1" "postgres 2"; do
   run "rate 1000 r/s + 200 w/s" $B --read-rate 1000 --write-rate 200
   run "rate 200 r/s + 20 w/s" $B --read-rate 200 --write-rate 20
   run "rate 1000 r/s, no writes" $B --read-rate 1000
+  # the reads spread over 16 readers of different nations: each pledge makes every
+  # reader's list be computed again, not one list read by all
+  run "rate 1000 r/s + 200 w/s, readers of 16 nations" $B --read-rate 1000 --write-rate 200 \
+    --reader-nations 16
   # the same server with each pledge in its own transaction (no group commit), side by side
   ALLIED_API_PLEDGE_BATCH=1 run "writes only, 8 conns, pledge batch 1" $B --readers 0 --writers 8
   ALLIED_API_PLEDGE_BATCH=1 run "rate 1000 r/s + 200 w/s, pledge batch 1" $B \

@@ -648,3 +648,34 @@ def test_the_allocation_form_can_include_items_awaiting_consent(web: Web) -> Non
     plan = last_run(web.uow, web.caller("coord"))
     assert plan is not None and plan["allocations"], "offers awaiting consent were proposed"
     assert 'name="pending" type="checkbox" checked' in relaxed.text
+
+
+def test_pages_do_not_wait_for_writers(web: Web) -> None:
+    """Reading a page never takes the writers' turn (the ledger head): with a writer
+    holding it, every page of every role still answers at once (PostgreSQL; on SQLite
+    readers never wait for the writer under WAL)."""
+    if web.store.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL: writers hold the ledger head row")
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import text
+
+    def visit(user: str) -> list[int]:
+        client = web.signed_in(user)
+        return [client.get(page).status_code for page in PAGES]
+
+    pool = ThreadPoolExecutor(2)
+    try:
+        with web.store.engine.connect() as writer:
+            writer.execute(text("SELECT seq FROM ledger_head WHERE id = 1 FOR UPDATE"))
+            done = {u: pool.submit(visit, u) for u in ("coord", "gbr", "audit")}
+            try:
+                # each page takes milliseconds; a page waiting for the head waits until
+                # this transaction ends: the timeout fails the test, then frees it
+                codes = {u: f.result(timeout=15) for u, f in done.items()}
+            finally:
+                writer.rollback()
+    finally:
+        pool.shutdown(wait=True)
+    assert all(code < 500 for c in codes.values() for code in c), codes
+    assert codes["coord"] == [200] * len(PAGES)

@@ -87,7 +87,7 @@ def reports_page(
                 field="name",
             )
         options = ReportOptions(start=_date(start, "from"), end=_date(end, "to"))
-        report = build_report(ctx.uow(), name, options)
+        report = build_report(ctx.read_uow(), name, options)
         svg, _ = render_svg(report)
         columns, rows = display_rows(report, report.main)
         context.update(
@@ -261,7 +261,7 @@ def monitor_page(
 
     ctx = _ctx(request)
     caller, token = current(request, ctx)
-    found = stances(ctx.uow(), sql_monitor_events)
+    found = stances(ctx.read_uow(), sql_monitor_events)
     issues = [i for i in Issue if any(p.issue is i for p in found)]
     actors = sorted({p.actor for p in found})
     cell = {(p.actor, p.issue): p for p in found}
@@ -271,7 +271,7 @@ def monitor_page(
             split = fissures(found, groups=groups)
     except AlliedError:
         split = None
-    events = list_events(ctx.uow(), sql_monitor_events)
+    events = list_events(ctx.read_uow(), sql_monitor_events)
     waiting = sum(1 for e in events if e.status is Status.PROPOSED)
     rows = timeline(events)
     return render(

@@ -180,7 +180,7 @@ def login(
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
     check_login_csrf(request, csrf)
-    caller = authenticate(_ctx(request).uow(), token.strip()) if token.strip() else None
+    caller = authenticate(_ctx(request).read_uow(), token.strip()) if token.strip() else None
     if caller is None:
         value = new_login_csrf()
         response = templates.TemplateResponse(
@@ -217,7 +217,7 @@ def logout(request: Request, csrf: Annotated[str, Form(max_length=200)] = "") ->
 def overview_page(request: Request) -> HTMLResponse:
     ctx = _ctx(request)
     caller, token = current(request, ctx)
-    data = views.overview(ctx.uow, caller, ctx.today())
+    data = views.overview(ctx.read_uow, caller, ctx.today())
     gap_chart = charts.share_bars(
         [g.family for g in data.gaps],
         [
@@ -267,7 +267,7 @@ def _requests_page(
 ) -> HTMLResponse:
     ctx = _ctx(request)
     page = access.list_requests(
-        ctx.uow(),
+        ctx.read_uow(),
         caller,
         ctx.today(),
         family=family,
@@ -277,7 +277,10 @@ def _requests_page(
         offset=offset,
     )
     families = sorted(
-        {r["family"] for r in views.all_rows(access.list_requests, ctx.uow(), caller, ctx.today())}
+        {
+            r["family"]
+            for r in views.all_rows(access.list_requests, ctx.read_uow(), caller, ctx.today())
+        }
     )
     editable = may(caller.role, Action.CREATE_REQUEST)
     return render(
@@ -384,7 +387,7 @@ def _offers_page(
     ctx = _ctx(request)
     day = ctx.today()
     page = access.list_offers(
-        ctx.uow(),
+        ctx.read_uow(),
         caller,
         day,
         donor=donor,
@@ -393,16 +396,16 @@ def _offers_page(
         limit=views.PAGE_SIZE,
         offset=offset,
     )
-    offers = views.all_rows(access.list_offers, ctx.uow(), caller, day)
+    offers = views.all_rows(access.list_offers, ctx.read_uow(), caller, day)
     coordinator = caller.role == UserRole.COORDINATOR
     own = {o["id"] for o in offers if coordinator or o["donor"] == caller.nation}
     mine = caller.role == UserRole.DONOR
     allocations = [
         a
-        for a in views.all_rows(access.list_allocations, ctx.uow(), caller, day)
+        for a in views.all_rows(access.list_allocations, ctx.read_uow(), caller, day)
         if not mine or a["offer"] in own
     ]
-    open_requests = views.all_rows(access.list_requests, ctx.uow(), caller, day, status=None)
+    open_requests = views.all_rows(access.list_requests, ctx.read_uow(), caller, day, status=None)
     open_requests = [r for r in open_requests if r["status"] == "open"]
     return render(
         request,
@@ -527,11 +530,13 @@ def _allocation_page(
     ctx = _ctx(request)
     day = ctx.today()
     page = access.list_allocations(
-        ctx.uow(), caller, day, status=status, limit=views.PAGE_SIZE, offset=offset
+        ctx.read_uow(), caller, day, status=status, limit=views.PAGE_SIZE, offset=offset
     )
     allocations = page.items
-    offers = {o["id"]: o for o in views.all_rows(access.list_offers, ctx.uow(), caller, day)}
-    requests = {r["id"]: r for r in views.all_rows(access.list_requests, ctx.uow(), caller, day)}
+    offers = {o["id"]: o for o in views.all_rows(access.list_offers, ctx.read_uow(), caller, day)}
+    requests = {
+        r["id"]: r for r in views.all_rows(access.list_requests, ctx.read_uow(), caller, day)
+    }
     return render(
         request,
         "allocation.html",
@@ -550,7 +555,7 @@ def _allocation_page(
         statuses=[s for s in AllocationStatus],
         selected=status or "",
         plan=plan,
-        last=None if plan else views.last_run(ctx.uow, caller),
+        last=None if plan else views.last_run(ctx.read_uow, caller),
         solvers=SOLVERS,
         may_run=may(caller.role, Action.RUN_ALLOCATION),
         error=error,
@@ -630,7 +635,7 @@ def _consents_page(
     rows = (
         []
         if access_denied
-        else views.all_rows(access.list_consents, ctx.uow(), caller, ctx.today())
+        else views.all_rows(access.list_consents, ctx.read_uow(), caller, ctx.today())
     )
     waiting = [c for c in rows if c["effective_status"] == "pending"]
     answered = [c for c in rows if c["effective_status"] != "pending"]
@@ -688,9 +693,9 @@ def _decisions_page(
 ) -> HTMLResponse:
     ctx = _ctx(request)
     day = ctx.today()
-    listed = views.all_rows(access.list_proposals, ctx.uow(), caller, day)
-    proposals = [access.get_proposal(ctx.uow(), caller, day, p["id"]) for p in listed]
-    accessions = views.all_rows(access.list_accessions, ctx.uow(), caller, day)
+    listed = views.all_rows(access.list_proposals, ctx.read_uow(), caller, day)
+    proposals = [access.get_proposal(ctx.read_uow(), caller, day, p["id"]) for p in listed]
+    accessions = views.all_rows(access.list_accessions, ctx.read_uow(), caller, day)
     return render(
         request,
         "decisions.html",
@@ -792,7 +797,7 @@ def _ledger_page(
         return render(
             request, "denied.html", caller, token, active="/ledger", status=403, what="the ledger"
         )
-    page = access.ledger_entries(ctx.uow(), caller, after=after, limit=views.PAGE_SIZE)
+    page = access.ledger_entries(ctx.read_uow(), caller, after=after, limit=views.PAGE_SIZE)
     return render(
         request,
         "ledger.html",
@@ -821,7 +826,7 @@ def verify_ledger(request: Request) -> HTMLResponse:
     if not may(caller.role, Action.READ_LEDGER):
         return _ledger_page(request, caller, token)
     try:
-        count = access.verify_ledger(ctx.uow(), caller)
+        count = access.verify_ledger(ctx.read_uow(), caller)
         verified: dict[str, Any] = {"ok": True, "count": count}
     except AlliedError as exc:
         verified = {"ok": False, "message": str(exc)}

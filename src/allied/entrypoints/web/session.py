@@ -62,7 +62,7 @@ def session_token(request: Request) -> str | None:
 def current(request: Request, ctx: AppContext) -> tuple[Caller, str]:
     """The signed-in caller and its session token, or :class:`SignInRequired`."""
     token = session_token(request)
-    caller = authenticate(ctx.uow(), token) if token else None
+    caller = authenticate(ctx.read_uow(), token) if token else None
     if caller is None or token is None:
         raise SignInRequired(safe_next(request.url.path))
     return caller, token
