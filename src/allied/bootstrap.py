@@ -24,6 +24,14 @@ class Store:
     settings: Settings
 
     def uow(self) -> UnitOfWork:
+        """A unit of work for a change. On PostgreSQL it takes the ledger head first, as
+        the API's writers do, so the CLI's changes and the API's take turns from their
+        start (no lost update, no deadlock between them)."""
+        return SqlUnitOfWork(self._sessions, lock_ledger=self.engine.dialect.name == "postgresql")
+
+    def read_uow(self) -> UnitOfWork:
+        """A unit of work that only reads: it never waits for (or holds up) a writer's
+        turn."""
         return SqlUnitOfWork(self._sessions)
 
     def __post_init__(self) -> None:

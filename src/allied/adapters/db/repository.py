@@ -227,8 +227,13 @@ class SqlUnitOfWork:
     ledger: LedgerPort
     sql_ledger: SqlLedger
 
-    def __init__(self, session_factory: Callable[[], Session]) -> None:
+    def __init__(
+        self, session_factory: Callable[[], Session], *, lock_ledger: bool = False
+    ) -> None:
+        """``lock_ledger``: take the ledger head row first (PostgreSQL writers; see
+        :meth:`__enter__`)."""
         self.session_factory = session_factory
+        self.lock_ledger = lock_ledger
 
     def __enter__(self) -> Self:
         self.session = self.session_factory()
@@ -248,6 +253,19 @@ class SqlUnitOfWork:
         self.accessions = SqlRepository(s, Accession)
         self.sql_ledger = SqlLedger(s)
         self.ledger = self.sql_ledger
+        if self.lock_ledger:
+            # Every change ends by appending to the hash-chained ledger, which serialises
+            # writers at its head row anyway; taking that row first makes each change run
+            # alone from its start: a change that reads a row and writes it back cannot
+            # lose another's update, and locks are always taken in one order (no
+            # deadlock between writers, the API's and the CLI's). The head stays known
+            # to the ledger, so appending does not read it again.
+            try:
+                self.sql_ledger.lock_head()
+            except BaseException as exc:
+                # as if it failed inside the block: rolled back, closed, translated
+                SqlUnitOfWork.__exit__(self, type(exc), exc, exc.__traceback__)
+                raise
         return self
 
     def __exit__(

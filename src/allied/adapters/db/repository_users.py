@@ -54,10 +54,9 @@ class SqlServiceUnitOfWork(SqlUnitOfWork):
         writer_lock: threading.RLock | None = None,
         lock_ledger: bool = False,
     ) -> None:
-        super().__init__(sessions)
+        super().__init__(sessions, lock_ledger=lock_ledger)
         self.before_commit: list[CommitHook] = []
         self.writer_lock = writer_lock
-        self.lock_ledger = lock_ledger
 
     def __enter__(self) -> SqlServiceUnitOfWork:
         if self.writer_lock is not None:
@@ -71,19 +70,6 @@ class SqlServiceUnitOfWork(SqlUnitOfWork):
                 self.writer_lock.release()
             raise
         self.users = SqlRepository(self.session, User)
-        if self.lock_ledger:
-            # Every change ends by appending to the hash-chained ledger, which serialises
-            # writers at its head row anyway; taking that row first makes each change run
-            # alone from its start: a change that reads a row and writes it back cannot
-            # lose another's update, and locks are always taken in one order (no
-            # deadlock). The head stays known to the ledger, so appending does not read
-            # it again.
-            try:
-                self.sql_ledger.lock_head()
-            except BaseException as exc:
-                # as if it failed inside the block: rolled back, closed, translated
-                self.__exit__(type(exc), exc, exc.__traceback__)
-                raise
         return self
 
     def __exit__(

@@ -126,7 +126,7 @@ def actors_command(
     with errors_to_exit():
         store = _store()
         try:
-            rows = members_on(store.uow(), org.strip().upper(), day)
+            rows = members_on(store.read_uow(), org.strip().upper(), day)
         finally:
             store.close()
     caption = None
@@ -193,7 +193,7 @@ def request_list(fmt: Format = FormatOption) -> None:
     with errors_to_exit():
         store = _store()
         try:
-            rows = list_requests(store.uow())
+            rows = list_requests(store.read_uow())
         finally:
             store.close()
     emit(rows, fmt, columns=REQUEST_COLUMNS, title=f"Requests ({len(rows)})")
@@ -253,7 +253,7 @@ def offer_list(fmt: Format = FormatOption) -> None:
     with errors_to_exit():
         store = _store()
         try:
-            rows = list_offers(store.uow())
+            rows = list_offers(store.read_uow())
         finally:
             store.close()
     emit(rows, fmt, columns=OFFER_COLUMNS, title=f"Offers ({len(rows)})")
@@ -298,7 +298,7 @@ def ledger_verify() -> None:
     with errors_to_exit():
         store = _store()
         try:
-            count = verify_ledger(store.uow())
+            count = verify_ledger(store.read_uow())
         finally:
             store.close()
     console().print(f"ledger intact: {count} entries verified")
@@ -318,7 +318,7 @@ def ledger_export(
     with errors_to_exit():
         store = _store()
         try:
-            for entry in export_ledger(store.uow()):
+            for entry in export_ledger(store.read_uow()):
                 sys.stdout.write(json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n")
         finally:
             store.close()
@@ -353,8 +353,8 @@ def demo_command(
             import_kiel(store.uow(), _caller(), read_kiel(builtin_kiel_path()))
             sipri = builtin_sipri_path()
             import_sipri(store.uow(), _caller(), read_sipri(sipri), source=sipri.name)
-            requests = list_requests(store.uow())
-            offers = list_offers(store.uow())
+            requests = list_requests(store.read_uow())
+            offers = list_offers(store.read_uow())
             sessions = service_sessions(store.engine)
             users = ensure_demo_users(lambda: SqlServiceUnitOfWork(sessions), _caller())
         finally:

@@ -149,7 +149,7 @@ def report_command(
         )
         store = _store()
         try:
-            report = build_report(store.uow(), name.value, options)
+            report = build_report(store.read_uow(), name.value, options)
         finally:
             store.close()
         if fmt is ReportFormat.TABLE:
