@@ -455,3 +455,44 @@ def test_append_many_chains_the_entries_and_moves_records_seq_only_for_records(
     assert verify_ledger(store.uow()) == seq + 5
     entries = list(export_ledger(store.uow()))[-5:]
     assert [e["payload"]["n"] for e in entries] == [1, 2, 3, 4, 5]
+
+
+def test_a_batch_holding_every_writers_turn_checks_on_the_locked_rows(store: Store) -> None:
+    """A unit of work that took the ledger head first (every writer's turn, PostgreSQL)
+    skips the plain reads: no writer holds a row lock then, so locking waits for nobody
+    and the checks run on the locked rows, with the same answers in two statements
+    fewer."""
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite writers take turns on BEGIN IMMEDIATE; its reads are local")
+    _records(store)
+    seen: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement.split()[0].upper())
+
+    def run(lock_ledger: bool) -> tuple[list[object], int]:
+        uow = SqlServiceUnitOfWork(service_sessions(store.engine), lock_ledger=lock_ledger)
+        orders = [
+            access.pledge_order(EST, DAY, offer_id=o, request_id="B-REQ-PUB", quantity=1,
+                                uow=uow)
+            for o in ("B-EST-PUB", "B-GBR-HID", "B-NONE", "B-GBR-PUB")
+        ]
+        seen.clear()
+        event.listen(store.engine, "before_cursor_execute", count)
+        try:
+            out = access.pledge_many(uow, orders)
+        finally:
+            event.remove(store.engine, "before_cursor_execute", count)
+        return [o["quantity"] if isinstance(o, dict) else (type(o), str(o)) for o in out], len(
+            seen
+        )
+
+    alone, statements_alone = run(lock_ledger=True)
+    checked, statements = run(lock_ledger=False)
+    assert alone == checked == [
+        1,
+        (NotFound, "no offer 'B-GBR-HID'"),
+        (NotFound, "no offer 'B-NONE'"),
+        (PermissionDenied, "a donor of EST may not act for GBR (pledge)"),
+    ]
+    assert statements_alone == statements - 2
