@@ -31,11 +31,17 @@ class Store:
 
     def read_uow(self) -> UnitOfWork:
         """A unit of work that only reads: it never waits for (or holds up) a writer's
-        turn."""
-        return SqlUnitOfWork(self._sessions)
+        turn, and all its statements see one snapshot (``REPEATABLE READ`` on
+        PostgreSQL; SQLite's read transactions are snapshots)."""
+        return SqlUnitOfWork(self._read_sessions)
 
     def __post_init__(self) -> None:
         self._sessions = session_factory(self.engine)
+        self._read_sessions = (
+            self._sessions
+            if self.engine.dialect.name == "sqlite"
+            else session_factory(self.engine.execution_options(isolation_level="REPEATABLE READ"))
+        )
 
     def close(self) -> None:
         self.engine.dispose()

@@ -18,7 +18,7 @@ OFFERS = "/api/v1/offers"
 
 
 def _answers(api: Api) -> int:
-    return int(api.app.state.ctx.cache.answers)
+    return int(api.app.state.ctx.answers.hits)
 
 
 def test_a_repeated_read_gets_the_same_bytes_and_headers_without_the_app(api: Api) -> None:
@@ -113,13 +113,13 @@ def test_an_answer_is_kept_for_its_day_only(api: Api) -> None:
         from fastapi.testclient import TestClient
 
         client = TestClient(app, headers={"Authorization": f"Bearer {api.tokens['usa']}"})
-        cache = app.state.ctx.cache
+        answers = app.state.ctx.answers
         assert client.get(OFFERS).status_code == 200
         assert client.get(OFFERS).status_code == 200
-        assert cache.answers == 1
+        assert answers.hits == 1
         day[0] = TODAY + dt.timedelta(days=1)
         assert client.get(OFFERS).status_code == 200
-        assert cache.answers == 1  # a new day: releasability by membership is evaluated again
+        assert answers.hits == 1  # a new day: releasability by membership is evaluated again
     finally:
         app.state.ctx.close()
 
@@ -208,3 +208,134 @@ def test_reads_never_kept_do_not_wait_for_each_other(api: Api, monkeypatch: obje
         responses = asyncio.run(burst())
         assert [r.status_code for r in responses] == [200] * 4
         assert together == [True] * 4
+
+
+def _scope(token: str, path: str = OFFERS) -> dict[str, object]:
+    return {
+        "type": "http", "method": "GET", "path": path, "raw_path": path.encode(),
+        "query_string": b"", "root_path": "", "scheme": "http", "http_version": "1.1",
+        "headers": [(b"authorization", f"Bearer {token}".encode())],
+        "client": ("127.0.0.1", 1), "server": ("test", 80),
+    }
+
+
+async def _receive() -> dict[str, object]:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+def _marking_app(
+    token: str,
+    headers: list[tuple[bytes, bytes]],
+    calls: list[int],
+    computing: asyncio.Event | None = None,
+) -> object:
+    from allied.domain.users import hash_token
+    from allied.entrypoints.api.cache import CACHED_MARK, DIGEST_KEY
+
+    async def app(scope: dict[str, object], receive: object, send: object) -> None:
+        calls.append(1)
+        if computing is not None:
+            await computing.wait()
+        scope[CACHED_MARK] = True
+        scope[DIGEST_KEY] = hash_token(token)
+        await send({"type": "http.response.start", "status": 200, "headers": headers})  # type: ignore[operator]
+        await send({"type": "http.response.body", "body": b"{}"})  # type: ignore[operator]
+
+    return app
+
+
+def test_an_answer_with_other_headers_is_never_kept(api: Api) -> None:
+    from allied.entrypoints.api.fastread import CachedReads
+
+    token = api.tokens["est"]
+    ctx = api.app.state.ctx
+    json_type = (b"content-type", b"application/json")
+
+    async def twice(headers: list[tuple[bytes, bytes]]) -> int:
+        calls: list[int] = []
+        mw = CachedReads(_marking_app(token, headers, calls), ctx)  # type: ignore[arg-type]
+        sent: list[object] = []
+
+        async def send(message: object) -> None:
+            sent.append(message)
+
+        for path in (f"{OFFERS}/a", f"{OFFERS}/a"):
+            await mw(_scope(token, path), _receive, send)
+        return len(calls)
+
+    assert asyncio.run(twice([json_type, (b"set-cookie", b"session=1")])) == 2
+    assert asyncio.run(twice([json_type, (b"content-length", b"2")])) == 1
+
+
+def test_waiters_get_the_answer_before_a_slow_client_of_the_leader(
+    api: Api, monkeypatch: object
+) -> None:
+    """The request that went through the application hands its answer to those waiting
+    as soon as it is known, not after its own client has taken it."""
+    from allied.entrypoints.api.cache import Versions
+    from allied.entrypoints.api.fastread import CachedReads
+
+    token = api.tokens["est"]
+    ctx = api.app.state.ctx
+    versions = [Versions(1, 1)]
+
+    async def fixed() -> Versions:
+        return versions[0]
+
+    monkeypatch.setattr(ctx.cache, "aversions", fixed)  # type: ignore[attr-defined]
+    calls: list[int] = []
+
+    async def scenario() -> list[object]:
+        computing = asyncio.Event()
+        computing.set()
+        app = _marking_app(token, [(b"content-type", b"application/json")], calls, computing)
+        mw = CachedReads(app, ctx)  # type: ignore[arg-type]
+
+        async def ignore(message: object) -> None:
+            return None
+
+        await mw(_scope(token), _receive, ignore)  # an answer kept at (1, 1)
+        versions[0] = Versions(2, 1)  # a change: the next readers miss together
+        computing.clear()  # the leader computes until the waiter has come
+        client_took = asyncio.Event()
+
+        async def slow(message: dict[str, object]) -> None:
+            if message["type"] == "http.response.body":
+                await client_took.wait()
+
+        got: list[object] = []
+
+        async def fast(message: dict[str, object]) -> None:
+            got.append(message["type"])
+
+        leader = asyncio.ensure_future(mw(_scope(token), _receive, slow))
+        await asyncio.sleep(0.01)
+        waiter = asyncio.ensure_future(mw(_scope(token), _receive, fast))
+        await asyncio.sleep(0.01)
+        computing.set()
+        await asyncio.wait_for(waiter, 2)
+        client_took.set()
+        await leader
+        return got
+
+    assert asyncio.run(scenario()) == ["http.response.start", "http.response.body"]
+    assert len(calls) == 2  # the first answer, then the leader's; the waiter took it
+
+
+def test_many_kept_answers_do_not_push_out_the_shared_results(store: object) -> None:
+    from allied.entrypoints.api import ApiOptions
+    from api.conftest import make_api
+
+    small = make_api(store, ApiOptions(cache_size=20))  # type: ignore[arg-type]
+    try:
+        usa, est = small.client("usa"), small.client("est")
+        assert usa.get(OFFERS).status_code == 200
+        for i in range(40):  # unknown parameters are ignored, each a query of its own
+            assert est.get(OFFERS, params={"junk": i}).status_code == 200
+        cache = small.app.state.ctx.cache
+        misses = cache.misses
+        assert est.get(OFFERS).status_code == 200  # shared view of EST donors: kept
+        assert usa.get(OFFERS).status_code == 200
+        assert cache.misses == misses  # the caller, memberships and pages all still kept
+    finally:
+        small.app.state.ctx.close()

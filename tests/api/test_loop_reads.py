@@ -72,3 +72,18 @@ def test_connections_of_an_ended_loop_are_closed(reads: EventLoopReads) -> None:
     assert all(c.closed for c in opened)
     reads.close()
     assert all(c.closed for b in reads._bound.values() for c in b.opened)
+
+
+def test_a_failing_query_is_not_tried_twice(reads: EventLoopReads) -> None:
+    from allied.domain.errors import StorageError
+
+    calls: list[int] = []
+
+    def bad(uow: SqlServiceUnitOfWork) -> None:
+        calls.append(1)
+        with uow:
+            uow.session.execute(text("SELECT no_such_column FROM ledger_head"))
+
+    with pytest.raises(StorageError, match="no_such_column"):
+        asyncio.run(reads.run(bad))
+    assert len(calls) == 1

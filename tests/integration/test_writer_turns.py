@@ -85,3 +85,48 @@ def test_cli_and_api_writers_together_finish_without_deadlock(store: Store) -> N
     from allied.service.ledger import verify_ledger
 
     assert verify_ledger(store.read_uow()) > 0
+
+
+def test_a_ledger_check_sees_one_snapshot_while_writers_append(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Verifying reads the head, then the entries: a change committed in between must not
+    look like tampering (it did on PostgreSQL under READ COMMITTED)."""
+    from allied.adapters.db.repository import SqlLedger
+    from allied.adapters.db.repository_users import (
+        SqlServiceUnitOfWork,
+        read_engine,
+        service_sessions,
+    )
+    from allied.service.ledger import verify_ledger
+
+    with store.read_uow() as uow:
+        before = uow.ledger.head()
+    assert before is not None
+    real = SqlLedger.entries
+    appended: list[int] = []
+
+    def entries_after_a_change(self: SqlLedger, *, after: int = 0) -> object:
+        if not appended:
+            appended.append(1)
+            add_offers(store.uow(), CALLER, [(None, "race", {
+                "donor": "EST", "family": "other", "quantity": 1,
+                "available_from": "2024-01-01", "releasability": "public"})])
+        return real(self, after=after)
+
+    monkeypatch.setattr(SqlLedger, "entries", entries_after_a_change)
+    count = before[0]
+    if store.engine.dialect.name == "postgresql":
+        # the CLI's reads (on SQLite, Store.read_uow begins as a writer: nothing can
+        # commit in between)
+        assert verify_ledger(store.read_uow()) == count
+        count += 1
+        appended.clear()
+    reader = read_engine(store.engine)  # the API's and the dashboard's reads
+    try:
+        assert verify_ledger(SqlServiceUnitOfWork(service_sessions(reader))) == count
+    finally:
+        if reader is not store.engine and store.engine.dialect.name == "sqlite":
+            reader.dispose()
+    monkeypatch.setattr(SqlLedger, "entries", real)
+    assert verify_ledger(store.read_uow()) == count + 1

@@ -454,8 +454,8 @@ def allocate_stored(
     """
     with uow:
         if record:
-            # the order every writer takes row locks in: offers, then requests, each by id
-            # (a pledge takes its offer, then its request); the ledger head comes last
+            # the order every writer takes row locks in (after the ledger head, on
+            # PostgreSQL): offers, then requests, each by id
             for oid in sorted(o.id for o in uow.offers.list(status=RecordStatus.OPEN)):
                 uow.offers.lock(oid)
             for rid in sorted(r.id for r in uow.requests.list(status=RecordStatus.OPEN)):

@@ -85,6 +85,7 @@ class _BoundReads:
             # than waiting for one of the pool
             pool_size=size,
             max_overflow=0,
+            pool_timeout=10,
             isolation_level="AUTOCOMMIT",
         )
 
@@ -149,13 +150,17 @@ class EventLoopReads:
 
     async def run(self, work: Callable[[SqlServiceUnitOfWork], T]) -> T:
         """``work(uow)`` on a pooled connection of this loop. No ping before each use:
-        when the store fails (a connection found broken after a server restart is
-        dropped with the rest of the pool), the work, a read, is tried once more."""
+        when a connection is found broken (a server restart; it is dropped with the rest
+        of the pool), the work, a read, is tried once more on a new one. Other failures
+        (a query error, no connection free within the pool's timeout) are not retried."""
         bound = self._bound.get(asyncio.get_running_loop())
         try:
             return await self._run(bound, work)
-        except (StorageError, DBAPIError):
-            pass
+        except (StorageError, DBAPIError) as exc:
+            # the unit of work answers StorageError; the driver's error is its context
+            cause = exc if isinstance(exc, DBAPIError) else exc.__context__
+            if not (isinstance(cause, DBAPIError) and cause.connection_invalidated):
+                raise
         return await self._run(bound, work)
 
     @staticmethod

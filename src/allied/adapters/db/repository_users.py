@@ -214,10 +214,14 @@ def read_engine(engine: Engine) -> Engine:
     On SQLite the main engine starts every transaction with ``BEGIN IMMEDIATE`` (writers
     queue instead of failing half-way), which would queue readers too; readers get their
     own engine with a plain (deferred) ``BEGIN``: under WAL they read a consistent
-    snapshot and never wait for a writer. Other databases share the engine.
+    snapshot and never wait for a writer. Other databases share the engine's pool, with
+    their read transactions in ``REPEATABLE READ``: every statement of one sees the same
+    snapshot (on PostgreSQL a read-only transaction of that level never fails and never
+    waits), so a unit of work that reads the ledger head, then the entries, sees them
+    as they were together.
     """
     if engine.dialect.name != "sqlite":
-        return engine
+        return engine.execution_options(isolation_level="REPEATABLE READ")
     reader = create_engine(engine.url, connect_args={"timeout": 30})
 
     @event.listens_for(reader, "connect")

@@ -53,30 +53,19 @@ class _LeaderCancelled(Exception):
     """The request computing a value was cancelled; those waiting compute it themselves."""
 
 
-class VersionedCache:
-    def __init__(self, engine: Engine, size: int = 2048, max_bytes: int = 64 << 20) -> None:
-        """At most ``size`` entries, and at most ``max_bytes`` of JSON bodies in them (the
-        least recently used go first)."""
-        self.reader = VersionReader(engine)
+class VersionedStore:
+    """Values kept under a key with the version they were computed at: at most ``size``
+    entries and ``max_bytes`` of JSON bodies in them, the least recently used going
+    first (thread-safe)."""
+
+    def __init__(self, size: int = 2048, max_bytes: int = 64 << 20) -> None:
         self.size = size
         self.max_bytes = max_bytes
         self.bytes = 0
         self._items: OrderedDict[Hashable, tuple[Hashable, Any, int]] = OrderedDict()
         self._lock = threading.Lock()
-        self._flights: dict[Hashable, asyncio.Future[Any]] = {}
         self.hits = 0
         self.misses = 0
-        #: whole answers given again by CachedReads (the application was not entered)
-        self.answers = 0
-
-    async def aversions(self) -> Versions:
-        """:meth:`versions` for async code: read after the call, shared by the calls that
-        come while another read runs (:meth:`VersionReader.aread`)."""
-        seq, records = await self.reader.aread()
-        return Versions(seq, records)
-
-    def close(self) -> None:
-        self.reader.close()
 
     def lookup(self, key: Hashable, version: Hashable) -> tuple[bool, Any]:
         """``(True, value)`` when ``key`` holds a value computed at ``version`` (a version
@@ -93,8 +82,12 @@ class VersionedCache:
         """Whether ``key`` holds a value, computed at any version."""
         return key in self._items
 
-    def store(self, key: Hashable, version: Hashable, value: Any) -> None:
-        weight = _weight(value)
+    def store(
+        self, key: Hashable, version: Hashable, value: Any, weight: int | None = None
+    ) -> None:
+        """Keep ``value``; ``weight`` is its size in bytes (by default the length of a
+        JSON body, bytes or the body of a whole answer)."""
+        weight = _weight(value) if weight is None else weight
         with self._lock:
             self.misses += 1
             if weight > self.max_bytes:
@@ -106,6 +99,25 @@ class VersionedCache:
             self.bytes += weight
             while len(self._items) > self.size or self.bytes > self.max_bytes:
                 self.bytes -= self._items.popitem(last=False)[1][2]
+
+
+class VersionedCache(VersionedStore):
+    """The read results of one app (:class:`VersionedStore`), and the versions read for
+    each request."""
+
+    def __init__(self, engine: Engine, size: int = 2048, max_bytes: int = 64 << 20) -> None:
+        super().__init__(size, max_bytes)
+        self.reader = VersionReader(engine)
+        self._flights: dict[Hashable, asyncio.Future[Any]] = {}
+
+    async def aversions(self) -> Versions:
+        """:meth:`versions` for async code: read after the call, shared by the calls that
+        come while another read runs (:meth:`VersionReader.aread`)."""
+        seq, records = await self.reader.aread()
+        return Versions(seq, records)
+
+    def close(self) -> None:
+        self.reader.close()
 
     def get(self, key: Hashable, compute: Callable[[], T], version: int) -> T:
         """The value for ``key`` computed at ``version`` (from :meth:`versions`)."""

@@ -21,7 +21,7 @@ from allied.adapters.db.repository_users import (
 from allied.bootstrap import Store
 from allied.domain.errors import InvalidInput
 from allied.entrypoints.api.batching import PledgeBatcher
-from allied.entrypoints.api.cache import VersionedCache
+from allied.entrypoints.api.cache import VersionedCache, VersionedStore
 from allied.service import access
 
 T = TypeVar("T")
@@ -93,6 +93,9 @@ class AppContext:
         self.cache = VersionedCache(
             self._reader, self.options.cache_size, self.options.cache_bytes
         )
+        #: whole answers given again by CachedReads, kept apart from the results above
+        #: (one per token and query: many of them must not push the shared ones out)
+        self.answers = VersionedStore(self.options.cache_size, self.options.cache_bytes)
         self.idempotency = SqlIdempotencyStore(
             self.sessions, read_sessions=self.read_sessions, writer_lock=self.writer_lock
         )
@@ -136,5 +139,5 @@ class AppContext:
         self.cache.close()
         self.loop_units.close()
         self.loop_reads.close()
-        if self._reader is not self.store.engine:
+        if self.store.engine.dialect.name == "sqlite":  # its own engine (else a view)
             self._reader.dispose()

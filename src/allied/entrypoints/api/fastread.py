@@ -9,9 +9,12 @@ changed, without entering the application:
 * Only ``GET`` under ``/api/v1/`` with a bearer token, and only answers the application
   itself marked as cached results (:class:`~allied.entrypoints.api.cache.CachedJSON`:
   a pure function of the route, its query, the caller, the day and the data versions).
-* The key is the path, the raw query string, the SHA-256 digest of the token and the
-  day; the entry holds the data versions (ledger head and records version) it was
-  computed at and is used only while both are unchanged. Revoking or adding a user moves
+* They are kept in a store of their own (``AppContext.answers``, bounded in entries and
+  bytes like the read cache), so that many of them (one per token and query) never push
+  out the results shared by all callers. The key is the path, the raw query string,
+  the SHA-256 digest of the token and the day; the entry holds the data versions
+  (ledger head and records version) it was computed at and is used only while both
+  are unchanged. Revoking or adding a user moves
   the records version, so a revoked token is refused at once by the full path.
 * The versions are read for each request (shared with requests arriving meanwhile, as
   every request reads them) before the lookup, so an answer is never older than the
@@ -21,7 +24,8 @@ changed, without entering the application:
   answer before, so that routes never kept are not made to queue).
 * An entry is stored only when the token the application authenticated and the day it
   answered for are those of the key. Errors, other statuses and uncached routes are
-  never stored; anything unusual falls through to the application.
+  never stored, nor an answer with headers other than its type and length; anything
+  unusual falls through to the application.
 """
 
 from __future__ import annotations
@@ -41,6 +45,9 @@ PREFIX = "/api/v1/"
 
 #: the headers and body of a kept answer
 Answer = tuple[list[tuple[bytes, bytes]], bytes]
+#: An answer is kept only when these are all its headers: one carrying another (a
+#: cookie, a request id) is never given to another request.
+KEPT_HEADERS = frozenset({b"content-type", b"content-length"})
 
 
 def bearer_token(scope: Scope) -> str | None:
@@ -86,7 +93,7 @@ class CachedReads:
         digest = hash_token(token)
         day = self.ctx.today()
         key = ("http", scope["path"], scope["query_string"], digest, day)
-        hit, found = self.ctx.cache.lookup(key, versions)
+        hit, found = self.ctx.answers.lookup(key, versions)
         if hit:
             await self._answer(found, send)
             return
@@ -100,20 +107,21 @@ class CachedReads:
         if running is not None:
             found = await asyncio.shield(running)
             if found is not None:
+                self.ctx.answers.hits += 1
                 await self._answer(found, send)
                 return
             # not kept (an error, another status, a cancelled request): its own way
-        if running is not None or key not in self.ctx.cache:
+        if running is not None or key not in self.ctx.answers:
             await self._through(scope, receive, send, key, versions, digest, day)
             return
         future: asyncio.Future[Answer | None] = loop.create_future()
         self._flights[flight] = future
-        kept: Answer | None = None
         try:
-            kept = await self._through(scope, receive, send, key, versions, digest, day)
+            await self._through(scope, receive, send, key, versions, digest, day, future)
         finally:
             self._flights.pop(flight, None)
-            future.set_result(kept)
+            if not future.done():
+                future.set_result(None)
 
     async def _through(
         self,
@@ -124,13 +132,14 @@ class CachedReads:
         versions: Versions,
         digest: str,
         day: dt.date,
-    ) -> Answer | None:
+        waiting: asyncio.Future[Answer | None] | None = None,
+    ) -> None:
         """Pass the request to the application; keep its answer when it may be given
-        again. Returns the answer kept, if any."""
+        again, and hand it to those ``waiting`` for it as soon as it is known (before it
+        is sent: this request's client may be slow to take it)."""
         scope[VERSIONS_KEY] = versions
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
-        kept: list[Answer] = []
 
         async def keep(message: Message) -> None:
             kind = message["type"]
@@ -138,22 +147,24 @@ class CachedReads:
                 start.update(message)
             elif kind == "http.response.body" and start.get("status") == 200:
                 chunks.append(message.get("body", b""))
+                headers = start["headers"]
                 if (
                     not message.get("more_body", False)
                     and scope.get(CACHED_MARK)
                     and scope.get(DIGEST_KEY) == digest
                     and self.ctx.today() == day
+                    and all(name.lower() in KEPT_HEADERS for name, _ in headers)
                 ):
-                    answer = (list(start["headers"]), b"".join(chunks))
-                    self.ctx.cache.store(key, versions, answer)
-                    kept.append(answer)
+                    answer = (list(headers), b"".join(chunks))
+                    size = len(answer[1]) + len(scope["query_string"]) + len(scope["path"])
+                    self.ctx.answers.store(key, versions, answer, weight=size + 64)
+                    if waiting is not None and not waiting.done():
+                        waiting.set_result(answer)
             await send(message)
 
         await self.app(scope, receive, keep)
-        return kept[0] if kept else None
 
     async def _answer(self, answer: Answer, send: Send) -> None:
-        self.ctx.cache.answers += 1
         headers, body = answer
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})

@@ -356,7 +356,10 @@ def demo_command(
             requests = list_requests(store.read_uow())
             offers = list_offers(store.read_uow())
             sessions = service_sessions(store.engine)
-            users = ensure_demo_users(lambda: SqlServiceUnitOfWork(sessions), _caller())
+            postgres = store.engine.dialect.name == "postgresql"
+            users = ensure_demo_users(
+                lambda: SqlServiceUnitOfWork(sessions, lock_ledger=postgres), _caller()
+            )
         finally:
             store.close()
     out = console()

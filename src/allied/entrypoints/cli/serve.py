@@ -25,7 +25,9 @@ def _user_uow() -> tuple[Any, Any]:
     from allied.bootstrap import build
 
     store = build()
-    return store, SqlServiceUnitOfWork(service_sessions(store.engine))
+    # a change: on PostgreSQL it takes the ledger head first, as every writer does
+    postgres = store.engine.dialect.name == "postgresql"
+    return store, SqlServiceUnitOfWork(service_sessions(store.engine), lock_ledger=postgres)
 
 
 def _caller() -> Any:
