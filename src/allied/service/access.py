@@ -50,6 +50,7 @@ from allied.service import governance
 from allied.service.allocations import PledgeOrder, PledgeOutcome
 from allied.service.assistance import add_offers, add_requests, record_payload
 from allied.service.caller import Caller
+from allied.service.holdings import Holdings
 from allied.service.ledger import entry_dict
 from allied.service.ports import UnitOfWork
 
@@ -209,6 +210,15 @@ def with_committed(uow: UnitOfWork, page: RecordPage) -> Page:
     """The offers of ``page`` with their committed and available quantities now."""
     with uow:
         committed = allocation_service.sum_committed(uow, "offer", [r["id"] for r in page.items])
+    return _offers_page(page, committed)
+
+
+def with_committed_held(page: RecordPage, holdings: Holdings) -> Page:
+    """:func:`with_committed` from holdings kept along the ledger (no store read)."""
+    return _offers_page(page, holdings.by_offer(r["id"] for r in page.items))
+
+
+def _offers_page(page: RecordPage, committed: Mapping[str, int]) -> Page:
     rows = [_offer_row(row, committed.get(row["id"], 0)) for row in page.items]
     return Page(rows, page.total, page.limit, page.offset)
 
@@ -353,6 +363,16 @@ def with_pledged(uow: UnitOfWork, page: RecordPage) -> Page:
     ids = [r["id"] for r in page.items]
     with uow:
         pledged = allocation_service.sum_committed(uow, "request", ids, page.counted_offers)
+    return _requests_page(page, pledged)
+
+
+def with_pledged_held(page: RecordPage, holdings: Holdings) -> Page:
+    """:func:`with_pledged` from holdings kept along the ledger (no store read)."""
+    ids = [r["id"] for r in page.items]
+    return _requests_page(page, holdings.by_request(ids, page.counted_offers))
+
+
+def _requests_page(page: RecordPage, pledged: Mapping[str, int]) -> Page:
     rows = [_request_row(row, pledged.get(row["id"], 0)) for row in page.items]
     return Page(rows, page.total, page.limit, page.offset)
 

@@ -14,15 +14,16 @@ from collections.abc import Callable, Collection
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import bindparam, create_engine, event, func, or_, select
+from sqlalchemy import bindparam, create_engine, event, func, or_, select, true
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from allied.adapters.db.repository import SqlRepository, SqlUnitOfWork, session_factory
-from allied.adapters.db.tables import allocations
+from allied.adapters.db.tables import allocations, ledger_entries, ledger_head
 from allied.adapters.db.tables_users import idempotency_keys, start_user_mappers
 from allied.domain.assistance import COMMITTING
 from allied.domain.users import User
+from allied.service.holdings import HeldSnapshot, TailEntry
 from allied.service.ports import Repository
 
 CommitHook = Callable[[Session], None]
@@ -39,6 +40,31 @@ _COMMITTED_BOTH = (
         allocations.c.status.in_(sorted(s.value for s in COMMITTING)),
     )
     .group_by(allocations.c.offer_id, allocations.c.request_id)
+)
+
+_HELD_PAIRS = (
+    select(
+        allocations.c.offer_id,
+        allocations.c.request_id,
+        func.sum(allocations.c.quantity).label("held"),
+    )
+    .where(allocations.c.status.in_(sorted(s.value for s in COMMITTING)))
+    .group_by(allocations.c.offer_id, allocations.c.request_id)
+    .subquery()
+)
+#: The held quantity per (offer, request) pair beside the ledger head, in one statement
+#: (so in one snapshot, whatever the isolation level): a row of the head alone when
+#: nothing is held, none when the ledger is empty.
+_HELD_SNAPSHOT = (
+    select(ledger_head.c.seq, _HELD_PAIRS.c.offer_id, _HELD_PAIRS.c.request_id, _HELD_PAIRS.c.held)
+    .select_from(ledger_head.outerjoin(_HELD_PAIRS, true()))
+    .where(ledger_head.c.id == 1)
+)
+_LEDGER_TAIL = (
+    select(ledger_entries.c.seq, ledger_entries.c.kind, ledger_entries.c.payload)
+    .where(ledger_entries.c.seq > bindparam("after"))
+    .order_by(ledger_entries.c.seq)
+    .limit(bindparam("limit"))
 )
 
 
@@ -125,6 +151,21 @@ class SqlServiceUnitOfWork(SqlUnitOfWork):
             if request_id in requests:
                 by_request[request_id] = by_request.get(request_id, 0) + int(held)
         return by_offer, by_request
+
+    def held_snapshot(self) -> HeldSnapshot:
+        """Held quantity per (offer, request) pair and the ledger head, in one statement."""
+        seq = 0
+        pairs = []
+        for row in self.session.execute(_HELD_SNAPSHOT):
+            seq = int(row.seq)
+            if row.offer_id is not None:
+                pairs.append((str(row.offer_id), str(row.request_id), int(row.held)))
+        return HeldSnapshot(seq, pairs)
+
+    def ledger_tail(self, after: int, limit: int) -> list[TailEntry]:
+        """The first ``limit`` ledger entries after ``after`` (one statement)."""
+        rows = self.session.execute(_LEDGER_TAIL, {"after": after, "limit": limit})
+        return [TailEntry(int(r.seq), str(r.kind), json.loads(r.payload)) for r in rows]
 
     def commit(self) -> None:
         for hook in self.before_commit:

@@ -22,6 +22,7 @@ from allied.bootstrap import Store
 from allied.domain.errors import InvalidInput
 from allied.entrypoints.api.batching import PledgeBatcher
 from allied.entrypoints.api.cache import VersionedCache, VersionedStore
+from allied.entrypoints.api.holdings import LiveHoldings
 from allied.service import access
 
 T = TypeVar("T")
@@ -101,6 +102,8 @@ class AppContext:
         )
         self.loop_units = EventLoopUnits(self.store.engine)
         self.loop_reads = EventLoopReads(self.store.engine)
+        #: the held quantities list pages show, moved along the ledger
+        self.holdings = LiveHoldings(self.aread)
         if self.loop_units.available:
             # PostgreSQL: each batch waits for the database on the event loop
             self.pledges = PledgeBatcher(

@@ -40,7 +40,7 @@ from allied.entrypoints.api.schemas import (
     TransitionIn,
 )
 from allied.service import access
-from allied.service.ports import UnitOfWork
+from allied.service.holdings import Holdings
 
 router = APIRouter(prefix="/api/v1")
 
@@ -86,16 +86,16 @@ async def _record_page(
     key: tuple[Hashable, ...],
     versions: Versions,
     records: Callable[[], access.RecordPage],
-    complete: Callable[[UnitOfWork, access.RecordPage], access.Page],
+    complete: Callable[[access.RecordPage, Holdings], access.Page],
 ) -> Response:
     """A list page as JSON. The records of the page are kept across pledges (under the
     records version; a miss is read in a worker thread, in one transaction); the sums a
-    pledge changes are recomputed by ``complete`` (under the head; one statement, on
-    PostgreSQL awaited on the event loop)."""
+    pledge changes are completed by ``complete`` from the process's holdings, moved along
+    the ledger once per change for all readers (:mod:`allied.entrypoints.api.holdings`)."""
 
     async def page() -> access.Page:
         found = await ctx.cache.aget(key, records, versions.records)
-        return await ctx.aread(lambda uow: complete(uow, found))
+        return complete(found, await ctx.holdings.at(versions))
 
     return await acached_json_from(ctx.cache, ("json", *key), page, versions.seq)
 
@@ -144,7 +144,7 @@ async def list_requests(
             offset=page.offset,
             memberships=caller_memberships(ctx, caller, versions),
         ),
-        access.with_pledged,
+        access.with_pledged_held,
     )
 
 
@@ -250,7 +250,7 @@ async def list_offers(
             offset=page.offset,
             memberships=caller_memberships(ctx, caller, versions),
         ),
-        access.with_committed,
+        access.with_committed_held,
     )
 
 

@@ -1,0 +1,147 @@
+"""Quantities held by allocations, kept at a position in the ledger and moved along it.
+
+A list page of offers shows what is committed of each, a page of requests what is
+pledged against each. Every pledge changes those sums, and only them, so after each
+pledge every reader's page had to sum the allocations again (one query per reader and
+page). :class:`Holdings` keeps the held quantity per (offer, request) pair as of one
+ledger entry, and moves forward by reading the entries after it: an
+``allocation.pledged`` entry says which pair took how much; any other entry may change
+allocations in other ways (a run proposes some, a move releases some), so the sums are
+read again whole. A reader's sums then cost a few dictionary look-ups, and the ledger is
+read once per change for all readers.
+
+The ledger is append-only and its entries commit in sequence order, each change in one
+transaction with the rows it changed, so the sums read in one snapshot with the ledger
+head, moved by the entries that follow, are exactly the sums at the last entry read.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from allied.domain.assistance import COMMITTING
+from allied.service.ports import UnitOfWork
+
+#: The ledger kind of a pledge: its payload is the new allocation's view (offer, request,
+#: quantity), and it changes nothing but that allocation.
+PLEDGED = "allocation.pledged"
+
+#: Past this many entries to catch up, the sums are read whole instead.
+MAX_TAIL = 2000
+
+
+@dataclass(frozen=True)
+class TailEntry:
+    """What the holdings need of a ledger entry."""
+
+    seq: int
+    kind: str
+    payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class HeldSnapshot:
+    """The held quantity per (offer, request) pair, read in one snapshot with the ledger
+    head's sequence number (0: an empty ledger)."""
+
+    seq: int
+    pairs: list[tuple[str, str, int]]
+
+
+@runtime_checkable
+class HoldingsQuery(Protocol):
+    """An optional capability of a unit of work: the snapshot in one statement, and the
+    tail of the ledger as plain rows."""
+
+    def held_snapshot(self) -> HeldSnapshot: ...
+
+    def ledger_tail(self, after: int, limit: int) -> list[TailEntry]:
+        """The first ``limit`` entries after ``after``, in order."""
+        ...
+
+
+class Holdings:
+    """Held quantity per (offer, request) pair as of ledger entry :attr:`seq`."""
+
+    def __init__(self, seq: int, pairs: Iterable[tuple[str, str, int]] = ()) -> None:
+        self.seq = seq
+        self._offer: dict[str, int] = defaultdict(int)
+        self._request: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for offer, request, quantity in pairs:
+            self._add(offer, request, quantity)
+
+    @classmethod
+    def from_snapshot(cls, snapshot: HeldSnapshot) -> Holdings:
+        return cls(snapshot.seq, snapshot.pairs)
+
+    def _add(self, offer: str, request: str, quantity: int) -> None:
+        self._offer[offer] += quantity
+        self._request[request][offer] += quantity
+
+    def advance(self, entries: Iterable[TailEntry]) -> bool:
+        """Move along the entries that follow :attr:`seq`, in order. ``False`` (and
+        nothing moved past the entry before it) at the first entry that is not a pledge,
+        or that does not follow on: the sums must be read whole."""
+        for e in entries:
+            if e.seq != self.seq + 1 or e.kind != PLEDGED:
+                return False
+            p = e.payload
+            self._add(str(p["offer"]), str(p["request"]), int(p["quantity"]))
+            self.seq = e.seq
+        return True
+
+    def by_offer(self, ids: Iterable[str]) -> dict[str, int]:
+        """Quantity held per offer of ``ids`` (those holding none left out)."""
+        return {i: self._offer[i] for i in ids if self._offer.get(i)}
+
+    def by_request(
+        self, ids: Iterable[str], offer_ids: Collection[str] | None = None
+    ) -> dict[str, int]:
+        """Quantity held per request of ``ids``, counting only the allocations of
+        ``offer_ids`` when given (those holding none left out)."""
+        out: dict[str, int] = {}
+        counted = None if offer_ids is None else set(offer_ids)
+        for i in ids:
+            held = self._request.get(i)
+            if not held:
+                continue
+            total = sum(
+                q for offer, q in held.items() if counted is None or offer in counted
+            )
+            if total:
+                out[i] = total
+        return out
+
+
+def read_snapshot(uow: UnitOfWork) -> HeldSnapshot:
+    """The held pairs and the ledger head, in one snapshot (call inside ``with uow``
+    unless the store reads it in one statement)."""
+    if isinstance(uow, HoldingsQuery):
+        return uow.held_snapshot()
+    head = uow.ledger.head()
+    pairs: dict[tuple[str, str], int] = defaultdict(int)
+    for a in uow.allocations.list():
+        if a.status in COMMITTING:
+            pairs[(a.offer_id, a.request_id)] += a.quantity
+    return HeldSnapshot(0 if head is None else head[0], [(o, r, q) for (o, r), q in pairs.items()])
+
+
+def read_tail(uow: UnitOfWork, after: int, limit: int = MAX_TAIL) -> list[TailEntry]:
+    """The first ``limit`` ledger entries after ``after``."""
+    if isinstance(uow, HoldingsQuery):
+        return uow.ledger_tail(after, limit)
+    return [
+        TailEntry(e.seq, e.kind, e.payload)
+        for e in itertools.islice(uow.ledger.entries(after=after), limit)
+    ]
+
+
+def caught_up(holdings: Holdings, tail: list[TailEntry], limit: int = MAX_TAIL) -> bool:
+    """Move ``holdings`` along ``tail`` (read with ``limit``); ``False`` when the sums must
+    be read whole instead (an entry other than a pledge, or a tail of ``limit`` entries
+    that may go on)."""
+    return len(tail) < limit and holdings.advance(tail)
