@@ -4,19 +4,27 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+# allied and what it needs to run (make demo); then the test tools too (make test)
+RUN    := $(VENV)/.installed-run
 STAMP  := $(VENV)/.installed
 
 .PHONY: demo test lint setup bench lock screenshots clean
 
-$(STAMP): pyproject.toml constraints.txt
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUN): pyproject.toml constraints.txt | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	touch $(RUN)
+
+$(STAMP): pyproject.toml constraints.txt | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
-	touch $(STAMP)
+	touch $(RUN) $(STAMP)
 
 setup: $(STAMP)
 
-demo: $(STAMP)
+demo: $(RUN)
 	$(BIN)/allied demo
 
 lint: $(STAMP)
