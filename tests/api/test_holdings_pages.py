@@ -1,0 +1,79 @@
+"""List pages complete their committed and pledged sums from the holdings the process
+moves along the ledger (:mod:`allied.entrypoints.api.holdings`): after a pledge the pages
+show it, from one catch-up and no whole read; after anything else that moves allocations
+(a withdrawal) the holdings are read whole; every page agrees with the record's own view,
+which sums from the store; and a donor's page counts only pledges of offers it sees."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from allied.entrypoints.api.holdings import LiveHoldings
+from api.conftest import Api
+
+FAMILY = "other"
+
+
+def _offer(oid: str, donor: str, releasability: str) -> dict[str, Any]:
+    return {"id": oid, "donor": donor, "family": FAMILY, "quantity": 10,
+            "available_from": "2024-01-01", "releasability": releasability}
+
+
+def _one(client: TestClient, route: str, rid: str) -> dict[str, Any]:
+    """The record ``rid`` as a list page shows it, checked against its own view."""
+    page = client.get(f"/api/v1/{route}", params={"family": FAMILY, "limit": 200})
+    assert page.status_code == 200, page.text
+    (row,) = [r for r in page.json()["items"] if r["id"] == rid]
+    alone = client.get(f"/api/v1/{route}/{rid}")
+    assert alone.status_code == 200 and alone.json() == row
+    return dict(row)
+
+
+def test_pages_follow_pledges_and_withdrawals(api: Api) -> None:
+    holdings: LiveHoldings = api.app.state.ctx.holdings
+    # clients kept open: one event loop each, so the holdings of their requests are kept
+    with api.client("coord") as coord, api.client("est") as est, api.client("gbr") as gbr:
+        for client, body in ((est, _offer("EST-HP", "EST", "public")),
+                             (gbr, _offer("GBR-HP", "GBR", "owner"))):
+            added = client.post("/api/v1/offers", json=body)
+            assert added.status_code == 201, added.text
+        made = coord.post("/api/v1/requests", json={
+            "id": "HP-REQ", "recipient": "UKR", "family": FAMILY, "quantity": 30,
+            "priority": 2, "needed_by": "2024-12-31", "releasability": "public"})
+        assert made.status_code == 201, made.text
+
+        assert _one(coord, "offers", "EST-HP")["committed"] == 0
+        assert _one(coord, "requests", "HP-REQ")["pledged"] == 0
+        assert _one(est, "requests", "HP-REQ")["pledged"] == 0
+        loads, catch_ups = holdings.loads, holdings.catch_ups
+        assert loads >= 2  # read whole once on each client's loop
+
+        # pledges: the pages show them, moved along the ledger without a whole read
+        first = est.post("/api/v1/pledges",
+                         json={"offer": "EST-HP", "request": "HP-REQ", "quantity": 4})
+        assert first.status_code == 201, first.text
+        hidden = gbr.post("/api/v1/pledges",
+                          json={"offer": "GBR-HP", "request": "HP-REQ", "quantity": 6})
+        assert hidden.status_code == 201, hidden.text
+        offer = _one(coord, "offers", "EST-HP")
+        assert (offer["committed"], offer["available"]) == (4, 6)
+        assert _one(coord, "offers", "GBR-HP")["committed"] == 6
+        request = _one(coord, "requests", "HP-REQ")
+        assert (request["pledged"], request["outstanding"]) == (10, 20)
+        # Estonia does not see the British offer, so does not count its pledge
+        assert _one(est, "requests", "HP-REQ")["pledged"] == 4
+        assert _one(est, "offers", "EST-HP")["committed"] == 4
+        assert est.get("/api/v1/offers/GBR-HP").status_code == 404
+        assert holdings.loads == loads and holdings.catch_ups > catch_ups
+
+        # a withdrawal frees what the pledge held: read whole again
+        gone = est.post(f"/api/v1/allocations/{first.json()['id']}/transitions",
+                        json={"to": "withdrawn"})
+        assert gone.status_code == 200 and gone.json()["status"] == "withdrawn"
+        offer = _one(coord, "offers", "EST-HP")
+        assert (offer["committed"], offer["available"]) == (0, 10)
+        assert _one(coord, "requests", "HP-REQ")["pledged"] == 6
+        assert _one(est, "requests", "HP-REQ")["pledged"] == 0
+        assert holdings.loads == loads + 2  # once more on each loop
