@@ -29,6 +29,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from allied.adapters.db.versions import VersionReader
+from allied.service.holdings import Holdings
 
 T = TypeVar("T")
 
@@ -37,6 +38,12 @@ T = TypeVar("T")
 VERSIONS_KEY = "allied.versions"
 DIGEST_KEY = "allied.token_digest"
 CACHED_MARK = "allied.cached"
+#: scope key of an answer's :data:`Completer`
+COMPLETER_KEY = "allied.completer"
+
+#: The JSON body of an answer at other holdings: a list page whose records are unchanged
+#: while the records version is, with the sums a pledge changes completed from ``holdings``.
+Completer = Callable[[Holdings], bytes]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,16 +89,35 @@ class VersionedStore:
         """Whether ``key`` holds a value, computed at any version."""
         return key in self._items
 
+    def peek(self, key: Hashable) -> tuple[Hashable, Any] | None:
+        """``(version, value)`` that ``key`` holds, at whatever version (not counted as a
+        hit or a miss)."""
+        with self._lock:
+            found = self._items.get(key)
+        return None if found is None else (found[0], found[1])
+
     def store(
-        self, key: Hashable, version: Hashable, value: Any, weight: int | None = None
+        self,
+        key: Hashable,
+        version: Hashable,
+        value: Any,
+        weight: int | None = None,
+        *,
+        replacing: Hashable | None = None,
     ) -> None:
         """Keep ``value``; ``weight`` is its size in bytes (by default the length of a
-        JSON body, bytes or the body of a whole answer)."""
+        JSON body, bytes or the body of a whole answer). With ``replacing``, only while
+        ``key`` still holds the value of that version (another request may have kept a
+        newer one meanwhile)."""
         weight = _weight(value) if weight is None else weight
         with self._lock:
             self.misses += 1
             if weight > self.max_bytes:
                 return
+            if replacing is not None:
+                held = self._items.get(key)
+                if held is None or held[0] != replacing:
+                    return
             old = self._items.pop(key, None)
             if old is not None:
                 self.bytes -= old[2]
@@ -99,6 +125,15 @@ class VersionedStore:
             self.bytes += weight
             while len(self._items) > self.size or self.bytes > self.max_bytes:
                 self.bytes -= self._items.popitem(last=False)[1][2]
+
+
+class AnswerStore(VersionedStore):
+    """The whole answers of :class:`~allied.entrypoints.api.fastread.CachedReads`."""
+
+    def __init__(self, size: int = 2048, max_bytes: int = 64 << 20) -> None:
+        super().__init__(size, max_bytes)
+        #: answers completed at newer holdings instead of computed by the app again
+        self.completed = 0
 
 
 class VersionedCache(VersionedStore):
@@ -177,12 +212,11 @@ class VersionedCache(VersionedStore):
 
 
 def _weight(value: Any) -> int:
-    """The bytes of a JSON body (bytes, or the headers and body of a whole answer)."""
+    """The bytes of a JSON body (bytes, or a whole answer with its ``body``)."""
     if isinstance(value, bytes):
         return len(value)
-    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], bytes):
-        return len(value[1])
-    return 0
+    body = getattr(value, "body", None)
+    return len(body) if isinstance(body, bytes) else 0
 
 
 def encode(value: Any) -> bytes:
@@ -219,13 +253,34 @@ async def acached_json(
     return CachedJSON(content=body)
 
 
+class CompletableJSON(CachedJSON):
+    """A :class:`CachedJSON` answer that ``completer`` gives again at newer holdings, as
+    long as the records version is unchanged (a list page after pledges)."""
+
+    def __init__(self, content: bytes, completer: Completer) -> None:
+        super().__init__(content=content)
+        self.completer = completer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope[COMPLETER_KEY] = self.completer
+        await super().__call__(scope, receive, send)
+
+
 async def acached_json_from(
-    cache: VersionedCache, key: Hashable, make: Callable[[], Awaitable[Any]], version: int
+    cache: VersionedCache,
+    key: Hashable,
+    make: Callable[[], Awaitable[Any]],
+    version: int,
+    *,
+    completer: Completer | None = None,
 ) -> Response:
-    """:func:`acached_json` with a miss computed by awaiting ``make()``."""
+    """:func:`acached_json` with a miss computed by awaiting ``make()``; with
+    ``completer``, a :class:`CompletableJSON`."""
 
     async def encoded() -> bytes:
         return encode(await make())
 
     body = await cache.aget_from(key, encoded, version)
+    if completer is not None:
+        return CompletableJSON(body, completer)
     return CachedJSON(content=body)

@@ -21,7 +21,7 @@ from allied.adapters.db.repository_users import (
 from allied.bootstrap import Store
 from allied.domain.errors import InvalidInput
 from allied.entrypoints.api.batching import PledgeBatcher
-from allied.entrypoints.api.cache import VersionedCache, VersionedStore
+from allied.entrypoints.api.cache import AnswerStore, VersionedCache
 from allied.entrypoints.api.holdings import LiveHoldings
 from allied.service import access
 
@@ -96,7 +96,7 @@ class AppContext:
         )
         #: whole answers given again by CachedReads, kept apart from the results above
         #: (one per token and query: many of them must not push the shared ones out)
-        self.answers = VersionedStore(self.options.cache_size, self.options.cache_bytes)
+        self.answers = AnswerStore(self.options.cache_size, self.options.cache_bytes)
         self.idempotency = SqlIdempotencyStore(
             self.sessions, read_sessions=self.read_sessions, writer_lock=self.writer_lock
         )

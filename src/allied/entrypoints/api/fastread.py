@@ -22,6 +22,15 @@ changed, without entering the application:
 * Requests that miss while another request for the same key and versions is in the
   application wait for its answer rather than each computing it (for keys that held an
   answer before, so that routes never kept are not made to queue).
+* A list page the application marked as completable
+  (:class:`~allied.entrypoints.api.cache.CompletableJSON`) is, after pledges, completed
+  here with the new sums instead of computed by the application again: a pledge changes
+  only the committed and pledged sums, so while the records version is the one the page
+  was computed at (same records, same releasability, same users and tokens), the page at
+  the new ledger head is its records completed from the process's holdings
+  (:mod:`allied.entrypoints.api.holdings`), the same bytes the application would give.
+  With readers of many nations, every pledge made each of their pages go through the
+  framework again; this is most of what they cost.
 * An entry is stored only when the token the application authenticated and the day it
   answered for are those of the key. Errors, other statuses and uncached routes are
   never stored, nor an answer with headers other than its type and length; anything
@@ -33,18 +42,40 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Hashable
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from allied.domain.users import hash_token
-from allied.entrypoints.api.cache import CACHED_MARK, DIGEST_KEY, VERSIONS_KEY, Versions
+from allied.entrypoints.api.cache import (
+    CACHED_MARK,
+    COMPLETER_KEY,
+    DIGEST_KEY,
+    VERSIONS_KEY,
+    Completer,
+    Versions,
+)
 from allied.entrypoints.api.context import AppContext
 
 PREFIX = "/api/v1/"
 
-#: the headers and body of a kept answer
-Answer = tuple[list[tuple[bytes, bytes]], bytes]
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A kept answer: its headers and body, and how to complete it at newer holdings
+    (list pages) or ``None``."""
+
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    complete: Completer | None = None
+
+    def completed(self, body: bytes) -> Answer:
+        """The same answer with another body (its length updated)."""
+        length = str(len(body)).encode()
+        headers = [(n, length if n.lower() == b"content-length" else v) for n, v in self.headers]
+        return Answer(headers, body, self.complete)
+
 #: An answer is kept only when these are all its headers: one carrying another (a
 #: cookie, a request id) is never given to another request.
 KEPT_HEADERS = frozenset({b"content-type", b"content-length"})
@@ -97,6 +128,10 @@ class CachedReads:
         if hit:
             await self._answer(found, send)
             return
+        completed = await self._completed(scope, key, versions, day)
+        if completed is not None:
+            await self._answer(completed, send)
+            return
         # One request per key and versions goes through the application; those that miss
         # while it runs (after each pledge every reader misses at once) take its answer.
         # Only for keys that held an answer before: the others (first reads, routes whose
@@ -122,6 +157,36 @@ class CachedReads:
             self._flights.pop(flight, None)
             if not future.done():
                 future.set_result(None)
+
+    async def _completed(
+        self, scope: Scope, key: Hashable, versions: Versions, day: dt.date
+    ) -> Answer | None:
+        """A kept list page completed at the holdings of ``versions``, when only pledges
+        came since it was computed (same records version, so the same records, the same
+        releasability and the same users); ``None`` to go through the application."""
+        entry = self.ctx.answers.peek(key)
+        if entry is None:
+            return None
+        at, kept = entry
+        if (
+            not isinstance(at, Versions)
+            or not isinstance(kept, Answer)
+            or kept.complete is None
+            or at.records != versions.records
+            or at.seq >= versions.seq
+        ):
+            return None
+        try:
+            holdings = await self.ctx.holdings.at(versions)
+            answer = kept.completed(kept.complete(holdings))
+        except Exception:
+            return None  # the application answers it (and any failure) its own way
+        if self.ctx.today() != day:
+            return None
+        size = len(answer.body) + len(scope["query_string"]) + len(scope["path"])
+        self.ctx.answers.store(key, versions, answer, weight=size + 64, replacing=at)
+        self.ctx.answers.completed += 1
+        return answer
 
     async def _through(
         self,
@@ -155,8 +220,8 @@ class CachedReads:
                     and self.ctx.today() == day
                     and all(name.lower() in KEPT_HEADERS for name, _ in headers)
                 ):
-                    answer = (list(headers), b"".join(chunks))
-                    size = len(answer[1]) + len(scope["query_string"]) + len(scope["path"])
+                    answer = Answer(list(headers), b"".join(chunks), scope.get(COMPLETER_KEY))
+                    size = len(answer.body) + len(scope["query_string"]) + len(scope["path"])
                     self.ctx.answers.store(key, versions, answer, weight=size + 64)
                     if waiting is not None and not waiting.done():
                         waiting.set_result(answer)
@@ -165,6 +230,5 @@ class CachedReads:
         await self.app(scope, receive, keep)
 
     async def _answer(self, answer: Answer, send: Send) -> None:
-        headers, body = answer
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send({"type": "http.response.start", "status": 200, "headers": answer.headers})
+        await send({"type": "http.response.body", "body": answer.body})

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from allied.allocation.model import Options
 from allied.domain.assistance import RecordStatus
 from allied.entrypoints.api import idempotency
-from allied.entrypoints.api.cache import Versions, acached_json, acached_json_from
+from allied.entrypoints.api.cache import Versions, acached_json, acached_json_from, encode
 from allied.entrypoints.api.context import AppContext
 from allied.entrypoints.api.deps import (
     Ctx,
@@ -91,13 +91,21 @@ async def _record_page(
     """A list page as JSON. The records of the page are kept across pledges (under the
     records version; a miss is read in a worker thread, in one transaction); the sums a
     pledge changes are completed by ``complete`` from the process's holdings, moved along
-    the ledger once per change for all readers (:mod:`allied.entrypoints.api.holdings`)."""
+    the ledger once per change for all readers (:mod:`allied.entrypoints.api.holdings`).
+    The answer carries its completer, so that after a pledge
+    :class:`~allied.entrypoints.api.fastread.CachedReads` completes it again itself."""
+    found = await ctx.cache.aget(key, records, versions.records)
 
     async def page() -> access.Page:
-        found = await ctx.cache.aget(key, records, versions.records)
         return complete(found, await ctx.holdings.at(versions))
 
-    return await acached_json_from(ctx.cache, ("json", *key), page, versions.seq)
+    return await acached_json_from(
+        ctx.cache,
+        ("json", *key),
+        page,
+        versions.seq,
+        completer=lambda holdings: encode(complete(found, holdings)),
+    )
 
 
 @router.get(

@@ -1,0 +1,125 @@
+"""After a pledge, a kept list page is completed with the new sums by CachedReads itself,
+without entering the application: the same bytes the application gives a fresh token
+of the same nation and role, with the right length; only while nothing but pledges came
+since (a change of records, a revoked token, a new day go through the application); and
+a nation's page never counts pledges of offers it does not see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from allied.entrypoints.api import create_app
+from allied.entrypoints.api.cache import AnswerStore
+from api.conftest import TODAY, Api
+
+OFFERS, REQUESTS = "/api/v1/offers", "/api/v1/requests"
+FAMILY = "other"
+
+
+def _setup(api: Api) -> None:
+    def offer(oid: str, donor: str, releasability: str) -> dict[str, Any]:
+        return {"id": oid, "donor": donor, "family": FAMILY, "quantity": 10,
+                "available_from": "2024-01-01", "releasability": releasability}
+
+    for user, body in (("est", offer("EST-CA", "EST", "public")),
+                       ("gbr", offer("GBR-CA", "GBR", "owner"))):
+        made = api.client(user).post(OFFERS, json=body)
+        assert made.status_code == 201, made.text
+    made = api.client("coord").post(REQUESTS, json={
+        "id": "CA-REQ", "recipient": "UKR", "family": FAMILY, "quantity": 30, "priority": 2,
+        "needed_by": "2024-12-31", "releasability": "public"})
+    assert made.status_code == 201, made.text
+
+
+def _pledge(client: TestClient, offer: str, quantity: int) -> dict[str, Any]:
+    made = client.post("/api/v1/pledges",
+                       json={"offer": offer, "request": "CA-REQ", "quantity": quantity})
+    assert made.status_code == 201, made.text
+    return dict(made.json())
+
+
+def _row(body: dict[str, Any], rid: str) -> dict[str, Any]:
+    (row,) = [r for r in body["items"] if r["id"] == rid]
+    return dict(row)
+
+
+def test_a_page_after_pledges_is_completed_as_the_app_would_answer(api: Api) -> None:
+    _setup(api)
+    answers: AnswerStore = api.app.state.ctx.answers
+    est = api.client("est")
+    query = {"family": FAMILY, "limit": 50}
+    for route in (OFFERS, REQUESTS):
+        assert est.get(route, params=query).status_code == 200  # kept
+    _pledge(est, "EST-CA", 4)
+    _pledge(api.client("gbr"), "GBR-CA", 6)  # an offer Estonia does not see
+    completed, hits = answers.completed, answers.hits
+    offers = est.get(OFFERS, params=query)
+    requests = est.get(REQUESTS, params=query)
+    assert answers.completed == completed + 2 and answers.hits == hits
+    assert (_row(offers.json(), "EST-CA")["committed"], _row(offers.json(), "EST-CA")["available"]
+            ) == (4, 6)
+    assert all(o["id"] != "GBR-CA" for o in offers.json()["items"])
+    # the British pledge is not counted for Estonia, and not revealed by the outstanding
+    assert (_row(requests.json(), "CA-REQ")["pledged"], _row(requests.json(), "CA-REQ")[
+        "outstanding"]) == (4, 26)
+    for answer in (offers, requests):
+        assert int(answer.headers["content-length"]) == len(answer.content)
+        assert answer.headers["content-type"] == "application/json"
+    # completed again, it is then kept as it is: the next read is a plain hit
+    assert est.get(OFFERS, params=query).content == offers.content
+    assert answers.completed == completed + 2 and answers.hits == hits + 1
+    # a new user of the same nation and role (which moves the records version): its
+    # first answer comes from the app
+    api.add_user("est2", "donor", "EST")
+    est2 = api.client("est2")
+    assert est2.get(OFFERS, params=query).content == offers.content
+    assert est2.get(REQUESTS, params=query).content == requests.content
+    # the coordinator counts both pledges
+    coord = api.client("coord")
+    assert _row(coord.get(REQUESTS, params=query).json(), "CA-REQ")["pledged"] == 10
+
+
+def test_only_pledges_are_completed(api: Api) -> None:
+    _setup(api)
+    answers: AnswerStore = api.app.state.ctx.answers
+    est, coord = api.client("est"), api.client("coord")
+    first = _pledge(est, "EST-CA", 4)
+    assert _row(est.get(OFFERS, params={"family": FAMILY}).json(), "EST-CA")["committed"] == 4
+    # a withdrawal is not a pledge: the records version moves, the app answers
+    moved = est.post(f"/api/v1/allocations/{first['id']}/transitions", json={"to": "withdrawn"})
+    assert moved.status_code == 200, moved.text
+    completed = answers.completed
+    assert _row(est.get(OFFERS, params={"family": FAMILY}).json(), "EST-CA")["committed"] == 0
+    assert answers.completed == completed
+    # a new record is seen at once
+    assert coord.post(OFFERS, json={"id": "CA-NEW", "donor": "EST", "family": FAMILY,
+                                    "quantity": 1, "available_from": "2024-01-01",
+                                    "releasability": "public"}).status_code == 201
+    ids = [o["id"] for o in est.get(OFFERS, params={"family": FAMILY}).json()["items"]]
+    assert "CA-NEW" in ids and answers.completed == completed
+    # a revoked token is refused, even with a kept answer and only pledges since
+    _pledge(est, "EST-CA", 1)
+    assert api.client("admin").post("/api/v1/users/est/revoke").status_code == 200
+    _pledge(api.client("coord"), "EST-CA", 1)
+    assert est.get(OFFERS, params={"family": FAMILY}).status_code == 401
+    assert answers.completed == completed
+
+
+def test_a_kept_page_is_not_completed_on_another_day(api: Api) -> None:
+    _setup(api)
+    day = [TODAY]
+    app = create_app(store=api.store, today=lambda: day[0])
+    try:
+        answers: AnswerStore = app.state.ctx.answers
+        est = TestClient(app, headers={"Authorization": f"Bearer {api.tokens['est']}"})
+        assert est.get(OFFERS).status_code == 200
+        _pledge(est, "EST-CA", 2)
+        day[0] = TODAY + dt.timedelta(days=1)
+        assert _row(est.get(OFFERS, params={"limit": 200}).json(), "EST-CA")["committed"] == 2
+        assert est.get(OFFERS).status_code == 200
+        assert answers.completed == 0  # the day is part of the key: the app answered
+    finally:
+        app.state.ctx.close()
