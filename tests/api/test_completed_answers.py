@@ -6,13 +6,16 @@ a nation's page never counts pledges of offers it does not see."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from allied.entrypoints.api import create_app
-from allied.entrypoints.api.cache import AnswerStore
+from allied.entrypoints.api.cache import AnswerStore, Versions
+from allied.service import access
+from allied.service.holdings import Holdings
 from api.conftest import TODAY, Api
 
 OFFERS, REQUESTS = "/api/v1/offers", "/api/v1/requests"
@@ -51,8 +54,12 @@ def test_a_page_after_pledges_is_completed_as_the_app_would_answer(api: Api) -> 
     answers: AnswerStore = api.app.state.ctx.answers
     est = api.client("est")
     query = {"family": FAMILY, "limit": 50}
-    for route in (OFFERS, REQUESTS):
-        assert est.get(route, params=query).status_code == 200  # kept
+    assert answers.bytes == 0
+    kept = [est.get(route, params=query) for route in (OFFERS, REQUESTS)]
+    assert [r.status_code for r in kept] == [200, 200]
+    # what a kept page's completer keeps alive (its records) counts in the byte budget
+    rows = sum(len(r.json()["items"]) for r in kept)
+    assert answers.bytes >= sum(len(r.content) for r in kept) + 1024 * rows
     _pledge(est, "EST-CA", 4)
     _pledge(api.client("gbr"), "GBR-CA", 6)  # an offer Estonia does not see
     completed, hits = answers.completed, answers.hits
@@ -123,3 +130,38 @@ def test_a_kept_page_is_not_completed_on_another_day(api: Api) -> None:
         assert answers.completed == 0  # the day is part of the key: the app answered
     finally:
         app.state.ctx.close()
+
+
+def test_sums_of_another_records_version_are_never_used(api: Api, monkeypatch: Any) -> None:
+    """Holdings moved past a change other than a pledge (one that came after the request
+    read its versions: a membership or releasability change) are of another records
+    version than the kept page: the page is not completed from them, and the app reads
+    its records again, at least as new as the sums."""
+    _setup(api)
+    ctx = api.app.state.ctx
+    answers: AnswerStore = ctx.answers
+    est = api.client("est")
+    query = {"family": FAMILY}
+    assert est.get(OFFERS, params=query).status_code == 200  # kept
+    _pledge(est, "EST-CA", 3)
+    real = ctx.holdings.at
+    reads: list[int] = []
+    real_records = access.offer_records
+
+    async def newer(versions: Versions) -> Holdings:
+        ahead = copy.deepcopy(await real(versions))
+        ahead.records = versions.records + 1  # the same sums, of a newer records version
+        return ahead
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        reads.append(1)
+        return real_records(*args, **kwargs)
+
+    monkeypatch.setattr(ctx.holdings, "at", newer)
+    monkeypatch.setattr(access, "offer_records", counted)
+    completed = answers.completed
+    page = est.get(OFFERS, params=query)
+    assert page.status_code == 200
+    assert _row(page.json(), "EST-CA")["committed"] == 3
+    assert answers.completed == completed  # not completed in the middleware
+    assert reads == [1]  # the app read the records again, at the newer version

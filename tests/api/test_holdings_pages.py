@@ -77,3 +77,42 @@ def test_pages_follow_pledges_and_withdrawals(api: Api) -> None:
         assert _one(coord, "requests", "HP-REQ")["pledged"] == 6
         assert _one(est, "requests", "HP-REQ")["pledged"] == 0
         assert holdings.loads == loads + 2  # once more on each loop
+
+
+def test_a_proposal_moved_to_pledged_keeps_the_pages_right(api: Api) -> None:
+    """The lifecycle move ``proposed -> pledged`` is an ``allocation.pledged`` entry too
+    (payload: id and statuses, no offer): the holdings move past it without changing the
+    sums, and the pages stay right, on a loop that keeps its holdings."""
+    holdings: LiveHoldings = api.app.state.ctx.holdings
+    with api.client("coord") as coord:
+        run = coord.post("/api/v1/allocation-runs", json={"as_of": "2023-06-01"})
+        assert run.status_code == 201, run.text
+        aid = run.json()["allocation_ids"][0]
+        proposed = coord.get(f"/api/v1/allocations/{aid}").json()
+        assert proposed["status"] == "proposed"
+        offer, request = proposed["offer"], proposed["request"]
+        before = (_committed(coord, offer), _pledged(coord, request))
+        assert before[0] >= proposed["quantity"] and before[1] >= proposed["quantity"]
+        catch_ups = holdings.catch_ups
+        moved = coord.post(f"/api/v1/allocations/{aid}/transitions", json={"to": "pledged"})
+        assert moved.status_code == 200 and moved.json()["status"] == "pledged", moved.text
+        assert (_committed(coord, offer), _pledged(coord, request)) == before
+        assert holdings.catch_ups == catch_ups + 1  # moved along it, not read whole
+
+
+def _committed(client: TestClient, offer: str) -> int:
+    got = client.get(f"/api/v1/offers/{offer}").json()
+    page = client.get("/api/v1/offers", params={"family": got["family"], "limit": 200})
+    assert page.status_code == 200, page.text
+    (row,) = [o for o in page.json()["items"] if o["id"] == offer]
+    assert row == got
+    return int(row["committed"])
+
+
+def _pledged(client: TestClient, request: str) -> int:
+    got = client.get(f"/api/v1/requests/{request}").json()
+    page = client.get("/api/v1/requests", params={"family": got["family"], "limit": 200})
+    assert page.status_code == 200, page.text
+    (row,) = [r for r in page.json()["items"] if r["id"] == request]
+    assert row == got
+    return int(row["pledged"])

@@ -10,6 +10,15 @@ allocations in other ways (a run proposes some, a move releases some), so the su
 read again whole. A reader's sums then cost a few dictionary look-ups, and the ledger is
 read once per change for all readers.
 
+The kind ``allocation.pledged`` is also written by a move along the lifecycle from
+``proposed`` to ``pledged`` (payload: the allocation's id, ``from`` and ``to``); both
+statuses hold, so such an entry leaves the sums as they are.
+
+Holdings also know the records version (``records_seq`` of the ledger head: the last
+change other than a pledge) they were read at; moving along pledges leaves it. A list
+page's records and releasability are those of a records version, and are completed
+from holdings of the same records version only (see :attr:`Holdings.records`).
+
 The ledger is append-only and its entries commit in sequence order, each change in one
 transaction with the rows it changed, so the sums read in one snapshot with the ledger
 head, moved by the entries that follow, are exactly the sums at the last entry read.
@@ -33,6 +42,9 @@ PLEDGED = "allocation.pledged"
 #: Past this many entries to catch up, the sums are read whole instead.
 MAX_TAIL = 2000
 
+#: The statuses that hold quantity, as the ledger's payloads name them.
+HOLDING = frozenset(s.value for s in COMMITTING)
+
 
 @dataclass(frozen=True)
 class TailEntry:
@@ -46,10 +58,12 @@ class TailEntry:
 @dataclass(frozen=True)
 class HeldSnapshot:
     """The held quantity per (offer, request) pair, read in one snapshot with the ledger
-    head's sequence number (0: an empty ledger)."""
+    head's sequence number (0: an empty ledger) and records version (``None``: not
+    known, taken as ``seq``)."""
 
     seq: int
     pairs: list[tuple[str, str, int]]
+    records: int | None = None
 
 
 @runtime_checkable
@@ -67,8 +81,13 @@ class HoldingsQuery(Protocol):
 class Holdings:
     """Held quantity per (offer, request) pair as of ledger entry :attr:`seq`."""
 
-    def __init__(self, seq: int, pairs: Iterable[tuple[str, str, int]] = ()) -> None:
+    def __init__(
+        self, seq: int, pairs: Iterable[tuple[str, str, int]] = (), records: int | None = None
+    ) -> None:
         self.seq = seq
+        #: the records version the holdings were read at (the head's ``records_seq``);
+        #: pledges leave it, any other entry makes the holdings be read again
+        self.records = seq if records is None else records
         self._offer: dict[str, int] = defaultdict(int)
         self._request: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for offer, request, quantity in pairs:
@@ -76,7 +95,7 @@ class Holdings:
 
     @classmethod
     def from_snapshot(cls, snapshot: HeldSnapshot) -> Holdings:
-        return cls(snapshot.seq, snapshot.pairs)
+        return cls(snapshot.seq, snapshot.pairs, snapshot.records)
 
     def _add(self, offer: str, request: str, quantity: int) -> None:
         self._offer[offer] += quantity
@@ -90,7 +109,10 @@ class Holdings:
             if e.seq != self.seq + 1 or e.kind != PLEDGED:
                 return False
             p = e.payload
-            self._add(str(p["offer"]), str(p["request"]), int(p["quantity"]))
+            if "offer" in p:  # a new allocation, pledged
+                self._add(str(p["offer"]), str(p["request"]), int(p["quantity"]))
+            elif not (p.get("from") in HOLDING and p.get("to") in HOLDING):
+                return False  # not a move between holding statuses: read them whole
             self.seq = e.seq
         return True
 

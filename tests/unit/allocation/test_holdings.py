@@ -109,6 +109,26 @@ def test_an_entry_other_than_a_pledge_stops_before_it() -> None:
     assert h.by_offer(["O-1"]) == {"O-1": 3}
 
 
+def test_a_move_from_proposed_to_pledged_holds_the_same() -> None:
+    """The lifecycle move ``proposed -> pledged`` is also an ``allocation.pledged`` entry,
+    with the allocation's id and statuses for payload: both statuses hold, nothing moves
+    but the position; a payload of neither kind is read whole."""
+    h = Holdings(2, [("O-1", "R-1", 5)], records=1)
+    moved = TailEntry(3, PLEDGED, {"id": "AL-000001", "from": "proposed", "to": "pledged"})
+    assert h.advance([moved, pledged(4, "O-1", "R-1", 1)]) is True
+    assert (h.seq, h.records) == (4, 1)  # pledges leave the records version
+    assert h.by_offer(["O-1"]) == {"O-1": 6}
+    odd = TailEntry(5, PLEDGED, {"id": "AL-000002", "from": "withdrawn", "to": "pledged"})
+    assert h.advance([odd]) is False and h.seq == 4
+    assert h.advance([TailEntry(5, PLEDGED, {"id": "AL-000003"})]) is False and h.seq == 4
+
+
+def test_the_records_version_is_kept_or_taken_as_the_position() -> None:
+    assert Holdings.from_snapshot(HeldSnapshot(9, [], records=4)).records == 4
+    assert Holdings.from_snapshot(HeldSnapshot(9, [])).records == 9
+    assert Holdings(3).records == 3
+
+
 def test_a_gap_or_a_step_back_stops_before_it() -> None:
     h = Holdings(2)
     assert h.advance([pledged(3, "O-1", "R-1", 1), pledged(5, "O-1", "R-1", 9)]) is False

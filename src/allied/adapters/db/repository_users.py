@@ -56,7 +56,13 @@ _HELD_PAIRS = (
 #: (so in one snapshot, whatever the isolation level): a row of the head alone when
 #: nothing is held, none when the ledger is empty.
 _HELD_SNAPSHOT = (
-    select(ledger_head.c.seq, _HELD_PAIRS.c.offer_id, _HELD_PAIRS.c.request_id, _HELD_PAIRS.c.held)
+    select(
+        ledger_head.c.seq,
+        ledger_head.c.records_seq,
+        _HELD_PAIRS.c.offer_id,
+        _HELD_PAIRS.c.request_id,
+        _HELD_PAIRS.c.held,
+    )
     .select_from(ledger_head.outerjoin(_HELD_PAIRS, true()))
     .where(ledger_head.c.id == 1)
 )
@@ -154,13 +160,13 @@ class SqlServiceUnitOfWork(SqlUnitOfWork):
 
     def held_snapshot(self) -> HeldSnapshot:
         """Held quantity per (offer, request) pair and the ledger head, in one statement."""
-        seq = 0
+        seq = records = 0
         pairs = []
         for row in self.session.execute(_HELD_SNAPSHOT):
-            seq = int(row.seq)
+            seq, records = int(row.seq), int(row.records_seq)
             if row.offer_id is not None:
                 pairs.append((str(row.offer_id), str(row.request_id), int(row.held)))
-        return HeldSnapshot(seq, pairs)
+        return HeldSnapshot(seq, pairs, records)
 
     def ledger_tail(self, after: int, limit: int) -> list[TailEntry]:
         """The first ``limit`` ledger entries after ``after`` (one statement)."""

@@ -41,9 +41,21 @@ CACHED_MARK = "allied.cached"
 #: scope key of an answer's :data:`Completer`
 COMPLETER_KEY = "allied.completer"
 
-#: The JSON body of an answer at other holdings: a list page whose records are unchanged
-#: while the records version is, with the sums a pledge changes completed from ``holdings``.
-Completer = Callable[[Holdings], bytes]
+
+
+@dataclasses.dataclass(frozen=True)
+class Completer:
+    """The JSON body of an answer at other holdings: a list page whose records are
+    unchanged while the records version is, with the sums a pledge changes completed from
+    the holdings given."""
+
+    complete: Callable[[Holdings], bytes]
+    #: about how many bytes of memory it keeps alive (the page's records), counted with
+    #: the answer in the store's byte budget
+    retained: int
+
+    def __call__(self, holdings: Holdings) -> bytes:
+        return self.complete(holdings)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -96,6 +96,12 @@ def bearer_token(scope: Scope) -> str | None:
     return None
 
 
+def _weight(scope: Scope, answer: Answer) -> int:
+    """The bytes a kept answer counts for: its body and key, and what its completer keeps."""
+    size = len(answer.body) + len(scope["query_string"]) + len(scope["path"]) + 64
+    return size + (answer.complete.retained if answer.complete is not None else 0)
+
+
 class CachedReads:
     def __init__(self, app: ASGIApp, ctx: AppContext) -> None:
         self.app = app
@@ -178,13 +184,17 @@ class CachedReads:
             return None
         try:
             holdings = await self.ctx.holdings.at(versions)
+            if holdings.records != at.records:
+                # a change other than a pledge came since the versions were read: the
+                # page's records (and what the caller may see) may be older than the sums
+                return None
             answer = kept.completed(kept.complete(holdings))
         except Exception:
             return None  # the application answers it (and any failure) its own way
         if self.ctx.today() != day:
             return None
-        size = len(answer.body) + len(scope["query_string"]) + len(scope["path"])
-        self.ctx.answers.store(key, versions, answer, weight=size + 64, replacing=at)
+        self.ctx.answers.store(key, versions, answer, weight=_weight(scope, answer),
+                               replacing=at)
         self.ctx.answers.completed += 1
         return answer
 
@@ -221,8 +231,7 @@ class CachedReads:
                     and all(name.lower() in KEPT_HEADERS for name, _ in headers)
                 ):
                     answer = Answer(list(headers), b"".join(chunks), scope.get(COMPLETER_KEY))
-                    size = len(answer.body) + len(scope["query_string"]) + len(scope["path"])
-                    self.ctx.answers.store(key, versions, answer, weight=size + 64)
+                    self.ctx.answers.store(key, versions, answer, weight=_weight(scope, answer))
                     if waiting is not None and not waiting.done():
                         waiting.set_result(answer)
             await send(message)

@@ -12,7 +12,13 @@ from starlette.concurrency import run_in_threadpool
 from allied.allocation.model import Options
 from allied.domain.assistance import RecordStatus
 from allied.entrypoints.api import idempotency
-from allied.entrypoints.api.cache import Versions, acached_json, acached_json_from, encode
+from allied.entrypoints.api.cache import (
+    Completer,
+    Versions,
+    acached_json,
+    acached_json_from,
+    encode,
+)
 from allied.entrypoints.api.context import AppContext
 from allied.entrypoints.api.deps import (
     Ctx,
@@ -97,14 +103,23 @@ async def _record_page(
     found = await ctx.cache.aget(key, records, versions.records)
 
     async def page() -> access.Page:
-        return complete(found, await ctx.holdings.at(versions))
+        holdings = await ctx.holdings.at(versions)
+        if holdings.records > versions.records:
+            # a change other than a pledge came after this request read its versions:
+            # records (and releasability) at least as new as the sums, never older
+            return complete(await ctx.cache.aget(key, records, holdings.records), holdings)
+        return complete(found, holdings)
 
     return await acached_json_from(
         ctx.cache,
         ("json", *key),
         page,
         versions.seq,
-        completer=lambda holdings: encode(complete(found, holdings)),
+        completer=Completer(
+            lambda holdings: encode(complete(found, holdings)),
+            # about what the page's records weigh in memory (a row is 0.3-0.5 kB of JSON)
+            retained=1024 * len(found.items) + 64 * len(found.counted_offers or ()),
+        ),
     )
 
 
