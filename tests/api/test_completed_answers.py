@@ -165,3 +165,66 @@ def test_sums_of_another_records_version_are_never_used(api: Api, monkeypatch: A
     assert _row(page.json(), "EST-CA")["committed"] == 3
     assert answers.completed == completed  # not completed in the middleware
     assert reads == [1]  # the app read the records again, at the newer version
+
+
+def test_completed_on_a_loop_that_keeps_its_holdings(api: Api) -> None:
+    """On one event loop (as in a server) the holdings are moved along each pledge (a
+    catch-up, not a whole read) and each page after a pledge is completed from them."""
+    _setup(api)
+    ctx = api.app.state.ctx
+    answers: AnswerStore = ctx.answers
+    with api.client("est") as est, api.client("coord") as coord:
+        query = {"family": FAMILY}
+        assert _row(est.get(OFFERS, params=query).json(), "EST-CA")["committed"] == 0
+        loads, catch_ups, completed = ctx.holdings.loads, ctx.holdings.catch_ups, answers.completed
+        for n in range(1, 4):
+            _pledge(coord, "EST-CA", 1)
+            assert _row(est.get(OFFERS, params=query).json(), "EST-CA")["committed"] == n
+        assert answers.completed == completed + 3
+        assert ctx.holdings.catch_ups >= catch_ups + 3 and ctx.holdings.loads == loads
+
+
+def test_a_failure_to_complete_goes_through_the_app(api: Api, monkeypatch: Any) -> None:
+    """When the holdings cannot be read, or the day turns while they are, the middleware
+    completes nothing and the application answers (its own way)."""
+    _setup(api)
+    ctx = api.app.state.ctx
+    answers: AnswerStore = ctx.answers
+    est = api.client("est")
+    query = {"family": FAMILY}
+    assert est.get(OFFERS, params=query).status_code == 200  # kept
+    _pledge(est, "EST-CA", 2)
+    real = ctx.holdings.at
+    calls: list[int] = []
+
+    async def failing(versions: Versions) -> Holdings:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("the database went away")
+        return await real(versions)
+
+    monkeypatch.setattr(ctx.holdings, "at", failing)
+    completed = answers.completed
+    page = est.get(OFFERS, params=query)
+    assert page.status_code == 200 and _row(page.json(), "EST-CA")["committed"] == 2
+    assert answers.completed == completed and calls == [1, 1]  # the app read them again
+
+    day = [TODAY]
+    app = create_app(store=api.store, today=lambda: day[0])
+    try:
+        turning = app.state.ctx
+        usa = TestClient(app, headers={"Authorization": f"Bearer {api.tokens['usa']}"})
+        assert usa.get(OFFERS).status_code == 200  # kept
+        _pledge(est, "EST-CA", 1)
+        at = turning.holdings.at
+
+        async def midnight(versions: Versions) -> Holdings:
+            found = await at(versions)
+            day[0] = TODAY + dt.timedelta(days=1)  # the day turns meanwhile
+            return found
+
+        monkeypatch.setattr(turning.holdings, "at", midnight)
+        assert usa.get(OFFERS).status_code == 200
+        assert turning.answers.completed == 0
+    finally:
+        app.state.ctx.close()
