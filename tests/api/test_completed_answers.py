@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from allied.entrypoints.api import create_app
 from allied.entrypoints.api.cache import AnswerStore, Versions
 from allied.service import access
+from allied.service.caller import Caller
 from allied.service.holdings import Holdings
 from api.conftest import TODAY, Api
 
@@ -228,3 +229,34 @@ def test_a_failure_to_complete_goes_through_the_app(api: Api, monkeypatch: Any) 
         assert turning.answers.completed == 0
     finally:
         app.state.ctx.close()
+
+
+def test_offer_totals_follow_pledges_from_the_holdings(api: Api) -> None:
+    """The totals per group are kept across pledges like a page: completed with the new
+    committed sums, the same as the service sums from the store, over visible offers only."""
+    _setup(api)
+    answers: AnswerStore = api.app.state.ctx.answers
+    est, gbr = api.client("est"), api.client("gbr")
+    totals = "/api/v1/offers/totals"
+
+    def other(client: TestClient, by: str = "family") -> dict[str, Any]:
+        got = client.get(totals, params={"by": by})
+        assert got.status_code == 200, got.text
+        assert int(got.headers["content-length"]) == len(got.content)
+        (row,) = [t for t in got.json() if t["key"] == FAMILY]
+        return dict(row)
+
+    before_est, before_gbr = other(est), other(gbr)
+    _pledge(est, "EST-CA", 4)
+    _pledge(gbr, "GBR-CA", 6)  # Estonia does not see the British offer
+    completed = answers.completed
+    after_est, after_gbr = other(est), other(gbr)
+    assert answers.completed == completed + 2
+    assert after_est["committed"] == before_est["committed"] + 4
+    assert after_gbr["committed"] == before_gbr["committed"] + 4 + 6  # sees both offers
+    # as the service sums them from the store (the web dashboard's path)
+    for user, got in (("est", after_est), ("gbr", after_gbr)):
+        nation = "EST" if user == "est" else "GBR"
+        plain = access.offer_totals(api.store.uow(), Caller(user, nation, "donor"), TODAY,
+                                    "family")
+        assert [t for t in plain if t["key"] == FAMILY] == [got]

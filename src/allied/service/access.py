@@ -256,23 +256,68 @@ def get_offer(uow: UnitOfWork, caller: Caller, day: dt.date, offer_id: str) -> d
 OFFER_GROUPS = ("family", "donor", "channel", "status")
 
 
-def offer_totals(uow: UnitOfWork, caller: Caller, day: dt.date, by: str) -> list[dict[str, Any]]:
-    """Offered and committed quantity per ``by`` over the offers visible to the caller."""
+@dataclass(frozen=True)
+class OfferGroups:
+    """The offers released to a viewer grouped by one field, without what pledges change
+    (the committed sums): right while the records are, so a cache may keep it across
+    pledges; :func:`totals_with` completes it."""
+
+    #: per group, in order of its key: (key, quantity offered, the offers' ids)
+    groups: list[tuple[str, int, tuple[str, ...]]]
+
+
+def offer_groups(
+    uow: UnitOfWork,
+    caller: Caller,
+    day: dt.date,
+    by: str,
+    memberships: Sequence[Membership] | None = None,
+) -> OfferGroups:
+    """The offers visible to the caller grouped by ``by``, without committed quantities."""
     if by not in OFFER_GROUPS:
         raise InvalidInput(f"expected one of {', '.join(OFFER_GROUPS)}; got {by!r}", field="by")
     with uow:
-        v = viewer(uow, caller, day)
-        offers = _visible_offers(uow, v)
+        return _groups(_visible_offers(uow, viewer(uow, caller, day, memberships)), by)
+
+
+def _groups(offers: Sequence[Offer], by: str) -> OfferGroups:
+    quantity: dict[str, int] = {}
+    ids: dict[str, list[str]] = {}
+    for o in offers:
+        raw = getattr(o, by)
+        key = str(raw.value if hasattr(raw, "value") else raw)
+        quantity[key] = quantity.get(key, 0) + o.quantity
+        ids.setdefault(key, []).append(o.id)
+    return OfferGroups([(k, quantity[k], tuple(ids[k])) for k in sorted(quantity)])
+
+
+def totals_with(groups: OfferGroups, committed: Mapping[str, int]) -> list[dict[str, Any]]:
+    """Offered and committed quantity per group, from the committed quantity per offer."""
+    return [
+        {
+            "key": key,
+            "offers": len(ids),
+            "quantity": quantity,
+            "committed": sum(committed.get(i, 0) for i in ids),
+        }
+        for key, quantity, ids in groups.groups
+    ]
+
+
+def totals_held(groups: OfferGroups, holdings: Holdings) -> list[dict[str, Any]]:
+    """:func:`totals_with` from holdings kept along the ledger (no store read)."""
+    return totals_with(groups, holdings.by_offer(i for _, _, ids in groups.groups for i in ids))
+
+
+def offer_totals(uow: UnitOfWork, caller: Caller, day: dt.date, by: str) -> list[dict[str, Any]]:
+    """Offered and committed quantity per ``by`` over the offers visible to the caller
+    (read in one transaction)."""
+    if by not in OFFER_GROUPS:
+        raise InvalidInput(f"expected one of {', '.join(OFFER_GROUPS)}; got {by!r}", field="by")
+    with uow:
+        offers = _visible_offers(uow, viewer(uow, caller, day))
         committed = allocation_service.sum_committed(uow, "offer", [o.id for o in offers])
-        groups: dict[str, dict[str, Any]] = {}
-        for o in offers:
-            raw = getattr(o, by)
-            key = str(raw.value if hasattr(raw, "value") else raw)
-            g = groups.setdefault(key, {"key": key, "offers": 0, "quantity": 0, "committed": 0})
-            g["offers"] += 1
-            g["quantity"] += o.quantity
-            g["committed"] += committed.get(o.id, 0)
-    return [groups[k] for k in sorted(groups)]
+        return totals_with(_groups(offers, by), committed)
 
 
 def _national_id(caller: Caller, data: Mapping[str, Any], prefix: str) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -15,7 +15,6 @@ from allied.entrypoints.api import idempotency
 from allied.entrypoints.api.cache import (
     Completer,
     Versions,
-    acached_json,
     acached_json_from,
     encode,
 )
@@ -49,6 +48,8 @@ from allied.service import access
 from allied.service.holdings import Holdings
 
 router = APIRouter(prefix="/api/v1")
+
+R = TypeVar("R")
 
 StatusQ = Annotated[Literal["open", "closed", "withdrawn"] | None, Query()]
 CodeQ = Annotated[str | None, Query(max_length=16)]
@@ -87,22 +88,33 @@ def create_request(
     )
 
 
+def _page_weight(page: access.RecordPage) -> int:
+    """About what a page of records weighs in memory (a row is 0.3-0.5 kB of JSON)."""
+    return 1024 * len(page.items) + 64 * len(page.counted_offers or ())
+
+
+def _groups_weight(groups: access.OfferGroups) -> int:
+    return sum(128 + 64 * len(ids) for _, _, ids in groups.groups)
+
+
 async def _record_page(
     ctx: AppContext,
     key: tuple[Hashable, ...],
     versions: Versions,
-    records: Callable[[], access.RecordPage],
-    complete: Callable[[access.RecordPage, Holdings], access.Page],
+    records: Callable[[], R],
+    complete: Callable[[R, Holdings], object],
+    weight: Callable[[R], int],
 ) -> Response:
-    """A list page as JSON. The records of the page are kept across pledges (under the
-    records version; a miss is read in a worker thread, in one transaction); the sums a
-    pledge changes are completed by ``complete`` from the process's holdings, moved along
-    the ledger once per change for all readers (:mod:`allied.entrypoints.api.holdings`).
-    The answer carries its completer, so that after a pledge
+    """A list page (or the offer totals) as JSON. Its records are kept across pledges
+    (under the records version; a miss is read in a worker thread, in one transaction);
+    the sums a pledge changes are completed by ``complete`` from the process's holdings,
+    moved along the ledger once per change for all readers
+    (:mod:`allied.entrypoints.api.holdings`). The answer carries its completer (``weight``:
+    about what its records weigh in memory), so that after a pledge
     :class:`~allied.entrypoints.api.fastread.CachedReads` completes it again itself."""
     found = await ctx.cache.aget(key, records, versions.records)
 
-    async def page() -> access.Page:
+    async def page() -> object:
         holdings = await ctx.holdings.at(versions)
         if holdings.records > versions.records:
             # a change other than a pledge came after this request read its versions:
@@ -115,11 +127,7 @@ async def _record_page(
         ("json", *key),
         page,
         versions.seq,
-        completer=Completer(
-            lambda holdings: encode(complete(found, holdings)),
-            # about what the page's records weigh in memory (a row is 0.3-0.5 kB of JSON)
-            retained=1024 * len(found.items) + 64 * len(found.counted_offers or ()),
-        ),
+        completer=Completer(lambda holdings: encode(complete(found, holdings)), weight(found)),
     )
 
 
@@ -168,6 +176,7 @@ async def list_requests(
             memberships=caller_memberships(ctx, caller, versions),
         ),
         access.with_pledged_held,
+        _page_weight,
     )
 
 
@@ -274,6 +283,7 @@ async def list_offers(
             memberships=caller_memberships(ctx, caller, versions),
         ),
         access.with_committed_held,
+        _page_weight,
     )
 
 
@@ -286,11 +296,15 @@ async def offer_totals(
 ) -> Response:
     """Offered and committed quantities per group, over the offers released to the caller."""
     day = ctx.today()
-    return await acached_json(
-        ctx.cache,
-        ("offer-totals", caller.nation, caller.role, day, by),
-        lambda: access.offer_totals(ctx.read_uow(), caller, day, by),
-        versions.seq,
+    return await _record_page(
+        ctx,
+        ("offer-groups", caller.nation, caller.role, day, by),
+        versions,
+        lambda: access.offer_groups(
+            ctx.read_uow(), caller, day, by, memberships=caller_memberships(ctx, caller, versions)
+        ),
+        access.totals_held,
+        _groups_weight,
     )
 
 
