@@ -6,10 +6,13 @@ which sums from the store; and a donor's page counts only pledges of offers it s
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from allied.entrypoints.api.cache import Versions
 from allied.entrypoints.api.holdings import LiveHoldings
 from api.conftest import Api
 
@@ -116,3 +119,47 @@ def _pledged(client: TestClient, request: str) -> int:
     (row,) = [r for r in page.json()["items"] if r["id"] == request]
     assert row == got
     return int(row["pledged"])
+
+
+def test_records_read_again_for_newer_sums_use_memberships_as_new(
+    api: Api, monkeypatch: Any
+) -> None:
+    """A request that read its versions before a membership change, with holdings
+    already past it, reads the page's records again as of the holdings' records version:
+    with the memberships of that version too, else a page computed with the old ones
+    (Estonia still in NATO) would be kept under the new version and shown to later
+    requests (found in review)."""
+    ctx = api.app.state.ctx
+    with api.client("gbr") as gbr, api.client("est") as est:
+        made = gbr.post("/api/v1/offers", json=_offer("GBR-NATO", "GBR", "org:NATO"))
+        assert made.status_code == 201, made.text
+
+        def ids(params: dict[str, Any]) -> list[str]:
+            page = est.get("/api/v1/offers", params={"donor": "GBR", **params})
+            assert page.status_code == 200, page.text
+            return [o["id"] for o in page.json()["items"] if o["family"] == FAMILY]
+
+        assert ids({}) == ["GBR-NATO"]  # Estonia in NATO: memberships kept at this version
+        old = asyncio.run(ctx.cache.aversions())
+        uow = api.store.uow()
+        with uow:  # Estonia leaves NATO (as a reference reload would record it)
+            (m,) = uow.memberships.list(actor="EST", org="NATO")
+            m.end = dt.date(2024, 5, 1)
+            uow.ledger.append(user="cli", nation="", kind="reference.loaded", payload={})
+            uow.commit()
+        # the holdings of Estonia's loop move past the change (as another request of the
+        # loop would move them), Estonia's kept memberships stay those of before
+        new = asyncio.run(ctx.cache.aversions())
+        assert new.records > old.records
+        assert est.portal is not None
+        assert est.portal.call(ctx.holdings.at, new).records == new.records
+        real = ctx.cache.aversions
+
+        async def before_the_change() -> Versions:
+            return old
+
+        monkeypatch.setattr(ctx.cache, "aversions", before_the_change)
+        ids({"limit": 7})  # a request of the old versions, page never read before
+        monkeypatch.setattr(ctx.cache, "aversions", real)
+        assert ids({"limit": 7}) == []  # later requests: not released to Estonia any more
+        assert ids({}) == []

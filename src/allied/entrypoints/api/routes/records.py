@@ -101,7 +101,7 @@ async def _record_page(
     ctx: AppContext,
     key: tuple[Hashable, ...],
     versions: Versions,
-    records: Callable[[], R],
+    records: Callable[[Versions], R],
     complete: Callable[[R, Holdings], object],
     weight: Callable[[R], int],
 ) -> Response:
@@ -112,14 +112,17 @@ async def _record_page(
     (:mod:`allied.entrypoints.api.holdings`). The answer carries its completer (``weight``:
     about what its records weigh in memory), so that after a pledge
     :class:`~allied.entrypoints.api.fastread.CachedReads` completes it again itself."""
-    found = await ctx.cache.aget(key, records, versions.records)
+    found = await ctx.cache.aget(key, lambda: records(versions), versions.records)
 
     async def page() -> object:
         holdings = await ctx.holdings.at(versions)
         if holdings.records > versions.records:
             # a change other than a pledge came after this request read its versions:
-            # records (and releasability) at least as new as the sums, never older
-            return complete(await ctx.cache.aget(key, records, holdings.records), holdings)
+            # records (and releasability, and the memberships it depends on) read again,
+            # as of the holdings' records version or later, never older than the sums
+            newer = Versions(holdings.seq, holdings.records)
+            again = await ctx.cache.aget(key, lambda: records(newer), newer.records)
+            return complete(again, holdings)
         return complete(found, holdings)
 
     return await acached_json_from(
@@ -163,7 +166,7 @@ async def list_requests(
         ctx,
         key,
         versions,
-        lambda: access.request_records(
+        lambda at: access.request_records(
             ctx.read_uow(),
             caller,
             day,
@@ -173,7 +176,7 @@ async def list_requests(
             priority=priority,
             limit=page.limit,
             offset=page.offset,
-            memberships=caller_memberships(ctx, caller, versions),
+            memberships=caller_memberships(ctx, caller, at),
         ),
         access.with_pledged_held,
         _page_weight,
@@ -270,7 +273,7 @@ async def list_offers(
         ctx,
         key,
         versions,
-        lambda: access.offer_records(
+        lambda at: access.offer_records(
             ctx.read_uow(),
             caller,
             day,
@@ -280,7 +283,7 @@ async def list_offers(
             status=_status(status),
             limit=page.limit,
             offset=page.offset,
-            memberships=caller_memberships(ctx, caller, versions),
+            memberships=caller_memberships(ctx, caller, at),
         ),
         access.with_committed_held,
         _page_weight,
@@ -300,8 +303,8 @@ async def offer_totals(
         ctx,
         ("offer-groups", caller.nation, caller.role, day, by),
         versions,
-        lambda: access.offer_groups(
-            ctx.read_uow(), caller, day, by, memberships=caller_memberships(ctx, caller, versions)
+        lambda at: access.offer_groups(
+            ctx.read_uow(), caller, day, by, memberships=caller_memberships(ctx, caller, at)
         ),
         access.totals_held,
         _groups_weight,
