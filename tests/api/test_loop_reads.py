@@ -87,3 +87,30 @@ def test_a_failing_query_is_not_tried_twice(reads: EventLoopReads) -> None:
     with pytest.raises(StorageError, match="no_such_column"):
         asyncio.run(reads.run(bad))
     assert len(calls) == 1
+
+
+def test_a_read_held_up_by_a_lock_fails_instead_of_hanging(store: Store) -> None:
+    """Every list page of a loop may wait for one of these reads (the holdings): one held
+    up, here by a table another session locked (as a migration would), is cancelled by
+    PostgreSQL after the read timeout and fails with StorageError; the next one runs."""
+    from allied.domain.errors import StorageError
+    from allied.service.holdings import read_snapshot
+
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite reads run in a worker thread")
+    reads = EventLoopReads(store.engine, pool_size=1, timeout_ms=300)
+
+    def snapshot(uow: SqlServiceUnitOfWork) -> int:
+        with uow:
+            return read_snapshot(uow).seq
+
+    try:
+        with store.engine.connect() as locker:
+            locker.execute(text("LOCK TABLE allocations IN ACCESS EXCLUSIVE MODE"))
+            with pytest.raises(StorageError, match="statement timeout"):
+                # bounded here too, so that without the timeout the test fails, not hangs
+                asyncio.run(asyncio.wait_for(reads.run(snapshot), 10))
+            locker.rollback()
+        assert asyncio.run(reads.run(snapshot)) >= 0
+    finally:
+        reads.close()

@@ -60,12 +60,16 @@ class _Bound:
         close_connections(self.opened)
 
 
+#: Longest a read on the loop's pool may take (ms) before PostgreSQL cancels it.
+READ_TIMEOUT_MS = 10_000
+
+
 class _BoundReads:
     """The async engine of one event loop for reads: a pool of ``size`` connections it
     opens, in autocommit (each statement reads its own snapshot, with no ``BEGIN`` or
     ``ROLLBACK`` round trips)."""
 
-    def __init__(self, url: URL, size: int) -> None:
+    def __init__(self, url: URL, size: int, timeout_ms: int = READ_TIMEOUT_MS) -> None:
         self.opened: list[Any] = []
 
         async def connect() -> Any:
@@ -73,7 +77,13 @@ class _BoundReads:
 
             self.opened[:] = [c for c in self.opened if not c.closed]
             conn = await psycopg.AsyncConnection.connect(
-                libpq_conninfo(url), connect_timeout=10, autocommit=True
+                libpq_conninfo(url),
+                connect_timeout=10,
+                autocommit=True,
+                # every list page of the loop may wait for one of these reads (the
+                # holdings): a read held up (a table locked by a migration) fails, not
+                # hangs them all
+                options=f"-c statement_timeout={timeout_ms}",
             )
             self.opened.append(conn)
             return conn
@@ -136,10 +146,12 @@ class EventLoopReads:
     one snapshot across its statements.
     """
 
-    def __init__(self, engine: Engine, pool_size: int = 8) -> None:
+    def __init__(
+        self, engine: Engine, pool_size: int = 8, timeout_ms: int = READ_TIMEOUT_MS
+    ) -> None:
         self.engine = engine
         self._bound: PerLoop[_BoundReads] = PerLoop(
-            lambda _: _BoundReads(engine.url, pool_size), drop=_BoundReads.close
+            lambda _: _BoundReads(engine.url, pool_size, timeout_ms), drop=_BoundReads.close
         )
         start_user_mappers()
         weakref.finalize(self, self._bound.clear)
