@@ -50,6 +50,17 @@ def _row(body: dict[str, Any], rid: str) -> dict[str, Any]:
     return dict(row)
 
 
+def _kept_then_pledged(api: Api, quantity: int) -> tuple[TestClient, dict[str, Any]]:
+    """Estonia's client and query of a kept page of offers, then ``quantity`` of EST-CA
+    pledged."""
+    _setup(api)
+    est = api.client("est")
+    query = {"family": FAMILY}
+    assert est.get(OFFERS, params=query).status_code == 200  # kept
+    _pledge(est, "EST-CA", quantity)
+    return est, query
+
+
 def test_a_page_after_pledges_is_completed_as_the_app_would_answer(api: Api) -> None:
     _setup(api)
     answers: AnswerStore = api.app.state.ctx.answers
@@ -138,13 +149,9 @@ def test_sums_of_another_records_version_are_never_used(api: Api, monkeypatch: A
     read its versions: a membership or releasability change) are of another records
     version than the kept page: the page is not completed from them, and the app reads
     its records again, at least as new as the sums."""
-    _setup(api)
     ctx = api.app.state.ctx
     answers: AnswerStore = ctx.answers
-    est = api.client("est")
-    query = {"family": FAMILY}
-    assert est.get(OFFERS, params=query).status_code == 200  # kept
-    _pledge(est, "EST-CA", 3)
+    est, query = _kept_then_pledged(api, 3)
     real = ctx.holdings.at
     reads: list[int] = []
     real_records = access.offer_records
@@ -188,13 +195,9 @@ def test_completed_on_a_loop_that_keeps_its_holdings(api: Api) -> None:
 def test_a_failure_to_complete_goes_through_the_app(api: Api, monkeypatch: Any) -> None:
     """When the holdings cannot be read, or the day turns while they are, the middleware
     completes nothing and the application answers (its own way)."""
-    _setup(api)
     ctx = api.app.state.ctx
     answers: AnswerStore = ctx.answers
-    est = api.client("est")
-    query = {"family": FAMILY}
-    assert est.get(OFFERS, params=query).status_code == 200  # kept
-    _pledge(est, "EST-CA", 2)
+    est, query = _kept_then_pledged(api, 2)
     real = ctx.holdings.at
     calls: list[int] = []
 

@@ -6,10 +6,8 @@ pledge (here a withdrawal) makes the reader read them again."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from typing import Any
 
-from allied.adapters.db.repository_users import SqlServiceUnitOfWork, service_sessions
 from allied.bootstrap import Store
 from allied.domain.assistance import COMMITTING
 from allied.service import access
@@ -26,18 +24,10 @@ from allied.service.holdings import (
     read_tail,
 )
 from callers import CALLER
+from units import service_uow
 
 DAY = dt.date(2024, 6, 1)
 EST = Caller("est-user", "EST", "donor")
-
-
-def service_uow(store: Store) -> SqlServiceUnitOfWork:
-    sqlite = store.engine.dialect.name == "sqlite"
-    return SqlServiceUnitOfWork(
-        service_sessions(store.engine),
-        writer_lock=threading.RLock() if sqlite else None,
-        lock_ledger=not sqlite,
-    )
 
 
 def _records(store: Store) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -30,20 +29,11 @@ from allied.service.caller import Caller
 from allied.service.ids import IdCounter, free_id_block
 from allied.service.ledger import export_ledger, verify_ledger
 from callers import CALLER
+from units import service_uow
 
 DAY = dt.date(2024, 6, 1)
 COORD = Caller("coord-user", "", "coordinator")
 EST = Caller("est-user", "EST", "donor")
-
-
-def service_uow(store: Store) -> SqlServiceUnitOfWork:
-    """A unit of work for a change, as the API makes one (see ``AppContext.uow``)."""
-    sqlite = store.engine.dialect.name == "sqlite"
-    return SqlServiceUnitOfWork(
-        service_sessions(store.engine),
-        writer_lock=threading.RLock() if sqlite else None,
-        lock_ledger=not sqlite,
-    )
 
 
 def _offer(oid: str, donor: str, qty: int, releasability: str) -> dict[str, Any]:

@@ -256,6 +256,11 @@ def get_offer(uow: UnitOfWork, caller: Caller, day: dt.date, offer_id: str) -> d
 OFFER_GROUPS = ("family", "donor", "channel", "status")
 
 
+def _check_group(by: str) -> None:
+    if by not in OFFER_GROUPS:
+        raise InvalidInput(f"expected one of {', '.join(OFFER_GROUPS)}; got {by!r}", field="by")
+
+
 @dataclass(frozen=True)
 class OfferGroups:
     """The offers released to a viewer grouped by one field, without what pledges change
@@ -274,8 +279,7 @@ def offer_groups(
     memberships: Sequence[Membership] | None = None,
 ) -> OfferGroups:
     """The offers visible to the caller grouped by ``by``, without committed quantities."""
-    if by not in OFFER_GROUPS:
-        raise InvalidInput(f"expected one of {', '.join(OFFER_GROUPS)}; got {by!r}", field="by")
+    _check_group(by)
     with uow:
         return _groups(_visible_offers(uow, viewer(uow, caller, day, memberships)), by)
 
@@ -312,8 +316,7 @@ def totals_held(groups: OfferGroups, holdings: Holdings) -> list[dict[str, Any]]
 def offer_totals(uow: UnitOfWork, caller: Caller, day: dt.date, by: str) -> list[dict[str, Any]]:
     """Offered and committed quantity per ``by`` over the offers visible to the caller
     (read in one transaction)."""
-    if by not in OFFER_GROUPS:
-        raise InvalidInput(f"expected one of {', '.join(OFFER_GROUPS)}; got {by!r}", field="by")
+    _check_group(by)
     with uow:
         offers = _visible_offers(uow, viewer(uow, caller, day))
         committed = allocation_service.sum_committed(uow, "offer", [o.id for o in offers])

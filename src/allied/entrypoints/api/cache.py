@@ -42,7 +42,6 @@ CACHED_MARK = "allied.cached"
 COMPLETER_KEY = "allied.completer"
 
 
-
 @dataclasses.dataclass(frozen=True)
 class Completer:
     """The JSON body of an answer at other holdings: a list page whose records are

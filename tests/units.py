@@ -1,0 +1,19 @@
+"""Units of work the tests make as the API makes them. A plain module, not a conftest
+(see ``callers.py``)."""
+
+from __future__ import annotations
+
+import threading
+
+from allied.adapters.db.repository_users import SqlServiceUnitOfWork, service_sessions
+from allied.bootstrap import Store
+
+
+def service_uow(store: Store) -> SqlServiceUnitOfWork:
+    """A unit of work for a change, as the API makes one (see ``AppContext.uow``)."""
+    sqlite = store.engine.dialect.name == "sqlite"
+    return SqlServiceUnitOfWork(
+        service_sessions(store.engine),
+        writer_lock=threading.RLock() if sqlite else None,
+        lock_ledger=not sqlite,
+    )
