@@ -1,0 +1,42 @@
+"""The ledger: entries and verification, for the roles that read it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allied.domain.errors import InvalidInput
+from allied.domain.users import (
+    Action,
+    require,
+)
+from allied.service.caller import Caller
+from allied.service.ledger import entry_dict
+from allied.service.ports import UnitOfWork
+from allied.service.usecases.common import (
+    Page,
+)
+
+
+def ledger_entries(uow: UnitOfWork, caller: Caller, *, after: int = 0, limit: int = 50) -> Page:
+    require(caller.role, Action.READ_LEDGER)
+    if after < 0:
+        raise InvalidInput("must not be negative", field="after")
+    rows: list[dict[str, Any]] = []
+    with uow:
+        entries = uow.ledger.entries(after=after)
+        try:
+            for entry in entries:
+                rows.append(entry_dict(entry))
+                if len(rows) >= limit:
+                    break
+        finally:
+            entries.close()
+        head = uow.ledger.head()
+    return Page(rows, head[0] if head else 0, limit, after)
+
+
+def verify_ledger(uow: UnitOfWork, caller: Caller) -> int:
+    from allied.service.ledger import verify_ledger as verify
+
+    require(caller.role, Action.READ_LEDGER)
+    return verify(uow)
