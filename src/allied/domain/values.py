@@ -13,7 +13,7 @@ from typing import Any
 from allied.domain.errors import InvalidInput
 
 _CODE = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
-_IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")
+_IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 
 
 def parse_date(value: Any, field: str) -> dt.date:
@@ -107,7 +107,7 @@ def actor_code(value: Any, field: str) -> str:
 def identifier(value: Any, field: str) -> str:
     if not isinstance(value, str) or not _IDENT.match(value.strip()):
         raise InvalidInput(
-            f"expected an identifier (letters, digits, . _ : / -; at most 64), got {value!r}",
+            f"expected an identifier (letters, digits, . _ : -; at most 64), got {value!r}",
             field=field,
         )
     return value.strip()

@@ -25,6 +25,7 @@ from allied.domain.consent import (
 from allied.domain.errors import InvalidInput, NotFound, UnknownActor
 from allied.domain.proposals import Proposal, ProposalStatus, participants_for
 from allied.domain.rules import Outcome, Position, Rule, evaluate
+from allied.domain.values import identifier
 from allied.service.caller import Caller
 from allied.service.ids import free_ids
 from allied.service.ports import UnitOfWork
@@ -182,7 +183,7 @@ def propose(
 ) -> dict[str, Any]:
     with uow:
         parts = participants(uow, rule, forum, on)
-        pid = proposal_id or _next_id(uow)
+        pid = identifier(proposal_id, "id") if proposal_id else _next_id(uow)
         if uow.proposals.get(pid) is not None:
             raise InvalidInput(f"proposal {pid!r} already exists", field="id")
         if not title.strip():

@@ -8,6 +8,7 @@ revoked token is answered 401 before the route runs.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -29,6 +30,35 @@ bearer = HTTPBearer(
     auto_error=False,
     description="A token from `allied user add` (or POST /api/v1/users by an admin).",
 )
+
+
+#: Control characters no id, code or search text holds (a tab, line feed or carriage
+#: return may stand in text; a NUL cannot even be stored in a PostgreSQL text column).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+async def plain_params(request: Request) -> None:
+    """Refuse a path or query parameter holding a control character, naming it (422).
+
+    Runs first on every route of the API and the dashboard (an app-wide dependency), so
+    such input is the caller's mistake, answered before authentication or any read, and
+    never reaches the store (where a NUL made PostgreSQL fail: 503 and a logged ERROR)."""
+    for name, value in request.path_params.items():
+        if isinstance(value, str) and _CONTROL.search(value):
+            raise InvalidInput(_control_message(value), field=name)
+    for name, value in request.query_params.multi_items():
+        if _CONTROL.search(name):
+            raise InvalidInput(
+                "a query parameter's name holds a control character", field="query"
+            )
+        if _CONTROL.search(value):
+            raise InvalidInput(_control_message(value), field=name)
+
+
+def _control_message(value: str) -> str:
+    found = _CONTROL.search(value)
+    assert found is not None
+    return f"holds a control character (U+{ord(found.group()):04X}); not allowed here"
 
 
 async def get_context(request: Request) -> AppContext:
