@@ -249,6 +249,16 @@ def test_ledger_verify_names_the_altered_entry(loaded: Path) -> None:
     assert "ledger entry 3" in bad.stderr
 
 
+def test_ledger_verify_names_an_entry_that_is_not_json(loaded: Path) -> None:
+    with sqlite3.connect(loaded) as conn:
+        conn.execute("UPDATE ledger_entries SET payload = '{not json' WHERE seq = 1")
+    for command in (["ledger", "verify"], ["ledger", "export"]):
+        bad = runner.invoke(app, command)
+        assert bad.exit_code == 3, command
+        assert "ledger entry 1: payload is not JSON" in bad.stderr
+        assert "Traceback" not in bad.output + bad.stderr
+
+
 def test_ledger_export_is_jsonl(loaded: Path) -> None:
     result = runner.invoke(app, ["ledger", "export", "--format", "jsonl"])
     lines = result.stdout.splitlines()

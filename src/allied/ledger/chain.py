@@ -65,6 +65,52 @@ class LedgerEntry:
     hash: str
 
 
+_HEX = frozenset("0123456789abcdef")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def entry_from_row(
+    seq: Any,
+    at: Any,
+    user: Any,
+    nation: Any,
+    kind: Any,
+    payload: Any,
+    prev_hash: Any,
+    hash: Any,
+) -> LedgerEntry:
+    """A stored entry, checked for shape: the payload must be a JSON object, every other
+    field of its type (a hash: 64 lowercase hex digits). Anything else is a finding,
+    ``LedgerIntegrityError`` naming the entry, never a crash of the reader."""
+    if not isinstance(seq, int) or isinstance(seq, bool):
+        raise LedgerIntegrityError(0, f"a sequence number is not an integer: {seq!r}")
+    for name, value in (("at", at), ("user", user), ("nation", nation), ("kind", kind)):
+        if not isinstance(value, str):
+            raise LedgerIntegrityError(seq, f"field {name} is not text")
+    for name, value in (("prev_hash", prev_hash), ("hash", hash)):
+        if not (isinstance(value, str) and len(value) == 64 and _HEX.issuperset(value)):
+            raise LedgerIntegrityError(seq, f"field {name} is not a SHA-256 hex digest")
+    return LedgerEntry(seq, at, user, nation, kind, decode_payload(seq, payload), prev_hash, hash)
+
+
+def decode_payload(seq: int, payload: Any) -> dict[str, Any]:
+    """A stored payload (JSON text) as a dictionary, or ``LedgerIntegrityError`` naming
+    entry ``seq`` when it is not a JSON object."""
+    if isinstance(payload, str | bytes):
+        try:
+            payload = json.loads(payload, parse_constant=_no_constant)
+        except ValueError as exc:  # JSONDecodeError, bad UTF-8, NaN/Infinity
+            raise LedgerIntegrityError(seq, f"payload is not JSON ({exc})") from None
+    if not isinstance(payload, dict):
+        raise LedgerIntegrityError(
+            seq, f"payload is not a JSON object (found {type(payload).__name__})"
+        )
+    return payload
+
+
 class EntryDraft(NamedTuple):
     """An entry to append: the ledger gives it its sequence number, time and hashes."""
 

@@ -24,7 +24,7 @@ from allied.domain.economy import Indicator
 from allied.domain.errors import Conflict, StorageError
 from allied.domain.funds import Contribution, PooledFund
 from allied.domain.proposals import Proposal
-from allied.ledger.chain import GENESIS, EntryDraft, LedgerEntry, make_entry
+from allied.ledger.chain import GENESIS, EntryDraft, LedgerEntry, entry_from_row, make_entry
 from allied.service.ports import LedgerPort, Repository
 
 T = TypeVar("T")
@@ -205,18 +205,14 @@ class SqlLedger:
         result = self.session.execute(stmt.execution_options(yield_per=1000))
         try:
             for row in result:
-                yield LedgerEntry(
-                    seq=row.seq,
-                    at=row.at,
-                    user=row.user,
-                    nation=row.nation,
-                    kind=row.kind,
-                    payload=json.loads(row.payload),
-                    prev_hash=row.prev_hash,
-                    hash=row.hash,
-                )
+                yield entry_from_row(*row_fields(row))
         finally:
             result.close()
+
+
+def row_fields(row: Any) -> tuple[Any, ...]:
+    """A row of ``ledger_entries`` as the arguments of ``entry_from_row``."""
+    return (row.seq, row.at, row.user, row.nation, row.kind, row.payload, row.prev_hash, row.hash)
 
 
 class SqlUnitOfWork:

@@ -66,8 +66,13 @@ def status_for(exc: AlliedError) -> tuple[int, str]:
     return 500, "error"
 
 
-def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
-    return {"error": code, "message": message, "field": field}
+def error_body(
+    code: str, message: str, field: str | None = None, entry: int | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": code, "message": message, "field": field}
+    if entry is not None:  # ledger-integrity: the first entry at fault
+        body["entry"] = entry
+    return body
 
 
 def _allied(_: Request, exc: Exception) -> JSONResponse:
@@ -78,7 +83,10 @@ def _allied(_: Request, exc: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status >= 500:
         log.error("%s: %s", code, exc)
-    return JSONResponse(error_body(code, message, field), status_code=status, headers=headers)
+    entry = exc.seq if isinstance(exc, LedgerIntegrityError) else None
+    return JSONResponse(
+        error_body(code, message, field, entry), status_code=status, headers=headers
+    )
 
 
 def _validation(_: Request, exc: Exception) -> JSONResponse:

@@ -31,6 +31,9 @@ class ErrorOut(BaseModel):
     error: str = Field(description="a short code: not-found, invalid-input, forbidden, ...")
     message: str
     field: str | None = Field(None, description="the field at fault, when there is one")
+    entry: int | None = Field(
+        None, description="ledger-integrity: the sequence number of the first entry at fault"
+    )
 
 
 class PageOut(BaseModel, Generic[T]):
