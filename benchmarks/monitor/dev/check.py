@@ -2,6 +2,7 @@
 
     python benchmarks/monitor/dev/check.py            # check; exit 1 listing every problem
     python benchmarks/monitor/dev/check.py --split    # print the split the seed draws
+    python benchmarks/monitor/dev/check.py --gold tune > gold-tune.json   # gold of one part
 
 Checks: every gold document has its text in ``texts/`` (and every text a gold entry);
 every event has a known type, an actor code of the guidelines (ISO3 of
@@ -93,7 +94,19 @@ def check() -> list[str]:
 
 
 def main() -> int:
-    if "--split" in sys.argv[1:]:
+    args = sys.argv[1:]
+    if args[:1] == ["--gold"]:
+        part = args[1] if len(args) > 1 else ""
+        split = json.loads((HERE / "split.json").read_text(encoding="utf-8"))
+        if part not in ("tune", "heldout"):
+            print("--gold needs a part: tune or heldout", file=sys.stderr)
+            return 2
+        gold = json.loads((HERE / "gold.json").read_text(encoding="utf-8"))
+        chosen = set(split[part])
+        gold["documents"] = [d for d in gold["documents"] if d["document"] in chosen]
+        print(json.dumps(gold, indent=1, ensure_ascii=False))
+        return 0
+    if "--split" in args:
         gold = json.loads((HERE / "gold.json").read_text(encoding="utf-8"))
         names = [d["document"] for d in gold["documents"]]
         print(json.dumps({"seed": SEED, "heldout_share": HELDOUT_SHARE,
