@@ -2,13 +2,16 @@
 
     python benchmarks/monitor/dev/check.py            # check; exit 1 listing every problem
     python benchmarks/monitor/dev/check.py --split    # print the split the seed draws
+    python benchmarks/monitor/dev/check.py --gold tune > gold-tune.json   # gold of one part
 
 Checks: every gold document has its text in ``texts/`` (and every text a gold entry);
 every event has a known type, an actor code of the guidelines (ISO3 of
 ``src/allied/data/states.csv`` or a listed organisation), a target that is such a code
 or null, an ``evidence`` span found verbatim in the text, no tuple twice in a document;
 ``split.json`` is exactly the split drawn by the stated rule (below) over the gold
-documents. Standard library only; it does not import the monitor.
+documents, with the agreement sample (a quarter of the documents, drawn from ``tune``
+with ``random.Random(f"{SEED}:agreement").sample``) for a second annotator. Standard
+library only; it does not import the monitor.
 
 The split: each document goes to ``heldout`` when
 ``random.Random(f"{SEED}:{name}").random() < HELDOUT_SHARE``, else to ``tune``. The draw
@@ -42,7 +45,11 @@ ORGANISATIONS = {
 def draw_split(names: list[str]) -> dict[str, list[str]]:
     heldout = sorted(n for n in names if random.Random(f"{SEED}:{n}").random() < HELDOUT_SHARE)
     tune = sorted(n for n in names if n not in heldout)
-    return {"tune": tune, "heldout": heldout}
+    # a quarter of the set, drawn from tune only, for the second annotator's pass (the
+    # second annotator may be the engineer who tunes: they must not read heldout)
+    size = min(len(tune), round(len(names) / 4))
+    agreement = sorted(random.Random(f"{SEED}:agreement").sample(tune, size))
+    return {"tune": tune, "heldout": heldout, "agreement_sample": agreement}
 
 
 def check() -> list[str]:
@@ -86,14 +93,26 @@ def check() -> list[str]:
         problems.append(f"texts/{extra}: no gold entry")
     split = json.loads((HERE / "split.json").read_text(encoding="utf-8"))
     expected = draw_split(names)
-    for part in ("tune", "heldout"):
+    for part in ("tune", "heldout", "agreement_sample"):
         if sorted(split.get(part, [])) != expected[part]:
             problems.append(f"split.json: '{part}' differs from the seeded draw")
     return problems
 
 
 def main() -> int:
-    if "--split" in sys.argv[1:]:
+    args = sys.argv[1:]
+    if args[:1] == ["--gold"]:
+        part = args[1] if len(args) > 1 else ""
+        split = json.loads((HERE / "split.json").read_text(encoding="utf-8"))
+        if part not in ("tune", "heldout"):
+            print("--gold needs a part: tune or heldout", file=sys.stderr)
+            return 2
+        gold = json.loads((HERE / "gold.json").read_text(encoding="utf-8"))
+        chosen = set(split[part])
+        gold["documents"] = [d for d in gold["documents"] if d["document"] in chosen]
+        print(json.dumps(gold, indent=1, ensure_ascii=False))
+        return 0
+    if "--split" in args:
         gold = json.loads((HERE / "gold.json").read_text(encoding="utf-8"))
         names = [d["document"] for d in gold["documents"]]
         print(json.dumps({"seed": SEED, "heldout_share": HELDOUT_SHARE,
