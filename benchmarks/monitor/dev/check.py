@@ -10,8 +10,9 @@ every event has a known type, an actor code of the guidelines (ISO3 of
 or null, an ``evidence`` span found verbatim in the text, no tuple twice in a document;
 ``split.json`` is exactly the split drawn by the stated rule (below) over the gold
 documents, with the agreement sample (a quarter of the documents, drawn from ``tune``
-with ``random.Random(f"{SEED}:agreement").sample``) for a second annotator. Standard
-library only; it does not import the monitor.
+with ``random.Random(f"{SEED}:agreement").sample``) for a second annotator; the second
+annotator's ``second/gold.json`` gets the same event checks and must cover exactly the
+agreement sample. Standard library only; it does not import the monitor.
 
 The split: each document goes to ``heldout`` when
 ``random.Random(f"{SEED}:{name}").random() < HELDOUT_SHARE``, else to ``tune``. The draw
@@ -52,23 +53,23 @@ def draw_split(names: list[str]) -> dict[str, list[str]]:
     return {"tune": tune, "heldout": heldout, "agreement_sample": agreement}
 
 
-def check() -> list[str]:
-    problems: list[str] = []
-    with open(ROOT / "src/allied/data/states.csv", encoding="utf-8") as fh:
-        codes = {row["iso3"] for row in csv.DictReader(fh)} | ORGANISATIONS
-    gold = json.loads((HERE / "gold.json").read_text(encoding="utf-8"))
+def check_gold(path: Path, codes: set[str], problems: list[str]) -> list[str]:
+    """Check one gold file's events against the texts; return its document names."""
+    label = path.relative_to(HERE).as_posix()
+    prefix = "" if label == "gold.json" else f"{label}: "
+    gold = json.loads(path.read_text(encoding="utf-8"))
     names: list[str] = []
     for d_i, doc in enumerate(gold["documents"]):
         name = doc["document"]
         names.append(name)
-        path = HERE / "texts" / name
-        if not path.is_file():
-            problems.append(f"documents[{d_i}] {name}: no text in texts/")
+        text_path = HERE / "texts" / name
+        if not text_path.is_file():
+            problems.append(f"{prefix}documents[{d_i}] {name}: no text in texts/")
             continue
-        text = path.read_text(encoding="utf-8")
+        text = text_path.read_text(encoding="utf-8")
         seen: set[tuple[str, str, str | None]] = set()
         for e_i, ev in enumerate(doc["events"]):
-            where = f"{name} events[{e_i}]"
+            where = f"{prefix}{name} events[{e_i}]"
             key = (ev.get("actor"), ev.get("type"), ev.get("target"))
             if ev.get("type") not in TYPES:
                 problems.append(f"{where}: unknown type {ev.get('type')!r}")
@@ -88,6 +89,14 @@ def check() -> list[str]:
             if key in seen:
                 problems.append(f"{where}: tuple {key} twice")
             seen.add(key)
+    return names
+
+
+def check() -> list[str]:
+    problems: list[str] = []
+    with open(ROOT / "src/allied/data/states.csv", encoding="utf-8") as fh:
+        codes = {row["iso3"] for row in csv.DictReader(fh)} | ORGANISATIONS
+    names = check_gold(HERE / "gold.json", codes, problems)
     texts = {p.name for p in (HERE / "texts").glob("*.txt")}
     for extra in sorted(texts - set(names)):
         problems.append(f"texts/{extra}: no gold entry")
@@ -96,6 +105,12 @@ def check() -> list[str]:
     for part in ("tune", "heldout", "agreement_sample"):
         if sorted(split.get(part, [])) != expected[part]:
             problems.append(f"split.json: '{part}' differs from the seeded draw")
+    # the second annotator's gold: same checks, exactly the agreement sample
+    second = HERE / "second" / "gold.json"
+    if second.is_file():
+        second_names = check_gold(second, codes, problems)
+        if sorted(second_names) != expected["agreement_sample"]:
+            problems.append("second/gold.json: documents differ from the agreement sample")
     return problems
 
 
