@@ -12,9 +12,11 @@ here only (``tests/unit/test_entrypoint_imports.py``).
 
 from __future__ import annotations
 
-from allied.service.allocations import PledgeOrder, PledgeOutcome
+from allied.service.allocations import AllocationRun, PledgeOrder, PledgeOutcome
+from allied.service.assistance import record_payload
 from allied.service.usecases.allocations import (
     advance_allocation,
+    allocate,
     get_allocation,
     list_allocations,
     pledge,
@@ -30,10 +32,14 @@ from allied.service.usecases.common import (
 )
 from allied.service.usecases.consents import (
     answer_consent,
+    expire_consents,
     get_consent,
+    list_consent_policies,
     list_consents,
+    set_consent_policy,
 )
 from allied.service.usecases.ledger import (
+    export_ledger,
     ledger_entries,
     verify_ledger,
 )
@@ -42,6 +48,7 @@ from allied.service.usecases.offers import (
     OfferGroups,
     create_offer,
     get_offer,
+    import_offers,
     list_offers,
     offer_groups,
     offer_records,
@@ -54,16 +61,21 @@ from allied.service.usecases.offers import (
 from allied.service.usecases.proposals import (
     STATES_POSITIONS,
     accession_step,
+    decision_status,
+    evaluate_decision,
     get_proposal,
     list_accessions,
     list_proposals,
     propose,
+    revise_proposal,
     take_position,
+    withdraw_proposal,
 )
 from allied.service.usecases.reference import (
     list_actors,
     list_item_types,
     list_memberships,
+    members_on,
 )
 from allied.service.usecases.reports import (
     WHOLE_RECORD_REPORTS,
@@ -72,6 +84,7 @@ from allied.service.usecases.reports import (
 from allied.service.usecases.requests import (
     create_request,
     get_request,
+    import_requests,
     list_requests,
     request_records,
     set_request_priority,
@@ -83,6 +96,7 @@ __all__ = [
     "OFFER_GROUPS",
     "STATES_POSITIONS",
     "WHOLE_RECORD_REPORTS",
+    "AllocationRun",
     "OfferGroups",
     "Page",
     "PledgeOrder",
@@ -90,24 +104,33 @@ __all__ = [
     "RecordPage",
     "accession_step",
     "advance_allocation",
+    "allocate",
     "answer_consent",
     "create_offer",
     "create_request",
+    "decision_status",
+    "evaluate_decision",
+    "expire_consents",
+    "export_ledger",
     "get_allocation",
     "get_consent",
     "get_offer",
     "get_proposal",
     "get_request",
+    "import_offers",
+    "import_requests",
     "ledger_entries",
     "list_accessions",
     "list_actors",
     "list_allocations",
+    "list_consent_policies",
     "list_consents",
     "list_item_types",
     "list_memberships",
     "list_offers",
     "list_proposals",
     "list_requests",
+    "members_on",
     "memberships_of",
     "offer_groups",
     "offer_records",
@@ -116,9 +139,12 @@ __all__ = [
     "pledge_many",
     "pledge_order",
     "propose",
+    "record_payload",
     "report",
     "request_records",
+    "revise_proposal",
     "run_allocation",
+    "set_consent_policy",
     "set_request_priority",
     "take_position",
     "totals_held",
@@ -129,4 +155,5 @@ __all__ = [
     "with_committed_held",
     "with_pledged",
     "with_pledged_held",
+    "withdraw_proposal",
 ]

@@ -132,7 +132,7 @@ class PledgeOrder:
 PledgeOutcome = dict[str, Any] | AlliedError
 
 
-def pledge(
+def make_pledge(
     uow: UnitOfWork,
     caller: Caller,
     *,
@@ -145,7 +145,7 @@ def pledge(
 ) -> dict[str, Any]:
     """A donor pledges part of an offer against a request (status ``pledged``); see
     :class:`PledgeOrder` for the options. Raises why it is refused."""
-    (outcome,) = pledge_many(
+    (outcome,) = make_pledges(
         uow,
         [
             PledgeOrder(
@@ -158,7 +158,7 @@ def pledge(
     return outcome
 
 
-def pledge_many(uow: UnitOfWork, orders: Sequence[PledgeOrder]) -> list[PledgeOutcome]:
+def make_pledges(uow: UnitOfWork, orders: Sequence[PledgeOrder]) -> list[PledgeOutcome]:
     """Make the pledges in one transaction, as if each were made alone in turn.
 
     Each order is answered in order: the view of its new allocation, or the error that

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from allied.domain.actors import ActorKind
-from allied.domain.assistance import Offer, RecordStatus, Request
+from allied.domain.assistance import Offer, Request
 from allied.domain.catalogue import FAMILIES
 from allied.domain.errors import InvalidInput, UnknownActor
 from allied.service.caller import Caller
@@ -188,19 +188,7 @@ def add_offers(
     return out
 
 
-def list_requests(uow: UnitOfWork, *, status: RecordStatus | None = None) -> list[dict[str, Any]]:
-    with uow:
-        found = uow.requests.list(status=status) if status else uow.requests.list()
-        return [record_payload(r) for r in sorted(found, key=lambda r: r.id)]
-
-
-def list_offers(uow: UnitOfWork, *, status: RecordStatus | None = None) -> list[dict[str, Any]]:
-    with uow:
-        found = uow.offers.list(status=status) if status else uow.offers.list()
-        return [record_payload(o) for o in sorted(found, key=lambda o: o.id)]
-
-
-def members_on(uow: UnitOfWork, org: str, day: dt.date) -> list[dict[str, Any]]:
+def organisation_members(uow: UnitOfWork, org: str, day: dt.date) -> list[dict[str, Any]]:
     """The members of ``org`` on ``day``, with their names and membership dates."""
     from allied.domain.actors import Role
     from allied.domain.actors import members_on as domain_members_on

@@ -169,7 +169,7 @@ def _next_id(uow: UnitOfWork) -> str:
     return next(free_ids(uow.proposals, "P", 5, uow))
 
 
-def propose(
+def circulate_proposal(
     uow: UnitOfWork,
     caller: Caller,
     *,
@@ -222,7 +222,7 @@ def propose(
     return view
 
 
-def take_position(
+def record_position(
     uow: UnitOfWork,
     caller: Caller,
     proposal_id: str,
@@ -332,7 +332,7 @@ def _accession(uow: UnitOfWork, accession_id: str) -> Accession:
     return found
 
 
-def accession_step(
+def record_accession_step(
     uow: UnitOfWork,
     caller: Caller,
     accession_id: str,
@@ -530,7 +530,7 @@ def expire_consents(uow: UnitOfWork, caller: Caller, today: dt.date) -> None:
         _settle(uow, caller, alloc, today)
 
 
-def advance_allocation(
+def move_allocation(
     uow: UnitOfWork,
     caller: Caller,
     allocation_id: str,
@@ -568,28 +568,7 @@ def advance_allocation(
     return view
 
 
-def list_allocations(uow: UnitOfWork) -> list[dict[str, Any]]:
-    with uow:
-        return [allocation_view(a) for a in sorted(uow.allocations.list(), key=lambda a: a.id)]
-
-
-def list_consents(
-    uow: UnitOfWork,
-    caller: Caller,
-    today: dt.date,
-    *,
-    origin: str | None = None,
-    status: str | None = None,
-) -> list[dict[str, Any]]:
-    with uow:
-        expire_consents(uow, caller, today)
-        found = uow.consents.list(origin=origin) if origin else uow.consents.list()
-        rows = [consent_view(c, today) for c in sorted(found, key=lambda c: c.id)]
-        uow.commit()
-    return [r for r in rows if status is None or r["effective_status"] == status]
-
-
-def answer_consent(
+def record_consent_answer(
     uow: UnitOfWork,
     caller: Caller,
     consent_id: str,

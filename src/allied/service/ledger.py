@@ -10,7 +10,7 @@ from allied.ledger.chain import LedgerEntry, verify
 from allied.service.ports import UnitOfWork
 
 
-def verify_ledger(uow: UnitOfWork) -> int:
+def verify_chain(uow: UnitOfWork) -> int:
     """Number of entries in an intact ledger; raises ``LedgerIntegrityError`` otherwise."""
     with uow:
         head = uow.ledger.head()
@@ -18,7 +18,7 @@ def verify_ledger(uow: UnitOfWork) -> int:
             return verify(entries, head)
 
 
-def export_ledger(uow: UnitOfWork) -> Iterator[dict[str, Any]]:
+def ledger_rows(uow: UnitOfWork) -> Iterator[dict[str, Any]]:
     with uow, closing(uow.ledger.entries()) as entries:
         for entry in entries:
             yield entry_dict(entry)

@@ -59,11 +59,11 @@ class Fake(FakeUnitOfWork):
 
 # the service's functions, on the fake (which mypy does not take for a UnitOfWork)
 def pledge_many(uow: Fake, orders: list[PledgeOrder]) -> list[PledgeOutcome]:
-    return allocations.pledge_many(cast(UnitOfWork, uow), orders)
+    return allocations.make_pledges(cast(UnitOfWork, uow), orders)
 
 
 def pledge(uow: Fake, caller: Caller, **kw: Any) -> dict[str, Any]:
-    return allocations.pledge(cast(UnitOfWork, uow), caller, **kw)
+    return allocations.make_pledge(cast(UnitOfWork, uow), caller, **kw)
 
 
 def _store() -> Fake:

@@ -170,7 +170,7 @@ def allocate(
 def _run_on_database(day: dt.date, solver: str, options: Options, *, record: bool) -> Any:
     from allied.bootstrap import build
     from allied.config import Settings
-    from allied.service.allocations import allocate_stored
+    from allied.service.access import allocate
     from allied.service.caller import Caller
 
     settings = Settings.from_env()
@@ -178,7 +178,7 @@ def _run_on_database(day: dt.date, solver: str, options: Options, *, record: boo
     store = build(settings)
     try:
         with _ProgressBar(err_console().is_terminal) as bar:
-            return allocate_stored(
+            return allocate(
                 store.uow(), caller, as_of=day, solver=solver, options=options,
                 progress=bar, record=record,
             )

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from allied.allocation.model import Options
+from allied.allocation.model import Options, ProgressCallback, no_progress
 from allied.domain.actors import Membership
 from allied.domain.assistance import Allocation, Offer, Request
 from allied.domain.errors import AlliedError, NotFound, PermissionDenied
@@ -21,7 +21,7 @@ from allied.domain.users import (
 from allied.domain.visibility import Viewer
 from allied.service import allocations as allocation_service
 from allied.service import governance
-from allied.service.allocations import PledgeOrder, PledgeOutcome
+from allied.service.allocations import AllocationRun, PledgeOrder, PledgeOutcome
 from allied.service.caller import Caller
 from allied.service.ports import UnitOfWork
 from allied.service.usecases.common import (
@@ -133,7 +133,7 @@ def pledge(
         caller, day, offer_id=offer_id, request_id=request_id, quantity=quantity,
         memberships=memberships, uow=uow,
     )
-    (outcome,) = allocation_service.pledge_many(uow, [order])
+    (outcome,) = allocation_service.make_pledges(uow, [order])
     if isinstance(outcome, AlliedError):
         raise outcome
     return outcome
@@ -142,11 +142,17 @@ def pledge(
 def pledge_many(uow: UnitOfWork, orders: Sequence[PledgeOrder]) -> list[PledgeOutcome]:
     """Orders from :func:`pledge_order` made together in one transaction, each answered as
     if made alone in turn (:func:`allied.service.allocations.pledge_many`)."""
-    return allocation_service.pledge_many(uow, orders)
+    return allocation_service.make_pledges(uow, orders)
 
 
 def advance_allocation(
-    uow: UnitOfWork, caller: Caller, day: dt.date, allocation_id: str, to: str
+    uow: UnitOfWork,
+    caller: Caller,
+    day: dt.date,
+    allocation_id: str,
+    to: str,
+    *,
+    expiry_days: int = governance.DEFAULT_CONSENT_EXPIRY_DAYS,
 ) -> dict[str, Any]:
     require(caller.role, Action.ADVANCE_ALLOCATION)
     with uow:
@@ -163,7 +169,9 @@ def advance_allocation(
             if request is None or not v.sees_record(request):
                 raise NotFound(f"no allocation {allocation_id!r}")
             require_own_nation(caller.role, caller.nation, request.recipient, "allocation")
-    return governance.advance_allocation(uow, caller, allocation_id, to, today=day)
+    return governance.move_allocation(
+        uow, caller, allocation_id, to, today=day, expiry_days=expiry_days
+    )
 
 
 def run_allocation(
@@ -177,4 +185,23 @@ def run_allocation(
     require(caller.role, Action.RUN_ALLOCATION)
     return allocation_service.run_allocation(
         uow, caller, as_of=as_of, solver=solver, options=options
+    )
+
+
+def allocate(
+    uow: UnitOfWork,
+    caller: Caller,
+    *,
+    as_of: dt.date,
+    solver: str = "auto",
+    options: Options | None = None,
+    progress: ProgressCallback = no_progress,
+    record: bool = True,
+) -> AllocationRun:
+    """The optimiser on stored data (it reads every record: the coordinator's); with
+    ``record``, the plan is stored as ``proposed`` allocations."""
+    require(caller.role, Action.RUN_ALLOCATION)
+    return allocation_service.allocate_stored(
+        uow, caller, as_of=as_of, solver=solver, options=options, progress=progress,
+        record=record,
     )

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from allied.domain.actors import Membership, Role
-from allied.domain.errors import InvalidInput
-from allied.domain.users import Action, require, sees_all
+from allied.domain.errors import InvalidInput, PermissionDenied
+from allied.domain.users import Action, require, require_own_nation, sees_all
 from allied.domain.visibility import Viewer, viewer_on
 from allied.service.caller import Caller
 from allied.service.ports import UnitOfWork
@@ -40,6 +40,7 @@ def viewer_of(caller: Caller, day: dt.date, memberships: Sequence[Membership]) -
 def memberships_of(uow: UnitOfWork, caller: Caller) -> tuple[Membership, ...]:
     """The memberships a viewer of ``caller``'s nation needs (for :func:`viewer`; a cache
     may keep them while the records do not change)."""
+    require(caller.role, Action.READ)
     if sees_all(caller.role) or not caller.nation:
         return ()
     with uow:
@@ -108,3 +109,13 @@ def national_id(caller: Caller, data: Mapping[str, Any], prefix: str) -> dict[st
             field="id",
         )
     return body
+
+
+def own_record(caller: Caller, data: Mapping[str, Any], field: str, line: int | None) -> None:
+    """A national role registers records of its own nation only (the coordinator any)."""
+    owner = str(data.get(field) or "").strip().upper()
+    try:
+        require_own_nation(caller.role, caller.nation, owner, field)
+    except PermissionDenied as exc:
+        where = f" (line {line})" if line is not None else ""
+        raise PermissionDenied(f"{exc}{where}") from None

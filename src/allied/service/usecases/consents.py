@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from allied.domain.consent import ConsentStatus
+from allied.domain.consent import ConsentStatus, OriginPolicy
 from allied.domain.errors import InvalidInput, NotFound, PermissionDenied
 from allied.domain.users import (
     Action,
     require,
+    require_own_nation,
 )
 from allied.service import governance
 from allied.service.caller import Caller
@@ -77,4 +78,47 @@ def answer_consent(
         raise InvalidInput(
             f"expected granted, denied or expired; got {answer!r}", field="answer"
         ) from None
-    return governance.answer_consent(uow, caller, consent_id, status, on=day, reason=reason)
+    return governance.record_consent_answer(uow, caller, consent_id, status, on=day, reason=reason)
+
+
+def expire_consents(uow: UnitOfWork, caller: Caller, day: dt.date) -> list[str]:
+    """Expire the consent requests left unanswered past their date, and settle the
+    allocations waiting on them (one transaction, a ledger entry each). Returns the ids
+    of the consent requests expired."""
+    require(caller.role, Action.EXPIRE)
+    with uow:
+        before = {c.id for c in uow.consents.list(status=ConsentStatus.PENDING)}
+        governance.expire_consents(uow, caller, day)
+        after = {c.id for c in uow.consents.list(status=ConsentStatus.PENDING)}
+        uow.commit()
+    return sorted(before - after)
+
+
+def set_consent_policy(
+    uow: UnitOfWork,
+    caller: Caller,
+    origin: str,
+    policy: str,
+    *,
+    since: dt.date,
+    source: str = "",
+) -> dict[str, Any]:
+    """An origin state's standing answer to re-export requests (``restrictive``,
+    ``permissive``, ``case-by-case``): set by the coordinator, or by the origin state for
+    itself."""
+    require(caller.role, Action.SET_CONSENT_POLICY)
+    code = origin.strip().upper()
+    require_own_nation(caller.role, caller.nation, code, "consent policy")
+    try:
+        value = OriginPolicy(policy)
+    except ValueError:
+        raise InvalidInput(
+            f"expected restrictive, permissive or case-by-case; got {policy!r}", field="policy"
+        ) from None
+    return governance.set_policy(uow, caller, code, value, since=since, source=source)
+
+
+def list_consent_policies(uow: UnitOfWork, caller: Caller) -> list[dict[str, Any]]:
+    """The standing consent policies (public: they are each state's declared practice)."""
+    require(caller.role, Action.READ)
+    return governance.list_policies(uow)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from allied.domain.errors import InvalidInput
@@ -10,7 +11,7 @@ from allied.domain.users import (
     require,
 )
 from allied.service.caller import Caller
-from allied.service.ledger import entry_dict
+from allied.service.ledger import entry_dict, ledger_rows
 from allied.service.ports import UnitOfWork
 from allied.service.usecases.common import (
     Page,
@@ -36,7 +37,13 @@ def ledger_entries(uow: UnitOfWork, caller: Caller, *, after: int = 0, limit: in
 
 
 def verify_ledger(uow: UnitOfWork, caller: Caller) -> int:
-    from allied.service.ledger import verify_ledger as verify
+    from allied.service.ledger import verify_chain as verify
 
     require(caller.role, Action.READ_LEDGER)
     return verify(uow)
+
+
+def export_ledger(uow: UnitOfWork, caller: Caller) -> Iterator[dict[str, Any]]:
+    """Every ledger entry, in order (for the roles that read the ledger)."""
+    require(caller.role, Action.READ_LEDGER)
+    return ledger_rows(uow)

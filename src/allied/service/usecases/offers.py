@@ -17,7 +17,7 @@ from allied.domain.users import (
 )
 from allied.domain.visibility import Viewer
 from allied.service import allocations as allocation_service
-from allied.service.assistance import add_offers, record_payload
+from allied.service.assistance import RawRow, add_offers, record_payload
 from allied.service.caller import Caller
 from allied.service.holdings import Holdings
 from allied.service.ports import UnitOfWork
@@ -27,6 +27,7 @@ from allied.service.usecases.common import (
     check_window,
     filters_given,
     national_id,
+    own_record,
     viewer,
 )
 
@@ -193,3 +194,14 @@ def create_offer(uow: UnitOfWork, caller: Caller, data: Mapping[str, Any]) -> di
     body = national_id(caller, data, "OFF")
     made = add_offers(uow, caller, [(None, "body", body)], source="request body")
     return _offer_view(made[0], 0)
+
+
+def import_offers(
+    uow: UnitOfWork, caller: Caller, rows: Sequence[RawRow], *, source: str
+) -> list[Offer]:
+    """Offers from a file or options: every row checked first, all or nothing. A donor
+    registers offers of its own nation only."""
+    require(caller.role, Action.CREATE_OFFER)
+    for line, _, data in rows:
+        own_record(caller, data, "donor", line)
+    return add_offers(uow, caller, rows, source=source)

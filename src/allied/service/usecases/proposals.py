@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from allied.domain.errors import InvalidInput, NotFound, PermissionDenied
-from allied.domain.rules import Position
+from allied.domain.rules import Position, Rule
 from allied.domain.users import (
     Action,
     UserRole,
@@ -47,7 +48,7 @@ def get_proposal(uow: UnitOfWork, caller: Caller, day: dt.date, proposal_id: str
 
 def propose(uow: UnitOfWork, caller: Caller, **kwargs: Any) -> dict[str, Any]:
     require(caller.role, Action.DECIDE)
-    return governance.propose(uow, caller, **kwargs)
+    return governance.circulate_proposal(uow, caller, **kwargs)
 
 
 #: Roles that may record a position on a proposal (a national role for its own nation).
@@ -84,7 +85,7 @@ def take_position(
             f"expected one of {', '.join(x.value for x in Position)}; got {position!r}",
             field="position",
         ) from None
-    return governance.take_position(
+    return governance.record_position(
         uow, caller, proposal_id, actor=actor, position=pos, on=day, reason=reason
     )
 
@@ -102,4 +103,49 @@ def accession_step(
     uow: UnitOfWork, caller: Caller, accession_id: str, step: str, **kwargs: Any
 ) -> dict[str, Any]:
     require(caller.role, Action.ACCESSION)
-    return governance.accession_step(uow, caller, accession_id, step, **kwargs)
+    return governance.record_accession_step(uow, caller, accession_id, step, **kwargs)
+
+
+def evaluate_decision(
+    uow: UnitOfWork,
+    caller: Caller,
+    rule: Rule,
+    forum: str,
+    day: dt.date,
+    *,
+    yes: Sequence[str] = (),
+    no: Sequence[str] = (),
+    abstain: Sequence[str] = (),
+) -> dict[str, Any]:
+    """A decision rule applied to positions on a day (nothing is stored): public rules
+    over public memberships, for every reader."""
+    require(caller.role, Action.READ)
+    return governance.evaluate_decision(uow, rule, forum, day, yes=yes, no=no, abstain=abstain)
+
+
+def revise_proposal(
+    uow: UnitOfWork,
+    caller: Caller,
+    proposal_id: str,
+    *,
+    text: str,
+    on: dt.date,
+    deadline: dt.date,
+) -> dict[str, Any]:
+    """A new version of an open proposal: the clock restarts and positions clear."""
+    require(caller.role, Action.DECIDE)
+    return governance.revise(uow, caller, proposal_id, text=text, on=on, deadline=deadline)
+
+
+def withdraw_proposal(
+    uow: UnitOfWork, caller: Caller, proposal_id: str, *, on: dt.date
+) -> dict[str, Any]:
+    require(caller.role, Action.DECIDE)
+    return governance.withdraw(uow, caller, proposal_id, on=on)
+
+
+def decision_status(uow: UnitOfWork, caller: Caller, day: dt.date) -> dict[str, Any]:
+    """Every proposal (closing, with a ledger entry, those past their deadline) and every
+    accession: a command of the coordinator, since it records the closings."""
+    require(caller.role, Action.DECIDE)
+    return governance.status(uow, caller, day)

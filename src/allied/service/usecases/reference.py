@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from allied.domain.users import (
     Action,
     require,
 )
+from allied.service.assistance import organisation_members
 from allied.service.caller import Caller
 from allied.service.ports import UnitOfWork
 from allied.service.usecases.common import (
@@ -81,3 +83,9 @@ def list_item_types(
             for i in sorted(found, key=lambda i: i.code)
         ]
     return page(rows, limit, offset)
+
+
+def members_on(uow: UnitOfWork, caller: Caller, org: str, day: dt.date) -> list[dict[str, Any]]:
+    """The members of ``org`` on ``day``, with their names and membership dates."""
+    require(caller.role, Action.READ)
+    return organisation_members(uow, org, day)

@@ -18,7 +18,7 @@ from allied.domain.users import (
 from allied.domain.values import int_in_range
 from allied.domain.visibility import Viewer
 from allied.service import allocations as allocation_service
-from allied.service.assistance import add_requests, record_payload
+from allied.service.assistance import RawRow, add_requests, record_payload
 from allied.service.caller import Caller
 from allied.service.holdings import Holdings
 from allied.service.ports import UnitOfWork
@@ -28,6 +28,7 @@ from allied.service.usecases.common import (
     check_window,
     filters_given,
     national_id,
+    own_record,
     viewer,
 )
 
@@ -169,3 +170,14 @@ def set_request_priority(
         view = _request_view(request, _visible_pledged(uow, v, [request]).get(request.id, 0))
         uow.commit()
     return view
+
+
+def import_requests(
+    uow: UnitOfWork, caller: Caller, rows: Sequence[RawRow], *, source: str
+) -> list[Request]:
+    """Requests from a file or options: every row checked first, all or nothing. A
+    recipient registers requests of its own nation only."""
+    require(caller.role, Action.CREATE_REQUEST)
+    for line, _, data in rows:
+        own_record(caller, data, "recipient", line)
+    return add_requests(uow, caller, rows, source=source)
