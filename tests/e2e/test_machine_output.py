@@ -334,6 +334,8 @@ CASES: dict[str, tuple[list[list[str]], list[str], tuple[str, ...]]] = {
         ["consent", "deny", "{consent}", "--as", "DEU", "--reason", "no"],
         ("json", "csv"),
     ),
+    "consent expire": ([], ["consent", "expire"], ("json", "csv")),
+    "decide close": ([], ["decide", "close"], ("json", "csv")),
     "consent policy": ([], ["consent", "policy"], ("json", "csv")),
     "allocation list": ([PLEDGE], ["allocation", "list"], ("json", "csv")),
     "allocation advance": (

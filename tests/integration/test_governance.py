@@ -62,8 +62,13 @@ def test_consensus_silence_workflow(store: Store) -> None:
     assert view["version"] == 2 and view["positions"] == {}
     still_open = gov.status(uow(), CALLER, D(2024, 4, 8))["proposals"][0]
     assert still_open["status"] == "open" and still_open["adopted"] is True
-    closed = gov.status(uow(), CALLER, D(2024, 4, 9))["proposals"][0]
+    before = _ledger_count(store)
+    shown = gov.status(uow(), CALLER, D(2024, 4, 9))["proposals"][0]
+    assert shown["status"] == "adopted" and shown["closed_on"] == "2024-04-08"
+    assert shown["recorded_status"] == "open" and _ledger_count(store) == before
+    (closed,) = gov.close_due(uow(), CALLER, D(2024, 4, 9))
     assert closed["status"] == "adopted" and closed["closed_on"] == "2024-04-08"
+    assert closed["recorded_status"] == "adopted"
     with pytest.raises(IllegalTransition, match="from 'adopted' to 'vote'"):
         gov.take_position(uow(), CALLER, "P1", actor="HUN", position=Position.NO, on=D(2024, 4, 9))
     assert verify_ledger(uow()) >= 5
@@ -219,6 +224,14 @@ def test_unanswered_consent_expires(store: Store) -> None:
     gov.advance_allocation(
         store.uow(), CALLER, "A-Z", "consent-pending", today=D(2024, 2, 1), expiry_days=10
     )
+    before = _ledger_count(store)
     rows = gov.list_consents(store.uow(), CALLER, D(2024, 2, 12), origin="DEU")
     assert [r["effective_status"] for r in rows if r["offer"] == "O-Z"] == ["expired"]
+    # a query records nothing: the allocation waits until a command records the expiry
+    assert {a["id"]: a for a in gov.list_allocations(store.uow())}["A-Z"]["status"] == (
+        "consent-pending"
+    )
+    assert _ledger_count(store) == before
+    recorded = gov.record_expiries(store.uow(), CALLER, D(2024, 2, 12))
+    assert [r["status"] for r in recorded if r["offer"] == "O-Z"] == ["expired"]
     assert {a["id"]: a for a in gov.list_allocations(store.uow())}["A-Z"]["status"] == "rejected"

@@ -716,7 +716,7 @@ def list_proposals(
     with uow:
         v = viewer(uow, caller, day)
         rows = [
-            governance.proposal_view(p)
+            governance.proposal_view_on(uow, p, day)
             for p in sorted(uow.proposals.list(), key=lambda p: p.id)
             if v.sees_proposal(p)
         ]
@@ -729,7 +729,7 @@ def get_proposal(uow: UnitOfWork, caller: Caller, day: dt.date, proposal_id: str
         p = uow.proposals.get(proposal_id)
         if p is None or not v.sees_proposal(p):
             raise NotFound(f"no proposal {proposal_id!r}")
-        return governance.proposal_view(p, p.provisional() if p.rule.value != "qmv" else None)
+        return governance.proposal_view_on(uow, p, day)
 
 
 def propose(uow: UnitOfWork, caller: Caller, **kwargs: Any) -> dict[str, Any]:

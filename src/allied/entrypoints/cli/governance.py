@@ -223,12 +223,37 @@ def decide_withdraw(
     _print_proposal(_run(withdraw, _caller(), proposal_id, on=day), fmt)
 
 
+@decide_app.command("close")
+def decide_close(
+    proposal_id: str | None = typer.Argument(None, help="one proposal (default: every one due)"),
+    fmt: Format = FormatOption,
+) -> None:
+    """Record the closing of proposals whose deadline has passed, on today's real date."""
+    import datetime as dt
+
+    from allied.service.governance import close_due
+
+    closed = _run(close_due, _caller(), dt.date.today(), proposal_id)
+    if fmt is Format.TABLE and not closed:
+        console().print("no open proposal is past its deadline; nothing closed")
+        return
+    emit(
+        [{**p, "blocking": ",".join(p["blocking"])} for p in closed],
+        fmt,
+        title=f"Closed ({len(closed)})",
+        columns=["id", "forum", "rule", "title", "status", "closed_on", "blocking", "outcome"],
+    )
+
+
 @decide_app.command("status")
 def decide_status(
     on: str | None = typer.Option(None, help="evaluate against this date (default today)"),
     fmt: Format = FormatOption,
 ) -> None:
-    """Proposals (closing those past their deadline) and accessions with their ratifications."""
+    """Proposals and accessions as they stand on a date (a query: nothing is recorded).
+
+    A proposal past its deadline shows the outcome fixed at the deadline; its
+    recorded_status stays open until `allied decide close` records the closing."""
     from allied.service.governance import status
 
     day = parse_day(on, "--on")
@@ -358,6 +383,22 @@ def accession_join(
     _accession("join", accession_id, on, fmt)
 
 
+@consent_app.command("expire")
+def consent_expire(fmt: Format = FormatOption) -> None:
+    """Record as expired the unanswered requests past their expiry, on today's real date."""
+    import datetime as dt
+
+    from allied.service.governance import record_expiries
+
+    rows = _run(record_expiries, _caller(), dt.date.today())
+    emit(
+        rows,
+        fmt,
+        title=f"Recorded expired ({len(rows)})",
+        columns=["id", "origin", "holder", "offer", "requested_on", "expires_on"],
+    )
+
+
 @consent_app.command("list")
 def consent_list(
     origin: str | None = typer.Option(None, help="only requests to this origin state"),
@@ -365,7 +406,8 @@ def consent_list(
     on: str | None = typer.Option(None, help="evaluate expiry against this date"),
     fmt: Format = FormatOption,
 ) -> None:
-    """Re-export consent requests (expiring unanswered ones past their date)."""
+    """Re-export consent requests, each with its status on a date (a query: an unanswered
+    one past its expiry shows expired; the next consent or allocation command records it)."""
     from allied.service.governance import list_consents
 
     day = parse_day(on, "--on")
