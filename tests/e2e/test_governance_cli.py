@@ -116,3 +116,55 @@ def test_a_consent_answer_names_the_answering_state(
     )
     assert done.exit_code == 0, done.stderr
     assert json.loads(done.stdout)[0]["status"] == "granted"
+
+
+def test_status_on_a_future_date_changes_nothing(loaded: Path) -> None:
+    """Asking where a proposal will stand after its deadline records nothing: the
+    proposal is still open (a revision is accepted), and the ledger is unchanged."""
+    import datetime as dt
+
+    today = dt.date.today()
+    deadline = today + dt.timedelta(days=5)
+    ok = runner.invoke(app, ["decide", "propose", "--org", "NATO", "--rule",
+                             "consensus-silence", "--title", "Winter", "--deadline",
+                             deadline.isoformat(), "--id", "P-NEXT"])
+    assert ok.exit_code == 0, ok.output
+    objected = runner.invoke(app, ["decide", "object", "P-NEXT", "--as", "HUN", "--reason", "x"])
+    assert objected.exit_code == 0, objected.output
+    before = _ledger()
+    week = (today + dt.timedelta(days=7)).isoformat()
+    ahead = runner.invoke(app, ["decide", "status", "--on", week, "-f", "json"])
+    assert ahead.exit_code == 0, ahead.output
+    seen = json.loads(ahead.stdout)["proposals"][0]
+    assert seen["status"] == "rejected" and seen["recorded_status"] == "open"
+    assert seen["closed_on"] == deadline.isoformat() and seen["blocking"] == ["HUN"]
+    listed = runner.invoke(app, ["consent", "list", "--on", "2099-01-01", "-f", "json"])
+    assert listed.exit_code == 0
+    assert _ledger() == before
+    revised = runner.invoke(app, ["decide", "revise", "P-NEXT", "--text", "softer",
+                                  "--deadline", week])
+    assert revised.exit_code == 0, revised.output
+    # not due: nothing to close, and naming it says until when it is open
+    assert "nothing closed" in runner.invoke(app, ["decide", "close"]).stdout
+    named = runner.invoke(app, ["decide", "close", "P-NEXT"])
+    assert named.exit_code == 2 and f"until its deadline {week}" in named.stderr
+
+
+def test_close_records_proposals_past_their_deadline(loaded: Path) -> None:
+    runner.invoke(app, ["decide", "propose", "--org", "NATO", "--rule", "consensus-silence",
+                        "--title", "Old", "--on", "2024-04-01", "--deadline", "2024-04-05",
+                        "--id", "P-OLD"])
+    runner.invoke(app, ["decide", "object", "P-OLD", "--as", "TUR", "--reason", "no",
+                        "--on", "2024-04-02"])
+    shown = json.loads(runner.invoke(app, ["decide", "status", "-f", "json"]).stdout)
+    assert shown["proposals"][0]["recorded_status"] == "open"
+    closed = runner.invoke(app, ["decide", "close", "-f", "json"])
+    assert closed.exit_code == 0, closed.output
+    (row,) = json.loads(closed.stdout)
+    assert (row["id"], row["status"], row["closed_on"]) == ("P-OLD", "rejected", "2024-04-05")
+    last = json.loads(_ledger().strip().splitlines()[-1])
+    assert last["kind"] == "proposal.closed" and last["payload"]["id"] == "P-OLD"
+    again = json.loads(runner.invoke(app, ["decide", "close", "-f", "json"]).stdout)
+    assert again == []
+    shown = json.loads(runner.invoke(app, ["decide", "status", "-f", "json"]).stdout)
+    assert shown["proposals"][0]["recorded_status"] == "rejected"

@@ -72,8 +72,13 @@ def test_consensus_silence_workflow(store: Store) -> None:
     assert view["version"] == 2 and view["positions"] == {}
     still_open = gov.status(uow(), CALLER, D(2024, 4, 8))["proposals"][0]
     assert still_open["status"] == "open" and still_open["adopted"] is True
-    closed = gov.status(uow(), CALLER, D(2024, 4, 9))["proposals"][0]
+    before = _ledger_count(store)
+    shown = gov.status(uow(), CALLER, D(2024, 4, 9))["proposals"][0]
+    assert shown["status"] == "adopted" and shown["closed_on"] == "2024-04-08"
+    assert shown["recorded_status"] == "open" and _ledger_count(store) == before
+    (closed,) = gov.close_due(uow(), CALLER, D(2024, 4, 9))
     assert closed["status"] == "adopted" and closed["closed_on"] == "2024-04-08"
+    assert closed["recorded_status"] == "adopted"
     with pytest.raises(IllegalTransition, match="from 'adopted' to 'vote'"):
         gov.record_position(
             uow(), CALLER, "P1", actor="HUN", position=Position.NO, on=D(2024, 4, 9)
@@ -233,8 +238,10 @@ def test_unanswered_consent_expires(store: Store) -> None:
     gov.move_allocation(
         store.uow(), CALLER, "A-Z", "consent-pending", today=D(2024, 2, 1), expiry_days=10
     )
-    # a read shows the request expired on the day; the expiry command records it
+    # a read shows the request expired on the day and records nothing; the command does
+    before = _ledger_count(store)
     rows = _consents(store, D(2024, 2, 12), origin="DEU")
+    assert _ledger_count(store) == before
     assert [r["effective_status"] for r in rows if r["offer"] == "O-Z"] == ["expired"]
     assert _allocations(store)["A-Z"]["status"] == "consent-pending"
     assert [r["status"] for r in rows if r["offer"] == "O-Z"] == ["pending"]

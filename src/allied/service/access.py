@@ -61,6 +61,7 @@ from allied.service.usecases.offers import (
 from allied.service.usecases.proposals import (
     STATES_POSITIONS,
     accession_step,
+    close_proposals,
     decision_status,
     evaluate_decision,
     get_proposal,
@@ -106,6 +107,7 @@ __all__ = [
     "advance_allocation",
     "allocate",
     "answer_consent",
+    "close_proposals",
     "create_offer",
     "create_request",
     "decision_status",

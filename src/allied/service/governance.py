@@ -1,8 +1,10 @@
 """Use-cases of governance: decisions, proposals, accessions, re-export consent.
 
-Every change goes through the ledger in the same transaction. Deadlines and consent
-expiry are evaluated against the clock (``today``) whenever a command or a status
-query runs: no background thread is needed.
+Every change goes through the ledger in the same transaction. A query never changes
+state: a status or list on any date shows proposals past their deadline and consents
+past their expiry as they stand on that date, without recording it. Closing proposals
+is a command (:func:`close_due`, on the real date); consents past their expiry are
+recorded expired by the next consent or allocation command. No background thread.
 """
 
 from __future__ import annotations
@@ -126,31 +128,82 @@ def _proposal(uow: UnitOfWork, proposal_id: str) -> Proposal:
     return found
 
 
-def _close_due(uow: UnitOfWork, caller: Caller, proposal: Proposal, today: dt.date) -> None:
-    if proposal.status is not ProposalStatus.OPEN or today <= proposal.deadline:
-        return
-    pop = None
-    if proposal.rule is Rule.QMV:
-        pop, _ = population(uow, proposal.participants, proposal.deadline.year - 1)
-    result = proposal.close_if_due(today, pop)
-    if result is not None:
-        uow.ledger.append(
-            user=caller.user,
-            nation=caller.nation,
-            kind="proposal.closed",
-            payload={"id": proposal.id, "version": proposal.version, **result.as_dict()},
+def _population_for(uow: UnitOfWork, proposal: Proposal) -> dict[str, int] | None:
+    if proposal.rule is not Rule.QMV:
+        return None
+    pop, _ = population(uow, proposal.participants, proposal.deadline.year - 1)
+    return pop
+
+
+def _close_due(uow: UnitOfWork, caller: Caller, proposal: Proposal, today: dt.date) -> bool:
+    if not proposal.due_on(today):
+        return False
+    result = proposal.close_if_due(today, _population_for(uow, proposal))
+    if result is None:
+        return False
+    uow.ledger.append(
+        user=caller.user,
+        nation=caller.nation,
+        kind="proposal.closed",
+        payload={"id": proposal.id, "version": proposal.version, **result.as_dict()},
+    )
+    return True
+
+
+def close_due(
+    uow: UnitOfWork, caller: Caller, today: dt.date, proposal_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Record the closing of every open proposal (or the one named) whose deadline has
+    passed on ``today``, the real date: the command behind ``allied decide close``."""
+    with uow:
+        proposals = (
+            [_proposal(uow, proposal_id)] if proposal_id else sorted(
+                uow.proposals.list(), key=lambda p: p.id
+            )
         )
+        closed = []
+        for proposal in proposals:
+            if _close_due(uow, caller, proposal, today):
+                closed.append(proposal_view_on(uow, proposal, today))
+            elif proposal_id and proposal.status is ProposalStatus.OPEN:
+                raise InvalidInput(
+                    f"proposal {proposal.id} is open until its deadline {proposal.deadline}; "
+                    f"it closes after that day",
+                    field="proposal",
+                )
+        uow.commit()
+    return closed
 
 
-def proposal_view(proposal: Proposal, outcome: Outcome | None = None) -> dict[str, Any]:
+def proposal_view_on(uow: UnitOfWork, proposal: Proposal, day: dt.date) -> dict[str, Any]:
+    """A proposal as it stands on ``day`` (with the rule's outcome so far), read only."""
+    outcome = None
+    if proposal.status is not ProposalStatus.WITHDRAWN:
+        # Open: what the rule says so far. Closed or past the deadline: positions are
+        # frozen at the deadline, so the same evaluation names who blocked.
+        outcome = proposal.provisional(_population_for(uow, proposal))
+    return proposal_view(proposal, outcome, day)
+
+
+def proposal_view(
+    proposal: Proposal, outcome: Outcome | None = None, day: dt.date | None = None
+) -> dict[str, Any]:
+    """The proposal as recorded; with ``day`` (and the ``outcome``), as it stands on that
+    day: past its deadline it shows the outcome fixed then, ``recorded_status`` saying
+    whether the closing is recorded yet (``open``: not yet; ``allied decide close``)."""
     current = proposal.current_stances()
+    due = day is not None and outcome is not None and proposal.due_on(day)
+    status = proposal.status
+    if due and outcome is not None:
+        status = ProposalStatus.ADOPTED if outcome.adopted else ProposalStatus.REJECTED
     return {
         "id": proposal.id,
         "forum": proposal.forum,
         "rule": proposal.rule.value,
         "title": proposal.title,
         "version": proposal.version,
-        "status": proposal.status.value,
+        "status": status.value,
+        "recorded_status": proposal.status.value,
         "circulated_on": proposal.circulated_on.isoformat(),
         "deadline": proposal.deadline.isoformat(),
         "participants": len(proposal.participants),
@@ -158,7 +211,11 @@ def proposal_view(proposal: Proposal, outcome: Outcome | None = None) -> dict[st
             a: {"position": s.position.value, "reason": s.reason, "on": s.on.isoformat()}
             for a, s in sorted(current.items())
         },
-        "closed_on": proposal.closed_on.isoformat() if proposal.closed_on else None,
+        "closed_on": (
+            proposal.deadline.isoformat()
+            if due
+            else (proposal.closed_on.isoformat() if proposal.closed_on else None)
+        ),
         "outcome": proposal.outcome or (outcome.reason if outcome else ""),
         "adopted": outcome.adopted if outcome else proposal.status is ProposalStatus.ADOPTED,
         "blocking": list(outcome.blocking) if outcome else [],
@@ -303,22 +360,14 @@ def withdraw(uow: UnitOfWork, caller: Caller, proposal_id: str, *, on: dt.date) 
 
 
 def status(uow: UnitOfWork, caller: Caller, today: dt.date) -> dict[str, Any]:
-    """Every proposal (closing those past their deadline) and every accession."""
+    """Every proposal and every accession as they stand on ``today`` (any date: a query
+    records nothing, so asking about next week closes nothing)."""
     with uow:
-        views = []
-        for proposal in sorted(uow.proposals.list(), key=lambda p: p.id):
-            _close_due(uow, caller, proposal, today)
-            outcome = None
-            if proposal.status is not ProposalStatus.WITHDRAWN:
-                # Open: what the rule says so far. Closed: positions are frozen at the
-                # deadline, so the same evaluation names who blocked.
-                pop = None
-                if proposal.rule is Rule.QMV:
-                    pop, _ = population(uow, proposal.participants, proposal.deadline.year - 1)
-                outcome = proposal.provisional(pop)
-            views.append(proposal_view(proposal, outcome))
+        views = [
+            proposal_view_on(uow, proposal, today)
+            for proposal in sorted(uow.proposals.list(), key=lambda p: p.id)
+        ]
         accessions = [a.summary(today) for a in sorted(uow.accessions.list(), key=lambda a: a.id)]
-        uow.commit()
     return {"proposals": views, "accessions": accessions}
 
 

@@ -229,12 +229,37 @@ def decide_withdraw(
     _print_proposal(_run(withdraw_proposal, _caller(), proposal_id, on=day), fmt)
 
 
+@decide_app.command("close")
+def decide_close(
+    proposal_id: str | None = typer.Argument(None, help="one proposal (default: every one due)"),
+    fmt: Format = FormatOption,
+) -> None:
+    """Record the closing of proposals whose deadline has passed, on today's real date."""
+    import datetime as dt
+
+    from allied.service.access import close_proposals
+
+    closed = _run(close_proposals, _caller(), dt.date.today(), proposal_id)
+    if fmt is Format.TABLE and not closed:
+        console().print("no open proposal is past its deadline; nothing closed")
+        return
+    emit(
+        [{**p, "blocking": ",".join(p["blocking"])} for p in closed],
+        fmt,
+        title=f"Closed ({len(closed)})",
+        columns=["id", "forum", "rule", "title", "status", "closed_on", "blocking", "outcome"],
+    )
+
+
 @decide_app.command("status")
 def decide_status(
     on: str | None = typer.Option(None, help="evaluate against this date (default today)"),
     fmt: Format = FormatOption,
 ) -> None:
-    """Proposals (closing those past their deadline) and accessions with their ratifications."""
+    """Proposals and accessions as they stand on a date (a query: nothing is recorded).
+
+    A proposal past its deadline shows the outcome fixed at the deadline; its
+    recorded_status stays open until `allied decide close` records the closing."""
     from allied.service.access import decision_status
 
     day = parse_day(on, "--on")
@@ -371,8 +396,8 @@ def consent_list(
     on: str | None = typer.Option(None, help="evaluate expiry against this date"),
     fmt: Format = FormatOption,
 ) -> None:
-    """Re-export consent requests, with their status on a date (``allied consent expire``
-    records the expiry of unanswered ones)."""
+    """Re-export consent requests, each with its status on a date (a query: an unanswered
+    one past its expiry shows expired; ``allied consent expire`` records it)."""
     from allied.service.access import list_consents
 
     day = parse_day(on, "--on")
@@ -456,7 +481,12 @@ def consent_expire(
 
     day = parse_day(on, "--on")
     ids = _run(expire_consents, _caller(), day)
-    emit([{"expired": c} for c in ids], fmt, title=f"Consent requests expired ({len(ids)})")
+    emit(
+        [{"expired": c} for c in ids],
+        fmt,
+        title=f"Consent requests expired ({len(ids)})",
+        columns=["expired"],
+    )
 
 
 @consent_app.command("policy")

@@ -30,7 +30,7 @@ def list_proposals(
     with uow:
         v = viewer(uow, caller, day)
         rows = [
-            governance.proposal_view(p)
+            governance.proposal_view_on(uow, p, day)
             for p in sorted(uow.proposals.list(), key=lambda p: p.id)
             if v.sees_proposal(p)
         ]
@@ -43,7 +43,7 @@ def get_proposal(uow: UnitOfWork, caller: Caller, day: dt.date, proposal_id: str
         p = uow.proposals.get(proposal_id)
         if p is None or not v.sees_proposal(p):
             raise NotFound(f"no proposal {proposal_id!r}")
-        return governance.proposal_view(p, p.provisional() if p.rule.value != "qmv" else None)
+        return governance.proposal_view_on(uow, p, day)
 
 
 def propose(uow: UnitOfWork, caller: Caller, **kwargs: Any) -> dict[str, Any]:
@@ -145,7 +145,16 @@ def withdraw_proposal(
 
 
 def decision_status(uow: UnitOfWork, caller: Caller, day: dt.date) -> dict[str, Any]:
-    """Every proposal (closing, with a ledger entry, those past their deadline) and every
-    accession: a command of the coordinator, since it records the closings."""
+    """Every proposal and every accession as they stand on ``day`` (a query: a proposal
+    past its deadline shows the outcome fixed at the deadline and records nothing)."""
     require(caller.role, Action.DECIDE)
     return governance.status(uow, caller, day)
+
+
+def close_proposals(
+    uow: UnitOfWork, caller: Caller, today: dt.date, proposal_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Record the closing of every open proposal (or the one named) whose deadline has
+    passed on ``today``, the real date (``allied decide close``)."""
+    require(caller.role, Action.DECIDE)
+    return governance.close_due(uow, caller, today, proposal_id)
