@@ -1,9 +1,10 @@
 """Request and response bodies (the OpenAPI document is generated from these).
 
 Input models only bound sizes and types; the domain parsers (one parser for CLI, files
-and API) validate values and name the bad field. Types are strict: a number is a JSON
-number (``true`` is not a quantity, ``"3"`` is not one either), a boolean is ``true`` or
-``false`` (not ``0``), a date is a ``YYYY-MM-DD`` string (not a count of seconds).
+and API) validate values and name the bad field. Types are strict: an integer is a JSON
+number without fraction (``true`` is not a quantity, nor ``"3"``; ``3.0`` is, as JSON
+Schema says), a boolean is ``true`` or ``false`` (not ``0``), a date is a ``YYYY-MM-DD``
+string (not a count of seconds).
 """
 
 from __future__ import annotations
@@ -22,7 +23,22 @@ Code = Annotated[str, StringConstraints(max_length=16, pattern=_NO_NUL)]
 Codes = Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)]
 Text = Annotated[str, StringConstraints(max_length=2000, pattern=_NO_NUL)]
 Spec = Annotated[str, StringConstraints(max_length=500, pattern=_NO_NUL)]
-Quantity = Annotated[int, Field(strict=True, ge=1, le=1_000_000_000)]
+
+
+def _json_integer(value: object) -> object:
+    """A JSON integer: a number with no fraction (JSON Schema counts ``3.0`` as one), not
+    ``true`` or ``"3"`` (pydantic alone stores ``true`` as 1)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"expected an integer, got {value!r}")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(f"expected an integer, got {value!r}")
+        return int(value)
+    return value
+
+
+JsonInt = BeforeValidator(_json_integer)
+Quantity = Annotated[int, Field(ge=1, le=1_000_000_000), JsonInt]
 Flag = Annotated[bool, Field(strict=True)]
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -66,7 +82,7 @@ class RequestIn(Strict):
     family: Short
     accepts: Annotated[list[Short], Field(max_length=20)] | None = None
     quantity: Quantity
-    priority: Annotated[int, Field(strict=True, ge=1, le=5)] = 3
+    priority: Annotated[int, Field(ge=1, le=5), JsonInt] = 3
     needed_by: IsoDate
     item_type: Short | None = None
     notes: Text | None = None
@@ -170,7 +186,7 @@ AllocationStatusName = Literal[
 
 
 class PriorityIn(Strict):
-    priority: int = Field(strict=True, ge=1, le=5, description="1 (low) to 5 (urgent)")
+    priority: Annotated[int, Field(ge=1, le=5, description="1 (low) to 5 (urgent)"), JsonInt]
 
 
 class TransitionIn(Strict):
