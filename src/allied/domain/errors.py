@@ -76,9 +76,11 @@ class InvalidInput(AlliedError):
 class UnknownActor(InvalidInput):
     """An actor code that the reference data does not know."""
 
-    def __init__(self, code: str, *, field: str | None = "actor", line: int | None = None) -> None:
+    def __init__(
+        self, code: str, *, field: str | None = "actor", line: int | None = None, hint: str = ""
+    ) -> None:
         self.code = code
-        super().__init__(f"unknown actor code {code!r}", field=field, line=line)
+        super().__init__(f"unknown actor code {code!r}{hint}", field=field, line=line)
 
 
 class NotFound(AlliedError):

@@ -10,7 +10,8 @@ from typing import Any, TypeVar
 from allied.domain.actors import ActorKind
 from allied.domain.assistance import Offer, Request
 from allied.domain.catalogue import FAMILIES
-from allied.domain.errors import InvalidInput, UnknownActor
+from allied.domain.codes import KnownActors, check_actor, check_releasability
+from allied.domain.errors import InvalidInput
 from allied.service.caller import Caller
 from allied.service.ports import UnitOfWork
 from allied.service.records import parse_offer, parse_request
@@ -44,7 +45,7 @@ def _check_families(record: Request | Offer, families: set[str]) -> None:
 
 
 def _check_refs(
-    uow: UnitOfWork, record: Request | Offer, known_actors: set[str], families: set[str]
+    uow: UnitOfWork, record: Request | Offer, known_actors: KnownActors, families: set[str]
 ) -> None:
     _check_families(record, families)
     actor_fields: dict[str, str | None]
@@ -58,8 +59,9 @@ def _check_refs(
         }
     for name, codes in actor_fields.items():
         for code in (codes or "").split(","):
-            if code and code not in known_actors:
-                raise UnknownActor(code, field=name)
+            if code:
+                check_actor(code, known_actors, name)
+    check_releasability(record.releasability, known_actors)
     if record.item_type is not None:
         item = uow.item_types.get(record.item_type)
         if item is None:
@@ -86,7 +88,7 @@ def _add_many(
 ) -> list[T]:
     repo = getattr(uow, repo_name)
     taken = {r.id for r in repo.list()}
-    known = {a.code for a in uow.actors.list()}
+    known = {a.code: a.kind for a in uow.actors.list()}
     if not known:
         raise InvalidInput(
             "the database holds no actors yet: run `allied data load` first", field="actor"

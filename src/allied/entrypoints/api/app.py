@@ -22,6 +22,7 @@ from allied.entrypoints.api.context import ApiOptions, AppContext
 from allied.entrypoints.api.deps import plain_params
 from allied.entrypoints.api.fastread import CachedReads
 from allied.entrypoints.api.limits import BodySizeLimit
+from allied.entrypoints.api.openapi import document_limits
 from allied.entrypoints.api.routes import admin, governance, records, reference
 from allied.entrypoints.web import mount_web
 
@@ -80,6 +81,7 @@ def create_app(
     app.include_router(records.router)
     app.include_router(governance.router)
     mount_web(app, ctx)
+    document_limits(app, ctx.options)
     return app
 
 

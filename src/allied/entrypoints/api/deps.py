@@ -8,7 +8,6 @@ revoked token is answered 401 before the route runs.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -22,6 +21,7 @@ from allied.domain.users import hash_token
 from allied.entrypoints.api.cache import DIGEST_KEY, VERSIONS_KEY, Versions
 from allied.entrypoints.api.context import HARD_MAX_PAGE, AppContext
 from allied.entrypoints.api.errors import Unauthorized
+from allied.entrypoints.api.plain import CONTROL, control_message
 from allied.service import access
 from allied.service.caller import Caller
 from allied.service.users import authenticate
@@ -32,11 +32,6 @@ bearer = HTTPBearer(
 )
 
 
-#: Control characters no id, code or search text holds (a tab, line feed or carriage
-#: return may stand in text; a NUL cannot even be stored in a PostgreSQL text column).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 async def plain_params(request: Request) -> None:
     """Refuse a path or query parameter holding a control character, naming it (422).
 
@@ -44,21 +39,15 @@ async def plain_params(request: Request) -> None:
     such input is the caller's mistake, answered before authentication or any read, and
     never reaches the store (where a NUL made PostgreSQL fail: 503 and a logged ERROR)."""
     for name, value in request.path_params.items():
-        if isinstance(value, str) and _CONTROL.search(value):
-            raise InvalidInput(_control_message(value), field=name)
+        if isinstance(value, str) and CONTROL.search(value):
+            raise InvalidInput(control_message(value), field=name)
     for name, value in request.query_params.multi_items():
-        if _CONTROL.search(name):
+        if CONTROL.search(name):
             raise InvalidInput(
                 "a query parameter's name holds a control character", field="query"
             )
-        if _CONTROL.search(value):
-            raise InvalidInput(_control_message(value), field=name)
-
-
-def _control_message(value: str) -> str:
-    found = _CONTROL.search(value)
-    assert found is not None
-    return f"holds a control character (U+{ord(found.group()):04X}); not allowed here"
+        if CONTROL.search(value):
+            raise InvalidInput(control_message(value), field=name)
 
 
 async def get_context(request: Request) -> AppContext:

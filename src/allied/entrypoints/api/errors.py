@@ -36,6 +36,7 @@ from allied.domain.errors import (
     RuleViolation,
     StorageError,
 )
+from allied.entrypoints.api.openapi import allowed_methods
 
 log = logging.getLogger("allied.api")
 
@@ -99,8 +100,12 @@ def _validation(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("invalid-input", message, field), status_code=422)
 
 
-def _http(_: Request, exc: Exception) -> JSONResponse:
+def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        # every method of every route matching the path, not only the first route's
+        headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope))
     code = {400: "bad-body", 404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(
         exc.status_code, "http-error"
     )
@@ -108,7 +113,7 @@ def _http(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(
         error_body(code, str(exc.detail), field),
         status_code=exc.status_code,
-        headers=getattr(exc, "headers", None),
+        headers=headers or None,
     )
 
 
