@@ -89,10 +89,6 @@ EXTRA_NOUNS: dict[str, T] = {
     "summit": T.MEET,
     "call": T.MEET,
     "conversation": T.MEET,
-    "agreement": T.MEET,
-    "deal": T.MEET,
-    "accord": T.MEET,
-    "treaty": T.MEET,
     "loan": T.PROVIDE,
     "grant": T.PROVIDE,
     "funding": T.PROVIDE,
@@ -105,6 +101,7 @@ EXTRA_NOUNS: dict[str, T] = {
     "blockade": T.BLOCK,
     "condemnation": T.ACCUSE,
     "protest": T.ACCUSE,
+    "allegation": T.ACCUSE,
 }
 # (verb lemma, object or particle lemma) -> type: "impose sanctions", "call for"
 PAIRS: dict[tuple[str, str], T] = {
@@ -123,6 +120,8 @@ PAIRS: dict[tuple[str, str], T] = {
     ("talk", "with"): T.MEET,
     ("talk", "to"): T.MEET,
     ("confer", "with"): T.MEET,
+    ("speak", "by"): T.MEET,
+    ("talk", "by"): T.MEET,
     ("pay", "visit"): T.MEET,
     ("make", "visit"): T.MEET,
     ("close", "border"): T.BLOCK,
@@ -172,6 +171,14 @@ LIGHT = frozenset(
         "step",
         "order",
         "resume",
+        "keep",
+        "maintain",
+        "double",
+        "hike",
+        "increase",
+        "renew",
+        "tighten",
+        "broaden",
     }
 )
 #: heads that act for the state named by their adjective, compound or possessor
@@ -287,6 +294,10 @@ OBLIGATION = frozenset({"must", "should"})
 CANCEL_AUX = frozenset({"would", "could", "might", "may", "can"})
 INTENT_AUX = frozenset({"will", "shall", "'ll"})
 NEGATORS = frozenset({"not", "n't", "never", "no"})
+#: adverbs that deny the act ("seldom criticised")
+RARELY = frozenset({"never", "seldom", "rarely", "hardly", "scarcely"})
+#: an office no longer (or not yet) held
+FORMER = frozenset({"former", "ex", "late", "then", "incoming", "designate", "elect"})
 #: verbs whose complement is not (yet) an act of its subject
 CANCEL_HEADS = frozenset(
     {
@@ -439,6 +450,12 @@ class Tree:
                         self.mention[tok.i] = mentions[jj]
                         break
 
+    def at(self, char: int) -> Any:
+        """The parsed token starting at character ``char`` of the paragraph, if any."""
+        if not hasattr(self, "_by_idx"):
+            self._by_idx = {t.idx: t for t in self.doc}
+        return self._by_idx.get(char)
+
     def tokens(self, start_char: int, end_char: int) -> Iterator[Any]:
         for tok in self.doc:
             if start_char <= tok.idx < end_char:
@@ -465,6 +482,29 @@ class Reader:
         self.ctx = context
         # this sentence's actor subjects so far: (token index, codes, kind)
         self.local: list[tuple[int, tuple[str, ...], MentionKind]] = []
+
+    def plausible_trigger(self, char: int, noun: bool) -> bool:
+        """Whether the parse agrees with a clause rule's reading of a trigger word: a
+        verb trigger must be tagged a verb ("press freedom", "Iran Shipping Lines" are
+        not), a noun trigger must head its phrase ("a train attack", "aid workers"), and
+        neither is denied ("seldom") or done by a former office holder."""
+        tok = self.tree.at(char)
+        if tok is None:
+            return True
+        for child in tok.children:
+            if child.dep_ == "advmod" and child.lower_ in RARELY:
+                return False  # "seldom criticised"
+            if child.dep_ in ("nsubj", "poss") and any(
+                c.lower_ in FORMER for c in child.children
+            ):
+                return False  # "Malaysia's former prime minister criticised"
+        if noun:
+            return bool(tok.dep_ != "compound")
+        return bool(
+            tok.pos_ in ("VERB", "AUX")
+            or str(tok.tag_).startswith("VB")
+            or str(tok.lower_).endswith("ing")  # "will include meeting Modi"
+        )
 
     # -- noun phrases -----------------------------------------------------------
     def phrase(
@@ -498,12 +538,23 @@ class Reader:
     def _one(self, tok: Any, *, loose: bool, depth: int, refer: bool = False) -> tuple[str, ...]:
         if depth > 3:
             return ()
+        if any(c.lower_ in FORMER for c in tok.children if c.dep_ in ("amod", "advmod")):
+            return ()  # "Malaysia's former prime minister" no longer acts for it
         m = self.tree.mention.get(tok.i)
         if (
             m is not None
             and not m.modifier
             and (m.kind is not MentionKind.ADJECTIVE or loose or self._before_office(tok))
         ):
+            if m.kind is MentionKind.TITLE:
+                # "Cameroon and Chad officials": the title's other modifiers too
+                every = list(m.codes)
+                for child in tok.children:
+                    if child.dep_ in ("nmod", "compound", "amod") and (
+                        self.tree.mention.get(child.i) is not m
+                    ):
+                        every.extend(self._modifier(child, depth + 1))
+                return tuple(dict.fromkeys(every))
             return m.codes
         low = str(tok.text).lower()
         if low in PERSON_PRONOUNS | STATE_PRONOUNS | PLURAL_PRONOUNS:
@@ -540,7 +591,13 @@ class Reader:
     def _modifier(self, tok: Any, depth: int) -> tuple[str, ...]:
         m = self.tree.mention.get(tok.i)
         if m is not None:
-            return m.codes
+            # "Cameroon and C.A.R. officials": every conjunct
+            every = list(m.codes)
+            for conj in _conjuncts(tok)[1:]:
+                cm = self.tree.mention.get(conj.i)
+                if cm is not None:
+                    every.extend(cm.codes)
+            return tuple(dict.fromkeys(every))
         if tok.dep_ in ("compound", "amod"):
             # "the Italian Economy Minister": the adjective modifies "Economy"
             for child in tok.children:
@@ -573,6 +630,11 @@ class Reader:
             if lemma in ("call", "press", "push", "appeal", "talk", "pull", "hold", "apply"):
                 if lemma == "call" and self._calls_unfair(tok):
                     return T.ACCUSE, False
+                if lemma == "call" and any(
+                    c.dep_ == "advcl" and any(m.lower_ == "for" for m in c.children)
+                    for c in tok.children
+                ):
+                    return T.CALL_FOR, False  # "called for the Taliban to lift the ban"
                 return None  # only with their particles
             if lemma in lx.VERBS:
                 return lx.VERBS[lemma], False
@@ -611,7 +673,7 @@ class Reader:
         for _ in range(6):
             for child in node.children:
                 low = str(child.lower_)
-                if child.dep_ == "neg" or (child.dep_ == "advmod" and low == "never"):
+                if child.dep_ == "neg" or (child.dep_ == "advmod" and low in RARELY):
                     return True
                 if child.dep_ == "aux" and low in CANCEL_AUX:
                     return True
@@ -686,6 +748,17 @@ class Reader:
                 node = node.head
                 continue
             if node.dep_ == "acl":
+                # "issued a series of warnings demanding ...": the issuer
+                noun_head = node.head
+                while noun_head.dep_ == "pobj" and noun_head.head.lower_ == "of":
+                    noun_head = noun_head.head.head
+                if noun_head.dep_ in ("dobj", "attr") and _lemma(noun_head.head) in LIGHT | {
+                    "issue",
+                    "release",
+                    "publish",
+                }:
+                    node = noun_head.head
+                    continue
                 return (), cues
             break
         return (), cues
@@ -739,6 +812,10 @@ class Reader:
         nodes = [tok]
         if noun and tok.dep_ in ("dobj", "attr") and _lemma(tok.head) in LIGHT:
             nodes.append(tok.head)  # "imposed tariffs on Canada": the verb's "on"
+        if noun and tok.dep_ == "pobj" and tok.head.dep_ == "prep" and (
+            tok.head.head.pos_ == "VERB"
+        ):
+            nodes.append(tok.head.head)  # "told Trump in phone conversations"
         for kind, preps in slots:
             for node in nodes:
                 for child in node.children:
@@ -769,6 +846,15 @@ class Reader:
                                 found.extend(m.codes)
             if found:
                 break
+        if not noun and not found and etype is T.CALL_FOR:
+            for child in tok.children:
+                # "demanded that Beijing remove them", "called for the Taliban to lift"
+                if child.dep_ in ("ccomp", "advcl") and any(
+                    c.dep_ == "mark" and c.lower_ in ("that", "for") for c in child.children
+                ):
+                    for c in child.children:
+                        if c.dep_ == "nsubj":
+                            found.extend(self.phrase(c))
         if noun and not found and etype is T.CALL_FOR:
             # "the demand that NATO abandons its open-door policy": the clause's subject
             for child in tok.children:

@@ -80,7 +80,7 @@ class Extractor:
             previous: tuple[str, ...] | None = None  # the last sentence's subject, for pronouns
             for sent in doc.sents:
                 found, subject = self._sentence(
-                    document, offset, doc, sent, mentions, previous, pair
+                    document, offset, doc, sent, mentions, previous, pair, reader
                 )
                 events.extend(found)
                 if reader is not None:
@@ -149,6 +149,7 @@ class Extractor:
         mentions: dict[int, Mention],
         previous: tuple[str, ...] | None = None,
         pair: tuple[str, ...] | None = None,
+        reader: Reader | None = None,
     ) -> tuple[list[ProposedEvent], tuple[str, ...] | None]:
         s0, s1 = sent.start, sent.end
         ctx = Sentence(doc, s0, s1, mentions, self.pipeline.lemma, previous, pair)
@@ -171,6 +172,8 @@ class Extractor:
         addressed: set[str] = set()
         frames: list[tuple[EventType, tuple[str, ...]]] = []
         for trig in triggers:
+            if reader is not None and not reader.plausible_trigger(doc[trig.index].idx, trig.noun):
+                continue  # the tagger reads "press freedom", "train attack" as nouns
             results = ctx.event(trig, triggers)
             for etype, found, targets, cues in results:
                 cues = list(cues)

@@ -78,7 +78,23 @@ CASES: list[tuple[str, str, set[Tuple]]] = [
     ("strikes abroad", "Russian drones struck targets in Romania.", {("RUS", "deploy", "ROU")}),
     ("reported strike", "The Pentagon said US forces struck targets in Syria.",
      {("USA", "deploy", "SYR")}),
+    ("officials of two states", "Cameroon and Chad officials met in the Chadian capital.",
+     {("CMR", "meet", "TCD"), ("TCD", "meet", "CMR")}),
+    ("demanded that X", "Poland demanded that Belarus close the camps immediately.",
+     {("POL", "call-for", "BLR")}),
+    ("issued warnings demanding", "Pyongyang issued a series of warnings demanding that "
+     "Washington change its stance.", {("PRK", "call-for", "USA")}),
+    ("kept tariffs on several", "Washington is keeping new tariffs in place on Mexico, "
+     "Canada and China.", {("USA", "sanction", "MEX"), ("USA", "sanction", "CAN"),
+                           ("USA", "sanction", "CHN")}),
+    ("phone conversations with their counterpart", "Spain and Portugal told France in phone "
+     "conversations that the plan was ready.", {("ESP", "meet", "FRA"), ("PRT", "meet", "FRA")}),
     # what is not an event
+    ("a former office holder", "Malaysia's former prime minister often criticized China.",
+     set()),
+    ("seldom", "Malaysia seldom criticized China.", set()),
+    ("a noun the rules read as a verb",
+     "Iran ranks among the worst countries in the world for press freedom.", set()),
     ("talks on a budget", "The talks on the budget lasted all night.", set()),
     ("analysts' should", "Analysts say Germany should send more tanks to Ukraine.", set()),
     ("aid workers", "The aid workers returned to Kenya.", set()),
