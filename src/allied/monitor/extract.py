@@ -36,9 +36,11 @@ from allied.monitor.actors import find_mentions
 from allied.monitor.clauses import Sentence
 from allied.monitor.cleanup import confidence, finalise
 from allied.monitor.dates import sentence_date
+from allied.monitor.depevents import Context, Reader, Tree
 from allied.monitor.model import Document, EventType, ProposedEvent, date_floor
 from allied.monitor.nlp import Pipeline, default_pipeline
-from allied.monitor.syntax import Mention
+from allied.monitor.parser import load_parser
+from allied.monitor.syntax import NEEDS_TARGET, Mention, Trigger
 
 T = EventType
 
@@ -49,10 +51,16 @@ class Extractor:
     """Proposes events in documents. One instance can read many documents."""
 
     def __init__(
-        self, pipeline: Pipeline | None = None, *, include_background: bool = False
+        self,
+        pipeline: Pipeline | None = None,
+        *,
+        include_background: bool = False,
+        parse: bool = True,
     ) -> None:
         self.pipeline = pipeline or default_pipeline()
         self.include_background = include_background
+        # the statistical parser (loaded once per process, on first use)
+        self.parser: Any = load_parser() if parse else None
 
     # -- public -----------------------------------------------------------------
     def extract(self, document: Document) -> list[ProposedEvent]:
@@ -60,23 +68,78 @@ class Extractor:
         events: list[ProposedEvent] = []
         pair: tuple[str, ...] | None = None  # the last plural subject, for "both countries"
         named: Counter[str] = Counter()  # how often each actor is named, for recipients
+        context = Context()
         for offset, doc in self.pipeline.paragraphs(document.text):
             mentions = find_mentions(self.pipeline, doc, day)
+            reader = None
+            if self.parser is not None:
+                reader = Reader(Tree(self.parser(doc.text), doc, mentions), context)
             for m in {id(m): m for m in mentions.values()}.values():
                 if not m.modifier:
                     named.update(m.codes)
             previous: tuple[str, ...] | None = None  # the last sentence's subject, for pronouns
             for sent in doc.sents:
                 found, subject = self._sentence(
-                    document, offset, doc, sent, mentions, previous, pair
+                    document, offset, doc, sent, mentions, previous, pair, reader
                 )
                 events.extend(found)
+                if reader is not None:
+                    events.extend(self._parsed(document, offset, sent, reader))
                 previous = subject or previous
                 if subject and len(subject) > 1:
                     pair = subject
         return finalise(events, war_party=named["UKR"] >= 3)
 
     # -- sentences --------------------------------------------------------------
+    def _parsed(
+        self, document: Document, offset: int, sent: Any, reader: Reader
+    ) -> list[ProposedEvent]:
+        """Events the dependency parse gives for one sentence (cue ``parsed``)."""
+        tokens = list(reader.tree.tokens(sent.start_char, sent.end_char))
+        frames = reader.frames(tokens)
+        reader.subjects(tokens)
+        if not frames:
+            return []
+        raw = sent.text
+        lead = len(raw) - len(raw.lstrip())
+        evidence = raw.strip()
+        start = offset + sent.start_char + lead
+        when = sentence_date(evidence, document.date)
+        if when.background and not self.include_background:
+            return []
+        question = evidence.rstrip("”\"' ").endswith("?")
+        out: list[ProposedEvent] = []
+        for frame in frames:
+            cues = [*frame.cues, "parsed"]
+            if question:
+                cues.append("question")
+            if when.background:
+                cues.append("background")
+            trig = Trigger(frame.trigger.i, frame.type, frame.noun, "", frame.trigger.i + 1)
+            conf = confidence(trig, cues, bool(frame.targets), frame.type)
+            for actor in frame.actors:
+                if frame.type in NEEDS_TARGET and not frame.targets:
+                    continue
+                for target in frame.targets or (None,):
+                    if target == actor:
+                        continue
+                    out.append(
+                        ProposedEvent(
+                            actor=actor,
+                            type=frame.type,
+                            target=target,
+                            evidence=evidence,
+                            start=start,
+                            end=start + len(evidence),
+                            document=document.name,
+                            date=when.date,
+                            confidence=conf,
+                            trigger=str(frame.trigger.text),
+                            cues=tuple(dict.fromkeys(cues)),
+                        )
+                    )
+        return out
+
     def _sentence(
         self,
         document: Document,
@@ -86,6 +149,7 @@ class Extractor:
         mentions: dict[int, Mention],
         previous: tuple[str, ...] | None = None,
         pair: tuple[str, ...] | None = None,
+        reader: Reader | None = None,
     ) -> tuple[list[ProposedEvent], tuple[str, ...] | None]:
         s0, s1 = sent.start, sent.end
         ctx = Sentence(doc, s0, s1, mentions, self.pipeline.lemma, previous, pair)
@@ -108,6 +172,8 @@ class Extractor:
         addressed: set[str] = set()
         frames: list[tuple[EventType, tuple[str, ...]]] = []
         for trig in triggers:
+            if reader is not None and not reader.plausible_trigger(doc[trig.index].idx, trig.noun):
+                continue  # the tagger reads "press freedom", "train attack" as nouns
             results = ctx.event(trig, triggers)
             for etype, found, targets, cues in results:
                 cues = list(cues)

@@ -111,7 +111,9 @@ CASES: list[tuple[str, str, set[Tuple]]] = [
      {("USA", "provide", "UKR")}),
     ("political support is not provision",
      "Meloni reaffirmed Italy's support for Ukraine.", set()),
-    ("talks between", "Talks between Ukraine and Russia collapsed.", {("UKR", "meet", "RUS")}),
+    # symmetric talks give both directions (the development set's guidelines)
+    ("talks between", "Talks between Ukraine and Russia collapsed.",
+     {("UKR", "meet", "RUS"), ("RUS", "meet", "UKR")}),
     ("organisation at sentence start",
      "The alliance has deployed battlegroups to Slovakia and Bulgaria.",
      {("NATO", "deploy", "SVK"), ("NATO", "deploy", "BGR")}),
@@ -232,7 +234,9 @@ CASES: list[tuple[str, str, set[Tuple]]] = [
      {("FRA", "call-for", None)}),
     ("announced exercises", "Belarus announced joint exercises with Russian forces.",
      {("BLR", "deploy", None)}),
-    ("any attack is no attack", "Scholz warned Moscow of a high price for any attack.", set()),
+    # "any attack" is no deployment; the warning is an accusation (a threat) of Moscow
+    ("any attack is no attack", "Scholz warned Moscow of a high price for any attack.",
+     {("DEU", "accuse", "RUS")}),
     ("announced it would", "Warsaw announced it would send its tanks to Ukraine.",
      {("POL", "provide", "UKR")}),
     ("if X sent", "Berlin would approve deliveries if Washington sent tanks.", set()),
