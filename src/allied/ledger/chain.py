@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
@@ -161,11 +161,17 @@ def make_entry(
     )
 
 
-def verify(entries: Iterable[LedgerEntry], head: tuple[int, str] | None = None) -> int:
+def verify(
+    entries: Iterable[LedgerEntry],
+    head: tuple[int, str] | None = None,
+    check: Callable[[LedgerEntry], object] | None = None,
+) -> int:
     """Check the chain; return the number of entries, or raise naming the first bad one.
 
     ``entries`` must come in ascending ``seq`` order. ``head`` is the (last seq, last
-    hash) the store recorded when it appended, used to detect a deleted tail.
+    hash) the store recorded when it appended, used to detect a deleted tail. ``check``
+    is called on each entry whose hash holds (e.g. its payload against its kind's
+    schema) and raises ``LedgerIntegrityError`` to reject it.
     """
     expected_seq = 1
     prev = GENESIS
@@ -189,6 +195,8 @@ def verify(entries: Iterable[LedgerEntry], head: tuple[int, str] | None = None) 
         )
         if recomputed != entry.hash:
             raise LedgerIntegrityError(entry.seq, "content altered (hash mismatch)")
+        if check is not None:
+            check(entry)
         prev = entry.hash
         expected_seq += 1
         count += 1

@@ -45,6 +45,7 @@ from allied.domain.users import (
     sees_all,
 )
 from allied.domain.values import int_in_range
+from allied.ledger import kinds
 from allied.service import allocations as allocation_service
 from allied.service import governance
 from allied.service.allocations import PledgeOrder, PledgeOutcome
@@ -488,7 +489,7 @@ def set_request_priority(
         uow.ledger.append(
             user=caller.user,
             nation=caller.nation,
-            kind="request.priority",
+            kind=kinds.REQUEST_PRIORITY,
             payload={"id": request.id, "from": before, "to": value},
         )
         view = _request_view(request, _visible_pledged(uow, v, [request]).get(request.id, 0))

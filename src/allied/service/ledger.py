@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import closing
 from typing import Any
 
+from allied.ledger import kinds
 from allied.ledger.chain import LedgerEntry, verify
 from allied.service.ports import UnitOfWork
 
@@ -15,7 +16,12 @@ def verify_ledger(uow: UnitOfWork) -> int:
     with uow:
         head = uow.ledger.head()
         with closing(uow.ledger.entries()) as entries:
-            return verify(entries, head)
+            return verify(entries, head, check_payload)
+
+
+def check_payload(entry: LedgerEntry) -> None:
+    """The entry's payload against its kind's schema (``LedgerIntegrityError`` naming it)."""
+    kinds.parse(entry.seq, entry.kind, entry.payload)
 
 
 def export_ledger(uow: UnitOfWork) -> Iterator[dict[str, Any]]:

@@ -37,6 +37,7 @@ from allied.domain.economy import Indicator
 from allied.domain.funds import Contribution, PooledFund
 from allied.domain.proposals import Proposal, ProposalStatus, Stance
 from allied.domain.rules import Position, Rule
+from allied.ledger.kinds import ALLOCATIONS_ONLY
 
 metadata = MetaData(
     naming_convention={
@@ -224,7 +225,7 @@ id_counters = Table(
 
 #: Ledger kinds that change allocations only: they move ``ledger_head.seq`` but not
 #: ``ledger_head.records_seq`` (the version read caches of records and users key on).
-RECORDS_UNCHANGED = frozenset({"allocation.pledged"})
+RECORDS_UNCHANGED = ALLOCATIONS_ONLY
 
 proposals = Table(
     "proposals",
