@@ -215,6 +215,18 @@ ledger_head = Table(
     Column("records_seq", Integer, nullable=False, server_default="0"),
 )
 
+#: Signed checkpoints of the ledger head (``allied.ledger.checkpoint``): a copy for
+#: serving them; the trust lies in the copies nations keep outside the database.
+ledger_checkpoints = Table(
+    "ledger_checkpoints",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("key_id", String(16), primary_key=True),
+    Column("hash", String(64), nullable=False),
+    Column("at", String(40), nullable=False),
+    Column("signature", String(200), nullable=False),
+)
+
 #: The last number handed out per generated-id prefix (``AL``, ``P``, ``C``).
 id_counters = Table(
     "id_counters",
