@@ -141,6 +141,12 @@ def sign_checkpoints(engine: Engine, policy: CheckpointPolicy | None) -> None:
         _POLICIES[engine] = policy
 
 
+def checkpoint_signer(engine: Engine) -> Signer | None:
+    """The key writers on ``engine`` sign with (``None``: no key configured)."""
+    policy = _POLICIES.get(engine)
+    return None if policy is None else policy.signer
+
+
 def save_checkpoint(session: Session, cp: Checkpoint) -> None:
     session.execute(
         ledger_checkpoints.insert().values(
