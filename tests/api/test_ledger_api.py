@@ -95,3 +95,31 @@ def test_no_key_no_signing(api: Api) -> None:
     assert audit.get("/api/v1/ledger/checkpoint").status_code == 404
     refused = audit.post("/api/v1/ledger/checkpoint")
     assert refused.status_code == 409 and "ALLIED_LEDGER_KEY_FILE" in refused.json()["message"]
+
+
+def test_a_witness_fetches_checkpoints_from_the_api(keyed: tuple[Api, str], tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from allied.entrypoints.cli.app import app
+    from api.live import serving
+
+    api, key_id = keyed
+    pub = next(tmp_path.glob("*.pub"))
+    folder = tmp_path / "witness"
+    api.client("audit").post("/api/v1/ledger/checkpoint")
+    runner = CliRunner()
+    with serving(api.app) as port:
+        args = ["ledger", "witness", "--save", str(folder), "--url", f"http://127.0.0.1:{port}"]
+        denied = runner.invoke(app, [*args, "--public-key", str(pub), "--token", "nope"])
+        assert denied.exit_code == 4 and "HTTP 401" in denied.stderr
+        got = runner.invoke(app, [*args, "--public-key", str(pub),
+                                  "--token", api.tokens["audit"]])
+        assert got.exit_code == 0, got.stderr
+        again = runner.invoke(app, [*args, "--token", api.tokens["audit"]])  # key kept
+        assert again.exit_code == 0 and "already kept" in again.stdout
+    kept = {p.name for p in folder.iterdir()}
+    signed = Checkpoint.from_dict(api.client("audit").get("/api/v1/ledger/checkpoint").json())
+    assert kept == {f"ledger-{key_id}.pub", signed.file_name}
+    env = {"ALLIED_DATABASE_URL": api.store.settings.database_url}
+    ok = runner.invoke(app, ["ledger", "verify", "--checkpoints", str(folder)], env=env)
+    assert ok.exit_code == 0 and "through 1 signed checkpoint" in ok.stdout
