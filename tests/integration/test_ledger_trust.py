@@ -22,7 +22,7 @@ from allied.domain.rules import Position, Rule
 from allied.entrypoints.cli.app import app
 from allied.ledger.chain import entry_hash
 from allied.ledger.checkpoint import Checkpoint, generate_key, load_signer
-from allied.service import governance
+from allied.service import access, governance
 from allied.service.allocations import pledge, run_allocation
 from allied.service.ledger import (
     sign_checkpoint,
@@ -56,6 +56,11 @@ def workload(store: Store) -> None:
                              on=DAY)
     governance.revise(store.uow(), CALLER, p["id"], text="v2", on=DAY,
                       deadline=DAY + dt.timedelta(days=20))
+    governance.status(store.uow(), CALLER, DAY + dt.timedelta(days=30))  # closes it
+    proposed = next(a for a in governance.list_allocations(store.uow())
+                    if a["status"] == "proposed")
+    governance.advance_allocation(store.uow(), CALLER, proposed["id"], "pledged", today=DAY)
+    access.set_request_priority(store.uow(), CALLER, DAY, "R-2023-GMLRS", 5)
 
 
 def governance_caller(nation: str) -> Any:
@@ -131,9 +136,13 @@ def test_an_untouched_ledger_verifies_through_its_checkpoints(
     resumed = cli(store, "ledger", "verify", "--checkpoints", str(folder), "--from", str(first))
     assert resumed.exit_code == 0, resumed.stderr
     assert f"{count} entries verified" in resumed.stdout and "from entry 1 on" in resumed.stdout
-    # the replay saw every kind of record the workload made
+    # the replay saw every kind of change the workload made
     result = verify_records(store.uow())
     assert result.differences == [] and result.records > 40
+    seen = {e["kind"] for e in plain(store)}
+    assert {"allocation.run", "allocation.pledged", "allocation.approved",
+            "allocation.shipped", "proposal.circulated", "proposal.revised",
+            "proposal.closed", "request.priority", "consent.granted"} <= seen, seen
 
 
 def test_a_an_entry_edited_and_every_later_hash_recomputed(

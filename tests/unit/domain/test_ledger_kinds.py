@@ -9,7 +9,7 @@ import pytest
 from allied.domain.assistance import Allocation, AllocationStatus
 from allied.domain.errors import LedgerIntegrityError
 from allied.ledger import kinds
-from allied.ledger.chain import normalise_payload
+from allied.ledger.chain import GENESIS, LedgerEntry, make_entry, normalise_payload
 
 
 def _pledged() -> dict[str, object]:
@@ -80,3 +80,56 @@ def test_stored_fields_come_through_the_creation_payload() -> None:
         "offer": "O-1", "request": "R-1", "quantity": 5, "status": "proposed",
         "needs_consent": False,
     }
+
+
+def _entries(*changes: tuple[str, dict[str, object]]) -> list[LedgerEntry]:
+    out: list[LedgerEntry] = []
+    prev = GENESIS
+    for i, (kind, payload) in enumerate(changes, start=1):
+        out.append(make_entry(i, prev, user="u", nation="", kind=kind, payload=payload))
+        prev = out[-1].hash
+    return out
+
+
+def test_replay_follows_consents_and_allocation_moves() -> None:
+    from allied.service.ledger import replay
+
+    consent = {"v": 2, "id": "C-1", "origin": "DEU", "holder": "EST", "family": "122mm-tube",
+               "recipient": "UKR", "offer": "O-1", "status": "pending",
+               "requested_on": "2024-01-01", "decided_on": None, "expires_on": "2024-02-01",
+               "reason": ""}
+    entries = _entries(
+        ("consent.requested", consent),
+        ("consent.requested", consent | {"id": "C-2"}),
+        ("consent.denied", {"id": "C-1", "origin": "DEU", "holder": "EST", "on": "2024-01-05",
+                            "reason": "no"}),
+        ("consent.expired", {"id": "C-2", "expired_on": "2024-02-01"}),
+        ("allocation.run", {"v": 2, "allocations": ["AL-1"], "as_of": "2024-01-01",
+                            "made": [{"id": "AL-1", "offer": "O-1", "request": "R-1",
+                                      "quantity": 4, "needs_consent": True}]}),
+        ("allocation.pledged", {"id": "AL-1", "from": "proposed", "to": "pledged"}),
+        ("allocation.consent-pending", {"id": "AL-1", "from": "pledged",
+                                        "to": "consent-pending"}),
+        ("allocation.rejected", {"id": "AL-1", "reason": "re-export consent denied"}),
+    )
+    records, count, start, problems = replay(iter(entries))
+    assert (count, start, problems) == (8, 0, [])
+    assert records.by_kind["consents"]["C-1"]["status"] == "denied"
+    assert records.by_kind["consents"]["C-2"]["status"] == "expired"
+    assert records.by_kind["allocations"]["AL-1"] == {
+        "offer": "O-1", "request": "R-1", "quantity": 4, "status": "rejected",
+        "needs_consent": True}
+    assert records.made_at[("allocations", "AL-1")] == 8
+
+
+def test_replay_names_a_change_to_a_record_no_entry_made() -> None:
+    from allied.service.ledger import replay
+
+    _, _, _, problems = replay(iter(_entries(("request.priority", {"id": "R-9", "to": 2}))))
+    assert problems == [(1, "request.priority: changes request R-9, which no entry made")]
+    # a later baseline starts again: what came before it no longer counts
+    _, _, start, problems = replay(iter(_entries(
+        ("request.priority", {"id": "R-9", "to": 2}),
+        ("ledger.baseline", {"records": {"requests": {}}}),
+    )))
+    assert (start, problems) == (2, [])
