@@ -344,3 +344,11 @@ def test_migration_0012_records_a_baseline_that_replay_starts_from(store: Store)
                                rule=Rule.CONSENSUS_SILENCE, title="Later", on=DAY, deadline=DAY)
     governance.withdraw(store.uow(), CALLER, later["id"], on=DAY)
     assert verify_records(store.uow()).differences == []
+
+
+def test_a_damaged_checkpoint_file_is_named(witnessed: tuple[Store, Path, Path]) -> None:
+    store, _, folder = witnessed
+    (folder / "checkpoint-junk.json").write_text("{")
+    bad = cli(store, "ledger", "verify", "--checkpoints", str(folder))
+    assert bad.exit_code == 2
+    assert "not a checkpoint file: checkpoint-junk.json" in bad.stderr

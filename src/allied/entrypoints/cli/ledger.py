@@ -52,7 +52,8 @@ def trusted_keys(folder: Path | None, extra: list[Path]) -> dict[str, Ed25519Pub
 
 
 def read_checkpoints(folder: Path) -> list[tuple[str, Checkpoint]]:
-    """Every ``*.json`` checkpoint kept in ``folder``; a damaged one is named (exit 3)."""
+    """Every ``*.json`` checkpoint kept in ``folder``; an unreadable one is named (exit 2;
+    one whose signature does not hold is an integrity finding, exit 3)."""
     if not folder.is_dir():
         raise InvalidInput(f"{folder} is not a folder", field="checkpoints")
     out = []
@@ -60,7 +61,7 @@ def read_checkpoints(folder: Path) -> list[tuple[str, Checkpoint]]:
         try:
             out.append((path.name, Checkpoint.read(path)))
         except CheckpointError as exc:
-            raise LedgerIntegrityError(0, f"checkpoint {exc}") from None
+            raise InvalidInput(f"not a checkpoint file: {exc}", field="checkpoints") from None
     return out
 
 
