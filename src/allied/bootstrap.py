@@ -57,4 +57,12 @@ def build(settings: Settings | None = None, *, migrate: bool = True) -> Store:
     engine = make_engine(settings.database_url)
     if migrate:
         ensure_schema(engine)
+    if settings.ledger_key_file:
+        from pathlib import Path
+
+        from allied.adapters.db.repository import CheckpointPolicy, sign_checkpoints
+        from allied.ledger.checkpoint import load_signer
+
+        signer = load_signer(Path(settings.ledger_key_file))
+        sign_checkpoints(engine, CheckpointPolicy(signer, settings.checkpoint_every))
     return Store(engine=engine, settings=settings)

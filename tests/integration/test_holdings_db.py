@@ -24,7 +24,7 @@ from allied.service.holdings import (
     read_tail,
 )
 from callers import CALLER
-from units import service_uow
+from units import pledged_entry, service_uow
 
 DAY = dt.date(2024, 6, 1)
 EST = Caller("est-user", "EST", "donor")
@@ -92,7 +92,7 @@ def test_the_snapshot_and_the_tail_agree_with_the_repositories(store: Store) -> 
         assert read_tail(plain, start.seq, 10) == tail
     assert [e.seq for e in tail] == [start.seq + 1, start.seq + 2, start.seq + 3]
     assert {e.kind for e in tail} == {PLEDGED}
-    assert tail[0].payload == first
+    assert tail[0].payload == pledged_entry(first)
 
     # moved along the tail, the holdings are those read whole
     assert caught_up(start, tail, 10)

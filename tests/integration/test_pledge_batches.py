@@ -29,7 +29,7 @@ from allied.service.caller import Caller
 from allied.service.ids import IdCounter, free_id_block
 from allied.service.ledger import ledger_rows, verify_chain
 from callers import CALLER
-from units import service_uow
+from units import pledged_entry, service_uow
 
 DAY = dt.date(2024, 6, 1)
 COORD = Caller("coord-user", "", "coordinator")
@@ -136,10 +136,10 @@ def test_a_mixed_batch_on_the_database(store: Store) -> None:
     # ids: one block from the counter, consecutive, in the orders' order
     assert [v["id"] for v in views] == [f"AL-{n:06d}" for n in range(first, first + 4)]
     assert _allocation_numbers(store) == (stored + 4, first + 4)
-    # the ledger: one entry per accepted pledge, in order, payload = view; still intact
+    # the ledger: one entry per accepted pledge, in order, payload: the allocation; intact
     entries = list(ledger_rows(store.uow()))
     assert len(entries) == entries_before + 4
-    assert [e["payload"] for e in entries[-4:]] == views
+    assert [e["payload"] for e in entries[-4:]] == [pledged_entry(v) for v in views]
     assert {e["kind"] for e in entries[-4:]} == {"allocation.pledged"}
     assert [(e["user"], e["nation"]) for e in entries[-4:]] == [("est-user", "EST")] * 3 + [
         ("coord-user", "")]
@@ -190,7 +190,7 @@ def test_a_batch_on_the_event_loop_answers_the_same(store: Store) -> None:
     finally:
         units.close()
     entries = list(ledger_rows(store.uow()))
-    assert [e["payload"] for e in entries[-4:]] == views
+    assert [e["payload"] for e in entries[-4:]] == [pledged_entry(v) for v in views]
     assert verify_chain(store.uow()) == len(entries)
     assert _head(store) == (seq + 4, records_seq)
 
@@ -426,8 +426,8 @@ def test_append_many_chains_the_entries_and_moves_records_seq_only_for_records(
     with uow:
         assert uow.sql_ledger.append_many([]) == []
         made = uow.sql_ledger.append_many([
-            EntryDraft("u1", "EST", "allocation.pledged", {"n": 1}),
-            EntryDraft("u2", "GBR", "allocation.pledged", {"n": 2}),
+            EntryDraft("u1", "EST", "allocation.pledged", {"id": "AL-X", "n": 1}),
+            EntryDraft("u2", "GBR", "allocation.pledged", {"id": "AL-X", "n": 2}),
         ])
         assert [e.seq for e in made] == [seq + 1, seq + 2]
         assert made[1].prev_hash == made[0].hash
@@ -435,9 +435,9 @@ def test_append_many_chains_the_entries_and_moves_records_seq_only_for_records(
     assert _head(store) == (seq + 2, records_seq)
     with uow:
         made = uow.sql_ledger.append_many([
-            EntryDraft("u1", "EST", "allocation.pledged", {"n": 3}),
-            EntryDraft("u1", "EST", "note.made", {"n": 4}),
-            EntryDraft("u1", "EST", "allocation.pledged", {"n": 5}),
+            EntryDraft("u1", "EST", "allocation.pledged", {"id": "AL-X", "n": 3}),
+            EntryDraft("u1", "EST", "consent.policy", {"n": 4}),
+            EntryDraft("u1", "EST", "allocation.pledged", {"id": "AL-X", "n": 5}),
         ])
         uow.commit()
     # records_seq names the last entry that changed more than allocations

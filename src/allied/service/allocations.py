@@ -37,6 +37,7 @@ from allied.domain.assistance import (
 )
 from allied.domain.consent import ConsentRequest, ConsentStatus
 from allied.domain.errors import AlliedError, InvalidInput, NotFound, RuleViolation
+from allied.ledger import kinds
 from allied.ledger.chain import EntryDraft
 from allied.service.bulk import append_many, get_many, lock_many
 from allied.service.caller import Caller
@@ -236,10 +237,10 @@ def make_pledges(uow: UnitOfWork, orders: Sequence[PledgeOrder]) -> list[PledgeO
                 )
                 alloc.advance(AllocationStatus.PLEDGED, by=o.caller.user)
                 uow.allocations.add(alloc)
-                view = allocation_view(alloc)
-                outcomes[i] = view
+                outcomes[i] = allocation_view(alloc)
+                pledged = kinds.allocation_pledged(alloc)
                 drafts.append(
-                    EntryDraft(o.caller.user, o.caller.nation, "allocation.pledged", view)
+                    EntryDraft(o.caller.user, o.caller.nation, kinds.ALLOCATION_PLEDGED, pledged)
                 )
             append_many(uow.ledger, drafts)
             uow.commit()
@@ -467,6 +468,7 @@ def allocate_stored(
         needs_consent = {o.id: o.needs_consent for o in problem.offers}
         ids = _new_ids(uow)
         made = []
+        held = []
         for line in plan.allocations:
             alloc = Allocation(
                 next(ids),
@@ -477,18 +479,20 @@ def allocate_stored(
             )
             uow.allocations.add(alloc)
             made.append(alloc.id)
+            held.append(kinds.allocation_made(alloc))
         uow.ledger.append(
             user=caller.user,
             nation=caller.nation,
-            kind="allocation.run",
-            payload={
+            kind=kinds.ALLOCATION_RUN,
+            payload=kinds.versioned(kinds.ALLOCATION_RUN, {
                 "as_of": as_of,
                 "solver": plan.solver,
                 "status": plan.status.value,
                 "objective": plan.objective,
                 "allocations": made,
                 "unfilled": plan_to_dict(plan)["unfilled"],
-            },
+                "made": held,
+            }),
         )
         uow.commit()
     return AllocationRun(as_of, problem, plan, tuple(made), recorded=True)

@@ -12,6 +12,7 @@ from allied.domain.assistance import Offer, Request
 from allied.domain.catalogue import FAMILIES
 from allied.domain.codes import KnownActors, check_actor, check_releasability
 from allied.domain.errors import InvalidInput
+from allied.ledger import kinds
 from allied.service.caller import Caller
 from allied.service.ports import UnitOfWork
 from allied.service.records import parse_offer, parse_request
@@ -114,7 +115,7 @@ def _add_many(
     for record in records:
         repo.add(record)
         uow.ledger.append(
-            user=caller.user, nation=caller.nation, kind=kind, payload=record_payload(record)
+            user=caller.user, nation=caller.nation, kind=kind, payload=kinds.created(record)
         )
     return records
 
@@ -166,7 +167,7 @@ def add_requests(
             parse=parse_request,
             repo_name="requests",
             prefix="REQ",
-            kind="request.created",
+            kind=kinds.REQUEST_CREATED,
         )
         uow.commit()
     return out
@@ -184,7 +185,7 @@ def add_offers(
             parse=parse_offer,
             repo_name="offers",
             prefix="OFF",
-            kind="offer.created",
+            kind=kinds.OFFER_CREATED,
         )
         uow.commit()
     return out

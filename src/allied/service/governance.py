@@ -28,6 +28,7 @@ from allied.domain.errors import InvalidInput, NotFound, UnknownActor
 from allied.domain.proposals import Proposal, ProposalStatus, participants_for
 from allied.domain.rules import Outcome, Position, Rule, evaluate
 from allied.domain.values import identifier
+from allied.ledger import kinds
 from allied.service.caller import Caller
 from allied.service.ids import free_ids
 from allied.service.ports import UnitOfWork
@@ -144,7 +145,7 @@ def _close_due(uow: UnitOfWork, caller: Caller, proposal: Proposal, today: dt.da
     uow.ledger.append(
         user=caller.user,
         nation=caller.nation,
-        kind="proposal.closed",
+        kind=kinds.PROPOSAL_CLOSED,
         payload={"id": proposal.id, "version": proposal.version, **result.as_dict()},
     )
     return True
@@ -261,19 +262,8 @@ def circulate_proposal(
         uow.ledger.append(
             user=caller.user,
             nation=caller.nation,
-            kind="proposal.circulated",
-            payload={
-                k: view[k]
-                for k in (
-                    "id",
-                    "forum",
-                    "rule",
-                    "title",
-                    "circulated_on",
-                    "deadline",
-                    "participants",
-                )
-            },
+            kind=kinds.PROPOSAL_CIRCULATED,
+            payload=kinds.proposal_circulated(proposal),
         )
         uow.commit()
     return view
@@ -293,9 +283,9 @@ def record_position(
         proposal = _proposal(uow, proposal_id)
         stance = proposal.take_position(actor, position, on, reason)
         kind = (
-            "proposal.silence-broken"
+            kinds.PROPOSAL_SILENCE_BROKEN
             if proposal.rule is Rule.CONSENSUS_SILENCE and position is Position.NO
-            else "proposal.vote"
+            else kinds.PROPOSAL_VOTE
         )
         uow.ledger.append(
             user=caller.user,
@@ -330,7 +320,7 @@ def revise(
         uow.ledger.append(
             user=caller.user,
             nation=caller.nation,
-            kind="proposal.revised",
+            kind=kinds.PROPOSAL_REVISED,
             payload={
                 "id": proposal.id,
                 "version": proposal.version,
@@ -351,7 +341,7 @@ def withdraw(uow: UnitOfWork, caller: Caller, proposal_id: str, *, on: dt.date) 
         uow.ledger.append(
             user=caller.user,
             nation=caller.nation,
-            kind="proposal.withdrawn",
+            kind=kinds.PROPOSAL_WITHDRAWN,
             payload={"id": proposal.id, "on": on},
         )
         view = proposal_view(proposal)
@@ -428,7 +418,7 @@ def record_accession_step(
         uow.ledger.append(
             user=caller.user,
             nation=caller.nation,
-            kind=f"accession.{step}",
+            kind=kinds.accession_kind(step),
             payload={
                 "id": acc.id,
                 "candidate": acc.candidate,
@@ -518,7 +508,7 @@ def _settle(uow: UnitOfWork, caller: Caller, alloc: Allocation, today: dt.date) 
     uow.ledger.append(
         user=caller.user,
         nation=caller.nation,
-        kind=f"allocation.{target.value}",
+        kind=kinds.allocation_kind(target),
         payload={"id": alloc.id, "reason": f"re-export consent {overall.value}"},
     )
 
@@ -559,8 +549,8 @@ def _request_consents(
         uow.ledger.append(
             user=caller.user,
             nation=caller.nation,
-            kind="consent.requested",
-            payload=consent_view(c, today),
+            kind=kinds.CONSENT_REQUESTED,
+            payload=kinds.consent_requested(c),
         )
 
 
@@ -572,7 +562,7 @@ def expire_consents(uow: UnitOfWork, caller: Caller, today: dt.date) -> None:
             uow.ledger.append(
                 user=caller.user,
                 nation=caller.nation,
-                kind="consent.expired",
+                kind=kinds.consent_kind(ConsentStatus.EXPIRED),
                 payload={"id": c.id, "expired_on": c.expires_on},
             )
     for alloc in uow.allocations.list(status=AllocationStatus.CONSENT_PENDING):
@@ -606,8 +596,8 @@ def move_allocation(
         uow.ledger.append(
             user=caller.user,
             nation=caller.nation,
-            kind=f"allocation.{to}",
-            payload={"id": alloc.id, "from": before.value, "to": to},
+            kind=kinds.allocation_kind(to),
+            payload=kinds.allocation_moved(alloc, before),
         )
         if alloc.status is AllocationStatus.CONSENT_PENDING:
             _request_consents(uow, caller, alloc, today, expiry_days)
@@ -639,7 +629,7 @@ def record_consent_answer(
         uow.ledger.append(
             user=caller.user,
             nation=caller.nation,
-            kind=f"consent.{answer.value}",
+            kind=kinds.consent_kind(answer),
             payload={
                 "id": c.id,
                 "origin": c.origin,
@@ -677,7 +667,7 @@ def set_policy(
         uow.ledger.append(
             user=caller.user,
             nation=caller.nation,
-            kind="consent.policy",
+            kind=kinds.CONSENT_POLICY,
             payload={"origin": origin, "policy": policy.value, "since": since},
         )
         uow.commit()

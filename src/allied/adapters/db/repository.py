@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import builtins
+import datetime as dt
 import json
+import weakref
 from collections.abc import Callable, Collection, Generator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
@@ -14,7 +16,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Mapper, Session, sessionmaker
 
-from allied.adapters.db.tables import RECORDS_UNCHANGED, id_counters, ledger_entries, ledger_head
+from allied.adapters.db.tables import (
+    RECORDS_UNCHANGED,
+    id_counters,
+    ledger_checkpoints,
+    ledger_entries,
+    ledger_head,
+)
 from allied.domain.accession import Accession
 from allied.domain.actors import Actor, Membership
 from allied.domain.assistance import Allocation, Offer, Request
@@ -25,6 +33,7 @@ from allied.domain.errors import Conflict, StorageError
 from allied.domain.funds import Contribution, PooledFund
 from allied.domain.proposals import Proposal
 from allied.ledger.chain import GENESIS, EntryDraft, LedgerEntry, entry_from_row, make_entry
+from allied.ledger.checkpoint import Checkpoint, Signer
 from allied.service.ports import LedgerPort, Repository
 
 T = TypeVar("T")
@@ -94,6 +103,56 @@ class SqlRepository(Generic[T]):
 
     def count(self) -> int:
         return int(self.session.scalar(select(func.count()).select_from(self.cls)) or 0)
+
+
+class CheckpointPolicy:
+    """Writers sign a checkpoint of the head when an append crosses a multiple of
+    ``every`` entries, and at the first append of a UTC day without one (the day of the
+    last checkpoint is read once per process, then remembered)."""
+
+    def __init__(self, signer: Signer, every: int = 1000) -> None:
+        if every < 1:
+            raise ValueError("every must be positive")
+        self.signer = signer
+        self.every = every
+        self._last_day: dt.date | None = None
+
+    def due(self, session: Session, before: int, after: int) -> bool:
+        if after // self.every > before // self.every:
+            return True
+        if self._last_day is None:
+            at = session.execute(select(func.max(ledger_checkpoints.c.at))).scalar()
+            self._last_day = dt.date.fromisoformat(str(at)[:10]) if at else dt.date.min
+        return dt.datetime.now(dt.UTC).date() > self._last_day
+
+    def signed(self, cp: Checkpoint) -> None:
+        self._last_day = dt.date.fromisoformat(cp.at[:10])
+
+
+#: engine -> its writers' checkpoint policy (set by the composition root)
+_POLICIES: weakref.WeakKeyDictionary[Engine, CheckpointPolicy] = weakref.WeakKeyDictionary()
+
+
+def sign_checkpoints(engine: Engine, policy: CheckpointPolicy | None) -> None:
+    """Writers on ``engine`` (through :func:`session_factory`) sign by ``policy``."""
+    if policy is None:
+        _POLICIES.pop(engine, None)
+    else:
+        _POLICIES[engine] = policy
+
+
+def checkpoint_signer(engine: Engine) -> Signer | None:
+    """The key writers on ``engine`` sign with (``None``: no key configured)."""
+    policy = _POLICIES.get(engine)
+    return None if policy is None else policy.signer
+
+
+def save_checkpoint(session: Session, cp: Checkpoint) -> None:
+    session.execute(
+        ledger_checkpoints.insert().values(
+            seq=cp.seq, key_id=cp.key_id, hash=cp.hash, at=cp.at, signature=cp.signature
+        )
+    )
 
 
 class SqlLedger:
@@ -193,6 +252,11 @@ class SqlLedger:
             else:  # SQLite has no INSERT inside WITH
                 self.session.execute(ledger_entries.insert(), rows)
                 self.session.execute(move_head)
+        policy = self.session.info.get("checkpoints")
+        if isinstance(policy, CheckpointPolicy) and policy.due(self.session, made[0].seq - 1, seq):
+            cp = policy.signer.sign(seq, prev)
+            save_checkpoint(self.session, cp)
+            policy.signed(cp)
         self._locked = (seq, prev)
         return made
 
@@ -311,6 +375,27 @@ class SqlUnitOfWork:
             return range(1, count + 1)
         return range(int(found) - count + 1, int(found) + 1)
 
+    def checkpoints(self, *, after: int = -1) -> list[Checkpoint]:
+        """The stored checkpoints past sequence number ``after``, oldest first."""
+        rows = self.session.execute(
+            select(ledger_checkpoints)
+            .where(ledger_checkpoints.c.seq > after)
+            .order_by(ledger_checkpoints.c.seq, ledger_checkpoints.c.key_id)
+        )
+        return [Checkpoint(r.seq, r.hash, r.at, r.key_id, r.signature) for r in rows]
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        row = self.session.execute(
+            select(ledger_checkpoints)
+            .order_by(ledger_checkpoints.c.seq.desc(), ledger_checkpoints.c.at.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else Checkpoint(row.seq, row.hash, row.at, row.key_id,
+                                                   row.signature)
+
+    def save_checkpoint(self, cp: Checkpoint) -> None:
+        save_checkpoint(self.session, cp)
+
     def commit(self) -> None:
         try:
             self.session.commit()
@@ -328,4 +413,6 @@ class SqlUnitOfWork:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+    policy = _POLICIES.get(engine)
+    info = {"checkpoints": policy} if policy is not None else None
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info=info)

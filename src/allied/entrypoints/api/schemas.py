@@ -335,6 +335,21 @@ class LedgerPageOut(BaseModel):
 class VerifyOut(BaseModel):
     intact: bool
     entries: int
+    checkpoints: int | None = Field(
+        None, description="with checkpoints=true: the stored signed checkpoints it passed"
+    )
+    records: int | None = Field(
+        None, description="with records=true: the records found to match the ledger's replay"
+    )
+
+
+class CheckpointOut(BaseModel):
+    format: str = Field(description="allied-ledger-checkpoint/1")
+    seq: int = Field(description="the ledger's number of entries when signed")
+    hash: str = Field(description="the hash of entry seq")
+    at: str = Field(description="when it was signed (UTC)")
+    key_id: str = Field(description="first 16 hex digits of SHA-256 over the public key")
+    signature: str = Field(description="Ed25519 over the signed text, base64 (docs/ledger.md)")
 
 
 class MeOut(BaseModel):

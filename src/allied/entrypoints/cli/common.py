@@ -46,6 +46,16 @@ def exit_code_for(exc: AlliedError) -> int:
     return 2
 
 
+def operator_caller() -> Any:
+    """The operator at the command line (``ALLIED_USER`` as ``ALLIED_NATION``), in the
+    coordinator's role: the caller the CLI's use-cases check."""
+    from allied.config import Settings
+    from allied.service.caller import Caller
+
+    settings = Settings.from_env()
+    return Caller(user=settings.user, nation=settings.nation)
+
+
 def fail(message: str, code: int = 2) -> NoReturn:
     err_console().print(f"[bold red]error:[/] {message}", highlight=False)
     raise typer.Exit(code)

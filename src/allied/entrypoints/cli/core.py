@@ -306,20 +306,6 @@ def import_offers(path: Path = typer.Argument(..., help="FILE.csv or FILE.json")
     _import("offers", path)
 
 
-@ledger_app.command("verify")
-def ledger_verify() -> None:
-    """Check the hash chain; exit 3 naming the first bad sequence number."""
-    from allied.service.access import verify_ledger
-
-    with errors_to_exit():
-        store = _store()
-        try:
-            count = verify_ledger(store.read_uow(), _caller())
-        finally:
-            store.close()
-    console().print(f"ledger intact: {count} entries verified")
-
-
 @ledger_app.command("export")
 def ledger_export(
     fmt: str = typer.Option("jsonl", "--format", "-f", help="jsonl (one entry a line)"),
@@ -425,5 +411,8 @@ def register(app: typer.Typer) -> None:
     app.add_typer(request_app, name="request")
     app.add_typer(offer_app, name="offer")
     app.add_typer(import_app, name="import")
+    from allied.entrypoints.cli import ledger as ledger_commands
+
+    ledger_commands.register(ledger_app)
     app.add_typer(ledger_app, name="ledger")
     app.command("demo")(demo_command)

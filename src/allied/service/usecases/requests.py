@@ -17,6 +17,7 @@ from allied.domain.users import (
 )
 from allied.domain.values import int_in_range
 from allied.domain.visibility import Viewer
+from allied.ledger import kinds
 from allied.service import allocations as allocation_service
 from allied.service.assistance import RawRow, add_requests, record_payload
 from allied.service.caller import Caller
@@ -164,7 +165,7 @@ def set_request_priority(
         uow.ledger.append(
             user=caller.user,
             nation=caller.nation,
-            kind="request.priority",
+            kind=kinds.REQUEST_PRIORITY,
             payload={"id": request.id, "from": before, "to": value},
         )
         view = _request_view(request, _visible_pledged(uow, v, [request]).get(request.id, 0))
