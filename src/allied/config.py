@@ -14,6 +14,9 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     user: str = "cli"
     nation: str = ""
+    #: a read-only copy of the database (a PostgreSQL streaming replica) for units of
+    #: work that only read: reports, ledger checks, listings (``None``: the database)
+    read_database_url: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -22,4 +25,5 @@ class Settings:
             database_url=env.get("ALLIED_DATABASE_URL") or DEFAULT_DATABASE_URL,
             user=env.get("ALLIED_USER") or f"cli:{env.get('USER', 'unknown')}",
             nation=(env.get("ALLIED_NATION") or "").upper(),
+            read_database_url=env.get("ALLIED_READ_DATABASE_URL") or None,
         )
