@@ -48,6 +48,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy.engine import make_url
@@ -100,10 +101,13 @@ def reader_name(i: int) -> str:
     return "reader" if i == 0 else f"reader{i}"
 
 
-def prepare(url: str, fresh_postgres: bool, reader_nations: int = 1) -> dict[str, str]:
+def prepare(
+    url: str, fresh_postgres: bool, reader_nations: int = 1, keep: bool = False
+) -> dict[str, str]:
     """Schema, reference data, users (the writer, and a reader of each of the first
     ``reader_nations`` READER_NATIONS) and PAIRS large offers/requests; returns the
-    tokens."""
+    tokens. With ``keep`` the data stays (a database benchmarks/scale filled): the
+    bench offers/requests are added only if missing, the users under fresh names."""
     from sqlalchemy import text
 
     from allied.adapters.db.engine import make_engine
@@ -111,12 +115,11 @@ def prepare(url: str, fresh_postgres: bool, reader_nations: int = 1) -> dict[str
     from allied.bootstrap import build
     from allied.config import Settings
     from allied.ingest.reference import load_reference_dataset
-    from allied.service.assistance import add_offers, add_requests
     from allied.service.caller import Caller
     from allied.service.reference import load_reference
     from allied.service.users import add_user
 
-    if fresh_postgres:
+    if fresh_postgres and not keep:
         engine = make_engine(url)
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
@@ -126,6 +129,25 @@ def prepare(url: str, fresh_postgres: bool, reader_nations: int = 1) -> dict[str
     me = Caller("bench")
     load_reference(store.uow(), me, load_reference_dataset())
     big = 10**9
+    with store.uow() as uow:
+        have_pairs = uow.offers.get("BENCH-O00") is not None
+    if not have_pairs:
+        _add_pairs(store, me, big)
+    sessions = service_sessions(store.engine)
+    tokens = {}
+    suffix = f"-{int(time.time())}" if keep else ""
+    users = [(reader_name(i), "donor", READER_NATIONS[i]) for i in range(reader_nations)]
+    for name, role, nation in [*users, ("writer", "donor", "EST")]:
+        tokens[name] = add_user(
+            SqlServiceUnitOfWork(sessions), me, name=name + suffix, role=role, nation=nation
+        ).token
+    store.close()
+    return tokens
+
+
+def _add_pairs(store: Any, me: Any, big: int) -> None:
+    from allied.service.assistance import add_offers, add_requests
+
     add_offers(
         store.uow(),
         me,
@@ -165,15 +187,6 @@ def prepare(url: str, fresh_postgres: bool, reader_nations: int = 1) -> dict[str
             for i in range(PAIRS)
         ],
     )
-    sessions = service_sessions(store.engine)
-    tokens = {}
-    users = [(reader_name(i), "donor", READER_NATIONS[i]) for i in range(reader_nations)]
-    for name, role, nation in [*users, ("writer", "donor", "EST")]:
-        tokens[name] = add_user(
-            SqlServiceUnitOfWork(sessions), me, name=name, role=role, nation=nation
-        ).token
-    store.close()
-    return tokens
 
 
 def bench_pledges(url: str) -> int:
@@ -225,6 +238,8 @@ class HeyJob:
     qps: float
     #: the offer/request pair written to, or the reader reading
     pair: int = 0
+    #: what a read job reads
+    path: str = ""
 
 
 def split(total: int, parts: int) -> list[int]:
@@ -239,19 +254,45 @@ def plan(
     read_rate: float,
     write_rate: float,
     reader_nations: int = 1,
+    read_paths: tuple[str, ...] = (),
 ) -> list[HeyJob]:
-    """Reads in one process per reader (nation); writers spread over up to
-    ``write_procs`` processes, each pledging on its own offer/request pair. With a rate,
-    every connection of a kind gets the same share of it."""
+    """Reads in one process per reader (nation), or per path of ``read_paths`` (each
+    read by the readers in turn); writers spread over up to ``write_procs`` processes,
+    each pledging on its own offer/request pair. With a rate, every connection of a
+    kind gets the same share of it."""
     jobs = []
+    paths = read_paths or (READ_PATH,)
     if readers:
-        for reader, conns in enumerate(split(readers, min(reader_nations, readers))):
-            jobs.append(HeyJob("read", conns, read_rate / readers if read_rate else 0.0, reader))
+        procs = min(max(reader_nations, len(paths)), readers)
+        for i, conns in enumerate(split(readers, procs)):
+            jobs.append(
+                HeyJob("read", conns, read_rate / readers if read_rate else 0.0,
+                       i % reader_nations, paths[i % len(paths)])
+            )
     if writers:
         procs = min(write_procs, writers, PAIRS)
         for pair, conns in enumerate(split(writers, procs)):
             jobs.append(HeyJob("write", conns, write_rate / writers if write_rate else 0.0, pair))
     return jobs
+
+
+def varied_paths(n: int) -> tuple[str, ...]:
+    """``n`` list pages: offers, requests and allocations, by family, donor, channel,
+    status and priority, at offsets through the first pages (0: none)."""
+    families = ("155mm-nato", "152mm-soviet", "atgm", "uav", "apc", "manpads")
+    donors = ("USA", "DEU", "GBR", "POL", "FRA", "NLD")
+    kinds = [
+        lambda k: f"/api/v1/offers?limit=50&offset={50 * (k % 20)}",
+        lambda k: f"/api/v1/offers?family={families[k % 6]}&limit=50&offset={50 * (k % 4)}",
+        lambda k: f"/api/v1/offers?donor={donors[k % 6]}&status=open&limit=20",
+        lambda k: f"/api/v1/offers?channel={('udcg', 'bilateral', 'eu-epf')[k % 3]}&limit=50",
+        lambda k: f"/api/v1/requests?limit=50&offset={50 * (k % 20)}",
+        lambda k: f"/api/v1/requests?family={families[k % 6]}&priority={1 + k % 5}&limit=50",
+        lambda k: f"/api/v1/allocations?limit=50&offset={50 * (k % 20)}",
+        lambda k: f"/api/v1/allocations?status={('delivered', 'pledged', 'shipped')[k % 3]}"
+        "&limit=50",
+    ]
+    return tuple(kinds[k % len(kinds)](k // len(kinds)) for k in range(n))
 
 
 def hey_command(
@@ -264,7 +305,7 @@ def hey_command(
         cmd += ["-q", f"{job.qps:g}"]
     if job.kind == "read":
         cmd += ["-H", f"Authorization: Bearer {tokens[reader_name(job.pair)]}"]
-        cmd.append(f"http://127.0.0.1:{port}{READ_PATH}")
+        cmd.append(f"http://127.0.0.1:{port}{job.path or READ_PATH}")
     else:
         body = json.dumps(
             {"offer": f"BENCH-O{job.pair:02d}", "request": f"BENCH-R{job.pair:02d}", "quantity": 1}
@@ -531,6 +572,15 @@ def main() -> None:
         "user, releasability view and hey process (hey driver)",
     )
     ap.add_argument("--label", default="", help="copied to the report")
+    ap.add_argument(
+        "--keep-data", action="store_true",
+        help="PostgreSQL: keep the database's data (e.g. filled by benchmarks/scale)",
+    )
+    ap.add_argument(
+        "--varied-reads", type=int, default=0, metavar="N",
+        help="read N list pages of varied filters and offsets (see VARIED_PATHS) instead "
+        "of one page",
+    )
     args = ap.parse_args()
     if not 0 < args.duration <= MAX_DURATION:
         ap.error(f"--duration: more than 0, at most {MAX_DURATION:g} s")
@@ -583,7 +633,8 @@ def main() -> None:
         if not url:
             ap.error("--database-url (or ALLIED_BENCH_POSTGRES_URL) is needed for postgres")
     commit, src_commit = git_commits()
-    tokens = prepare(url, args.backend == "postgres", args.reader_nations)
+    tokens = prepare(url, args.backend == "postgres", args.reader_nations, args.keep_data)
+    read_paths = varied_paths(args.varied_reads)
 
     log_path = tmp / "serve.log"
     proc, port = start_server(url, args.workers, log_path)
@@ -592,7 +643,7 @@ def main() -> None:
         if args.driver == "hey":
             jobs = plan(
                 readers, writers, args.write_procs, args.read_rate, args.write_rate,
-                args.reader_nations,
+                args.reader_nations, read_paths,
             )
             if args.warmup:
                 run_hey(hey, jobs, port, tokens, args.warmup, tmp)
@@ -657,6 +708,8 @@ def main() -> None:
     if args.driver == "hey":
         report["readers"], report["writers"] = readers, writers
         report["reader_nations"] = args.reader_nations
+        report["read_paths"] = list(read_paths) or [READ_PATH]
+        report["kept_data"] = args.keep_data
         report["write_procs"] = min(args.write_procs, writers, PAIRS) if writers else 0
     else:
         report["clients"], report["write_every"] = args.clients, args.write_every

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
-from allied.adapters.db.engine import ensure_schema, make_engine
+from allied.adapters.db.engine import ensure_schema, make_engine, make_read_only_engine
 from allied.adapters.db.repository import SqlUnitOfWork, session_factory
 from allied.adapters.db.tables import start_mappers
 from allied.config import Settings
@@ -22,6 +22,8 @@ class Store:
 
     engine: Engine
     settings: Settings
+    #: the read-only copy read units of work use (``ALLIED_READ_DATABASE_URL``), if any
+    replica: Engine | None = None
 
     def uow(self) -> UnitOfWork:
         """A unit of work for a change. On PostgreSQL it takes the ledger head first, as
@@ -32,19 +34,23 @@ class Store:
     def read_uow(self) -> UnitOfWork:
         """A unit of work that only reads: it never waits for (or holds up) a writer's
         turn, and all its statements see one snapshot (``REPEATABLE READ`` on
-        PostgreSQL; SQLite's read transactions are snapshots)."""
+        PostgreSQL; SQLite's read transactions are snapshots). With a read replica
+        configured it reads the replica (a little behind the primary) and cannot write."""
         return SqlUnitOfWork(self._read_sessions)
 
     def __post_init__(self) -> None:
         self._sessions = session_factory(self.engine)
+        reader = self.replica or self.engine
         self._read_sessions = (
-            self._sessions
-            if self.engine.dialect.name == "sqlite"
-            else session_factory(self.engine.execution_options(isolation_level="REPEATABLE READ"))
+            session_factory(reader)
+            if reader.dialect.name == "sqlite"
+            else session_factory(reader.execution_options(isolation_level="REPEATABLE READ"))
         )
 
     def close(self) -> None:
         self.engine.dispose()
+        if self.replica is not None:
+            self.replica.dispose()
 
 
 def build(settings: Settings | None = None, *, migrate: bool = True) -> Store:
@@ -65,4 +71,7 @@ def build(settings: Settings | None = None, *, migrate: bool = True) -> Store:
 
         signer = load_signer(Path(settings.ledger_key_file))
         sign_checkpoints(engine, CheckpointPolicy(signer, settings.checkpoint_every))
-    return Store(engine=engine, settings=settings)
+    replica = (
+        make_read_only_engine(settings.read_database_url) if settings.read_database_url else None
+    )
+    return Store(engine=engine, settings=settings, replica=replica)

@@ -18,6 +18,9 @@ class Settings:
     ledger_key_file: str | None = None
     #: writers sign a checkpoint every this many entries (and daily)
     checkpoint_every: int = 1000
+    #: a read-only copy of the database (a PostgreSQL streaming replica) for units of
+    #: work that only read: reports, ledger checks, listings (``None``: the database)
+    read_database_url: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -28,6 +31,7 @@ class Settings:
             nation=(env.get("ALLIED_NATION") or "").upper(),
             ledger_key_file=env.get("ALLIED_LEDGER_KEY_FILE") or None,
             checkpoint_every=_positive(env, "ALLIED_LEDGER_CHECKPOINT_EVERY", 1000),
+            read_database_url=env.get("ALLIED_READ_DATABASE_URL") or None,
         )
 
 

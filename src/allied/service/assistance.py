@@ -13,6 +13,8 @@ from allied.domain.catalogue import FAMILIES
 from allied.domain.codes import KnownActors, check_actor, check_releasability
 from allied.domain.errors import InvalidInput
 from allied.ledger import kinds
+from allied.ledger.chain import EntryDraft
+from allied.service.bulk import append_many, get_many
 from allied.service.caller import Caller
 from allied.service.ports import UnitOfWork
 from allied.service.records import parse_offer, parse_request
@@ -22,11 +24,15 @@ T = TypeVar("T", Request, Offer)
 RawRow = tuple[int | None, str, Mapping[str, Any]]
 
 
-def _next_id(prefix: str, taken: set[str]) -> str:
-    n = len(taken) + 1
-    while f"{prefix}-{n:06d}" in taken:
+def _next_id(prefix: str, taken: set[str], seen: Mapping[str, str]) -> str:
+    n = len(taken) + len(seen) + 1
+    while f"{prefix}-{n:06d}" in taken or f"{prefix}-{n:06d}" in seen:
         n += 1
     return f"{prefix}-{n:06d}"
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def known_families(uow: UnitOfWork) -> set[str]:
@@ -88,7 +94,11 @@ def _add_many(
     kind: str,
 ) -> list[T]:
     repo = getattr(uow, repo_name)
-    taken = {r.id for r in repo.list()}
+    if all(not _blank(data.get("id")) for _, _, data in rows):
+        # every row names its id: look up only those (not every stored record)
+        taken = set(get_many(repo, {str(data["id"]).strip() for _, _, data in rows}))
+    else:
+        taken = {r.id for r in repo.list()}
     known = {a.code: a.kind for a in uow.actors.list()}
     if not known:
         raise InvalidInput(
@@ -99,7 +109,8 @@ def _add_many(
     seen: dict[str, str] = {}
     for line, where, data in rows:
         try:
-            record = parse(data, default_id=_next_id(prefix, taken | set(seen)))
+            default = None if not _blank(data.get("id")) else _next_id(prefix, taken, seen)
+            record = parse(data, default_id=default)
             if record.id in taken:
                 raise InvalidInput(f"id {record.id!r} already exists", field="id")
             if record.id in seen:
@@ -114,9 +125,10 @@ def _add_many(
             records.append(record)
     for record in records:
         repo.add(record)
-        uow.ledger.append(
-            user=caller.user, nation=caller.nation, kind=kind, payload=kinds.created(record)
-        )
+    append_many(
+        uow.ledger,
+        [EntryDraft(caller.user, caller.nation, kind, kinds.created(r)) for r in records],
+    )
     return records
 
 

@@ -555,6 +555,12 @@ def _request_consents(
 
 
 def expire_consents(uow: UnitOfWork, caller: Caller, today: dt.date) -> None:
+    """Record the pending consents past their deadline as expired, and settle the
+    consent-pending allocations they concern. Only those: every other answer settles its
+    own allocations when it is given, so with nothing expired nothing else can move (this
+    runs before every consent or lifecycle command; it used to settle every
+    consent-pending allocation, a query per allocation of the whole backlog each time)."""
+    expired: set[tuple[str, str]] = set()
     for c in uow.consents.list(status=ConsentStatus.PENDING):
         if c.effective_status(today) is ConsentStatus.EXPIRED:
             assert c.expires_on is not None
@@ -565,8 +571,13 @@ def expire_consents(uow: UnitOfWork, caller: Caller, today: dt.date) -> None:
                 kind=kinds.consent_kind(ConsentStatus.EXPIRED),
                 payload={"id": c.id, "expired_on": c.expires_on},
             )
+            expired.add((c.origin, c.holder))
+    if not expired:
+        return
     for alloc in uow.allocations.list(status=AllocationStatus.CONSENT_PENDING):
-        _settle(uow, caller, alloc, today)
+        offer = uow.offers.get(alloc.offer_id)
+        if offer is not None and any((o, offer.donor) in expired for o in offer.consent_from):
+            _settle(uow, caller, alloc, today)
 
 
 def move_allocation(

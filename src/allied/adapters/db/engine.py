@@ -33,6 +33,42 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def make_read_only_engine(url: str) -> Engine:
+    """An engine on a read-only copy of the database (``ALLIED_READ_DATABASE_URL``):
+    every transaction is read-only (PostgreSQL's ``default_transaction_read_only``,
+    SQLite's ``query_only``), so a write through it fails instead of reaching a copy
+    (a streaming replica refuses writes anyway)."""
+    try:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, connect_args={"timeout": 30})
+
+            @event.listens_for(engine, "connect")
+            def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+                dbapi_conn.isolation_level = None
+                cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA busy_timeout=30000")
+                cur.execute("PRAGMA query_only=ON")
+                cur.close()
+
+            @event.listens_for(engine, "begin")
+            def _on_begin(conn: Any) -> None:
+                conn.exec_driver_sql("BEGIN")
+
+        else:
+            engine = create_engine(
+                url,
+                pool_pre_ping=True,
+                pool_size=10,
+                max_overflow=10,
+                connect_args={"options": "-c default_transaction_read_only=on"},
+            )
+    except (ArgumentError, ModuleNotFoundError, ValueError) as exc:
+        raise InvalidInput(
+            f"cannot use database URL {url!r}: {exc}", field="ALLIED_READ_DATABASE_URL"
+        ) from None
+    return engine
+
+
 def libpq_conninfo(url: URL) -> str:
     """The libpq connection string of a PostgreSQL URL, for a psycopg connection of
     one's own (outside the engine's pool)."""

@@ -89,6 +89,11 @@ class AppContext:
         self.sessions = service_sessions(self.store.engine)
         self._reader = read_engine(self.store.engine)
         self.read_sessions = service_sessions(self._reader)
+        #: reports read the read replica when one is configured (ALLIED_READ_DATABASE_URL)
+        self._replica = None if self.store.replica is None else read_engine(self.store.replica)
+        self.report_sessions = (
+            self.read_sessions if self._replica is None else service_sessions(self._replica)
+        )
         sqlite = self.store.engine.dialect.name == "sqlite"
         self.writer_lock = threading.RLock() if sqlite else None
         self.cache = VersionedCache(
@@ -130,6 +135,11 @@ class AppContext:
         """A unit of work that only reads (on SQLite it never waits for a writer)."""
         return SqlServiceUnitOfWork(self.read_sessions)
 
+    def report_uow(self) -> SqlServiceUnitOfWork:
+        """A unit of work that only reads, for reports: on the read replica when one is
+        configured (a little behind the primary), else as :meth:`read_uow`."""
+        return SqlServiceUnitOfWork(self.report_sessions)
+
     async def aread(self, work: Callable[[SqlServiceUnitOfWork], T]) -> T:
         """``work`` on a unit of work that only reads, for async code: on PostgreSQL its
         statements are awaited on the event loop, each in its own snapshot (work of one
@@ -144,3 +154,5 @@ class AppContext:
         self.loop_reads.close()
         if self.store.engine.dialect.name == "sqlite":  # its own engine (else a view)
             self._reader.dispose()
+        if self._replica is not None and self._replica.dialect.name == "sqlite":
+            self._replica.dispose()

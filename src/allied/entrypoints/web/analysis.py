@@ -87,7 +87,7 @@ def reports_page(
                 field="name",
             )
         options = ReportOptions(start=_date(start, "from"), end=_date(end, "to"))
-        report = build_report(ctx.read_uow(), name, options)
+        report = build_report(ctx.report_uow(), name, options)
         svg, _ = render_svg(report)
         columns, rows = display_rows(report, report.main)
         context.update(

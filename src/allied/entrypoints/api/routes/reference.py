@@ -89,4 +89,4 @@ def get_report(
         attribute_eu=attribute_eu,
         recipient=recipient.upper() if recipient else None,
     )
-    return access.report(ctx.read_uow(), caller, name, options)
+    return access.report(ctx.report_uow(), caller, name, options)

@@ -1,0 +1,170 @@
+"""The scale generator (benchmarks/scale) at a small scale, and the invariants of what it
+made: no over-commitment, an intact ledger, reads from a read-only copy (the replica
+configuration) that refuses writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from sqlalchemy import text
+
+from allied.bootstrap import build
+from allied.config import Settings
+from allied.domain.assistance import COMMITTING
+from allied.domain.errors import StorageError
+from allied.service import access
+from allied.service.assistance import add_requests
+from allied.service.ledger import verify_chain as verify_ledger
+from callers import CALLER
+
+GENERATOR = Path(__file__).parents[2] / "benchmarks" / "scale" / "generate.py"
+REPLICA_URL = os.environ.get("ALLIED_TEST_REPLICA_URL")
+PRIMARY_URL = os.environ.get("ALLIED_TEST_POSTGRES_URL")
+
+
+def _generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("scale_generate", GENERATOR)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    path = tmp_path_factory.mktemp("scale") / "allied.db"
+    report = _generator().generate(f"sqlite:///{path}", scale=0.0005, seed=7)
+    return path, report.counts
+
+
+def test_generator_makes_the_mix(generated: tuple[Path, dict[str, int]]) -> None:
+    _, counts = generated
+    assert counts["donors"] == 60
+    assert counts["requests"] == 10 and counts["offers"] == 100
+    assert counts["allocations"] == 500 and counts["pledges_refused"] == 0
+    # pledges, moves, consents and proposals each leave entries
+    assert counts["ledger_entries"] > counts["allocations"] + counts["moves"]
+    ends = {k: v for k, v in counts.items() if k.startswith("end:")}
+    assert sum(ends.values()) == counts["allocations"]
+    assert ends.get("end:delivered", 0) > counts["allocations"] // 2
+
+
+def test_no_over_commitment(generated: tuple[Path, dict[str, int]]) -> None:
+    path, _ = generated
+    store = build(Settings(database_url=f"sqlite:///{path}"), migrate=False)
+    holding = ",".join(f"'{s.value}'" for s in COMMITTING)
+    try:
+        with store.engine.connect() as conn:
+            for table, column in (("offers", "offer_id"), ("requests", "request_id")):
+                over = conn.execute(
+                    text(
+                        f"SELECT t.id FROM {table} t JOIN allocations a ON a.{column} = t.id "
+                        f"WHERE a.status IN ({holding}) "
+                        "GROUP BY t.id, t.quantity HAVING sum(a.quantity) > t.quantity"
+                    )
+                ).all()
+                assert over == [], table
+                held = conn.execute(
+                    text(f"SELECT count(*) FROM allocations WHERE status IN ({holding})")
+                ).scalar_one()
+                assert held > 0
+    finally:
+        store.close()
+
+
+def test_ledger_verifies(generated: tuple[Path, dict[str, int]]) -> None:
+    path, counts = generated
+    store = build(Settings(database_url=f"sqlite:///{path}"), migrate=False)
+    try:
+        assert verify_ledger(store.read_uow()) == counts["ledger_entries"]
+    finally:
+        store.close()
+
+
+def test_same_seed_same_records(
+    generated: tuple[Path, dict[str, int]], tmp_path: Path
+) -> None:
+    path, counts = generated
+    again = tmp_path / "again.db"
+    report = _generator().generate(f"sqlite:///{again}", scale=0.0005, seed=7)
+    assert report.counts == counts
+    query = text("SELECT id, offer_id, request_id, quantity, status FROM allocations ORDER BY id")
+    stores = [build(Settings(database_url=f"sqlite:///{p}"), migrate=False) for p in (path, again)]
+    try:
+        rows = []
+        for s in stores:
+            with s.engine.connect() as conn:
+                rows.append(conn.execute(query).all())
+        assert rows[0] == rows[1]
+    finally:
+        for s in stores:
+            s.close()
+
+
+def _one_request(rid: str) -> list[tuple[int | None, str, dict[str, object]]]:
+    return [(None, "r", {"id": rid, "recipient": "UKR", "family": "155mm-nato",
+                         "quantity": 5, "priority": 1, "needed_by": "2030-01-01"})]
+
+
+def test_read_copy_answers_reads_and_refuses_writes(
+    generated: tuple[Path, dict[str, int]], tmp_path: Path
+) -> None:
+    path, counts = generated
+    primary, copy = tmp_path / "primary.db", tmp_path / "copy.db"
+    shutil.copy(path, primary)
+    shutil.copy(path, copy)
+    store = build(
+        Settings(database_url=f"sqlite:///{primary}", read_database_url=f"sqlite:///{copy}")
+    )
+    try:
+        day = dt.date(2030, 1, 1)
+        on_copy = access.list_requests(store.read_uow(), CALLER, day, limit=200)
+        assert on_copy == access.list_requests(store.uow(), CALLER, day, limit=200)
+        assert on_copy.total >= counts["requests"]
+        assert verify_ledger(store.read_uow()) == counts["ledger_entries"]
+        with pytest.raises(StorageError, match="readonly"):
+            add_requests(store.read_uow(), CALLER, _one_request("REQ-COPY"))
+        add_requests(store.uow(), CALLER, _one_request("REQ-PRIMARY"))
+        with store.uow() as uow:  # the write went to the primary...
+            assert uow.requests.get("REQ-PRIMARY") is not None
+        with store.read_uow() as uow:  # ...which this copy does not follow
+            assert uow.requests.get("REQ-PRIMARY") is None
+            assert uow.requests.get("REQ-COPY") is None
+    finally:
+        store.close()
+
+
+@pytest.mark.skipif(
+    not (REPLICA_URL and PRIMARY_URL),
+    reason="needs ALLIED_TEST_POSTGRES_URL and ALLIED_TEST_REPLICA_URL (a streaming replica "
+    "of that database; see docs/deployment.md)",
+)
+def test_streaming_replica_reads_what_the_primary_wrote() -> None:
+    assert REPLICA_URL and PRIMARY_URL
+    store = build(Settings(database_url=PRIMARY_URL, read_database_url=REPLICA_URL))
+    try:
+        with store.uow() as uow:
+            if uow.actors.get("UKR") is None:
+                pytest.skip("the primary database holds no reference data (allied data load)")
+        rid = f"REQ-R{time.time_ns() % 10**9}"
+        add_requests(store.uow(), CALLER, _one_request(rid))
+        deadline = time.monotonic() + 30
+        while True:  # the replica replays the primary's WAL a little later
+            with store.read_uow() as uow:
+                if uow.requests.get(rid) is not None:
+                    break
+            assert time.monotonic() < deadline, "the replica did not catch up in 30 s"
+            time.sleep(0.05)
+        with pytest.raises(StorageError, match="read-only"):
+            add_requests(store.read_uow(), CALLER, _one_request(rid + "X"))
+    finally:
+        store.close()
