@@ -218,7 +218,12 @@ class Allocation:
                 field="status",
             ) from None
         if target not in TRANSITIONS[self.status]:
-            raise IllegalTransition(f"allocation {self.id}", self.status.value, target.value)
+            raise IllegalTransition(
+                f"allocation {self.id}",
+                self.status.value,
+                target.value,
+                allowed=[s.value for s in AllocationStatus if s in TRANSITIONS[self.status]],
+            )
         if target is S.APPROVED and self.needs_consent:
             if self.status is S.PLEDGED:
                 raise RuleViolation(

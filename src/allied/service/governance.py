@@ -489,10 +489,13 @@ def _consents_for(uow: UnitOfWork, alloc: Allocation) -> list[ConsentRequest]:
     return found
 
 
-def _settle(uow: UnitOfWork, caller: Caller, alloc: Allocation, today: dt.date) -> None:
-    """Move a consent-pending allocation on once every origin has answered."""
+def _settle(
+    uow: UnitOfWork, caller: Caller, alloc: Allocation, today: dt.date
+) -> dict[str, Any] | None:
+    """Move a consent-pending allocation on once every origin has answered; return the
+    move made (``{"id", "from", "to", "reason"}``), or None."""
     if alloc.status is not AllocationStatus.CONSENT_PENDING:
-        return
+        return None
     offer = uow.offers.get(alloc.offer_id)
     assert offer is not None
     consents = _consents_for(uow, alloc)
@@ -502,7 +505,7 @@ def _settle(uow: UnitOfWork, caller: Caller, alloc: Allocation, today: dt.date) 
         statuses.append(ConsentStatus.PENDING)
     overall = combined(statuses)
     if overall is ConsentStatus.PENDING:
-        return
+        return None
     target = (
         AllocationStatus.APPROVED
         if overall is ConsentStatus.GRANTED
@@ -520,21 +523,53 @@ def _settle(uow: UnitOfWork, caller: Caller, alloc: Allocation, today: dt.date) 
         kind=f"allocation.{target.value}",
         payload={"id": alloc.id, "reason": f"re-export consent {overall.value}"},
     )
+    return {
+        "id": alloc.id,
+        "from": AllocationStatus.CONSENT_PENDING.value,
+        "to": target.value,
+        "reason": f"re-export consent {overall.value}",
+    }
+
+
+def _answered_by(c: ConsentRequest, today: dt.date, new: bool) -> str:
+    """Who or what gave a consent request its answer, in words."""
+    status = c.effective_status(today)
+    if status is ConsentStatus.PENDING:
+        return f"waiting for {c.origin}'s answer until {c.expires_on}" if c.expires_on else (
+            f"waiting for {c.origin}'s answer"
+        )
+    if new:
+        return c.reason or f"answered {status.value} at once"
+    on = f" on {c.decided_on}" if c.decided_on else ""
+    return f"answered earlier{on}" + (f": {c.reason}" if c.reason else "")
 
 
 def _request_consents(
     uow: UnitOfWork, caller: Caller, alloc: Allocation, today: dt.date, expiry_days: int
-) -> None:
+) -> list[dict[str, Any]]:
+    """Ask each origin that has not already granted or been asked; return, per origin,
+    the consent request that answers for it (new or earlier) and what answered it."""
     offer = uow.offers.get(alloc.offer_id)
     request = uow.requests.get(alloc.request_id)
     assert offer is not None and request is not None
     have = {
-        c.origin
+        c.origin: c
         for c in _consents_for(uow, alloc)
         if c.effective_status(today) in (ConsentStatus.PENDING, ConsentStatus.GRANTED)
     }
+    asked: list[dict[str, Any]] = []
     for origin in offer.consent_from:
         if origin in have:
+            earlier = have[origin]
+            asked.append(
+                {
+                    "origin": origin,
+                    "consent": earlier.id,
+                    "new": False,
+                    "status": earlier.effective_status(today).value,
+                    "answered_by": _answered_by(earlier, today, new=False),
+                }
+            )
             continue
         policy = uow.consent_policies.get(origin)
         c = ConsentRequest(
@@ -561,6 +596,16 @@ def _request_consents(
             kind="consent.requested",
             payload=consent_view(c, today),
         )
+        asked.append(
+            {
+                "origin": origin,
+                "consent": c.id,
+                "new": True,
+                "status": c.status.value,
+                "answered_by": _answered_by(c, today, new=True),
+            }
+        )
+    return asked
 
 
 def record_expiries(uow: UnitOfWork, caller: Caller, today: dt.date) -> list[dict[str, Any]]:
@@ -578,7 +623,8 @@ def record_expiries(uow: UnitOfWork, caller: Caller, today: dt.date) -> list[dic
     return rows
 
 
-def expire_consents(uow: UnitOfWork, caller: Caller, today: dt.date) -> None:
+def expire_consents(uow: UnitOfWork, caller: Caller, today: dt.date) -> list[dict[str, Any]]:
+    """Record unanswered requests past their expiry; return the allocations it moved."""
     for c in uow.consents.list(status=ConsentStatus.PENDING):
         if c.effective_status(today) is ConsentStatus.EXPIRED:
             assert c.expires_on is not None
@@ -589,8 +635,12 @@ def expire_consents(uow: UnitOfWork, caller: Caller, today: dt.date) -> None:
                 kind="consent.expired",
                 payload={"id": c.id, "expired_on": c.expires_on},
             )
+    moved = []
     for alloc in uow.allocations.list(status=AllocationStatus.CONSENT_PENDING):
-        _settle(uow, caller, alloc, today)
+        settled = _settle(uow, caller, alloc, today)
+        if settled is not None:
+            moved.append(settled)
+    return moved
 
 
 def advance_allocation(
@@ -608,7 +658,7 @@ def advance_allocation(
         alloc = uow.allocations.get(allocation_id)
         if alloc is None:
             raise NotFound(f"no allocation {allocation_id!r}")
-        expire_consents(uow, caller, today)
+        expired = expire_consents(uow, caller, today)
         granted = False
         if to == AllocationStatus.APPROVED.value and alloc.needs_consent:
             granted = (
@@ -623,10 +673,19 @@ def advance_allocation(
             kind=f"allocation.{to}",
             payload={"id": alloc.id, "from": before.value, "to": to},
         )
+        moves = [{"id": alloc.id, "from": before.value, "to": to, "reason": ""}]
+        consents: list[dict[str, Any]] = []
         if alloc.status is AllocationStatus.CONSENT_PENDING:
-            _request_consents(uow, caller, alloc, today, expiry_days)
-            _settle(uow, caller, alloc, today)
-        view = allocation_view(alloc)
+            consents = _request_consents(uow, caller, alloc, today, expiry_days)
+            settled = _settle(uow, caller, alloc, today)
+            if settled is not None:
+                moves.append(settled)
+        view = {
+            **allocation_view(alloc),
+            "moves": moves,
+            "consents": consents,
+            "expired_moves": expired,
+        }
         uow.commit()
     return view
 
@@ -660,7 +719,7 @@ def answer_consent(
     reason: str = "",
 ) -> dict[str, Any]:
     with uow:
-        expire_consents(uow, caller, on)
+        moved = expire_consents(uow, caller, on)
         c = uow.consents.get(consent_id)
         if c is None:
             raise NotFound(f"no consent request {consent_id!r}")
@@ -684,8 +743,10 @@ def answer_consent(
         for alloc in uow.allocations.list(status=AllocationStatus.CONSENT_PENDING):
             offer = uow.offers.get(alloc.offer_id)
             if offer is not None and offer.donor == c.holder and c.origin in offer.consent_from:
-                _settle(uow, caller, alloc, on)
-        view = consent_view(c, on)
+                settled = _settle(uow, caller, alloc, on)
+                if settled is not None:
+                    moved.append(settled)
+        view = {**consent_view(c, on), "allocations_moved": sorted(moved, key=lambda m: m["id"])}
         uow.commit()
     return view
 
