@@ -11,6 +11,7 @@ from allied.domain.actors import ActorKind
 from allied.domain.assistance import Offer, RecordStatus, Request
 from allied.domain.catalogue import FAMILIES
 from allied.domain.errors import InvalidInput, UnknownActor
+from allied.domain.releasability import Releasability
 from allied.service.caller import Caller
 from allied.service.ports import UnitOfWork
 from allied.service.records import parse_offer, parse_request
@@ -43,6 +44,27 @@ def _check_families(record: Request | Offer, families: set[str]) -> None:
             raise InvalidInput(f"unknown compatibility family {family!r}{hint}", field=field)
 
 
+def _check_release(uow: UnitOfWork, release: Releasability) -> None:
+    """The nations named by a releasability are known states, its organisation a known
+    organisation: a typo would otherwise hide the record from the partner it was meant for."""
+    for code in release.nations:
+        actor = uow.actors.get(code)
+        if actor is None:
+            raise UnknownActor(code, field="releasability")
+        if actor.kind is not ActorKind.STATE:
+            raise InvalidInput(
+                f"{code} is an organisation; release to it with org:{code}", field="releasability"
+            )
+    if release.org is not None:
+        actor = uow.actors.get(release.org)
+        if actor is None or actor.kind is not ActorKind.ORGANISATION:
+            known = sorted(a.code for a in uow.actors.list(kind=ActorKind.ORGANISATION))
+            raise InvalidInput(
+                f"unknown organisation {release.org!r}; expected one of {', '.join(known)}",
+                field="releasability",
+            )
+
+
 def _check_refs(
     uow: UnitOfWork, record: Request | Offer, known_actors: set[str], families: set[str]
 ) -> None:
@@ -60,6 +82,7 @@ def _check_refs(
         for code in (codes or "").split(","):
             if code and code not in known_actors:
                 raise UnknownActor(code, field=name)
+    _check_release(uow, record.releasability)
     if record.item_type is not None:
         item = uow.item_types.get(record.item_type)
         if item is None:

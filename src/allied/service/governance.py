@@ -27,6 +27,7 @@ from allied.domain.consent import (
 from allied.domain.errors import InvalidInput, NotFound, UnknownActor
 from allied.domain.proposals import Proposal, ProposalStatus, participants_for
 from allied.domain.rules import Outcome, Position, Rule, evaluate
+from allied.domain.values import check_text
 from allied.service.caller import Caller
 from allied.service.ids import free_ids
 from allied.service.ports import UnitOfWork
@@ -237,6 +238,8 @@ def propose(
     text: str = "",
     proposal_id: str | None = None,
 ) -> dict[str, Any]:
+    check_text(title, "title", multiline=False)
+    check_text(text, "text")
     with uow:
         parts = participants(uow, rule, forum, on)
         pid = proposal_id or _next_id(uow)
@@ -288,6 +291,7 @@ def take_position(
     on: dt.date,
     reason: str = "",
 ) -> dict[str, Any]:
+    check_text(reason, "reason")
     with uow:
         proposal = _proposal(uow, proposal_id)
         stance = proposal.take_position(actor, position, on, reason)
@@ -323,6 +327,7 @@ def revise(
     on: dt.date,
     deadline: dt.date,
 ) -> dict[str, Any]:
+    check_text(text, "text")
     with uow:
         proposal = _proposal(uow, proposal_id)
         proposal.revise(text, on, deadline)
@@ -718,6 +723,7 @@ def answer_consent(
     on: dt.date,
     reason: str = "",
 ) -> dict[str, Any]:
+    check_text(reason, "reason")
     with uow:
         moved = expire_consents(uow, caller, on)
         c = uow.consents.get(consent_id)
@@ -760,6 +766,7 @@ def set_policy(
     since: dt.date,
     source: str = "",
 ) -> dict[str, Any]:
+    check_text(source, "source")
     with uow:
         if uow.actors.get(origin) is None:
             raise UnknownActor(origin, field="origin")
