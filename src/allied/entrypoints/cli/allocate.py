@@ -223,7 +223,7 @@ def _report(
     recorded = ids if ids is not None else ("",) * len(plan.allocations)
     rows: list[dict[str, Any]] = [
         {"kind": "allocation", "id": ident, "request": a.request, "offer": a.offer,
-         "quantity": a.quantity, "reasons": ""}
+         "quantity": a.quantity, "reasons": " ".join(a.flags)}
         for a, ident in zip(plan.allocations, recorded, strict=True)
     ] + [
         {"kind": "unfilled", "id": "", "request": u.request, "offer": "",
@@ -250,7 +250,7 @@ def _report(
         console().print(f"plan written to {out}", highlight=False)
         return
     for kind, columns, title in (
-        ("allocation", [*id_column, "request", "offer", "quantity"], "allocations"),
+        ("allocation", [*id_column, "request", "offer", "quantity", "reasons"], "allocations"),
         ("unfilled", ["request", "quantity", "reasons"], "unfilled"),
     ):
         chosen = [r for r in rows if r["kind"] == kind]
