@@ -22,12 +22,19 @@ class Store:
 
     engine: Engine
     settings: Settings
+    #: Why changes are refused (the CLI with an operating-system identity where the
+    #: deployment requires an explicit one; see ``Settings.changes_refused``), or "".
+    refuse_changes: str = ""
 
     def uow(self) -> UnitOfWork:
         """A unit of work for a change. On PostgreSQL it takes the ledger head first, as
         the API's writers do, so the CLI's changes and the API's take turns from their
         start (no lost update, no deadlock between them)."""
-        return SqlUnitOfWork(self._sessions, lock_ledger=self.engine.dialect.name == "postgresql")
+        return SqlUnitOfWork(
+            self._sessions,
+            lock_ledger=self.engine.dialect.name == "postgresql",
+            refuse_changes=self.refuse_changes,
+        )
 
     def read_uow(self) -> UnitOfWork:
         """A unit of work that only reads: it never waits for (or holds up) a writer's
@@ -47,14 +54,18 @@ class Store:
         self.engine.dispose()
 
 
-def build(settings: Settings | None = None, *, migrate: bool = True) -> Store:
+def build(settings: Settings | None = None, *, migrate: bool = True, cli: bool = False) -> Store:
     """Open the store named by ``settings`` (from the environment by default).
 
     With ``migrate`` (the default) the schema is upgraded first when it is behind.
+    ``cli``: the store of a command-line user, who acts as ``settings.user`` (the API's
+    callers are identified by their tokens instead): its changes are refused when the
+    deployment requires an explicit identity and none was given.
     """
     settings = settings or Settings.from_env()
     start_mappers()
     engine = make_engine(settings.database_url)
     if migrate:
         ensure_schema(engine)
-    return Store(engine=engine, settings=settings)
+    refuse = settings.changes_refused() if cli else ""
+    return Store(engine=engine, settings=settings, refuse_changes=refuse)

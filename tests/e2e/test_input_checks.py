@@ -140,3 +140,37 @@ def test_a_quoted_line_break_still_imports(loaded: Path, tmp_path: Path) -> None
     done = runner.invoke(app, ["import", "requests", str(path)])
     # the bad priority is on line 4 (the record before it spans lines 2-3)
     assert done.exit_code == 2 and "line 4" in done.stderr and "priority" in done.stderr
+
+
+# -- who acts (item 6) ---------------------------------------------------------------------
+
+
+def test_without_allied_user_the_ledger_names_the_os_user(
+    loaded: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import getpass
+
+    for name in ("ALLIED_USER", "USER", "LOGNAME", "LNAME", "USERNAME"):
+        monkeypatch.delenv(name, raising=False)
+    assert runner.invoke(app, [*OFFER, "--non-lethal"]).exit_code == 0
+    last = json.loads(runner.invoke(app, ["ledger", "export"]).stdout.splitlines()[-1])
+    # no variable names the user: the account database does (never "cli:unknown")
+    assert last["user"] == f"os:{getpass.getuser()}"
+    assert last["user"] != "os:" and "unknown" not in last["user"]
+
+
+def test_a_deployment_can_require_an_explicit_identity_for_changes(
+    loaded: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALLIED_REQUIRE_USER", "1")
+    monkeypatch.delenv("ALLIED_USER")
+    before = _ledger_size()
+    refused = runner.invoke(app, OFFER)
+    assert refused.exit_code == 2
+    assert "requires an explicit identity" in refused.stderr and "ALLIED_USER" in refused.stderr
+    assert _ledger_size() == before
+    assert runner.invoke(app, ["offer", "list", "-f", "json"]).exit_code == 0  # reads are fine
+    monkeypatch.setenv("ALLIED_USER", "cell-officer")
+    assert runner.invoke(app, OFFER).exit_code == 0
+    last = json.loads(runner.invoke(app, ["ledger", "export"]).stdout.splitlines()[-1])
+    assert last["user"] == "cell-officer"

@@ -175,7 +175,7 @@ def _run_on_database(day: dt.date, solver: str, options: Options, *, record: boo
 
     settings = Settings.from_env()
     caller = Caller(user=settings.user, nation=settings.nation)
-    store = build(settings)
+    store = build(settings, cli=True)
     try:
         with _ProgressBar(err_console().is_terminal) as bar:
             return allocate_stored(

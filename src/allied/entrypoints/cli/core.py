@@ -54,7 +54,7 @@ OFFER_COLUMNS = [
 def _store() -> Any:
     from allied.bootstrap import build
 
-    return build()
+    return build(cli=True)
 
 
 def _caller() -> Any:

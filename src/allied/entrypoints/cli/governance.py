@@ -32,7 +32,7 @@ allocation_app = typer.Typer(
 def _store() -> Any:
     from allied.bootstrap import build
 
-    return build()
+    return build(cli=True)
 
 
 def _caller(as_nation: str | None = None) -> Any:

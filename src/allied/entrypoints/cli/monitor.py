@@ -30,7 +30,7 @@ monitor_app = typer.Typer(
 def _store() -> Any:
     from allied.bootstrap import build
 
-    return build()
+    return build(cli=True)
 
 
 def _caller() -> Any:

@@ -38,7 +38,7 @@ class ReportFormat(StrEnum):
 def _store() -> Any:
     from allied.bootstrap import build
 
-    return build()
+    return build(cli=True)
 
 
 def _caller() -> Any:

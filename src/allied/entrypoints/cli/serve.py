@@ -24,7 +24,7 @@ def _user_uow() -> tuple[Any, Any]:
     from allied.adapters.db.repository_users import SqlServiceUnitOfWork, service_sessions
     from allied.bootstrap import build
 
-    store = build()
+    store = build(cli=True)
     # a change: on PostgreSQL it takes the ledger head first, as every writer does
     postgres = store.engine.dialect.name == "postgresql"
     return store, SqlServiceUnitOfWork(service_sessions(store.engine), lock_ledger=postgres)
