@@ -25,6 +25,8 @@ class Store:
     #: Why changes are refused (the CLI with an operating-system identity where the
     #: deployment requires an explicit one; see ``Settings.changes_refused``), or "".
     refuse_changes: str = ""
+    #: The database had no schema when opened: this store created it (a new database).
+    created: bool = False
 
     def uow(self) -> UnitOfWork:
         """A unit of work for a change. On PostgreSQL it takes the ledger head first, as
@@ -65,7 +67,6 @@ def build(settings: Settings | None = None, *, migrate: bool = True, cli: bool =
     settings = settings or Settings.from_env()
     start_mappers()
     engine = make_engine(settings.database_url)
-    if migrate:
-        ensure_schema(engine)
+    created = ensure_schema(engine) if migrate else False
     refuse = settings.changes_refused() if cli else ""
-    return Store(engine=engine, settings=settings, refuse_changes=refuse)
+    return Store(engine=engine, settings=settings, refuse_changes=refuse, created=created)

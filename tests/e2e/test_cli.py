@@ -277,3 +277,22 @@ def test_bad_database_url_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     result = runner.invoke(app, ["request", "list"])
     assert result.exit_code == 2
     assert "ALLIED_DATABASE_URL" in result.stderr
+
+
+def test_a_new_database_is_announced_once_and_help_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run from another folder, the default ./allied.db is a new, empty file: say so."""
+    monkeypatch.delenv("ALLIED_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "300")
+    helped = " ".join(runner.invoke(app, ["--help"]).stdout.split())
+    assert f"Database: {tmp_path / 'allied.db'} (the default" in helped
+    first = runner.invoke(app, ["request", "list", "-f", "json"])
+    assert first.exit_code == 0 and json.loads(first.stdout) == []
+    assert f"note: created a new, empty database: {tmp_path / 'allied.db'}" in first.stderr
+    again = runner.invoke(app, ["request", "list", "-f", "json"])
+    assert again.exit_code == 0 and "created" not in again.stderr
+    monkeypatch.setenv("ALLIED_DATABASE_URL", "postgresql+psycopg://cell:secret@db/allied")
+    shown = runner.invoke(app, ["--help"]).stdout
+    assert "postgresql+psycopg://cell:***@db/allied" in shown and "secret" not in shown

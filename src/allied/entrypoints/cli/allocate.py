@@ -168,14 +168,14 @@ def allocate(
 
 
 def _run_on_database(day: dt.date, solver: str, options: Options, *, record: bool) -> Any:
-    from allied.bootstrap import build
     from allied.config import Settings
+    from allied.entrypoints.cli.common import open_store
     from allied.service.allocations import allocate_stored
     from allied.service.caller import Caller
 
     settings = Settings.from_env()
     caller = Caller(user=settings.user, nation=settings.nation)
-    store = build(settings, cli=True)
+    store = open_store()
     try:
         with _ProgressBar(err_console().is_terminal) as bar:
             return allocate_stored(

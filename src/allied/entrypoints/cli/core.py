@@ -13,6 +13,7 @@ from allied.entrypoints.cli.common import (
     Format,
     FormatOption,
     console,
+    describe_database,
     emit,
     errors_to_exit,
     parse_day,
@@ -52,9 +53,9 @@ OFFER_COLUMNS = [
 
 
 def _store() -> Any:
-    from allied.bootstrap import build
+    from allied.entrypoints.cli.common import open_store
 
-    return build(cli=True)
+    return open_store()
 
 
 def _caller() -> Any:
@@ -368,6 +369,7 @@ def demo_command(
         f"[bold]allied[/] reference dataset ready ({total} records inserted, "
         f"{sum(report.unchanged.values())} already there)"
     )
+    out.print(f"Database: {describe_database()}", highlight=False)
     emit(
         requests,
         Format.TABLE,

@@ -30,9 +30,9 @@ allocation_app = typer.Typer(
 
 
 def _store() -> Any:
-    from allied.bootstrap import build
+    from allied.entrypoints.cli.common import open_store
 
-    return build(cli=True)
+    return open_store()
 
 
 def _caller(as_nation: str | None = None) -> Any:

@@ -36,9 +36,9 @@ class ReportFormat(StrEnum):
 
 
 def _store() -> Any:
-    from allied.bootstrap import build
+    from allied.entrypoints.cli.common import open_store
 
-    return build(cli=True)
+    return open_store()
 
 
 def _caller() -> Any:

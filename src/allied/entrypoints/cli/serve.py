@@ -22,9 +22,9 @@ USER_COLUMNS = ["name", "nation", "role", "active", "created_at", "revoked_at"]
 
 def _user_uow() -> tuple[Any, Any]:
     from allied.adapters.db.repository_users import SqlServiceUnitOfWork, service_sessions
-    from allied.bootstrap import build
+    from allied.entrypoints.cli.common import open_store
 
-    store = build(cli=True)
+    store = open_store()
     # a change: on PostgreSQL it takes the ledger head first, as every writer does
     postgres = store.engine.dialect.name == "postgresql"
     return store, SqlServiceUnitOfWork(service_sessions(store.engine), lock_ledger=postgres)
