@@ -296,3 +296,30 @@ def test_a_new_database_is_announced_once_and_help_names_it(
     monkeypatch.setenv("ALLIED_DATABASE_URL", "postgresql+psycopg://cell:secret@db/allied")
     shown = runner.invoke(app, ["--help"]).stdout
     assert "postgresql+psycopg://cell:***@db/allied" in shown and "secret" not in shown
+
+
+def test_demo_without_a_terminal_says_it_is_not_serving(db: Path) -> None:
+    result = runner.invoke(app, ["demo", "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert "Not serving (standard output is not a terminal)" in result.stdout
+    assert "allied serve --port 8123" in result.stdout
+    assert f"Database: {db}" in " ".join(result.stdout.split())
+
+
+def test_demo_checks_the_port_before_rotating_tokens(db: Path) -> None:
+    import socket
+
+    first = runner.invoke(app, ["demo", "--no-serve"])
+    assert first.exit_code == 0, first.output
+    before = runner.invoke(app, ["ledger", "export"]).stdout
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = runner.invoke(app, ["demo", "--serve", "--port", str(port)])
+    assert busy.exit_code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in busy.stderr
+    assert f"make demo PORT={port + 1}" in busy.stderr
+    assert f"allied demo --port {port + 1}" in busy.stderr
+    # nothing changed: no token was rotated (each rotation is in the ledger)
+    assert runner.invoke(app, ["ledger", "export"]).stdout == before
