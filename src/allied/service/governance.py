@@ -27,7 +27,7 @@ from allied.domain.consent import (
 from allied.domain.errors import InvalidInput, NotFound, UnknownActor
 from allied.domain.proposals import Proposal, ProposalStatus, participants_for
 from allied.domain.rules import Outcome, Position, Rule, evaluate
-from allied.domain.values import identifier
+from allied.domain.values import check_text, identifier
 from allied.ledger import kinds
 from allied.service.caller import Caller
 from allied.service.ids import free_ids
@@ -239,6 +239,8 @@ def circulate_proposal(
     text: str = "",
     proposal_id: str | None = None,
 ) -> dict[str, Any]:
+    check_text(title, "title", multiline=False)
+    check_text(text, "text")
     with uow:
         parts = participants(uow, rule, forum, on)
         pid = identifier(proposal_id, "id") if proposal_id else _next_id(uow)
@@ -279,6 +281,7 @@ def record_position(
     on: dt.date,
     reason: str = "",
 ) -> dict[str, Any]:
+    check_text(reason, "reason")
     with uow:
         proposal = _proposal(uow, proposal_id)
         stance = proposal.take_position(actor, position, on, reason)
@@ -314,6 +317,7 @@ def revise(
     on: dt.date,
     deadline: dt.date,
 ) -> dict[str, Any]:
+    check_text(text, "text")
     with uow:
         proposal = _proposal(uow, proposal_id)
         proposal.revise(text, on, deadline)
@@ -480,10 +484,13 @@ def _consents_for(uow: UnitOfWork, alloc: Allocation) -> list[ConsentRequest]:
     return found
 
 
-def _settle(uow: UnitOfWork, caller: Caller, alloc: Allocation, today: dt.date) -> None:
-    """Move a consent-pending allocation on once every origin has answered."""
+def _settle(
+    uow: UnitOfWork, caller: Caller, alloc: Allocation, today: dt.date
+) -> dict[str, Any] | None:
+    """Move a consent-pending allocation on once every origin has answered; return the
+    move made (``{"id", "from", "to", "reason"}``), or None."""
     if alloc.status is not AllocationStatus.CONSENT_PENDING:
-        return
+        return None
     offer = uow.offers.get(alloc.offer_id)
     assert offer is not None
     consents = _consents_for(uow, alloc)
@@ -493,7 +500,7 @@ def _settle(uow: UnitOfWork, caller: Caller, alloc: Allocation, today: dt.date) 
         statuses.append(ConsentStatus.PENDING)
     overall = combined(statuses)
     if overall is ConsentStatus.PENDING:
-        return
+        return None
     target = (
         AllocationStatus.APPROVED
         if overall is ConsentStatus.GRANTED
@@ -511,21 +518,53 @@ def _settle(uow: UnitOfWork, caller: Caller, alloc: Allocation, today: dt.date) 
         kind=kinds.allocation_kind(target),
         payload={"id": alloc.id, "reason": f"re-export consent {overall.value}"},
     )
+    return {
+        "id": alloc.id,
+        "from": AllocationStatus.CONSENT_PENDING.value,
+        "to": target.value,
+        "reason": f"re-export consent {overall.value}",
+    }
+
+
+def _answered_by(c: ConsentRequest, today: dt.date, new: bool) -> str:
+    """Who or what gave a consent request its answer, in words."""
+    status = c.effective_status(today)
+    if status is ConsentStatus.PENDING:
+        return f"waiting for {c.origin}'s answer until {c.expires_on}" if c.expires_on else (
+            f"waiting for {c.origin}'s answer"
+        )
+    if new:
+        return c.reason or f"answered {status.value} at once"
+    on = f" on {c.decided_on}" if c.decided_on else ""
+    return f"answered earlier{on}" + (f": {c.reason}" if c.reason else "")
 
 
 def _request_consents(
     uow: UnitOfWork, caller: Caller, alloc: Allocation, today: dt.date, expiry_days: int
-) -> None:
+) -> list[dict[str, Any]]:
+    """Ask each origin that has not already granted or been asked; return, per origin,
+    the consent request that answers for it (new or earlier) and what answered it."""
     offer = uow.offers.get(alloc.offer_id)
     request = uow.requests.get(alloc.request_id)
     assert offer is not None and request is not None
     have = {
-        c.origin
+        c.origin: c
         for c in _consents_for(uow, alloc)
         if c.effective_status(today) in (ConsentStatus.PENDING, ConsentStatus.GRANTED)
     }
+    asked: list[dict[str, Any]] = []
     for origin in offer.consent_from:
         if origin in have:
+            earlier = have[origin]
+            asked.append(
+                {
+                    "origin": origin,
+                    "consent": earlier.id,
+                    "new": False,
+                    "status": earlier.effective_status(today).value,
+                    "answered_by": _answered_by(earlier, today, new=False),
+                }
+            )
             continue
         policy = uow.consent_policies.get(origin)
         c = ConsentRequest(
@@ -552,14 +591,24 @@ def _request_consents(
             kind=kinds.CONSENT_REQUESTED,
             payload=kinds.consent_requested(c),
         )
+        asked.append(
+            {
+                "origin": origin,
+                "consent": c.id,
+                "new": True,
+                "status": c.status.value,
+                "answered_by": _answered_by(c, today, new=True),
+            }
+        )
+    return asked
 
 
-def expire_consents(uow: UnitOfWork, caller: Caller, today: dt.date) -> None:
+def expire_consents(uow: UnitOfWork, caller: Caller, today: dt.date) -> list[dict[str, Any]]:
     """Record the pending consents past their deadline as expired, and settle the
-    consent-pending allocations they concern. Only those: every other answer settles its
-    own allocations when it is given, so with nothing expired nothing else can move (this
-    runs before every consent or lifecycle command; it used to settle every
-    consent-pending allocation, a query per allocation of the whole backlog each time)."""
+    consent-pending allocations they concern; return the moves made. Only those: every
+    other answer settles its own allocations when it is given, so with nothing expired
+    nothing else can move (this runs before every consent or lifecycle command; it used
+    to settle every consent-pending allocation, a query per allocation each time)."""
     expired: set[tuple[str, str]] = set()
     for c in uow.consents.list(status=ConsentStatus.PENDING):
         if c.effective_status(today) is ConsentStatus.EXPIRED:
@@ -572,12 +621,16 @@ def expire_consents(uow: UnitOfWork, caller: Caller, today: dt.date) -> None:
                 payload={"id": c.id, "expired_on": c.expires_on},
             )
             expired.add((c.origin, c.holder))
+    moved: list[dict[str, Any]] = []
     if not expired:
-        return
+        return moved
     for alloc in uow.allocations.list(status=AllocationStatus.CONSENT_PENDING):
         offer = uow.offers.get(alloc.offer_id)
         if offer is not None and any((o, offer.donor) in expired for o in offer.consent_from):
-            _settle(uow, caller, alloc, today)
+            settled = _settle(uow, caller, alloc, today)
+            if settled is not None:
+                moved.append(settled)
+    return moved
 
 
 def move_allocation(
@@ -595,7 +648,7 @@ def move_allocation(
         alloc = uow.allocations.get(allocation_id)
         if alloc is None:
             raise NotFound(f"no allocation {allocation_id!r}")
-        expire_consents(uow, caller, today)
+        expired = expire_consents(uow, caller, today)
         granted = False
         if to == AllocationStatus.APPROVED.value and alloc.needs_consent:
             granted = (
@@ -610,10 +663,19 @@ def move_allocation(
             kind=kinds.allocation_kind(to),
             payload=kinds.allocation_moved(alloc, before),
         )
+        moves = [{"id": alloc.id, "from": before.value, "to": to, "reason": ""}]
+        consents: list[dict[str, Any]] = []
         if alloc.status is AllocationStatus.CONSENT_PENDING:
-            _request_consents(uow, caller, alloc, today, expiry_days)
-            _settle(uow, caller, alloc, today)
-        view = allocation_view(alloc)
+            consents = _request_consents(uow, caller, alloc, today, expiry_days)
+            settled = _settle(uow, caller, alloc, today)
+            if settled is not None:
+                moves.append(settled)
+        view = {
+            **allocation_view(alloc),
+            "moves": moves,
+            "consents": consents,
+            "expired_moves": expired,
+        }
         uow.commit()
     return view
 
@@ -627,8 +689,9 @@ def record_consent_answer(
     on: dt.date,
     reason: str = "",
 ) -> dict[str, Any]:
+    check_text(reason, "reason")
     with uow:
-        expire_consents(uow, caller, on)
+        moved = expire_consents(uow, caller, on)
         c = uow.consents.get(consent_id)
         if c is None:
             raise NotFound(f"no consent request {consent_id!r}")
@@ -652,8 +715,10 @@ def record_consent_answer(
         for alloc in uow.allocations.list(status=AllocationStatus.CONSENT_PENDING):
             offer = uow.offers.get(alloc.offer_id)
             if offer is not None and offer.donor == c.holder and c.origin in offer.consent_from:
-                _settle(uow, caller, alloc, on)
-        view = consent_view(c, on)
+                settled = _settle(uow, caller, alloc, on)
+                if settled is not None:
+                    moved.append(settled)
+        view = {**consent_view(c, on), "allocations_moved": sorted(moved, key=lambda m: m["id"])}
         uow.commit()
     return view
 
@@ -667,6 +732,7 @@ def set_policy(
     since: dt.date,
     source: str = "",
 ) -> dict[str, Any]:
+    check_text(source, "source")
     with uow:
         if uow.actors.get(origin) is None:
             raise UnknownActor(origin, field="origin")

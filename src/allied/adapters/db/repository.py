@@ -29,7 +29,7 @@ from allied.domain.assistance import Allocation, Offer, Request
 from allied.domain.catalogue import ItemType
 from allied.domain.consent import ConsentPolicy, ConsentRequest
 from allied.domain.economy import Indicator
-from allied.domain.errors import Conflict, StorageError
+from allied.domain.errors import Conflict, PermissionDenied, StorageError
 from allied.domain.funds import Contribution, PooledFund
 from allied.domain.proposals import Proposal
 from allied.ledger.chain import GENESIS, EntryDraft, LedgerEntry, entry_from_row, make_entry
@@ -162,8 +162,11 @@ class SqlLedger:
     head is known until the transaction ends, so later appends need not read it again.
     The unit of work calls :meth:`forget` whenever the transaction ends."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, refuse: str = "") -> None:
+        """``refuse``: when set, every append raises :class:`PermissionDenied` with it (a
+        deployment that refuses changes from this caller; every change appends)."""
         self.session = session
+        self.refuse = refuse
         self._locked: tuple[int, str] | None = None
         self._row_exists = False
 
@@ -201,6 +204,8 @@ class SqlLedger:
         """Append the entries in order: one insert for all and one update of the head."""
         if not drafts:
             return []
+        if self.refuse:
+            raise PermissionDenied(self.refuse)
         self.session.flush()
         self.lock_head()
         assert self._locked is not None
@@ -299,12 +304,18 @@ class SqlUnitOfWork:
     sql_ledger: SqlLedger
 
     def __init__(
-        self, session_factory: Callable[[], Session], *, lock_ledger: bool = False
+        self,
+        session_factory: Callable[[], Session],
+        *,
+        lock_ledger: bool = False,
+        refuse_changes: str = "",
     ) -> None:
         """``lock_ledger``: take the ledger head row first (PostgreSQL writers; see
-        :meth:`__enter__`)."""
+        :meth:`__enter__`). ``refuse_changes``: why no change may be made (see
+        :class:`SqlLedger`)."""
         self.session_factory = session_factory
         self.lock_ledger = lock_ledger
+        self.refuse_changes = refuse_changes
 
     def __enter__(self) -> Self:
         self.session = self.session_factory()
@@ -322,7 +333,7 @@ class SqlUnitOfWork:
         self.contributions = SqlRepository(s, Contribution)
         self.proposals = SqlRepository(s, Proposal)
         self.accessions = SqlRepository(s, Accession)
-        self.sql_ledger = SqlLedger(s)
+        self.sql_ledger = SqlLedger(s, refuse=self.refuse_changes)
         self.ledger = self.sql_ledger
         if self.lock_ledger:
             # Every change ends by appending to the hash-chained ledger, which serialises

@@ -13,8 +13,10 @@ from allied.entrypoints.cli.common import (
     Format,
     FormatOption,
     console,
+    describe_database,
     emit,
     errors_to_exit,
+    fail,
     parse_day,
 )
 
@@ -52,9 +54,9 @@ OFFER_COLUMNS = [
 
 
 def _store() -> Any:
-    from allied.bootstrap import build
+    from allied.entrypoints.cli.common import open_store
 
-    return build()
+    return open_store()
 
 
 def _caller() -> Any:
@@ -338,6 +340,7 @@ def demo_command(
     """Load the reference data into the embedded database, add a user per role, print the
     address and each token, then serve the API."""
     from allied.adapters.db.repository_users import SqlServiceUnitOfWork, service_sessions
+    from allied.entrypoints.cli.serve import port_problem
     from allied.ingest.kiel import builtin_kiel_path, read_kiel
     from allied.ingest.reference import load_reference_dataset
     from allied.ingest.sipri import builtin_sipri_path, read_sipri
@@ -345,6 +348,19 @@ def demo_command(
     from allied.service.reference import load_reference
     from allied.service.users import ensure_demo_users
 
+    explicit = serve is not None
+    if serve is None:
+        serve = sys.stdout.isatty()
+    if serve:
+        # before anything changes: a second demo gives every role a new token, which
+        # must not happen for a server that cannot start
+        problem = port_problem(host, port)
+        if problem:
+            fail(
+                f"option '--port': {problem} (another server, perhaps an earlier demo, is "
+                f"using it); nothing was changed. Choose another port: "
+                f"make demo PORT={port + 1}, or allied demo --port {port + 1}"
+            )
     with errors_to_exit():
         store = _store()
         try:
@@ -369,6 +385,7 @@ def demo_command(
         f"[bold]allied[/] reference dataset ready ({total} records inserted, "
         f"{sum(report.unchanged.values())} already there)"
     )
+    out.print(f"Database: {describe_database()}", highlight=False)
     emit(
         requests,
         Format.TABLE,
@@ -396,12 +413,19 @@ def demo_command(
         highlight=False,
         soft_wrap=True,
     )
-    if serve is None:
-        serve = sys.stdout.isatty()
     if serve:
         from allied.entrypoints.cli.serve import run_server
 
+        out.print(f"Serving on http://{host}:{port}/ (Ctrl-C stops)", highlight=False)
         run_server(host, port, 1)
+        return
+    why = "--no-serve" if explicit else "standard output is not a terminal"
+    out.print(
+        f"Not serving ({why}): the addresses above answer only while a server runs. "
+        f"Start one with `allied serve --port {port}` (or `allied demo --serve`, "
+        f"`make demo PORT={port}` in a terminal).",
+        highlight=False,
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -30,9 +30,9 @@ allocation_app = typer.Typer(
 
 
 def _store() -> Any:
-    from allied.bootstrap import build
+    from allied.entrypoints.cli.common import open_store
 
-    return build()
+    return open_store()
 
 
 def _caller(as_nation: str | None = None, role: str = "coordinator") -> Any:
@@ -443,7 +443,31 @@ def _answer(
                 "say which origin state answers: --as ISO3 or ALLIED_NATION", field="--as"
             )
     view = _run(answer_consent, caller, day, consent_id, answer, reason)
-    emit([view], fmt, columns=["id", "origin", "holder", "status", "decided_on", "reason"])
+    moved = view["allocations_moved"]
+    if fmt is Format.JSON:
+        emit([view], fmt)
+        return
+    row = {**view, "allocations_moved": _moves_cell(moved)}
+    emit(
+        [row],
+        fmt,
+        columns=["id", "origin", "holder", "status", "decided_on", "reason", "allocations_moved"],
+    )
+    if fmt is Format.TABLE:
+        _print_moves(moved, none="no allocation moved: none was waiting on this answer alone")
+
+
+def _moves_cell(moves: list[dict[str, Any]]) -> str:
+    return " ".join(f"{m['id']}:{m['from']}>{m['to']}" for m in moves)
+
+
+def _print_moves(moves: list[dict[str, Any]], none: str = "") -> None:
+    out = console()
+    for m in moves:
+        why = f" ({m['reason']})" if m.get("reason") else ""
+        out.print(f"moved {m['id']}: {m['from']} -> {m['to']}{why}", highlight=False)
+    if not moves and none:
+        out.print(none, highlight=False)
 
 
 @consent_app.command("grant")
@@ -506,6 +530,9 @@ def consent_policy(
     emit([_run(set_consent_policy, _caller(), origin, policy or "", since=day)], fmt)
 
 
+ALLOCATION_COLUMNS = ["id", "offer", "request", "quantity", "status", "needs_consent", "updated_at"]
+
+
 @allocation_app.command("list")
 def allocation_list(fmt: Format = FormatOption) -> None:
     """List allocations with their lifecycle status."""
@@ -539,19 +566,35 @@ def allocation_advance(
             from allied.domain.errors import InvalidInput
 
             raise InvalidInput("must be at least 1", field="expiry_days")
-    emit(
-        [
-            _run(
-                advance_allocation,
-                _caller(),
-                day,
-                allocation_id,
-                to.strip(),
-                expiry_days=expiry_days,
-            )
-        ],
-        fmt,
+    view = _run(
+        advance_allocation, _caller(), day, allocation_id, to.strip(), expiry_days=expiry_days
     )
+    if fmt is Format.JSON:
+        emit([view], fmt)
+        return
+    consents = " ".join(f"{c['origin']}:{c['consent']}:{c['status']}" for c in view["consents"])
+    row = {**view, "moves": _moves_cell(view["moves"]), "consents": consents}
+    row["expired_moves"] = _moves_cell(view["expired_moves"])
+    emit(
+        [row],
+        fmt,
+        columns=[*ALLOCATION_COLUMNS, "moves", "consents", "expired_moves"]
+        if fmt is Format.CSV
+        else ALLOCATION_COLUMNS,
+    )
+    if fmt is Format.TABLE:
+        out = console()
+        _print_moves(view["moves"])
+        for c in view["consents"]:
+            asked = "asked" if c["new"] else "already answered"
+            out.print(
+                f"consent of {c['origin']}: {c['consent']} ({asked}) {c['status']}: "
+                f"{c['answered_by']}",
+                highlight=False,
+            )
+        if view["expired_moves"]:
+            out.print("unanswered consents past their expiry, recorded now:", highlight=False)
+            _print_moves(view["expired_moves"])
 
 
 def register(app: typer.Typer) -> None:

@@ -28,9 +28,9 @@ monitor_app = typer.Typer(
 
 
 def _store() -> Any:
-    from allied.bootstrap import build
+    from allied.entrypoints.cli.common import open_store
 
-    return build()
+    return open_store()
 
 
 def _caller() -> Any:
