@@ -56,9 +56,9 @@ def _ledger_size() -> int:
     [
         (["--channel", "nato-cap"], "field 'lethal': channel nato-cap carries non-lethal aid only"),
         (["--releasability", "nations:POL,XXX"], "field 'releasability': unknown actor code 'XXX'"),
-        (["--releasability", "nations:POL,NATO"], "NATO is an organisation; release to it with"),
-        (["--releasability", "org:NATOO"], "unknown organisation 'NATOO'"),
-        (["--releasability", "org:DEU"], "unknown organisation 'DEU'"),
+        (["--releasability", "nations:POL,NATO"], "is an organisation, not a state; release to it with org:NATO"),
+        (["--releasability", "org:NATOO"], "unknown actor code 'NATOO'; did you mean NATO?"),
+        (["--releasability", "org:DEU"], "'DEU' is a state, not an organisation"),
         (
             ["--caveats", "spare parts \u202eslaiciffo ylno"],
             "bidirectional control character U+202E",

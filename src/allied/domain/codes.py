@@ -33,9 +33,13 @@ def check_actor(code: str, known: KnownActors, field: str, kind: ActorKind | Non
         raise UnknownActor(code, field=field, hint=_hint(code, known, kind))
     if kind is not None and found is not kind:
         wanted = "a state" if kind is ActorKind.STATE else "an organisation"
+        # an organisation named among nations: say how to release to its members
+        how = f"; release to it with org:{code}" if field == "releasability" and (
+            found is ActorKind.ORGANISATION
+        ) else _hint(code, known, kind)
         raise InvalidInput(
             f"{code!r} is {'a state' if found is ActorKind.STATE else 'an organisation'}, "
-            f"not {wanted}{_hint(code, known, kind)}",
+            f"not {wanted}{how}",
             field=field,
         )
 
