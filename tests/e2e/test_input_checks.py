@@ -56,7 +56,7 @@ def _ledger_size() -> int:
     [
         (["--channel", "nato-cap"], "field 'lethal': channel nato-cap carries non-lethal aid only"),
         (["--releasability", "nations:POL,XXX"], "field 'releasability': unknown actor code 'XXX'"),
-        (["--releasability", "nations:POL,NATO"], "is an organisation, not a state; release to it with org:NATO"),
+        (["--releasability", "nations:POL,NATO"], "not a state; release to it with org:NATO"),
         (["--releasability", "org:NATOO"], "unknown actor code 'NATOO'; did you mean NATO?"),
         (["--releasability", "org:DEU"], "'DEU' is a state, not an organisation"),
         (
