@@ -457,9 +457,9 @@ class Tree:
         return self._by_idx.get(char)
 
     def tokens(self, start_char: int, end_char: int) -> Iterator[Any]:
-        for tok in self.doc:
-            if start_char <= tok.idx < end_char:
-                yield tok
+        span = self.doc.char_span(start_char, end_char, alignment_mode="expand")
+        if span is not None:
+            yield from (t for t in span if start_char <= t.idx < end_char)
 
 
 def _lemma(tok: Any) -> str:
