@@ -503,7 +503,7 @@ class Reader:
         return bool(
             tok.pos_ in ("VERB", "AUX")
             or str(tok.tag_).startswith("VB")
-            or str(tok.lower_).endswith("ing")  # "will include meeting Modi"
+            or (tok.tag_ == "NN" and str(tok.text).endswith("ing"))  # "include meeting Modi"
         )
 
     # -- noun phrases -----------------------------------------------------------
