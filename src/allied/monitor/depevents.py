@@ -127,6 +127,9 @@ PAIRS: dict[tuple[str, str], T] = {
     ("close", "border"): T.BLOCK,
     ("close", "airspace"): T.BLOCK,
     ("cut", "off"): T.BLOCK,
+    ("cut", "tie"): T.WITHDRAW,
+    ("sever", "tie"): T.WITHDRAW,
+    ("break", "tie"): T.WITHDRAW,
 }
 #: verbs whose noun object carries the event of the subject: "imposed tariffs"
 LIGHT = frozenset(
@@ -816,6 +819,16 @@ class Reader:
             tok.head.head.pos_ == "VERB"
         ):
             nodes.append(tok.head.head)  # "told Trump in phone conversations"
+        if not noun:
+            for child in tok.children:
+                if child.dep_ == "dobj" and (_lemma(tok), _lemma(child)) in PAIRS:
+                    nodes.append(child)  # "signed an agreement with Greece"
+        if etype is T.WITHDRAW:
+            slots = (*slots, ("prep", frozenset({"with"})))  # "cut ties with Kenya"
+        if noun and etype is T.DEPLOY:
+            for child in tok.children:
+                if child.dep_ == "acl":
+                    nodes.append(child)  # "drills encircling Taiwan"
         for kind, preps in slots:
             for node in nodes:
                 for child in node.children:
@@ -855,6 +868,14 @@ class Reader:
                     for c in child.children:
                         if c.dep_ == "nsubj":
                             found.extend(self.phrase(c))
+        if not found and etype is T.ACCUSE and _lemma(tok) == "warn":
+            # "warned that the Somali government's actions would divide the country"
+            for child in tok.children:
+                if child.dep_ == "ccomp":
+                    for c in child.children:
+                        if c.dep_ in ("nsubj", "nsubjpass"):
+                            found.extend(self.phrase(c, loose=True))
+                            found.extend(self._inside(c))
         if noun and not found and etype is T.CALL_FOR:
             # "the demand that NATO abandons its open-door policy": the clause's subject
             for child in tok.children:
