@@ -371,6 +371,16 @@ INTENT_HEADS = frozenset(
 )
 #: object control: the object of these verbs is the subject of the complement
 AUTHORISING = frozenset({"allow", "permit", "clear", "authorise", "authorize", "let", "enable"})
+#: verbs that press someone else to act: what they govern is not (yet) an act
+PRESSING = frozenset({
+    "pressure", "pressurise", "pressurize", "force", "persuade", "convince", "encourage",
+    "urge", "ask", "push", "press", "lobby", "call", "want", "expect", "need", "seek",
+})
+#: objects that make a rejection an answer to an accusation ("rejected X's allegation")
+CLAIMS = frozenset({
+    "allegation", "claim", "accusation", "charge", "report", "assertion", "statement",
+    "remark", "criticism",
+})
 #: verbs that undo or refuse what their noun object names
 UNDOING = frozenset({"resist", "adopt", "lift", "ease", "end", "drop", "delay", "defy"})
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
@@ -494,6 +504,14 @@ class Reader:
         tok = self.tree.at(char)
         if tok is None:
             return True
+        if tok.dep_ in ("xcomp", "advcl", "ccomp") and _lemma(tok.head) in PRESSING and any(
+            c.dep_ in ("dobj", "dative") for c in tok.head.children
+        ):
+            return False  # "to pressure them to block the flow": not their act
+        if _lemma(tok) in ("reject", "deny", "dismiss") and any(
+            c.dep_ == "dobj" and _lemma(c) in CLAIMS for c in tok.children
+        ):
+            return False  # "rejected Pakistan's allegation": an answer, read below
         for child in tok.children:
             if child.dep_ == "advmod" and child.lower_ in RARELY:
                 return False  # "seldom criticised"
@@ -952,6 +970,10 @@ class Reader:
                 and any(_lemma(o) in lx.FORCE_WORDS for o in objects)
             ):
                 etype = T.DEPLOY  # "sent troops to Poland" (to Ukraine: aid, below)
+            if _lemma(tok) in ("reject", "deny", "dismiss") and any(
+                _lemma(o) in CLAIMS for o in objects
+            ):
+                etype = T.ACCUSE  # "rejected Pakistan's allegation as baseless"
             if etype is T.BLOCK and any(_lemma(o) in MEMBERSHIP_OBJECTS for o in objects):
                 etype = T.OPPOSE_MEMBERSHIP  # "held up Sweden's bid"
             actors, more = self.actors(tok, noun)

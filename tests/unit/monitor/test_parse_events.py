@@ -97,7 +97,11 @@ CASES: list[tuple[str, str, set[Tuple]]] = [
      {("CHN", "deploy", "TWN")}),
     ("warned that X's acts", "The European Commission warned that the Somali government's "
      "actions would divide the country.", {("EU", "accuse", "SOM")}),
+    ("rejected an allegation", "Kabul rejected Pakistan's allegation as baseless.",
+     {("AFG", "accuse", "PAK")}),
     # what is not an event
+    ("pressed to block", "Washington kept tariffs on Mexico and Canada to pressure them to "
+     "block the flow of drugs.", {("USA", "sanction", "MEX"), ("USA", "sanction", "CAN")}),
     ("a former office holder", "Malaysia's former prime minister often criticized China.",
      set()),
     ("seldom", "Malaysia seldom criticized China.", set()),
