@@ -1,13 +1,15 @@
 """Text -> proposed events: actor, type, target, the evidence sentence and a confidence.
 
-The stages: read (``documents``), tokenise and split (``nlp``), actors
-(``actors.find_mentions``), events from clause rules (``clauses.Sentence``), and the
-document-level clean-up (``cleanup.finalise``); this module runs them in order.
+The stages: read (``documents``), tokenise and split (``nlp``), parse (``parser``:
+spaCy's ``en_core_web_sm``), actors (``actors.find_mentions``), events from the clause
+rules (``clauses.Sentence``) and from the dependency parse (``depevents.Reader``, which
+also vets the clause rules' triggers), and the document-level clean-up
+(``cleanup.finalise``); this module runs them in order. ``Extractor(parse=False)`` runs
+the clause rules alone.
 
-The extractor runs spaCy's tokenizer, rule-based sentencizer and lookup lemmatizer
-(no statistical model: none ships offline), finds actors with the gazetteer and
-triggers with the lexicon, then attaches to each trigger an actor and a target by
-clause-level rules:
+The clause rules read spaCy's tokens, sentences and lookup lemmas, find actors with the
+gazetteer and triggers with the lexicon, then attach to each trigger an actor and a
+target by word order:
 
 - the actor is the trigger's subject: the nearest actor mention before it in the same
   clause that is not a prepositional object (unless it is the subject of a gerund or an
