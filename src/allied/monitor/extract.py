@@ -71,11 +71,15 @@ class Extractor:
         pair: tuple[str, ...] | None = None  # the last plural subject, for "both countries"
         named: Counter[str] = Counter()  # how often each actor is named, for recipients
         context = Context()
-        for offset, doc in self.pipeline.paragraphs(document.text):
+        paragraphs = list(self.pipeline.paragraphs(document.text))
+        parses: list[Any] = [None] * len(paragraphs)
+        if self.parser is not None:  # one batch: far less overhead than a call per paragraph
+            parses = list(self.parser.pipe(doc.text for _, doc in paragraphs))
+        for (offset, doc), parsed in zip(paragraphs, parses, strict=True):
             mentions = find_mentions(self.pipeline, doc, day)
             reader = None
-            if self.parser is not None:
-                reader = Reader(Tree(self.parser(doc.text), doc, mentions), context)
+            if parsed is not None:
+                reader = Reader(Tree(parsed, doc, mentions), context)
             for m in {id(m): m for m in mentions.values()}.values():
                 if not m.modifier:
                     named.update(m.codes)
