@@ -296,7 +296,6 @@ SPEECH = frozenset(
 OBLIGATION = frozenset({"must", "should"})
 CANCEL_AUX = frozenset({"would", "could", "might", "may", "can"})
 INTENT_AUX = frozenset({"will", "shall", "'ll"})
-NEGATORS = frozenset({"not", "n't", "never", "no"})
 #: adverbs that deny the act ("seldom criticised")
 RARELY = frozenset({"never", "seldom", "rarely", "hardly", "scarcely"})
 #: an office no longer (or not yet) held
@@ -406,7 +405,6 @@ LEFT_TO_RULES = frozenset({"buy", "purchase", "acquire", "procure", "order", "fl
 MEMBERSHIP_OBJECTS = frozenset({"bid", "accession", "membership", "application", "entry"})
 #: subjects of an obligation that address everyone: "the world must act"
 EVERYONE = frozenset({"world", "we", "everyone", "community", "all", "europe", "us"})
-OBJECT_DEPS = frozenset({"dobj", "dative", "attr", "oprd"})
 
 
 @dataclass
@@ -449,6 +447,7 @@ class Tree:
 
     def __init__(self, parsed: Any, blank: Any, mentions: dict[int, Mention]) -> None:
         self.doc = parsed
+        self._by_idx: dict[int, Any] = {t.idx: t for t in parsed}
         by_char = {t.idx: t.i for t in blank}
         self.mention: dict[int, Mention] = {}
         for tok in parsed:
@@ -465,8 +464,6 @@ class Tree:
 
     def at(self, char: int) -> Any:
         """The parsed token starting at character ``char`` of the paragraph, if any."""
-        if not hasattr(self, "_by_idx"):
-            self._by_idx = {t.idx: t for t in self.doc}
         return self._by_idx.get(char)
 
     def tokens(self, start_char: int, end_char: int) -> Iterator[Any]:
