@@ -13,6 +13,11 @@ from allied.monitor.syntax import TARGET_ESSENTIAL, Trigger
 
 T = EventType
 
+#: types whose proposal without a counterpart, left after the recipient was sought in
+#: the document's context, is dropped: a gift to nobody named ("Brazil can provide
+#: eggs"), a withdrawal from nowhere named ("recalled its envoy")
+COUNTERPART_NEEDED = frozenset({T.PROVIDE, T.WITHDRAW})
+
 
 PENALTIES = {
     "pronoun": 0.1,
@@ -77,4 +82,5 @@ def finalise(events: list[ProposedEvent], *, war_party: bool = False) -> list[Pr
         e
         for e in unique
         if not (e.target is None and e.type in TARGET_ESSENTIAL and (e.actor, e.type) in targeted)
+        and not (e.target is None and e.type in COUNTERPART_NEEDED)
     ]

@@ -127,6 +127,9 @@ PAIRS: dict[tuple[str, str], T] = {
     ("close", "border"): T.BLOCK,
     ("close", "airspace"): T.BLOCK,
     ("cut", "off"): T.BLOCK,
+    ("cut", "tie"): T.WITHDRAW,
+    ("sever", "tie"): T.WITHDRAW,
+    ("break", "tie"): T.WITHDRAW,
 }
 #: verbs whose noun object carries the event of the subject: "imposed tariffs"
 LIGHT = frozenset(
@@ -293,7 +296,6 @@ SPEECH = frozenset(
 OBLIGATION = frozenset({"must", "should"})
 CANCEL_AUX = frozenset({"would", "could", "might", "may", "can"})
 INTENT_AUX = frozenset({"will", "shall", "'ll"})
-NEGATORS = frozenset({"not", "n't", "never", "no"})
 #: adverbs that deny the act ("seldom criticised")
 RARELY = frozenset({"never", "seldom", "rarely", "hardly", "scarcely"})
 #: an office no longer (or not yet) held
@@ -368,6 +370,16 @@ INTENT_HEADS = frozenset(
 )
 #: object control: the object of these verbs is the subject of the complement
 AUTHORISING = frozenset({"allow", "permit", "clear", "authorise", "authorize", "let", "enable"})
+#: verbs that press someone else to act: what they govern is not (yet) an act
+PRESSING = frozenset({
+    "pressure", "pressurise", "pressurize", "force", "persuade", "convince", "encourage",
+    "urge", "ask", "push", "press", "lobby", "call", "want", "expect", "need", "seek",
+})
+#: objects that make a rejection an answer to an accusation ("rejected X's allegation")
+CLAIMS = frozenset({
+    "allegation", "claim", "accusation", "charge", "report", "assertion", "statement",
+    "remark", "criticism",
+})
 #: verbs that undo or refuse what their noun object names
 UNDOING = frozenset({"resist", "adopt", "lift", "ease", "end", "drop", "delay", "defy"})
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
@@ -393,7 +405,6 @@ LEFT_TO_RULES = frozenset({"buy", "purchase", "acquire", "procure", "order", "fl
 MEMBERSHIP_OBJECTS = frozenset({"bid", "accession", "membership", "application", "entry"})
 #: subjects of an obligation that address everyone: "the world must act"
 EVERYONE = frozenset({"world", "we", "everyone", "community", "all", "europe", "us"})
-OBJECT_DEPS = frozenset({"dobj", "dative", "attr", "oprd"})
 
 
 @dataclass
@@ -436,6 +447,7 @@ class Tree:
 
     def __init__(self, parsed: Any, blank: Any, mentions: dict[int, Mention]) -> None:
         self.doc = parsed
+        self._by_idx: dict[int, Any] = {t.idx: t for t in parsed}
         by_char = {t.idx: t.i for t in blank}
         self.mention: dict[int, Mention] = {}
         for tok in parsed:
@@ -452,14 +464,12 @@ class Tree:
 
     def at(self, char: int) -> Any:
         """The parsed token starting at character ``char`` of the paragraph, if any."""
-        if not hasattr(self, "_by_idx"):
-            self._by_idx = {t.idx: t for t in self.doc}
         return self._by_idx.get(char)
 
     def tokens(self, start_char: int, end_char: int) -> Iterator[Any]:
-        for tok in self.doc:
-            if start_char <= tok.idx < end_char:
-                yield tok
+        span = self.doc.char_span(start_char, end_char, alignment_mode="expand")
+        if span is not None:
+            yield from (t for t in span if start_char <= t.idx < end_char)
 
 
 def _lemma(tok: Any) -> str:
@@ -491,6 +501,14 @@ class Reader:
         tok = self.tree.at(char)
         if tok is None:
             return True
+        if tok.dep_ in ("xcomp", "advcl", "ccomp") and _lemma(tok.head) in PRESSING and any(
+            c.dep_ in ("dobj", "dative") for c in tok.head.children
+        ):
+            return False  # "to pressure them to block the flow": not their act
+        if _lemma(tok) in ("reject", "deny", "dismiss") and any(
+            c.dep_ == "dobj" and _lemma(c) in CLAIMS for c in tok.children
+        ):
+            return False  # "rejected Pakistan's allegation": an answer, read below
         for child in tok.children:
             if child.dep_ == "advmod" and child.lower_ in RARELY:
                 return False  # "seldom criticised"
@@ -503,7 +521,7 @@ class Reader:
         return bool(
             tok.pos_ in ("VERB", "AUX")
             or str(tok.tag_).startswith("VB")
-            or str(tok.lower_).endswith("ing")  # "will include meeting Modi"
+            or (tok.tag_ == "NN" and str(tok.text).endswith("ing"))  # "include meeting Modi"
         )
 
     # -- noun phrases -----------------------------------------------------------
@@ -816,6 +834,16 @@ class Reader:
             tok.head.head.pos_ == "VERB"
         ):
             nodes.append(tok.head.head)  # "told Trump in phone conversations"
+        if not noun:
+            for child in tok.children:
+                if child.dep_ == "dobj" and (_lemma(tok), _lemma(child)) in PAIRS:
+                    nodes.append(child)  # "signed an agreement with Greece"
+        if etype is T.WITHDRAW:
+            slots = (*slots, ("prep", frozenset({"with"})))  # "cut ties with Kenya"
+        if noun and etype is T.DEPLOY:
+            for child in tok.children:
+                if child.dep_ == "acl":
+                    nodes.append(child)  # "drills encircling Taiwan"
         for kind, preps in slots:
             for node in nodes:
                 for child in node.children:
@@ -855,6 +883,14 @@ class Reader:
                     for c in child.children:
                         if c.dep_ == "nsubj":
                             found.extend(self.phrase(c))
+        if not found and etype is T.ACCUSE and _lemma(tok) == "warn":
+            # "warned that the Somali government's actions would divide the country"
+            for child in tok.children:
+                if child.dep_ == "ccomp":
+                    for c in child.children:
+                        if c.dep_ in ("nsubj", "nsubjpass"):
+                            found.extend(self.phrase(c, loose=True))
+                            found.extend(self._inside(c))
         if noun and not found and etype is T.CALL_FOR:
             # "the demand that NATO abandons its open-door policy": the clause's subject
             for child in tok.children:
@@ -931,6 +967,10 @@ class Reader:
                 and any(_lemma(o) in lx.FORCE_WORDS for o in objects)
             ):
                 etype = T.DEPLOY  # "sent troops to Poland" (to Ukraine: aid, below)
+            if _lemma(tok) in ("reject", "deny", "dismiss") and any(
+                _lemma(o) in CLAIMS for o in objects
+            ):
+                etype = T.ACCUSE  # "rejected Pakistan's allegation as baseless"
             if etype is T.BLOCK and any(_lemma(o) in MEMBERSHIP_OBJECTS for o in objects):
                 etype = T.OPPOSE_MEMBERSHIP  # "held up Sweden's bid"
             actors, more = self.actors(tok, noun)

@@ -1,13 +1,15 @@
 """Text -> proposed events: actor, type, target, the evidence sentence and a confidence.
 
-The stages: read (``documents``), tokenise and split (``nlp``), actors
-(``actors.find_mentions``), events from clause rules (``clauses.Sentence``), and the
-document-level clean-up (``cleanup.finalise``); this module runs them in order.
+The stages: read (``documents``), tokenise and split (``nlp``), parse (``parser``:
+spaCy's ``en_core_web_sm``), actors (``actors.find_mentions``), events from the clause
+rules (``clauses.Sentence``) and from the dependency parse (``depevents.Reader``, which
+also vets the clause rules' triggers), and the document-level clean-up
+(``cleanup.finalise``); this module runs them in order. ``Extractor(parse=False)`` runs
+the clause rules alone.
 
-The extractor runs spaCy's tokenizer, rule-based sentencizer and lookup lemmatizer
-(no statistical model: none ships offline), finds actors with the gazetteer and
-triggers with the lexicon, then attaches to each trigger an actor and a target by
-clause-level rules:
+The clause rules read spaCy's tokens, sentences and lookup lemmas, find actors with the
+gazetteer and triggers with the lexicon, then attach to each trigger an actor and a
+target by word order:
 
 - the actor is the trigger's subject: the nearest actor mention before it in the same
   clause that is not a prepositional object (unless it is the subject of a gerund or an
@@ -69,11 +71,15 @@ class Extractor:
         pair: tuple[str, ...] | None = None  # the last plural subject, for "both countries"
         named: Counter[str] = Counter()  # how often each actor is named, for recipients
         context = Context()
-        for offset, doc in self.pipeline.paragraphs(document.text):
+        paragraphs = list(self.pipeline.paragraphs(document.text))
+        parses: list[Any] = [None] * len(paragraphs)
+        if self.parser is not None:  # one batch: far less overhead than a call per paragraph
+            parses = list(self.parser.pipe(doc.text for _, doc in paragraphs))
+        for (offset, doc), parsed in zip(paragraphs, parses, strict=True):
             mentions = find_mentions(self.pipeline, doc, day)
             reader = None
-            if self.parser is not None:
-                reader = Reader(Tree(self.parser(doc.text), doc, mentions), context)
+            if parsed is not None:
+                reader = Reader(Tree(parsed, doc, mentions), context)
             for m in {id(m): m for m in mentions.values()}.values():
                 if not m.modifier:
                     named.update(m.codes)

@@ -89,7 +89,19 @@ CASES: list[tuple[str, str, set[Tuple]]] = [
                            ("USA", "sanction", "CHN")}),
     ("phone conversations with their counterpart", "Spain and Portugal told France in phone "
      "conversations that the plan was ready.", {("ESP", "meet", "FRA"), ("PRT", "meet", "FRA")}),
+    ("signed an agreement with", "Cairo signed an agreement with Greece last year.",
+     {("EGY", "meet", "GRC")}),
+    ("cutting ties with, its pronoun", "Mogadishu announced it was cutting ties with Kenya.",
+     {("SOM", "withdraw", "KEN")}),
+    ("drills encircling", "China conducted military drills encircling Taiwan.",
+     {("CHN", "deploy", "TWN")}),
+    ("warned that X's acts", "The European Commission warned that the Somali government's "
+     "actions would divide the country.", {("EU", "accuse", "SOM")}),
+    ("rejected an allegation", "Kabul rejected Pakistan's allegation as baseless.",
+     {("AFG", "accuse", "PAK")}),
     # what is not an event
+    ("pressed to block", "Washington kept tariffs on Mexico and Canada to pressure them to "
+     "block the flow of drugs.", {("USA", "sanction", "MEX"), ("USA", "sanction", "CAN")}),
     ("a former office holder", "Malaysia's former prime minister often criticized China.",
      set()),
     ("seldom", "Malaysia seldom criticized China.", set()),
@@ -131,6 +143,12 @@ def test_a_pronoun_takes_the_subject_of_its_own_sentence_first(extractor: Extrac
     found = tuples(run(extractor, text, "2022-02"))
     assert ("FRA", "call-for", "UKR") in found
     assert not any(a == "HRV" and t == "call-for" for a, t, _ in found)
+
+
+def test_the_taliban_are_afghanistan_only_after_taking_kabul(extractor: Extractor) -> None:
+    text = "The Taliban barred the Pakistani envoy from entering the country."
+    assert ("AFG", "block", "PAK") in tuples(run(extractor, text, "2024-08"))
+    assert not any(a == "AFG" for a, _, _ in tuples(run(extractor, text, "2020-05")))
 
 
 def test_the_country_is_the_last_state_named(extractor: Extractor) -> None:

@@ -77,10 +77,12 @@ def test_accuracy_on_the_web_treebank_matches_the_published_figures(
     english_parser: Any,
 ) -> None:
     with EWT_TEST.open(encoding="utf-8") as fh:
-        sentences = parser.read_conllu(fh)[:1000]  # half the test file keeps the test short
+        # the first 500 sentences (7,275 words) keep the test short; the full file is
+        # measured in docs/monitor.md
+        sentences = parser.read_conllu(fh)[:500]
     score = parser.score_treebank(english_parser, sentences)
     published = parser.parser_spec().published
-    assert score.tokens > 12000
+    assert score.tokens > 7000
     assert published["tag_acc"] - TOLERANCE <= score.xpos <= published["tag_acc"] + 0.02
     assert published["dep_uas"] - TOLERANCE <= score.shared_uas <= published["dep_uas"] + 0.02
     assert score.upos > 0.9
