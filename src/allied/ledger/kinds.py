@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any
 
@@ -347,10 +347,6 @@ class Kind:
     name: str
     versions: tuple[Version, ...]
     allocations_only: bool = False
-    replayed: bool = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "replayed", any(v.replay for v in self.versions))
 
     @property
     def current(self) -> int:
