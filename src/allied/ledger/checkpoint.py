@@ -74,6 +74,14 @@ class Checkpoint:
             if not isinstance(value, str) or not value:
                 raise CheckpointError(f"field {name}: missing or not text")
         assert isinstance(at, str) and isinstance(key_id, str) and isinstance(sig, str)
+        if len(key_id) != 16 or not _HEX.issuperset(key_id):
+            raise CheckpointError("field key_id: not 16 hex digits")
+        try:
+            stamp = dt.datetime.fromisoformat(at)
+        except ValueError:
+            raise CheckpointError("field at: not an ISO 8601 time") from None
+        if stamp.utcoffset() is None:
+            raise CheckpointError("field at: no time zone")
         return cls(seq, hash_, at, key_id, sig)
 
     @classmethod

@@ -103,10 +103,11 @@ def verify_chain(
 
 
 def verify_stored_checkpoints(uow: UnitOfWork, signer: Signer) -> tuple[int, int]:
-    """The chain against every checkpoint the store keeps, signatures checked with the
-    public half of the server's key: (entries, checkpoints)."""
+    """The chain against every checkpoint the store keeps signed by the server's key
+    (checked with its public half): (entries, checkpoints). Checkpoints of an earlier
+    key are for the witnesses that hold it (docs/ledger.md, rotating the key)."""
     with uow:
-        kept = _store(uow).checkpoints()
+        kept = [cp for cp in _store(uow).checkpoints() if cp.key_id == signer.key_id]
     named = [(f"{cp.seq} ({cp.at})", cp) for cp in kept]
     count = verify_chain(uow, checkpoints=named, keys={signer.key_id: signer.public})
     return count, len(kept)

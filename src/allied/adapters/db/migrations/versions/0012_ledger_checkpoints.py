@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,48 +27,53 @@ down_revision: str | Sequence[str] | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-#: record type -> (table, compared field -> column), as ``allied.ledger.state.FIELDS``
-SOURCES: dict[str, tuple[str, dict[str, str]]] = {
+TEXT, INT, DAY, BOOL = sa.String(), sa.Integer(), sa.Date(), sa.Boolean()
+
+#: record type -> (table, compared field -> (column, type)), as
+#: ``allied.ledger.state.FIELDS`` has them at this revision (written out: a migration
+#: must not change with the application's tables)
+SOURCES: dict[str, tuple[str, dict[str, tuple[str, sa.types.TypeEngine[Any]]]]] = {
     "requests": ("requests", {
-        "recipient": "recipient", "family": "family", "quantity": "quantity",
-        "priority": "priority", "needed_by": "needed_by", "status": "status",
+        "recipient": ("recipient", TEXT), "family": ("family", TEXT), "quantity": ("quantity", INT),
+        "priority": ("priority", INT), "needed_by": ("needed_by", DAY), "status": ("status", TEXT),
     }),
     "offers": ("offers", {
-        "donor": "donor", "family": "family", "quantity": "quantity",
-        "available_from": "available_from", "channel": "channel", "status": "status",
+        "donor": ("donor", TEXT), "family": ("family", TEXT), "quantity": ("quantity", INT),
+        "available_from": ("available_from", DAY), "channel": ("channel", TEXT),
+        "status": ("status", TEXT),
     }),
     "allocations": ("allocations", {
-        "offer": "offer_id", "request": "request_id", "quantity": "quantity",
-        "status": "status", "needs_consent": "needs_consent",
+        "offer": ("offer_id", TEXT), "request": ("request_id", TEXT), "quantity": ("quantity", INT),
+        "status": ("status", TEXT), "needs_consent": ("needs_consent", BOOL),
     }),
     "consents": ("consent_requests", {
-        "origin": "origin", "holder": "holder", "family": "family",
-        "recipient": "recipient", "offer": "offer_id", "status": "status",
+        "origin": ("origin", TEXT), "holder": ("holder", TEXT), "family": ("family", TEXT),
+        "recipient": ("recipient", TEXT), "offer": ("offer_id", TEXT), "status": ("status", TEXT),
     }),
     "proposals": ("proposals", {
-        "forum": "forum", "rule": "rule", "title": "title", "version": "version",
-        "status": "status", "deadline": "deadline", "circulated_on": "circulated_on",
+        "forum": ("forum", TEXT), "rule": ("rule", TEXT), "title": ("title", TEXT),
+        "version": ("version", INT), "status": ("status", TEXT), "deadline": ("deadline", DAY),
+        "circulated_on": ("circulated_on", DAY),
     }),
 }
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
 
 
 def baseline_records(conn: sa.Connection) -> dict[str, dict[str, dict[str, Any]]]:
-    from allied.adapters.db import tables
-
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for kind, (name, columns) in SOURCES.items():
-        table = tables.metadata.tables[name]
+        table = sa.table(
+            name, sa.column("id", TEXT), *(sa.column(c, t) for c, t in columns.values())
+        )
         rows = conn.execute(sa.select(table).order_by(table.c.id)).mappings()
         out[kind] = {
-            str(row["id"]): {f: _plain(row[c]) for f, c in columns.items()} for row in rows
+            str(row["id"]): {f: _plain(row[c]) for f, (c, _) in columns.items()}
+            for row in rows
         }
     return out
 
@@ -85,7 +89,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("seq", "key_id", name=op.f("pk_ledger_checkpoints")),
     )
     from allied.ledger.chain import GENESIS, make_entry
-    from allied.ledger.kinds import LEDGER_BASELINE
 
     conn = op.get_bind()
     records = baseline_records(conn)
@@ -94,7 +97,7 @@ def upgrade() -> None:
     head = conn.execute(sa.text("SELECT seq, hash FROM ledger_head WHERE id = 1")).first()
     seq, prev = (int(head.seq), str(head.hash)) if head is not None else (0, GENESIS)
     entry = make_entry(
-        seq + 1, prev, user="migration-0012", nation="", kind=LEDGER_BASELINE,
+        seq + 1, prev, user="migration-0012", nation="", kind="ledger.baseline",
         payload={"records": records},
     )
     conn.execute(
