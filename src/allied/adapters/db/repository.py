@@ -14,10 +14,16 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Mapper, Session, sessionmaker
 
-from allied.adapters.db.tables import RECORDS_UNCHANGED, id_counters, ledger_entries, ledger_head
+from allied.adapters.db.tables import (
+    RECORDS_UNCHANGED,
+    allocations,
+    id_counters,
+    ledger_entries,
+    ledger_head,
+)
 from allied.domain.accession import Accession
 from allied.domain.actors import Actor, Membership
-from allied.domain.assistance import Allocation, Offer, Request
+from allied.domain.assistance import Allocation, AllocationStatus, Offer, Request
 from allied.domain.catalogue import ItemType
 from allied.domain.consent import ConsentPolicy, ConsentRequest
 from allied.domain.economy import Indicator
@@ -26,6 +32,7 @@ from allied.domain.funds import Contribution, PooledFund
 from allied.domain.proposals import Proposal
 from allied.ledger.chain import GENESIS, EntryDraft, LedgerEntry, make_entry
 from allied.service.ports import LedgerPort, Repository
+from allied.service.totals import AllocationTotal
 
 T = TypeVar("T")
 
@@ -314,6 +321,19 @@ class SqlUnitOfWork:
             self.session.execute(id_counters.insert().values(prefix=prefix, value=count))
             return range(1, count + 1)
         return range(int(found) - count + 1, int(found) + 1)
+
+    def allocation_totals(self, by: str) -> list[AllocationTotal]:
+        """Quantity of the allocations per offer (``by="offer"``) or request, and status:
+        one grouped query (see :mod:`allied.service.totals`)."""
+        key = allocations.c.offer_id if by == "offer" else allocations.c.request_id
+        rows = self.session.execute(
+            select(key, allocations.c.status, func.sum(allocations.c.quantity))
+            .group_by(key, allocations.c.status)
+            .order_by(key, allocations.c.status)
+        )
+        if by == "offer":
+            return [AllocationTotal(str(k), "", AllocationStatus(s), int(q)) for k, s, q in rows]
+        return [AllocationTotal("", str(k), AllocationStatus(s), int(q)) for k, s, q in rows]
 
     def commit(self) -> None:
         try:
