@@ -136,7 +136,7 @@ def counts(url: str) -> dict[str, int]:
     return out
 
 
-def dashboard(url: str, repeat: int) -> dict[str, Any]:
+def dashboard(url: str, repeat: int, only_roles: set[str] | None = None) -> dict[str, Any]:
     """p50/p95 (ms) of each dashboard page per role, through the app in-process."""
     from starlette.testclient import TestClient
 
@@ -153,7 +153,8 @@ def dashboard(url: str, repeat: int) -> dict[str, Any]:
     admin = Caller(user="scale-measure", role="admin")
     stamp = time.strftime("%H%M%S")
     tokens = {}
-    for role, nation in ROLES.items():
+    roles = {r: n for r, n in ROLES.items() if r in only_roles} if only_roles else ROLES
+    for role, nation in roles.items():
         made = add_user(SqlServiceUnitOfWork(sessions), admin, name=f"measure-{role}-{stamp}",
                         role=role, nation=nation)
         tokens[role] = made.token
@@ -178,6 +179,7 @@ def dashboard(url: str, repeat: int) -> dict[str, Any]:
                         "p50_ms": round(statistics.median(times), 1),
                         "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))], 1),
                     }
+                    print(role, page, results[f"{role} {page}"], file=sys.stderr, flush=True)
     finally:
         store.close()
     return results
@@ -188,6 +190,7 @@ def main() -> int:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--only", default="counts,ledger,allocate,reports,dashboard")
     parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--roles", default="", help="dashboard: only these roles (comma list)")
     parser.add_argument("--as-of", default="2031-12-31")
     args = parser.parse_args()
     only = set(args.only.split(","))
@@ -218,7 +221,8 @@ def main() -> int:
             for name in REPORTS
         }
     if "dashboard" in only:
-        out["dashboard"] = dashboard(args.database_url, args.repeat)
+        roles = set(args.roles.split(",")) if args.roles else None
+        out["dashboard"] = dashboard(args.database_url, args.repeat, roles)
     print(json.dumps(out, indent=1))
     return 0
 

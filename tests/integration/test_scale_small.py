@@ -168,3 +168,30 @@ def test_streaming_replica_reads_what_the_primary_wrote() -> None:
             add_requests(store.read_uow(), CALLER, _one_request(rid + "X"))
     finally:
         store.close()
+
+
+def test_store_totals_equal_the_allocations_summed(
+    generated: tuple[Path, dict[str, int]],
+) -> None:
+    from collections import defaultdict
+
+    from allied.service.totals import allocation_totals
+
+    path, _ = generated
+    store = build(Settings(database_url=f"sqlite:///{path}"), migrate=False)
+    try:
+        with store.read_uow() as uow:
+            everything = uow.allocations.list()
+            for by in ("offer", "request"):
+                expected: dict[tuple[str, str], int] = defaultdict(int)
+                for a in everything:
+                    key = a.offer_id if by == "offer" else a.request_id
+                    expected[(key, a.status.value)] += a.quantity
+                found = {
+                    (t.offer_id or t.request_id, t.status.value): t.quantity
+                    for t in allocation_totals(uow, by)
+                }
+                assert found == expected
+                assert len(found) < len(everything)
+    finally:
+        store.close()

@@ -17,14 +17,13 @@ from typing import Any
 
 from allied.domain.assistance import (
     DELIVERED_STATES,
-    Allocation,
     Offer,
     RecordStatus,
     Request,
 )
 from allied.domain.catalogue import FAMILIES
 from allied.reports.model import Period, Report, pct
-from allied.reports.predictability import PLEDGED_STATES
+from allied.reports.predictability import PLEDGED_STATES, AllocationLike
 
 COLUMNS = [
     "family",
@@ -44,7 +43,7 @@ COLUMNS = [
 def gaps(
     requests: Sequence[Request],
     offers: Sequence[Offer],
-    allocations: Sequence[Allocation],
+    allocations: Sequence[AllocationLike],
     *,
     period: Period | None = None,
 ) -> Report:

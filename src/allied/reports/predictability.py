@@ -21,11 +21,10 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from allied.domain.assistance import (
     DELIVERED_STATES,
-    Allocation,
     AllocationStatus,
     Offer,
 )
@@ -35,6 +34,24 @@ from allied.reports.model import Period, Report, pct
 from allied.reports.records import KielMonth, SipriTransfer
 
 S = AllocationStatus
+
+
+class AllocationLike(Protocol):
+    """What the reports read of an allocation: an allocation itself, or the summed
+    quantity of several of one offer or request in one status (the store's totals)."""
+
+    @property
+    def offer_id(self) -> str: ...
+
+    @property
+    def request_id(self) -> str: ...
+
+    @property
+    def status(self) -> AllocationStatus: ...
+
+    @property
+    def quantity(self) -> int: ...
+
 PLEDGED_STATES = frozenset(
     {
         S.PLEDGED,
@@ -121,7 +138,7 @@ def _tba(m: KielMonth) -> float:
 def predictability(
     months: Sequence[KielMonth],
     offers: Sequence[Offer] = (),
-    allocations: Sequence[Allocation] = (),
+    allocations: Sequence[AllocationLike] = (),
     transfers: Sequence[SipriTransfer] = (),
     *,
     period: Period | None = None,
@@ -283,7 +300,7 @@ def _sipri_by_year(transfers: Sequence[SipriTransfer], period: Period) -> list[d
 
 
 def _clearinghouse(
-    offers: Sequence[Offer], allocations: Sequence[Allocation], period: Period
+    offers: Sequence[Offer], allocations: Sequence[AllocationLike], period: Period
 ) -> list[dict[str, Any]]:
     by_id = {o.id: o for o in offers if period.has_day(o.available_from)}
     acc: dict[tuple[str, str], dict[str, int]] = defaultdict(

@@ -44,6 +44,7 @@ from allied.service.caller import Caller
 from allied.service.governance import allocation_view
 from allied.service.ids import free_id_block, free_ids
 from allied.service.ports import UnitOfWork
+from allied.service.totals import held_by
 
 #: Channel rules that hold unless a problem says otherwise: NATO's Comprehensive
 #: Assistance Package gives non-lethal aid only.
@@ -359,14 +360,9 @@ def _consent_status(
 
 
 def _committed_all(uow: UnitOfWork) -> tuple[Counter[str], Counter[str]]:
-    """Quantity held by allocations, per offer id and per request id (one query)."""
-    by_offer: Counter[str] = Counter()
-    by_request: Counter[str] = Counter()
-    for a in uow.allocations.list():
-        if a.status in COMMITTING:
-            by_offer[a.offer_id] += a.quantity
-            by_request[a.request_id] += a.quantity
-    return by_offer, by_request
+    """Quantity held by allocations, per offer id and per request id (summed by the
+    store when it can: two grouped queries, no allocation loaded)."""
+    return Counter(held_by(uow, "offer", COMMITTING)), Counter(held_by(uow, "request", COMMITTING))
 
 
 def build_problem(uow: UnitOfWork, as_of: dt.date, options: Options | None = None) -> Problem:

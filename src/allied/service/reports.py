@@ -25,6 +25,7 @@ from allied.reports.model import Period, Report
 from allied.reports.predictability import predictability
 from allied.service.ports import UnitOfWork
 from allied.service.public_data import public_data
+from allied.service.totals import allocation_totals
 
 REPORTS = ("burden", "predictability", "gaps", "deliveries")
 FORMATS = ("table", "csv", "json", "png", "html")
@@ -73,14 +74,17 @@ def build_report(uow: UnitOfWork, name: str, options: ReportOptions | None = Non
             return predictability(
                 months,
                 uow.offers.list(),
-                uow.allocations.list(),
+                allocation_totals(uow, "offer"),
                 port.sipri_transfers(),
                 period=period,
                 release=_release(months),
             )
         if name == "gaps":
             return gaps(
-                uow.requests.list(), uow.offers.list(), uow.allocations.list(), period=period
+                uow.requests.list(),
+                uow.offers.list(),
+                allocation_totals(uow, "request"),
+                period=period,
             )
         transfers = port.sipri_transfers()
         _need(transfers, "sipri")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapper, Session, sessionmaker
 
 from allied.adapters.db.tables import (
     RECORDS_UNCHANGED,
+    allocations,
     id_counters,
     ledger_checkpoints,
     ledger_entries,
@@ -25,7 +26,7 @@ from allied.adapters.db.tables import (
 )
 from allied.domain.accession import Accession
 from allied.domain.actors import Actor, Membership
-from allied.domain.assistance import Allocation, Offer, Request
+from allied.domain.assistance import Allocation, AllocationStatus, Offer, Request
 from allied.domain.catalogue import ItemType
 from allied.domain.consent import ConsentPolicy, ConsentRequest
 from allied.domain.economy import Indicator
@@ -35,6 +36,7 @@ from allied.domain.proposals import Proposal
 from allied.ledger.chain import GENESIS, EntryDraft, LedgerEntry, entry_from_row, make_entry
 from allied.ledger.checkpoint import Checkpoint, Signer
 from allied.service.ports import LedgerPort, Repository
+from allied.service.totals import AllocationTotal
 
 T = TypeVar("T")
 
@@ -406,6 +408,19 @@ class SqlUnitOfWork:
 
     def save_checkpoint(self, cp: Checkpoint) -> None:
         save_checkpoint(self.session, cp)
+
+    def allocation_totals(self, by: str) -> list[AllocationTotal]:
+        """Quantity of the allocations per offer (``by="offer"``) or request, and status:
+        one grouped query (see :mod:`allied.service.totals`)."""
+        key = allocations.c.offer_id if by == "offer" else allocations.c.request_id
+        rows = self.session.execute(
+            select(key, allocations.c.status, func.sum(allocations.c.quantity))
+            .group_by(key, allocations.c.status)
+            .order_by(key, allocations.c.status)
+        )
+        if by == "offer":
+            return [AllocationTotal(str(k), "", AllocationStatus(s), int(q)) for k, s, q in rows]
+        return [AllocationTotal("", str(k), AllocationStatus(s), int(q)) for k, s, q in rows]
 
     def commit(self) -> None:
         try:

@@ -141,7 +141,7 @@ allocations = Table(
     Column("request_id", ID, ForeignKey("requests.id"), nullable=False, index=True),
     Column("quantity", Integer, nullable=False),
     Column("needs_consent", Boolean, nullable=False),
-    Column("status", EnumText(AllocationStatus), nullable=False),
+    Column("status", EnumText(AllocationStatus), nullable=False, index=True),
     Column("updated_at", DateTime(timezone=True), nullable=True),
 )
 
