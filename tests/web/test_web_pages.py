@@ -754,3 +754,26 @@ def test_pages_do_not_wait_for_writers(web: Web) -> None:
         pool.shutdown(wait=True)
     assert all(code < 500 for c in codes.values() for code in c), codes
     assert codes["coord"] == [200] * len(PAGES)
+
+
+def test_the_lab_refuses_structural_overrides_and_a_second_run_at_once(web: Web) -> None:
+    client = web.signed_in("est")
+    base = {"scenario": "natoization-2024", "runs": "1000", "seed": "0", "csrf": web.csrf("est")}
+    many = "variants={" + ",".join(f"v{i}: {{}}" for i in range(100)) + "}"
+    r = client.post("/lab/run", data={**base, "overrides": many})
+    assert r.status_code == 422 and "field: <code>variants</code>" in r.text
+    r = client.post("/lab/run", data={**base, "runs": "200000", "overrides": "aid.months=240"})
+    assert r.status_code == 422 and "run-actor-months" in r.text
+    # a run of this user still going: the next one waits (429), others are not held up
+    slots = web.app.state.lab_slots
+    slots.take("est")
+    try:
+        busy = client.post("/lab/run", data=base)
+        assert busy.status_code == 429 and busy.headers["retry-after"]
+        assert "still going" in busy.text
+        other = web.signed_in("gbr")
+        done = other.post("/lab/run", data={**base, "csrf": web.csrf("gbr")})
+        assert done.status_code == 200 and "(100%)" in done.text
+    finally:
+        slots.give_back("est")
+    assert slots.running() == 0

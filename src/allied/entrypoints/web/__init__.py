@@ -21,6 +21,7 @@ from starlette.types import Scope
 
 from allied.adapters.db.repository_users import SqlWebSessions
 from allied.entrypoints.web.session import CsrfFailed, SignInRequired, SignInThrottle
+from allied.service.lab import LabSlots
 
 STATIC = Path(__file__).parent / "static"
 
@@ -62,6 +63,7 @@ def mount_web(app: FastAPI, ctx: AppContext) -> None:
         ctx.sessions, read_sessions=ctx.read_sessions, writer_lock=ctx.writer_lock
     )
     app.state.sign_in_throttle = SignInThrottle()
+    app.state.lab_slots = LabSlots(analysis.LAB_RUNS_AT_ONCE, analysis.LAB_RUNS_PER_USER)
     app.mount("/static", HardenedStaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(SignInRequired, _sign_in)
     app.add_exception_handler(CsrfFailed, _csrf)
