@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from allied.allocation.model import Options
-from allied.domain.actors import Membership, Role
+from allied.domain.actors import ActorKind, Membership, Role
 from allied.domain.assistance import (
     Allocation,
     Offer,
@@ -323,17 +323,41 @@ def offer_totals(uow: UnitOfWork, caller: Caller, day: dt.date, by: str) -> list
         return totals_with(_groups(offers, by), committed)
 
 
-def _national_id(caller: Caller, data: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+def _keep_national_prefix(uow: UnitOfWork, given: object, owner: str) -> None:
+    """An id chosen by a role that sees everything may start with a state's code only for
+    that state's record: else that nation's own later choice of it would answer "already
+    exists" (telling it of a record it may not see)."""
+    if not isinstance(given, str) or "-" not in given:
+        return
+    head = given.strip().split("-", 1)[0].upper()
+    if head == owner:
+        return
+    with uow:
+        actor = uow.actors.get(head)
+        is_state = actor is not None and actor.kind is ActorKind.STATE
+    if is_state:
+        raise InvalidInput(
+            f"ids starting with {head}- are kept for {head}'s own records; this one is "
+            f"{owner or 'no nation'}'s",
+            field="id",
+        )
+
+
+def _national_id(
+    uow: UnitOfWork, caller: Caller, data: Mapping[str, Any], prefix: str, owner: str
+) -> dict[str, Any]:
     """The record's id as a national user may have it.
 
     A nation sees only part of the records, so an id must not tell it about the rest: an
     id it chooses starts with its own code (it cannot collide with, and so reveal, another
     nation's hidden record), and an id the server assigns is random rather than a count
-    of every record. Roles that see everything choose ids freely."""
+    of every record. Roles that see everything choose ids freely, but not in another
+    nation's prefix (``EST-...`` only for an Estonian record)."""
     body = dict(data)
-    if sees_all(caller.role):
-        return body
     given = body.get("id")
+    if sees_all(caller.role):
+        _keep_national_prefix(uow, given, owner)
+        return body
     if given is None or (isinstance(given, str) and not given.strip()):
         body["id"] = f"{prefix}-{caller.nation}-{secrets.token_hex(4).upper()}"
     elif not (isinstance(given, str) and given.strip().upper().startswith(f"{caller.nation}-")):
@@ -349,7 +373,7 @@ def create_offer(uow: UnitOfWork, caller: Caller, data: Mapping[str, Any]) -> di
     require(caller.role, Action.CREATE_OFFER)
     donor = str(data.get("donor") or "").strip().upper()
     require_own_nation(caller.role, caller.nation, donor, "offer")
-    body = _national_id(caller, data, "OFF")
+    body = _national_id(uow, caller, data, "OFF", donor)
     made = add_offers(uow, caller, [(None, "body", body)], source="request body")
     return _offer_view(made[0], 0)
 
@@ -458,7 +482,7 @@ def create_request(uow: UnitOfWork, caller: Caller, data: Mapping[str, Any]) -> 
     require(caller.role, Action.CREATE_REQUEST)
     recipient = str(data.get("recipient") or "").strip().upper()
     require_own_nation(caller.role, caller.nation, recipient, "request")
-    body = _national_id(caller, data, "REQ")
+    body = _national_id(uow, caller, data, "REQ", recipient)
     made = add_requests(uow, caller, [(None, "body", body)], source="request body")
     return _request_view(made[0], 0)
 

@@ -166,7 +166,7 @@ def proposal_view(proposal: Proposal, outcome: Outcome | None = None) -> dict[st
 
 
 def _next_id(uow: UnitOfWork) -> str:
-    return next(free_ids(uow.proposals, "P", 5, uow))
+    return next(free_ids(uow.proposals, "P"))
 
 
 def propose(
@@ -490,7 +490,7 @@ def _request_consents(
             continue
         policy = uow.consent_policies.get(origin)
         c = ConsentRequest(
-            next(free_ids(uow.consents, "C", 6, uow)),
+            next(free_ids(uow.consents, "C")),
             origin,
             offer.donor,
             offer.family,
