@@ -192,3 +192,15 @@ def test_store_totals_equal_the_allocations_summed(
                 assert len(found) < len(everything)
     finally:
         store.close()
+
+
+def test_read_database_url_setting() -> None:
+    from allied.domain.errors import InvalidInput
+
+    assert Settings.from_env({}).read_database_url is None
+    assert Settings.from_env({"ALLIED_READ_DATABASE_URL": ""}).read_database_url is None
+    url = "postgresql+psycopg://u@replica:5433/allied"
+    assert Settings.from_env({"ALLIED_READ_DATABASE_URL": url}).read_database_url == url
+    with pytest.raises(InvalidInput) as bad:
+        build(Settings(database_url="sqlite://", read_database_url="nosuchdb://x"))
+    assert bad.value.field == "ALLIED_READ_DATABASE_URL"
