@@ -10,6 +10,9 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test lint setup bench lock screenshots clean
 
+# make demo PORT=8001 when 8000 is taken
+PORT ?= 8000
+
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -25,7 +28,7 @@ $(STAMP): pyproject.toml constraints.txt | $(VENV)/bin/python
 setup: $(STAMP)
 
 demo: $(RUN)
-	$(BIN)/allied demo
+	$(BIN)/allied demo --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts $(wildcard benchmarks)

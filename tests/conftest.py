@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import text
 
 from allied.bootstrap import Store, build
@@ -17,6 +18,11 @@ from allied.service.reference import load_reference
 from callers import CALLER
 
 POSTGRES_URL = os.environ.get("ALLIED_TEST_POSTGRES_URL")
+
+# Tests never assert on wall time: Hypothesis's per-example deadline (200 ms) is one,
+# and fails at random on a shared, loaded machine.
+settings.register_profile("allied", deadline=None)
+settings.load_profile("allied")
 
 
 @pytest.fixture

@@ -7,7 +7,16 @@ from collections.abc import Callable, Generator, Mapping
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
+from allied.domain.accession import Accession
+from allied.domain.actors import Actor, Membership
+from allied.domain.assistance import Allocation, Offer, Request
+from allied.domain.catalogue import ItemType
+from allied.domain.consent import ConsentPolicy, ConsentRequest
+from allied.domain.economy import Indicator
+from allied.domain.funds import Contribution, PooledFund
+from allied.domain.proposals import Proposal
 from allied.ledger.chain import GENESIS, LedgerEntry, make_entry
+from allied.service.ports import LedgerPort, Repository
 
 T = TypeVar("T")
 
@@ -70,7 +79,25 @@ class FakeLedger:
 
 
 class FakeUnitOfWork:
-    """Commits by keeping the state; leaving without commit restores the last commit."""
+    """Commits by keeping the state; leaving without commit restores the last commit.
+
+    Typed as the ``UnitOfWork`` port (``tests/unit/service/test_fakes_typed.py`` runs
+    mypy on it)."""
+
+    actors: Repository[Actor]
+    memberships: Repository[Membership]
+    indicators: Repository[Indicator]
+    item_types: Repository[ItemType]
+    requests: Repository[Request]
+    offers: Repository[Offer]
+    allocations: Repository[Allocation]
+    consent_policies: Repository[ConsentPolicy]
+    consents: Repository[ConsentRequest]
+    funds: Repository[PooledFund]
+    contributions: Repository[Contribution]
+    proposals: Repository[Proposal]
+    accessions: Repository[Accession]
+    ledger: LedgerPort
 
     def __init__(self) -> None:
         for name, key in KEYS.items():

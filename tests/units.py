@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
+from typing import Any
 
 from allied.adapters.db.repository_users import SqlServiceUnitOfWork, service_sessions
 from allied.bootstrap import Store
@@ -17,3 +19,10 @@ def service_uow(store: Store) -> SqlServiceUnitOfWork:
         writer_lock=threading.RLock() if sqlite else None,
         lock_ledger=not sqlite,
     )
+
+
+def pledged_entry(view: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``allocation.pledged`` payload of a new allocation shown as ``view`` (the
+    ledger's own schema, version 2: the view without its time)."""
+    keep = ("id", "offer", "request", "quantity", "status", "needs_consent")
+    return {"v": 2, **{k: view[k] for k in keep}}

@@ -1,12 +1,16 @@
-"""Benchmark of the monitor: precision/recall on the development corpus, and throughput.
+"""Benchmark of the monitor: precision/recall with bootstrap intervals, and throughput.
 
-    .venv/bin/python benchmarks/monitor/run.py [--corpus ../shared/corpus] [--repeat 20]
+    .venv/bin/python benchmarks/monitor/run.py [--corpus ../shared/corpus]
+        [--dev benchmarks/monitor/dev] [--heldout] [--repeat 5] [--sentences 3000]
 
-Prints precision, recall and F1 per event type and overall on the annotated documents
-(read from the corpus folder beside the repository; never copied), then the time to
-build the pipeline and the extraction speed on (a) the corpus repeated and (b) a
-synthetic text of sentences written for this benchmark. The figures are written down in
-``benchmarks/monitor/README.md`` and ``docs/monitor.md``.
+Prints, for the clause rules alone and for the rules with the dependency parse, the
+precision, recall and F1 (with 95% bootstrap intervals over documents) on: the
+development corpus (read from the corpus folder beside the repository; never copied),
+the texts in ``written/``, and the tuning part of the VOA development set (``--dev``,
+its ``split.json``); with ``--heldout``, also its held-aside part (score it once per
+change meant to generalise, and do not study its errors). Then the time to load the
+parser and build the pipeline, and the extraction speed in words per second on the
+corpus and on a synthetic text. Figures: ``benchmarks/monitor/README.md``.
 """
 
 from __future__ import annotations
@@ -20,14 +24,17 @@ import time
 from pathlib import Path
 
 from allied.monitor.documents import read_documents
-from allied.monitor.evaluate import evaluate
+from allied.monitor.evaluate import bootstrap, evaluate
 from allied.monitor.extract import Extractor
 from allied.monitor.gazetteer import default_gazetteer
 from allied.monitor.model import Document
-from allied.monitor.nlp import make_pipeline, split_sentences
+from allied.monitor.nlp import make_pipeline
+from allied.monitor.parser import load_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITTEN = Path(__file__).resolve().parent / "written"
+DEV = Path(__file__).resolve().parent / "dev"
+PUBLIC_DOMAIN = ROOT.parent / "shared" / "corpus" / "public-domain"
 SUBJECTS = ["Germany", "France", "Poland", "The Baltic states", "Washington", "Italy",
             "Hungary", "The EU", "Berlin", "Canada", "Norway", "Turkey"]
 TEMPLATES = [
@@ -52,17 +59,35 @@ def synthetic(n_sentences: int, seed: int = 7) -> str:
     return "\n\n".join(paras)
 
 
-def score(corpus: Path) -> dict[str, object]:
-    gold = json.loads((corpus / "gold.json").read_text(encoding="utf-8"))
-    extractor = Extractor()
-    predicted = {"documents": []}
+def load_set(folder: Path, part: str | None = None) -> tuple[dict, list[Path]]:  # type: ignore[type-arg]
+    """The gold file of ``folder`` (restricted to a part of its split.json) and the
+    paths of its texts (``texts/`` of the folder, else the public-domain corpus)."""
+    gold = json.loads((folder / "gold.json").read_text(encoding="utf-8"))
+    if part is not None:
+        names = set(json.loads((folder / "split.json").read_text(encoding="utf-8"))[part])
+        gold = {**gold, "documents": [d for d in gold["documents"] if d["document"] in names]}
+    paths = []
     for entry in gold["documents"]:
-        (doc,) = read_documents(corpus / entry["document"])
+        for where in (folder / entry["document"], folder / "texts" / entry["document"],
+                      PUBLIC_DOMAIN / entry["document"]):
+            if where.is_file():
+                paths.append(where)
+                break
+        else:
+            raise SystemExit(f"{entry['document']}: text not found")
+    return gold, paths
+
+
+def score(gold: dict, paths: list[Path], extractor: Extractor) -> tuple[dict, dict]:  # type: ignore[type-arg]
+    predicted: dict = {"documents": []}  # type: ignore[type-arg]
+    for path in paths:
+        (doc,) = read_documents(path)
         events = extractor.extract(doc)
-        predicted["documents"].append(  # type: ignore[attr-defined]
+        predicted["documents"].append(
             {"document": doc.name, "events": [e.as_dict() for e in events]}
         )
-    return evaluate(gold, predicted).as_dict()
+    intervals = {k: v.as_dict() for k, v in bootstrap(gold, predicted).items()}
+    return evaluate(gold, predicted).as_dict(), intervals
 
 
 def timed(fn, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
@@ -77,51 +102,68 @@ def timed(fn, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
-    ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--dev", type=Path, default=DEV)
+    ap.add_argument("--heldout", action="store_true",
+                    help="also score the held-aside part (once per change)")
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--sentences", type=int, default=3000)
+    ap.add_argument("--details", action="store_true", help="per type, false alarms, misses")
     args = ap.parse_args()
 
-    sets = [("development corpus (../shared/corpus)", args.corpus),
-            ("texts written for the check (benchmarks/monitor/written)", WRITTEN)]
-    for label, folder in sets:
+    t0 = time.perf_counter()
+    load_parser()
+    print(f"parser load (en_core_web_sm 3.8.0, files hashed and loaded): "
+          f"{time.perf_counter() - t0:.2f} s")
+    t0 = time.perf_counter()
+    make_pipeline(default_gazetteer())
+    print(f"pipeline build (spaCy blank en + lookups + phrase matchers): "
+          f"{time.perf_counter() - t0:.2f} s")
+    extractors = {"rules": Extractor(parse=False), "rules+parse": Extractor()}
+
+    sets: list[tuple[str, Path, str | None]] = [
+        ("development corpus (../shared/corpus)", args.corpus, None),
+        ("texts written for the project (written/)", WRITTEN, None),
+        ("VOA development set, tuning part", args.dev, "tune"),
+    ]
+    if args.heldout:
+        sets.append(("VOA development set, held-aside part", args.dev, "heldout"))
+    print("\n| set | docs | extractor | TP | FP | FN | precision | recall | F1 |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for label, folder, part in sets:
         if not (folder / "gold.json").is_file():
             print(f"{label}: not found at {folder}, skipped", file=sys.stderr)
             continue
-        report = score(folder)
-        print(f"\nprecision/recall on the {label}, document-level tuples")
-        print(f"{'type':<20} {'tp':>3} {'fp':>3} {'fn':>3} {'P':>6} {'R':>6} {'F1':>6}")
-        for row in [*report["per_type"], report["overall"]]:  # type: ignore[misc]
-            print(f"{row['type']:<20} {row['tp']:>3} {row['fp']:>3} {row['fn']:>3} "
-                  f"{row['precision']:>6.3f} {row['recall']:>6.3f} {row['f1']:>6.3f}")
-        print("false alarms:", report["false_alarms"])
-        print("misses:", report["misses"])
+        gold, paths = load_set(folder, part)
+        for name, extractor in extractors.items():
+            report, ci = score(gold, paths, extractor)
+            o = report["overall"]
+            cells = " | ".join(
+                f"{ci[k]['value']:.3f} [{ci[k]['low']:.2f}, {ci[k]['high']:.2f}]"
+                for k in ("precision", "recall", "f1")
+            )
+            print(f"| {label} | {len(paths)} | {name} | {o['tp']} | {o['fp']} | {o['fn']} | "
+                  f"{cells} |")
+            if args.details and name == "rules+parse" and part != "heldout":
+                for row in report["per_type"]:
+                    print("   ", row)
+                print("    false alarms:", report["false_alarms"])
+                print("    misses:", report["misses"])
 
-    t0 = time.perf_counter()
-    make_pipeline(default_gazetteer())
-    print(f"\npipeline build (spaCy blank en + lookups + phrase matchers): "
-          f"{time.perf_counter() - t0:.2f} s")
-
-    extractor = Extractor()
     docs: list[Document] = []
     if args.corpus.is_dir():
         docs = [d for d in read_documents(args.corpus) if d.name.endswith(".txt")]
-    if docs:
-        chars = sum(len(d.text) for d in docs)
-        sents = sum(len(split_sentences(d.text)) for d in docs)
-        times = timed(lambda: [extractor.extract(d) for d in docs], args.repeat)
-        med = statistics.median(times)
-        print(f"corpus: {len(docs)} docs, {sents} sentences, {chars} chars; median of "
-              f"{args.repeat}: {med * 1000:.1f} ms -> {sents / med:,.0f} sentences/s, "
-              f"{chars / med / 1000:,.0f} k chars/s")
     text = synthetic(args.sentences)
-    doc = Document("synthetic.txt", text, "2023-01")
-    sents = len(split_sentences(text))
-    times = timed(lambda: extractor.extract(doc), max(3, args.repeat // 5))
-    med = statistics.median(times)
-    events = len(extractor.extract(doc))
-    print(f"synthetic: {sents} sentences, {len(text)} chars, {events} events; median: "
-          f"{med:.2f} s -> {sents / med:,.0f} sentences/s, {len(text) / med / 1000:,.0f} "
-          "k chars/s")
+    synthetic_doc = Document("synthetic.txt", text, "2023-01")
+    print("\n| text | extractor | words | median seconds | words/s |")
+    print("|---|---|---|---|---|")
+    for label, batch in (("development corpus", docs), ("synthetic", [synthetic_doc])):
+        if not batch:
+            continue
+        words = sum(len(d.text.split()) for d in batch)
+        for name, extractor in extractors.items():
+            times = timed(lambda ex=extractor, b=batch: [ex.extract(d) for d in b], args.repeat)
+            med = statistics.median(times)
+            print(f"| {label} | {name} | {words:,} | {med:.3f} | {words / med:,.0f} |")
 
 
 if __name__ == "__main__":

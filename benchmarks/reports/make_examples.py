@@ -21,7 +21,7 @@ from allied.ingest.reference import load_reference_dataset
 from allied.ingest.sipri import builtin_sipri_path, read_sipri
 from allied.service.allocations import allocate_stored
 from allied.service.caller import Caller
-from allied.service.governance import advance_allocation
+from allied.service.governance import move_allocation
 from allied.service.public_data import import_kiel, import_sipri
 from allied.service.reference import load_reference
 from allied.service.reports import REPORTS, render_report
@@ -50,7 +50,7 @@ def main(out: Path) -> None:
             for i, allocation_id in enumerate(run.allocation_ids):
                 for step in PATHS[i % 4]:
                     try:
-                        advance_allocation(store.uow(), CALLER, allocation_id, step, today=DAY)
+                        move_allocation(store.uow(), CALLER, allocation_id, step, today=DAY)
                     except Exception as exc:  # consent still pending: leave it there
                         print(f"{allocation_id}: stays before {step} ({exc})", file=sys.stderr)
                         break

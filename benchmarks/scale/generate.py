@@ -12,10 +12,10 @@ the hash chain is the one the API would have written:
 - users: ``service.users.add_user``; origin policies: ``service.governance.set_policy``;
 - requests and offers: ``service.assistance.add_requests`` / ``add_offers`` (the import
   path of ``allied request import`` / ``allied offer import``), in batches;
-- pledges: ``service.allocations.pledge_many`` (the API's group-commit path), in batches;
+- pledges: ``service.allocations.make_pledges`` (the API's group-commit path), in batches;
 - lifecycle moves: ``service.lifecycle.advance_many`` (consent requests made and
   answered by standing policies on the way), in batches;
-- proposals and positions: ``service.governance.propose`` / ``take_position``.
+- proposals and positions: ``service.governance.circulate_proposal`` / ``record_position``.
 
 The mix (all seeded from ``--seed`` through one ``numpy.random.Generator``):
 
@@ -65,7 +65,7 @@ from allied.domain.consent import OriginPolicy
 from allied.domain.rules import Position, Rule
 from allied.ingest.reference import load_reference_dataset
 from allied.service import governance
-from allied.service.allocations import PledgeOrder, pledge_many
+from allied.service.allocations import PledgeOrder, make_pledges
 from allied.service.assistance import add_offers, add_requests
 from allied.service.caller import Caller
 from allied.service.lifecycle import Move, advance_many
@@ -306,7 +306,7 @@ class Generator:
                                 self.req_ids[self.alloc_req[k]], int(self.alloc_qty[k]))
                     for k in idx
                 ]
-                for k, outcome in zip(idx, pledge_many(self.uow(), orders), strict=True):
+                for k, outcome in zip(idx, make_pledges(self.uow(), orders), strict=True):
                     if isinstance(outcome, dict):
                         self.alloc_ids[k] = outcome["id"]
                     else:
@@ -392,7 +392,7 @@ class Generator:
         for i in range(self.n["proposals"]):
             forum, rule = forums[i % len(forums)]
             on = START + dt.timedelta(days=int(rng.integers(0, DAYS - 30)))
-            view = governance.propose(
+            view = governance.circulate_proposal(
                 self.uow(), self.users["coordinator"], forum=forum, rule=rule,
                 title=f"Package {i + 1}", on=on, deadline=on + dt.timedelta(days=14),
             )
@@ -400,7 +400,7 @@ class Generator:
                 parts = list(governance.participants(uow, rule, forum, on))
             for actor in rng.choice(parts, size=min(3, len(parts)), replace=False):
                 pos = Position.NO if rng.random() < 0.1 else Position.YES
-                governance.take_position(self.uow(), self.users["coordinator"], view["id"],
+                governance.record_position(self.uow(), self.users["coordinator"], view["id"],
                                          actor=str(actor), position=pos,
                                          on=on + dt.timedelta(days=2))
             made += 1

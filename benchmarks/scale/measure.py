@@ -72,7 +72,7 @@ what, arg = sys.argv[1], sys.argv[2]
 def rss():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 if what == "ledger":
-    from allied.service.ledger import verify_ledger as work_fn
+    from allied.service.ledger import verify_chain as work_fn
     work = lambda: verify_ledger_n(store.read_uow())
     def verify_ledger_n(uow):
         return work_fn(uow)

@@ -24,12 +24,21 @@ class Store:
     settings: Settings
     #: the read-only copy read units of work use (``ALLIED_READ_DATABASE_URL``), if any
     replica: Engine | None = None
+    #: Why changes are refused (the CLI with an operating-system identity where the
+    #: deployment requires an explicit one; see ``Settings.changes_refused``), or "".
+    refuse_changes: str = ""
+    #: The database had no schema when opened: this store created it (a new database).
+    created: bool = False
 
     def uow(self) -> UnitOfWork:
         """A unit of work for a change. On PostgreSQL it takes the ledger head first, as
         the API's writers do, so the CLI's changes and the API's take turns from their
         start (no lost update, no deadlock between them)."""
-        return SqlUnitOfWork(self._sessions, lock_ledger=self.engine.dialect.name == "postgresql")
+        return SqlUnitOfWork(
+            self._sessions,
+            lock_ledger=self.engine.dialect.name == "postgresql",
+            refuse_changes=self.refuse_changes,
+        )
 
     def read_uow(self) -> UnitOfWork:
         """A unit of work that only reads: it never waits for (or holds up) a writer's
@@ -53,17 +62,30 @@ class Store:
             self.replica.dispose()
 
 
-def build(settings: Settings | None = None, *, migrate: bool = True) -> Store:
+def build(settings: Settings | None = None, *, migrate: bool = True, cli: bool = False) -> Store:
     """Open the store named by ``settings`` (from the environment by default).
 
     With ``migrate`` (the default) the schema is upgraded first when it is behind.
+    ``cli``: the store of a command-line user, who acts as ``settings.user`` (the API's
+    callers are identified by their tokens instead): its changes are refused when the
+    deployment requires an explicit identity and none was given.
     """
     settings = settings or Settings.from_env()
     start_mappers()
     engine = make_engine(settings.database_url)
-    if migrate:
-        ensure_schema(engine)
+    created = ensure_schema(engine) if migrate else False
+    if settings.ledger_key_file:
+        from pathlib import Path
+
+        from allied.adapters.db.repository import CheckpointPolicy, sign_checkpoints
+        from allied.ledger.checkpoint import load_signer
+
+        signer = load_signer(Path(settings.ledger_key_file))
+        sign_checkpoints(engine, CheckpointPolicy(signer, settings.checkpoint_every))
     replica = (
         make_read_only_engine(settings.read_database_url) if settings.read_database_url else None
     )
-    return Store(engine=engine, settings=settings, replica=replica)
+    refuse = settings.changes_refused() if cli else ""
+    return Store(
+        engine=engine, settings=settings, replica=replica, refuse_changes=refuse, created=created
+    )

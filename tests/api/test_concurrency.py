@@ -8,7 +8,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from allied.service.ledger import verify_ledger
+from allied.service.ledger import verify_chain
 from api.conftest import Api
 from api.live import call, serving
 
@@ -105,7 +105,7 @@ def test_concurrent_pledges_never_exceed_the_offer(api: Api) -> None:
     allocs = api.client("coord").get("/api/v1/allocations", params={"offer": "RACE-OFFER"}).json()
     assert sum(a["quantity"] for a in allocs["items"]) == 10
     assert len({a["id"] for a in allocs["items"]}) == 10
-    assert verify_ledger(api.store.uow()) > 0
+    assert verify_chain(api.store.uow()) > 0
     assert _pledged_entries(api, "RACE-OFFER") == 10
 
 
@@ -127,7 +127,7 @@ def test_concurrent_pledges_never_exceed_the_request(api: Api) -> None:
     assert all(s in (201, 422) for s, _, _ in results), results
     request = api.client("coord").get("/api/v1/requests/RACE-SMALL").json()
     assert request["pledged"] == 7 and request["outstanding"] == 0
-    assert verify_ledger(api.store.uow()) > 0
+    assert verify_chain(api.store.uow()) > 0
 
 
 def test_concurrent_retries_with_one_idempotency_key_take_effect_once(api: Api) -> None:

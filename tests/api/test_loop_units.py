@@ -14,7 +14,7 @@ from allied.adapters.db.repository_users import SqlServiceUnitOfWork
 from allied.bootstrap import Store
 from allied.domain.errors import StorageError
 from allied.service.assistance import add_offers
-from allied.service.ledger import verify_ledger
+from allied.service.ledger import verify_chain
 from api.test_versions import _terminate
 from callers import CALLER
 
@@ -49,7 +49,7 @@ def test_service_code_runs_and_commits_on_the_loop(store: Store) -> None:
         asyncio.run(work())
         with store.uow() as uow:
             assert {f"LOOP-{n}" for n in range(3)} <= {o.id for o in uow.offers.list()}
-        assert verify_ledger(store.uow()) > 0
+        assert verify_chain(store.uow()) > 0
     finally:
         units.close()
 

@@ -18,7 +18,7 @@ from allied.entrypoints.api import ApiOptions
 from allied.entrypoints.api.batching import ATTEMPTS, PledgeBatcher
 from allied.service.allocations import PledgeOrder, PledgeOutcome
 from allied.service.caller import Caller
-from allied.service.ledger import verify_ledger
+from allied.service.ledger import verify_chain
 from api.conftest import Api, make_api
 
 T = TypeVar("T")
@@ -425,7 +425,7 @@ def _race(api: Api) -> list[int]:
     assert verified["intact"] is True and verified["entries"] > 25
     entries = _pledged_entries(api, "GC-OFFER")
     assert sorted(e["payload"]["id"] for e in entries) == sorted(b["id"] for b in made)
-    assert verify_ledger(api.store.uow()) == verified["entries"]
+    assert verify_chain(api.store.uow()) == verified["entries"]
     sizes: list[int] = api.app.state.ctx.pledges.batch_sizes[sizes_before:]
     assert sum(sizes) == 40  # every pledge went through the batcher, once
     return sizes
@@ -470,7 +470,7 @@ def test_refusals_in_a_burst_reach_their_own_callers(api: Api) -> None:
     others = [results[i] for i in (0, 1, 5, 6, 7, 8)]
     assert sorted(s for s, _ in others) == [201] * 5 + [422]
     assert offer["committed"] == 10
-    assert verify_ledger(api.store.uow()) > 0
+    assert verify_chain(api.store.uow()) > 0
 
 
 def test_a_pledge_with_an_idempotency_key_does_not_go_through_the_batcher(api: Api) -> None:

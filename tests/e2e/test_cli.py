@@ -249,6 +249,16 @@ def test_ledger_verify_names_the_altered_entry(loaded: Path) -> None:
     assert "ledger entry 3" in bad.stderr
 
 
+def test_ledger_verify_names_an_entry_that_is_not_json(loaded: Path) -> None:
+    with sqlite3.connect(loaded) as conn:
+        conn.execute("UPDATE ledger_entries SET payload = '{not json' WHERE seq = 1")
+    for command in (["ledger", "verify"], ["ledger", "export"]):
+        bad = runner.invoke(app, command)
+        assert bad.exit_code == 3, command
+        assert "ledger entry 1: payload is not JSON" in bad.stderr
+        assert "Traceback" not in bad.output + bad.stderr
+
+
 def test_ledger_export_is_jsonl(loaded: Path) -> None:
     result = runner.invoke(app, ["ledger", "export", "--format", "jsonl"])
     lines = result.stdout.splitlines()
@@ -277,3 +287,49 @@ def test_bad_database_url_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     result = runner.invoke(app, ["request", "list"])
     assert result.exit_code == 2
     assert "ALLIED_DATABASE_URL" in result.stderr
+
+
+def test_a_new_database_is_announced_once_and_help_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run from another folder, the default ./allied.db is a new, empty file: say so."""
+    monkeypatch.delenv("ALLIED_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "300")
+    helped = " ".join(runner.invoke(app, ["--help"]).stdout.split())
+    assert f"Database: {tmp_path / 'allied.db'} (the default" in helped
+    first = runner.invoke(app, ["request", "list", "-f", "json"])
+    assert first.exit_code == 0 and json.loads(first.stdout) == []
+    assert f"note: created a new, empty database: {tmp_path / 'allied.db'}" in first.stderr
+    again = runner.invoke(app, ["request", "list", "-f", "json"])
+    assert again.exit_code == 0 and "created" not in again.stderr
+    monkeypatch.setenv("ALLIED_DATABASE_URL", "postgresql+psycopg://cell:secret@db/allied")
+    shown = runner.invoke(app, ["--help"]).stdout
+    assert "postgresql+psycopg://cell:***@db/allied" in shown and "secret" not in shown
+
+
+def test_demo_without_a_terminal_says_it_is_not_serving(db: Path) -> None:
+    result = runner.invoke(app, ["demo", "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert "Not serving (standard output is not a terminal)" in result.stdout
+    assert "allied serve --port 8123" in result.stdout
+    assert f"Database: {db}" in " ".join(result.stdout.split())
+
+
+def test_demo_checks_the_port_before_rotating_tokens(db: Path) -> None:
+    import socket
+
+    first = runner.invoke(app, ["demo", "--no-serve"])
+    assert first.exit_code == 0, first.output
+    before = runner.invoke(app, ["ledger", "export"]).stdout
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = runner.invoke(app, ["demo", "--serve", "--port", str(port)])
+    assert busy.exit_code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in busy.stderr
+    assert f"make demo PORT={port + 1}" in busy.stderr
+    assert f"allied demo --port {port + 1}" in busy.stderr
+    # nothing changed: no token was rotated (each rotation is in the ledger)
+    assert runner.invoke(app, ["ledger", "export"]).stdout == before

@@ -167,12 +167,49 @@ def test_lab_listing_commands() -> None:
     assert "decision" in json.loads(schema.stdout)["properties"]
     backtest = runner.invoke(app, ["lab", "backtest", "--runs", "2000", "--format", "json"])
     assert backtest.exit_code == 0, backtest.output
-    episodes = {r["episode"] for r in json.loads(backtest.stdout)}
-    assert {"Finland accession", "Sweden accession"} <= episodes
+    body = json.loads(backtest.stdout)
+    episodes = {r["episode"] for r in body["episodes"]}
+    assert {
+        "FIN accession: days to last ratification",
+        "SWE accession: days to last ratification",
+    } <= episodes
+    # a summary row per family and one over all; baselines scored beside the model
+    assert [r["family"] for r in body["episodes"] if r["episode"].startswith("SUMMARY")] == [
+        "accession",
+        "hold-up",
+        "aid",
+        "all",
+    ]
+    assert all("crps_persistence" in r and "brier_base_rate" in r for r in body["episodes"])
+    assert {r["nominal"] for r in body["reliability"] if r["kind"] == "interval"} == {
+        0.5,
+        0.8,
+        0.95,
+    }
+    bad = runner.invoke(app, ["lab", "backtest", "--runs", "5"])
+    assert bad.exit_code == 2 and "--runs" in bad.output
+
+
+def test_lab_fit_prints_estimates_with_bands_and_writes_json(tmp_path: Path) -> None:
+    out = tmp_path / "fit.json"
+    fitted = runner.invoke(app, ["lab", "fit", "--reps", "3", "--seed", "1", "--out", str(out)])
+    assert fitted.exit_code == 0, fitted.output
+    assert "holdup_p" in fitted.stdout and "remaining assumptions" in fitted.stdout
+    body = json.loads(out.read_text(encoding="utf-8"))
+    assert body["seed"] == 1 and body["bootstrap_replicates"] == 3
+    rows = {r["coefficient"]: r for r in body["coefficients"]}
+    assert rows["holdup_p"]["p10"] <= rows["holdup_p"]["p90"]
+    assert body["assumptions"]
+    again = runner.invoke(app, ["lab", "fit", "--reps", "3", "--seed", "1", "-f", "json"])
+    assert json.loads(again.stdout) == body  # one seed, the same fit
+    for args, field in ((["--reps", "1"], "--reps"), (["--seed", "-1"], "--seed")):
+        bad = runner.invoke(app, ["lab", "fit", *args])
+        assert bad.exit_code == 2 and field in bad.output
 
 
 @pytest.mark.parametrize(
-    "command", [["simulate"], ["sweep"], ["lab"], ["lab", "backtest"], ["lab", "positions"]]
+    "command",
+    [["simulate"], ["sweep"], ["lab"], ["lab", "backtest"], ["lab", "fit"], ["lab", "positions"]],
 )
 def test_help(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"])

@@ -15,26 +15,30 @@ from allied.allocation import Options, allocate, loads_problem, problem_to_dict
 from allied.bootstrap import Store
 from allied.domain.consent import ConsentRequest, ConsentStatus
 from allied.domain.errors import InvalidInput, NotFound, RuleViolation
-from allied.service.allocations import allocate_stored, build_problem, pledge, run_allocation
+from allied.service import access
+from allied.service.allocations import allocate_stored, build_problem, make_pledge
 from allied.service.assistance import add_offers, add_requests
-from allied.service.governance import list_allocations
-from allied.service.ledger import export_ledger, verify_ledger
+from allied.service.ledger import ledger_rows, verify_chain
 from callers import CALLER
 
 
+def _allocations(store: Store) -> list[dict[str, Any]]:
+    return access.list_allocations(store.uow(), CALLER, dt.date(2023, 6, 1), limit=10**6).items
+
+
 def test_run_records_proposed_allocations(store: Store) -> None:
-    out = run_allocation(store.uow(), CALLER, as_of=dt.date(2023, 6, 1))
+    out = access.run_allocation(store.uow(), CALLER, as_of=dt.date(2023, 6, 1))
     assert out["status"] == "optimal"
     assert len(out["allocation_ids"]) == len(out["allocations"]) > 0
     unfilled = {u["request"]: u["reasons"] for u in out["unfilled"]}
     assert unfilled["R-2022-122T"] == ["consent-denied:DEU"]  # Germany refused Estonia
-    stored = list_allocations(store.uow())
+    stored = _allocations(store)
     assert {a["status"] for a in stored} == {"proposed"}
     assert sum(a["quantity"] for a in stored) == sum(a["quantity"] for a in out["allocations"])
-    last = list(export_ledger(store.uow()))[-1]
+    last = list(ledger_rows(store.uow()))[-1]
     assert last["kind"] == "allocation.run" and last["payload"]["allocations"] == (
         out["allocation_ids"])
-    verify_ledger(store.uow())
+    verify_chain(store.uow())
     # a second run sees the capacity already used and proposes nothing more for it
     uow = store.uow()
     with uow:
@@ -50,28 +54,28 @@ def test_run_records_proposed_allocations(store: Store) -> None:
 
 
 def test_pledge_respects_capacity(store: Store) -> None:
-    made = pledge(store.uow(), CALLER, offer_id="O-USA-GMLRS", request_id="R-2023-GMLRS",
+    made = make_pledge(store.uow(), CALLER, offer_id="O-USA-GMLRS", request_id="R-2023-GMLRS",
                   quantity=3000)
     assert made["status"] == "pledged"
     with pytest.raises(InvalidInput, match="has 1000 left") as info:
-        pledge(store.uow(), CALLER, offer_id="O-USA-GMLRS", request_id="R-2023-GMLRS",
+        make_pledge(store.uow(), CALLER, offer_id="O-USA-GMLRS", request_id="R-2023-GMLRS",
                quantity=1001)
     assert info.value.field == "quantity"
     with pytest.raises(RuleViolation, match="does not fit"):
-        pledge(store.uow(), CALLER, offer_id="O-USA-GMLRS", request_id="R-2023-155",
+        make_pledge(store.uow(), CALLER, offer_id="O-USA-GMLRS", request_id="R-2023-155",
                quantity=1)
     with pytest.raises(NotFound):
-        pledge(store.uow(), CALLER, offer_id="nope", request_id="R-2023-155", quantity=1)
+        make_pledge(store.uow(), CALLER, offer_id="nope", request_id="R-2023-155", quantity=1)
     with pytest.raises(RuleViolation, match="forbids lethal"):
         add_offers(store.uow(), CALLER, [(None, "x", {
             "id": "O-CAP-L", "donor": "NATO", "family": "155mm-nato", "quantity": "5",
             "available_from": "2023-01-01", "channel": "nato-cap"})])
-        pledge(store.uow(), CALLER, offer_id="O-CAP-L", request_id="R-2023-155", quantity=1)
+        make_pledge(store.uow(), CALLER, offer_id="O-CAP-L", request_id="R-2023-155", quantity=1)
 
 
 def _stored(store: Store) -> tuple[int, int]:
     """(allocations, ledger entries) in the store."""
-    return len(list_allocations(store.uow())), len(list(export_ledger(store.uow())))
+    return len(_allocations(store)), len(list(ledger_rows(store.uow())))
 
 
 def test_dry_run_records_nothing_and_matches_the_recorded_plan(store: Store) -> None:
@@ -83,7 +87,7 @@ def test_dry_run_records_nothing_and_matches_the_recorded_plan(store: Store) -> 
     assert real.recorded and real.plan == dry.plan
     assert _stored(store) == (before[0] + len(real.plan.allocations), before[1] + 1)
     # the stored allocations are exactly the plan's lines
-    stored = {(a["offer"], a["request"], a["quantity"]) for a in list_allocations(store.uow())}
+    stored = {(a["offer"], a["request"], a["quantity"]) for a in _allocations(store)}
     assert stored == {(a.offer, a.request, a.quantity) for a in real.plan.allocations}
 
 
@@ -158,7 +162,7 @@ def test_a_failed_run_writes_nothing(store: Store) -> None:
         allocate_stored(store.uow(), CALLER, as_of=dt.date(2023, 6, 1), solver="simplex")
     assert info.value.field == "solver"
     assert _stored(store) == before
-    verify_ledger(store.uow())
+    verify_chain(store.uow())
 
 
 def test_a_grant_covers_only_its_recipient(store: Store) -> None:
@@ -216,7 +220,7 @@ def test_a_pledge_during_a_run_waits_and_cannot_overshoot(
         assert solving.wait(10)
         pledge_started.set()
         try:
-            outcome["pledge"] = pledge(store.uow(), CALLER, offer_id="O-USA-GMLRS",
+            outcome["pledge"] = make_pledge(store.uow(), CALLER, offer_id="O-USA-GMLRS",
                                        request_id="R-2023-GMLRS", quantity=4000)
         except InvalidInput as exc:
             outcome["pledge"] = exc
@@ -230,7 +234,7 @@ def test_a_pledge_during_a_run_waits_and_cannot_overshoot(
         (a.offer, a.request, a.quantity) for a in run.plan.allocations}
     assert isinstance(outcome["pledge"], InvalidInput)
     assert "has 0 left" in str(outcome["pledge"])
-    held = sum(a["quantity"] for a in list_allocations(store.uow())
+    held = sum(a["quantity"] for a in _allocations(store)
                if a["offer"] == "O-USA-GMLRS")
     assert held == 4000
-    verify_ledger(store.uow())
+    verify_chain(store.uow())

@@ -12,13 +12,23 @@ from allied.domain.assistance import Allocation
 from allied.domain.consent import ConsentStatus, OriginPolicy
 from allied.domain.errors import IllegalTransition, InvalidInput, PermissionDenied, RuleViolation
 from allied.domain.rules import Position, Rule
+from allied.service import access
 from allied.service import governance as gov
-from allied.service.assistance import add_offers, members_on
+from allied.service.assistance import add_offers, organisation_members
 from allied.service.caller import Caller
-from allied.service.ledger import verify_ledger
+from allied.service.ledger import verify_chain
 from callers import CALLER
 
 D = dt.date
+
+
+def _consents(store: Store, day: dt.date, **kw: str) -> list[dict[str, object]]:
+    return access.list_consents(store.uow(), CALLER, day, limit=1000, **kw).items
+
+
+def _allocations(store: Store) -> dict[str, dict[str, object]]:
+    page = access.list_allocations(store.uow(), CALLER, D(2024, 1, 1), limit=1000)
+    return {a["id"]: a for a in page.items}
 
 
 def _ledger_count(store: Store) -> int:
@@ -38,7 +48,7 @@ def test_reference_accessions_name_last_ratifiers(store: Store) -> None:
 
 def test_consensus_silence_workflow(store: Store) -> None:
     uow = store.uow
-    gov.propose(
+    gov.circulate_proposal(
         uow(),
         CALLER,
         forum="NATO",
@@ -48,7 +58,7 @@ def test_consensus_silence_workflow(store: Store) -> None:
         deadline=D(2024, 4, 5),
         proposal_id="P1",
     )
-    gov.take_position(
+    gov.record_position(
         uow(),
         CALLER,
         "P1",
@@ -62,15 +72,22 @@ def test_consensus_silence_workflow(store: Store) -> None:
     assert view["version"] == 2 and view["positions"] == {}
     still_open = gov.status(uow(), CALLER, D(2024, 4, 8))["proposals"][0]
     assert still_open["status"] == "open" and still_open["adopted"] is True
-    closed = gov.status(uow(), CALLER, D(2024, 4, 9))["proposals"][0]
+    before = _ledger_count(store)
+    shown = gov.status(uow(), CALLER, D(2024, 4, 9))["proposals"][0]
+    assert shown["status"] == "adopted" and shown["closed_on"] == "2024-04-08"
+    assert shown["recorded_status"] == "open" and _ledger_count(store) == before
+    (closed,) = gov.close_due(uow(), CALLER, D(2024, 4, 9))
     assert closed["status"] == "adopted" and closed["closed_on"] == "2024-04-08"
+    assert closed["recorded_status"] == "adopted"
     with pytest.raises(IllegalTransition, match="from 'adopted' to 'vote'"):
-        gov.take_position(uow(), CALLER, "P1", actor="HUN", position=Position.NO, on=D(2024, 4, 9))
-    assert verify_ledger(uow()) >= 5
+        gov.record_position(
+            uow(), CALLER, "P1", actor="HUN", position=Position.NO, on=D(2024, 4, 9)
+        )
+    assert verify_chain(uow()) >= 5
 
 
 def test_broken_silence_rejects_at_deadline(store: Store) -> None:
-    gov.propose(
+    gov.circulate_proposal(
         store.uow(),
         CALLER,
         forum="NATO",
@@ -80,7 +97,7 @@ def test_broken_silence_rejects_at_deadline(store: Store) -> None:
         deadline=D(2024, 4, 5),
         proposal_id="P2",
     )
-    gov.take_position(
+    gov.record_position(
         store.uow(), CALLER, "P2", actor="TUR", position=Position.NO, on=D(2024, 4, 5), reason="no"
     )
     closed = gov.status(store.uow(), CALLER, D(2024, 4, 6))["proposals"][0]
@@ -92,7 +109,7 @@ def test_broken_silence_rejects_at_deadline(store: Store) -> None:
     [("IRL", D(2024, 4, 2), "actor"), ("HUN", D(2024, 4, 6), "on"), ("SWE", D(2024, 3, 31), "on")],
 )
 def test_bad_votes_write_nothing(store: Store, actor: str, on: dt.date, field: str) -> None:
-    gov.propose(
+    gov.circulate_proposal(
         store.uow(),
         CALLER,
         forum="NATO",
@@ -104,7 +121,7 @@ def test_bad_votes_write_nothing(store: Store, actor: str, on: dt.date, field: s
     )
     before = _ledger_count(store)
     with pytest.raises(InvalidInput) as info:
-        gov.take_position(store.uow(), CALLER, "P3", actor=actor, position=Position.NO, on=on)
+        gov.record_position(store.uow(), CALLER, "P3", actor=actor, position=Position.NO, on=on)
     assert info.value.field == field
     assert _ledger_count(store) == before
 
@@ -128,23 +145,25 @@ def test_membership_changes_on_the_date(store: Store) -> None:
 
 def test_accession_workflow_adds_membership(store: Store) -> None:
     uow = store.uow
-    gov.accession_step(
+    gov.record_accession_step(
         uow(), CALLER, "NATO-UKR", "apply", on=D(2030, 1, 1), candidate="UKR", org="NATO"
     )
-    gov.accession_step(uow(), CALLER, "NATO-UKR", "invite", on=D(2030, 6, 1))
-    view = gov.accession_step(uow(), CALLER, "NATO-UKR", "sign", on=D(2030, 7, 1))
+    gov.record_accession_step(uow(), CALLER, "NATO-UKR", "invite", on=D(2030, 6, 1))
+    view = gov.record_accession_step(uow(), CALLER, "NATO-UKR", "sign", on=D(2030, 7, 1))
     assert view["required"] == 32
     with pytest.raises(InvalidInput, match="was not a member"):
-        gov.accession_step(uow(), CALLER, "NATO-UKR", "ratify", on=D(2030, 7, 2), state="IRL")
-    allies = [r["code"] for r in members_on(uow(), "NATO", D(2030, 7, 1))]
+        gov.record_accession_step(
+            uow(), CALLER, "NATO-UKR", "ratify", on=D(2030, 7, 2), state="IRL"
+        )
+    allies = [r["code"] for r in organisation_members(uow(), "NATO", D(2030, 7, 1))]
     for i, state in enumerate(allies):
-        gov.accession_step(
+        gov.record_accession_step(
             uow(), CALLER, "NATO-UKR", "ratify", on=D(2030, 7, 2 + i % 20), state=state
         )
-    view = gov.accession_step(uow(), CALLER, "NATO-UKR", "join", on=D(2030, 8, 1))
+    view = gov.record_accession_step(uow(), CALLER, "NATO-UKR", "join", on=D(2030, 8, 1))
     assert view["stage"] == "member"
-    assert len(members_on(uow(), "NATO", D(2030, 8, 1))) == 33
-    assert len(members_on(uow(), "NATO", D(2030, 7, 31))) == 32
+    assert len(organisation_members(uow(), "NATO", D(2030, 8, 1))) == 33
+    assert len(organisation_members(uow(), "NATO", D(2030, 7, 31))) == 32
 
 
 def _allocation(store: Store, offer_id: str, origin: str, alloc_id: str) -> None:
@@ -175,8 +194,8 @@ def _allocation(store: Store, offer_id: str, origin: str, alloc_id: str) -> None
 def test_restrictive_policy_denies_at_once(store: Store) -> None:
     gov.set_policy(store.uow(), CALLER, "DEU", OriginPolicy.RESTRICTIVE, since=D(2024, 1, 1))
     _allocation(store, "O-X", "DEU", "A-X")
-    gov.advance_allocation(store.uow(), CALLER, "A-X", "pledged", today=D(2024, 2, 1))
-    view = gov.advance_allocation(
+    gov.move_allocation(store.uow(), CALLER, "A-X", "pledged", today=D(2024, 2, 1))
+    view = gov.move_allocation(
         store.uow(), CALLER, "A-X", "consent-pending", today=D(2024, 2, 1)
     )
     assert view["status"] == "rejected"
@@ -186,39 +205,49 @@ def test_case_by_case_waits_for_every_origin(store: Store) -> None:
     gov.set_policy(store.uow(), CALLER, "USA", OriginPolicy.CASE_BY_CASE, since=D(2024, 1, 1))
     gov.set_policy(store.uow(), CALLER, "DEU", OriginPolicy.CASE_BY_CASE, since=D(2024, 1, 1))
     _allocation(store, "O-Y", "DEU,USA", "A-Y")
-    gov.advance_allocation(store.uow(), CALLER, "A-Y", "pledged", today=D(2024, 2, 1))
+    gov.move_allocation(store.uow(), CALLER, "A-Y", "pledged", today=D(2024, 2, 1))
     with pytest.raises(RuleViolation, match="consent"):
-        gov.advance_allocation(store.uow(), CALLER, "A-Y", "approved", today=D(2024, 2, 1))
-    view = gov.advance_allocation(
+        gov.move_allocation(store.uow(), CALLER, "A-Y", "approved", today=D(2024, 2, 1))
+    view = gov.move_allocation(
         store.uow(), CALLER, "A-Y", "consent-pending", today=D(2024, 2, 1)
     )
     assert view["status"] == "consent-pending"
-    pending = gov.list_consents(store.uow(), CALLER, D(2024, 2, 1), status="pending")
+    pending = _consents(store, D(2024, 2, 1), status="pending")
     mine = {c["origin"]: c["id"] for c in pending if c["offer"] == "O-Y"}
     assert set(mine) == {"DEU", "USA"}
     with pytest.raises(PermissionDenied):
-        gov.answer_consent(
+        gov.record_consent_answer(
             store.uow(), Caller("x", "FRA"), mine["DEU"], ConsentStatus.GRANTED, on=D(2024, 2, 2)
         )
-    gov.answer_consent(
+    gov.record_consent_answer(
         store.uow(), Caller("x", "DEU"), mine["DEU"], ConsentStatus.GRANTED, on=D(2024, 2, 2)
     )
-    assert {a["id"]: a for a in gov.list_allocations(store.uow())}["A-Y"]["status"] == (
+    assert _allocations(store)["A-Y"]["status"] == (
         "consent-pending"
     )
-    gov.answer_consent(
+    gov.record_consent_answer(
         store.uow(), Caller("x", "USA"), mine["USA"], ConsentStatus.GRANTED, on=D(2024, 2, 3)
     )
-    assert {a["id"]: a for a in gov.list_allocations(store.uow())}["A-Y"]["status"] == "approved"
+    assert _allocations(store)["A-Y"]["status"] == "approved"
 
 
 def test_unanswered_consent_expires(store: Store) -> None:
     gov.set_policy(store.uow(), CALLER, "DEU", OriginPolicy.CASE_BY_CASE, since=D(2024, 1, 1))
     _allocation(store, "O-Z", "DEU", "A-Z")
-    gov.advance_allocation(store.uow(), CALLER, "A-Z", "pledged", today=D(2024, 2, 1))
-    gov.advance_allocation(
+    gov.move_allocation(store.uow(), CALLER, "A-Z", "pledged", today=D(2024, 2, 1))
+    gov.move_allocation(
         store.uow(), CALLER, "A-Z", "consent-pending", today=D(2024, 2, 1), expiry_days=10
     )
-    rows = gov.list_consents(store.uow(), CALLER, D(2024, 2, 12), origin="DEU")
+    # a read shows the request expired on the day and records nothing; the command does
+    before = _ledger_count(store)
+    rows = _consents(store, D(2024, 2, 12), origin="DEU")
+    assert _ledger_count(store) == before
     assert [r["effective_status"] for r in rows if r["offer"] == "O-Z"] == ["expired"]
-    assert {a["id"]: a for a in gov.list_allocations(store.uow())}["A-Z"]["status"] == "rejected"
+    assert _allocations(store)["A-Z"]["status"] == "consent-pending"
+    assert [r["status"] for r in rows if r["offer"] == "O-Z"] == ["pending"]
+    expired = access.expire_consents(store.uow(), CALLER, D(2024, 2, 12))
+    assert [c for c in expired if c in {r["id"] for r in rows if r["offer"] == "O-Z"}]
+    rows = _consents(store, D(2024, 2, 12), origin="DEU")
+    assert [r["status"] for r in rows if r["offer"] == "O-Z"] == ["expired"]
+    assert [r["effective_status"] for r in rows if r["offer"] == "O-Z"] == ["expired"]
+    assert _allocations(store)["A-Z"]["status"] == "rejected"

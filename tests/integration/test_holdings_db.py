@@ -13,7 +13,7 @@ from allied.domain.assistance import COMMITTING
 from allied.service import access
 from allied.service.assistance import add_offers, add_requests
 from allied.service.caller import Caller
-from allied.service.governance import advance_allocation
+from allied.service.governance import move_allocation
 from allied.service.holdings import (
     PLEDGED,
     HeldSnapshot,
@@ -24,7 +24,7 @@ from allied.service.holdings import (
     read_tail,
 )
 from callers import CALLER
-from units import service_uow
+from units import pledged_entry, service_uow
 
 DAY = dt.date(2024, 6, 1)
 EST = Caller("est-user", "EST", "donor")
@@ -92,7 +92,7 @@ def test_the_snapshot_and_the_tail_agree_with_the_repositories(store: Store) -> 
         assert read_tail(plain, start.seq, 10) == tail
     assert [e.seq for e in tail] == [start.seq + 1, start.seq + 2, start.seq + 3]
     assert {e.kind for e in tail} == {PLEDGED}
-    assert tail[0].payload == first
+    assert tail[0].payload == pledged_entry(first)
 
     # moved along the tail, the holdings are those read whole
     assert caught_up(start, tail, 10)
@@ -104,7 +104,7 @@ def test_the_snapshot_and_the_tail_agree_with_the_repositories(store: Store) -> 
     assert whole.by_request(["H-R1", "H-R2"]) == {"H-R1": 7, "H-R2": 2}
 
     # a withdrawal frees what the pledge held: not a pledge, so the sums are read again
-    gone = advance_allocation(service_uow(store), EST, first["id"], "withdrawn", today=DAY)
+    gone = move_allocation(service_uow(store), EST, first["id"], "withdrawn", today=DAY)
     assert gone["status"] == "withdrawn" and "withdrawn" not in COMMITTING
     with service_uow(store) as sql:
         later = read_tail(sql, start.seq, 10)

@@ -11,10 +11,10 @@ from allied.bootstrap import Store
 from allied.domain.consent import OriginPolicy
 from allied.domain.errors import IllegalTransition
 from allied.service import governance as gov
-from allied.service.allocations import pledge
+from allied.service.allocations import make_pledge
 from allied.service.assistance import add_offers, add_requests
 from allied.service.caller import Caller
-from allied.service.ledger import verify_ledger
+from allied.service.ledger import verify_chain as verify_ledger
 from allied.service.lifecycle import Move, advance_many
 
 TODAY = dt.date(2024, 6, 1)
@@ -40,7 +40,7 @@ def _setup(store: Store, suffix: str) -> list[str]:
         rows.append((None, f"o{n}", row))
     add_offers(store.uow(), DONOR, rows)
     return [
-        pledge(store.uow(), DONOR, offer_id=f"O{suffix}{n}", request_id=f"R{suffix}",
+        make_pledge(store.uow(), DONOR, offer_id=f"O{suffix}{n}", request_id=f"R{suffix}",
                quantity=5)["id"]
         for n in range(4)
     ]
@@ -68,7 +68,7 @@ def test_bulk_moves_match_one_at_a_time(store: Store) -> None:
     start = _head(store)
     for alloc, path in zip(one, paths, strict=True):
         for to in path:
-            gov.advance_allocation(store.uow(), COORD, alloc, to, today=TODAY)
+            gov.move_allocation(store.uow(), COORD, alloc, to, today=TODAY)
     single = _entries(store, start)
     start = _head(store)
     moves = [Move(a, to) for a, path in zip(many, paths, strict=True) for to in path]

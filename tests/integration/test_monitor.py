@@ -12,7 +12,7 @@ from allied.monitor.model import Document, EventType
 from allied.monitor.positions import Issue
 from allied.monitor.record import Status
 from allied.service.caller import Caller
-from allied.service.ledger import export_ledger, verify_ledger
+from allied.service.ledger import ledger_rows, verify_chain
 from allied.service.monitor import decide, list_events, record_proposals, stances
 
 ANALYST = Caller(user="analyst", nation="")
@@ -67,11 +67,11 @@ def test_propose_review_and_positions(store: Store) -> None:
     assert found[("ITA", Issue.ESCALATION)].position == -1.0
     assert ("LVA", Issue.MILITARY_AID) not in found  # rejected
 
-    assert verify_ledger(uow()) >= 5
-    kinds = [e["kind"] for e in export_ledger(uow()) if e["kind"].startswith("monitor.")]
+    assert verify_chain(uow()) >= 5
+    kinds = [e["kind"] for e in ledger_rows(uow()) if e["kind"].startswith("monitor.")]
     assert kinds == ["monitor.propose", "monitor.confirm", "monitor.confirm", "monitor.reject",
                      "monitor.correct"]
-    last = next(e for e in export_ledger(uow()) if e["kind"] == "monitor.correct")["payload"]
+    last = next(e for e in ledger_rows(uow()) if e["kind"] == "monitor.correct")["payload"]
     assert last["source"] == "/data/brief-2022-01.txt"
     assert last["previous"] == "USA authorise LVA 2022-01"
     assert last["evidence"]["end"] > last["evidence"]["start"]
@@ -99,7 +99,7 @@ def test_decisions_refuse_bad_input_and_write_nothing(store: Store) -> None:
     decide(uow(), sql_monitor_events, ANALYST, eid, Status.REJECTED)
     with pytest.raises(IllegalTransition):
         decide(uow(), sql_monitor_events, ANALYST, eid, Status.CONFIRMED)
-    kinds = [e["kind"] for e in export_ledger(uow()) if e["kind"].startswith("monitor.")]
+    kinds = [e["kind"] for e in ledger_rows(uow()) if e["kind"].startswith("monitor.")]
     assert kinds == ["monitor.propose", "monitor.reject"]
 
 

@@ -27,9 +27,9 @@ from allied.service.allocations import PledgeOrder, PledgeOutcome, sum_committed
 from allied.service.assistance import add_offers, add_requests
 from allied.service.caller import Caller
 from allied.service.ids import IdCounter, free_id_block
-from allied.service.ledger import export_ledger, verify_ledger
+from allied.service.ledger import ledger_rows, verify_chain
 from callers import CALLER
-from units import service_uow
+from units import pledged_entry, service_uow
 
 DAY = dt.date(2024, 6, 1)
 COORD = Caller("coord-user", "", "coordinator")
@@ -128,7 +128,7 @@ def test_a_mixed_batch_on_the_database(store: Store) -> None:
     stored, first = _allocation_numbers(store)
     seq, records_seq = _head(store)
     assert records_seq == seq  # the last change made records
-    entries_before = len(list(export_ledger(store.uow())))
+    entries_before = len(list(ledger_rows(store.uow())))
 
     uow = service_uow(store)
     views = _check_outcomes(access.pledge_many(uow, _orders(uow)))
@@ -136,14 +136,14 @@ def test_a_mixed_batch_on_the_database(store: Store) -> None:
     # ids: one block from the counter, consecutive, in the orders' order
     assert [v["id"] for v in views] == [f"AL-{n:06d}" for n in range(first, first + 4)]
     assert _allocation_numbers(store) == (stored + 4, first + 4)
-    # the ledger: one entry per accepted pledge, in order, payload = view; still intact
-    entries = list(export_ledger(store.uow()))
+    # the ledger: one entry per accepted pledge, in order, payload: the allocation; intact
+    entries = list(ledger_rows(store.uow()))
     assert len(entries) == entries_before + 4
-    assert [e["payload"] for e in entries[-4:]] == views
+    assert [e["payload"] for e in entries[-4:]] == [pledged_entry(v) for v in views]
     assert {e["kind"] for e in entries[-4:]} == {"allocation.pledged"}
     assert [(e["user"], e["nation"]) for e in entries[-4:]] == [("est-user", "EST")] * 3 + [
         ("coord-user", "")]
-    assert verify_ledger(store.uow()) == len(entries)
+    assert verify_chain(store.uow()) == len(entries)
     # pledges move the head but not the records version (read caches of records stay)
     assert "allocation.pledged" in RECORDS_UNCHANGED
     assert _head(store) == (seq + 4, records_seq)
@@ -189,9 +189,9 @@ def test_a_batch_on_the_event_loop_answers_the_same(store: Store) -> None:
         views = _check_outcomes(asyncio.run(main()))
     finally:
         units.close()
-    entries = list(export_ledger(store.uow()))
-    assert [e["payload"] for e in entries[-4:]] == views
-    assert verify_ledger(store.uow()) == len(entries)
+    entries = list(ledger_rows(store.uow()))
+    assert [e["payload"] for e in entries[-4:]] == [pledged_entry(v) for v in views]
+    assert verify_chain(store.uow()) == len(entries)
     assert _head(store) == (seq + 4, records_seq)
 
 
@@ -224,18 +224,18 @@ def test_a_later_batch_counts_what_is_stored(store: Store) -> None:
         "field 'quantity': request B-REQ-SMALL needs 2 more, not 3",
         2,
     ]
-    assert verify_ledger(store.uow()) > 0
+    assert verify_chain(store.uow()) > 0
 
 
 def test_a_batch_that_accepts_nothing_writes_nothing(store: Store) -> None:
     _records(store)
-    before = (_allocation_numbers(store), _head(store), len(list(export_ledger(store.uow()))))
+    before = (_allocation_numbers(store), _head(store), len(list(ledger_rows(store.uow()))))
     uow = service_uow(store)
     orders = [o for i, o in enumerate(_orders(uow)) if i in (1, 2, 3, 4, 5, 8, 10)]
     out = access.pledge_many(uow, orders)
     assert all(isinstance(o, AlliedError) for o in out)
     assert (_allocation_numbers(store), _head(store),
-            len(list(export_ledger(store.uow())))) == before
+            len(list(ledger_rows(store.uow())))) == before
     assert access.pledge_many(service_uow(store), []) == []
 
 
@@ -311,7 +311,7 @@ def test_statements_do_not_grow_with_the_batch(store: Store) -> None:
 
     small, large = batch(2, 0), batch(25, 2)
     assert len(small) == len(large), (small, large)
-    assert verify_ledger(store.uow()) > 0
+    assert verify_chain(store.uow()) > 0
 
 
 def test_get_many_and_lock_many_return_only_found_keys(store: Store) -> None:
@@ -426,8 +426,8 @@ def test_append_many_chains_the_entries_and_moves_records_seq_only_for_records(
     with uow:
         assert uow.sql_ledger.append_many([]) == []
         made = uow.sql_ledger.append_many([
-            EntryDraft("u1", "EST", "allocation.pledged", {"n": 1}),
-            EntryDraft("u2", "GBR", "allocation.pledged", {"n": 2}),
+            EntryDraft("u1", "EST", "allocation.pledged", {"id": "AL-X", "n": 1}),
+            EntryDraft("u2", "GBR", "allocation.pledged", {"id": "AL-X", "n": 2}),
         ])
         assert [e.seq for e in made] == [seq + 1, seq + 2]
         assert made[1].prev_hash == made[0].hash
@@ -435,15 +435,15 @@ def test_append_many_chains_the_entries_and_moves_records_seq_only_for_records(
     assert _head(store) == (seq + 2, records_seq)
     with uow:
         made = uow.sql_ledger.append_many([
-            EntryDraft("u1", "EST", "allocation.pledged", {"n": 3}),
-            EntryDraft("u1", "EST", "note.made", {"n": 4}),
-            EntryDraft("u1", "EST", "allocation.pledged", {"n": 5}),
+            EntryDraft("u1", "EST", "allocation.pledged", {"id": "AL-X", "n": 3}),
+            EntryDraft("u1", "EST", "consent.policy", {"n": 4}),
+            EntryDraft("u1", "EST", "allocation.pledged", {"id": "AL-X", "n": 5}),
         ])
         uow.commit()
     # records_seq names the last entry that changed more than allocations
     assert _head(store) == (seq + 5, seq + 4)
-    assert verify_ledger(store.uow()) == seq + 5
-    entries = list(export_ledger(store.uow()))[-5:]
+    assert verify_chain(store.uow()) == seq + 5
+    entries = list(ledger_rows(store.uow()))[-5:]
     assert [e["payload"]["n"] for e in entries] == [1, 2, 3, 4, 5]
 
 

@@ -18,7 +18,7 @@ from allied.ingest.sipri import builtin_sipri_path, parse_sipri, read_sipri
 from allied.reports.burden import burden
 from allied.reports.data import reference_figures
 from allied.service.caller import Caller
-from allied.service.ledger import verify_ledger
+from allied.service.ledger import verify_chain
 from allied.service.public_data import import_kiel, import_sipri, stored_kiel, stored_sipri
 from allied.service.reports import ReportOptions, build_report, render_report, report_data
 
@@ -40,7 +40,7 @@ def test_kiel_import_round_trips_and_reimport_changes_nothing(empty_store: Store
     assert not again.changed and again.unchanged == 929
     assert _count(empty_store, "ledger_entries") == 1  # nothing written, not even the ledger
     assert _count(empty_store, "kiel_allocations") == 929
-    assert verify_ledger(empty_store.uow()) == 1
+    assert verify_chain(empty_store.uow()) == 1
 
 
 def test_a_later_release_updates_adds_and_drops_months_of_the_donors_it_names(

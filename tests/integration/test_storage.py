@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -11,10 +12,15 @@ from allied.bootstrap import Store
 from allied.domain.assistance import Allocation, AllocationStatus
 from allied.domain.errors import Conflict, InvalidInput, LedgerIntegrityError, UnknownActor
 from allied.ingest.reference import ReferenceDataset, load_reference_dataset
-from allied.service.assistance import add_offers, add_requests, list_offers, members_on
-from allied.service.ledger import export_ledger, verify_ledger
+from allied.service import access
+from allied.service.assistance import add_offers, add_requests, organisation_members
+from allied.service.ledger import ledger_rows, verify_chain
 from allied.service.reference import load_reference
 from callers import CALLER
+
+
+def _offers(store: Store) -> list[dict[str, Any]]:
+    return access.list_offers(store.uow(), CALLER, dt.date(2024, 1, 1), limit=10**6).items
 
 
 def _ledger_count(store: Store) -> int:
@@ -30,7 +36,7 @@ def test_reference_load_is_idempotent(empty_store: Store, reference: ReferenceDa
     assert not second.changed
     assert sum(second.inserted.values()) == 0 and sum(second.updated.values()) == 0
     assert _ledger_count(empty_store) == 1
-    assert verify_ledger(empty_store.uow()) == 1
+    assert verify_chain(empty_store.uow()) == 1
 
 
 @pytest.mark.parametrize(
@@ -46,7 +52,7 @@ def test_reference_load_is_idempotent(empty_store: Store, reference: ReferenceDa
 def test_members_on_a_date(
     store: Store, org: str, day: str, count: int, present: str, absent: str | None
 ) -> None:
-    rows = members_on(store.uow(), org, dt.date.fromisoformat(day))
+    rows = organisation_members(store.uow(), org, dt.date.fromisoformat(day))
     codes = [r["code"] for r in rows]
     assert len(codes) == count
     assert present in codes
@@ -56,7 +62,7 @@ def test_members_on_a_date(
 
 def test_unknown_organisation_is_named(store: Store) -> None:
     with pytest.raises(InvalidInput, match="unknown organisation 'OSCE'") as info:
-        members_on(store.uow(), "OSCE", dt.date(2024, 1, 1))
+        organisation_members(store.uow(), "OSCE", dt.date(2024, 1, 1))
     assert info.value.field == "org"
 
 
@@ -81,7 +87,7 @@ def test_add_and_list_round_trip(store: Store) -> None:
         ],
     )
     assert made[0].needs_consent
-    rows = {r["id"]: r for r in list_offers(store.uow())}
+    rows = {r["id"]: r for r in _offers(store)}
     assert rows["O-T1"]["quantity"] == 40
     assert rows["O-T1"]["releasability"] == "nations:GBR,POL"
     assert rows["O-T1"]["available_from"] == "2024-02-01"
@@ -89,7 +95,7 @@ def test_add_and_list_round_trip(store: Store) -> None:
 
 def test_bad_row_writes_nothing(store: Store) -> None:
     before_ledger = _ledger_count(store)
-    before = len(list_offers(store.uow()))
+    before = len(_offers(store))
     rows = [
         (
             2,
@@ -118,7 +124,7 @@ def test_bad_row_writes_nothing(store: Store) -> None:
         add_offers(store.uow(), CALLER, rows, source="offers.csv")
     assert info.value.line == 3 and info.value.field == "donor"
     assert "offers.csv, line 3, field 'donor'" in str(info.value)
-    assert len(list_offers(store.uow())) == before
+    assert len(_offers(store)) == before
     assert _ledger_count(store) == before_ledger
 
 
@@ -202,9 +208,9 @@ def test_ledger_detects_altered_payload(store: Store) -> None:
             for i in range(3)
         ],
     )
-    count = verify_ledger(store.uow())
+    count = verify_chain(store.uow())
     assert count >= 4
-    entries = list(export_ledger(store.uow()))
+    entries = list(ledger_rows(store.uow()))
     assert [e["seq"] for e in entries] == list(range(1, count + 1))
     target = entries[2]["seq"]
     with store.engine.begin() as conn:
@@ -213,7 +219,7 @@ def test_ledger_detects_altered_payload(store: Store) -> None:
             {"p": '{"id": "forged"}', "s": target},
         )
     with pytest.raises(LedgerIntegrityError) as info:
-        verify_ledger(store.uow())
+        verify_chain(store.uow())
     assert info.value.seq == target
 
 
@@ -236,9 +242,9 @@ def test_ledger_detects_deleted_tail(store: Store) -> None:
             )
         ],
     )
-    count = verify_ledger(store.uow())
+    count = verify_chain(store.uow())
     with store.engine.begin() as conn:
         conn.execute(text("DELETE FROM ledger_entries WHERE seq = :s"), {"s": count})
     with pytest.raises(LedgerIntegrityError) as info:
-        verify_ledger(store.uow())
+        verify_chain(store.uow())
     assert info.value.seq == count

@@ -82,9 +82,9 @@ def test_cli_and_api_writers_together_finish_without_deadlock(store: Store) -> N
     with store.read_uow() as uow:
         stored = {o.id for o in uow.offers.list()}
     assert set(made) <= stored
-    from allied.service.ledger import verify_ledger
+    from allied.service.ledger import verify_chain
 
-    assert verify_ledger(store.read_uow()) > 0
+    assert verify_chain(store.read_uow()) > 0
 
 
 def test_a_ledger_check_sees_one_snapshot_while_writers_append(
@@ -98,7 +98,7 @@ def test_a_ledger_check_sees_one_snapshot_while_writers_append(
         read_engine,
         service_sessions,
     )
-    from allied.service.ledger import verify_ledger
+    from allied.service.ledger import verify_chain
 
     with store.read_uow() as uow:
         before = uow.ledger.head()
@@ -119,14 +119,14 @@ def test_a_ledger_check_sees_one_snapshot_while_writers_append(
     if store.engine.dialect.name == "postgresql":
         # the CLI's reads (on SQLite, Store.read_uow begins as a writer: nothing can
         # commit in between)
-        assert verify_ledger(store.read_uow()) == count
+        assert verify_chain(store.read_uow()) == count
         count += 1
         appended.clear()
     reader = read_engine(store.engine)  # the API's and the dashboard's reads
     try:
-        assert verify_ledger(SqlServiceUnitOfWork(service_sessions(reader))) == count
+        assert verify_chain(SqlServiceUnitOfWork(service_sessions(reader))) == count
     finally:
         if reader is not store.engine and store.engine.dialect.name == "sqlite":
             reader.dispose()
     monkeypatch.setattr(SqlLedger, "entries", real)
-    assert verify_ledger(store.read_uow()) == count + 1
+    assert verify_chain(store.read_uow()) == count + 1

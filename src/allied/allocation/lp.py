@@ -35,6 +35,22 @@ def _highspy() -> Any:
     return importlib.import_module("highspy")
 
 
+def _quiet_highs(highspy: Any) -> Any:
+    """A HiGHS instance that prints nothing on the console.
+
+    Since highspy 1.16 the Python class ``Highs`` enables its callbacks in its
+    constructor, and that first call writes HiGHS' banner ("Running HiGHS ...") to the
+    process's standard output before any option can be set, which broke
+    ``allied allocate --format json``. The compiled base class (``_Highs``, exported by
+    the package; it has every method used here) is built without that call, so
+    ``output_flag`` is off before HiGHS writes anything. Older highspy versions, whose
+    ``Highs`` prints nothing at construction, have no ``_Highs`` and use ``Highs``.
+    """
+    h = getattr(highspy, "_Highs", highspy.Highs)()
+    h.setOptionValue("output_flag", False)
+    return h
+
+
 def relaxation(net: Network, block: Block | None = None) -> NDArray[np.float64]:
     """Solve the LP relaxation with HiGHS' simplex: the raw (floating) optimal values
     of ``block.pairs`` (default: of every pair, as one LP)."""
@@ -42,16 +58,16 @@ def relaxation(net: Network, block: Block | None = None) -> NDArray[np.float64]:
         pairs = np.arange(net.n_pairs, dtype=np.int64)
         offers, local_off = np.unique(net.pair_off, return_inverse=True)
         requests, local_req = np.unique(net.pair_req, return_inverse=True)
-        block = Block(pairs, offers, requests, local_off.astype(np.int64),
-                      local_req.astype(np.int64))
+        block = Block(
+            pairs, offers, requests, local_off.astype(np.int64), local_req.astype(np.int64)
+        )
     n_pairs, n_off = int(block.pairs.size), int(block.offers.size)
     if n_pairs == 0:
         return np.zeros(0, dtype=np.float64)
     off_qty = net.off_qty[block.offers]
     req_qty = net.req_qty[block.requests]
     highspy = _highspy()
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = _quiet_highs(highspy)
     h.setOptionValue("solver", "simplex")
     # Serial dual simplex (the default strategy) is deterministic. The thread count is
     # deliberately left alone: since HiGHS 1.16 the scheduler is shared by the process and

@@ -120,11 +120,18 @@ class Problem:
 
 @dataclass(frozen=True, slots=True, order=True)
 class AllocationLine:
-    """``quantity`` units of ``offer`` assigned to ``request``."""
+    """``quantity`` units of ``offer`` assigned to ``request``; ``late_days`` > 0 when the
+    offer is available only after the request's ``needed_by`` (by that many days)."""
 
     request: str
     offer: str
     quantity: int
+    late_days: int = 0
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        """Reason codes that qualify the allocation: ``late:<DAYS>`` when it arrives late."""
+        return (f"late:{self.late_days}",) if self.late_days > 0 else ()
 
 
 @dataclass(frozen=True, slots=True)

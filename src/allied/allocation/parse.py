@@ -313,7 +313,7 @@ def _check_keys(
 def _ident(value: Any, where: str, label: str) -> str:
     if not isinstance(value, str) or value != value.strip():
         raise InvalidInput(
-            f"{label}: id must be an identifier (letters, digits, . _ : / -; at most 64), "
+            f"{label}: id must be an identifier (letters, digits, . _ : -; at most 64), "
             f"got {value!r}",
             field=f"{where}.id",
         )

@@ -12,6 +12,11 @@ Reason codes (issue 3), given for each request with unfilled units, sorted:
 - ``insufficient-supply``: offers that may serve the request exist, but they are used up
   (by requests of higher weight, or they simply run out).
 
+An allocation itself carries ``flags`` when the offer is available only after the
+request's ``needed_by``: ``late:<DAYS>``, the delay (the file omits ``flags`` when empty).
+A late offer is worth less (its weight halves every ``lateness_half_life_days``) but is
+still better than nothing, so the optimiser may choose it; the flag says so.
+
 Every plan made here is *maximal*: no feasible pair of positive weight has spare
 quantity at both ends (the solvers' results are topped up greedily to make sure), so
 every unfilled unit has at least one reason.
@@ -118,7 +123,12 @@ def make_plan(
     nz = nz[np.lexsort((net.off_rank[net.pair_off[nz]], net.req_rank[net.pair_req[nz]]))]
     requests, offers = net.problem.requests, net.problem.offers
     allocations = tuple(
-        AllocationLine(request=requests[r].id, offer=offers[o].id, quantity=q)
+        AllocationLine(
+            request=requests[r].id,
+            offer=offers[o].id,
+            quantity=q,
+            late_days=max(0, (offers[o].available_from - requests[r].needed_by).days),
+        )
         for r, o, q in zip(
             net.pair_req[nz].tolist(), net.pair_off[nz].tolist(), x[nz].tolist(), strict=True
         )
@@ -182,6 +192,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "objective": plan.objective,
         "allocations": [
             {"offer": a.offer, "request": a.request, "quantity": a.quantity}
+            | ({"flags": list(a.flags)} if a.flags else {})
             for a in plan.allocations
         ],
         "unfilled": [

@@ -27,6 +27,15 @@ class AccessionStage(StrEnum):
     ABANDONED = "abandoned"
 
 
+#: The stage each step leads to from each stage (abandoning aside).
+_NEXT: dict[AccessionStage, tuple[AccessionStage, ...]] = {
+    AccessionStage.APPLIED: (AccessionStage.INVITED,),
+    AccessionStage.INVITED: (AccessionStage.SIGNED,),
+    AccessionStage.SIGNED: (AccessionStage.RATIFIED,),
+    AccessionStage.RATIFIED: (AccessionStage.MEMBER,),
+}
+
+
 @dataclass(eq=False)
 class Ratification:
     accession_id: str
@@ -51,7 +60,20 @@ class Accession:
 
     def _step(self, allowed: set[AccessionStage], target: AccessionStage) -> None:
         if self.stage not in allowed:
-            raise IllegalTransition(f"accession {self.id}", self.stage.value, target.value)
+            detail = ""
+            if target is AccessionStage.MEMBER and self.stage is AccessionStage.SIGNED:
+                waiting = self.pending()
+                detail = (
+                    f"{len(self.required) - len(waiting)} of {len(self.required)} ratified; "
+                    f"waiting for {', '.join(waiting)}"
+                )
+            raise IllegalTransition(
+                f"accession {self.id}",
+                self.stage.value,
+                target.value,
+                allowed=[s.value for s in AccessionStage if s in _NEXT.get(self.stage, ())],
+                detail=detail,
+            )
 
     def invite(self, on: dt.date) -> None:
         self._step({AccessionStage.APPLIED}, AccessionStage.INVITED)

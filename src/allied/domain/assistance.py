@@ -34,6 +34,19 @@ class Channel(StrEnum):
 
 CHANNELS = frozenset(c.value for c in Channel)
 
+#: Channels that carry non-lethal aid only: NATO's Comprehensive Assistance Package.
+NON_LETHAL_CHANNELS = frozenset({Channel.NATO_CAP})
+
+
+def check_channel(channel: Channel, lethal: bool) -> None:
+    """Refuse lethal aid through a channel that carries non-lethal aid only."""
+    if lethal and channel in NON_LETHAL_CHANNELS:
+        raise InvalidInput(
+            f"channel {channel.value} carries non-lethal aid only; "
+            "mark the offer non-lethal or choose another channel",
+            field="lethal",
+        )
+
 
 class RecordStatus(StrEnum):
     """Status of a request or an offer."""
@@ -218,7 +231,12 @@ class Allocation:
                 field="status",
             ) from None
         if target not in TRANSITIONS[self.status]:
-            raise IllegalTransition(f"allocation {self.id}", self.status.value, target.value)
+            raise IllegalTransition(
+                f"allocation {self.id}",
+                self.status.value,
+                target.value,
+                allowed=[s.value for s in AllocationStatus if s in TRANSITIONS[self.status]],
+            )
         if target is S.APPROVED and self.needs_consent:
             if self.status is S.PLEDGED:
                 raise RuleViolation(

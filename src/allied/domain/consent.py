@@ -79,7 +79,12 @@ class ConsentRequest:
                 field="status",
             ) from None
         if target not in CONSENT_TRANSITIONS[self.status]:
-            raise IllegalTransition(f"consent {self.id}", self.status.value, target.value)
+            raise IllegalTransition(
+                f"consent {self.id}",
+                self.status.value,
+                target.value,
+                allowed=[s.value for s in ConsentStatus if s in CONSENT_TRANSITIONS[self.status]],
+            )
         if on < self.requested_on:
             raise InvalidInput(
                 f"answer date {on} is before the request ({self.requested_on})", field="on"

@@ -27,6 +27,8 @@ HTTP: 422, 404, 409, 409, 409, 403, 500 and 503 respectively.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class AlliedError(Exception):
     """Base of every error ``allied`` raises on purpose."""
@@ -76,9 +78,11 @@ class InvalidInput(AlliedError):
 class UnknownActor(InvalidInput):
     """An actor code that the reference data does not know."""
 
-    def __init__(self, code: str, *, field: str | None = "actor", line: int | None = None) -> None:
+    def __init__(
+        self, code: str, *, field: str | None = "actor", line: int | None = None, hint: str = ""
+    ) -> None:
         self.code = code
-        super().__init__(f"unknown actor code {code!r}", field=field, line=line)
+        super().__init__(f"unknown actor code {code!r}{hint}", field=field, line=line)
 
 
 class NotFound(AlliedError):
@@ -92,11 +96,29 @@ class Conflict(AlliedError):
 class IllegalTransition(AlliedError):
     """A lifecycle step that the state machine does not allow from the current state."""
 
-    def __init__(self, entity: str, current: str, attempted: str) -> None:
+    def __init__(
+        self,
+        entity: str,
+        current: str,
+        attempted: str,
+        *,
+        allowed: Sequence[str] | None = None,
+        detail: str = "",
+    ) -> None:
+        """``allowed``: the states reachable from ``current`` (empty: it is final), named
+        in the message; ``detail``: why, when the step exists but is not yet possible."""
         self.entity = entity
         self.current = current
         self.attempted = attempted
-        super().__init__(f"{entity}: illegal transition from '{current}' to '{attempted}'")
+        self.allowed = tuple(allowed) if allowed is not None else None
+        message = f"{entity}: illegal transition from '{current}' to '{attempted}'"
+        if detail:
+            message = f"{entity}: cannot move from '{current}' to '{attempted}': {detail}"
+        elif self.allowed == ():
+            message += f"; '{current}' is final"
+        elif self.allowed:
+            message += f"; allowed next: {', '.join(self.allowed)}"
+        super().__init__(message)
 
 
 class RuleViolation(AlliedError):

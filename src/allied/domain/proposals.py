@@ -6,8 +6,9 @@ deadline, the last day on which participants may speak. Participants break silen
 (``no``), vote ``yes``, ``no`` or ``abstain``, each with a reason. A revision makes a
 new version, restarts the clock with a new deadline and clears the positions taken on
 the old text. The proposer may withdraw it while open. Once the deadline has passed,
-closing evaluates the rule on the positions of the current version: no background
-thread is needed, every read evaluates against the clock.
+the outcome is fixed (positions are frozen at the deadline): a read on any later day
+shows it (:meth:`Proposal.status_on`) without changing the proposal, and closing
+records it (:meth:`Proposal.close_if_due`), by an explicit command on the real date.
 """
 
 from __future__ import annotations
@@ -140,6 +141,21 @@ class Proposal:
     def provisional(self, population: Mapping[str, int] | None = None) -> Outcome:
         """What the rule says on the positions taken so far."""
         return evaluate(self.rule, self.participants, self.positions(), population=population)
+
+    def due_on(self, day: dt.date) -> bool:
+        """Open, and its deadline has passed on ``day``: the outcome is fixed but not
+        yet recorded."""
+        return self.status is ProposalStatus.OPEN and day > self.deadline
+
+    def status_on(
+        self, day: dt.date, population: Mapping[str, int] | None = None
+    ) -> ProposalStatus:
+        """The status as it stands on ``day``, without recording anything: an open
+        proposal past its deadline stands adopted or rejected as its rule decides."""
+        if not self.due_on(day):
+            return self.status
+        adopted = self.provisional(population).adopted
+        return ProposalStatus.ADOPTED if adopted else ProposalStatus.REJECTED
 
     def close_if_due(
         self, today: dt.date, population: Mapping[str, int] | None = None

@@ -7,11 +7,13 @@ role           may
 =============  ==============================================================
 coordinator    see every record; register requests and offers for anyone;
                pledge; run the allocation; move allocations; proposals,
-               accessions; read the ledger
+               accessions; standing consent policies; expire overdue records
+               and consents; read the ledger
 donor          register offers for its nation and pledge them; move its own
                pledges (withdraw, ship, return); read requests and what is
                released to its nation
-origin         answer re-export consent requests naming its nation
+origin         answer re-export consent requests naming its nation; set its
+               nation's standing consent policy
 recipient      register requests for its nation; confirm receipt, send for
                repair; see offers released to it
 auditor        see every record, read-only; read and verify the ledger
@@ -59,6 +61,8 @@ class Action(StrEnum):
     ACCESSION = "accession"
     READ_LEDGER = "read-ledger"
     MANAGE_USERS = "manage-users"
+    SET_CONSENT_POLICY = "set-consent-policy"  # an origin's standing policy (its own)
+    EXPIRE = "expire"  # the system's expiry of overdue records and consents
 
 
 R = UserRole
@@ -77,10 +81,12 @@ PERMISSIONS: dict[UserRole, frozenset[Action]] = {
             A.DECIDE,
             A.ACCESSION,
             A.READ_LEDGER,
+            A.SET_CONSENT_POLICY,
+            A.EXPIRE,
         }
     ),
     R.DONOR: frozenset({A.READ, A.CREATE_OFFER, A.PLEDGE, A.ADVANCE_ALLOCATION, A.READ_CONSENTS}),
-    R.ORIGIN: frozenset({A.READ, A.READ_CONSENTS, A.ANSWER_CONSENT}),
+    R.ORIGIN: frozenset({A.READ, A.READ_CONSENTS, A.ANSWER_CONSENT, A.SET_CONSENT_POLICY}),
     R.RECIPIENT: frozenset({A.READ, A.CREATE_REQUEST, A.ADVANCE_ALLOCATION, A.READ_CONSENTS}),
     R.AUDITOR: frozenset({A.READ, A.READ_CONSENTS, A.READ_LEDGER}),
     R.ADMIN: frozenset({A.READ, A.MANAGE_USERS}),

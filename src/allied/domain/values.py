@@ -13,7 +13,7 @@ from typing import Any
 from allied.domain.errors import InvalidInput
 
 _CODE = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
-_IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")
+_IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 
 
 def parse_date(value: Any, field: str) -> dt.date:
@@ -107,10 +107,33 @@ def actor_code(value: Any, field: str) -> str:
 def identifier(value: Any, field: str) -> str:
     if not isinstance(value, str) or not _IDENT.match(value.strip()):
         raise InvalidInput(
-            f"expected an identifier (letters, digits, . _ : / -; at most 64), got {value!r}",
+            f"expected an identifier (letters, digits, . _ : -; at most 64), got {value!r}",
             field=field,
         )
     return value.strip()
+
+
+#: Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): they
+#: make a text display in another order than it is stored ("Trojan Source").
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def check_text(value: str, field: str, *, multiline: bool = True) -> str:
+    """Refuse free text holding control characters (other than line breaks and tabs in
+    ``multiline`` text) or bidirectional overrides, naming the first and its position:
+    such text is shown otherwise than it is stored, in a terminal or a page."""
+    for i, ch in enumerate(value):
+        code = ord(ch)
+        if ch in _BIDI_CONTROLS:
+            raise InvalidInput(
+                f"contains a bidirectional control character U+{code:04X} at position {i + 1}",
+                field=field,
+            )
+        if (code < 32 or 0x7F <= code < 0xA0) and not (multiline and ch in "\n\t\r"):
+            raise InvalidInput(
+                f"contains a control character U+{code:04X} at position {i + 1}", field=field
+            )
+    return value
 
 
 def text(value: Any, field: str, *, required: bool = True, max_len: int = 2000) -> str:
@@ -125,7 +148,7 @@ def text(value: Any, field: str, *, required: bool = True, max_len: int = 2000) 
         raise InvalidInput("is required", field=field)
     if len(cleaned) > max_len:
         raise InvalidInput(f"longer than {max_len} characters", field=field)
-    return cleaned
+    return check_text(cleaned, field)
 
 
 def choice(value: Any, field: str, allowed: frozenset[str] | set[str] | tuple[str, ...]) -> str:

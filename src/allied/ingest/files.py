@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,18 +57,43 @@ def _json_rows(body: str, name: str, kind: str) -> list[tuple[int | None, str, d
     return rows
 
 
+def csv_records(lines: Iterable[str], source: str) -> Iterator[tuple[int, list[str]]]:
+    """The records of a CSV text, each with the line it starts on.
+
+    Strict quoting: a quoted field opened and never closed (it would otherwise swallow
+    every following line into one field, silently) or a stray quote is an error naming
+    the line where the record starts, not the last line read.
+    """
+    reader = csv.reader(lines, strict=True)
+    start = 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            message = f"not valid CSV: {exc}"
+            if "end of data" in str(exc) or reader.line_num > start:
+                message = (
+                    f"not valid CSV: a quoted field opened on line {start} is not closed "
+                    f"(read on to line {reader.line_num}): {exc}"
+                )
+            raise InvalidInput(message, line=start, source=source) from None
+        yield start, cells
+        start = reader.line_num + 1
+
+
 def _csv_rows(body: str, name: str) -> list[tuple[int | None, str, dict[str, Any]]]:
-    reader = csv.reader(io.StringIO(body, newline=""))
+    records = csv_records(io.StringIO(body, newline=""), name)
     try:
-        header = next(reader)
+        _, header = next(records)
     except StopIteration:
         raise InvalidInput("empty file: expected a header row", source=name) from None
     header = [h.strip() for h in header]
     if len(set(header)) != len(header):
         raise InvalidInput("duplicate column in the header", line=1, source=name)
     rows: list[tuple[int | None, str, dict[str, Any]]] = []
-    for cells in reader:
-        line = reader.line_num
+    for line, cells in records:
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(header):

@@ -7,7 +7,9 @@
 * ``model`` - the mechanisms (decision, consent, ratification, aid, escalation, cohesion);
 * ``engine`` - chunked, seeded runs on one or more processes; ``summary`` - metrics;
 * ``charts`` - PNG and HTML; ``sweep`` - grids and Latin hypercubes, local or Ray;
-* ``backtest`` - 2022-2024 episodes against baselines.
+* ``record`` - the recorded ratifications, blocking episodes and Kiel months;
+* ``fit`` - coefficients estimated from the record, with bootstrap intervals;
+* ``backtest`` - rolling-origin forecasts of the recorded episodes against baselines.
 
 ``allied.service.lab.run_scenario`` is the entry point for other callers.
 """

@@ -44,14 +44,17 @@ def build(shared: Path, out: Path) -> None:
         lambda: {"total": 0.0, "military": 0.0}
     )
     gdp: dict[str, float] = {}
+    monthly: dict[tuple[str, int, int], dict[str, float]] = defaultdict(
+        lambda: {"total": 0.0, "military": 0.0}
+    )
     with (shared / "kiel" / "data_explorer.csv").open(encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
             yr = int(r["year"])
             if r["iso"] in ("", "EU") or not 2022 <= yr <= 2024:
                 continue
-            t = totals[(r["iso"], yr)]
-            t["total"] += float(r["total"])
-            t["military"] += float(r["military"])
+            for t in (totals[(r["iso"], yr)], monthly[(r["iso"], yr, int(r["month"]))]):
+                t["total"] += float(r["total"])
+                t["military"] += float(r["military"])
             gdp[r["iso"]] = float(r["gdp"])
     kiel = [
         {
@@ -67,6 +70,21 @@ def build(shared: Path, out: Path) -> None:
         out / "kiel_aid.csv",
         ["iso3", "year", "total_eur_bn", "military_eur_bn", "gdp_2021_eur_bn"],
         kiel,
+    )
+
+    _write(
+        out / "kiel_monthly.csv",
+        ["iso3", "year", "month", "total_eur_bn", "military_eur_bn"],
+        [
+            {
+                "iso3": iso,
+                "year": year,
+                "month": month,
+                "total_eur_bn": f"{t['total']:.6f}",
+                "military_eur_bn": f"{t['military']:.6f}",
+            }
+            for (iso, year, month), t in sorted(monthly.items())
+        ],
     )
 
     gas = []

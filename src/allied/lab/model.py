@@ -125,11 +125,17 @@ def decision(world: World, d: Decision, rng: np.random.Generator, runs: int) -> 
     block_count = np.zeros(n)
     delay_days = np.zeros(n)
     pop = a.population_for(world.scenario.date)
-    for _ in range(d.max_rounds):
+    held, release = holdups(world, d, rng, runs, part)
+    for k in range(d.max_rounds):
         active = ~done
         p = sigmoid(actor_z[None, :] + (d.objection.escalation * e + shock)[:, None])
         u = rng.random((runs, n))
         obj = (u < p) & part
+        if held is not None:
+            # a hostage-taker objects (and does not abstain) until it is released
+            hostage = held & (release > k * d.days_per_round)
+            obj |= hostage
+            u = np.where(hostage, 1.0, u)
         abstain = obj & (u < p * d.abstain_share)
         if rule is Rule.CONSENSUS_SILENCE:
             pos = np.where(obj, vr.NO, vr.SILENT)
@@ -163,6 +169,9 @@ def decision(world: World, d: Decision, rng: np.random.Generator, runs: int) -> 
         "actor_blocks": block_count,
         "actor_delay_days": delay_days,
     }
+    if held is not None:
+        out["held_up"] = np.asarray(held.any(axis=1), dtype=bool)
+        out["actor_hostage"] = held.sum(axis=0).astype(np.float64)
     if d.fallback == "coalition":
         pool = world.forum(d.coalition_pool, world.scenario.date)
         zj = world.logit(d.join, 0.0, d.issue)
@@ -173,6 +182,25 @@ def decision(world: World, d: Decision, rng: np.random.Generator, runs: int) -> 
         out["coalition_acts"] = ~adopted & (join.sum(axis=1) > 0)
         out["actor_acts_alone"] = join.sum(axis=0).astype(np.float64)
     return out
+
+
+def holdups(
+    world: World, d: Decision, rng: np.random.Generator, runs: int, part: B
+) -> tuple[B | None, F]:
+    """Who takes the decision hostage (runs x actors) and the day each is released."""
+    h = d.holdup
+    if h is None:
+        return None, np.zeros((runs, world.actors.n))
+    n = world.actors.n
+    z = world.logit(h.start, d.escalation, d.issue)
+    noise = rng.normal(0.0, h.start.run_noise, runs)[:, None] if h.start.run_noise else 0.0
+    held = (rng.random((runs, n)) < sigmoid(z[None, :] + noise)) & part
+    release = rng.lognormal(np.log(h.median_days), h.sigma, (runs, n))
+    if h.government_change_days is not None:
+        release = np.minimum(release, rng.exponential(h.government_change_days, (runs, n)))
+    if h.deadline_days is not None:
+        release = np.minimum(release, h.deadline_days)
+    return held, np.where(held, release, 0.0)
 
 
 # --- re-export consent by origin policy ----------------------------------------------
@@ -248,7 +276,11 @@ def ratification(world: World, r: Ratification, rng: np.random.Generator, runs: 
     z = world.logit(r.holdup, 0.0, r.issue)[idx] + r.war
     noise = rng.normal(0.0, r.holdup.run_noise, runs)[:, None] if r.holdup.run_noise else 0.0
     hold = rng.random((runs, m)) < sigmoid(z[None, :] + noise)
-    t = t + hold * rng.exponential(r.holdup_mean_days, (runs, m))
+    if r.holdup_median_days is not None:
+        extra = rng.lognormal(np.log(r.holdup_median_days), r.holdup_sigma, (runs, m))
+    else:
+        extra = rng.exponential(r.holdup_mean_days, (runs, m))
+    t = t + hold * extra
     last = t.argmax(axis=1)
     last_counts = np.zeros(a.n)
     np.add.at(last_counts, idx[last], 1.0)

@@ -40,12 +40,28 @@ class Logit(_Base):
     run_noise: Annotated[float, Field(ge=0)] = 0.5
 
 
+class Holdup(_Base):
+    """A hold-up that lasts: at the outset each participant takes the decision hostage
+    with the probability of the ``start`` logit, and then objects in every round until it
+    is released: by a side payment or linked concession after ``LogNormal(log(median_days),
+    sigma)`` days, by a change of government (``Exponential(government_change_days)``,
+    when set) or by a deadline (``deadline_days``, when set), whichever comes first."""
+
+    start: Logit = Logit(
+        base=-3.5, escalation=0.0, reluctance=0.0, transactional=0.0, run_noise=0.0
+    )
+    median_days: float = Field(120.0, gt=0)
+    sigma: float = Field(1.2, gt=0, le=5)
+    government_change_days: float | None = Field(None, gt=0)
+    deadline_days: float | None = Field(None, gt=0)
+
+
 class Decision(_Base):
     forum: str = "NATO"
     rule: Rule = Rule.CONSENSUS_SILENCE
     issue: str = "support"
     escalation: float = Field(0.5, ge=0, le=1)
-    max_rounds: int = Field(4, ge=1, le=50)
+    max_rounds: int = Field(4, ge=1, le=200)
     softening: float = Field(0.25, ge=0, lt=1)
     days_per_round: float = Field(3.0, gt=0)
     abstain_share: float = Field(0.3, ge=0, le=1)
@@ -53,6 +69,7 @@ class Decision(_Base):
     fallback: Literal["none", "coalition"] = "coalition"
     coalition_pool: str = "UDCG"
     join: Logit = Logit(base=-2.5, escalation=-1.0, reluctance=0.0, support=5.0, transactional=-2.0)
+    holdup: Holdup | None = None
 
 
 class ConsentCase(_Base):
@@ -84,6 +101,10 @@ class Ratification(_Base):
     holdup: Logit = Logit(base=-5.0, escalation=0.0, reluctance=2.0, transactional=5.0)
     war: float = 0.0
     holdup_mean_days: float = Field(240.0, gt=0)
+    # when set, a hold-up lasts LogNormal(log(holdup_median_days), holdup_sigma) days
+    # (the form fitted by `allied lab fit`) instead of Exponential(holdup_mean_days)
+    holdup_median_days: float | None = Field(None, gt=0)
+    holdup_sigma: float = Field(1.2, gt=0, le=5)
 
 
 class Aid(_Base):

@@ -53,6 +53,12 @@ def summarise(actors: ActorTable, scn: Scenario, a: Arrays, runs: int) -> dict[s
             "blocks_per_run": top(actors, a["actor_blocks"], 1.0 / runs),
             "delay_share": top(actors, delay, 1.0 / max(float(delay.sum()), 1e-12)),
         }
+        if "held_up" in a:
+            held = a["held_up"].astype(bool)
+            d["p_held_up"] = r6(held.mean())
+            d["days_to_adoption_if_held_up"] = quantiles(a["days"][adopted & held])
+            d["p_adopted_within_365_days"] = r6((adopted & (a["days"] <= 365)).mean())
+            d["hostage_per_run"] = top(actors, a["actor_hostage"], 1.0 / runs)
         if "coalition_size" in a:
             failed = ~adopted
             d["p_coalition_acts"] = r6(a["coalition_acts"].mean())

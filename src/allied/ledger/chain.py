@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
@@ -63,6 +63,52 @@ class LedgerEntry:
     payload: dict[str, Any]
     prev_hash: str
     hash: str
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def entry_from_row(
+    seq: Any,
+    at: Any,
+    user: Any,
+    nation: Any,
+    kind: Any,
+    payload: Any,
+    prev_hash: Any,
+    hash: Any,
+) -> LedgerEntry:
+    """A stored entry, checked for shape: the payload must be a JSON object, every other
+    field of its type (a hash: 64 lowercase hex digits). Anything else is a finding,
+    ``LedgerIntegrityError`` naming the entry, never a crash of the reader."""
+    if not isinstance(seq, int) or isinstance(seq, bool):
+        raise LedgerIntegrityError(0, f"a sequence number is not an integer: {seq!r}")
+    for name, value in (("at", at), ("user", user), ("nation", nation), ("kind", kind)):
+        if not isinstance(value, str):
+            raise LedgerIntegrityError(seq, f"field {name} is not text")
+    for name, value in (("prev_hash", prev_hash), ("hash", hash)):
+        if not (isinstance(value, str) and len(value) == 64 and _HEX.issuperset(value)):
+            raise LedgerIntegrityError(seq, f"field {name} is not a SHA-256 hex digest")
+    return LedgerEntry(seq, at, user, nation, kind, decode_payload(seq, payload), prev_hash, hash)
+
+
+def decode_payload(seq: int, payload: Any) -> dict[str, Any]:
+    """A stored payload (JSON text) as a dictionary, or ``LedgerIntegrityError`` naming
+    entry ``seq`` when it is not a JSON object."""
+    if isinstance(payload, str | bytes):
+        try:
+            payload = json.loads(payload, parse_constant=_no_constant)
+        except ValueError as exc:  # JSONDecodeError, bad UTF-8, NaN/Infinity
+            raise LedgerIntegrityError(seq, f"payload is not JSON ({exc})") from None
+    if not isinstance(payload, dict):
+        raise LedgerIntegrityError(
+            seq, f"payload is not a JSON object (found {type(payload).__name__})"
+        )
+    return payload
 
 
 class EntryDraft(NamedTuple):
@@ -115,15 +161,31 @@ def make_entry(
     )
 
 
-def verify(entries: Iterable[LedgerEntry], head: tuple[int, str] | None = None) -> int:
+def verify(
+    entries: Iterable[LedgerEntry],
+    head: tuple[int, str] | None = None,
+    check: Callable[[LedgerEntry], object] | None = None,
+    *,
+    start: tuple[int, str] = (0, GENESIS),
+    anchors: Mapping[int, tuple[str, str]] | None = None,
+) -> int:
     """Check the chain; return the number of entries, or raise naming the first bad one.
 
     ``entries`` must come in ascending ``seq`` order. ``head`` is the (last seq, last
-    hash) the store recorded when it appended, used to detect a deleted tail.
+    hash) the store recorded when it appended, used to detect a deleted tail. ``check``
+    is called on each entry whose hash holds (e.g. its payload against its kind's
+    schema) and raises ``LedgerIntegrityError`` to reject it.
+
+    ``start``: (sequence number, hash) of a trusted entry to resume after; ``entries``
+    then begin with the one that follows it. ``anchors``: sequence number -> (hash, name)
+    of signed checkpoints the chain must pass through; the first that does not hold is
+    named, and one beyond the last entry means entries were deleted. Memory stays flat
+    in the number of entries.
     """
-    expected_seq = 1
-    prev = GENESIS
-    count = 0
+    expected_seq = start[0] + 1
+    prev = start[1]
+    count = start[0]
+    anchors = anchors or {}
     for entry in entries:
         if entry.seq != expected_seq:
             raise LedgerIntegrityError(
@@ -143,9 +205,24 @@ def verify(entries: Iterable[LedgerEntry], head: tuple[int, str] | None = None) 
         )
         if recomputed != entry.hash:
             raise LedgerIntegrityError(entry.seq, "content altered (hash mismatch)")
+        anchor = anchors.get(entry.seq)
+        if anchor is not None and anchor[0] != entry.hash:
+            raise LedgerIntegrityError(
+                entry.seq, f"differs from checkpoint {anchor[1]} (history rewritten)"
+            )
+        if check is not None:
+            check(entry)
         prev = entry.hash
         expected_seq += 1
         count += 1
+    beyond = [s for s in anchors if s > count]
+    if beyond:
+        first = min(beyond)
+        raise LedgerIntegrityError(
+            count + 1,
+            f"the ledger ends at entry {count} but checkpoint {anchors[first][1]} was signed "
+            f"at entry {first} (entries deleted)",
+        )
     if head is not None:
         head_seq, head_hash = head
         if head_seq != count:

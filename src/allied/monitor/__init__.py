@@ -3,8 +3,10 @@
 - ``documents``: read text, Markdown and HTML files (encodings, dates).
 - ``gazetteer``: actor names, adjectives, capitals, groups, organisations, dated office
   holders (``allied/data/monitor``).
-- ``extract``: spaCy tokenizer, sentencizer, lookup lemmatizer and phrase matchers plus
-  clause rules -> ``ProposedEvent``s.
+- ``extract``: runs the stages -> ``ProposedEvent``s: ``nlp`` (spaCy tokenizer,
+  sentencizer, lookup lemmatizer, phrase matchers), ``parser`` (``en_core_web_sm``,
+  hash-checked), ``actors``, ``clauses`` (word-order rules), ``depevents`` (rules over
+  the dependency parse), ``cleanup``.
 - ``evaluate``: precision/recall of document-level tuples against a gold file.
 - ``record``: the analyst's record (proposed, confirmed, corrected, rejected).
 - ``positions``: stances per state and issue, timeline, fissures (clusters) and chart.

@@ -154,3 +154,67 @@ def evaluate(
 
 def _row(name: str, t: Tuple) -> dict[str, Any]:
     return {"document": name, "actor": t[0], "type": t[1], "target": t[2]}
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A point estimate with a bootstrap confidence interval."""
+
+    value: float
+    low: float
+    high: float
+
+    def as_dict(self) -> dict[str, float]:
+        return {"value": self.value, "low": self.low, "high": self.high}
+
+
+def _prf(tp: float, fp: float, fn: float) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f
+
+
+def bootstrap(
+    gold: Any,
+    predicted: Any,
+    *,
+    samples: int = 2000,
+    level: float = 0.95,
+    seed: int = 0,
+    min_confidence: float = 0.0,
+) -> dict[str, Interval]:
+    """Micro-averaged precision, recall and F1 with percentile bootstrap intervals over
+    documents: the gold documents are resampled with replacement ``samples`` times and
+    each resample is scored as a whole (documents, not events, are the unit sampled,
+    since events of one text are not independent)."""
+    import random
+
+    if samples < 1 or not 0 < level < 1:
+        raise InvalidInput("samples must be >= 1 and level in (0, 1)", field="bootstrap")
+    g = _tuples(gold, "gold", gold=True)
+    p = _tuples(predicted, "predictions", gold=False, min_confidence=min_confidence)
+    counts: list[tuple[int, int, int]] = []
+    for name, (required, optional) in sorted(g.items()):
+        pred = p.get(name, (set(), set()))[0]
+        tp = len(pred & required)
+        fp = len(pred - required - optional)
+        fn = len(required - pred)
+        counts.append((tp, fp, fn))
+    if not counts:
+        raise InvalidInput("the gold file has no documents", field="documents")
+    point = _prf(*(sum(c[i] for c in counts) for i in range(3)))
+    rng = random.Random(seed)
+    draws: list[tuple[float, float, float]] = []
+    n = len(counts)
+    for _ in range(samples):
+        pick = [counts[rng.randrange(n)] for _ in range(n)]
+        draws.append(_prf(*(sum(c[i] for c in pick) for i in range(3))))
+    lo_q, hi_q = (1 - level) / 2, 1 - (1 - level) / 2
+    out: dict[str, Interval] = {}
+    for k, name in enumerate(("precision", "recall", "f1")):
+        values = sorted(d[k] for d in draws)
+        last = len(values) - 1
+        low, high = values[int(lo_q * last)], values[round(hi_q * last)]
+        out[name] = Interval(round(point[k], 3), round(low, 3), round(high, 3))
+    return out

@@ -1,8 +1,9 @@
 """The spaCy pipeline: tokenizer, rule-based sentencizer, lookup lemmatizer, phrase matchers.
 
-No statistical model is loaded: a blank English pipeline with spaCy's rule-based
-sentencizer and the lookup lemmatizer of ``spacy-lookups-data`` runs offline and
-deterministically. Gazetteer forms and titles are found with ``PhraseMatcher``.
+A blank English pipeline with spaCy's rule-based sentencizer and the lookup lemmatizer
+of ``spacy-lookups-data`` runs offline and deterministically; it gives the sentences
+(evidence spans) and the tokens the clause rules read. Gazetteer forms and titles are
+found with ``PhraseMatcher``. The statistical parser is ``parser.load_parser``.
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ from allied.domain.assistance import (
 )
 from allied.domain.consent import ConsentRequest, ConsentStatus
 from allied.domain.errors import AlliedError, InvalidInput, NotFound, RuleViolation
+from allied.ledger import kinds
 from allied.ledger.chain import EntryDraft
 from allied.service.bulk import append_many, get_many, lock_many
 from allied.service.caller import Caller
@@ -133,7 +134,7 @@ class PledgeOrder:
 PledgeOutcome = dict[str, Any] | AlliedError
 
 
-def pledge(
+def make_pledge(
     uow: UnitOfWork,
     caller: Caller,
     *,
@@ -146,7 +147,7 @@ def pledge(
 ) -> dict[str, Any]:
     """A donor pledges part of an offer against a request (status ``pledged``); see
     :class:`PledgeOrder` for the options. Raises why it is refused."""
-    (outcome,) = pledge_many(
+    (outcome,) = make_pledges(
         uow,
         [
             PledgeOrder(
@@ -159,7 +160,7 @@ def pledge(
     return outcome
 
 
-def pledge_many(uow: UnitOfWork, orders: Sequence[PledgeOrder]) -> list[PledgeOutcome]:
+def make_pledges(uow: UnitOfWork, orders: Sequence[PledgeOrder]) -> list[PledgeOutcome]:
     """Make the pledges in one transaction, as if each were made alone in turn.
 
     Each order is answered in order: the view of its new allocation, or the error that
@@ -237,10 +238,10 @@ def pledge_many(uow: UnitOfWork, orders: Sequence[PledgeOrder]) -> list[PledgeOu
                 )
                 alloc.advance(AllocationStatus.PLEDGED, by=o.caller.user)
                 uow.allocations.add(alloc)
-                view = allocation_view(alloc)
-                outcomes[i] = view
+                outcomes[i] = allocation_view(alloc)
+                pledged = kinds.allocation_pledged(alloc)
                 drafts.append(
-                    EntryDraft(o.caller.user, o.caller.nation, "allocation.pledged", view)
+                    EntryDraft(o.caller.user, o.caller.nation, kinds.ALLOCATION_PLEDGED, pledged)
                 )
             append_many(uow.ledger, drafts)
             uow.commit()
@@ -463,6 +464,7 @@ def allocate_stored(
         needs_consent = {o.id: o.needs_consent for o in problem.offers}
         ids = _new_ids(uow)
         made = []
+        held = []
         for line in plan.allocations:
             alloc = Allocation(
                 next(ids),
@@ -473,18 +475,20 @@ def allocate_stored(
             )
             uow.allocations.add(alloc)
             made.append(alloc.id)
+            held.append(kinds.allocation_made(alloc))
         uow.ledger.append(
             user=caller.user,
             nation=caller.nation,
-            kind="allocation.run",
-            payload={
+            kind=kinds.ALLOCATION_RUN,
+            payload=kinds.versioned(kinds.ALLOCATION_RUN, {
                 "as_of": as_of,
                 "solver": plan.solver,
                 "status": plan.status.value,
                 "objective": plan.objective,
                 "allocations": made,
                 "unfilled": plan_to_dict(plan)["unfilled"],
-            },
+                "made": held,
+            }),
         )
         uow.commit()
     return AllocationRun(as_of, problem, plan, tuple(made), recorded=True)

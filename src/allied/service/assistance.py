@@ -8,9 +8,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from allied.domain.actors import ActorKind
-from allied.domain.assistance import Offer, RecordStatus, Request
+from allied.domain.assistance import Offer, Request
 from allied.domain.catalogue import FAMILIES
-from allied.domain.errors import InvalidInput, UnknownActor
+from allied.domain.codes import KnownActors, check_actor, check_releasability
+from allied.domain.errors import InvalidInput
+from allied.ledger import kinds
 from allied.ledger.chain import EntryDraft
 from allied.service.bulk import append_many, get_many
 from allied.service.caller import Caller
@@ -50,7 +52,7 @@ def _check_families(record: Request | Offer, families: set[str]) -> None:
 
 
 def _check_refs(
-    uow: UnitOfWork, record: Request | Offer, known_actors: set[str], families: set[str]
+    uow: UnitOfWork, record: Request | Offer, known_actors: KnownActors, families: set[str]
 ) -> None:
     _check_families(record, families)
     actor_fields: dict[str, str | None]
@@ -64,8 +66,9 @@ def _check_refs(
         }
     for name, codes in actor_fields.items():
         for code in (codes or "").split(","):
-            if code and code not in known_actors:
-                raise UnknownActor(code, field=name)
+            if code:
+                check_actor(code, known_actors, name)
+    check_releasability(record.releasability, known_actors)
     if record.item_type is not None:
         item = uow.item_types.get(record.item_type)
         if item is None:
@@ -96,7 +99,7 @@ def _add_many(
         taken = set(get_many(repo, {str(data["id"]).strip() for _, _, data in rows}))
     else:
         taken = {r.id for r in repo.list()}
-    known = {a.code for a in uow.actors.list()}
+    known = {a.code: a.kind for a in uow.actors.list()}
     if not known:
         raise InvalidInput(
             "the database holds no actors yet: run `allied data load` first", field="actor"
@@ -124,7 +127,7 @@ def _add_many(
         repo.add(record)
     append_many(
         uow.ledger,
-        [EntryDraft(caller.user, caller.nation, kind, record_payload(r)) for r in records],
+        [EntryDraft(caller.user, caller.nation, kind, kinds.created(r)) for r in records],
     )
     return records
 
@@ -176,7 +179,7 @@ def add_requests(
             parse=parse_request,
             repo_name="requests",
             prefix="REQ",
-            kind="request.created",
+            kind=kinds.REQUEST_CREATED,
         )
         uow.commit()
     return out
@@ -194,25 +197,13 @@ def add_offers(
             parse=parse_offer,
             repo_name="offers",
             prefix="OFF",
-            kind="offer.created",
+            kind=kinds.OFFER_CREATED,
         )
         uow.commit()
     return out
 
 
-def list_requests(uow: UnitOfWork, *, status: RecordStatus | None = None) -> list[dict[str, Any]]:
-    with uow:
-        found = uow.requests.list(status=status) if status else uow.requests.list()
-        return [record_payload(r) for r in sorted(found, key=lambda r: r.id)]
-
-
-def list_offers(uow: UnitOfWork, *, status: RecordStatus | None = None) -> list[dict[str, Any]]:
-    with uow:
-        found = uow.offers.list(status=status) if status else uow.offers.list()
-        return [record_payload(o) for o in sorted(found, key=lambda o: o.id)]
-
-
-def members_on(uow: UnitOfWork, org: str, day: dt.date) -> list[dict[str, Any]]:
+def organisation_members(uow: UnitOfWork, org: str, day: dt.date) -> list[dict[str, Any]]:
     """The members of ``org`` on ``day``, with their names and membership dates."""
     from allied.domain.actors import Role
     from allied.domain.actors import members_on as domain_members_on

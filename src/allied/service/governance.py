@@ -1,8 +1,10 @@
 """Use-cases of governance: decisions, proposals, accessions, re-export consent.
 
-Every change goes through the ledger in the same transaction. Deadlines and consent
-expiry are evaluated against the clock (``today``) whenever a command or a status
-query runs: no background thread is needed.
+Every change goes through the ledger in the same transaction. A query never changes
+state: a status or list on any date shows proposals past their deadline and consents
+past their expiry as they stand on that date, without recording it. Closing proposals
+is a command (:func:`close_due`, on the real date); consents past their expiry are
+recorded expired by the next consent or allocation command. No background thread.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from allied.domain.consent import (
 from allied.domain.errors import InvalidInput, NotFound, UnknownActor
 from allied.domain.proposals import Proposal, ProposalStatus, participants_for
 from allied.domain.rules import Outcome, Position, Rule, evaluate
+from allied.domain.values import check_text, identifier
+from allied.ledger import kinds
 from allied.service.caller import Caller
 from allied.service.ids import free_ids
 from allied.service.ports import UnitOfWork
@@ -125,31 +129,82 @@ def _proposal(uow: UnitOfWork, proposal_id: str) -> Proposal:
     return found
 
 
-def _close_due(uow: UnitOfWork, caller: Caller, proposal: Proposal, today: dt.date) -> None:
-    if proposal.status is not ProposalStatus.OPEN or today <= proposal.deadline:
-        return
-    pop = None
-    if proposal.rule is Rule.QMV:
-        pop, _ = population(uow, proposal.participants, proposal.deadline.year - 1)
-    result = proposal.close_if_due(today, pop)
-    if result is not None:
-        uow.ledger.append(
-            user=caller.user,
-            nation=caller.nation,
-            kind="proposal.closed",
-            payload={"id": proposal.id, "version": proposal.version, **result.as_dict()},
+def _population_for(uow: UnitOfWork, proposal: Proposal) -> dict[str, int] | None:
+    if proposal.rule is not Rule.QMV:
+        return None
+    pop, _ = population(uow, proposal.participants, proposal.deadline.year - 1)
+    return pop
+
+
+def _close_due(uow: UnitOfWork, caller: Caller, proposal: Proposal, today: dt.date) -> bool:
+    if not proposal.due_on(today):
+        return False
+    result = proposal.close_if_due(today, _population_for(uow, proposal))
+    if result is None:
+        return False
+    uow.ledger.append(
+        user=caller.user,
+        nation=caller.nation,
+        kind=kinds.PROPOSAL_CLOSED,
+        payload={"id": proposal.id, "version": proposal.version, **result.as_dict()},
+    )
+    return True
+
+
+def close_due(
+    uow: UnitOfWork, caller: Caller, today: dt.date, proposal_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Record the closing of every open proposal (or the one named) whose deadline has
+    passed on ``today``, the real date: the command behind ``allied decide close``."""
+    with uow:
+        proposals = (
+            [_proposal(uow, proposal_id)] if proposal_id else sorted(
+                uow.proposals.list(), key=lambda p: p.id
+            )
         )
+        closed = []
+        for proposal in proposals:
+            if _close_due(uow, caller, proposal, today):
+                closed.append(proposal_view_on(uow, proposal, today))
+            elif proposal_id and proposal.status is ProposalStatus.OPEN:
+                raise InvalidInput(
+                    f"proposal {proposal.id} is open until its deadline {proposal.deadline}; "
+                    f"it closes after that day",
+                    field="proposal",
+                )
+        uow.commit()
+    return closed
 
 
-def proposal_view(proposal: Proposal, outcome: Outcome | None = None) -> dict[str, Any]:
+def proposal_view_on(uow: UnitOfWork, proposal: Proposal, day: dt.date) -> dict[str, Any]:
+    """A proposal as it stands on ``day`` (with the rule's outcome so far), read only."""
+    outcome = None
+    if proposal.status is not ProposalStatus.WITHDRAWN:
+        # Open: what the rule says so far. Closed or past the deadline: positions are
+        # frozen at the deadline, so the same evaluation names who blocked.
+        outcome = proposal.provisional(_population_for(uow, proposal))
+    return proposal_view(proposal, outcome, day)
+
+
+def proposal_view(
+    proposal: Proposal, outcome: Outcome | None = None, day: dt.date | None = None
+) -> dict[str, Any]:
+    """The proposal as recorded; with ``day`` (and the ``outcome``), as it stands on that
+    day: past its deadline it shows the outcome fixed then, ``recorded_status`` saying
+    whether the closing is recorded yet (``open``: not yet; ``allied decide close``)."""
     current = proposal.current_stances()
+    due = day is not None and outcome is not None and proposal.due_on(day)
+    status = proposal.status
+    if due and outcome is not None:
+        status = ProposalStatus.ADOPTED if outcome.adopted else ProposalStatus.REJECTED
     return {
         "id": proposal.id,
         "forum": proposal.forum,
         "rule": proposal.rule.value,
         "title": proposal.title,
         "version": proposal.version,
-        "status": proposal.status.value,
+        "status": status.value,
+        "recorded_status": proposal.status.value,
         "circulated_on": proposal.circulated_on.isoformat(),
         "deadline": proposal.deadline.isoformat(),
         "participants": len(proposal.participants),
@@ -157,7 +212,11 @@ def proposal_view(proposal: Proposal, outcome: Outcome | None = None) -> dict[st
             a: {"position": s.position.value, "reason": s.reason, "on": s.on.isoformat()}
             for a, s in sorted(current.items())
         },
-        "closed_on": proposal.closed_on.isoformat() if proposal.closed_on else None,
+        "closed_on": (
+            proposal.deadline.isoformat()
+            if due
+            else (proposal.closed_on.isoformat() if proposal.closed_on else None)
+        ),
         "outcome": proposal.outcome or (outcome.reason if outcome else ""),
         "adopted": outcome.adopted if outcome else proposal.status is ProposalStatus.ADOPTED,
         "blocking": list(outcome.blocking) if outcome else [],
@@ -168,7 +227,7 @@ def _next_id(uow: UnitOfWork) -> str:
     return next(free_ids(uow.proposals, "P", 5, uow))
 
 
-def propose(
+def circulate_proposal(
     uow: UnitOfWork,
     caller: Caller,
     *,
@@ -180,9 +239,11 @@ def propose(
     text: str = "",
     proposal_id: str | None = None,
 ) -> dict[str, Any]:
+    check_text(title, "title", multiline=False)
+    check_text(text, "text")
     with uow:
         parts = participants(uow, rule, forum, on)
-        pid = proposal_id or _next_id(uow)
+        pid = identifier(proposal_id, "id") if proposal_id else _next_id(uow)
         if uow.proposals.get(pid) is not None:
             raise InvalidInput(f"proposal {pid!r} already exists", field="id")
         if not title.strip():
@@ -203,25 +264,14 @@ def propose(
         uow.ledger.append(
             user=caller.user,
             nation=caller.nation,
-            kind="proposal.circulated",
-            payload={
-                k: view[k]
-                for k in (
-                    "id",
-                    "forum",
-                    "rule",
-                    "title",
-                    "circulated_on",
-                    "deadline",
-                    "participants",
-                )
-            },
+            kind=kinds.PROPOSAL_CIRCULATED,
+            payload=kinds.proposal_circulated(proposal),
         )
         uow.commit()
     return view
 
 
-def take_position(
+def record_position(
     uow: UnitOfWork,
     caller: Caller,
     proposal_id: str,
@@ -231,13 +281,14 @@ def take_position(
     on: dt.date,
     reason: str = "",
 ) -> dict[str, Any]:
+    check_text(reason, "reason")
     with uow:
         proposal = _proposal(uow, proposal_id)
         stance = proposal.take_position(actor, position, on, reason)
         kind = (
-            "proposal.silence-broken"
+            kinds.PROPOSAL_SILENCE_BROKEN
             if proposal.rule is Rule.CONSENSUS_SILENCE and position is Position.NO
-            else "proposal.vote"
+            else kinds.PROPOSAL_VOTE
         )
         uow.ledger.append(
             user=caller.user,
@@ -266,13 +317,14 @@ def revise(
     on: dt.date,
     deadline: dt.date,
 ) -> dict[str, Any]:
+    check_text(text, "text")
     with uow:
         proposal = _proposal(uow, proposal_id)
         proposal.revise(text, on, deadline)
         uow.ledger.append(
             user=caller.user,
             nation=caller.nation,
-            kind="proposal.revised",
+            kind=kinds.PROPOSAL_REVISED,
             payload={
                 "id": proposal.id,
                 "version": proposal.version,
@@ -293,7 +345,7 @@ def withdraw(uow: UnitOfWork, caller: Caller, proposal_id: str, *, on: dt.date) 
         uow.ledger.append(
             user=caller.user,
             nation=caller.nation,
-            kind="proposal.withdrawn",
+            kind=kinds.PROPOSAL_WITHDRAWN,
             payload={"id": proposal.id, "on": on},
         )
         view = proposal_view(proposal)
@@ -302,22 +354,14 @@ def withdraw(uow: UnitOfWork, caller: Caller, proposal_id: str, *, on: dt.date) 
 
 
 def status(uow: UnitOfWork, caller: Caller, today: dt.date) -> dict[str, Any]:
-    """Every proposal (closing those past their deadline) and every accession."""
+    """Every proposal and every accession as they stand on ``today`` (any date: a query
+    records nothing, so asking about next week closes nothing)."""
     with uow:
-        views = []
-        for proposal in sorted(uow.proposals.list(), key=lambda p: p.id):
-            _close_due(uow, caller, proposal, today)
-            outcome = None
-            if proposal.status is not ProposalStatus.WITHDRAWN:
-                # Open: what the rule says so far. Closed: positions are frozen at the
-                # deadline, so the same evaluation names who blocked.
-                pop = None
-                if proposal.rule is Rule.QMV:
-                    pop, _ = population(uow, proposal.participants, proposal.deadline.year - 1)
-                outcome = proposal.provisional(pop)
-            views.append(proposal_view(proposal, outcome))
+        views = [
+            proposal_view_on(uow, proposal, today)
+            for proposal in sorted(uow.proposals.list(), key=lambda p: p.id)
+        ]
         accessions = [a.summary(today) for a in sorted(uow.accessions.list(), key=lambda a: a.id)]
-        uow.commit()
     return {"proposals": views, "accessions": accessions}
 
 
@@ -331,7 +375,7 @@ def _accession(uow: UnitOfWork, accession_id: str) -> Accession:
     return found
 
 
-def accession_step(
+def record_accession_step(
     uow: UnitOfWork,
     caller: Caller,
     accession_id: str,
@@ -378,7 +422,7 @@ def accession_step(
         uow.ledger.append(
             user=caller.user,
             nation=caller.nation,
-            kind=f"accession.{step}",
+            kind=kinds.accession_kind(step),
             payload={
                 "id": acc.id,
                 "candidate": acc.candidate,
@@ -440,10 +484,13 @@ def _consents_for(uow: UnitOfWork, alloc: Allocation) -> list[ConsentRequest]:
     return found
 
 
-def _settle(uow: UnitOfWork, caller: Caller, alloc: Allocation, today: dt.date) -> None:
-    """Move a consent-pending allocation on once every origin has answered."""
+def _settle(
+    uow: UnitOfWork, caller: Caller, alloc: Allocation, today: dt.date
+) -> dict[str, Any] | None:
+    """Move a consent-pending allocation on once every origin has answered; return the
+    move made (``{"id", "from", "to", "reason"}``), or None."""
     if alloc.status is not AllocationStatus.CONSENT_PENDING:
-        return
+        return None
     offer = uow.offers.get(alloc.offer_id)
     assert offer is not None
     consents = _consents_for(uow, alloc)
@@ -453,7 +500,7 @@ def _settle(uow: UnitOfWork, caller: Caller, alloc: Allocation, today: dt.date) 
         statuses.append(ConsentStatus.PENDING)
     overall = combined(statuses)
     if overall is ConsentStatus.PENDING:
-        return
+        return None
     target = (
         AllocationStatus.APPROVED
         if overall is ConsentStatus.GRANTED
@@ -468,24 +515,56 @@ def _settle(uow: UnitOfWork, caller: Caller, alloc: Allocation, today: dt.date) 
     uow.ledger.append(
         user=caller.user,
         nation=caller.nation,
-        kind=f"allocation.{target.value}",
+        kind=kinds.allocation_kind(target),
         payload={"id": alloc.id, "reason": f"re-export consent {overall.value}"},
     )
+    return {
+        "id": alloc.id,
+        "from": AllocationStatus.CONSENT_PENDING.value,
+        "to": target.value,
+        "reason": f"re-export consent {overall.value}",
+    }
+
+
+def _answered_by(c: ConsentRequest, today: dt.date, new: bool) -> str:
+    """Who or what gave a consent request its answer, in words."""
+    status = c.effective_status(today)
+    if status is ConsentStatus.PENDING:
+        return f"waiting for {c.origin}'s answer until {c.expires_on}" if c.expires_on else (
+            f"waiting for {c.origin}'s answer"
+        )
+    if new:
+        return c.reason or f"answered {status.value} at once"
+    on = f" on {c.decided_on}" if c.decided_on else ""
+    return f"answered earlier{on}" + (f": {c.reason}" if c.reason else "")
 
 
 def _request_consents(
     uow: UnitOfWork, caller: Caller, alloc: Allocation, today: dt.date, expiry_days: int
-) -> None:
+) -> list[dict[str, Any]]:
+    """Ask each origin that has not already granted or been asked; return, per origin,
+    the consent request that answers for it (new or earlier) and what answered it."""
     offer = uow.offers.get(alloc.offer_id)
     request = uow.requests.get(alloc.request_id)
     assert offer is not None and request is not None
     have = {
-        c.origin
+        c.origin: c
         for c in _consents_for(uow, alloc)
         if c.effective_status(today) in (ConsentStatus.PENDING, ConsentStatus.GRANTED)
     }
+    asked: list[dict[str, Any]] = []
     for origin in offer.consent_from:
         if origin in have:
+            earlier = have[origin]
+            asked.append(
+                {
+                    "origin": origin,
+                    "consent": earlier.id,
+                    "new": False,
+                    "status": earlier.effective_status(today).value,
+                    "answered_by": _answered_by(earlier, today, new=False),
+                }
+            )
             continue
         policy = uow.consent_policies.get(origin)
         c = ConsentRequest(
@@ -509,17 +588,27 @@ def _request_consents(
         uow.ledger.append(
             user=caller.user,
             nation=caller.nation,
-            kind="consent.requested",
-            payload=consent_view(c, today),
+            kind=kinds.CONSENT_REQUESTED,
+            payload=kinds.consent_requested(c),
         )
+        asked.append(
+            {
+                "origin": origin,
+                "consent": c.id,
+                "new": True,
+                "status": c.status.value,
+                "answered_by": _answered_by(c, today, new=True),
+            }
+        )
+    return asked
 
 
-def expire_consents(uow: UnitOfWork, caller: Caller, today: dt.date) -> None:
+def expire_consents(uow: UnitOfWork, caller: Caller, today: dt.date) -> list[dict[str, Any]]:
     """Record the pending consents past their deadline as expired, and settle the
-    consent-pending allocations they concern. Only those: every other answer settles its
-    own allocations when it is given, so with nothing expired nothing else can move (this
-    runs before every consent or lifecycle command; it used to settle every
-    consent-pending allocation, a query per allocation of the whole backlog each time)."""
+    consent-pending allocations they concern; return the moves made. Only those: every
+    other answer settles its own allocations when it is given, so with nothing expired
+    nothing else can move (this runs before every consent or lifecycle command; it used
+    to settle every consent-pending allocation, a query per allocation each time)."""
     expired: set[tuple[str, str]] = set()
     for c in uow.consents.list(status=ConsentStatus.PENDING):
         if c.effective_status(today) is ConsentStatus.EXPIRED:
@@ -528,19 +617,23 @@ def expire_consents(uow: UnitOfWork, caller: Caller, today: dt.date) -> None:
             uow.ledger.append(
                 user=caller.user,
                 nation=caller.nation,
-                kind="consent.expired",
+                kind=kinds.consent_kind(ConsentStatus.EXPIRED),
                 payload={"id": c.id, "expired_on": c.expires_on},
             )
             expired.add((c.origin, c.holder))
+    moved: list[dict[str, Any]] = []
     if not expired:
-        return
+        return moved
     for alloc in uow.allocations.list(status=AllocationStatus.CONSENT_PENDING):
         offer = uow.offers.get(alloc.offer_id)
         if offer is not None and any((o, offer.donor) in expired for o in offer.consent_from):
-            _settle(uow, caller, alloc, today)
+            settled = _settle(uow, caller, alloc, today)
+            if settled is not None:
+                moved.append(settled)
+    return moved
 
 
-def advance_allocation(
+def move_allocation(
     uow: UnitOfWork,
     caller: Caller,
     allocation_id: str,
@@ -555,7 +648,7 @@ def advance_allocation(
         alloc = uow.allocations.get(allocation_id)
         if alloc is None:
             raise NotFound(f"no allocation {allocation_id!r}")
-        expire_consents(uow, caller, today)
+        expired = expire_consents(uow, caller, today)
         granted = False
         if to == AllocationStatus.APPROVED.value and alloc.needs_consent:
             granted = (
@@ -567,39 +660,27 @@ def advance_allocation(
         uow.ledger.append(
             user=caller.user,
             nation=caller.nation,
-            kind=f"allocation.{to}",
-            payload={"id": alloc.id, "from": before.value, "to": to},
+            kind=kinds.allocation_kind(to),
+            payload=kinds.allocation_moved(alloc, before),
         )
+        moves = [{"id": alloc.id, "from": before.value, "to": to, "reason": ""}]
+        consents: list[dict[str, Any]] = []
         if alloc.status is AllocationStatus.CONSENT_PENDING:
-            _request_consents(uow, caller, alloc, today, expiry_days)
-            _settle(uow, caller, alloc, today)
-        view = allocation_view(alloc)
+            consents = _request_consents(uow, caller, alloc, today, expiry_days)
+            settled = _settle(uow, caller, alloc, today)
+            if settled is not None:
+                moves.append(settled)
+        view = {
+            **allocation_view(alloc),
+            "moves": moves,
+            "consents": consents,
+            "expired_moves": expired,
+        }
         uow.commit()
     return view
 
 
-def list_allocations(uow: UnitOfWork) -> list[dict[str, Any]]:
-    with uow:
-        return [allocation_view(a) for a in sorted(uow.allocations.list(), key=lambda a: a.id)]
-
-
-def list_consents(
-    uow: UnitOfWork,
-    caller: Caller,
-    today: dt.date,
-    *,
-    origin: str | None = None,
-    status: str | None = None,
-) -> list[dict[str, Any]]:
-    with uow:
-        expire_consents(uow, caller, today)
-        found = uow.consents.list(origin=origin) if origin else uow.consents.list()
-        rows = [consent_view(c, today) for c in sorted(found, key=lambda c: c.id)]
-        uow.commit()
-    return [r for r in rows if status is None or r["effective_status"] == status]
-
-
-def answer_consent(
+def record_consent_answer(
     uow: UnitOfWork,
     caller: Caller,
     consent_id: str,
@@ -608,8 +689,9 @@ def answer_consent(
     on: dt.date,
     reason: str = "",
 ) -> dict[str, Any]:
+    check_text(reason, "reason")
     with uow:
-        expire_consents(uow, caller, on)
+        moved = expire_consents(uow, caller, on)
         c = uow.consents.get(consent_id)
         if c is None:
             raise NotFound(f"no consent request {consent_id!r}")
@@ -621,7 +703,7 @@ def answer_consent(
         uow.ledger.append(
             user=caller.user,
             nation=caller.nation,
-            kind=f"consent.{answer.value}",
+            kind=kinds.consent_kind(answer),
             payload={
                 "id": c.id,
                 "origin": c.origin,
@@ -633,8 +715,10 @@ def answer_consent(
         for alloc in uow.allocations.list(status=AllocationStatus.CONSENT_PENDING):
             offer = uow.offers.get(alloc.offer_id)
             if offer is not None and offer.donor == c.holder and c.origin in offer.consent_from:
-                _settle(uow, caller, alloc, on)
-        view = consent_view(c, on)
+                settled = _settle(uow, caller, alloc, on)
+                if settled is not None:
+                    moved.append(settled)
+        view = {**consent_view(c, on), "allocations_moved": sorted(moved, key=lambda m: m["id"])}
         uow.commit()
     return view
 
@@ -648,6 +732,7 @@ def set_policy(
     since: dt.date,
     source: str = "",
 ) -> dict[str, Any]:
+    check_text(source, "source")
     with uow:
         if uow.actors.get(origin) is None:
             raise UnknownActor(origin, field="origin")
@@ -659,7 +744,7 @@ def set_policy(
         uow.ledger.append(
             user=caller.user,
             nation=caller.nation,
-            kind="consent.policy",
+            kind=kinds.CONSENT_POLICY,
             payload={"origin": origin, "policy": policy.value, "since": since},
         )
         uow.commit()

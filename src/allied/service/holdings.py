@@ -33,11 +33,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from allied.domain.assistance import COMMITTING
+from allied.ledger import kinds
 from allied.service.ports import UnitOfWork
 
 #: The ledger kind of a pledge: its payload is the new allocation's view (offer, request,
 #: quantity), and it changes nothing but that allocation.
-PLEDGED = "allocation.pledged"
+PLEDGED = kinds.ALLOCATION_PLEDGED
 
 #: Past this many entries to catch up, the sums are read whole instead.
 MAX_TAIL = 2000

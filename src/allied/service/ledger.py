@@ -1,24 +1,256 @@
-"""Use-cases on the audit ledger: verify and export."""
+"""Use-cases on the audit ledger: verify (the chain, against signed checkpoints, and the
+records against a replay of the ledger), sign checkpoints, export."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from allied.domain.errors import InvalidInput, LedgerIntegrityError
+from allied.ledger import kinds
 from allied.ledger.chain import LedgerEntry, verify
+from allied.ledger.checkpoint import Checkpoint, CheckpointError, Signer, check_signature
+from allied.ledger.state import FIELDS, SINGULAR, Records, ReplayError
 from allied.service.ports import UnitOfWork
 
 
-def verify_ledger(uow: UnitOfWork) -> int:
-    """Number of entries in an intact ledger; raises ``LedgerIntegrityError`` otherwise."""
+@runtime_checkable
+class CheckpointStore(Protocol):
+    """The store's copy of the signed checkpoints (a capability of a unit of work)."""
+
+    def checkpoints(self, *, after: int = -1) -> list[Checkpoint]: ...
+
+    def latest_checkpoint(self) -> Checkpoint | None: ...
+
+    def save_checkpoint(self, cp: Checkpoint) -> None: ...
+
+
+def _store(uow: UnitOfWork) -> CheckpointStore:
+    if not isinstance(uow, CheckpointStore):
+        raise InvalidInput("this store keeps no checkpoints", field="store")
+    return uow
+
+
+def check_payload(entry: LedgerEntry) -> None:
+    """The entry's payload against its kind's schema (``LedgerIntegrityError`` naming it)."""
+    kinds.parse(entry.seq, entry.kind, entry.payload)
+
+
+def _anchors(
+    checkpoints: Sequence[tuple[str, Checkpoint]], keys: dict[str, Ed25519PublicKey]
+) -> dict[int, tuple[str, str]]:
+    """seq -> (hash, name) of checkpoints whose signatures hold; the first that does not
+    (by sequence number) is named."""
+    out: dict[int, tuple[str, str]] = {}
+    for name, cp in sorted(checkpoints, key=lambda nc: (nc[1].seq, nc[0])):
+        try:
+            check_signature(cp, keys)
+        except CheckpointError as exc:
+            raise LedgerIntegrityError(cp.seq, f"checkpoint {name}: {exc}") from None
+        seen = out.get(cp.seq)
+        if seen is not None and seen[0] != cp.hash:
+            raise LedgerIntegrityError(
+                cp.seq, f"checkpoints {seen[1]} and {name} are both signed and disagree"
+            )
+        out[cp.seq] = (cp.hash, name)
+    return out
+
+
+def verify_chain(
+    uow: UnitOfWork,
+    *,
+    checkpoints: Sequence[tuple[str, Checkpoint]] = (),
+    keys: dict[str, Ed25519PublicKey] | None = None,
+    resume: Checkpoint | None = None,
+) -> int:
+    """Number of entries in an intact ledger; raises ``LedgerIntegrityError`` naming the
+    first bad entry otherwise.
+
+    ``checkpoints`` (name, checkpoint): each must be signed by one of ``keys`` (key id ->
+    public key) and the chain must pass through it. ``resume``: a trusted checkpoint
+    (its signature is checked too); only the entries from it on are read."""
+    keys = keys or {}
+    anchors = _anchors(checkpoints, keys)
     with uow:
         head = uow.ledger.head()
+        if resume is None:
+            with closing(uow.ledger.entries()) as entries:
+                return verify(entries, head, check_payload, anchors=anchors)
+        _anchors([("resumed from", resume)], keys)
+        if resume.seq < 1:
+            raise InvalidInput("a checkpoint of an empty ledger is nothing to resume from",
+                               field="from")
+        anchors.setdefault(resume.seq, (resume.hash, f"at entry {resume.seq} (resumed from)"))
+        with closing(uow.ledger.entries(after=resume.seq - 1)) as entries:
+            first = next(entries, None)
+            if first is None or first.seq != resume.seq:
+                raise LedgerIntegrityError(
+                    resume.seq, "the entry the checkpoint resumed from is missing"
+                )
+
+            def chained() -> Iterator[LedgerEntry]:
+                yield first
+                yield from entries
+
+            return verify(
+                chained(), head, check_payload, start=(resume.seq - 1, first.prev_hash),
+                anchors=anchors,
+            )
+
+
+def verify_stored_checkpoints(uow: UnitOfWork, signer: Signer) -> tuple[int, int]:
+    """The chain against every checkpoint the store keeps signed by the server's key
+    (checked with its public half): (entries, checkpoints). Checkpoints of an earlier
+    key are for the witnesses that hold it (docs/ledger.md, rotating the key)."""
+    with uow:
+        kept = [cp for cp in _store(uow).checkpoints() if cp.key_id == signer.key_id]
+    named = [(f"{cp.seq} ({cp.at})", cp) for cp in kept]
+    count = verify_chain(uow, checkpoints=named, keys={signer.key_id: signer.public})
+    return count, len(kept)
+
+
+def sign_checkpoint(uow: UnitOfWork, signer: Signer) -> Checkpoint:
+    """Sign the ledger head now and keep the checkpoint (one transaction)."""
+    with uow:
+        head = uow.ledger.head()
+        if head is None:
+            raise InvalidInput("the ledger is empty: nothing to sign", field="ledger")
+        store = _store(uow)
+        latest = store.latest_checkpoint()
+        if latest is not None and latest.seq == head[0] and latest.key_id == signer.key_id:
+            return latest
+        cp = signer.sign(*head)
+        store.save_checkpoint(cp)
+        uow.commit()
+    return cp
+
+
+def latest_checkpoint(uow: UnitOfWork) -> Checkpoint | None:
+    with uow:
+        return _store(uow).latest_checkpoint()
+
+
+# -- records proven by the ledger ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A record whose table row is not what the ledger implies."""
+
+    kind: str  # requests, offers, ...
+    id: str
+    field: str | None  # None: the whole record is missing on one side
+    table: Any
+    ledger: Any
+    entry: int | None  # the entry that last made or changed it (None: no entry did)
+
+    def __str__(self) -> str:
+        what = f"{SINGULAR[self.kind]} {self.id}"
+        by = f"entry {self.entry}" if self.entry else "no entry"
+        if self.field is None and self.table is None:
+            return f"{what}: made by {by}, missing from the table"
+        if self.field is None:
+            return f"{what}: in the table, but no ledger entry made it"
+        return (
+            f"{what}: {self.field} is {self.table!r} in the table, "
+            f"{self.ledger!r} by the ledger ({by})"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"record": SINGULAR[self.kind], "id": self.id, "field": self.field,
+                "table": self.table, "ledger": self.ledger, "entry": self.entry,
+                "message": str(self)}
+
+
+@dataclass(frozen=True)
+class Replay:
+    entries: int
+    start: int  # the baseline replay began at (0: the first entry)
+    records: int
+    differences: list[Difference]
+
+
+def replay(entries: Iterator[LedgerEntry]) -> tuple[Records, int, int, list[tuple[int, str]]]:
+    """Apply every entry; a baseline starts again. Returns the records, the number of
+    entries, the baseline's sequence number and the entries that could not be applied
+    after the last baseline."""
+    records = Records()
+    problems: list[tuple[int, str]] = []
+    count = start = 0
+    for entry in entries:
+        count += 1
+        version, payload = kinds.parse(entry.seq, entry.kind, entry.payload)
+        if entry.kind == kinds.LEDGER_BASELINE:
+            problems.clear()
+            start = entry.seq
+        if version.replay is None:
+            continue
+        records.seq = entry.seq
+        try:
+            version.replay(records, payload)
+        except ReplayError as exc:
+            problems.append((entry.seq, f"{entry.kind}: {exc}"))
+    return records, count, start, problems
+
+
+def _stored(uow: UnitOfWork) -> dict[str, dict[str, dict[str, Any]]]:
+    repos: dict[str, Any] = {
+        "requests": uow.requests, "offers": uow.offers, "allocations": uow.allocations,
+        "consents": uow.consents, "proposals": uow.proposals,
+    }
+    return {
+        kind: {r.id: kinds.stored_fields(kind, r) for r in repo.list()}
+        for kind, repo in repos.items()
+    }
+
+
+def verify_records(uow: UnitOfWork) -> Replay:
+    """Replay the ledger and compare the records it implies with the tables (one
+    snapshot); every difference is listed. Raises ``LedgerIntegrityError`` for an entry
+    that cannot be replayed."""
+    with uow:
         with closing(uow.ledger.entries()) as entries:
-            return verify(entries, head)
+            records, count, start, problems = replay(entries)
+        if problems:
+            seq, reason = problems[0]
+            raise LedgerIntegrityError(seq, f"cannot be replayed: {reason}")
+        stored = _stored(uow)
+    diffs: list[Difference] = []
+    for kind in FIELDS:
+        implied, table = records.by_kind[kind], stored[kind]
+        for rid in sorted(implied.keys() | table.keys()):
+            entry = records.made_at.get((kind, rid))
+            if rid not in table:
+                diffs.append(Difference(kind, rid, None, None, implied[rid], entry))
+            elif rid not in implied:
+                diffs.append(Difference(kind, rid, None, table[rid], None, None))
+            else:
+                for f in FIELDS[kind]:
+                    if table[rid][f] != implied[rid][f]:
+                        diffs.append(
+                            Difference(kind, rid, f, table[rid][f], implied[rid][f], entry)
+                        )
+    total = sum(len(v) for v in stored.values())
+    return Replay(count, start, total, diffs)
 
 
-def export_ledger(uow: UnitOfWork) -> Iterator[dict[str, Any]]:
+def records_error(result: Replay) -> LedgerIntegrityError:
+    """The first differences as one integrity error (for the API and exit codes)."""
+    first = result.differences[0]
+    shown = "; ".join(str(d) for d in result.differences[:5])
+    more = len(result.differences) - 5
+    return LedgerIntegrityError(
+        first.entry or result.entries,
+        f"{len(result.differences)} record(s) differ from the ledger: {shown}"
+        + (f"; and {more} more" if more > 0 else ""),
+    )
+
+
+def ledger_rows(uow: UnitOfWork) -> Iterator[dict[str, Any]]:
     with uow, closing(uow.ledger.entries()) as entries:
         for entry in entries:
             yield entry_dict(entry)

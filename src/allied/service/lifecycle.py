@@ -1,7 +1,7 @@
 """Many allocation lifecycle moves in one transaction (the bulk path of
-:func:`allied.service.governance.advance_allocation`).
+:func:`allied.service.governance.move_allocation`).
 
-Each move does what ``advance_allocation`` does for one allocation: the state machine's
+Each move does what ``move_allocation`` does for one allocation: the state machine's
 check, a ledger entry ``allocation.<to>`` with ``id``/``from``/``to``, and on a move to
 ``consent-pending`` a consent request to each origin state that has no pending or
 granted one (answered at once by a standing policy) and the move on to ``approved`` or
@@ -24,13 +24,13 @@ from typing import Any
 from allied.domain.assistance import Allocation, AllocationStatus, Offer
 from allied.domain.consent import ConsentRequest, ConsentStatus, combined, standing_answer
 from allied.domain.errors import NotFound
+from allied.ledger import kinds
 from allied.ledger.chain import EntryDraft
 from allied.service.bulk import append_many, get_many, lock_many
 from allied.service.caller import Caller
 from allied.service.governance import (
     DEFAULT_CONSENT_EXPIRY_DAYS,
     allocation_view,
-    consent_view,
     expire_consents,
 )
 from allied.service.ids import free_ids
@@ -110,7 +110,7 @@ def advance_many(
                 )
             before = alloc.status
             alloc.advance(move.to, consent_granted=granted, by=caller.user)
-            entry(f"allocation.{move.to}", {"id": alloc.id, "from": before.value, "to": move.to})
+            entry(kinds.allocation_kind(move.to), kinds.allocation_moved(alloc, before))
             if alloc.status is AllocationStatus.CONSENT_PENDING:
                 have = {
                     c.origin
@@ -139,7 +139,7 @@ def advance_many(
                         c.answer(answer, today, why)
                     uow.consents.add(c)
                     consents.add(c)
-                    entry("consent.requested", consent_view(c, today))
+                    entry(kinds.CONSENT_REQUESTED, kinds.consent_requested(c))
                 _settle(alloc, offer, consents, today, caller, entry)
             views.append(allocation_view(alloc))
         append_many(uow.ledger, drafts)
@@ -172,4 +172,4 @@ def _settle(
     alloc.advance(
         target, consent_granted=overall is ConsentStatus.GRANTED, by=caller.user, note=reason
     )
-    entry(f"allocation.{target.value}", {"id": alloc.id, "reason": reason})
+    entry(kinds.allocation_kind(target), {"id": alloc.id, "reason": reason})

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 from allied.domain.errors import InvalidInput, NotFound, UnknownActor
+from allied.ledger import kinds
 from allied.monitor.model import Document, ProposedEvent, parse_event_type, partial_date
 from allied.monitor.positions import Issue, Position, positions
 from allied.monitor.record import RecordedEvent, Status, event_id
@@ -36,9 +37,9 @@ class MonitorEvents(Protocol):
 EventsOf = Callable[[UnitOfWork], MonitorEvents]
 
 LEDGER_KINDS = {
-    Status.CONFIRMED: "monitor.confirm",
-    Status.CORRECTED: "monitor.correct",
-    Status.REJECTED: "monitor.reject",
+    Status.CONFIRMED: kinds.MONITOR_CONFIRM,
+    Status.CORRECTED: kinds.MONITOR_CORRECT,
+    Status.REJECTED: kinds.MONITOR_REJECT,
 }
 
 
@@ -98,7 +99,7 @@ def record_proposals(
             uow.ledger.append(
                 user=caller.user,
                 nation=caller.nation,
-                kind="monitor.propose",
+                kind=kinds.MONITOR_PROPOSE,
                 payload={"documents": documents, "added": added, "skipped": skipped},
             )
         uow.commit()

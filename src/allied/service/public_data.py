@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from allied.domain.errors import StorageError
 from allied.ingest.kiel import KielDataset
+from allied.ledger import kinds
 from allied.reports.records import KielMonth, SipriTransfer
 from allied.service.caller import Caller
 from allied.service.ports import UnitOfWork
@@ -122,7 +123,7 @@ def import_kiel(uow: UnitOfWork, caller: Caller, dataset: KielDataset) -> Import
             uow.ledger.append(
                 user=caller.user,
                 nation=caller.nation,
-                kind="public.kiel.imported",
+                kind=kinds.PUBLIC_KIEL_IMPORTED,
                 payload=report.as_dict(),
             )
             uow.commit()
@@ -164,7 +165,7 @@ def import_sipri(
             uow.ledger.append(
                 user=caller.user,
                 nation=caller.nation,
-                kind="public.sipri.imported",
+                kind=kinds.PUBLIC_SIPRI_IMPORTED,
                 payload=report.as_dict(),
             )
             uow.commit()

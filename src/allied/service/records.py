@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from allied.domain.assistance import CHANNELS, Channel, Offer, Request
+from allied.domain.assistance import CHANNELS, Channel, Offer, Request, check_channel
 from allied.domain.catalogue import family_code
 from allied.domain.consent import ConsentRequest, ConsentStatus
 from allied.domain.errors import InvalidInput
@@ -159,6 +159,7 @@ def parse_offer(data: Mapping[str, Any], *, default_id: str | None = None) -> Of
         oid = default_id
     channel = _optional(data, "channel", lambda v, f: choice(v, f, CHANNELS))
     lethal = _optional(data, "lethal", _bool)
+    check_channel(Channel(channel) if channel else Channel.BILATERAL, lethal is not False)
     return Offer(
         id=identifier(oid, "id"),
         donor=actor_code(data["donor"], "donor"),

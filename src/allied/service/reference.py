@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from allied.ingest.reference import ReferenceDataset
+from allied.ledger import kinds
 from allied.service.caller import Caller
 from allied.service.ports import Repository, UnitOfWork
 
@@ -22,6 +23,8 @@ class LoadReport:
     inserted: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     unchanged: dict[str, int] = field(default_factory=dict)
+    #: the records inserted, by table (what the ledger entry holds to be replayed)
+    added: dict[str, list[Any]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def changed(self) -> bool:
@@ -48,6 +51,7 @@ def _sync(
         if current is None:
             repo.add(obj)
             existing[key(obj)] = obj
+            report.added.setdefault(name, []).append(obj)
             ins += 1
             continue
         wanted = _columns(obj)
@@ -107,8 +111,8 @@ def load_reference(uow: UnitOfWork, caller: Caller, ds: ReferenceDataset) -> Loa
             uow.ledger.append(
                 user=caller.user,
                 nation=caller.nation,
-                kind="reference.loaded",
-                payload={"inserted": report.inserted, "updated": report.updated},
+                kind=kinds.REFERENCE_LOADED,
+                payload=kinds.reference_loaded(report.inserted, report.updated, report.added),
             )
         uow.commit()
     return report

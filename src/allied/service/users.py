@@ -22,6 +22,7 @@ from allied.domain.users import (
     parse_role,
     user_name,
 )
+from allied.ledger import kinds
 from allied.service.caller import Caller
 from allied.service.ports import Repository, UnitOfWork
 
@@ -82,7 +83,7 @@ def add_user(
         uow.ledger.append(
             user=caller.user,
             nation=caller.nation,
-            kind="user.added",
+            kind=kinds.USER_ADDED,
             payload={"id": user.id, "name": user.name, "nation": user.nation, "role": user.role},
         )
         uow.commit()
@@ -100,7 +101,7 @@ def revoke_user(uow: UsersUnitOfWork, caller: Caller, name: str) -> dict[str, An
         uow.ledger.append(
             user=caller.user,
             nation=caller.nation,
-            kind="user.revoked",
+            kind=kinds.USER_REVOKED,
             payload={"id": user.id, "name": user.name},
         )
         view = user_view(user)
@@ -142,7 +143,7 @@ def rotate_token(uow: UsersUnitOfWork, caller: Caller, name: str) -> NewUser:
         uow.ledger.append(
             user=caller.user,
             nation=caller.nation,
-            kind="user.token-rotated",
+            kind=kinds.USER_TOKEN_ROTATED,
             payload={"id": user.id, "name": user.name},
         )
         uow.commit()

@@ -6,6 +6,7 @@ Solvers whose library is missing are skipped, by name; every other test runs on 
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 import pytest
@@ -300,3 +301,20 @@ def test_unknown_solver_is_invalid_input() -> None:
     with pytest.raises(InvalidInput) as err:
         get_solver("simplex")
     assert err.value.field == "solver"
+
+
+def test_an_allocation_that_arrives_late_is_flagged(solver: NetworkSolver) -> None:
+    """A request long past its date served by an offer years later: the plan says so."""
+    plan = run(
+        solver,
+        problem(
+            [request("R-OLD", ["fa"], 10, needed_by=0), request("R-NEW", ["fb"], 5, needed_by=60)],
+            [offer("O-LATE", "fa", 10, available=4 * 365), offer("O-SOON", "fb", 5, available=10)],
+        ),
+    )
+    lines = {a.request: a for a in plan.allocations}
+    assert lines["R-OLD"].late_days == 4 * 365 and lines["R-OLD"].flags == ("late:1460",)
+    assert lines["R-NEW"].late_days == 0 and lines["R-NEW"].flags == ()
+    written = {a["request"]: a for a in json.loads(plan_to_json(plan))["allocations"]}
+    assert written["R-OLD"]["flags"] == ["late:1460"]
+    assert "flags" not in written["R-NEW"]

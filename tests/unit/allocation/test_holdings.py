@@ -59,7 +59,7 @@ def _store() -> Fake:
 
 
 def _pledge(uow: Fake, offer: str, request: str, quantity: int) -> dict[str, Any]:
-    return allocations.pledge(
+    return allocations.make_pledge(
         _uow(uow), EST, offer_id=offer, request_id=request, quantity=quantity
     )
 

@@ -41,6 +41,7 @@ from allied.service.allocations import PledgeOrder, PledgeOutcome
 from allied.service.caller import Caller
 from allied.service.ports import UnitOfWork
 from fakes import FakeLedger, FakeRepository, FakeUnitOfWork
+from units import pledged_entry
 
 DAY = dt.date(2024, 1, 1)
 COORD = Caller("coord-user", "", "coordinator")
@@ -59,11 +60,11 @@ class Fake(FakeUnitOfWork):
 
 # the service's functions, on the fake (which mypy does not take for a UnitOfWork)
 def pledge_many(uow: Fake, orders: list[PledgeOrder]) -> list[PledgeOutcome]:
-    return allocations.pledge_many(cast(UnitOfWork, uow), orders)
+    return allocations.make_pledges(cast(UnitOfWork, uow), orders)
 
 
 def pledge(uow: Fake, caller: Caller, **kw: Any) -> dict[str, Any]:
-    return allocations.pledge(cast(UnitOfWork, uow), caller, **kw)
+    return allocations.make_pledge(cast(UnitOfWork, uow), caller, **kw)
 
 
 def _store() -> Fake:
@@ -252,7 +253,7 @@ def test_a_mixed_batch_answers_each_order_in_its_position() -> None:
     # one ledger entry per accepted pledge, in order, by the order's caller
     log = uow.ledger.log
     assert [e.kind for e in log] == ["allocation.pledged"] * len(accepted)
-    assert [e.payload for e in log] == views
+    assert [e.payload for e in log] == [pledged_entry(v) for v in views]
     assert [(e.user, e.nation) for e in log] == [
         ("est-user", "EST"), ("gbr-user", "GBR"), ("coord-user", ""), ("coord-user", "")]
     assert [e.seq for e in log] == [1, 2, 3, 4]
@@ -605,7 +606,7 @@ def test_a_batch_answers_as_the_orders_made_alone_in_turn(
     assert [(e.user, e.nation, e.kind, _comparable_entry(e.payload)) for e in log_b] == [
         (e.user, e.nation, e.kind, _comparable_entry(e.payload)) for e in log_a]
     accepted = [o for o in together if isinstance(o, dict)]
-    assert [e.payload for e in log_b] == accepted
+    assert [e.payload for e in log_b] == [pledged_entry(v) for v in accepted]
     assert len({v["id"] for v in accepted}) == len(accepted)
     assert not set(v["id"] for v in accepted) & {f"AL-{n:06d}" for n in range(1, len(held) + 1)}
     assert batch_store.committed == 1 + (1 if accepted else 0)

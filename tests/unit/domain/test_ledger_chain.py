@@ -82,3 +82,28 @@ def test_a_rewritten_tail_is_caught_by_the_recorded_head() -> None:
     with pytest.raises(LedgerIntegrityError) as err:
         verify([*entries[:4], forged], head)
     assert err.value.seq == 5
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("payload", "{oops", "payload is not JSON"),
+        ("payload", b"\xff\xfe", "payload is not JSON"),
+        ("payload", '{"q": Infinity}', "payload is not JSON"),
+        ("payload", '"text"', "payload is not a JSON object"),
+        ("payload", "null", "payload is not a JSON object"),
+        ("user", None, "field user is not text"),
+        ("kind", 7, "field kind is not text"),
+        ("hash", "abc", "field hash is not a SHA-256"),
+        ("prev_hash", "Z" * 64, "field prev_hash is not a SHA-256"),
+    ],
+)
+def test_a_damaged_row_is_named_not_crashed_on(field: str, value: object, reason: str) -> None:
+    from allied.ledger.chain import entry_from_row
+
+    good = chain(3)[2]
+    row = dataclasses.asdict(good) | {"payload": canonical(good.payload)}
+    assert entry_from_row(**row) == good
+    with pytest.raises(LedgerIntegrityError, match=reason) as info:
+        entry_from_row(**(row | {field: value}))
+    assert info.value.seq == 3

@@ -125,7 +125,7 @@ class ConsentMachine(RuleBasedStateMachine):
     def advance(self, alloc: str, to: str, expiry: int) -> None:
         before = len(self.uow.ledger.log)
         try:
-            gov.advance_allocation(self.uow, self.caller, alloc, to, today=self.today,
+            gov.move_allocation(self.uow, self.caller, alloc, to, today=self.today,
                                    expiry_days=expiry)
         except AlliedError:
             assert len(self.uow.ledger.log) == before  # nothing half-written
@@ -143,7 +143,7 @@ class ConsentMachine(RuleBasedStateMachine):
         nation = c.origin if as_origin else "FRA"
         before = len(self.uow.ledger.log)
         try:
-            gov.answer_consent(self.uow, Caller("x", nation), cid,
+            gov.record_consent_answer(self.uow, Caller("x", nation), cid,
                                ConsentStatus.GRANTED if grant else ConsentStatus.DENIED,
                                on=self.today)
         except AlliedError:

@@ -18,7 +18,7 @@ SHIPPED = ROOT / "src" / "allied" / "data" / "lab"
 )
 def test_shipped_files_are_rebuilt_identically(tmp_path: Path) -> None:
     build(SHARED, tmp_path)
-    for name in ("milex_share_gdp.csv", "kiel_aid.csv", "gas_russia_2020.csv"):
+    for name in ("milex_share_gdp.csv", "kiel_aid.csv", "kiel_monthly.csv", "gas_russia_2020.csv"):
         assert (tmp_path / name).read_text(encoding="utf-8") == (SHIPPED / name).read_text(
             encoding="utf-8"
         ), name

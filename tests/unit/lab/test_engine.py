@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from allied.domain.errors import InvalidInput
+from allied.lab import backtest as bt
 from allied.lab import engine
 from allied.lab import scenario as sc
 from allied.lab import sweep as sw
-from allied.lab.backtest import backtests, markdown
 from allied.service import lab as service
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "lab.md"
@@ -120,8 +120,10 @@ def test_sweep_on_a_local_ray_instance() -> None:
 
 
 def test_backtests_match_the_figures_written_in_docs() -> None:
-    table = markdown(backtests())
-    assert table in DOCS.read_text(encoding="utf-8"), "regenerate: allied lab backtest"
+    result = bt.run()
+    text = DOCS.read_text(encoding="utf-8")
+    assert bt.markdown(result.rows) in text, "regenerate: allied lab backtest"
+    assert bt.markdown(result.reliability, bt.RELIABILITY_COLUMNS) in text
 
 
 def test_the_share_done_before_the_first_escalation_is_a_share() -> None:

@@ -76,3 +76,35 @@ def test_bad_files_name_the_field(pred: Any, field: str) -> None:
     with pytest.raises(InvalidInput) as err:
         evaluate(GOLD, pred)
     assert err.value.field == field
+
+
+def test_bootstrap_intervals_contain_the_point_and_narrow_with_more_documents() -> None:
+    from allied.monitor.evaluate import bootstrap
+
+    def payload(n: int, hit: bool) -> dict[str, object]:
+        docs = []
+        for i in range(n):
+            events = [{"actor": "POL", "type": "provide", "target": "UKR"}]
+            if hit and i % 2:
+                events.append({"actor": "DEU", "type": "block", "target": "EST"})
+            docs.append({"document": f"d{i}.txt", "events": events})
+        return {"documents": docs}
+
+    gold = payload(10, True)
+    pred = payload(10, False)  # every provide found, half the documents miss the block
+    small = bootstrap(gold, pred, samples=500)
+    assert small["precision"].value == 1.0 == small["precision"].low
+    assert small["recall"].value == round(10 / 15, 3)
+    assert small["recall"].low <= small["recall"].value <= small["recall"].high
+    big = bootstrap(payload(200, True), payload(200, False), samples=500)
+    width = lambda i: i.high - i.low  # noqa: E731
+    assert width(big["recall"]) < width(small["recall"])
+
+
+def test_bootstrap_refuses_bad_arguments() -> None:
+    from allied.monitor.evaluate import bootstrap
+
+    with pytest.raises(InvalidInput, match="samples"):
+        bootstrap({"documents": []}, {"documents": []}, samples=0)
+    with pytest.raises(InvalidInput, match="no documents"):
+        bootstrap({"documents": []}, {"documents": []})

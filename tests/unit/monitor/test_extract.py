@@ -111,7 +111,9 @@ CASES: list[tuple[str, str, set[Tuple]]] = [
      {("USA", "provide", "UKR")}),
     ("political support is not provision",
      "Meloni reaffirmed Italy's support for Ukraine.", set()),
-    ("talks between", "Talks between Ukraine and Russia collapsed.", {("UKR", "meet", "RUS")}),
+    # symmetric talks give both directions (the development set's guidelines)
+    ("talks between", "Talks between Ukraine and Russia collapsed.",
+     {("UKR", "meet", "RUS"), ("RUS", "meet", "UKR")}),
     ("organisation at sentence start",
      "The alliance has deployed battlegroups to Slovakia and Bulgaria.",
      {("NATO", "deploy", "SVK"), ("NATO", "deploy", "BGR")}),
@@ -232,7 +234,9 @@ CASES: list[tuple[str, str, set[Tuple]]] = [
      {("FRA", "call-for", None)}),
     ("announced exercises", "Belarus announced joint exercises with Russian forces.",
      {("BLR", "deploy", None)}),
-    ("any attack is no attack", "Scholz warned Moscow of a high price for any attack.", set()),
+    # "any attack" is no deployment; the warning is an accusation (a threat) of Moscow
+    ("any attack is no attack", "Scholz warned Moscow of a high price for any attack.",
+     {("DEU", "accuse", "RUS")}),
     ("announced it would", "Warsaw announced it would send its tanks to Ukraine.",
      {("POL", "provide", "UKR")}),
     ("if X sent", "Berlin would approve deliveries if Washington sent tanks.", set()),
@@ -259,7 +263,7 @@ CASES: list[tuple[str, str, set[Tuple]]] = [
     ("turned down a request from X", "Switzerland later turned down a request from Denmark.",
      {("CHE", "block", "DNK")}),
     ("received approval from X", "Slovakia received quick approval from Washington to "
-     "transfer its S-300 system.", {("USA", "authorise", "SVK"), ("SVK", "provide", None)}),
+     "transfer its S-300 system.", {("USA", "authorise", "SVK")}),  # no recipient: no provide
     ("the clause's pronoun for a later verb",
      "Berlin delivered guns to Ukraine, but it still refuses to send tanks and has blocked "
      "requests from Spain.", {("DEU", "provide", "UKR"), ("DEU", "block", "ESP")}),
@@ -375,8 +379,8 @@ def test_recipient_from_context(extractor: Extractor) -> None:
     events = run(extractor, "Norway sent tanks to Ukraine. Germany agreed to send helmets.")
     helmets = next(e for e in events if e.actor == "DEU")
     assert helmets.target == "UKR" and "recipient-from-context" in helmets.cues
-    alone = run(extractor, "Germany agreed to send helmets.")
-    assert [(e.actor, e.target) for e in alone] == [("DEU", None)]
+    # with no recipient anywhere, a gift to nobody named is not proposed
+    assert run(extractor, "Germany agreed to send helmets.") == []
 
 
 def test_ukraine_is_the_default_recipient_of_a_text_about_it(extractor: Extractor) -> None:

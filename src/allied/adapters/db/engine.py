@@ -158,10 +158,13 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
         raise StorageError(f"migration failed: {exc}") from None
 
 
-def ensure_schema(engine: Engine) -> None:
-    """Upgrade the schema when it is behind (the first command that needs it does this)."""
+def ensure_schema(engine: Engine) -> bool:
+    """Upgrade the schema when it is behind (the first command that needs it does this).
+    Returns whether the database was empty (no schema at all): a new database."""
     try:
-        if current_revisions(engine) != head_revisions():
+        current = current_revisions(engine)
+        if current != head_revisions():
             upgrade(engine)
     except OperationalError as exc:
         raise StorageError(f"cannot reach the database: {exc.orig}") from None
+    return not current

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import builtins
+import datetime as dt
 import json
+import weakref
 from collections.abc import Callable, Collection, Generator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
@@ -18,6 +20,7 @@ from allied.adapters.db.tables import (
     RECORDS_UNCHANGED,
     allocations,
     id_counters,
+    ledger_checkpoints,
     ledger_entries,
     ledger_head,
 )
@@ -27,10 +30,11 @@ from allied.domain.assistance import Allocation, AllocationStatus, Offer, Reques
 from allied.domain.catalogue import ItemType
 from allied.domain.consent import ConsentPolicy, ConsentRequest
 from allied.domain.economy import Indicator
-from allied.domain.errors import Conflict, StorageError
+from allied.domain.errors import Conflict, PermissionDenied, StorageError
 from allied.domain.funds import Contribution, PooledFund
 from allied.domain.proposals import Proposal
-from allied.ledger.chain import GENESIS, EntryDraft, LedgerEntry, make_entry
+from allied.ledger.chain import GENESIS, EntryDraft, LedgerEntry, entry_from_row, make_entry
+from allied.ledger.checkpoint import Checkpoint, Signer
 from allied.service.ports import LedgerPort, Repository
 from allied.service.totals import AllocationTotal
 
@@ -103,6 +107,56 @@ class SqlRepository(Generic[T]):
         return int(self.session.scalar(select(func.count()).select_from(self.cls)) or 0)
 
 
+class CheckpointPolicy:
+    """Writers sign a checkpoint of the head when an append crosses a multiple of
+    ``every`` entries, and at the first append of a UTC day without one (the day of the
+    last checkpoint is read once per process, then remembered)."""
+
+    def __init__(self, signer: Signer, every: int = 1000) -> None:
+        if every < 1:
+            raise ValueError("every must be positive")
+        self.signer = signer
+        self.every = every
+        self._last_day: dt.date | None = None
+
+    def due(self, session: Session, before: int, after: int) -> bool:
+        if after // self.every > before // self.every:
+            return True
+        if self._last_day is None:
+            at = session.execute(select(func.max(ledger_checkpoints.c.at))).scalar()
+            self._last_day = dt.date.fromisoformat(str(at)[:10]) if at else dt.date.min
+        return dt.datetime.now(dt.UTC).date() > self._last_day
+
+    def signed(self, cp: Checkpoint) -> None:
+        self._last_day = dt.date.fromisoformat(cp.at[:10])
+
+
+#: engine -> its writers' checkpoint policy (set by the composition root)
+_POLICIES: weakref.WeakKeyDictionary[Engine, CheckpointPolicy] = weakref.WeakKeyDictionary()
+
+
+def sign_checkpoints(engine: Engine, policy: CheckpointPolicy | None) -> None:
+    """Writers on ``engine`` (through :func:`session_factory`) sign by ``policy``."""
+    if policy is None:
+        _POLICIES.pop(engine, None)
+    else:
+        _POLICIES[engine] = policy
+
+
+def checkpoint_signer(engine: Engine) -> Signer | None:
+    """The key writers on ``engine`` sign with (``None``: no key configured)."""
+    policy = _POLICIES.get(engine)
+    return None if policy is None else policy.signer
+
+
+def save_checkpoint(session: Session, cp: Checkpoint) -> None:
+    session.execute(
+        ledger_checkpoints.insert().values(
+            seq=cp.seq, key_id=cp.key_id, hash=cp.hash, at=cp.at, signature=cp.signature
+        )
+    )
+
+
 class SqlLedger:
     """Appends in the session's transaction; the head row serialises concurrent writers.
 
@@ -110,8 +164,11 @@ class SqlLedger:
     head is known until the transaction ends, so later appends need not read it again.
     The unit of work calls :meth:`forget` whenever the transaction ends."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, refuse: str = "") -> None:
+        """``refuse``: when set, every append raises :class:`PermissionDenied` with it (a
+        deployment that refuses changes from this caller; every change appends)."""
         self.session = session
+        self.refuse = refuse
         self._locked: tuple[int, str] | None = None
         self._row_exists = False
 
@@ -149,6 +206,8 @@ class SqlLedger:
         """Append the entries in order: one insert for all and one update of the head."""
         if not drafts:
             return []
+        if self.refuse:
+            raise PermissionDenied(self.refuse)
         self.session.flush()
         self.lock_head()
         assert self._locked is not None
@@ -200,6 +259,11 @@ class SqlLedger:
             else:  # SQLite has no INSERT inside WITH
                 self.session.execute(ledger_entries.insert(), rows)
                 self.session.execute(move_head)
+        policy = self.session.info.get("checkpoints")
+        if isinstance(policy, CheckpointPolicy) and policy.due(self.session, made[0].seq - 1, seq):
+            cp = policy.signer.sign(seq, prev)
+            save_checkpoint(self.session, cp)
+            policy.signed(cp)
         self._locked = (seq, prev)
         return made
 
@@ -212,18 +276,14 @@ class SqlLedger:
         result = self.session.execute(stmt.execution_options(yield_per=1000))
         try:
             for row in result:
-                yield LedgerEntry(
-                    seq=row.seq,
-                    at=row.at,
-                    user=row.user,
-                    nation=row.nation,
-                    kind=row.kind,
-                    payload=json.loads(row.payload),
-                    prev_hash=row.prev_hash,
-                    hash=row.hash,
-                )
+                yield entry_from_row(*row_fields(row))
         finally:
             result.close()
+
+
+def row_fields(row: Any) -> tuple[Any, ...]:
+    """A row of ``ledger_entries`` as the arguments of ``entry_from_row``."""
+    return (row.seq, row.at, row.user, row.nation, row.kind, row.payload, row.prev_hash, row.hash)
 
 
 class SqlUnitOfWork:
@@ -246,12 +306,18 @@ class SqlUnitOfWork:
     sql_ledger: SqlLedger
 
     def __init__(
-        self, session_factory: Callable[[], Session], *, lock_ledger: bool = False
+        self,
+        session_factory: Callable[[], Session],
+        *,
+        lock_ledger: bool = False,
+        refuse_changes: str = "",
     ) -> None:
         """``lock_ledger``: take the ledger head row first (PostgreSQL writers; see
-        :meth:`__enter__`)."""
+        :meth:`__enter__`). ``refuse_changes``: why no change may be made (see
+        :class:`SqlLedger`)."""
         self.session_factory = session_factory
         self.lock_ledger = lock_ledger
+        self.refuse_changes = refuse_changes
 
     def __enter__(self) -> Self:
         self.session = self.session_factory()
@@ -269,7 +335,7 @@ class SqlUnitOfWork:
         self.contributions = SqlRepository(s, Contribution)
         self.proposals = SqlRepository(s, Proposal)
         self.accessions = SqlRepository(s, Accession)
-        self.sql_ledger = SqlLedger(s)
+        self.sql_ledger = SqlLedger(s, refuse=self.refuse_changes)
         self.ledger = self.sql_ledger
         if self.lock_ledger:
             # Every change ends by appending to the hash-chained ledger, which serialises
@@ -322,6 +388,27 @@ class SqlUnitOfWork:
             return range(1, count + 1)
         return range(int(found) - count + 1, int(found) + 1)
 
+    def checkpoints(self, *, after: int = -1) -> list[Checkpoint]:
+        """The stored checkpoints past sequence number ``after``, oldest first."""
+        rows = self.session.execute(
+            select(ledger_checkpoints)
+            .where(ledger_checkpoints.c.seq > after)
+            .order_by(ledger_checkpoints.c.seq, ledger_checkpoints.c.key_id)
+        )
+        return [Checkpoint(r.seq, r.hash, r.at, r.key_id, r.signature) for r in rows]
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        row = self.session.execute(
+            select(ledger_checkpoints)
+            .order_by(ledger_checkpoints.c.seq.desc(), ledger_checkpoints.c.at.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else Checkpoint(row.seq, row.hash, row.at, row.key_id,
+                                                   row.signature)
+
+    def save_checkpoint(self, cp: Checkpoint) -> None:
+        save_checkpoint(self.session, cp)
+
     def allocation_totals(self, by: str) -> list[AllocationTotal]:
         """Quantity of the allocations per offer (``by="offer"``) or request, and status:
         one grouped query (see :mod:`allied.service.totals`)."""
@@ -352,4 +439,6 @@ class SqlUnitOfWork:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+    policy = _POLICIES.get(engine)
+    info = {"checkpoints": policy} if policy is not None else None
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info=info)

@@ -23,6 +23,7 @@ from allied.adapters.db.tables import allocations, ledger_entries, ledger_head
 from allied.adapters.db.tables_users import idempotency_keys, start_user_mappers
 from allied.domain.assistance import COMMITTING
 from allied.domain.users import User
+from allied.ledger.chain import decode_payload
 from allied.service.holdings import HeldSnapshot, TailEntry
 from allied.service.ports import Repository
 
@@ -171,7 +172,10 @@ class SqlServiceUnitOfWork(SqlUnitOfWork):
     def ledger_tail(self, after: int, limit: int) -> list[TailEntry]:
         """The first ``limit`` ledger entries after ``after`` (one statement)."""
         rows = self.session.execute(_LEDGER_TAIL, {"after": after, "limit": limit})
-        return [TailEntry(int(r.seq), str(r.kind), json.loads(r.payload)) for r in rows]
+        return [
+            TailEntry(int(r.seq), str(r.kind), decode_payload(int(r.seq), r.payload))
+            for r in rows
+        ]
 
     def commit(self) -> None:
         for hook in self.before_commit:

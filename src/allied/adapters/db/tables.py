@@ -37,6 +37,7 @@ from allied.domain.economy import Indicator
 from allied.domain.funds import Contribution, PooledFund
 from allied.domain.proposals import Proposal, ProposalStatus, Stance
 from allied.domain.rules import Position, Rule
+from allied.ledger.kinds import ALLOCATIONS_ONLY
 
 metadata = MetaData(
     naming_convention={
@@ -214,6 +215,18 @@ ledger_head = Table(
     Column("records_seq", Integer, nullable=False, server_default="0"),
 )
 
+#: Signed checkpoints of the ledger head (``allied.ledger.checkpoint``): a copy for
+#: serving them; the trust lies in the copies nations keep outside the database.
+ledger_checkpoints = Table(
+    "ledger_checkpoints",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("key_id", String(16), primary_key=True),
+    Column("hash", String(64), nullable=False),
+    Column("at", String(40), nullable=False),
+    Column("signature", String(200), nullable=False),
+)
+
 #: The last number handed out per generated-id prefix (``AL``, ``P``, ``C``).
 id_counters = Table(
     "id_counters",
@@ -224,7 +237,7 @@ id_counters = Table(
 
 #: Ledger kinds that change allocations only: they move ``ledger_head.seq`` but not
 #: ``ledger_head.records_seq`` (the version read caches of records and users key on).
-RECORDS_UNCHANGED = frozenset({"allocation.pledged"})
+RECORDS_UNCHANGED = ALLOCATIONS_ONLY
 
 proposals = Table(
     "proposals",

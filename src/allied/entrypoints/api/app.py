@@ -12,15 +12,17 @@ import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from allied import __version__
 from allied.bootstrap import Store, build
 from allied.config import Settings
 from allied.entrypoints.api import errors
 from allied.entrypoints.api.context import ApiOptions, AppContext
+from allied.entrypoints.api.deps import plain_params
 from allied.entrypoints.api.fastread import CachedReads
 from allied.entrypoints.api.limits import BodySizeLimit
+from allied.entrypoints.api.openapi import document_limits
 from allied.entrypoints.api.routes import admin, governance, records, reference
 from allied.entrypoints.web import mount_web
 
@@ -67,6 +69,7 @@ def create_app(
         docs_url="/api/v1/docs",
         redoc_url=None,
         lifespan=lifespan,
+        dependencies=[Depends(plain_params)],
     )
     app.state.ctx = ctx
     errors.install(app)
@@ -78,6 +81,7 @@ def create_app(
     app.include_router(records.router)
     app.include_router(governance.router)
     mount_web(app, ctx)
+    document_limits(app, ctx.options)
     return app
 
 

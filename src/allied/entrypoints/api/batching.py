@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from allied.adapters.loops import PerLoop
 from allied.domain.errors import Conflict, StorageError
-from allied.service.allocations import PledgeOrder, PledgeOutcome
+from allied.service.access import PledgeOrder, PledgeOutcome
 
 #: Runs orders in one transaction, answering each (``access.pledge_many`` on a new unit
 #: of work).

@@ -21,6 +21,7 @@ from allied.domain.users import hash_token
 from allied.entrypoints.api.cache import DIGEST_KEY, VERSIONS_KEY, Versions
 from allied.entrypoints.api.context import HARD_MAX_PAGE, AppContext
 from allied.entrypoints.api.errors import Unauthorized
+from allied.entrypoints.api.plain import CONTROL, control_message
 from allied.service import access
 from allied.service.caller import Caller
 from allied.service.users import authenticate
@@ -29,6 +30,24 @@ bearer = HTTPBearer(
     auto_error=False,
     description="A token from `allied user add` (or POST /api/v1/users by an admin).",
 )
+
+
+async def plain_params(request: Request) -> None:
+    """Refuse a path or query parameter holding a control character, naming it (422).
+
+    Runs first on every route of the API and the dashboard (an app-wide dependency), so
+    such input is the caller's mistake, answered before authentication or any read, and
+    never reaches the store (where a NUL made PostgreSQL fail: 503 and a logged ERROR)."""
+    for name, value in request.path_params.items():
+        if isinstance(value, str) and CONTROL.search(value):
+            raise InvalidInput(control_message(value), field=name)
+    for name, value in request.query_params.multi_items():
+        if CONTROL.search(name):
+            raise InvalidInput(
+                "a query parameter's name holds a control character", field="query"
+            )
+        if CONTROL.search(value):
+            raise InvalidInput(control_message(value), field=name)
 
 
 async def get_context(request: Request) -> AppContext:

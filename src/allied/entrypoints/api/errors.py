@@ -36,6 +36,7 @@ from allied.domain.errors import (
     RuleViolation,
     StorageError,
 )
+from allied.entrypoints.api.openapi import allowed_methods
 
 log = logging.getLogger("allied.api")
 
@@ -66,8 +67,13 @@ def status_for(exc: AlliedError) -> tuple[int, str]:
     return 500, "error"
 
 
-def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
-    return {"error": code, "message": message, "field": field}
+def error_body(
+    code: str, message: str, field: str | None = None, entry: int | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": code, "message": message, "field": field}
+    if entry is not None:  # ledger-integrity: the first entry at fault
+        body["entry"] = entry
+    return body
 
 
 def _allied(_: Request, exc: Exception) -> JSONResponse:
@@ -78,7 +84,10 @@ def _allied(_: Request, exc: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status >= 500:
         log.error("%s: %s", code, exc)
-    return JSONResponse(error_body(code, message, field), status_code=status, headers=headers)
+    entry = exc.seq if isinstance(exc, LedgerIntegrityError) else None
+    return JSONResponse(
+        error_body(code, message, field, entry), status_code=status, headers=headers
+    )
 
 
 def _validation(_: Request, exc: Exception) -> JSONResponse:
@@ -91,8 +100,12 @@ def _validation(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("invalid-input", message, field), status_code=422)
 
 
-def _http(_: Request, exc: Exception) -> JSONResponse:
+def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        # every method of every route matching the path, not only the first route's
+        headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope))
     code = {400: "bad-body", 404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(
         exc.status_code, "http-error"
     )
@@ -100,7 +113,7 @@ def _http(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(
         error_body(code, str(exc.detail), field),
         status_code=exc.status_code,
-        headers=getattr(exc, "headers", None),
+        headers=headers or None,
     )
 
 

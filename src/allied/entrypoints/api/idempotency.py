@@ -31,7 +31,10 @@ HEADER = "Idempotency-Key"
 ATTEMPTS = 3
 #: How long a key is remembered.
 RETENTION = dt.timedelta(days=7)
-_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+#: The key's format, declared in the OpenAPI document (1 to 200 printable ASCII
+#: characters, no space) and checked on every POST that takes a key.
+KEY_PATTERN = r"^[\x21-\x7e]{1,200}$"
+_KEY = re.compile(KEY_PATTERN)
 
 Action = Callable[[SqlServiceUnitOfWork], Any]
 

@@ -1,15 +1,19 @@
 """Request and response bodies (the OpenAPI document is generated from these).
 
 Input models only bound sizes and types; the domain parsers (one parser for CLI, files
-and API) validate values and name the bad field.
+and API) validate values and name the bad field. Types are strict: an integer is a JSON
+number without fraction (``true`` is not a quantity, nor ``"3"``; ``3.0`` is, as JSON
+Schema says), a boolean is ``true`` or ``false`` (not ``0``), a date is a ``YYYY-MM-DD``
+string (not a count of seconds).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 T = TypeVar("T")
 
@@ -19,7 +23,36 @@ Code = Annotated[str, StringConstraints(max_length=16, pattern=_NO_NUL)]
 Codes = Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)]
 Text = Annotated[str, StringConstraints(max_length=2000, pattern=_NO_NUL)]
 Spec = Annotated[str, StringConstraints(max_length=500, pattern=_NO_NUL)]
-Quantity = Annotated[int, Field(ge=1, le=1_000_000_000)]
+
+
+def _json_integer(value: object) -> object:
+    """A JSON integer: a number with no fraction (JSON Schema counts ``3.0`` as one), not
+    ``true`` or ``"3"`` (pydantic alone stores ``true`` as 1)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"expected an integer, got {value!r}")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(f"expected an integer, got {value!r}")
+        return int(value)
+    return value
+
+
+JsonInt = BeforeValidator(_json_integer)
+Quantity = Annotated[int, Field(ge=1, le=1_000_000_000), JsonInt]
+Flag = Annotated[bool, Field(strict=True)]
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: object) -> object:
+    """Only ``YYYY-MM-DD`` (pydantic alone reads ``0`` as 1970-01-01, and a time too)."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value
+    raise ValueError(f"expected a date YYYY-MM-DD, got {value!r}")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 ChannelName = Literal["bilateral", "udcg", "nato-cap", "nsatu", "eu-epf", "g7"]
 
 
@@ -31,6 +64,9 @@ class ErrorOut(BaseModel):
     error: str = Field(description="a short code: not-found, invalid-input, forbidden, ...")
     message: str
     field: str | None = Field(None, description="the field at fault, when there is one")
+    entry: int | None = Field(
+        None, description="ledger-integrity: the sequence number of the first entry at fault"
+    )
 
 
 class PageOut(BaseModel, Generic[T]):
@@ -49,8 +85,8 @@ class RequestIn(Strict):
     family: Short
     accepts: Annotated[list[Short], Field(max_length=20)] | None = None
     quantity: Quantity
-    priority: Annotated[int, Field(ge=1, le=5)] = 3
-    needed_by: dt.date
+    priority: Annotated[int, Field(ge=1, le=5), JsonInt] = 3
+    needed_by: IsoDate
     item_type: Short | None = None
     notes: Text | None = None
     releasability: Spec | None = Field(
@@ -79,9 +115,9 @@ class OfferIn(Strict):
     donor: Code
     family: Short
     quantity: Quantity
-    available_from: dt.date
+    available_from: IsoDate
     channel: ChannelName = "bilateral"
-    lethal: bool = True
+    lethal: Flag = True
     item_type: Short | None = None
     origin: Codes | None = Field(None, description="state(s) that made the item, ISO3")
     recipient: Code | None = None
@@ -153,7 +189,7 @@ AllocationStatusName = Literal[
 
 
 class PriorityIn(Strict):
-    priority: int = Field(ge=1, le=5, description="1 (low) to 5 (urgent)")
+    priority: Annotated[int, Field(ge=1, le=5, description="1 (low) to 5 (urgent)"), JsonInt]
 
 
 class TransitionIn(Strict):
@@ -161,15 +197,18 @@ class TransitionIn(Strict):
 
 
 class RunIn(Strict):
-    as_of: dt.date
+    as_of: IsoDate
     solver: Literal["auto", "flow", "lp", "greedy"] = "auto"
     allow_pending_consent: bool = Field(
         False,
+        strict=True,
         description="also propose items whose origin state has not answered yet; the "
         "allocation then waits in consent-pending once pledged",
     )
     lateness_half_life_days: float = Field(
-        30.0, gt=0, le=3650, description="days late after which an offer's weight halves"
+        30.0,
+        strict=True,
+        gt=0, le=3650, description="days late after which an offer's weight halves"
     )
 
 
@@ -206,7 +245,7 @@ class ProposalIn(Strict):
     forum: Code
     rule: Literal["consensus-silence", "unanimity", "qmv", "coalition", "national"]
     title: Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=_NO_NUL)]
-    deadline: dt.date
+    deadline: IsoDate
     text: Text = ""
     id: Short | None = None
 
@@ -231,7 +270,7 @@ class ProposalOut(BaseModel):
 
 class AccessionStepIn(Strict):
     step: Literal["apply", "invite", "sign", "ratify", "join"]
-    on: dt.date
+    on: IsoDate
     candidate: Code | None = None
     org: Code | None = None
     state: Code | None = None
@@ -296,6 +335,21 @@ class LedgerPageOut(BaseModel):
 class VerifyOut(BaseModel):
     intact: bool
     entries: int
+    checkpoints: int | None = Field(
+        None, description="with checkpoints=true: the stored signed checkpoints it passed"
+    )
+    records: int | None = Field(
+        None, description="with records=true: the records found to match the ledger's replay"
+    )
+
+
+class CheckpointOut(BaseModel):
+    format: str = Field(description="allied-ledger-checkpoint/1")
+    seq: int = Field(description="the ledger's number of entries when signed")
+    hash: str = Field(description="the hash of entry seq")
+    at: str = Field(description="when it was signed (UTC)")
+    key_id: str = Field(description="first 16 hex digits of SHA-256 over the public key")
+    signature: str = Field(description="Ed25519 over the signed text, base64 (docs/ledger.md)")
 
 
 class MeOut(BaseModel):

@@ -168,17 +168,17 @@ def allocate(
 
 
 def _run_on_database(day: dt.date, solver: str, options: Options, *, record: bool) -> Any:
-    from allied.bootstrap import build
     from allied.config import Settings
-    from allied.service.allocations import allocate_stored
+    from allied.entrypoints.cli.common import open_store
+    from allied.service.access import allocate
     from allied.service.caller import Caller
 
     settings = Settings.from_env()
     caller = Caller(user=settings.user, nation=settings.nation)
-    store = build(settings)
+    store = open_store()
     try:
         with _ProgressBar(err_console().is_terminal) as bar:
-            return allocate_stored(
+            return allocate(
                 store.uow(), caller, as_of=day, solver=solver, options=options,
                 progress=bar, record=record,
             )
@@ -223,7 +223,7 @@ def _report(
     recorded = ids if ids is not None else ("",) * len(plan.allocations)
     rows: list[dict[str, Any]] = [
         {"kind": "allocation", "id": ident, "request": a.request, "offer": a.offer,
-         "quantity": a.quantity, "reasons": ""}
+         "quantity": a.quantity, "reasons": " ".join(a.flags)}
         for a, ident in zip(plan.allocations, recorded, strict=True)
     ] + [
         {"kind": "unfilled", "id": "", "request": u.request, "offer": "",
@@ -250,7 +250,7 @@ def _report(
         console().print(f"plan written to {out}", highlight=False)
         return
     for kind, columns, title in (
-        ("allocation", [*id_column, "request", "offer", "quantity"], "allocations"),
+        ("allocation", [*id_column, "request", "offer", "quantity", "reasons"], "allocations"),
         ("unfilled", ["request", "quantity", "reasons"], "unfilled"),
     ):
         chosen = [r for r in rows if r["kind"] == kind]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
+from typer.core import TyperGroup
 
 from allied.entrypoints.cli import allocate, core, governance
 from allied.entrypoints.cli import lab as lab_cli
@@ -10,8 +13,21 @@ from allied.entrypoints.cli import monitor as monitor_cli
 from allied.entrypoints.cli import reports as reports_cli
 from allied.entrypoints.cli import serve as serve_cli
 
+
+class _AlliedGroup(TyperGroup):
+    """The root command: its help ends with the database the commands would use (read
+    from the environment when the help is shown, not at import)."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        from allied.entrypoints.cli.common import describe_database
+
+        self.epilog = f"Database: {describe_database()}"
+        super().format_help(ctx, formatter)
+
+
 app = typer.Typer(
     name="allied",
+    cls=_AlliedGroup,
     help="Coordinate what a coalition gives a partner at war, under the alliance's rules.",
     no_args_is_help=True,
     add_completion=False,

@@ -38,12 +38,63 @@ def err_console() -> Console:
     return Console(stderr=True, soft_wrap=True)
 
 
+def describe_database(environ: Any = None) -> str:
+    """Which database the CLI uses, in words: a SQLite file as its absolute path (saying
+    when it is the default in the current folder), another URL without its password."""
+    import os
+
+    from sqlalchemy.engine import make_url
+
+    from allied.config import DEFAULT_DATABASE_URL, Settings
+
+    env = os.environ if environ is None else environ
+    url = Settings.from_env(env).database_url
+    default = not env.get("ALLIED_DATABASE_URL")
+    try:
+        parsed = make_url(url)
+    except Exception:  # an unparsable URL: the command itself will say why
+        return url
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        where = os.path.abspath(parsed.database or "")
+        if default:
+            return (
+                f"{where} (the default {DEFAULT_DATABASE_URL}: allied.db in the current "
+                "folder; set ALLIED_DATABASE_URL to choose)"
+            )
+        return f"{where} (ALLIED_DATABASE_URL)"
+    return parsed.render_as_string(hide_password=True) + (" (default)" if default else "")
+
+
+def open_store() -> Any:
+    """The store of a CLI command (from the environment). When opening it created a new,
+    empty database, say so on stderr, with where: a command run from another folder
+    would otherwise silently start from nothing, which looks like lost data."""
+    from allied.bootstrap import build
+
+    store = build(cli=True)
+    if store.created:
+        err_console().print(
+            f"note: created a new, empty database: {describe_database()}", highlight=False
+        )
+    return store
+
+
 def exit_code_for(exc: AlliedError) -> int:
     if isinstance(exc, LedgerIntegrityError):
         return 3
     if isinstance(exc, StorageError):
         return 4
     return 2
+
+
+def operator_caller() -> Any:
+    """The operator at the command line (``ALLIED_USER`` as ``ALLIED_NATION``), in the
+    coordinator's role: the caller the CLI's use-cases check."""
+    from allied.config import Settings
+    from allied.service.caller import Caller
+
+    settings = Settings.from_env()
+    return Caller(user=settings.user, nation=settings.nation)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

@@ -13,8 +13,10 @@ from allied.entrypoints.cli.common import (
     Format,
     FormatOption,
     console,
+    describe_database,
     emit,
     errors_to_exit,
+    fail,
     parse_day,
 )
 
@@ -52,9 +54,9 @@ OFFER_COLUMNS = [
 
 
 def _store() -> Any:
-    from allied.bootstrap import build
+    from allied.entrypoints.cli.common import open_store
 
-    return build()
+    return open_store()
 
 
 def _caller() -> Any:
@@ -63,6 +65,26 @@ def _caller() -> Any:
 
     settings = Settings.from_env()
     return Caller(user=settings.user, nation=settings.nation)
+
+
+#: a page as long as any list (the CLI lists every record its caller sees)
+_EVERY = 10**9
+
+
+def _all_requests(store: Any) -> list[dict[str, Any]]:
+    import datetime as dt
+
+    from allied.service.access import list_requests
+
+    return list_requests(store.read_uow(), _caller(), dt.date.today(), limit=_EVERY).items
+
+
+def _all_offers(store: Any) -> list[dict[str, Any]]:
+    import datetime as dt
+
+    from allied.service.access import list_offers
+
+    return list_offers(store.read_uow(), _caller(), dt.date.today(), limit=_EVERY).items
 
 
 @db_app.command("upgrade")
@@ -120,13 +142,13 @@ def actors_command(
     fmt: Format = FormatOption,
 ) -> None:
     """List the members of an organisation on a date."""
-    from allied.service.assistance import members_on
+    from allied.service.access import members_on
 
     day = parse_day(on, "--on")
     with errors_to_exit():
         store = _store()
         try:
-            rows = members_on(store.read_uow(), org.strip().upper(), day)
+            rows = members_on(store.read_uow(), _caller(), org.strip().upper(), day)
         finally:
             store.close()
     caption = None
@@ -160,7 +182,7 @@ def request_add(
     fmt: Format = FormatOption,
 ) -> None:
     """Register one request."""
-    from allied.service.assistance import add_requests, record_payload
+    from allied.service.access import import_requests, record_payload
 
     data = {
         "id": request_id,
@@ -177,7 +199,7 @@ def request_add(
     with errors_to_exit():
         store = _store()
         try:
-            made = add_requests(
+            made = import_requests(
                 store.uow(), _caller(), [(None, "options", _clean(data))], source="command line"
             )
         finally:
@@ -188,12 +210,10 @@ def request_add(
 @request_app.command("list")
 def request_list(fmt: Format = FormatOption) -> None:
     """List requests."""
-    from allied.service.assistance import list_requests
-
     with errors_to_exit():
         store = _store()
         try:
-            rows = list_requests(store.read_uow())
+            rows = _all_requests(store)
         finally:
             store.close()
     emit(rows, fmt, columns=REQUEST_COLUMNS, title=f"Requests ({len(rows)})")
@@ -217,7 +237,7 @@ def offer_add(
     fmt: Format = FormatOption,
 ) -> None:
     """Register one offer."""
-    from allied.service.assistance import add_offers, record_payload
+    from allied.service.access import import_offers, record_payload
 
     data = {
         "id": offer_id,
@@ -237,7 +257,7 @@ def offer_add(
     with errors_to_exit():
         store = _store()
         try:
-            made = add_offers(
+            made = import_offers(
                 store.uow(), _caller(), [(None, "options", _clean(data))], source="command line"
             )
         finally:
@@ -248,12 +268,10 @@ def offer_add(
 @offer_app.command("list")
 def offer_list(fmt: Format = FormatOption) -> None:
     """List offers."""
-    from allied.service.assistance import list_offers
-
     with errors_to_exit():
         store = _store()
         try:
-            rows = list_offers(store.read_uow())
+            rows = _all_offers(store)
         finally:
             store.close()
     emit(rows, fmt, columns=OFFER_COLUMNS, title=f"Offers ({len(rows)})")
@@ -265,13 +283,13 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
 
 def _import(kind: str, path: Path) -> None:
     from allied.ingest.files import read_records
-    from allied.service.assistance import add_offers, add_requests
+    from allied.service.access import import_offers, import_requests
 
     with errors_to_exit():
         rows = read_records(path, kind)
         store = _store()
         try:
-            add = add_requests if kind == "requests" else add_offers
+            add = import_requests if kind == "requests" else import_offers
             made = add(store.uow(), _caller(), rows, source=str(path))
         finally:
             store.close()
@@ -290,26 +308,12 @@ def import_offers(path: Path = typer.Argument(..., help="FILE.csv or FILE.json")
     _import("offers", path)
 
 
-@ledger_app.command("verify")
-def ledger_verify() -> None:
-    """Check the hash chain; exit 3 naming the first bad sequence number."""
-    from allied.service.ledger import verify_ledger
-
-    with errors_to_exit():
-        store = _store()
-        try:
-            count = verify_ledger(store.read_uow())
-        finally:
-            store.close()
-    console().print(f"ledger intact: {count} entries verified")
-
-
 @ledger_app.command("export")
 def ledger_export(
     fmt: str = typer.Option("jsonl", "--format", "-f", help="jsonl (one entry a line)"),
 ) -> None:
     """Write every ledger entry to standard output."""
-    from allied.service.ledger import export_ledger
+    from allied.service.access import export_ledger
 
     if fmt != "jsonl":
         from allied.entrypoints.cli.common import fail
@@ -318,7 +322,7 @@ def ledger_export(
     with errors_to_exit():
         store = _store()
         try:
-            for entry in export_ledger(store.read_uow()):
+            for entry in export_ledger(store.read_uow(), _caller()):
                 sys.stdout.write(json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n")
         finally:
             store.close()
@@ -336,14 +340,27 @@ def demo_command(
     """Load the reference data into the embedded database, add a user per role, print the
     address and each token, then serve the API."""
     from allied.adapters.db.repository_users import SqlServiceUnitOfWork, service_sessions
+    from allied.entrypoints.cli.serve import port_problem
     from allied.ingest.kiel import builtin_kiel_path, read_kiel
     from allied.ingest.reference import load_reference_dataset
     from allied.ingest.sipri import builtin_sipri_path, read_sipri
-    from allied.service.assistance import list_offers, list_requests
     from allied.service.public_data import import_kiel, import_sipri
     from allied.service.reference import load_reference
     from allied.service.users import ensure_demo_users
 
+    explicit = serve is not None
+    if serve is None:
+        serve = sys.stdout.isatty()
+    if serve:
+        # before anything changes: a second demo gives every role a new token, which
+        # must not happen for a server that cannot start
+        problem = port_problem(host, port)
+        if problem:
+            fail(
+                f"option '--port': {problem} (another server, perhaps an earlier demo, is "
+                f"using it); nothing was changed. Choose another port: "
+                f"make demo PORT={port + 1}, or allied demo --port {port + 1}"
+            )
     with errors_to_exit():
         store = _store()
         try:
@@ -353,8 +370,8 @@ def demo_command(
             import_kiel(store.uow(), _caller(), read_kiel(builtin_kiel_path()))
             sipri = builtin_sipri_path()
             import_sipri(store.uow(), _caller(), read_sipri(sipri), source=sipri.name)
-            requests = list_requests(store.read_uow())
-            offers = list_offers(store.read_uow())
+            requests = _all_requests(store)
+            offers = _all_offers(store)
             sessions = service_sessions(store.engine)
             postgres = store.engine.dialect.name == "postgresql"
             users = ensure_demo_users(
@@ -368,6 +385,7 @@ def demo_command(
         f"[bold]allied[/] reference dataset ready ({total} records inserted, "
         f"{sum(report.unchanged.values())} already there)"
     )
+    out.print(f"Database: {describe_database()}", highlight=False)
     emit(
         requests,
         Format.TABLE,
@@ -395,12 +413,19 @@ def demo_command(
         highlight=False,
         soft_wrap=True,
     )
-    if serve is None:
-        serve = sys.stdout.isatty()
     if serve:
         from allied.entrypoints.cli.serve import run_server
 
+        out.print(f"Serving on http://{host}:{port}/ (Ctrl-C stops)", highlight=False)
         run_server(host, port, 1)
+        return
+    why = "--no-serve" if explicit else "standard output is not a terminal"
+    out.print(
+        f"Not serving ({why}): the addresses above answer only while a server runs. "
+        f"Start one with `allied serve --port {port}` (or `allied demo --serve`, "
+        f"`make demo PORT={port}` in a terminal).",
+        highlight=False,
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -410,5 +435,8 @@ def register(app: typer.Typer) -> None:
     app.add_typer(request_app, name="request")
     app.add_typer(offer_app, name="offer")
     app.add_typer(import_app, name="import")
+    from allied.entrypoints.cli import ledger as ledger_commands
+
+    ledger_commands.register(ledger_app)
     app.add_typer(ledger_app, name="ledger")
     app.command("demo")(demo_command)

@@ -30,17 +30,23 @@ allocation_app = typer.Typer(
 
 
 def _store() -> Any:
-    from allied.bootstrap import build
+    from allied.entrypoints.cli.common import open_store
 
-    return build()
+    return open_store()
 
 
-def _caller(as_nation: str | None = None) -> Any:
+def _caller(as_nation: str | None = None, role: str = "coordinator") -> Any:
+    """The operator at the command line: the coordinator, as ``ALLIED_NATION`` (or the
+    nation given); an origin state's answer is given in the origin role."""
     from allied.config import Settings
     from allied.service.caller import Caller
 
     settings = Settings.from_env()
-    return Caller(user=settings.user, nation=(as_nation or settings.nation).upper())
+    return Caller(user=settings.user, nation=(as_nation or settings.nation).upper(), role=role)
+
+
+#: a page as long as any list (the CLI lists every record its caller sees)
+_EVERY = 10**9
 
 
 def _codes(value: str | None) -> list[str]:
@@ -88,11 +94,12 @@ def decide_evaluate(
     fmt: Format = FormatOption,
 ) -> None:
     """Apply a decision rule to positions on a date (nothing is stored)."""
-    from allied.service.governance import evaluate_decision
+    from allied.service.access import evaluate_decision
 
     day = parse_day(on, "--on")
     out = _run(
         evaluate_decision,
+        _caller(),
         _rule(rule),
         org.strip().upper(),
         day,
@@ -121,7 +128,7 @@ def decide_propose(
     fmt: Format = FormatOption,
 ) -> None:
     """Circulate a proposal in a forum under a rule, with a deadline."""
-    from allied.service.governance import propose
+    from allied.service.access import propose
 
     day = parse_day(on, "--on")
     end = parse_day(deadline, "--deadline")
@@ -148,17 +155,16 @@ def decide_object(
     fmt: Format = FormatOption,
 ) -> None:
     """Break silence (object) on a proposal, with a reason."""
-    from allied.domain.rules import Position
-    from allied.service.governance import take_position
+    from allied.service.access import take_position
 
     day = parse_day(on, "--on")
     view = _run(
         take_position,
         _caller(actor),
+        day,
         proposal_id,
         actor=actor.strip().upper(),
-        position=Position.NO,
-        on=day,
+        position="no",
         reason=reason,
     )
     _print_proposal(view, fmt)
@@ -175,8 +181,7 @@ def decide_vote(
 ) -> None:
     """Vote yes, no or abstain on a proposal."""
     from allied.domain.errors import InvalidInput
-    from allied.domain.rules import Position
-    from allied.service.governance import take_position
+    from allied.service.access import take_position
 
     day = parse_day(on, "--on")
     with errors_to_exit():
@@ -185,10 +190,10 @@ def decide_vote(
     view = _run(
         take_position,
         _caller(actor),
+        day,
         proposal_id,
         actor=actor.strip().upper(),
-        position=Position(position),
-        on=day,
+        position=position,
         reason=reason,
     )
     _print_proposal(view, fmt)
@@ -203,11 +208,12 @@ def decide_revise(
     fmt: Format = FormatOption,
 ) -> None:
     """Revise a proposal: a new version restarts the clock and clears positions."""
-    from allied.service.governance import revise
+    from allied.service.access import revise_proposal
 
     day = parse_day(on, "--on")
     end = parse_day(deadline, "--deadline")
-    _print_proposal(_run(revise, _caller(), proposal_id, text=text, on=day, deadline=end), fmt)
+    view = _run(revise_proposal, _caller(), proposal_id, text=text, on=day, deadline=end)
+    _print_proposal(view, fmt)
 
 
 @decide_app.command("withdraw")
@@ -217,10 +223,32 @@ def decide_withdraw(
     fmt: Format = FormatOption,
 ) -> None:
     """Withdraw an open proposal."""
-    from allied.service.governance import withdraw
+    from allied.service.access import withdraw_proposal
 
     day = parse_day(on, "--on")
-    _print_proposal(_run(withdraw, _caller(), proposal_id, on=day), fmt)
+    _print_proposal(_run(withdraw_proposal, _caller(), proposal_id, on=day), fmt)
+
+
+@decide_app.command("close")
+def decide_close(
+    proposal_id: str | None = typer.Argument(None, help="one proposal (default: every one due)"),
+    fmt: Format = FormatOption,
+) -> None:
+    """Record the closing of proposals whose deadline has passed, on today's real date."""
+    import datetime as dt
+
+    from allied.service.access import close_proposals
+
+    closed = _run(close_proposals, _caller(), dt.date.today(), proposal_id)
+    if fmt is Format.TABLE and not closed:
+        console().print("no open proposal is past its deadline; nothing closed")
+        return
+    emit(
+        [{**p, "blocking": ",".join(p["blocking"])} for p in closed],
+        fmt,
+        title=f"Closed ({len(closed)})",
+        columns=["id", "forum", "rule", "title", "status", "closed_on", "blocking", "outcome"],
+    )
 
 
 @decide_app.command("status")
@@ -228,11 +256,14 @@ def decide_status(
     on: str | None = typer.Option(None, help="evaluate against this date (default today)"),
     fmt: Format = FormatOption,
 ) -> None:
-    """Proposals (closing those past their deadline) and accessions with their ratifications."""
-    from allied.service.governance import status
+    """Proposals and accessions as they stand on a date (a query: nothing is recorded).
+
+    A proposal past its deadline shows the outcome fixed at the deadline; its
+    recorded_status stays open until `allied decide close` records the closing."""
+    from allied.service.access import decision_status
 
     day = parse_day(on, "--on")
-    out = _run(status, _caller(), day)
+    out = _run(decision_status, _caller(), day)
     if fmt is Format.JSON:
         import json
 
@@ -276,7 +307,7 @@ def decide_status(
 
 
 def _accession(step: str, accession_id: str, on: str | None, fmt: Format, **kw: Any) -> None:
-    from allied.service.governance import accession_step
+    from allied.service.access import accession_step
 
     day = parse_day(on, "--on")
     view = _run(accession_step, _caller(), accession_id, step, on=day, **kw)
@@ -365,13 +396,19 @@ def consent_list(
     on: str | None = typer.Option(None, help="evaluate expiry against this date"),
     fmt: Format = FormatOption,
 ) -> None:
-    """Re-export consent requests (expiring unanswered ones past their date)."""
-    from allied.service.governance import list_consents
+    """Re-export consent requests, each with its status on a date (a query: an unanswered
+    one past its expiry shows expired; ``allied consent expire`` records it)."""
+    from allied.service.access import list_consents
 
     day = parse_day(on, "--on")
     rows = _run(
-        list_consents, _caller(), day, origin=origin.upper() if origin else None, status=status
-    )
+        list_consents,
+        _caller(),
+        day,
+        origin=origin.upper() if origin else None,
+        status=status,
+        limit=_EVERY,
+    ).items
     emit(
         rows,
         fmt,
@@ -395,19 +432,42 @@ def consent_list(
 def _answer(
     consent_id: str, answer: str, reason: str, on: str | None, as_nation: str | None, fmt: Format
 ) -> None:
-    from allied.domain.consent import ConsentStatus
     from allied.domain.errors import InvalidInput
-    from allied.service.governance import answer_consent
+    from allied.service.access import answer_consent
 
     day = parse_day(on, "--on")
-    caller = _caller(as_nation)
+    caller = _caller(as_nation, role="origin")
     if not caller.nation:
         with errors_to_exit():
             raise InvalidInput(
                 "say which origin state answers: --as ISO3 or ALLIED_NATION", field="--as"
             )
-    view = _run(answer_consent, caller, consent_id, ConsentStatus(answer), on=day, reason=reason)
-    emit([view], fmt, columns=["id", "origin", "holder", "status", "decided_on", "reason"])
+    view = _run(answer_consent, caller, day, consent_id, answer, reason)
+    moved = view["allocations_moved"]
+    if fmt is Format.JSON:
+        emit([view], fmt)
+        return
+    row = {**view, "allocations_moved": _moves_cell(moved)}
+    emit(
+        [row],
+        fmt,
+        columns=["id", "origin", "holder", "status", "decided_on", "reason", "allocations_moved"],
+    )
+    if fmt is Format.TABLE:
+        _print_moves(moved, none="no allocation moved: none was waiting on this answer alone")
+
+
+def _moves_cell(moves: list[dict[str, Any]]) -> str:
+    return " ".join(f"{m['id']}:{m['from']}>{m['to']}" for m in moves)
+
+
+def _print_moves(moves: list[dict[str, Any]], none: str = "") -> None:
+    out = console()
+    for m in moves:
+        why = f" ({m['reason']})" if m.get("reason") else ""
+        out.print(f"moved {m['id']}: {m['from']} -> {m['to']}{why}", highlight=False)
+    if not moves and none:
+        out.print(none, highlight=False)
 
 
 @consent_app.command("grant")
@@ -434,6 +494,25 @@ def consent_deny(
     _answer(consent_id, "denied", reason, on, as_nation, fmt)
 
 
+@consent_app.command("expire")
+def consent_expire(
+    on: str | None = typer.Option(None, help="expire as of this date (default today)"),
+    fmt: Format = FormatOption,
+) -> None:
+    """Record the expiry of consent requests left unanswered past their date, and settle
+    the allocations waiting on them (one transaction, a ledger entry each)."""
+    from allied.service.access import expire_consents
+
+    day = parse_day(on, "--on")
+    ids = _run(expire_consents, _caller(), day)
+    emit(
+        [{"expired": c} for c in ids],
+        fmt,
+        title=f"Consent requests expired ({len(ids)})",
+        columns=["expired"],
+    )
+
+
 @consent_app.command("policy")
 def consent_policy(
     origin: str | None = typer.Argument(None, help="origin state; omit to list policies"),
@@ -442,30 +521,26 @@ def consent_policy(
     fmt: Format = FormatOption,
 ) -> None:
     """Show standing consent policies, or set one origin's policy."""
-    from allied.domain.consent import OriginPolicy
-    from allied.domain.errors import InvalidInput
-    from allied.service.governance import list_policies, set_policy
+    from allied.service.access import list_consent_policies, set_consent_policy
 
     if origin is None:
-        emit(_run(list_policies), fmt, title="Standing consent policies")
+        emit(_run(list_consent_policies, _caller()), fmt, title="Standing consent policies")
         return
-    with errors_to_exit():
-        if policy not in {p.value for p in OriginPolicy}:
-            raise InvalidInput(
-                f"expected restrictive, permissive or case-by-case; got {policy!r}", field="policy"
-            )
     day = parse_day(since, "--since")
-    emit(
-        [_run(set_policy, _caller(), origin.strip().upper(), OriginPolicy(policy), since=day)], fmt
-    )
+    emit([_run(set_consent_policy, _caller(), origin, policy or "", since=day)], fmt)
+
+
+ALLOCATION_COLUMNS = ["id", "offer", "request", "quantity", "status", "needs_consent", "updated_at"]
 
 
 @allocation_app.command("list")
 def allocation_list(fmt: Format = FormatOption) -> None:
     """List allocations with their lifecycle status."""
-    from allied.service.governance import list_allocations
+    import datetime as dt
 
-    rows = _run(list_allocations)
+    from allied.service.access import list_allocations
+
+    rows = _run(list_allocations, _caller(), dt.date.today(), limit=_EVERY).items
     emit(rows, fmt, title=f"Allocations ({len(rows)})")
 
 
@@ -483,7 +558,7 @@ def allocation_advance(
     fmt: Format = FormatOption,
 ) -> None:
     """Move an allocation along its lifecycle (consent-pending asks the origin states)."""
-    from allied.service.governance import advance_allocation
+    from allied.service.access import advance_allocation
 
     day = parse_day(on, "--on")
     with errors_to_exit():
@@ -491,19 +566,35 @@ def allocation_advance(
             from allied.domain.errors import InvalidInput
 
             raise InvalidInput("must be at least 1", field="expiry_days")
-    emit(
-        [
-            _run(
-                advance_allocation,
-                _caller(),
-                allocation_id,
-                to.strip(),
-                today=day,
-                expiry_days=expiry_days,
-            )
-        ],
-        fmt,
+    view = _run(
+        advance_allocation, _caller(), day, allocation_id, to.strip(), expiry_days=expiry_days
     )
+    if fmt is Format.JSON:
+        emit([view], fmt)
+        return
+    consents = " ".join(f"{c['origin']}:{c['consent']}:{c['status']}" for c in view["consents"])
+    row = {**view, "moves": _moves_cell(view["moves"]), "consents": consents}
+    row["expired_moves"] = _moves_cell(view["expired_moves"])
+    emit(
+        [row],
+        fmt,
+        columns=[*ALLOCATION_COLUMNS, "moves", "consents", "expired_moves"]
+        if fmt is Format.CSV
+        else ALLOCATION_COLUMNS,
+    )
+    if fmt is Format.TABLE:
+        out = console()
+        _print_moves(view["moves"])
+        for c in view["consents"]:
+            asked = "asked" if c["new"] else "already answered"
+            out.print(
+                f"consent of {c['origin']}: {c['consent']} ({asked}) {c['status']}: "
+                f"{c['answered_by']}",
+                highlight=False,
+            )
+        if view["expired_moves"]:
+            out.print("unanswered consents past their expiry, recorded now:", highlight=False)
+            _print_moves(view["expired_moves"])
 
 
 def register(app: typer.Typer) -> None:

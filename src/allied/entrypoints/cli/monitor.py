@@ -22,16 +22,15 @@ from allied.entrypoints.cli.common import (
 )
 
 monitor_app = typer.Typer(
-    help="Read news and analysis into events with evidence; review them; positions and "
-    "fissures.",
+    help="Read news and analysis into events with evidence; review them; positions and fissures.",
     no_args_is_help=True,
 )
 
 
 def _store() -> Any:
-    from allied.bootstrap import build
+    from allied.entrypoints.cli.common import open_store
 
-    return build()
+    return open_store()
 
 
 def _caller() -> Any:
@@ -133,8 +132,17 @@ def extract(
         for _, evs in batches
         for e in evs
     ]
-    columns = ["document", "actor", "type", "target", "date", "confidence", "start", "end",
-               "evidence"]
+    columns = [
+        "document",
+        "actor",
+        "type",
+        "target",
+        "date",
+        "confidence",
+        "start",
+        "end",
+        "evidence",
+    ]
     emit(rows, fmt, columns=columns, title="Proposed events")
 
 
@@ -166,8 +174,7 @@ def evaluate(
                 console().print(f"[bold]{label}[/]")
                 emit(items, Format.TABLE)
         if report.unscored:
-            typer.echo(f"not in the gold file (unscored): {', '.join(report.unscored)}",
-                       err=True)
+            typer.echo(f"not in the gold file (unscored): {', '.join(report.unscored)}", err=True)
 
 
 def _events_rows(events: list[Any], fmt: Format) -> list[dict[str, Any]]:
@@ -180,8 +187,17 @@ def _events_rows(events: list[Any], fmt: Format) -> list[dict[str, Any]]:
     ]
 
 
-EVENT_COLUMNS = ["id", "status", "document", "actor", "type", "target", "date", "confidence",
-                 "evidence"]
+EVENT_COLUMNS = [
+    "id",
+    "status",
+    "document",
+    "actor",
+    "type",
+    "target",
+    "date",
+    "confidence",
+    "evidence",
+]
 
 
 @monitor_app.command("events")
@@ -253,8 +269,16 @@ def correct(
     """Correct a proposed (or corrected) event and accept it."""
     from allied.monitor.record import Status
 
-    ev = _decide(event, Status.CORRECTED, actor=actor, etype=etype, target=target,
-                 clear_target=no_target, date=date, note=note)
+    ev = _decide(
+        event,
+        Status.CORRECTED,
+        actor=actor,
+        etype=etype,
+        target=target,
+        clear_target=no_target,
+        date=date,
+        note=note,
+    )
     typer.echo(f"{ev.id} corrected: {ev.actor} {ev.type.value} {ev.target or '-'} {ev.date}")
 
 
@@ -262,7 +286,9 @@ def correct(
 def review(
     document: str | None = typer.Option(None, "--document"),
     interactive: bool = typer.Option(
-        False, "--interactive", "-i",
+        False,
+        "--interactive",
+        "-i",
         help="go through the proposals one by one: [c]onfirm, [e]dit, [r]eject, [s]kip, [q]uit",
     ),
     fmt: Format = FormatOption,
@@ -273,8 +299,12 @@ def review(
 
     pending = _run(list_events, status=Status.PROPOSED, document=document)
     if not interactive:
-        emit(_events_rows(pending, fmt), fmt,
-             columns=None if fmt is Format.JSON else EVENT_COLUMNS, title="Awaiting review")
+        emit(
+            _events_rows(pending, fmt),
+            fmt,
+            columns=None if fmt is Format.JSON else EVENT_COLUMNS,
+            title="Awaiting review",
+        )
         return
     if not pending:
         typer.echo("nothing to review")
@@ -300,9 +330,13 @@ def review(
             target = typer.prompt("target ('-' for none)", default=ev.target or "-")
             date = typer.prompt("date", default=ev.date or "")
             _decide(
-                ev.id, Status.CORRECTED, actor=actor, etype=etype,
+                ev.id,
+                Status.CORRECTED,
+                actor=actor,
+                etype=etype,
                 target=None if target.strip() == "-" else target,
-                clear_target=target.strip() == "-", date=date or None,
+                clear_target=target.strip() == "-",
+                date=date or None,
                 note=typer.prompt("note", default=""),
             )
 
@@ -329,7 +363,9 @@ def _renames(values: list[str] | None) -> dict[str, str]:
 @monitor_app.command("positions")
 def positions_cmd(
     issue: list[str] | None = typer.Option(
-        None, "--issue", help="military-aid, escalation-tolerance, ukraine-membership, "
+        None,
+        "--issue",
+        help="military-aid, escalation-tolerance, ukraine-membership, "
         "reexport-restrictiveness, eu-autonomy (repeat or comma-separate)",
     ),
     on: str | None = typer.Option(None, "--on", help="only events up to this date"),
@@ -339,8 +375,9 @@ def positions_cmd(
     rename: list[str] | None = typer.Option(
         None, "--rename", help="write an issue under another name, e.g. military-aid=support"
     ),
-    evidence: bool = typer.Option(True, "--evidence/--no-evidence",
-                                  help="JSON: the events behind each stance"),
+    evidence: bool = typer.Option(
+        True, "--evidence/--no-evidence", help="JSON: the events behind each stance"
+    ),
     fmt: Format = FormatOption,
 ) -> None:
     """Stances per state and issue from confirmed events; the lab's initial positions.
@@ -375,8 +412,12 @@ def positions_cmd(
         sys.stdout.write(json.dumps({"positions": rows}, indent=2, ensure_ascii=False) + "\n")
         return
     columns = ["actor", "issue", "position", "salience", "stance", "events", "source"]
-    emit(rows, fmt, columns=columns if fmt is Format.CSV else columns[:-1],
-         title="Positions from confirmed events")
+    emit(
+        rows,
+        fmt,
+        columns=columns if fmt is Format.CSV else columns[:-1],
+        title="Positions from confirmed events",
+    )
 
 
 @monitor_app.command("timeline")
@@ -395,7 +436,11 @@ def timeline_cmd(
     if fmt is Format.TABLE:
         for r in rows:
             r["evidence"] = _short(r["evidence"], 60)
-    emit(rows, fmt, title="Timeline of confirmed events")
+    emit(rows, fmt, columns=TIMELINE_COLUMNS, title="Timeline of confirmed events")
+
+
+#: The timeline's columns, named even when no event is confirmed yet (a CSV keeps its header).
+TIMELINE_COLUMNS = ("date", "actor", "type", "target", "issues", "document", "id", "evidence")
 
 
 @monitor_app.command("fissures")
@@ -423,8 +468,7 @@ def fissures_cmd(
         sys.stdout.write(json.dumps(result.as_dict(), indent=2) + "\n")
         return
     rows = [
-        {"group": n + 1, "actors": " ".join(g),
-         **{k: v for k, v in result.means[n].items()}}
+        {"group": n + 1, "actors": " ".join(g), **{k: v for k, v in result.means[n].items()}}
         for n, g in enumerate(result.groups)
     ]
     emit(rows, fmt, title="Fissures: groups of states by stance (group means)")

@@ -13,6 +13,7 @@ from allied.entrypoints.cli.common import (
     Format,
     console,
     emit,
+    err_console,
     errors_to_exit,
     fail,
     parse_day,
@@ -35,9 +36,9 @@ class ReportFormat(StrEnum):
 
 
 def _store() -> Any:
-    from allied.bootstrap import build
+    from allied.entrypoints.cli.common import open_store
 
-    return build()
+    return open_store()
 
 
 def _caller() -> Any:
@@ -114,6 +115,11 @@ def import_sipri_command(
     _show_import(report)
 
 
+def stdout_is_terminal() -> bool:
+    """Whether standard output is a terminal (where binary output does not belong)."""
+    return sys.stdout.isatty()
+
+
 def report_command(
     name: ReportName = typer.Argument(..., help="burden, predictability, gaps or deliveries"),
     start: str | None = typer.Option(None, "--from", help="first day YYYY-MM-DD (its month)"),
@@ -139,6 +145,11 @@ def report_command(
 
     first = parse_day(start, "--from") if start else None
     last = parse_day(end, "--to") if end else None
+    if fmt is ReportFormat.PNG and out is None and stdout_is_terminal():
+        fail(
+            "option '--format png': a PNG is binary and would be written to the terminal; "
+            "add --out FILE.png (or redirect stdout to a file)"
+        )
     with errors_to_exit():
         options = ReportOptions(
             start=first,
@@ -166,7 +177,7 @@ def report_command(
                 out.write_text(body, encoding="utf-8")
         except OSError as exc:
             fail(f"option '--out': cannot write {out}: {exc}")
-        console().print(f"wrote {report.name} ({fmt.value}) to {out}", highlight=False)
+        err_console().print(f"wrote {report.name} ({fmt.value}) to {out}", highlight=False)
     elif isinstance(body, bytes):
         sys.stdout.buffer.write(body)
         sys.stdout.flush()

@@ -13,6 +13,7 @@ from allied.entrypoints.cli.common import (
     emit,
     err_console,
     errors_to_exit,
+    fail,
 )
 
 user_app = typer.Typer(help="Users of the API and their bearer tokens.", no_args_is_help=True)
@@ -22,9 +23,9 @@ USER_COLUMNS = ["name", "nation", "role", "active", "created_at", "revoked_at"]
 
 def _user_uow() -> tuple[Any, Any]:
     from allied.adapters.db.repository_users import SqlServiceUnitOfWork, service_sessions
-    from allied.bootstrap import build
+    from allied.entrypoints.cli.common import open_store
 
-    store = build()
+    store = open_store()
     # a change: on PostgreSQL it takes the ledger head first, as every writer does
     postgres = store.engine.dialect.name == "postgresql"
     return store, SqlServiceUnitOfWork(service_sessions(store.engine), lock_ledger=postgres)
@@ -93,6 +94,25 @@ def user_list(fmt: Format = FormatOption) -> None:
     emit(rows, fmt, columns=USER_COLUMNS, title=f"Users ({len(rows)})")
 
 
+def port_problem(host: str, port: int) -> str:
+    """Why the server could not listen on ``host:port`` now ("" when it can): tried with
+    a socket bound and closed at once, as uvicorn binds (SO_REUSEADDR)."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError as exc:
+        return f"cannot resolve {host!r}: {exc}"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+    return ""
+
+
 def run_server(host: str, port: int, workers: int, *, log_level: str = "info") -> None:
     """Upgrade the schema once, then run uvicorn (SIGINT/SIGTERM: finish requests, then stop)."""
     import uvicorn
@@ -100,6 +120,9 @@ def run_server(host: str, port: int, workers: int, *, log_level: str = "info") -
     from allied.adapters.db.engine import make_engine, upgrade
     from allied.config import Settings
 
+    problem = port_problem(host, port)
+    if problem:
+        fail(f"option '--port': {problem}; choose another port, e.g. --port {port + 1}")
     with errors_to_exit():
         engine = make_engine(Settings.from_env().database_url)
         try:

@@ -20,6 +20,7 @@ from allied.domain.assistance import (
     RecordStatus,
 )
 from allied.domain.users import Action, may, may_move_allocation
+from allied.ledger import kinds
 from allied.service import access
 from allied.service.caller import Caller
 
@@ -180,7 +181,7 @@ def last_run(
         start = max(end - window, 0)
         rows = access.ledger_entries(uow_factory(), caller, after=start, limit=end - start).items
         for entry in reversed(rows):
-            if entry["kind"] == "allocation.run":
+            if entry["kind"] == kinds.ALLOCATION_RUN:
                 return {
                     "seq": entry["seq"],
                     "at": entry["at"],

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from allied.domain.errors import StorageError
+from allied.domain.errors import Conflict, NotFound, StorageError
 from allied.domain.users import Action, require
 from allied.entrypoints.api import idempotency
 from allied.entrypoints.api.deps import Ctx, CurrentCaller, Page
 from allied.entrypoints.api.routes.common import READ_ERRORS, WRITE_ERRORS, IdempotencyKey
 from allied.entrypoints.api.schemas import (
+    CheckpointOut,
     ErrorOut,
     HealthOut,
     LedgerPageOut,
@@ -23,6 +24,7 @@ from allied.entrypoints.api.schemas import (
     UserOut,
     VerifyOut,
 )
+from allied.ledger.checkpoint import Signer
 from allied.service import access
 from allied.service import users as user_service
 
@@ -114,6 +116,67 @@ def ledger_entries(
 @router.get(
     "/api/v1/ledger/verify", response_model=VerifyOut, responses=READ_ERRORS, tags=["ledger"]
 )
-def ledger_verify(ctx: Ctx, caller: CurrentCaller) -> dict[str, object]:
-    """Check the hash chain (500 naming the first bad entry if it does not verify)."""
-    return {"intact": True, "entries": access.verify_ledger(ctx.read_uow(), caller)}
+def ledger_verify(
+    ctx: Ctx,
+    caller: CurrentCaller,
+    checkpoints: Annotated[
+        bool, Query(description="also pass through every stored signed checkpoint")
+    ] = False,
+    records: Annotated[
+        bool, Query(description="also replay the ledger and compare the records' tables")
+    ] = False,
+) -> dict[str, object]:
+    """Check the hash chain and every payload (500 ``ledger-integrity`` naming the first
+    bad entry, the first checkpoint that does not hold, or the records that differ)."""
+    if not (checkpoints or records):
+        return {"intact": True, "entries": access.verify_ledger(ctx.read_uow(), caller)}
+    require(caller.role, Action.READ_LEDGER)
+    out: dict[str, object] = {"intact": True}
+    if checkpoints:
+        out["entries"], out["checkpoints"] = access.verify_stored_checkpoints(
+            ctx.read_uow(), caller, _signer(ctx)
+        )
+    else:
+        out["entries"] = access.verify_ledger(ctx.read_uow(), caller)
+    if records:
+        result = access.verify_records(ctx.read_uow(), caller)
+        if result.differences:
+            raise access.records_error(result)
+        out["records"] = result.records
+    return out
+
+
+def _signer(ctx: Ctx) -> Signer:
+    from allied.adapters.db.repository import checkpoint_signer
+
+    signer = checkpoint_signer(ctx.store.engine)
+    if signer is None:
+        raise Conflict("no ledger key on this server (ALLIED_LEDGER_KEY_FILE)")
+    return signer
+
+
+@router.get(
+    "/api/v1/ledger/checkpoint",
+    response_model=CheckpointOut,
+    responses=READ_ERRORS,
+    tags=["ledger"],
+)
+def ledger_checkpoint(ctx: Ctx, caller: CurrentCaller) -> dict[str, object]:
+    """The latest signed checkpoint of the ledger head (auditor, coordinator); 404 when
+    none was signed yet. Witnesses keep copies (``allied ledger witness``)."""
+    cp = access.latest_checkpoint(ctx.read_uow(), caller)
+    if cp is None:
+        raise NotFound("no checkpoint signed yet")
+    return cp.as_dict()
+
+
+@router.post(
+    "/api/v1/ledger/checkpoint",
+    response_model=CheckpointOut,
+    responses=WRITE_ERRORS,
+    tags=["ledger"],
+)
+def sign_ledger_checkpoint(ctx: Ctx, caller: CurrentCaller) -> dict[str, object]:
+    """Sign the ledger head now (auditor, coordinator): the checkpoint, kept and
+    answered (the head's latest one when it is signed already). 409 without a key."""
+    return access.sign_checkpoint(ctx.uow(), caller, _signer(ctx)).as_dict()

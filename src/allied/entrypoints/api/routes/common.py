@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import Header
 
+from allied.entrypoints.api.idempotency import KEY_PATTERN
 from allied.entrypoints.api.schemas import ErrorOut
 
 _ERR: dict[str, Any] = {"model": ErrorOut}
@@ -29,6 +30,8 @@ IdempotencyKey = Annotated[
     Header(
         alias="Idempotency-Key",
         max_length=200,
-        description="retrying a POST with the same key has no second effect",
+        pattern=KEY_PATTERN,
+        description="retrying a POST with the same key has no second effect (1 to 200 "
+        "printable ASCII characters, no space)",
     ),
 ]

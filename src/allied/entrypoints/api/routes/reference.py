@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
@@ -11,7 +10,7 @@ from fastapi.responses import Response
 from allied.entrypoints.api.cache import acached_json
 from allied.entrypoints.api.deps import Ctx, CurrentCaller, DataVersions, Page
 from allied.entrypoints.api.routes.common import READ_ERRORS
-from allied.entrypoints.api.schemas import ActorOut, ItemTypeOut, MembershipOut, PageOut
+from allied.entrypoints.api.schemas import ActorOut, IsoDate, ItemTypeOut, MembershipOut, PageOut
 from allied.service import access
 
 router = APIRouter(prefix="/api/v1", tags=["reference"])
@@ -42,7 +41,7 @@ def list_memberships(
     page: Page,
     org: Annotated[str | None, Query(max_length=16)] = None,
     actor: Annotated[str | None, Query(max_length=16)] = None,
-    on: Annotated[dt.date | None, Query(description="only memberships active on this day")] = None,
+    on: Annotated[IsoDate | None, Query(description="only memberships active on this day")] = None,
 ) -> access.Page:
     """Memberships (both ends inclusive), optionally those active on a day."""
     return access.list_memberships(
@@ -73,8 +72,8 @@ def get_report(
     name: Annotated[str, Path(max_length=40)],
     ctx: Ctx,
     caller: CurrentCaller,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
+    start: Annotated[IsoDate | None, Query()] = None,
+    end: Annotated[IsoDate | None, Query()] = None,
     gdp_year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
     attribute_eu: bool = False,
     recipient: Annotated[str | None, Query(max_length=16)] = None,

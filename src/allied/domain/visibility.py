@@ -1,0 +1,69 @@
+"""Who may see which record: the visibility policy as pure rules.
+
+A :class:`Viewer` is a nation in a role on a day, with the dated memberships that
+``org:`` releasability needs. A record not visible to it must answer as a missing one
+(the service layer raises ``NotFound``), so its existence is not revealed.
+
+* requests and offers: their releasability (:mod:`allied.domain.releasability`);
+* a consent request: its origin state and the holder (the donor that asks);
+* a proposal: the states taking part in it;
+* an allocation: where its offer is visible;
+* actors, memberships, item types and accessions are public reference data.
+
+The coordinator and the auditor see every record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from allied.domain.actors import Membership
+from allied.domain.assistance import Offer, Request
+from allied.domain.consent import ConsentRequest
+from allied.domain.proposals import Proposal
+from allied.domain.users import sees_all
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A nation in a role looking at records on a day."""
+
+    nation: str
+    role: str
+    day: dt.date
+    memberships: tuple[Membership, ...] = ()
+
+    @property
+    def all(self) -> bool:
+        return sees_all(self.role)
+
+    def sees_record(self, record: Request | Offer) -> bool:
+        if self.all:
+            return True
+        if not self.nation:
+            # a user with no nation sees only what is public
+            return record.releasability.visible_to("", "\0", self.day, ())
+        return record.releasability.visible_to(
+            self.nation, record.owner, self.day, self.memberships
+        )
+
+    def sees_consent(self, consent: ConsentRequest) -> bool:
+        return self.all or (bool(self.nation) and self.nation in (consent.origin, consent.holder))
+
+    def sees_proposal(self, proposal: Proposal) -> bool:
+        return self.all or (bool(self.nation) and self.nation in proposal.participants)
+
+    def sees_allocation(self, offer: Offer) -> bool:
+        """An allocation of ``offer``: visible where the offer is."""
+        return self.sees_record(offer)
+
+
+def viewer_on(
+    nation: str, role: str, day: dt.date, memberships: tuple[Membership, ...] | list[Membership]
+) -> Viewer:
+    """The viewer of ``nation`` in ``role`` on ``day``, keeping the memberships active that
+    day (roles that see everything, and users with no nation, need none)."""
+    if sees_all(role) or not nation:
+        return Viewer(nation, role, day)
+    return Viewer(nation, role, day, tuple(m for m in memberships if m.active_on(day)))

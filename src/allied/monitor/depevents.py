@@ -1,0 +1,1114 @@
+"""Stage 4b of extraction: events read from the dependency parse.
+
+The clause rules of ``clauses`` read word order; this stage reads the tree spaCy's
+``en_core_web_sm`` parser gives (ClearNLP labels: ``nsubj``, ``dobj``, ``dative``,
+``prep``/``pobj``, ``agent``, ``poss``, ``conj``, ``xcomp``, ``ccomp``, ``relcl``...):
+
+- the actor is the trigger's subject, its passive ``by`` agent, the possessor or
+  compound of a noun trigger ("Hungary's veto", "EU sanctions"), the subject of a light
+  verb over a noun trigger ("held talks"), the subject of the verb that controls it
+  ("decided to send"), the antecedent of a relative pronoun ("Poland, which sent"),
+  or, through a pronoun or "the country", the last actor named;
+- a noun phrase names an actor by a gazetteer mention at its head, or by an office or
+  body with a national adjective, compound, possessor or "of" phrase ("the Italian
+  Economy Minister", "Poland's finance minister", "the foreign minister of Spain");
+- targets fill the slots of the type (``syntax.TARGET_SLOTS``): the direct or indirect
+  object, the objects of the type's prepositions, and every conjunct of them ("met
+  ministers from Spain, Portugal and the EU");
+- reported speech with an obligation ("X said Moscow must withdraw", a quotation
+  "'Europe must act,' the minister said") is the speaker's ``call-for``;
+- negation, conditions and modals ("would", "could") cancel an event; "will", a plan or
+  a pledge lower its confidence (cue ``intent``).
+
+The events are merged with the clause rules' before the document clean-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from allied.monitor import lexicon as lx
+from allied.monitor.gazetteer import MentionKind
+from allied.monitor.model import EventType
+from allied.monitor.syntax import ORGS, TARGET_SLOTS, Mention
+
+T = EventType
+
+# -- the lexicon beyond the clause rules' (verbs read with a part-of-speech tag) ---------
+EXTRA_VERBS: dict[str, T] = {
+    "extend": T.PROVIDE,
+    "disburse": T.PROVIDE,
+    "allocate": T.PROVIDE,
+    "earmark": T.PROVIDE,
+    "contribute": T.PROVIDE,
+    "gift": T.PROVIDE,
+    "ban": T.SANCTION,
+    "blacklist": T.SANCTION,
+    "embargo": T.SANCTION,
+    "tariff": T.SANCTION,
+    "slam": T.ACCUSE,
+    "lambaste": T.ACCUSE,
+    "decry": T.ACCUSE,
+    "deplore": T.ACCUSE,
+    "protest": T.ACCUSE,
+    "summon": T.ACCUSE,
+    "censure": T.ACCUSE,
+    "chastise": T.ACCUSE,
+    "castigate": T.ACCUSE,
+    "dismiss": T.ACCUSE,
+    "warn": T.ACCUSE,
+    "threaten": T.ACCUSE,
+    "phone": T.MEET,
+    "host": T.MEET,
+    "welcome": T.MEET,
+    "receive": T.MEET,
+    "strike": T.DEPLOY,
+    "bomb": T.DEPLOY,
+    "shell": T.DEPLOY,
+    "raid": T.DEPLOY,
+    "invade": T.DEPLOY,
+    "occupy": T.DEPLOY,
+    "patrol": T.DEPLOY,
+    "implore": T.CALL_FOR,
+    "appeal": T.CALL_FOR,
+    "request": T.CALL_FOR,
+    "quit": T.WITHDRAW,
+    "exit": T.WITHDRAW,
+}
+EXTRA_NOUNS: dict[str, T] = {
+    "tariff": T.SANCTION,
+    "duty": T.SANCTION,
+    "levy": T.SANCTION,
+    "ban": T.SANCTION,
+    "restriction": T.SANCTION,
+    "blacklisting": T.SANCTION,
+    "embargo": T.SANCTION,
+    "talk": T.MEET,
+    "summit": T.MEET,
+    "call": T.MEET,
+    "conversation": T.MEET,
+    "loan": T.PROVIDE,
+    "grant": T.PROVIDE,
+    "funding": T.PROVIDE,
+    "package": T.PROVIDE,
+    "strike": T.DEPLOY,
+    "airstrike": T.DEPLOY,
+    "attack": T.DEPLOY,
+    "raid": T.DEPLOY,
+    "veto": T.BLOCK,
+    "blockade": T.BLOCK,
+    "condemnation": T.ACCUSE,
+    "protest": T.ACCUSE,
+    "allegation": T.ACCUSE,
+}
+# (verb lemma, object or particle lemma) -> type: "impose sanctions", "call for"
+PAIRS: dict[tuple[str, str], T] = {
+    ("hold", "talk"): T.MEET,
+    ("hold", "meeting"): T.MEET,
+    ("hold", "summit"): T.MEET,
+    ("hold", "call"): T.MEET,
+    ("hold", "negotiation"): T.MEET,
+    ("sign", "agreement"): T.MEET,
+    ("sign", "deal"): T.MEET,
+    ("sign", "accord"): T.MEET,
+    ("sign", "treaty"): T.MEET,
+    ("sign", "memorandum"): T.MEET,
+    ("speak", "with"): T.MEET,
+    ("speak", "to"): T.MEET,
+    ("talk", "with"): T.MEET,
+    ("talk", "to"): T.MEET,
+    ("confer", "with"): T.MEET,
+    ("speak", "by"): T.MEET,
+    ("talk", "by"): T.MEET,
+    ("pay", "visit"): T.MEET,
+    ("make", "visit"): T.MEET,
+    ("close", "border"): T.BLOCK,
+    ("close", "airspace"): T.BLOCK,
+    ("cut", "off"): T.BLOCK,
+    ("cut", "tie"): T.WITHDRAW,
+    ("sever", "tie"): T.WITHDRAW,
+    ("break", "tie"): T.WITHDRAW,
+}
+#: verbs whose noun object carries the event of the subject: "imposed tariffs"
+LIGHT = frozenset(
+    {
+        "hold",
+        "announce",
+        "impose",
+        "launch",
+        "conduct",
+        "stage",
+        "make",
+        "approve",
+        "unveil",
+        "extend",
+        "pledge",
+        "offer",
+        "provide",
+        "slap",
+        "levy",
+        "raise",
+        "introduce",
+        "carry",
+        "mount",
+        "level",
+        "lodge",
+        "file",
+        "issue",
+        "sign",
+        "agree",
+        "reach",
+        "threaten",
+        "propose",
+        "pay",
+        "host",
+        "have",
+        "send",
+        "deliver",
+        "begin",
+        "start",
+        "continue",
+        "expand",
+        "step",
+        "order",
+        "resume",
+        "keep",
+        "maintain",
+        "double",
+        "hike",
+        "increase",
+        "renew",
+        "tighten",
+        "broaden",
+    }
+)
+#: heads that act for the state named by their adjective, compound or possessor
+OFFICES = frozenset(
+    {
+        "minister",
+        "president",
+        "premier",
+        "chancellor",
+        "secretary",
+        "king",
+        "queen",
+        "prince",
+        "princess",
+        "monarch",
+        "emir",
+        "sheikh",
+        "sultan",
+        "envoy",
+        "ambassador",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "official",
+        "officials",
+        "government",
+        "ministry",
+        "department",
+        "administration",
+        "leader",
+        "leadership",
+        "cabinet",
+        "army",
+        "military",
+        "navy",
+        "force",
+        "forces",
+        "troops",
+        "soldier",
+        "diplomat",
+        "delegation",
+        "negotiator",
+        "counterpart",
+        "authorities",
+        "embassy",
+        "regime",
+        "parliament",
+        "aide",
+        "adviser",
+        "advisor",
+        "commander",
+        "chief",
+        "head",
+        "representative",
+        "office",
+        "service",
+        "guard",
+        "coastguard",
+        "jet",
+        "aircraft",
+        "warship",
+        "drone",
+        "missile",
+        "vessel",
+        "ship",
+        "submarine",
+    }
+)
+ACCUSE_ADJECTIVES = frozenset(
+    {
+        "unfair",
+        "illegal",
+        "unacceptable",
+        "unjustified",
+        "illegitimate",
+        "baseless",
+        "groundless",
+        "irresponsible",
+        "provocative",
+        "aggressive",
+        "hostile",
+        "absurd",
+        "outrageous",
+        "unlawful",
+        "discriminatory",
+        "protectionist",
+        "reckless",
+        "dangerous",
+    }
+)
+SPEECH = frozenset(
+    {
+        "say",
+        "tell",
+        "add",
+        "state",
+        "write",
+        "insist",
+        "stress",
+        "declare",
+        "warn",
+        "argue",
+        "note",
+        "tweet",
+        "post",
+        "urge",
+        "emphasise",
+        "emphasize",
+        "reiterate",
+    }
+)
+OBLIGATION = frozenset({"must", "should"})
+CANCEL_AUX = frozenset({"would", "could", "might", "may", "can"})
+INTENT_AUX = frozenset({"will", "shall", "'ll"})
+#: adverbs that deny the act ("seldom criticised")
+RARELY = frozenset({"never", "seldom", "rarely", "hardly", "scarcely"})
+#: an office no longer (or not yet) held
+FORMER = frozenset({"former", "ex", "late", "then", "incoming", "designate", "elect"})
+#: verbs whose complement is not (yet) an act of its subject
+CANCEL_HEADS = frozenset(
+    {
+        "refuse",
+        "decline",
+        "fail",
+        "consider",
+        "weigh",
+        "mull",
+        "reject",
+        "deny",
+        "oppose",
+        "resist",
+        "hesitate",
+        "threaten",
+        "avoid",
+        "stop",
+        "cease",
+        "prevent",
+        "block",
+        "ask",
+        "urge",
+        "call",
+        "demand",
+        "want",
+        "hope",
+        "wish",
+        "seek",
+        "try",
+        "attempt",
+        "debate",
+        "discuss",
+        "doubt",
+        "question",
+        "propose",
+        "suggest",
+        "recommend",
+        "press",
+        "push",
+        "warn",
+        "accuse",
+        "condemn",
+        "criticise",
+        "criticize",
+        "blame",
+        "delay",
+        "postpone",
+    }
+)
+INTENT_HEADS = frozenset(
+    {
+        "plan",
+        "intend",
+        "pledge",
+        "promise",
+        "vow",
+        "agree",
+        "prepare",
+        "aim",
+        "expect",
+        "commit",
+        "offer",
+        "announce",
+        "set",
+        "go",
+        "be",
+    }
+)
+#: object control: the object of these verbs is the subject of the complement
+AUTHORISING = frozenset({"allow", "permit", "clear", "authorise", "authorize", "let", "enable"})
+#: verbs that press someone else to act: what they govern is not (yet) an act
+PRESSING = frozenset({
+    "pressure", "pressurise", "pressurize", "force", "persuade", "convince", "encourage",
+    "urge", "ask", "push", "press", "lobby", "call", "want", "expect", "need", "seek",
+})
+#: objects that make a rejection an answer to an accusation ("rejected X's allegation")
+CLAIMS = frozenset({
+    "allegation", "claim", "accusation", "charge", "report", "assertion", "statement",
+    "remark", "criticism",
+})
+#: verbs that undo or refuse what their noun object names
+UNDOING = frozenset({"resist", "adopt", "lift", "ease", "end", "drop", "delay", "defy"})
+PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
+STATE_PRONOUNS = frozenset({"it", "its"})
+PLURAL_PRONOUNS = frozenset({"they", "them", "their"})
+STATE_NOUNS = frozenset({"country", "nation", "state", "government", "kingdom", "republic"})
+SUBJECT_DEPS = frozenset({"nsubj", "csubj", "expl"})
+#: types whose target may be named as the possessor or modifier of the object: "vetoed
+#: Sweden's accession", "condemned China's subsidies", "tariffs on Canadian steel"
+LOOSE_TYPES = frozenset(
+    {
+        T.ACCUSE,
+        T.BLOCK,
+        T.SANCTION,
+        T.SUPPORT_MEMBERSHIP,
+        T.OPPOSE_MEMBERSHIP,
+        T.RATIFY,
+        T.AUTHORISE,
+    }
+)
+#: the clause rules read purchases (the seller provides) and these verbs better
+LEFT_TO_RULES = frozenset({"buy", "purchase", "acquire", "procure", "order", "fly", "leave"})
+MEMBERSHIP_OBJECTS = frozenset({"bid", "accession", "membership", "application", "entry"})
+#: subjects of an obligation that address everyone: "the world must act"
+EVERYONE = frozenset({"world", "we", "everyone", "community", "all", "europe", "us"})
+
+
+@dataclass
+class Context:
+    """What a pronoun or "the country" can refer to: the last actors named as subjects."""
+
+    person: tuple[str, ...] | None = None
+    state: tuple[str, ...] | None = None
+    plural: tuple[str, ...] | None = None
+    organisation: tuple[str, ...] | None = None
+
+    def note(self, codes: tuple[str, ...], kind: MentionKind) -> None:
+        if not codes:
+            return
+        if len(codes) > 1:
+            self.plural = codes
+            return
+        if codes[0] in ORGS:
+            self.organisation = codes
+            return
+        if kind in (MentionKind.PERSON, MentionKind.TITLE):
+            self.person = codes
+        self.state = codes
+
+
+@dataclass
+class Frame:
+    """An event read from the tree: type, actors, targets, cues and its trigger."""
+
+    type: EventType
+    actors: tuple[str, ...]
+    targets: tuple[str, ...]
+    trigger: Any
+    noun: bool
+    cues: list[str] = field(default_factory=list)
+
+
+class Tree:
+    """One paragraph's parse with the actor mentions mapped onto its tokens."""
+
+    def __init__(self, parsed: Any, blank: Any, mentions: dict[int, Mention]) -> None:
+        self.doc = parsed
+        self._by_idx: dict[int, Any] = {t.idx: t for t in parsed}
+        by_char = {t.idx: t.i for t in blank}
+        self.mention: dict[int, Mention] = {}
+        for tok in parsed:
+            j = by_char.get(tok.idx)
+            if j is not None and j in mentions:
+                self.mention[tok.i] = mentions[j]
+            elif j is None:
+                # a token the two tokenizers split differently: the mention covering it
+                for k in range(tok.idx, tok.idx + len(tok.text)):
+                    jj = by_char.get(k)
+                    if jj is not None and jj in mentions:
+                        self.mention[tok.i] = mentions[jj]
+                        break
+
+    def at(self, char: int) -> Any:
+        """The parsed token starting at character ``char`` of the paragraph, if any."""
+        return self._by_idx.get(char)
+
+    def tokens(self, start_char: int, end_char: int) -> Iterator[Any]:
+        span = self.doc.char_span(start_char, end_char, alignment_mode="expand")
+        if span is not None:
+            yield from (t for t in span if start_char <= t.idx < end_char)
+
+
+def _lemma(tok: Any) -> str:
+    return str(tok.lemma_).lower()
+
+
+def _conjuncts(tok: Any) -> list[Any]:
+    out = [tok]
+    for child in tok.children:
+        if child.dep_ == "conj":
+            out.extend(_conjuncts(child))
+    return out
+
+
+class Reader:
+    """Reads the frames of one sentence of a ``Tree``."""
+
+    def __init__(self, tree: Tree, context: Context) -> None:
+        self.tree = tree
+        self.ctx = context
+        # this sentence's actor subjects so far: (token index, codes, kind)
+        self.local: list[tuple[int, tuple[str, ...], MentionKind]] = []
+
+    def plausible_trigger(self, char: int, noun: bool) -> bool:
+        """Whether the parse agrees with a clause rule's reading of a trigger word: a
+        verb trigger must be tagged a verb ("press freedom", "Iran Shipping Lines" are
+        not), a noun trigger must head its phrase ("a train attack", "aid workers"), and
+        neither is denied ("seldom") or done by a former office holder."""
+        tok = self.tree.at(char)
+        if tok is None:
+            return True
+        if tok.dep_ in ("xcomp", "advcl", "ccomp") and _lemma(tok.head) in PRESSING and any(
+            c.dep_ in ("dobj", "dative") for c in tok.head.children
+        ):
+            return False  # "to pressure them to block the flow": not their act
+        if _lemma(tok) in ("reject", "deny", "dismiss") and any(
+            c.dep_ == "dobj" and _lemma(c) in CLAIMS for c in tok.children
+        ):
+            return False  # "rejected Pakistan's allegation": an answer, read below
+        for child in tok.children:
+            if child.dep_ == "advmod" and child.lower_ in RARELY:
+                return False  # "seldom criticised"
+            if child.dep_ in ("nsubj", "poss") and any(
+                c.lower_ in FORMER for c in child.children
+            ):
+                return False  # "Malaysia's former prime minister criticised"
+        if noun:
+            return bool(tok.dep_ != "compound")
+        return bool(
+            tok.pos_ in ("VERB", "AUX")
+            or str(tok.tag_).startswith("VB")
+            or (tok.tag_ == "NN" and str(tok.text).endswith("ing"))  # "include meeting Modi"
+        )
+
+    # -- noun phrases -----------------------------------------------------------
+    def phrase(
+        self, head: Any, *, loose: bool = False, depth: int = 0, refer: bool = False
+    ) -> tuple[str, ...]:
+        """The actors a noun phrase headed by ``head`` names (with its conjuncts);
+        ``refer``: a pronoun or "the country" is resolved (actor positions only)."""
+        out: list[str] = []
+        for tok in _conjuncts(head):
+            out.extend(self._one(tok, loose=loose, depth=depth, refer=refer))
+        return tuple(dict.fromkeys(out))
+
+    def _refer(self, tok: Any, low: str) -> tuple[str, ...]:
+        """A pronoun: the last actor subject before it in its sentence, else the context."""
+        want_person = low in PERSON_PRONOUNS
+        want_plural = low in PLURAL_PRONOUNS
+        for i, codes, kind in reversed(self.local):
+            if i >= tok.i:
+                continue
+            if want_plural != (len(codes) > 1):
+                continue
+            if want_person and kind not in (MentionKind.PERSON, MentionKind.TITLE):
+                continue
+            return codes
+        if want_person:
+            return self.ctx.person or ()
+        if want_plural:
+            return self.ctx.plural or ()
+        return self.ctx.state or self.ctx.organisation or ()
+
+    def _one(self, tok: Any, *, loose: bool, depth: int, refer: bool = False) -> tuple[str, ...]:
+        if depth > 3:
+            return ()
+        if any(c.lower_ in FORMER for c in tok.children if c.dep_ in ("amod", "advmod")):
+            return ()  # "Malaysia's former prime minister" no longer acts for it
+        m = self.tree.mention.get(tok.i)
+        if (
+            m is not None
+            and not m.modifier
+            and (m.kind is not MentionKind.ADJECTIVE or loose or self._before_office(tok))
+        ):
+            if m.kind is MentionKind.TITLE:
+                # "Cameroon and Chad officials": the title's other modifiers too
+                every = list(m.codes)
+                for child in tok.children:
+                    if child.dep_ in ("nmod", "compound", "amod") and (
+                        self.tree.mention.get(child.i) is not m
+                    ):
+                        every.extend(self._modifier(child, depth + 1))
+                return tuple(dict.fromkeys(every))
+            return m.codes
+        low = str(tok.text).lower()
+        if low in PERSON_PRONOUNS | STATE_PRONOUNS | PLURAL_PRONOUNS:
+            return self._refer(tok, low) if refer else ()
+        lemma = _lemma(tok)
+        if tok.pos_ not in ("NOUN", "PROPN"):
+            return ()
+        if (
+            lemma in STATE_NOUNS
+            and any(c.lower_ == "the" for c in tok.children)
+            and not any(c.dep_ in ("amod", "compound", "poss") for c in tok.children)
+        ):
+            return self._refer(tok, "it") if refer else ()
+        if lemma == "alliance" and any(c.lower_ == "the" for c in tok.children):
+            return ("NATO",)
+        office = lemma in OFFICES or low in OFFICES
+        for child in tok.children:
+            if child.dep_ in ("amod", "compound", "poss", "nmod", "npadvmod") and (office or loose):
+                codes = self._modifier(child, depth)
+                if codes:
+                    return codes
+            if child.dep_ == "prep" and child.lower_ in ("of", "from") and office:
+                for obj in child.children:
+                    if obj.dep_ == "pobj":
+                        codes = self.phrase(obj, loose=True, depth=depth + 1)
+                        if codes:
+                            return codes
+            if child.dep_ == "appos":
+                codes = self._one(child, loose=loose, depth=depth + 1)
+                if codes:
+                    return codes
+        return ()
+
+    def _modifier(self, tok: Any, depth: int) -> tuple[str, ...]:
+        m = self.tree.mention.get(tok.i)
+        if m is not None:
+            # "Cameroon and C.A.R. officials": every conjunct
+            every = list(m.codes)
+            for conj in _conjuncts(tok)[1:]:
+                cm = self.tree.mention.get(conj.i)
+                if cm is not None:
+                    every.extend(cm.codes)
+            return tuple(dict.fromkeys(every))
+        if tok.dep_ in ("compound", "amod"):
+            # "the Italian Economy Minister": the adjective modifies "Economy"
+            for child in tok.children:
+                if child.dep_ in ("amod", "compound", "poss"):
+                    codes = self._modifier(child, depth + 1)
+                    if codes:
+                        return codes
+        if tok.dep_ == "poss":
+            return self._one(tok, loose=True, depth=depth + 1)
+        return ()
+
+    def _before_office(self, tok: Any) -> bool:
+        head = tok.head
+        return tok.dep_ in ("amod", "compound") and (
+            _lemma(head) in OFFICES or _lemma(head) in lx.NOUNS or _lemma(head) in EXTRA_NOUNS
+        )
+
+    # -- triggers ---------------------------------------------------------------
+    def trigger_type(self, tok: Any) -> tuple[EventType, bool] | None:
+        lemma = _lemma(tok)
+        if tok.pos_ == "VERB":
+            for child in tok.children:
+                key = (lemma, _lemma(child))
+                if child.dep_ in ("prt", "prep", "dobj") and key in PAIRS:
+                    return PAIRS[key], False
+                if child.dep_ in ("prt", "prep") and lemma in lx.PHRASAL:
+                    etype = lx.PHRASAL[lemma].get(_lemma(child))
+                    if etype is not None:
+                        return etype, False
+            if lemma in ("call", "press", "push", "appeal", "talk", "pull", "hold", "apply"):
+                if lemma == "call" and self._calls_unfair(tok):
+                    return T.ACCUSE, False
+                if lemma == "call" and any(
+                    c.dep_ == "advcl" and any(m.lower_ == "for" for m in c.children)
+                    for c in tok.children
+                ):
+                    return T.CALL_FOR, False  # "called for the Taliban to lift the ban"
+                return None  # only with their particles
+            if lemma in lx.VERBS:
+                return lx.VERBS[lemma], False
+            if lemma in EXTRA_VERBS:
+                return EXTRA_VERBS[lemma], False
+            return None
+        if tok.pos_ == "NOUN" and tok.dep_ != "compound":
+            if lemma in ("support", "aid", "assistance", "call", "package", "application"):
+                preps = {c.lower_ for c in tok.children if c.dep_ == "prep"}
+                needs = lx.NOUN_NEEDS_NEXT.get(lemma, frozenset())
+                if not preps & needs and lemma != "call":
+                    return None
+                if lemma == "call" and not preps & {"for", "on", "with", "between"}:
+                    return None
+                if lemma == "call" and preps & {"with", "between"}:
+                    return T.MEET, True
+            if lemma in lx.NOUNS:
+                return lx.NOUNS[lemma], True
+            if lemma in EXTRA_NOUNS:
+                return EXTRA_NOUNS[lemma], True
+        return None
+
+    def _calls_unfair(self, tok: Any) -> bool:
+        for child in tok.children:
+            if child.dep_ in ("oprd", "ccomp", "xcomp", "acomp") and (
+                _lemma(child) in ACCUSE_ADJECTIVES
+                or any(_lemma(c) in ACCUSE_ADJECTIVES for c in child.children)
+            ):
+                return True
+        return False
+
+    # -- polarity ---------------------------------------------------------------
+    def cancelled(self, tok: Any, cues: list[str], etype: EventType) -> bool:
+        """Negation, conditions, modals on the trigger or the verbs that govern it."""
+        node = tok
+        for _ in range(6):
+            for child in node.children:
+                low = str(child.lower_)
+                if child.dep_ == "neg" or (child.dep_ == "advmod" and low in RARELY):
+                    return True
+                if child.dep_ == "aux" and low in CANCEL_AUX:
+                    return True
+                if child.dep_ == "aux" and low in OBLIGATION and etype is not T.CALL_FOR:
+                    return True
+                if child.dep_ == "aux" and low in INTENT_AUX:
+                    cues.append("intent")
+                if child.dep_ == "mark" and low in ("if", "unless", "whether"):
+                    return True
+            if node.dep_ in ("dobj", "pcomp") and _lemma(node.head) in CANCEL_HEADS | {"rule"}:
+                return True  # "refused to rule out sending"
+            if node.dep_ not in ("xcomp", "conj", "ccomp", "advcl", "dobj") or (node.head is node):
+                break
+            if node.dep_ == "xcomp":
+                head_lemma = _lemma(node.head)
+                if head_lemma in CANCEL_HEADS or head_lemma == "rule":
+                    return True
+                if head_lemma in INTENT_HEADS:
+                    cues.append("intent")
+            if node.dep_ == "ccomp":
+                if _lemma(node.head) in SPEECH | {"report", "claim", "allege"}:
+                    cues.append("reported")
+                break
+            node = node.head
+        if tok.dep_ == "pobj" and tok.head.lower_ == "from":
+            return True  # "barred from sending"
+        # "without sending", "instead of sending"
+        return bool(tok.dep_ == "pcomp" and tok.head.lower_ in ("from", "without", "of"))
+
+    # -- actors of a trigger ----------------------------------------------------
+    def actors(self, tok: Any, noun: bool) -> tuple[tuple[str, ...], list[str]]:
+        cues: list[str] = []
+        if noun:
+            return self._noun_actors(tok, cues), cues
+        node = tok
+        for _ in range(5):
+            subj = [c for c in node.children if c.dep_ in SUBJECT_DEPS]
+            passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in node.children)
+            if passive:
+                for c in node.children:
+                    if c.dep_ == "agent":
+                        for obj in c.children:
+                            if obj.dep_ == "pobj":
+                                return self.phrase(obj), cues
+                if node is tok:
+                    return (), cues
+            if subj:
+                s = subj[0]
+                if s.tag_ in ("WDT", "WP") or s.lower_ == "that":
+                    if node.dep_ == "relcl":
+                        return self.phrase(node.head), cues
+                    return (), cues
+                codes = self.phrase(s, refer=True)
+                if str(s.lower_) in PERSON_PRONOUNS | STATE_PRONOUNS | PLURAL_PRONOUNS:
+                    cues.append("pronoun")
+                return codes, cues
+            if node.dep_ == "relcl":
+                return self.phrase(node.head), cues
+            if node.dep_ == "xcomp" or (
+                node.dep_ == "advcl" and any(c.lower_ == "to" for c in node.children)
+            ):
+                head = node.head
+                objects = [c for c in head.children if c.dep_ in ("dobj", "dative")]
+                if objects and _lemma(head) in AUTHORISING:
+                    cues.append("authorised")
+                    return self.phrase(objects[0], loose=True), cues
+                if objects:
+                    return (), cues  # "urged Germany to send": not an act
+                node = head
+                continue
+            if node.dep_ in ("conj", "advcl") and node.head is not node:
+                node = node.head
+                continue
+            if node.dep_ == "acl":
+                # "issued a series of warnings demanding ...": the issuer
+                noun_head = node.head
+                while noun_head.dep_ == "pobj" and noun_head.head.lower_ == "of":
+                    noun_head = noun_head.head.head
+                if noun_head.dep_ in ("dobj", "attr") and _lemma(noun_head.head) in LIGHT | {
+                    "issue",
+                    "release",
+                    "publish",
+                }:
+                    node = noun_head.head
+                    continue
+                return (), cues
+            break
+        return (), cues
+
+    def _noun_actors(self, tok: Any, cues: list[str]) -> tuple[str, ...]:
+        cues.append("nominal")
+        for child in tok.children:
+            if child.dep_ in ("poss", "compound", "amod", "nmod"):
+                codes = self._modifier(child, 0) or self.phrase(
+                    child, loose=True, refer=child.dep_ == "poss"
+                )
+                if codes:
+                    return codes
+            if child.dep_ == "prep" and child.lower_ == "by":
+                for obj in child.children:
+                    if obj.dep_ == "pobj":
+                        return self.phrase(obj)
+            if child.dep_ == "acl":
+                # "a French-proposed truce", "sanctions imposed by the EU"
+                for c in child.children:
+                    if c.dep_ == "agent":
+                        for obj in c.children:
+                            if obj.dep_ == "pobj":
+                                return self.phrase(obj)
+        head = tok.head
+        if tok.dep_ in ("dobj", "attr", "nsubjpass") and _lemma(head) in LIGHT:
+            codes, more = self.actors(head, False)
+            cues.extend(more)
+            return codes
+        if tok.dep_ == "pobj" and head.dep_ == "prep" and head.head.pos_ == "VERB":
+            verb = head.head
+            if _lemma(verb) in LIGHT or head.lower_ in ("in", "at", "during"):
+                codes, more = self.actors(verb, False)
+                cues.extend(more)
+                return codes
+        return ()
+
+    # -- targets ----------------------------------------------------------------
+    def targets(self, tok: Any, etype: EventType, noun: bool) -> tuple[str, ...]:
+        slots = TARGET_SLOTS.get(etype, ())
+        if etype is T.PROVIDE:
+            slots = (("prep", frozenset({"to"})), ("direct", frozenset()))
+        if etype is T.CALL_FOR:
+            slots = (("direct", frozenset()), ("prep", frozenset({"on", "upon"})))
+        if etype in (T.SUPPORT_MEMBERSHIP, T.OPPOSE_MEMBERSHIP):
+            slots = (("direct", frozenset()), ("prep", frozenset({"to", "for", "of"})))
+        loose = etype in LOOSE_TYPES
+        if noun and loose:
+            slots = (*slots, ("prep", frozenset({"of", "on", "against", "over"})))
+        found: list[str] = []
+        nodes = [tok]
+        if noun and tok.dep_ in ("dobj", "attr") and _lemma(tok.head) in LIGHT:
+            nodes.append(tok.head)  # "imposed tariffs on Canada": the verb's "on"
+        if noun and tok.dep_ == "pobj" and tok.head.dep_ == "prep" and (
+            tok.head.head.pos_ == "VERB"
+        ):
+            nodes.append(tok.head.head)  # "told Trump in phone conversations"
+        if not noun:
+            for child in tok.children:
+                if child.dep_ == "dobj" and (_lemma(tok), _lemma(child)) in PAIRS:
+                    nodes.append(child)  # "signed an agreement with Greece"
+        if etype is T.WITHDRAW:
+            slots = (*slots, ("prep", frozenset({"with"})))  # "cut ties with Kenya"
+        if noun and etype is T.DEPLOY:
+            for child in tok.children:
+                if child.dep_ == "acl":
+                    nodes.append(child)  # "drills encircling Taiwan"
+        for kind, preps in slots:
+            for node in nodes:
+                for child in node.children:
+                    if kind == "direct" and child.dep_ in ("dobj", "dative", "nsubjpass"):
+                        if etype is T.PROVIDE and child.dep_ == "dobj":
+                            continue  # the thing given; the recipient is "to" or dative
+                        found.extend(self.phrase(child, loose=loose))
+                        if etype in (T.ACCUSE, T.SANCTION, T.BLOCK) and _lemma(tok) != "warn":
+                            found.extend(self._inside(child))
+                    if kind in ("prep", "direct") and child.dep_ in ("prep", "dative"):
+                        if kind == "prep" and child.lower_ not in preps:
+                            continue
+                        if kind == "direct" and child.dep_ != "dative":
+                            continue
+                        for obj in child.children:
+                            if obj.dep_ == "pobj":
+                                found.extend(self.phrase(obj, loose=loose))
+                                if etype in (T.SANCTION, T.DEPLOY, T.ACCUSE):
+                                    found.extend(self._inside(obj))
+                    if (
+                        kind == "any"
+                        and etype in (T.SUPPORT_MEMBERSHIP, T.OPPOSE_MEMBERSHIP)
+                        and (child.dep_ in ("dobj", "prep", "pobj"))
+                    ):
+                        for sub in child.subtree:
+                            m = self.tree.mention.get(sub.i)
+                            if m is not None and not m.modifier:
+                                found.extend(m.codes)
+            if found:
+                break
+        if not noun and not found and etype is T.CALL_FOR:
+            for child in tok.children:
+                # "demanded that Beijing remove them", "called for the Taliban to lift"
+                if child.dep_ in ("ccomp", "advcl") and any(
+                    c.dep_ == "mark" and c.lower_ in ("that", "for") for c in child.children
+                ):
+                    for c in child.children:
+                        if c.dep_ == "nsubj":
+                            found.extend(self.phrase(c))
+        if not found and etype is T.ACCUSE and _lemma(tok) == "warn":
+            # "warned that the Somali government's actions would divide the country"
+            for child in tok.children:
+                if child.dep_ == "ccomp":
+                    for c in child.children:
+                        if c.dep_ in ("nsubj", "nsubjpass"):
+                            found.extend(self.phrase(c, loose=True))
+                            found.extend(self._inside(c))
+        if noun and not found and etype is T.CALL_FOR:
+            # "the demand that NATO abandons its open-door policy": the clause's subject
+            for child in tok.children:
+                if child.dep_ in ("acl", "ccomp") and any(
+                    c.dep_ == "mark" for c in child.children
+                ):
+                    for c in child.children:
+                        if c.dep_ == "nsubj":
+                            found.extend(self.phrase(c))
+        if noun and not found and etype is T.MEET:
+            found.extend(self._between(tok))
+        return tuple(dict.fromkeys(found))
+
+    def _inside(self, head: Any) -> list[str]:
+        """Actors modifying an object noun: "tariffs on Chinese goods", "China's subsidies"."""
+        out: list[str] = []
+        for child in head.children:
+            if child.dep_ in ("poss", "amod", "compound", "nmod"):
+                m = self.tree.mention.get(child.i)
+                if m is not None:
+                    out.extend(m.codes)
+            if child.dep_ == "prep" and child.lower_ == "of":
+                for obj in child.children:
+                    if obj.dep_ == "pobj":
+                        out.extend(self.phrase(obj, loose=True))
+        return out
+
+    def _between(self, tok: Any) -> list[str]:
+        out: list[str] = []
+        for child in tok.children:
+            if child.dep_ == "prep" and child.lower_ in ("between", "among"):
+                for obj in child.children:
+                    if obj.dep_ == "pobj":
+                        out.extend(self.phrase(obj, loose=True))
+        return out
+
+    # -- the sentence -----------------------------------------------------------
+    def frames(self, sent: list[Any]) -> list[Frame]:
+        self.local = []
+        for tok in sent:
+            if tok.dep_ in ("nsubj", "nsubjpass"):
+                codes = self.phrase(tok)
+                if codes:
+                    m = self.tree.mention.get(tok.i)
+                    self.local.append((tok.i, codes, m.kind if m else MentionKind.TITLE))
+        out: list[Frame] = []
+        for tok in sent:
+            found = self.trigger_type(tok)
+            if found is None:
+                continue
+            etype, noun = found
+            if self._not_an_act(tok, etype, noun):
+                continue
+            cues: list[str] = []
+            if self.cancelled(tok, cues, etype):
+                continue
+            objects = [c for c in tok.children if c.dep_ == "dobj"]
+            if _lemma(tok) == "warn" and any(
+                c.dep_ == "xcomp" and c.pos_ == "VERB" for c in tok.children
+            ):
+                etype = T.CALL_FOR  # "warned Moscow not to interfere": a demand
+            if etype is T.PROVIDE and any(
+                _lemma(o) in lx.FIGURATIVE_OBJECTS or o.lower_ in lx.FIGURATIVE_OBJECTS
+                for o in objects
+            ):
+                continue  # "sent a clear message"
+            if _lemma(tok) in lx.NEEDS_FORCE_OBJECT and not any(
+                _lemma(o) in lx.FORCE_WORDS or o.lower_ in lx.FORCE_WORDS for o in objects
+            ):
+                continue  # "moved the meeting to Vienna"
+            if (
+                etype is T.PROVIDE
+                and not noun
+                and any(_lemma(o) in lx.FORCE_WORDS for o in objects)
+            ):
+                etype = T.DEPLOY  # "sent troops to Poland" (to Ukraine: aid, below)
+            if _lemma(tok) in ("reject", "deny", "dismiss") and any(
+                _lemma(o) in CLAIMS for o in objects
+            ):
+                etype = T.ACCUSE  # "rejected Pakistan's allegation as baseless"
+            if etype is T.BLOCK and any(_lemma(o) in MEMBERSHIP_OBJECTS for o in objects):
+                etype = T.OPPOSE_MEMBERSHIP  # "held up Sweden's bid"
+            actors, more = self.actors(tok, noun)
+            cues.extend(more)
+            targets = tuple(t for t in self.targets(tok, etype, noun) if t not in actors)
+            if etype is T.JOIN:
+                targets = tuple(t for t in targets if t in ORGS)
+            if etype is T.DEPLOY and targets == ("UKR",) and _lemma(tok) in lx.VERBS and (
+                lx.VERBS[_lemma(tok)] is T.PROVIDE
+            ):
+                etype = T.PROVIDE  # forces sent to the partner at war are aid
+            if etype is T.MEET and not targets and len(actors) >= 2:
+                # "Kenya and Somalia held talks", "the UK and France signed an agreement"
+                for a in actors:
+                    out.append(
+                        Frame(etype, (a,), tuple(t for t in actors if t != a), tok, noun, cues)
+                    )
+                continue
+            if etype is not T.CALL_FOR and not targets:
+                continue  # events without a counterpart are left to the clause rules
+            if (
+                etype is T.CALL_FOR
+                and not targets
+                and _lemma(tok) == "call"
+                and not any(c.lower_ == "for" for c in tok.children)
+            ):
+                continue  # "what it called provocations on the border"
+            between = any(
+                c.dep_ == "prep" and c.lower_ in ("between", "among") for c in tok.children
+            )
+            if etype is T.MEET and noun and not actors and len(targets) >= 2 and between:
+                # "talks between Poland and Lithuania": each side meets the other
+                for a in targets:
+                    out.append(
+                        Frame(
+                            etype,
+                            (a,),
+                            tuple(t for t in targets if t != a),
+                            tok,
+                            noun,
+                            [*cues, "nominal"],
+                        )
+                    )
+                continue
+            if not actors:
+                continue
+            if etype is T.MEET and not noun and not targets and len(actors) >= 2:
+                for a in actors:
+                    out.append(
+                        Frame(etype, (a,), tuple(t for t in actors if t != a), tok, noun, cues)
+                    )
+                continue
+            targets = tuple(t for t in targets if t not in actors)
+            out.append(Frame(etype, actors, targets, tok, noun, cues))
+        out.extend(self._appeals(sent))
+        return out
+
+    def _not_an_act(self, tok: Any, etype: EventType, noun: bool) -> bool:
+        lemma = _lemma(tok)
+        if lemma in LEFT_TO_RULES or (noun and lemma in lx.BUY_VERBS):
+            return True
+        if (
+            not noun
+            and etype not in (T.CALL_FOR, T.AUTHORISE)
+            and lemma != "warn"
+            and any(c.dep_ == "xcomp" for c in tok.children)
+        ):
+            return True  # "offered to station troops", "refused to deliver"
+        if (
+            noun
+            and tok.dep_ == "pobj"
+            and tok.head.lower_ == "of"
+            and (tok.head.head.pos_ == "NOUN")
+        ):
+            return True  # "the adoption of EU sanctions", "the end of the talks"
+        # "resisted EU sanctions", "lifted the tariffs"
+        return bool(
+            noun
+            and tok.dep_ in ("dobj", "nsubjpass", "pobj")
+            and _lemma(tok.head) in CANCEL_HEADS | UNDOING
+        )
+
+    def _appeals(self, sent: list[Any]) -> list[Frame]:
+        """A speaker's statement of necessity is a call: "X said Moscow must withdraw"."""
+        out: list[Frame] = []
+        for tok in sent:
+            if tok.pos_ != "VERB" or _lemma(tok) not in SPEECH:
+                continue
+            speaker = [c for c in tok.children if c.dep_ == "nsubj"]
+            # without a subject ("Russia denied it and said ..."): the first verb's
+            actors = self.phrase(speaker[0], refer=True) if speaker else self.actors(tok, False)[0]
+            if not actors:
+                continue
+            for clause in tok.children:
+                if clause.dep_ not in ("ccomp", "parataxis"):
+                    continue
+                must = (
+                    any(c.dep_ == "aux" and c.lower_ in OBLIGATION for c in clause.children)
+                    or (any(c.lower_ == "up" for c in clause.children) and _lemma(clause) == "be")
+                    or any(c.dep_ == "aux" and c.lower_ == "need" for c in clause.children)
+                )
+                if not must or any(c.dep_ == "neg" for c in clause.children):
+                    continue
+                subj = [c for c in clause.children if c.dep_ in ("nsubj", "nsubjpass")]
+                targets: tuple[str, ...] = ()
+                if subj:
+                    targets = tuple(t for t in self.phrase(subj[0]) if t not in actors)
+                if not targets:
+                    for c in clause.children:  # "it is up to Moscow"
+                        if c.lower_ == "up":
+                            for p in c.children:
+                                if p.dep_ == "prep":
+                                    for obj in p.children:
+                                        targets = self.phrase(obj, loose=True)
+                if not targets and not (
+                    subj and (subj[0].lower_ in EVERYONE or _lemma(subj[0]) in EVERYONE)
+                ):
+                    continue
+                out.append(
+                    Frame(
+                        T.CALL_FOR,
+                        actors,
+                        targets,
+                        tok,
+                        False,
+                        ["quoted"] if any(t.text in ("“", '"', "”") for t in sent) else [],
+                    )
+                )
+        return out
+
+    def subjects(self, sent: list[Any]) -> None:
+        """Remember the sentence's actor subjects for pronouns in the next ones."""
+        for tok in sent:
+            if tok.dep_ in ("nsubj", "nsubjpass") and tok.lower_ not in (
+                PERSON_PRONOUNS | STATE_PRONOUNS | PLURAL_PRONOUNS
+            ):
+                m = self.tree.mention.get(tok.i)
+                codes = self.phrase(tok)
+                if codes:
+                    kind = m.kind if m is not None else MentionKind.TITLE
+                    self.ctx.note(codes, kind)

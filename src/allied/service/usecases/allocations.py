@@ -1,0 +1,207 @@
+"""Allocations (pledges): those the caller sees, pledges, lifecycle moves, optimiser runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from allied.allocation.model import Options, ProgressCallback, no_progress
+from allied.domain.actors import Membership
+from allied.domain.assistance import Allocation, Offer, Request
+from allied.domain.errors import AlliedError, NotFound, PermissionDenied
+from allied.domain.users import (
+    Action,
+    UserRole,
+    may_move_allocation,
+    require,
+    require_own_nation,
+    sees_all,
+)
+from allied.domain.visibility import Viewer
+from allied.service import allocations as allocation_service
+from allied.service import governance
+from allied.service.allocations import AllocationRun, PledgeOrder, PledgeOutcome
+from allied.service.caller import Caller
+from allied.service.ports import UnitOfWork
+from allied.service.usecases.common import (
+    Page,
+    filters_given,
+    page,
+    viewer,
+    viewer_of,
+)
+
+
+def _visible_allocation(uow: UnitOfWork, v: Viewer, allocation_id: str) -> Allocation:
+    alloc = uow.allocations.get(allocation_id)
+    if alloc is not None:
+        offer = uow.offers.get(alloc.offer_id)
+        if offer is not None and v.sees_record(offer):
+            return alloc
+    raise NotFound(f"no allocation {allocation_id!r}")
+
+
+def list_allocations(
+    uow: UnitOfWork,
+    caller: Caller,
+    day: dt.date,
+    *,
+    offer: str | None = None,
+    request: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
+    with uow:
+        v = viewer(uow, caller, day)
+        where = filters_given({"offer_id": offer, "request_id": request, "status": status})
+        allocs = uow.allocations.list(**where)
+        if not v.all:
+            offers = {o.id: o for o in uow.offers.list()}
+            allocs = [a for a in allocs if v.sees_record(offers[a.offer_id])]
+        rows = [governance.allocation_view(a) for a in sorted(allocs, key=lambda a: a.id)]
+    return page(rows, limit, offset)
+
+
+def get_allocation(
+    uow: UnitOfWork, caller: Caller, day: dt.date, allocation_id: str
+) -> dict[str, Any]:
+    with uow:
+        v = viewer(uow, caller, day)
+        return governance.allocation_view(_visible_allocation(uow, v, allocation_id))
+
+
+def pledge_order(
+    caller: Caller,
+    day: dt.date,
+    *,
+    offer_id: str,
+    request_id: str,
+    quantity: int,
+    memberships: Sequence[Membership] | None = None,
+    uow: UnitOfWork | None = None,
+) -> PledgeOrder:
+    """A pledge by a donor (its own offers only) or the coordinator, with the checks that
+    the caller sees the offer and the request (a hidden one answers as a missing one).
+
+    ``memberships`` are the caller's (:func:`memberships_of`); without them, they are read
+    through ``uow`` in the pledge's transaction."""
+    require(caller.role, Action.PLEDGE)
+    if memberships is None and uow is None:
+        raise ValueError("a pledge order needs the caller's memberships or a unit of work")
+    seen: list[Viewer] = []
+
+    def check_offer(offer: Offer) -> None:
+        if not seen:
+            if memberships is None:
+                assert uow is not None
+                seen.append(viewer(uow, caller, day))
+            else:
+                seen.append(viewer_of(caller, day, memberships))
+        if not seen[0].sees_record(offer):
+            raise NotFound(f"no offer {offer_id!r}")
+
+    def check_request(offer: Offer, request: Request) -> None:
+        if not seen[0].sees_record(request):
+            raise NotFound(f"no request {request_id!r}")
+        require_own_nation(caller.role, caller.nation, offer.donor, "pledge")
+
+    return PledgeOrder(
+        caller,
+        offer_id,
+        request_id,
+        quantity,
+        reveal_need=sees_all(caller.role),
+        check_offer=check_offer,
+        check_request=check_request,
+    )
+
+
+def pledge(
+    uow: UnitOfWork,
+    caller: Caller,
+    day: dt.date,
+    *,
+    offer_id: str,
+    request_id: str,
+    quantity: int,
+    memberships: Sequence[Membership] | None = None,
+) -> dict[str, Any]:
+    """One pledge (see :func:`pledge_order`); raises why it is refused."""
+    order = pledge_order(
+        caller, day, offer_id=offer_id, request_id=request_id, quantity=quantity,
+        memberships=memberships, uow=uow,
+    )
+    (outcome,) = allocation_service.make_pledges(uow, [order])
+    if isinstance(outcome, AlliedError):
+        raise outcome
+    return outcome
+
+
+def pledge_many(uow: UnitOfWork, orders: Sequence[PledgeOrder]) -> list[PledgeOutcome]:
+    """Orders from :func:`pledge_order` made together in one transaction, each answered as
+    if made alone in turn (:func:`allied.service.allocations.pledge_many`)."""
+    return allocation_service.make_pledges(uow, orders)
+
+
+def advance_allocation(
+    uow: UnitOfWork,
+    caller: Caller,
+    day: dt.date,
+    allocation_id: str,
+    to: str,
+    *,
+    expiry_days: int = governance.DEFAULT_CONSENT_EXPIRY_DAYS,
+) -> dict[str, Any]:
+    require(caller.role, Action.ADVANCE_ALLOCATION)
+    with uow:
+        v = viewer(uow, caller, day)
+        alloc = _visible_allocation(uow, v, allocation_id)
+        if not may_move_allocation(caller.role, to):
+            raise PermissionDenied(f"a {caller.role} may not move an allocation to {to!r}")
+        if caller.role == UserRole.DONOR:
+            offer = uow.offers.get(alloc.offer_id)
+            assert offer is not None
+            require_own_nation(caller.role, caller.nation, offer.donor, "allocation")
+        elif caller.role == UserRole.RECIPIENT:
+            request = uow.requests.get(alloc.request_id)
+            if request is None or not v.sees_record(request):
+                raise NotFound(f"no allocation {allocation_id!r}")
+            require_own_nation(caller.role, caller.nation, request.recipient, "allocation")
+    return governance.move_allocation(
+        uow, caller, allocation_id, to, today=day, expiry_days=expiry_days
+    )
+
+
+def run_allocation(
+    uow: UnitOfWork,
+    caller: Caller,
+    *,
+    as_of: dt.date,
+    solver: str = "auto",
+    options: Options | None = None,
+) -> dict[str, Any]:
+    require(caller.role, Action.RUN_ALLOCATION)
+    return allocation_service.run_allocation(
+        uow, caller, as_of=as_of, solver=solver, options=options
+    )
+
+
+def allocate(
+    uow: UnitOfWork,
+    caller: Caller,
+    *,
+    as_of: dt.date,
+    solver: str = "auto",
+    options: Options | None = None,
+    progress: ProgressCallback = no_progress,
+    record: bool = True,
+) -> AllocationRun:
+    """The optimiser on stored data (it reads every record: the coordinator's); with
+    ``record``, the plan is stored as ``proposed`` allocations."""
+    require(caller.role, Action.RUN_ALLOCATION)
+    return allocation_service.allocate_stored(
+        uow, caller, as_of=as_of, solver=solver, options=options, progress=progress,
+        record=record,
+    )

@@ -1,0 +1,124 @@
+"""Re-export consent requests: those naming the caller's nation, and the origin's answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from allied.domain.consent import ConsentStatus, OriginPolicy
+from allied.domain.errors import InvalidInput, NotFound, PermissionDenied
+from allied.domain.users import (
+    Action,
+    require,
+    require_own_nation,
+)
+from allied.service import governance
+from allied.service.caller import Caller
+from allied.service.ports import UnitOfWork
+from allied.service.usecases.common import (
+    Page,
+    filters_given,
+    page,
+    viewer,
+)
+
+
+def list_consents(
+    uow: UnitOfWork,
+    caller: Caller,
+    day: dt.date,
+    *,
+    origin: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
+    require(caller.role, Action.READ_CONSENTS)
+    with uow:
+        v = viewer(uow, caller, day)
+        found = uow.consents.list(**filters_given({"origin": origin}))
+        rows = [
+            governance.consent_view(c, day)
+            for c in sorted(found, key=lambda c: c.id)
+            if v.sees_consent(c)
+        ]
+    rows = [r for r in rows if status is None or r["effective_status"] == status]
+    return page(rows, limit, offset)
+
+
+def get_consent(uow: UnitOfWork, caller: Caller, day: dt.date, consent_id: str) -> dict[str, Any]:
+    require(caller.role, Action.READ_CONSENTS)
+    with uow:
+        v = viewer(uow, caller, day)
+        c = uow.consents.get(consent_id)
+        if c is None or not v.sees_consent(c):
+            raise NotFound(f"no consent request {consent_id!r}")
+        return governance.consent_view(c, day)
+
+
+def answer_consent(
+    uow: UnitOfWork,
+    caller: Caller,
+    day: dt.date,
+    consent_id: str,
+    answer: str,
+    reason: str = "",
+) -> dict[str, Any]:
+    require(caller.role, Action.ANSWER_CONSENT)
+    with uow:
+        v = viewer(uow, caller, day)
+        c = uow.consents.get(consent_id)
+        if c is None or not v.sees_consent(c):
+            raise NotFound(f"no consent request {consent_id!r}")
+        if c.origin != caller.nation:
+            raise PermissionDenied(f"only {c.origin} may answer consent request {c.id}")
+    try:
+        status = ConsentStatus(answer)
+    except ValueError:
+        raise InvalidInput(
+            f"expected granted, denied or expired; got {answer!r}", field="answer"
+        ) from None
+    return governance.record_consent_answer(uow, caller, consent_id, status, on=day, reason=reason)
+
+
+def expire_consents(uow: UnitOfWork, caller: Caller, day: dt.date) -> list[str]:
+    """Expire the consent requests left unanswered past their date, and settle the
+    allocations waiting on them (one transaction, a ledger entry each). Returns the ids
+    of the consent requests expired."""
+    require(caller.role, Action.EXPIRE)
+    with uow:
+        before = {c.id for c in uow.consents.list(status=ConsentStatus.PENDING)}
+        governance.expire_consents(uow, caller, day)
+        after = {c.id for c in uow.consents.list(status=ConsentStatus.PENDING)}
+        uow.commit()
+    return sorted(before - after)
+
+
+def set_consent_policy(
+    uow: UnitOfWork,
+    caller: Caller,
+    origin: str,
+    policy: str,
+    *,
+    since: dt.date,
+    source: str = "",
+) -> dict[str, Any]:
+    """An origin state's standing answer to re-export requests (``restrictive``,
+    ``permissive``, ``case-by-case``): set by the coordinator, or by the origin state for
+    itself."""
+    require(caller.role, Action.SET_CONSENT_POLICY)
+    code = origin.strip().upper()
+    require_own_nation(caller.role, caller.nation, code, "consent policy")
+    try:
+        value = OriginPolicy(policy)
+    except ValueError:
+        raise InvalidInput(
+            f"expected restrictive, permissive or case-by-case; got {policy!r}", field="policy"
+        ) from None
+    return governance.set_policy(uow, caller, code, value, since=since, source=source)
+
+
+def list_consent_policies(uow: UnitOfWork, caller: Caller) -> list[dict[str, Any]]:
+    """The standing consent policies (public: they are each state's declared practice)."""
+    require(caller.role, Action.READ)
+    return governance.list_policies(uow)

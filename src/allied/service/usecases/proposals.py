@@ -1,0 +1,160 @@
+"""Proposals before a forum and accessions: circulation, positions, steps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from allied.domain.errors import InvalidInput, NotFound, PermissionDenied
+from allied.domain.rules import Position, Rule
+from allied.domain.users import (
+    Action,
+    UserRole,
+    require,
+    require_own_nation,
+)
+from allied.service import governance
+from allied.service.caller import Caller
+from allied.service.ports import UnitOfWork
+from allied.service.usecases.common import (
+    Page,
+    page,
+    viewer,
+)
+
+
+def list_proposals(
+    uow: UnitOfWork, caller: Caller, day: dt.date, *, limit: int = 50, offset: int = 0
+) -> Page:
+    with uow:
+        v = viewer(uow, caller, day)
+        rows = [
+            governance.proposal_view_on(uow, p, day)
+            for p in sorted(uow.proposals.list(), key=lambda p: p.id)
+            if v.sees_proposal(p)
+        ]
+    return page(rows, limit, offset)
+
+
+def get_proposal(uow: UnitOfWork, caller: Caller, day: dt.date, proposal_id: str) -> dict[str, Any]:
+    with uow:
+        v = viewer(uow, caller, day)
+        p = uow.proposals.get(proposal_id)
+        if p is None or not v.sees_proposal(p):
+            raise NotFound(f"no proposal {proposal_id!r}")
+        return governance.proposal_view_on(uow, p, day)
+
+
+def propose(uow: UnitOfWork, caller: Caller, **kwargs: Any) -> dict[str, Any]:
+    require(caller.role, Action.DECIDE)
+    return governance.circulate_proposal(uow, caller, **kwargs)
+
+
+#: Roles that may record a position on a proposal (a national role for its own nation).
+STATES_POSITIONS = frozenset(
+    {UserRole.COORDINATOR, UserRole.DONOR, UserRole.ORIGIN, UserRole.RECIPIENT}
+)
+
+
+def take_position(
+    uow: UnitOfWork,
+    caller: Caller,
+    day: dt.date,
+    proposal_id: str,
+    *,
+    actor: str,
+    position: str,
+    reason: str = "",
+) -> dict[str, Any]:
+    """The coordinator records any participant's position; a national user its own.
+    Auditors and admins never speak for a nation, even when they have one."""
+    if caller.role not in STATES_POSITIONS:
+        raise PermissionDenied(f"a {caller.role} may not take a position on a proposal")
+    if caller.role != UserRole.COORDINATOR:
+        require_own_nation(caller.role, caller.nation, actor, "position")
+    with uow:
+        v = viewer(uow, caller, day)
+        p = uow.proposals.get(proposal_id)
+        if p is None or not v.sees_proposal(p):
+            raise NotFound(f"no proposal {proposal_id!r}")
+    try:
+        pos = Position(position)
+    except ValueError:
+        raise InvalidInput(
+            f"expected one of {', '.join(x.value for x in Position)}; got {position!r}",
+            field="position",
+        ) from None
+    return governance.record_position(
+        uow, caller, proposal_id, actor=actor, position=pos, on=day, reason=reason
+    )
+
+
+def list_accessions(
+    uow: UnitOfWork, caller: Caller, day: dt.date, *, limit: int = 50, offset: int = 0
+) -> Page:
+    with uow:
+        viewer(uow, caller, day)
+        rows = [a.summary(day) for a in sorted(uow.accessions.list(), key=lambda a: a.id)]
+    return page(rows, limit, offset)
+
+
+def accession_step(
+    uow: UnitOfWork, caller: Caller, accession_id: str, step: str, **kwargs: Any
+) -> dict[str, Any]:
+    require(caller.role, Action.ACCESSION)
+    return governance.record_accession_step(uow, caller, accession_id, step, **kwargs)
+
+
+def evaluate_decision(
+    uow: UnitOfWork,
+    caller: Caller,
+    rule: Rule,
+    forum: str,
+    day: dt.date,
+    *,
+    yes: Sequence[str] = (),
+    no: Sequence[str] = (),
+    abstain: Sequence[str] = (),
+) -> dict[str, Any]:
+    """A decision rule applied to positions on a day (nothing is stored): public rules
+    over public memberships, for every reader."""
+    require(caller.role, Action.READ)
+    return governance.evaluate_decision(uow, rule, forum, day, yes=yes, no=no, abstain=abstain)
+
+
+def revise_proposal(
+    uow: UnitOfWork,
+    caller: Caller,
+    proposal_id: str,
+    *,
+    text: str,
+    on: dt.date,
+    deadline: dt.date,
+) -> dict[str, Any]:
+    """A new version of an open proposal: the clock restarts and positions clear."""
+    require(caller.role, Action.DECIDE)
+    return governance.revise(uow, caller, proposal_id, text=text, on=on, deadline=deadline)
+
+
+def withdraw_proposal(
+    uow: UnitOfWork, caller: Caller, proposal_id: str, *, on: dt.date
+) -> dict[str, Any]:
+    require(caller.role, Action.DECIDE)
+    return governance.withdraw(uow, caller, proposal_id, on=on)
+
+
+def decision_status(uow: UnitOfWork, caller: Caller, day: dt.date) -> dict[str, Any]:
+    """Every proposal and every accession as they stand on ``day`` (a query: a proposal
+    past its deadline shows the outcome fixed at the deadline and records nothing)."""
+    require(caller.role, Action.DECIDE)
+    return governance.status(uow, caller, day)
+
+
+def close_proposals(
+    uow: UnitOfWork, caller: Caller, today: dt.date, proposal_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Record the closing of every open proposal (or the one named) whose deadline has
+    passed on ``today``, the real date (``allied decide close``)."""
+    require(caller.role, Action.DECIDE)
+    return governance.close_due(uow, caller, today, proposal_id)

@@ -1,0 +1,156 @@
+"""Events read from the dependency parse (``allied.monitor.depevents``).
+
+Every sentence was written for these tests. Each case names the construction it checks;
+``parsed`` marks the tuples only the parse stage proposes (the clause rules miss them).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from allied.monitor.extract import Extractor
+from allied.monitor.model import Document, ProposedEvent
+
+Tuple = tuple[str, str, str | None]
+
+
+@pytest.fixture(scope="module")
+def extractor() -> Extractor:
+    return Extractor()
+
+
+@pytest.fixture(scope="module")
+def rules_only() -> Extractor:
+    return Extractor(parse=False)
+
+
+def run(extractor: Extractor, text: str, date: str = "2024-05") -> list[ProposedEvent]:
+    return extractor.extract(Document("test.txt", text, date))
+
+
+def tuples(events: list[ProposedEvent]) -> set[Tuple]:
+    return {(e.actor, e.type.value, e.target) for e in events}
+
+
+CASES: list[tuple[str, str, set[Tuple]]] = [
+    # nominal events with their arguments
+    ("talks between", "Talks between Poland and Lithuania in Vilnius ended without agreement.",
+     {("POL", "meet", "LTU"), ("LTU", "meet", "POL")}),
+    ("possessor and object of a noun", "Hungary's veto of Ukraine's tranche angered them.",
+     {("HUN", "block", "UKR")}),
+    ("tariffs on goods", "Washington imposed tariffs on Canadian steel.",
+     {("USA", "sanction", "CAN")}),
+    ("duties announced", "Ottawa announced retaliatory duties on US goods.",
+     {("CAN", "sanction", "USA")}),
+    ("a ban", "Beijing's ban on Japanese seafood remains in force.", {("CHN", "sanction", "JPN")}),
+    ("held talks, symmetric", "Kenya and Somalia held talks in Nairobi.",
+     {("KEN", "meet", "SOM"), ("SOM", "meet", "KEN")}),
+    ("signed an agreement", "The UK and France signed a defence agreement in London.",
+     {("GBR", "meet", "FRA"), ("FRA", "meet", "GBR")}),
+    # several counterparts
+    ("ministers from several states",
+     "The Spanish foreign minister met ministers from Portugal, Italy and Greece in Madrid.",
+     {("ESP", "meet", "PRT"), ("ESP", "meet", "ITA"), ("ESP", "meet", "GRC")}),
+    # titles with a national adjective, offices beyond the gazetteer's
+    ("national adjective and office", "The Italian Economy Minister criticised the German plan.",
+     {("ITA", "accuse", "DEU")}),
+    ("called ... unfair", "The Polish Finance Minister called China's subsidies unfair.",
+     {("POL", "accuse", "CHN")}),
+    ("spoke with", "Germany's chancellor spoke with the Polish president by phone.",
+     {("DEU", "meet", "POL")}),
+    # verbs of accusation and appeal
+    ("dismissed as", "Sweden dismissed Russia's claims as baseless.", {("SWE", "accuse", "RUS")}),
+    ("summoned the ambassador", "Lithuania summoned the Belarusian ambassador in protest.",
+     {("LTU", "accuse", "BLR")}),
+    ("warned not to", "Finland's president warned Moscow not to interfere.",
+     {("FIN", "call-for", "RUS")}),
+    # reported speech and quotations with their speaker
+    ("said X must", "The Estonian prime minister said Russia must withdraw its troops.",
+     {("EST", "call-for", "RUS")}),
+    ("quoted appeal, up to", "\u201cIt is up to Moscow now,\u201d the German chancellor said.",
+     {("DEU", "call-for", "RUS")}),
+    ("second verb's speaker", "Russia denied the accusation and said Ukraine must stop.",
+     {("RUS", "call-for", "UKR")}),
+    # relative clauses, force used abroad
+    ("relative clause subject",
+     "Norway, which sent air defence systems to Ukraine last year, called for more sanctions.",
+     {("NOR", "provide", "UKR"), ("NOR", "call-for", None)}),
+    ("strikes abroad", "Russian drones struck targets in Romania.", {("RUS", "deploy", "ROU")}),
+    ("reported strike", "The Pentagon said US forces struck targets in Syria.",
+     {("USA", "deploy", "SYR")}),
+    ("officials of two states", "Cameroon and Chad officials met in the Chadian capital.",
+     {("CMR", "meet", "TCD"), ("TCD", "meet", "CMR")}),
+    ("demanded that X", "Poland demanded that Belarus close the camps immediately.",
+     {("POL", "call-for", "BLR")}),
+    ("issued warnings demanding", "Pyongyang issued a series of warnings demanding that "
+     "Washington change its stance.", {("PRK", "call-for", "USA")}),
+    ("kept tariffs on several", "Washington is keeping new tariffs in place on Mexico, "
+     "Canada and China.", {("USA", "sanction", "MEX"), ("USA", "sanction", "CAN"),
+                           ("USA", "sanction", "CHN")}),
+    ("phone conversations with their counterpart", "Spain and Portugal told France in phone "
+     "conversations that the plan was ready.", {("ESP", "meet", "FRA"), ("PRT", "meet", "FRA")}),
+    ("signed an agreement with", "Cairo signed an agreement with Greece last year.",
+     {("EGY", "meet", "GRC")}),
+    ("cutting ties with, its pronoun", "Mogadishu announced it was cutting ties with Kenya.",
+     {("SOM", "withdraw", "KEN")}),
+    ("drills encircling", "China conducted military drills encircling Taiwan.",
+     {("CHN", "deploy", "TWN")}),
+    ("warned that X's acts", "The European Commission warned that the Somali government's "
+     "actions would divide the country.", {("EU", "accuse", "SOM")}),
+    ("rejected an allegation", "Kabul rejected Pakistan's allegation as baseless.",
+     {("AFG", "accuse", "PAK")}),
+    # what is not an event
+    ("pressed to block", "Washington kept tariffs on Mexico and Canada to pressure them to "
+     "block the flow of drugs.", {("USA", "sanction", "MEX"), ("USA", "sanction", "CAN")}),
+    ("a former office holder", "Malaysia's former prime minister often criticized China.",
+     set()),
+    ("seldom", "Malaysia seldom criticized China.", set()),
+    ("a noun the rules read as a verb",
+     "Iran ranks among the worst countries in the world for press freedom.", set()),
+    ("talks on a budget", "The talks on the budget lasted all night.", set()),
+    ("analysts' should", "Analysts say Germany should send more tanks to Ukraine.", set()),
+    ("aid workers", "The aid workers returned to Kenya.", set()),
+    ("lifted tariffs", "Washington lifted the tariffs on Canadian steel.", set()),
+    ("considered sanctions", "It said it would consider sanctions on Iran.", set()),
+    ("negated", "Denmark will not send more F-16s to Ukraine.", set()),
+    ("modal", "Italy could deploy troops to Latvia.", set()),
+    ("condition", "If Russia attacks Estonia, NATO will respond.", set()),
+    ("refused to rule out", "Macron refused to rule out sending troops to Ukraine.", set()),
+    ("bid of a state is no membership of the organisation",
+     "Turkey blocked Sweden's bid to join NATO for months.",
+     {("TUR", "oppose-membership", "SWE"), ("SWE", "join", "NATO")}),
+]
+
+
+@pytest.mark.parametrize(("label", "text", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_cases(extractor: Extractor, label: str, text: str, expected: set[Tuple]) -> None:
+    assert tuples(run(extractor, text)) == expected
+
+
+def test_the_parse_adds_what_the_rules_miss(extractor: Extractor, rules_only: Extractor) -> None:
+    text = "Washington imposed tariffs on Canadian steel."
+    assert tuples(run(rules_only, text)) == set()
+    (event,) = run(extractor, text)
+    assert "parsed" in event.cues and "nominal" in event.cues
+    assert event.trigger == "tariffs"
+
+
+def test_a_pronoun_takes_the_subject_of_its_own_sentence_first(extractor: Extractor) -> None:
+    text = (
+        "Croatia hosted the meeting. Emmanuel Macron flew to Moscow and then to Kyiv, "
+        "where he urged Volodymyr Zelenskyy to revive the talks."
+    )
+    found = tuples(run(extractor, text, "2022-02"))
+    assert ("FRA", "call-for", "UKR") in found
+    assert not any(a == "HRV" and t == "call-for" for a, t, _ in found)
+
+
+def test_the_taliban_are_afghanistan_only_after_taking_kabul(extractor: Extractor) -> None:
+    text = "The Taliban barred the Pakistani envoy from entering the country."
+    assert ("AFG", "block", "PAK") in tuples(run(extractor, text, "2024-08"))
+    assert not any(a == "AFG" for a, _, _ in tuples(run(extractor, text, "2020-05")))
+
+
+def test_the_country_is_the_last_state_named(extractor: Extractor) -> None:
+    text = "Poland sent tanks to Ukraine in March. The country also imposed tariffs on Belarus."
+    assert ("POL", "sanction", "BLR") in tuples(run(extractor, text))
