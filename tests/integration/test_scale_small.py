@@ -195,3 +195,52 @@ def test_store_totals_equal_the_allocations_summed(
                 assert len(found) < len(everything)
     finally:
         store.close()
+
+
+def test_read_database_url_setting() -> None:
+    from allied.domain.errors import InvalidInput
+
+    assert Settings.from_env({}).read_database_url is None
+    assert Settings.from_env({"ALLIED_READ_DATABASE_URL": ""}).read_database_url is None
+    url = "postgresql+psycopg://u@replica:5433/allied"
+    assert Settings.from_env({"ALLIED_READ_DATABASE_URL": url}).read_database_url == url
+    with pytest.raises(InvalidInput) as bad:
+        build(Settings(database_url="sqlite://", read_database_url="nosuchdb://x"))
+    assert bad.value.field == "ALLIED_READ_DATABASE_URL"
+
+
+def test_checkpointed_verification_equals_the_full_one(
+    generated: tuple[Path, dict[str, int]], tmp_path: Path
+) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from allied.domain.errors import LedgerIntegrityError
+    from allied.ledger.checkpoint import Signer
+    from allied.service.ledger import sign_checkpoint, verify_chain
+
+    path, counts = generated
+    copy = tmp_path / "allied.db"
+    shutil.copy(path, copy)
+    store = build(Settings(database_url=f"sqlite:///{copy}"))
+    signer = Signer(Ed25519PrivateKey.generate())
+    keys = {signer.key_id: signer.public}
+    try:
+        cp = sign_checkpoint(store.uow(), signer)
+        assert cp.seq == counts["ledger_entries"]
+        add_requests(store.uow(), CALLER, _one_request("REQ-AFTER-CHECKPOINT"))
+        full = verify_chain(store.read_uow())
+        assert full == counts["ledger_entries"] + 1
+        assert verify_chain(store.read_uow(), resume=cp, keys=keys) == full
+        # the same entry altered after the checkpoint: both name it
+        with store.engine.begin() as conn:
+            conn.execute(
+                text("UPDATE ledger_entries SET nation = 'XXX' WHERE seq = :s"), {"s": full}
+            )
+        failures = []
+        for kwargs in ({}, {"resume": cp, "keys": keys}):
+            with pytest.raises(LedgerIntegrityError) as bad:
+                verify_chain(store.read_uow(), **kwargs)  # type: ignore[arg-type]
+            failures.append(bad.value.seq)
+        assert failures == [full, full]
+    finally:
+        store.close()
