@@ -69,13 +69,20 @@ def _warn_unread_issues(parsed: Any, rows: list[Any]) -> None:
     from allied.lab import scenario as sc
 
     read = sc.issues_read(parsed)
-    unread = sorted({row.issue for row in rows} - read)
+    given = {row.issue for row in rows}
+    unread = sorted(given - read)
     if unread:
+        # the rename hint only when it would help: the monitor's name is still there and
+        # the lab's is read but not given (after the rename it would say what was done)
+        hint = (
+            "; the monitor's 'military-aid' is the lab's 'support': "
+            "`allied monitor positions --rename military-aid=support`"
+            if "military-aid" in unread and "support" in read and "support" not in given
+            else ""
+        )
         typer.echo(
             f"warning: the positions set {', '.join(unread)}, which this "
-            f"scenario does not read (it reads {', '.join(sorted(read))}); the monitor's "
-            "'military-aid' is the lab's 'support': "
-            "`allied monitor positions --rename military-aid=support`",
+            f"scenario does not read (it reads {', '.join(sorted(read))}){hint}",
             err=True,
         )
 
