@@ -9,6 +9,7 @@ import typer
 from allied.entrypoints.cli.common import (
     Format,
     FormatOption,
+    WideOption,
     console,
     emit,
     errors_to_exit,
@@ -86,6 +87,7 @@ def decide_evaluate(
     no: str | None = typer.Option(None, help="against / breaking silence"),
     abstain: str | None = typer.Option(None, help="abstaining"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Apply a decision rule to positions on a date (nothing is stored)."""
     from allied.service.governance import evaluate_decision
@@ -119,6 +121,7 @@ def decide_propose(
     text: str = typer.Option("", help="the proposal's text"),
     proposal_id: str | None = typer.Option(None, "--id"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Circulate a proposal in a forum under a rule, with a deadline."""
     from allied.service.governance import propose
@@ -146,6 +149,7 @@ def decide_object(
     reason: str = typer.Option(..., help="why"),
     on: str | None = typer.Option(None, help="date (default today)"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Break silence (object) on a proposal, with a reason."""
     from allied.domain.rules import Position
@@ -172,6 +176,7 @@ def decide_vote(
     reason: str = typer.Option("", help="why"),
     on: str | None = typer.Option(None, help="date (default today)"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Vote yes, no or abstain on a proposal."""
     from allied.domain.errors import InvalidInput
@@ -201,6 +206,7 @@ def decide_revise(
     deadline: str = typer.Option(..., help="new deadline, YYYY-MM-DD (the clock restarts)"),
     on: str | None = typer.Option(None, help="date (default today)"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Revise a proposal: a new version restarts the clock and clears positions."""
     from allied.service.governance import revise
@@ -215,6 +221,7 @@ def decide_withdraw(
     proposal_id: str = typer.Argument(...),
     on: str | None = typer.Option(None, help="date (default today)"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Withdraw an open proposal."""
     from allied.service.governance import withdraw
@@ -227,6 +234,7 @@ def decide_withdraw(
 def decide_close(
     proposal_id: str | None = typer.Argument(None, help="one proposal (default: every one due)"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Record the closing of proposals whose deadline has passed, on today's real date."""
     import datetime as dt
@@ -249,6 +257,7 @@ def decide_close(
 def decide_status(
     on: str | None = typer.Option(None, help="evaluate against this date (default today)"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Proposals and accessions as they stand on a date (a query: nothing is recorded).
 
@@ -335,6 +344,7 @@ def accession_apply(
     org: str = typer.Option(..., help="organisation"),
     on: str | None = typer.Option(None),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Record an application for membership."""
     _accession(
@@ -347,6 +357,7 @@ def accession_invite(
     accession_id: str = typer.Argument(...),
     on: str | None = typer.Option(None),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Record the invitation (a consensus decision of the members)."""
     _accession("invite", accession_id, on, fmt)
@@ -357,6 +368,7 @@ def accession_sign(
     accession_id: str = typer.Argument(...),
     on: str | None = typer.Option(None),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Record the signature of the protocols: every member on that day must ratify."""
     _accession("sign", accession_id, on, fmt)
@@ -368,6 +380,7 @@ def accession_ratify(
     state: str = typer.Option(..., help="the ratifying member, ISO3"),
     on: str | None = typer.Option(None),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Record one member's ratification."""
     _accession("ratify", accession_id, on, fmt, state=state.strip().upper())
@@ -378,13 +391,14 @@ def accession_join(
     accession_id: str = typer.Argument(...),
     on: str | None = typer.Option(None),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Record the deposit of the instrument: a member from that day."""
     _accession("join", accession_id, on, fmt)
 
 
 @consent_app.command("expire")
-def consent_expire(fmt: Format = FormatOption) -> None:
+def consent_expire(fmt: Format = FormatOption, wide: bool = WideOption) -> None:
     """Record as expired the unanswered requests past their expiry, on today's real date."""
     import datetime as dt
 
@@ -405,6 +419,7 @@ def consent_list(
     status: str | None = typer.Option(None, help="pending, granted, denied, expired"),
     on: str | None = typer.Option(None, help="evaluate expiry against this date"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Re-export consent requests, each with its status on a date (a query: an unanswered
     one past its expiry shows expired; the next consent or allocation command records it)."""
@@ -418,6 +433,7 @@ def consent_list(
         rows,
         fmt,
         title=f"Consent requests ({len(rows)})",
+        hide_first=["family", "recipient", "decided_on", "requested_on", "holder", "offer"],
         columns=[
             "id",
             "origin",
@@ -483,6 +499,7 @@ def consent_grant(
     on: str | None = typer.Option(None),
     as_nation: str | None = typer.Option(None, "--as", help="answering origin"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Grant a re-export consent request (as the origin state)."""
     _answer(consent_id, "granted", reason, on, as_nation, fmt)
@@ -495,6 +512,7 @@ def consent_deny(
     on: str | None = typer.Option(None),
     as_nation: str | None = typer.Option(None, "--as", help="answering origin"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Deny a re-export consent request (as the origin state)."""
     _answer(consent_id, "denied", reason, on, as_nation, fmt)
@@ -506,6 +524,7 @@ def consent_policy(
     policy: str | None = typer.Option(None, help="restrictive, permissive or case-by-case"),
     since: str | None = typer.Option(None, help="YYYY-MM-DD (default today)"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Show standing consent policies, or set one origin's policy."""
     from allied.domain.consent import OriginPolicy
@@ -530,7 +549,7 @@ ALLOCATION_COLUMNS = ["id", "offer", "request", "quantity", "status", "needs_con
 
 
 @allocation_app.command("list")
-def allocation_list(fmt: Format = FormatOption) -> None:
+def allocation_list(fmt: Format = FormatOption, wide: bool = WideOption) -> None:
     """List allocations with their lifecycle status."""
     from allied.service.governance import list_allocations
 
@@ -550,6 +569,7 @@ def allocation_advance(
     on: str | None = typer.Option(None, help="date (default today)"),
     expiry_days: int = typer.Option(30, help="days an origin has to answer a consent request"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Move an allocation along its lifecycle (consent-pending asks the origin states)."""
     from allied.service.governance import advance_allocation

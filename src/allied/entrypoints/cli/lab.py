@@ -15,7 +15,13 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from allied.domain.errors import InvalidInput
-from allied.entrypoints.cli.common import Format, emit, err_console, errors_to_exit
+from allied.entrypoints.cli.common import (
+    Format,
+    WideOption,
+    emit,
+    err_console,
+    errors_to_exit,
+)
 
 lab_app = typer.Typer(help="The alliance lab: scenarios, actors, backtests.", no_args_is_help=True)
 
@@ -143,6 +149,7 @@ def sweep(
         None, "--ray-address", help="an existing Ray cluster (default: start a local one)"
     ),
     fmt: Format = typer.Option(Format.TABLE, "--format", "-f"),
+    wide: bool = WideOption,
 ) -> None:
     """Run a scenario over a grid or a Latin hypercube of parameters."""
     from allied.lab import scenario as sc
@@ -185,7 +192,9 @@ def sweep(
 
 
 @lab_app.command("scenarios")
-def scenarios_cmd(fmt: Format = typer.Option(Format.TABLE, "--format", "-f")) -> None:
+def scenarios_cmd(
+    fmt: Format = typer.Option(Format.TABLE, "--format", "-f"), wide: bool = WideOption
+) -> None:
     """List the built-in scenarios."""
     from allied.lab import scenario as sc
 
@@ -216,7 +225,9 @@ def schema_cmd() -> None:
 
 
 @lab_app.command("actors")
-def actors_cmd(fmt: Format = typer.Option(Format.TABLE, "--format", "-f")) -> None:
+def actors_cmd(
+    fmt: Format = typer.Option(Format.TABLE, "--format", "-f"), wide: bool = WideOption
+) -> None:
     """The modelled actors and their parameters (imputed values flagged)."""
     from allied.lab.actors import load_actors
 
@@ -280,6 +291,7 @@ def backtest_cmd(
     runs: int = typer.Option(20_000, "--runs", "-n"),
     seed: int = typer.Option(2022, "--seed", "-s"),
     fmt: Format = typer.Option(Format.TABLE, "--format", "-f"),
+    wide: bool = WideOption,
 ) -> None:
     """Backtest the model on 2022-2024 episodes against simple baselines."""
     from allied.lab.backtest import backtests
