@@ -266,3 +266,32 @@ def test_the_html_chart_is_interactive_in_a_browser_without_network(
             assert all(url.startswith("file:") for url in fetched), fetched
         finally:
             browser.close()
+
+
+def test_import_sipri_as_published_warns_naming_each_repair(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A register in Windows-1252 with a record split by a bare line break imports, each
+    repair a warning on stderr naming its line; the deals are all there."""
+    monkeypatch.setenv("ALLIED_DATABASE_URL", f"sqlite:///{tmp_path / 'allied.db'}")
+    monkeypatch.setenv("ALLIED_USER", "analyst")
+    header = (
+        "Recipient,Supplier,Year of order, ,Number ordered, ,Weapon designation,"
+        "Weapon description,Number delivered, ,Year(s) of delivery,status,Comments,"
+        "SIPRI TIV per unit,SIPRI TIV for total order,SIPRI TIV of delivered weapons"
+    )
+    rows = [
+        "Ukraine,Türkiye,2022,,20,?,Bayraktar TB2,UAV,20,?,2022,New,aid – donated,1,20,20",
+        "Ukraine,Poland,2022,,60,?,T-72M1,tank,60,?,2022,Second hand,aid after",
+        "2022 Russian invasion of Ukraine,0.9,54,54",
+    ]
+    path = tmp_path / "register.csv"
+    path.write_bytes("\r\n".join([header, *rows, ""]).encode("cp1252"))
+    done = runner.invoke(app, ["import", "sipri", str(path)])
+    assert done.exit_code == 0, done.output
+    assert "warning: register.csv, line 2: not UTF-8; read as Windows-1252" in done.stderr
+    assert "warning: register.csv, lines 3-4: one record split over 2 lines" in done.stderr
+    again = runner.invoke(app, ["import", "sipri", str(path)])
+    assert "nothing to change" in again.stdout  # the same two deals, joined the same way
+    report = runner.invoke(app, ["report", "deliveries", "-f", "json"]).stdout
+    assert "POL" in report and "TUR" in report
