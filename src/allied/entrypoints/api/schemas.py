@@ -54,7 +54,9 @@ class RequestIn(Strict):
     item_type: Short | None = None
     notes: Text | None = None
     releasability: Spec | None = Field(
-        None, description="owner | nations:A,B | org:ORG | public | public:YYYY-MM-DD"
+        None,
+        description="support (default: the contact group's members and partners on the "
+        "day) | owner | nations:A,B | org:ORG | public | public:YYYY-MM-DD",
     )
 
 
@@ -135,6 +137,14 @@ class AllocationOut(BaseModel):
     status: str
     needs_consent: bool
     updated_at: str | None
+    #: what receiving it needs to know, given to every party of the allocation even when
+    #: the offer itself is not released to it (absent from a pledge's answer)
+    donor: str | None = None
+    family: str | None = None
+    item_type: str | None = None
+    available_from: str | None = None
+    recipient: str | None = None
+    needed_by: str | None = None
 
 
 AllocationStatusName = Literal[

@@ -33,12 +33,57 @@ from allied.service.usecases.common import (
 )
 
 
-def _visible_allocation(uow: UnitOfWork, v: Viewer, allocation_id: str) -> Allocation:
+def asked_offers(uow: UnitOfWork, nation: str) -> set[str]:
+    """The offers whose allocations ``nation`` was asked to consent to, as origin state."""
+    if not nation:
+        return set()
+    found: set[str] = set()
+    for c in uow.consents.list(origin=nation):
+        if c.offer_id is not None:
+            found.add(c.offer_id)
+        else:  # a standing request for the holder's items of a family
+            found.update(
+                o.id
+                for o in uow.offers.list(donor=c.holder, family=c.family)
+                if nation in o.consent_from
+            )
+    return found
+
+
+def _sees(v: Viewer, offer: Offer, request: Request, asked: set[str]) -> bool:
+    return v.sees_allocation(offer, request, offer.id in asked)
+
+
+def allocation_row(
+    alloc: Allocation, offer: Offer, request: Request
+) -> dict[str, Any]:
+    """An allocation as its parties see it: with what receiving it needs to know of the
+    offer (:data:`~allied.domain.visibility.DELIVERY_FIELDS`) and of the request."""
+    row = governance.allocation_view(alloc)
+    row.update(
+        {
+            "donor": offer.donor,
+            "family": offer.family,
+            "item_type": offer.item_type,
+            "available_from": offer.available_from.isoformat(),
+            "recipient": request.recipient,
+            "needed_by": request.needed_by.isoformat(),
+        }
+    )
+    return row
+
+
+def _visible_allocation(
+    uow: UnitOfWork, v: Viewer, allocation_id: str
+) -> tuple[Allocation, Offer, Request]:
     alloc = uow.allocations.get(allocation_id)
     if alloc is not None:
         offer = uow.offers.get(alloc.offer_id)
-        if offer is not None and v.sees_record(offer):
-            return alloc
+        request = uow.requests.get(alloc.request_id)
+        if offer is not None and request is not None:
+            asked = asked_offers(uow, v.nation) if not v.all else set()
+            if _sees(v, offer, request, asked):
+                return alloc, offer, request
     raise NotFound(f"no allocation {allocation_id!r}")
 
 
@@ -53,14 +98,19 @@ def list_allocations(
     limit: int = 50,
     offset: int = 0,
 ) -> Page:
+    """The allocations the caller sees (:meth:`Viewer.sees_allocation`), by id."""
     with uow:
         v = viewer(uow, caller, day)
         where = filters_given({"offer_id": offer, "request_id": request, "status": status})
         allocs = uow.allocations.list(**where)
-        if not v.all:
-            offers = {o.id: o for o in uow.offers.list()}
-            allocs = [a for a in allocs if v.sees_record(offers[a.offer_id])]
-        rows = [governance.allocation_view(a) for a in sorted(allocs, key=lambda a: a.id)]
+        offers = {o.id: o for o in uow.offers.list()}
+        requests = {r.id: r for r in uow.requests.list()}
+        asked = asked_offers(uow, v.nation) if not v.all else set()
+        rows = [
+            allocation_row(a, offers[a.offer_id], requests[a.request_id])
+            for a in sorted(allocs, key=lambda a: a.id)
+            if _sees(v, offers[a.offer_id], requests[a.request_id], asked)
+        ]
     return page(rows, limit, offset)
 
 
@@ -69,7 +119,7 @@ def get_allocation(
 ) -> dict[str, Any]:
     with uow:
         v = viewer(uow, caller, day)
-        return governance.allocation_view(_visible_allocation(uow, v, allocation_id))
+        return allocation_row(*_visible_allocation(uow, v, allocation_id))
 
 
 def pledge_order(
@@ -157,21 +207,17 @@ def advance_allocation(
     require(caller.role, Action.ADVANCE_ALLOCATION)
     with uow:
         v = viewer(uow, caller, day)
-        alloc = _visible_allocation(uow, v, allocation_id)
+        _, offer, request = _visible_allocation(uow, v, allocation_id)
         if not may_move_allocation(caller.role, to):
             raise PermissionDenied(f"a {caller.role} may not move an allocation to {to!r}")
         if caller.role == UserRole.DONOR:
-            offer = uow.offers.get(alloc.offer_id)
-            assert offer is not None
             require_own_nation(caller.role, caller.nation, offer.donor, "allocation")
         elif caller.role == UserRole.RECIPIENT:
-            request = uow.requests.get(alloc.request_id)
-            if request is None or not v.sees_record(request):
-                raise NotFound(f"no allocation {allocation_id!r}")
             require_own_nation(caller.role, caller.nation, request.recipient, "allocation")
-    return governance.move_allocation(
+    governance.move_allocation(
         uow, caller, allocation_id, to, today=day, expiry_days=expiry_days
     )
+    return get_allocation(uow, caller, day, allocation_id)
 
 
 def run_allocation(
