@@ -17,6 +17,8 @@ from allied.service.assistance import record_payload
 from allied.service.usecases.allocations import (
     advance_allocation,
     allocate,
+    allocation_row,
+    asked_offers,
     get_allocation,
     list_allocations,
     pledge,
@@ -42,6 +44,15 @@ from allied.service.usecases.ledger import (
     export_ledger,
     ledger_entries,
     verify_ledger,
+)
+from allied.service.usecases.lifecycle import (
+    amend_offer,
+    amend_request,
+    close_request,
+    expire_all,
+    expire_requests,
+    withdraw_offer,
+    withdraw_request,
 )
 from allied.service.usecases.offers import (
     OFFER_GROUPS,
@@ -105,12 +116,19 @@ __all__ = [
     "accession_step",
     "advance_allocation",
     "allocate",
+    "allocation_row",
+    "amend_offer",
+    "amend_request",
     "answer_consent",
+    "asked_offers",
+    "close_request",
     "create_offer",
     "create_request",
     "decision_status",
     "evaluate_decision",
+    "expire_all",
     "expire_consents",
+    "expire_requests",
     "export_ledger",
     "get_allocation",
     "get_consent",
@@ -155,5 +173,7 @@ __all__ = [
     "with_committed_held",
     "with_pledged",
     "with_pledged_held",
+    "withdraw_offer",
     "withdraw_proposal",
+    "withdraw_request",
 ]

@@ -337,3 +337,41 @@ class NewUserOut(UserOut):
 class HealthOut(BaseModel):
     status: str
     database: str
+
+
+# -- records that live (amend, withdraw, close, expire) -------------------------------------
+
+
+class RequestPatch(Strict):
+    """The fields of an open request to change (at least one)."""
+
+    quantity: Quantity | None = Field(None, description="never below what is allocated")
+    priority: Annotated[int, Field(ge=1, le=5)] | None = None
+    needed_by: dt.date | None = None
+    notes: Text | None = None
+    releasability: Spec | None = None
+
+
+class OfferPatch(Strict):
+    """The fields of an open offer to change (at least one)."""
+
+    quantity: Quantity | None = Field(None, description="never below what is allocated")
+    available_from: dt.date | None = None
+    caveats: Text | None = None
+    releasability: Spec | None = None
+
+
+class EndIn(Strict):
+    reason: Text = ""
+
+
+class ExpiryIn(Strict):
+    grace_days: Annotated[int, Field(ge=0, le=36500)] = Field(
+        90, description="days past its needed-by date after which an open request expires"
+    )
+
+
+class ExpiryOut(BaseModel):
+    on: str
+    requests: list[dict[str, Any]]
+    consents: list[str]
