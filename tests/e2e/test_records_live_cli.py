@@ -74,3 +74,17 @@ def test_the_expiry_job(loaded: Path) -> None:
     assert {r["id"]: r["status"] for r in _ok("request", "list")}["CLI-OLD"] == "expired"
     out = runner.invoke(app, ["request", "expire", "--grace-days", "-3"])
     assert out.exit_code == 2 and "grace_days" in out.output
+
+
+def test_a_plan_is_accepted_in_one_command(loaded: Path) -> None:
+    result = runner.invoke(app, ["allocate", "--as-of", "2023-06-01", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = [r for r in _ok("allocation", "list") if r["status"] == "proposed"]
+    assert len(rows) >= 2
+    bad = runner.invoke(app, ["allocation", "bulk", f"{rows[0]['id']}=pledged",
+                              f"{rows[1]['id']}=delivered"])
+    assert bad.exit_code == 2 and f"item 1 (allocation {rows[1]['id']})" in bad.output
+    assert {r["id"]: r["status"] for r in _ok("allocation", "list")}[rows[0]["id"]] == "proposed"
+    moved = _ok("allocation", "bulk", *(f"{r['id']}=pledged" for r in rows))
+    assert {r["status"] for r in moved} == {"pledged"} and len(moved) == len(rows)
+    assert runner.invoke(app, ["allocation", "bulk", "nonsense"]).exit_code == 2

@@ -15,7 +15,9 @@ from __future__ import annotations
 from allied.service.allocations import AllocationRun, PledgeOrder, PledgeOutcome
 from allied.service.assistance import record_payload
 from allied.service.usecases.allocations import (
+    MAX_MOVES,
     advance_allocation,
+    advance_allocations,
     allocate,
     allocation_row,
     asked_offers,
@@ -104,6 +106,7 @@ from allied.service.usecases.requests import (
 )
 
 __all__ = [
+    "MAX_MOVES",
     "OFFER_GROUPS",
     "STATES_POSITIONS",
     "WHOLE_RECORD_REPORTS",
@@ -115,6 +118,7 @@ __all__ = [
     "RecordPage",
     "accession_step",
     "advance_allocation",
+    "advance_allocations",
     "allocate",
     "allocation_row",
     "amend_offer",

@@ -541,30 +541,43 @@ def move_allocation(
     """Move an allocation along its lifecycle. Moving to ``consent-pending`` asks each
     origin state; standing policies answer at once and the allocation moves on."""
     with uow:
-        alloc = uow.allocations.get(allocation_id)
-        if alloc is None:
-            raise NotFound(f"no allocation {allocation_id!r}")
-        expire_consents(uow, caller, today)
-        granted = False
-        if to == AllocationStatus.APPROVED.value and alloc.needs_consent:
-            granted = (
-                combined([c.effective_status(today) for c in _consents_for(uow, alloc)])
-                is ConsentStatus.GRANTED
-            )
-        before = alloc.status
-        alloc.advance(to, consent_granted=granted, by=caller.user)
-        uow.ledger.append(
-            user=caller.user,
-            nation=caller.nation,
-            kind=f"allocation.{to}",
-            payload={"id": alloc.id, "from": before.value, "to": to},
-        )
-        if alloc.status is AllocationStatus.CONSENT_PENDING:
-            _request_consents(uow, caller, alloc, today, expiry_days)
-            _settle(uow, caller, alloc, today)
-        view = allocation_view(alloc)
+        view = move_in(uow, caller, allocation_id, to, today=today, expiry_days=expiry_days)
         uow.commit()
     return view
+
+
+def move_in(
+    uow: UnitOfWork,
+    caller: Caller,
+    allocation_id: str,
+    to: str,
+    *,
+    today: dt.date,
+    expiry_days: int = DEFAULT_CONSENT_EXPIRY_DAYS,
+) -> dict[str, Any]:
+    """:func:`move_allocation` inside the caller's transaction (not committed)."""
+    alloc = uow.allocations.get(allocation_id)
+    if alloc is None:
+        raise NotFound(f"no allocation {allocation_id!r}")
+    expire_consents(uow, caller, today)
+    granted = False
+    if to == AllocationStatus.APPROVED.value and alloc.needs_consent:
+        granted = (
+            combined([c.effective_status(today) for c in _consents_for(uow, alloc)])
+            is ConsentStatus.GRANTED
+        )
+    before = alloc.status
+    alloc.advance(to, consent_granted=granted, by=caller.user)
+    uow.ledger.append(
+        user=caller.user,
+        nation=caller.nation,
+        kind=f"allocation.{to}",
+        payload={"id": alloc.id, "from": before.value, "to": to},
+    )
+    if alloc.status is AllocationStatus.CONSENT_PENDING:
+        _request_consents(uow, caller, alloc, today, expiry_days)
+        _settle(uow, caller, alloc, today)
+    return allocation_view(alloc)
 
 
 def record_consent_answer(

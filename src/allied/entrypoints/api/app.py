@@ -21,7 +21,14 @@ from allied.entrypoints.api import errors
 from allied.entrypoints.api.context import ApiOptions, AppContext
 from allied.entrypoints.api.fastread import CachedReads
 from allied.entrypoints.api.limits import BodySizeLimit
-from allied.entrypoints.api.routes import admin, governance, lifecycle, records, reference
+from allied.entrypoints.api.routes import (
+    admin,
+    governance,
+    lifecycle,
+    plans,
+    records,
+    reference,
+)
 from allied.entrypoints.web import mount_web
 
 OPENAPI_URL = "/api/v1/openapi.json"
@@ -77,6 +84,7 @@ def create_app(
     app.include_router(reference.router)
     app.include_router(records.router)
     app.include_router(lifecycle.router)
+    app.include_router(plans.router)
     app.include_router(governance.router)
     mount_web(app, ctx)
     return app

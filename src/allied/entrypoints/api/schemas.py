@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints
 
 T = TypeVar("T")
 
@@ -375,3 +375,18 @@ class ExpiryOut(BaseModel):
     on: str
     requests: list[dict[str, Any]]
     consents: list[str]
+
+
+# -- plans accepted as plans ----------------------------------------------------------------
+
+
+class MoveIn(Strict):
+    allocation: Short
+    to: AllocationStatusName
+
+
+class MovesIn(RootModel[list[MoveIn]]):
+    """``[{"allocation": ID, "to": STATUS}, ...]``: moved in one transaction, in order,
+    all or nothing."""
+
+    root: Annotated[list[MoveIn], Field(min_length=1, max_length=1000)]

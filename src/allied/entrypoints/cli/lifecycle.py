@@ -11,6 +11,7 @@ import typer
 
 from allied.entrypoints.cli.common import Format, FormatOption, emit, errors_to_exit, parse_day
 from allied.entrypoints.cli.core import OFFER_COLUMNS, REQUEST_COLUMNS, offer_app, request_app
+from allied.entrypoints.cli.governance import allocation_app
 
 RECORD_ON = typer.Option(None, "--on", help="the day the change is made (default today)")
 
@@ -146,6 +147,30 @@ def offer_withdraw(
 
     view = _run(withdraw_offer, parse_day(on, "--on"), offer_id, reason)
     emit([view], fmt, columns=OFFER_COLUMNS, title="Offer withdrawn")
+
+
+@allocation_app.command("bulk")
+def allocation_bulk(
+    moves: list[str] = typer.Argument(..., help="ID=STATUS, e.g. AL-000012=pledged"),
+    on: str | None = typer.Option(None, help="date (default today)"),
+    fmt: Format = FormatOption,
+) -> None:
+    """Move many allocations in one transaction, all or nothing (accept a previewed plan:
+    `allied allocate --as-of D --dry-run`, then `allied allocate --as-of D` records it as
+    proposed, then `allied allocation bulk AL-1=pledged AL-2=pledged ...`)."""
+    from allied.domain.errors import InvalidInput
+    from allied.service.access import advance_allocations
+
+    items = []
+    with errors_to_exit():
+        for index, text in enumerate(moves):
+            allocation, sep, to = text.partition("=")
+            if not sep or not allocation.strip() or not to.strip():
+                raise InvalidInput(f"expected ID=STATUS, got {text!r}", field=f"{index}")
+            items.append({"allocation": allocation.strip(), "to": to.strip()})
+    rows = _run(advance_allocations, parse_day(on, "--on"), items)
+    emit(rows, fmt, title=f"Allocations moved ({len(rows)})",
+         columns=["id", "offer", "request", "quantity", "status", "donor", "recipient"])
 
 
 def register(app: typer.Typer) -> None:
