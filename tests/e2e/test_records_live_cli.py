@@ -88,3 +88,20 @@ def test_a_plan_is_accepted_in_one_command(loaded: Path) -> None:
     moved = _ok("allocation", "bulk", *(f"{r['id']}=pledged" for r in rows))
     assert {r["status"] for r in moved} == {"pledged"} and len(moved) == len(rows)
     assert runner.invoke(app, ["allocation", "bulk", "nonsense"]).exit_code == 2
+
+
+def test_todo_per_role(loaded: Path) -> None:
+    result = runner.invoke(app, ["todo", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["role"] == "coordinator"
+    assert [s["name"] for s in out["sections"]] == [
+        "proposed_to_accept", "unfilled_requests", "blocked_decisions", "overdue_deliveries"]
+    origin = runner.invoke(app, ["todo", "--role", "origin", "--as", "DEU", "--format", "json"])
+    assert origin.exit_code == 0, origin.output
+    assert json.loads(origin.output)["sections"][0]["name"] == "consents_to_answer"
+    table = runner.invoke(app, ["todo", "--role", "recipient", "--as", "UKR"])
+    assert table.exit_code == 0 and "Deliveries to confirm" in table.output
+    missing = runner.invoke(app, ["todo", "--role", "donor"])
+    assert missing.exit_code == 2 and "--as" in missing.output
+    assert runner.invoke(app, ["todo", "--role", "king"]).exit_code == 2

@@ -35,7 +35,9 @@ from allied.service.usecases.common import (
     viewer,
 )
 from allied.service.usecases.consents import (
+    UNLOCKS,
     answer_consent,
+    consent_facts,
     expire_consents,
     get_consent,
     list_consent_policies,
@@ -104,11 +106,15 @@ from allied.service.usecases.requests import (
     with_pledged,
     with_pledged_held,
 )
+from allied.service.usecases.todo import (
+    todo,
+)
 
 __all__ = [
     "MAX_MOVES",
     "OFFER_GROUPS",
     "STATES_POSITIONS",
+    "UNLOCKS",
     "WHOLE_RECORD_REPORTS",
     "AllocationRun",
     "OfferGroups",
@@ -126,6 +132,7 @@ __all__ = [
     "answer_consent",
     "asked_offers",
     "close_request",
+    "consent_facts",
     "create_offer",
     "create_request",
     "decision_status",
@@ -169,6 +176,7 @@ __all__ = [
     "set_consent_policy",
     "set_request_priority",
     "take_position",
+    "todo",
     "totals_held",
     "totals_with",
     "verify_ledger",

@@ -28,6 +28,7 @@ from allied.entrypoints.api.routes import (
     plans,
     records,
     reference,
+    todo,
 )
 from allied.entrypoints.web import mount_web
 
@@ -85,6 +86,7 @@ def create_app(
     app.include_router(records.router)
     app.include_router(lifecycle.router)
     app.include_router(plans.router)
+    app.include_router(todo.router)
     app.include_router(governance.router)
     mount_web(app, ctx)
     return app

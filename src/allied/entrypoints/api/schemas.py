@@ -205,11 +205,16 @@ class ConsentOut(BaseModel):
     decided_on: str | None
     expires_on: str | None
     reason: str
+    #: the facts the origin answers on (absent from an answer's echo)
+    item_type: str | None = None
+    quantity: int | None = Field(None, description="units of the allocations it unlocks")
+    allocations: list[str] | None = Field(None, description="the allocations it unlocks")
+    days_waited: int | None = None
 
 
 class AnswerIn(Strict):
     answer: Literal["granted", "denied", "expired"]
-    reason: Text = ""
+    reason: Text = Field("", description="required: why (the ledger records it)")
 
 
 class ProposalIn(Strict):
@@ -390,3 +395,19 @@ class MovesIn(RootModel[list[MoveIn]]):
     all or nothing."""
 
     root: Annotated[list[MoveIn], Field(min_length=1, max_length=1000)]
+
+
+# -- to-do lists ------------------------------------------------------------------------------
+
+
+class TodoSection(BaseModel):
+    name: str
+    title: str
+    items: list[dict[str, Any]]
+
+
+class TodoOut(BaseModel):
+    on: str
+    role: str
+    nation: str
+    sections: list[TodoSection]

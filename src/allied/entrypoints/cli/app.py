@@ -10,6 +10,7 @@ from allied.entrypoints.cli import lifecycle as lifecycle_cli
 from allied.entrypoints.cli import monitor as monitor_cli
 from allied.entrypoints.cli import reports as reports_cli
 from allied.entrypoints.cli import serve as serve_cli
+from allied.entrypoints.cli import todo as todo_cli
 
 app = typer.Typer(
     name="allied",
@@ -28,6 +29,7 @@ monitor_cli.register(app)
 serve_cli.register(app)
 reports_cli.register(app)
 lifecycle_cli.register(app)
+todo_cli.register(app)
 
 
 def main() -> None:

@@ -393,6 +393,8 @@ def consent_list(
             "origin",
             "holder",
             "family",
+            "item_type",
+            "quantity",
             "recipient",
             "offer",
             "effective_status",
@@ -421,10 +423,11 @@ def _answer(
     emit([view], fmt, columns=["id", "origin", "holder", "status", "decided_on", "reason"])
 
 
+
 @consent_app.command("grant")
 def consent_grant(
     consent_id: str = typer.Argument(...),
-    reason: str = typer.Option("", help="why"),
+    reason: str = typer.Option(..., help="why (the ledger records it)"),
     on: str | None = typer.Option(None),
     as_nation: str | None = typer.Option(None, "--as", help="answering origin"),
     fmt: Format = FormatOption,
