@@ -644,7 +644,7 @@ def set_policy(
             payload={"origin": origin, "policy": policy.value, "since": since},
         )
         uow.commit()
-    return {"origin": origin, "policy": policy.value, "since": since.isoformat()}
+    return {"origin": origin, "policy": policy.value, "since": since.isoformat(), "source": source}
 
 
 def list_policies(uow: UnitOfWork) -> list[dict[str, Any]]:

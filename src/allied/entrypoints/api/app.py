@@ -25,6 +25,7 @@ from allied.entrypoints.api.routes import (
     admin,
     governance,
     lifecycle,
+    parity,
     plans,
     records,
     reference,
@@ -87,6 +88,7 @@ def create_app(
     app.include_router(lifecycle.router)
     app.include_router(plans.router)
     app.include_router(todo.router)
+    app.include_router(parity.router)
     app.include_router(governance.router)
     mount_web(app, ctx)
     return app

@@ -411,3 +411,24 @@ class TodoOut(BaseModel):
     role: str
     nation: str
     sections: list[TodoSection]
+
+
+# -- API parity: standing consent policies, proposal revise and withdraw ----------------------
+
+
+class PolicyIn(Strict):
+    policy: Literal["restrictive", "permissive", "case-by-case"]
+    since: dt.date | None = Field(None, description="default: today")
+    source: Text = ""
+
+
+class PolicyOut(BaseModel):
+    origin: str
+    policy: str
+    since: str
+    source: str = ""
+
+
+class ReviseIn(Strict):
+    text: Text
+    deadline: dt.date = Field(description="the new deadline: the clock restarts")
