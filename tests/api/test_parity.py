@@ -14,7 +14,8 @@ def test_standing_consent_policies(api: Api) -> None:
     assert r.status_code == 200, r.text
     assert r.json() == {"origin": "DEU", "policy": "permissive", "since": "2024-06-01",
                         "source": "cabinet decision"}
-    assert deu.put("/api/v1/consent-policies/USA", json={"policy": "restrictive"}).status_code == 403
+    other = deu.put("/api/v1/consent-policies/USA", json={"policy": "restrictive"})
+    assert other.status_code == 403
     assert gbr.put("/api/v1/consent-policies/GBR", json={"policy": "permissive"}).status_code == 403
     bad = coord.put("/api/v1/consent-policies/CHE", json={"policy": "maybe"})
     assert bad.status_code == 422 and "policy" in bad.json()["field"]
