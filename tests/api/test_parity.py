@@ -49,3 +49,39 @@ def test_a_proposal_is_revised_and_withdrawn(api: Api) -> None:
     assert w.status_code == 200 and w.json()["status"] == "withdrawn"
     again = coord.post("/api/v1/proposals/P-AD-1/withdraw")
     assert again.status_code == 409
+
+
+def test_imports_through_the_api(api: Api) -> None:
+    coord, ukr = api.client("coord"), api.client("ukr")
+    good = {"recipient": "UKR", "family": "atgm", "quantity": 3, "priority": 2,
+            "needed_by": "2024-12-01"}
+    bad = coord.post("/api/v1/imports/requests",
+                     json={"records": [good, {**good, "quantity": "many"}]})
+    assert bad.status_code == 422 and bad.json()["field"] == "records.1.quantity", bad.text
+    assert "record 1" in bad.json()["message"]
+    before = coord.get("/api/v1/requests", params={"limit": 1}).json()["total"]
+    r = coord.post("/api/v1/imports/requests",
+                   json={"records": [{**good, "id": "IMP-1"}, {**good, "id": "IMP-2"}]})
+    assert r.status_code == 201 and r.json() == {"kind": "requests", "imported": 2,
+                                                 "ids": ["IMP-1", "IMP-2"]}, r.text
+    assert coord.get("/api/v1/requests", params={"limit": 1}).json()["total"] == before + 2
+    # a recipient imports its own nation's records only
+    other = ukr.post("/api/v1/imports/requests", json={"records": [{**good, "recipient": "MDA"}]})
+    assert other.status_code == 403
+    assert api.client("est").post("/api/v1/imports/requests",
+                                  json={"records": [good]}).status_code == 403
+    offers = coord.post("/api/v1/imports/offers", json={"records": [
+        {"id": "IMP-O1", "donor": "EST", "family": "atgm", "quantity": 4,
+         "available_from": "2024-01-01"}]})
+    assert offers.status_code == 201 and offers.json()["ids"] == ["IMP-O1"]
+    assert coord.post("/api/v1/imports/nonsense", json={"records": [good]}).status_code == 422
+
+
+def test_a_nation_importing_gets_ids_that_reveal_nothing(api: Api) -> None:
+    ukr = api.client("ukr")
+    good = {"recipient": "UKR", "family": "atgm", "quantity": 3, "priority": 3,
+            "needed_by": "2024-12-01"}
+    r = ukr.post("/api/v1/imports/requests", json={"records": [good]})
+    assert r.status_code == 201 and r.json()["ids"][0].startswith("REQ-UKR-"), r.text
+    chosen = ukr.post("/api/v1/imports/requests", json={"records": [{**good, "id": "R-1"}]})
+    assert chosen.status_code == 422 and chosen.json()["field"] == "records.0.id"

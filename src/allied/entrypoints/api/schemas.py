@@ -432,3 +432,16 @@ class PolicyOut(BaseModel):
 class ReviseIn(Strict):
     text: Text
     deadline: dt.date = Field(description="the new deadline: the clock restarts")
+
+
+class ImportIn(Strict):
+    """Records as the import files hold them (the fields of ``POST /requests`` or
+    ``POST /offers``), checked all first: one bad record and nothing is written."""
+
+    records: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=5000)]
+
+
+class ImportOut(BaseModel):
+    kind: str
+    imported: int
+    ids: list[str]

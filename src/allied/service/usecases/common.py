@@ -122,3 +122,19 @@ def own_record(caller: Caller, data: Mapping[str, Any], field: str, line: int | 
     except PermissionDenied as exc:
         where = f" (line {line})" if line is not None else ""
         raise PermissionDenied(f"{exc}{where}") from None
+
+
+def national_ids(
+    caller: Caller,
+    rows: Sequence[tuple[int | None, str, Mapping[str, Any]]],
+    prefix: str,
+    source: str,
+) -> list[tuple[int | None, str, Mapping[str, Any]]]:
+    """:func:`national_id` for each row of an import, an error naming the row's line."""
+    out: list[tuple[int | None, str, Mapping[str, Any]]] = []
+    for line, where, data in rows:
+        try:
+            out.append((line, where, national_id(caller, data, prefix)))
+        except InvalidInput as exc:
+            raise exc.at(line=line, source=source) from None
+    return out

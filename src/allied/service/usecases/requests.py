@@ -28,6 +28,7 @@ from allied.service.usecases.common import (
     check_window,
     filters_given,
     national_id,
+    national_ids,
     own_record,
     viewer,
 )
@@ -189,4 +190,5 @@ def import_requests(
     require(caller.role, Action.CREATE_REQUEST)
     for line, _, data in rows:
         own_record(caller, data, "recipient", line)
-    return add_requests(uow, caller, rows, source=source)
+    # a nation's ids never reveal another's records (see national_id)
+    return add_requests(uow, caller, national_ids(caller, rows, "REQ", source), source=source)

@@ -1,18 +1,28 @@
 """What the CLI offered and the API lacked: standing consent policies, proposal revision
-and withdrawal (the same checked use-cases, the same validation and errors)."""
+and withdrawal, imports of requests and offers (the same checked use-cases, the same
+validation and errors)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from allied.domain.errors import InvalidInput
 from allied.entrypoints.api import idempotency
 from allied.entrypoints.api.deps import Ctx, CurrentCaller
 from allied.entrypoints.api.routes.common import READ_ERRORS, WRITE_ERRORS, IdempotencyKey
-from allied.entrypoints.api.schemas import PolicyIn, PolicyOut, ProposalOut, ReviseIn
+from allied.entrypoints.api.schemas import (
+    ImportIn,
+    ImportOut,
+    PolicyIn,
+    PolicyOut,
+    ProposalOut,
+    ReviseIn,
+)
 from allied.service import access
+from allied.service.ports import UnitOfWork
 
 router = APIRouter(prefix="/api/v1")
 
@@ -87,4 +97,39 @@ def withdraw_proposal(
     return idempotency.run(
         ctx, caller, key=key, method="POST", path=request.url.path, body={}, status_code=200,
         action=lambda uow: access.withdraw_proposal(uow, caller, proposal_id, on=ctx.today()),
+    )
+
+
+@router.post(
+    "/imports/{kind}", status_code=201, response_model=ImportOut, responses=WRITE_ERRORS,
+    tags=["imports"],
+)
+def import_records(
+    kind: Literal["requests", "offers"],
+    body: ImportIn,
+    request: Request,
+    ctx: Ctx,
+    caller: CurrentCaller,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Import many requests or offers in one transaction, as ``allied import`` does:
+    every record is checked first (the same parser), and one bad record writes nothing;
+    its error names the record and field (``records.3.quantity``). The coordinator imports
+    for anyone; a recipient or donor its own nation's records."""
+    rows = [(i, f"record {i}", r) for i, r in enumerate(body.records)]
+    use_case = access.import_requests if kind == "requests" else access.import_offers
+
+    def action(uow: UnitOfWork) -> dict[str, Any]:
+        try:
+            made = use_case(uow, caller, rows, source="request body")
+        except InvalidInput as exc:
+            if exc.line is not None:
+                exc.field = f"records.{exc.line}.{exc.field or ''}".rstrip(".")
+                exc.message = f"record {exc.line}: {exc.message}"
+            raise
+        return {"kind": kind, "imported": len(made), "ids": [m.id for m in made]}
+
+    return idempotency.run(
+        ctx, caller, key=key, method="POST", path=request.url.path, body=body.records,
+        status_code=201, action=action,
     )
