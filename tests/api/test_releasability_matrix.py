@@ -41,9 +41,19 @@ SEES_ON_JUNE = {
 #: On 2024-03-06 Sweden was not yet a member of NATO.
 SEES_ON_MARCH_6 = {**SEES_ON_JUNE, "swe": {"M-PUBLIC"}}
 
-#: Consent requests of the reference data, visible to the origin and the holder only.
-CONSENT = "C-2022-DEU-EST"  # origin DEU, holder EST
-SEES_CONSENT = {"coord", "audit", "est", "deu"}
+#: The recipient of the requests (UKR) sees every allocation made to it, whatever the
+#: offer's releasability (it must confirm receipt); everyone else those of the offers it
+#: sees (the donor, EST, sees all its own).
+RECIPIENT = "ukr"
+
+#: A request posted with the default releasability: the participants of the recipient's
+#: support (UDCG members and partners on the day) see it, users of no nation do not.
+SEES_DEFAULT_REQUEST = {"coord", "audit", "est", "gbr", "usa", "deu", "swe", "ukr"}
+
+#: Consent requests of the reference data, visible to the origin, the holder and the
+#: recipient the item would go to.
+CONSENT = "C-2022-DEU-EST"  # origin DEU, holder EST, recipient UKR
+SEES_CONSENT = {"coord", "audit", "est", "deu", "ukr"}
 READS_CONSENTS = {"coord", "audit", "est", "gbr", "usa", "deu", "swe", "ukr"}  # admin may not
 
 
@@ -90,6 +100,18 @@ def _setup(api: Api) -> dict[str, str]:
         },
     )
     assert r.status_code == 201, r.text
+    r = coord.post(
+        "/api/v1/requests",
+        json={
+            "id": "M-REQ-DEFAULT",
+            "recipient": "UKR",
+            "family": FAMILY,
+            "quantity": 5,
+            "priority": 3,
+            "needed_by": "2024-12-31",
+        },
+    )
+    assert r.status_code == 201 and r.json()["releasability"] == "support", r.text
     allocs = {}
     for oid, (_, qty) in OFFERS.items():
         r = coord.post("/api/v1/pledges", json={"offer": oid, "request": "M-REQ", "quantity": qty})
@@ -125,24 +147,36 @@ def _check(api: Api, user: str, expected: set[str], allocs: dict[str, str]) -> N
     else:
         assert mine == [], user
 
+    party = ALL if user == RECIPIENT else expected
     allocations = c.get("/api/v1/allocations", params={"request": "M-REQ"}).json()
-    assert {a["offer"] for a in allocations["items"]} == expected, user
-    assert allocations["total"] == len(expected), user
+    assert {a["offer"] for a in allocations["items"]} == party, user
+    assert allocations["total"] == len(party), user
     for oid, aid in allocs.items():
         got = c.get(f"/api/v1/allocations/{aid}")
-        assert got.status_code == (200 if oid in expected else 404), (user, aid)
+        assert got.status_code == (200 if oid in party else 404), (user, aid)
+        if oid in party:
+            assert got.json()["donor"] == "EST" and got.json()["recipient"] == "UKR"
 
+    counted = sum(OFFERS[o][1] for o in party)
     request = c.get("/api/v1/requests/M-REQ").json()
-    assert request["pledged"] == weight, user
-    assert request["outstanding"] == 100 - weight, user
+    assert request["pledged"] == counted, user
+    assert request["outstanding"] == 100 - counted, user
 
     secret = c.get("/api/v1/requests/M-REQ-SECRET")
     sees_secret = user in {"coord", "audit", "ukr"}
     assert secret.status_code == (200 if sees_secret else 404), user
+    sees_default = user in SEES_DEFAULT_REQUEST
+    default = c.get("/api/v1/requests/M-REQ-DEFAULT")
+    assert default.status_code == (200 if sees_default else 404), user
     requests = c.get("/api/v1/requests", params={"family": FAMILY}).json()
     assert {r["id"] for r in requests["items"]} == (
-        {"M-REQ", "M-REQ-SECRET"} if sees_secret else {"M-REQ"}
+        {"M-REQ"}
+        | ({"M-REQ-SECRET"} if sees_secret else set())
+        | ({"M-REQ-DEFAULT"} if sees_default else set())
     ), user
+    listed_page = c.get("/api/v1/requests", params={"family": FAMILY, "limit": 200}).json()
+    pledged = {r["id"]: r["pledged"] for r in listed_page["items"]}
+    assert pledged["M-REQ"] == counted, user
 
 
 @pytest.mark.parametrize(
@@ -160,7 +194,7 @@ def test_every_read_route_shows_only_released_records(
         _check(api, user, expected, allocs)
 
 
-def test_consents_are_seen_by_origin_and_holder_only(api: Api) -> None:
+def test_consents_are_seen_by_origin_holder_and_recipient_only(api: Api) -> None:
     api.add_user("swe", "donor", "SWE")
     for user in sorted(set(api.tokens)):
         c = api.client(user)
@@ -174,7 +208,10 @@ def test_consents_are_seen_by_origin_and_holder_only(api: Api) -> None:
         assert one.status_code == (200 if user in SEES_CONSENT else 404), user
         if user not in {"coord", "audit"}:
             nation = c.get("/api/v1/me").json()["nation"]
-            assert all(nation in (x["origin"], x["holder"]) for x in listed.json()["items"])
+            assert all(
+                nation in (x["origin"], x["holder"], x["recipient"])
+                for x in listed.json()["items"]
+            )
 
 
 def test_actions_by_role(api: Api) -> None:

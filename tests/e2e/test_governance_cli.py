@@ -109,10 +109,18 @@ def test_a_consent_answer_names_the_answering_state(
     target = pending[0]
     anonymous = runner.invoke(app, ["consent", "grant", target["id"], "--reason", "x"])
     assert anonymous.exit_code == 2 and "--as" in anonymous.stderr
-    wrong = runner.invoke(app, ["consent", "grant", target["id"], "--as", "EST"])
+    wrong = runner.invoke(app, ["consent", "grant", target["id"], "--as", "EST", "--reason", "x"])
     assert wrong.exit_code == 2
+    no_reason = runner.invoke(app, ["consent", "grant", target["id"], "--as", target["origin"]])
+    assert no_reason.exit_code == 2 and "--reason" in no_reason.stderr
+    blank = runner.invoke(
+        app, ["consent", "grant", target["id"], "--as", target["origin"], "--reason", " "]
+    )
+    assert blank.exit_code == 2 and "reason" in blank.stderr
     done = runner.invoke(
-        app, ["consent", "grant", target["id"], "--as", target["origin"], "-f", "json"]
+        app,
+        ["consent", "grant", target["id"], "--as", target["origin"], "--reason", "cleared",
+         "-f", "json"],
     )
     assert done.exit_code == 0, done.stderr
     assert json.loads(done.stdout)[0]["status"] == "granted"

@@ -23,7 +23,7 @@ from allied.entrypoints.cli.app import app
 from allied.ledger.chain import entry_hash
 from allied.ledger.checkpoint import Checkpoint, generate_key, load_signer
 from allied.service import access, governance
-from allied.service.allocations import make_pledge, run_allocation
+from allied.service.allocations import make_pledge
 from allied.service.ledger import (
     sign_checkpoint,
     verify_chain,
@@ -40,7 +40,7 @@ def workload(store: Store) -> None:
     proposal with votes and a revision."""
     made = make_pledge(store.uow(), CALLER, offer_id="O-USA-GMLRS", request_id="R-2023-GMLRS",
                        quantity=300)
-    run_allocation(store.uow(), CALLER, as_of=DAY)
+    access.run_allocation(store.uow(), CALLER, as_of=DAY)
     governance.move_allocation(store.uow(), CALLER, made["id"], "approved", today=DAY)
     governance.move_allocation(store.uow(), CALLER, made["id"], "shipped", today=DAY)
     pending = [c for c in access.list_consents(store.uow(), CALLER, DAY, limit=200).items
@@ -353,3 +353,26 @@ def test_a_damaged_checkpoint_file_is_named(witnessed: tuple[Store, Path, Path])
     bad = cli(store, "ledger", "verify", "--checkpoints", str(folder))
     assert bad.exit_code == 2
     assert "not a checkpoint file: checkpoint-junk.json" in bad.stderr
+
+
+def test_amendments_withdrawals_and_expiries_replay(store: Store) -> None:
+    """Records that live (issue 18) are proven by the ledger too: an amendment, a
+    withdrawal and the system's expiry each replay onto the record they change, and a
+    row changed behind them is named."""
+    workload(store)
+    access.amend_request(store.uow(), CALLER, DAY, "R-2023-GMLRS", {"priority": 4})
+    offers = access.list_offers(store.uow(), CALLER, DAY, limit=200).items
+    free = next(o for o in offers if o["status"] == "open" and o["committed"] == 0)
+    access.amend_offer(store.uow(), CALLER, DAY, free["id"], {"quantity": free["quantity"] + 1})
+    access.withdraw_offer(store.uow(), CALLER, DAY, free["id"], reason="no longer spare")
+    expired = access.expire_requests(store.uow(), CALLER, dt.date(2031, 1, 1))
+    assert expired  # requests of 2022-2024 are long past their needed-by dates
+    assert verify_chain(store.uow()) > 0
+    result = verify_records(store.uow())
+    assert result.differences == []
+    with store.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE offers SET status = 'open' WHERE id = :id"), {"id": free["id"]}
+        )
+    named = verify_records(store.uow()).differences
+    assert [(d.kind, d.id, d.field) for d in named] == [("offers", free["id"], "status")]

@@ -54,6 +54,7 @@ class RecordStatus(StrEnum):
     OPEN = "open"
     CLOSED = "closed"  # fully allocated / filled
     WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"  # a request long past its needed-by date (see domain.lifecycle)
 
 
 class AllocationStatus(StrEnum):

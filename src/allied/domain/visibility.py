@@ -4,10 +4,16 @@ A :class:`Viewer` is a nation in a role on a day, with the dated memberships tha
 ``org:`` releasability needs. A record not visible to it must answer as a missing one
 (the service layer raises ``NotFound``), so its existence is not revealed.
 
-* requests and offers: their releasability (:mod:`allied.domain.releasability`);
-* a consent request: its origin state and the holder (the donor that asks);
+* requests and offers: their releasability (:mod:`allied.domain.releasability`); a
+  request's default (``support``) releases it to the participants of the recipient's
+  support: the contact group's members and partners on the day;
+* an allocation (a pledge), with its lifecycle: always to the request's recipient, the
+  offer's donor and the origin states asked for consent, whatever the offer's own
+  releasability; to others where its offer is visible. A party that does not see the
+  offer learns of it only what receiving it needs (:data:`DELIVERY_FIELDS`);
+* a consent request: its origin state, the holder (the donor that asks) and the
+  recipient it would be passed on to;
 * a proposal: the states taking part in it;
-* an allocation: where its offer is visible;
 * actors, memberships, item types and accessions are public reference data.
 
 The coordinator and the auditor see every record.
@@ -23,6 +29,10 @@ from allied.domain.assistance import Offer, Request
 from allied.domain.consent import ConsentRequest
 from allied.domain.proposals import Proposal
 from allied.domain.users import sees_all
+
+#: What an allocation's party that may not see the offer learns of it: who gives what,
+#: how many, and when (the offer's other fields and other allocations stay hidden).
+DELIVERY_FIELDS = ("donor", "family", "item_type", "available_from")
 
 
 @dataclass(frozen=True)
@@ -49,14 +59,26 @@ class Viewer:
         )
 
     def sees_consent(self, consent: ConsentRequest) -> bool:
-        return self.all or (bool(self.nation) and self.nation in (consent.origin, consent.holder))
+        return self.all or (
+            bool(self.nation)
+            and self.nation in (consent.origin, consent.holder, consent.recipient)
+        )
 
     def sees_proposal(self, proposal: Proposal) -> bool:
         return self.all or (bool(self.nation) and self.nation in proposal.participants)
 
-    def sees_allocation(self, offer: Offer) -> bool:
-        """An allocation of ``offer``: visible where the offer is."""
-        return self.sees_record(offer)
+    def party_to(self, offer: Offer, request: Request, asked: bool = False) -> bool:
+        """Whether the viewer is a party to an allocation of ``offer`` to ``request``: its
+        recipient, its donor, or (``asked``) an origin state asked for consent."""
+        return bool(self.nation) and (
+            self.nation in (request.recipient, offer.donor)
+            or (asked and self.nation in offer.consent_from)
+        )
+
+    def sees_allocation(self, offer: Offer, request: Request, asked: bool = False) -> bool:
+        """An allocation of ``offer`` to ``request``: visible to its parties whatever the
+        offer's releasability, and to others where the offer is visible."""
+        return self.all or self.party_to(offer, request, asked) or self.sees_record(offer)
 
 
 def viewer_on(

@@ -27,7 +27,7 @@ from allied.domain.assistance import Allocation, AllocationStatus, Offer, Record
 from allied.domain.consent import ConsentRequest, ConsentStatus
 from allied.domain.errors import LedgerIntegrityError
 from allied.domain.proposals import Proposal, ProposalStatus
-from allied.ledger.state import Records, ReplayError, pick
+from allied.ledger.state import FIELDS, Records, ReplayError, pick
 
 # -- names ------------------------------------------------------------------------------
 
@@ -35,6 +35,9 @@ REFERENCE_LOADED = "reference.loaded"
 REQUEST_CREATED = "request.created"
 REQUEST_PRIORITY = "request.priority"
 OFFER_CREATED = "offer.created"
+REQUEST_AMENDED = "request.amended"
+OFFER_AMENDED = "offer.amended"
+OFFER_WITHDRAWN = "offer.withdrawn"
 ALLOCATION_RUN = "allocation.run"
 ALLOCATION_PLEDGED = "allocation.pledged"
 CONSENT_REQUESTED = "consent.requested"
@@ -135,6 +138,15 @@ class OfferV1(Payload):
     available_from: Day
     channel: str
     status: RecordState
+
+
+class ChangedV1(Payload):
+    """An amendment or an end of a request or offer: the fields that changed, before
+    and after (``status`` when it ends), plus who-knows-why extras (reason, dropped)."""
+
+    id: Id
+    before: dict[str, Any]
+    after: dict[str, Any]
 
 
 class PriorityV1(Payload):
@@ -251,6 +263,21 @@ def _offer_created(r: Records, p: OfferV1) -> None:
     r.add("offers", p.id, p.model_dump())
 
 
+def _changed(record_type: str) -> Replay:
+    """Apply the compared fields an amendment or end changed to a request or offer."""
+    compared = set(FIELDS[record_type])
+
+    def apply(r: Records, p: ChangedV1) -> None:
+        r.update(record_type, p.id, **{k: v for k, v in p.after.items() if k in compared})
+
+    return apply
+
+
+def record_ended_kind(record_type: str, to: RecordStatus | str) -> str:
+    """``request.withdrawn``, ``request.closed``, ``request.expired``, ``offer.withdrawn``..."""
+    return f"{record_type}.{RecordStatus(to).value}"
+
+
 def _priority(r: Records, p: PriorityV1) -> None:
     r.update("requests", p.id, priority=p.to)
 
@@ -363,6 +390,8 @@ def _kinds() -> dict[str, Kind]:
         Kind(REQUEST_CREATED, (Version(RequestV1, _request_created),)),
         Kind(REQUEST_PRIORITY, (Version(PriorityV1, _priority),)),
         Kind(OFFER_CREATED, (Version(OfferV1, _offer_created),)),
+        Kind(REQUEST_AMENDED, (Version(ChangedV1, _changed("requests")),)),
+        Kind(OFFER_AMENDED, (Version(ChangedV1, _changed("offers")),)),
         Kind(ALLOCATION_RUN, (Version(RunV1, _run_v1), Version(RunV2, _run))),
         Kind(
             ALLOCATION_PLEDGED,
@@ -397,6 +426,11 @@ def _kinds() -> dict[str, Kind]:
         out.append(Kind(consent_kind(answer), (Version(WithId, _consent_to(answer)),)))
     for step in ACCESSION_STEPS:
         out.append(Kind(accession_kind(step), (Version(WithId),)))
+    for record_type, singular in (("requests", "request"), ("offers", "offer")):
+        for ended in RecordStatus:
+            if ended is not RecordStatus.OPEN:
+                name = record_ended_kind(singular, ended)
+                out.append(Kind(name, (Version(ChangedV1, _changed(record_type)),)))
     return {k.name: k for k in out}
 
 

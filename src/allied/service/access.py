@@ -15,8 +15,12 @@ from __future__ import annotations
 from allied.service.allocations import AllocationRun, PledgeOrder, PledgeOutcome
 from allied.service.assistance import record_payload
 from allied.service.usecases.allocations import (
+    MAX_MOVES,
     advance_allocation,
+    advance_allocations,
     allocate,
+    allocation_row,
+    asked_offers,
     get_allocation,
     list_allocations,
     pledge,
@@ -31,7 +35,9 @@ from allied.service.usecases.common import (
     viewer,
 )
 from allied.service.usecases.consents import (
+    UNLOCKS,
     answer_consent,
+    consent_facts,
     expire_consents,
     get_consent,
     list_consent_policies,
@@ -47,6 +53,15 @@ from allied.service.usecases.ledger import (
     verify_ledger,
     verify_records,
     verify_stored_checkpoints,
+)
+from allied.service.usecases.lifecycle import (
+    amend_offer,
+    amend_request,
+    close_request,
+    expire_all,
+    expire_requests,
+    withdraw_offer,
+    withdraw_request,
 )
 from allied.service.usecases.offers import (
     OFFER_GROUPS,
@@ -97,10 +112,15 @@ from allied.service.usecases.requests import (
     with_pledged,
     with_pledged_held,
 )
+from allied.service.usecases.todo import (
+    todo,
+)
 
 __all__ = [
+    "MAX_MOVES",
     "OFFER_GROUPS",
     "STATES_POSITIONS",
+    "UNLOCKS",
     "WHOLE_RECORD_REPORTS",
     "AllocationRun",
     "OfferGroups",
@@ -110,14 +130,23 @@ __all__ = [
     "RecordPage",
     "accession_step",
     "advance_allocation",
+    "advance_allocations",
     "allocate",
+    "allocation_row",
+    "amend_offer",
+    "amend_request",
     "answer_consent",
+    "asked_offers",
     "close_proposals",
+    "close_request",
+    "consent_facts",
     "create_offer",
     "create_request",
     "decision_status",
     "evaluate_decision",
+    "expire_all",
     "expire_consents",
+    "expire_requests",
     "export_ledger",
     "get_allocation",
     "get_consent",
@@ -157,6 +186,7 @@ __all__ = [
     "set_request_priority",
     "sign_checkpoint",
     "take_position",
+    "todo",
     "totals_held",
     "totals_with",
     "verify_ledger",
@@ -167,5 +197,7 @@ __all__ = [
     "with_committed_held",
     "with_pledged",
     "with_pledged_held",
+    "withdraw_offer",
     "withdraw_proposal",
+    "withdraw_request",
 ]

@@ -492,20 +492,3 @@ def allocate_stored(
         )
         uow.commit()
     return AllocationRun(as_of, problem, plan, tuple(made), recorded=True)
-
-
-def run_allocation(
-    uow: UnitOfWork,
-    caller: Caller,
-    *,
-    as_of: dt.date,
-    solver: str = "auto",
-    options: Options | None = None,
-    progress: ProgressCallback | None = None,
-) -> dict[str, Any]:
-    """Solve on stored data and record the plan as ``proposed`` allocations (one transaction,
-    one ledger entry). Returns the plan file's content plus ``allocation_ids`` and ``as_of``."""
-    return allocate_stored(
-        uow, caller, as_of=as_of, solver=solver, options=options,
-        progress=progress or no_progress,
-    ).to_dict()

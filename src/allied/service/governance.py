@@ -645,39 +645,54 @@ def move_allocation(
     """Move an allocation along its lifecycle. Moving to ``consent-pending`` asks each
     origin state; standing policies answer at once and the allocation moves on."""
     with uow:
-        alloc = uow.allocations.get(allocation_id)
-        if alloc is None:
-            raise NotFound(f"no allocation {allocation_id!r}")
-        expired = expire_consents(uow, caller, today)
-        granted = False
-        if to == AllocationStatus.APPROVED.value and alloc.needs_consent:
-            granted = (
-                combined([c.effective_status(today) for c in _consents_for(uow, alloc)])
-                is ConsentStatus.GRANTED
-            )
-        before = alloc.status
-        alloc.advance(to, consent_granted=granted, by=caller.user)
-        uow.ledger.append(
-            user=caller.user,
-            nation=caller.nation,
-            kind=kinds.allocation_kind(to),
-            payload=kinds.allocation_moved(alloc, before),
-        )
-        moves = [{"id": alloc.id, "from": before.value, "to": to, "reason": ""}]
-        consents: list[dict[str, Any]] = []
-        if alloc.status is AllocationStatus.CONSENT_PENDING:
-            consents = _request_consents(uow, caller, alloc, today, expiry_days)
-            settled = _settle(uow, caller, alloc, today)
-            if settled is not None:
-                moves.append(settled)
-        view = {
-            **allocation_view(alloc),
-            "moves": moves,
-            "consents": consents,
-            "expired_moves": expired,
-        }
+        view = move_in(uow, caller, allocation_id, to, today=today, expiry_days=expiry_days)
         uow.commit()
     return view
+
+
+def move_in(
+    uow: UnitOfWork,
+    caller: Caller,
+    allocation_id: str,
+    to: str,
+    *,
+    today: dt.date,
+    expiry_days: int = DEFAULT_CONSENT_EXPIRY_DAYS,
+) -> dict[str, Any]:
+    """:func:`move_allocation` inside the caller's transaction (not committed): the
+    allocation's view with the moves made (``moves``), the consent requests that answer
+    for it (``consents``) and the moves expired consents caused (``expired_moves``)."""
+    alloc = uow.allocations.get(allocation_id)
+    if alloc is None:
+        raise NotFound(f"no allocation {allocation_id!r}")
+    expired = expire_consents(uow, caller, today)
+    granted = False
+    if to == AllocationStatus.APPROVED.value and alloc.needs_consent:
+        granted = (
+            combined([c.effective_status(today) for c in _consents_for(uow, alloc)])
+            is ConsentStatus.GRANTED
+        )
+    before = alloc.status
+    alloc.advance(to, consent_granted=granted, by=caller.user)
+    uow.ledger.append(
+        user=caller.user,
+        nation=caller.nation,
+        kind=kinds.allocation_kind(to),
+        payload=kinds.allocation_moved(alloc, before),
+    )
+    moves = [{"id": alloc.id, "from": before.value, "to": to, "reason": ""}]
+    consents: list[dict[str, Any]] = []
+    if alloc.status is AllocationStatus.CONSENT_PENDING:
+        consents = _request_consents(uow, caller, alloc, today, expiry_days)
+        settled = _settle(uow, caller, alloc, today)
+        if settled is not None:
+            moves.append(settled)
+    return {
+        **allocation_view(alloc),
+        "moves": moves,
+        "consents": consents,
+        "expired_moves": expired,
+    }
 
 
 def record_consent_answer(
@@ -748,7 +763,7 @@ def set_policy(
             payload={"origin": origin, "policy": policy.value, "since": since},
         )
         uow.commit()
-    return {"origin": origin, "policy": policy.value, "since": since.isoformat()}
+    return {"origin": origin, "policy": policy.value, "since": since.isoformat(), "source": source}
 
 
 def list_policies(uow: UnitOfWork) -> list[dict[str, Any]]:

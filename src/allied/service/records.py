@@ -14,7 +14,7 @@ from allied.domain.assistance import CHANNELS, Channel, Offer, Request, check_ch
 from allied.domain.catalogue import family_code
 from allied.domain.consent import ConsentRequest, ConsentStatus
 from allied.domain.errors import InvalidInput
-from allied.domain.releasability import Releasability
+from allied.domain.releasability import Releasability, ReleaseKind
 from allied.domain.values import (
     actor_code,
     choice,
@@ -27,6 +27,10 @@ from allied.domain.values import (
 )
 
 T = TypeVar("T")
+
+#: A request's releasability unless the recipient narrows it: the participants of its
+#: support (the contact group's members and partners on the day).
+SUPPORTERS = Releasability(ReleaseKind.SUPPORT)
 
 REQUEST_FIELDS = frozenset(
     {
@@ -146,7 +150,7 @@ def parse_request(data: Mapping[str, Any], *, default_id: str | None = None) -> 
         needed_by=parse_date(data["needed_by"], "needed_by"),
         item_type=_optional(data, "item_type", identifier),
         notes=text(data.get("notes"), "notes", required=False),
-        releasability=_optional(data, "releasability", _release) or Releasability(),
+        releasability=_optional(data, "releasability", _release) or SUPPORTERS,
     )
 
 

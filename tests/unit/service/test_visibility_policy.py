@@ -98,3 +98,42 @@ def test_use_cases_apply_the_policy_on_the_fakes() -> None:
         access.get_offer(uow, est, DAY, "O-HIDDEN")
     coordinator = Caller("c", "", "coordinator")
     assert access.list_offers(uow, coordinator, DAY).total == 2
+
+
+UDCG = [
+    Membership("EST", "UDCG", Role.MEMBER, dt.date(2022, 4, 26)),
+    Membership("UKR", "UDCG", Role.PARTNER, dt.date(2022, 4, 26)),
+    Membership("JPN", "UDCG", Role.MEMBER, dt.date(2022, 4, 26), dt.date(2023, 12, 31)),
+]
+
+
+@pytest.mark.parametrize(
+    ("nation", "seen"),
+    [("EST", True), ("UKR", True), ("JPN", False), ("CHN", False), ("", False)],
+)
+def test_a_request_by_default_reaches_the_recipients_support(nation: str, seen: bool) -> None:
+    """Members and partners of the contact group on the day (Japan had left by then)."""
+    request = _request(releasability="support")
+    mine = [m for m in UDCG if m.actor == nation]
+    assert viewer_on(nation, "donor", DAY, mine).sees_record(request) is seen
+
+
+def test_an_allocation_is_seen_by_its_parties_whatever_the_offer() -> None:
+    hidden = _offer(origin="USA")  # owner-only, made in the USA
+    request = _request()
+    for nation, asked, seen in [
+        ("UKR", False, True),  # the recipient
+        ("DEU", False, True),  # the donor
+        ("USA", True, True),  # the origin state asked for consent
+        ("USA", False, False),  # ... and not before it is asked
+        ("FRA", True, False),  # not an origin of the item
+        ("EST", False, False),
+    ]:
+        assert Viewer(nation, "donor", DAY).sees_allocation(hidden, request, asked) is seen, nation
+    assert Viewer("", "auditor", DAY).sees_allocation(hidden, request)
+    assert Viewer("EST", "donor", DAY).sees_allocation(_offer(releasability="public"), request)
+
+
+def test_the_consent_request_is_seen_by_the_recipient_too() -> None:
+    c = ConsentRequest("C-1", "USA", "DEU", "155mm-nato", "UKR", DAY)
+    assert Viewer("UKR", "recipient", DAY).sees_consent(c)

@@ -23,7 +23,16 @@ from allied.entrypoints.api.deps import plain_params
 from allied.entrypoints.api.fastread import CachedReads
 from allied.entrypoints.api.limits import BodySizeLimit
 from allied.entrypoints.api.openapi import document_limits
-from allied.entrypoints.api.routes import admin, governance, records, reference
+from allied.entrypoints.api.routes import (
+    admin,
+    governance,
+    lifecycle,
+    parity,
+    plans,
+    records,
+    reference,
+    todo,
+)
 from allied.entrypoints.web import mount_web
 
 OPENAPI_URL = "/api/v1/openapi.json"
@@ -79,6 +88,10 @@ def create_app(
     app.include_router(admin.router)
     app.include_router(reference.router)
     app.include_router(records.router)
+    app.include_router(lifecycle.router)
+    app.include_router(plans.router)
+    app.include_router(todo.router)
+    app.include_router(parity.router)
     app.include_router(governance.router)
     mount_web(app, ctx)
     document_limits(app, ctx.options)

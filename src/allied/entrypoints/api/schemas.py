@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, StringConstraints
 
 T = TypeVar("T")
 
@@ -90,7 +90,9 @@ class RequestIn(Strict):
     item_type: Short | None = None
     notes: Text | None = None
     releasability: Spec | None = Field(
-        None, description="owner | nations:A,B | org:ORG | public | public:YYYY-MM-DD"
+        None,
+        description="support (default: the contact group's members and partners on the "
+        "day) | owner | nations:A,B | org:ORG | public | public:YYYY-MM-DD",
     )
 
 
@@ -171,6 +173,14 @@ class AllocationOut(BaseModel):
     status: str
     needs_consent: bool
     updated_at: str | None
+    #: what receiving it needs to know, given to every party of the allocation even when
+    #: the offer itself is not released to it (absent from a pledge's answer)
+    donor: str | None = None
+    family: str | None = None
+    item_type: str | None = None
+    available_from: str | None = None
+    recipient: str | None = None
+    needed_by: str | None = None
 
 
 AllocationStatusName = Literal[
@@ -234,11 +244,16 @@ class ConsentOut(BaseModel):
     decided_on: str | None
     expires_on: str | None
     reason: str
+    #: the facts the origin answers on (absent from an answer's echo)
+    item_type: str | None = None
+    quantity: int | None = Field(None, description="units of the allocations it unlocks")
+    allocations: list[str] | None = Field(None, description="the allocations it unlocks")
+    days_waited: int | None = None
 
 
 class AnswerIn(Strict):
     answer: Literal["granted", "denied", "expired"]
-    reason: Text = ""
+    reason: Text = Field("", description="required: why (the ledger records it)")
 
 
 class ProposalIn(Strict):
@@ -381,3 +396,106 @@ class NewUserOut(UserOut):
 class HealthOut(BaseModel):
     status: str
     database: str
+
+
+# -- records that live (amend, withdraw, close, expire) -------------------------------------
+
+
+class RequestPatch(Strict):
+    """The fields of an open request to change (at least one)."""
+
+    quantity: Quantity | None = Field(None, description="never below what is allocated")
+    priority: Annotated[int, Field(ge=1, le=5)] | None = None
+    needed_by: dt.date | None = None
+    notes: Text | None = None
+    releasability: Spec | None = None
+
+
+class OfferPatch(Strict):
+    """The fields of an open offer to change (at least one)."""
+
+    quantity: Quantity | None = Field(None, description="never below what is allocated")
+    available_from: dt.date | None = None
+    caveats: Text | None = None
+    releasability: Spec | None = None
+
+
+class EndIn(Strict):
+    reason: Text = ""
+
+
+class ExpiryIn(Strict):
+    grace_days: Annotated[int, Field(ge=0, le=36500)] = Field(
+        90, description="days past its needed-by date after which an open request expires"
+    )
+
+
+class ExpiryOut(BaseModel):
+    on: str
+    requests: list[dict[str, Any]]
+    consents: list[str]
+
+
+# -- plans accepted as plans ----------------------------------------------------------------
+
+
+class MoveIn(Strict):
+    allocation: Short
+    to: AllocationStatusName
+
+
+class MovesIn(RootModel[list[MoveIn]]):
+    """``[{"allocation": ID, "to": STATUS}, ...]``: moved in one transaction, in order,
+    all or nothing."""
+
+    root: Annotated[list[MoveIn], Field(min_length=1, max_length=1000)]
+
+
+# -- to-do lists ------------------------------------------------------------------------------
+
+
+class TodoSection(BaseModel):
+    name: str
+    title: str
+    items: list[dict[str, Any]]
+
+
+class TodoOut(BaseModel):
+    on: str
+    role: str
+    nation: str
+    sections: list[TodoSection]
+
+
+# -- API parity: standing consent policies, proposal revise and withdraw ----------------------
+
+
+class PolicyIn(Strict):
+    policy: Literal["restrictive", "permissive", "case-by-case"]
+    since: dt.date | None = Field(None, description="default: today")
+    source: Text = ""
+
+
+class PolicyOut(BaseModel):
+    origin: str
+    policy: str
+    since: str
+    source: str = ""
+
+
+class ReviseIn(Strict):
+    text: Text
+    deadline: dt.date = Field(description="the new deadline: the clock restarts")
+
+
+class ImportIn(Strict):
+    """Records as the import files hold them (the fields of ``POST /requests`` or
+    ``POST /offers``), checked all first: one bad record and nothing is written."""
+
+    records: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=5000)]
+
+
+class ImportOut(BaseModel):
+    kind: str
+    imported: int
+    ids: list[str]

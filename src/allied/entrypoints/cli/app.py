@@ -9,9 +9,11 @@ from typer.core import TyperGroup
 
 from allied.entrypoints.cli import allocate, core, governance
 from allied.entrypoints.cli import lab as lab_cli
+from allied.entrypoints.cli import lifecycle as lifecycle_cli
 from allied.entrypoints.cli import monitor as monitor_cli
 from allied.entrypoints.cli import reports as reports_cli
 from allied.entrypoints.cli import serve as serve_cli
+from allied.entrypoints.cli import todo as todo_cli
 
 
 class _AlliedGroup(TyperGroup):
@@ -42,6 +44,8 @@ lab_cli.register(app)
 monitor_cli.register(app)
 serve_cli.register(app)
 reports_cli.register(app)
+lifecycle_cli.register(app)
+todo_cli.register(app)
 
 
 def main() -> None:

@@ -434,6 +434,8 @@ def consent_list(
             "origin",
             "holder",
             "family",
+            "item_type",
+            "quantity",
             "recipient",
             "offer",
             "effective_status",
@@ -486,10 +488,11 @@ def _print_moves(moves: list[dict[str, Any]], none: str = "") -> None:
         out.print(none, highlight=False)
 
 
+
 @consent_app.command("grant")
 def consent_grant(
     consent_id: str = typer.Argument(...),
-    reason: str = typer.Option("", help="why"),
+    reason: str = typer.Option(..., help="why (the ledger records it)"),
     on: str | None = typer.Option(None),
     as_nation: str | None = typer.Option(None, "--as", help="answering origin"),
     fmt: Format = FormatOption,

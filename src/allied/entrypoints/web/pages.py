@@ -235,6 +235,7 @@ def overview_page(request: Request) -> HTMLResponse:
     ctx = _ctx(request)
     caller, token = current(request, ctx)
     data = views.overview(ctx.read_uow, caller, ctx.today())
+    todo = access.todo(ctx.read_uow(), caller, ctx.today())
     gap_chart = charts.share_bars(
         [g.family for g in data.gaps],
         [
@@ -261,6 +262,7 @@ def overview_page(request: Request) -> HTMLResponse:
         token,
         active="/",
         data=data,
+        todo=todo,
         donors=donors,
         gap_chart=gap_chart,
         burden_chart=burden_chart,

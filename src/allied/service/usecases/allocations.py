@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from allied.allocation.model import Options, ProgressCallback, no_progress
 from allied.domain.actors import Membership
 from allied.domain.assistance import Allocation, Offer, Request
-from allied.domain.errors import AlliedError, NotFound, PermissionDenied
+from allied.domain.errors import AlliedError, InvalidInput, NotFound, PermissionDenied
 from allied.domain.users import (
     Action,
     UserRole,
@@ -33,12 +33,57 @@ from allied.service.usecases.common import (
 )
 
 
-def _visible_allocation(uow: UnitOfWork, v: Viewer, allocation_id: str) -> Allocation:
+def asked_offers(uow: UnitOfWork, nation: str) -> set[str]:
+    """The offers whose allocations ``nation`` was asked to consent to, as origin state."""
+    if not nation:
+        return set()
+    found: set[str] = set()
+    for c in uow.consents.list(origin=nation):
+        if c.offer_id is not None:
+            found.add(c.offer_id)
+        else:  # a standing request for the holder's items of a family
+            found.update(
+                o.id
+                for o in uow.offers.list(donor=c.holder, family=c.family)
+                if nation in o.consent_from
+            )
+    return found
+
+
+def _sees(v: Viewer, offer: Offer, request: Request, asked: set[str]) -> bool:
+    return v.sees_allocation(offer, request, offer.id in asked)
+
+
+def allocation_row(
+    alloc: Allocation, offer: Offer, request: Request
+) -> dict[str, Any]:
+    """An allocation as its parties see it: with what receiving it needs to know of the
+    offer (:data:`~allied.domain.visibility.DELIVERY_FIELDS`) and of the request."""
+    row = governance.allocation_view(alloc)
+    row.update(
+        {
+            "donor": offer.donor,
+            "family": offer.family,
+            "item_type": offer.item_type,
+            "available_from": offer.available_from.isoformat(),
+            "recipient": request.recipient,
+            "needed_by": request.needed_by.isoformat(),
+        }
+    )
+    return row
+
+
+def _visible_allocation(
+    uow: UnitOfWork, v: Viewer, allocation_id: str
+) -> tuple[Allocation, Offer, Request]:
     alloc = uow.allocations.get(allocation_id)
     if alloc is not None:
         offer = uow.offers.get(alloc.offer_id)
-        if offer is not None and v.sees_record(offer):
-            return alloc
+        request = uow.requests.get(alloc.request_id)
+        if offer is not None and request is not None:
+            asked = asked_offers(uow, v.nation) if not v.all else set()
+            if _sees(v, offer, request, asked):
+                return alloc, offer, request
     raise NotFound(f"no allocation {allocation_id!r}")
 
 
@@ -53,14 +98,19 @@ def list_allocations(
     limit: int = 50,
     offset: int = 0,
 ) -> Page:
+    """The allocations the caller sees (:meth:`Viewer.sees_allocation`), by id."""
     with uow:
         v = viewer(uow, caller, day)
         where = filters_given({"offer_id": offer, "request_id": request, "status": status})
         allocs = uow.allocations.list(**where)
-        if not v.all:
-            offers = {o.id: o for o in uow.offers.list()}
-            allocs = [a for a in allocs if v.sees_record(offers[a.offer_id])]
-        rows = [governance.allocation_view(a) for a in sorted(allocs, key=lambda a: a.id)]
+        offers = {o.id: o for o in uow.offers.list()}
+        requests = {r.id: r for r in uow.requests.list()}
+        asked = asked_offers(uow, v.nation) if not v.all else set()
+        rows = [
+            allocation_row(a, offers[a.offer_id], requests[a.request_id])
+            for a in sorted(allocs, key=lambda a: a.id)
+            if _sees(v, offers[a.offer_id], requests[a.request_id], asked)
+        ]
     return page(rows, limit, offset)
 
 
@@ -69,7 +119,7 @@ def get_allocation(
 ) -> dict[str, Any]:
     with uow:
         v = viewer(uow, caller, day)
-        return governance.allocation_view(_visible_allocation(uow, v, allocation_id))
+        return allocation_row(*_visible_allocation(uow, v, allocation_id))
 
 
 def pledge_order(
@@ -145,6 +195,17 @@ def pledge_many(uow: UnitOfWork, orders: Sequence[PledgeOrder]) -> list[PledgeOu
     return allocation_service.make_pledges(uow, orders)
 
 
+def _check_move(uow: UnitOfWork, v: Viewer, caller: Caller, allocation_id: str, to: str) -> None:
+    """The caller sees the allocation and its role may move it to ``to``, for its nation."""
+    _, offer, request = _visible_allocation(uow, v, allocation_id)
+    if not may_move_allocation(caller.role, to):
+        raise PermissionDenied(f"a {caller.role} may not move an allocation to {to!r}")
+    if caller.role == UserRole.DONOR:
+        require_own_nation(caller.role, caller.nation, offer.donor, "allocation")
+    elif caller.role == UserRole.RECIPIENT:
+        require_own_nation(caller.role, caller.nation, request.recipient, "allocation")
+
+
 def advance_allocation(
     uow: UnitOfWork,
     caller: Caller,
@@ -154,24 +215,74 @@ def advance_allocation(
     *,
     expiry_days: int = governance.DEFAULT_CONSENT_EXPIRY_DAYS,
 ) -> dict[str, Any]:
+    """Move one allocation along its lifecycle (one transaction, a ledger entry)."""
     require(caller.role, Action.ADVANCE_ALLOCATION)
     with uow:
         v = viewer(uow, caller, day)
-        alloc = _visible_allocation(uow, v, allocation_id)
-        if not may_move_allocation(caller.role, to):
-            raise PermissionDenied(f"a {caller.role} may not move an allocation to {to!r}")
-        if caller.role == UserRole.DONOR:
-            offer = uow.offers.get(alloc.offer_id)
-            assert offer is not None
-            require_own_nation(caller.role, caller.nation, offer.donor, "allocation")
-        elif caller.role == UserRole.RECIPIENT:
-            request = uow.requests.get(alloc.request_id)
-            if request is None or not v.sees_record(request):
-                raise NotFound(f"no allocation {allocation_id!r}")
-            require_own_nation(caller.role, caller.nation, request.recipient, "allocation")
-    return governance.move_allocation(
-        uow, caller, allocation_id, to, today=day, expiry_days=expiry_days
-    )
+        _check_move(uow, v, caller, allocation_id, to)
+        governance.move_in(uow, caller, allocation_id, to, today=day, expiry_days=expiry_days)
+        uow.commit()
+    return get_allocation(uow, caller, day, allocation_id)
+
+
+#: Most moves one bulk transition takes (a plan of the reference data has about 30).
+MAX_MOVES = 1000
+
+
+def advance_allocations(
+    uow: UnitOfWork,
+    caller: Caller,
+    day: dt.date,
+    moves: Sequence[Mapping[str, Any]],
+    *,
+    expiry_days: int = governance.DEFAULT_CONSENT_EXPIRY_DAYS,
+) -> list[dict[str, Any]]:
+    """Move many allocations in one transaction, all or nothing: ``moves`` is
+    ``[{"allocation": ID, "to": STATUS}, ...]``, each checked and made in order exactly as
+    :func:`advance_allocation` would; the first that fails undoes them all and its error
+    names the item (``item 3 (allocation AL-000012): ...``; an input error's field is
+    ``3.to``). Returns the allocations as the caller now sees them."""
+    require(caller.role, Action.ADVANCE_ALLOCATION)
+    if not moves:
+        raise InvalidInput("name at least one allocation to move", field="body")
+    if len(moves) > MAX_MOVES:
+        raise InvalidInput(f"at most {MAX_MOVES} moves in one call", field="body")
+    ids: list[str] = []
+    with uow:
+        v = viewer(uow, caller, day)
+        for index, move in enumerate(moves):
+            allocation_id = str(move.get("allocation") or "")
+            try:
+                if not allocation_id:
+                    raise InvalidInput("is required", field="allocation")
+                to = str(move.get("to") or "")
+                if not to:
+                    raise InvalidInput("is required", field="to")
+                if allocation_id in ids:
+                    raise InvalidInput("is named twice", field="allocation")
+                _check_move(uow, v, caller, allocation_id, to)
+                governance.move_in(
+                    uow, caller, allocation_id, to, today=day, expiry_days=expiry_days
+                )
+            except AlliedError as exc:
+                raise _for_item(exc, index, allocation_id) from None
+            ids.append(allocation_id)
+        uow.commit()
+    with uow:
+        v = viewer(uow, caller, day)
+        return [allocation_row(*_visible_allocation(uow, v, i)) for i in ids]
+
+
+def _for_item(exc: AlliedError, index: int, allocation_id: str) -> AlliedError:
+    """The same error, saying which item of a bulk call failed."""
+    where = f"item {index} (allocation {allocation_id or '?'})"
+    if isinstance(exc, InvalidInput):
+        exc.message = f"{where}: {exc.message}"
+        exc.field = f"{index}.{exc.field or 'allocation'}"
+        exc.args = (str(exc),)
+    else:
+        exc.args = (f"{where}: {exc}",)
+    return exc
 
 
 def run_allocation(
@@ -181,11 +292,13 @@ def run_allocation(
     as_of: dt.date,
     solver: str = "auto",
     options: Options | None = None,
+    record: bool = True,
 ) -> dict[str, Any]:
-    require(caller.role, Action.RUN_ALLOCATION)
-    return allocation_service.run_allocation(
-        uow, caller, as_of=as_of, solver=solver, options=options
-    )
+    """The optimiser's plan on stored data: recorded as ``proposed`` allocations, or with
+    ``record=False`` a preview (a dry run: nothing is written). The plan file's content
+    plus ``allocation_ids``, ``as_of`` and ``recorded``."""
+    run = allocate(uow, caller, as_of=as_of, solver=solver, options=options, record=record)
+    return {**run.to_dict(), "recorded": run.recorded}
 
 
 def allocate(

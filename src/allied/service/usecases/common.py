@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from allied.domain.actors import ActorKind, Membership, Role
+from allied.domain.actors import ActorKind, Membership
 from allied.domain.errors import InvalidInput, PermissionDenied
 from allied.domain.users import Action, require, require_own_nation, sees_all
 from allied.domain.visibility import Viewer, viewer_on
@@ -27,7 +27,7 @@ def viewer(
     again."""
     require(caller.role, Action.READ)
     if memberships is None and caller.nation and not sees_all(caller.role):
-        memberships = uow.memberships.list(actor=caller.nation, role=Role.MEMBER)
+        memberships = uow.memberships.list(actor=caller.nation)
     return viewer_of(caller, day, memberships or ())
 
 
@@ -47,7 +47,7 @@ def memberships_of(uow: UnitOfWork, caller: Caller) -> tuple[Membership, ...]:
         # plain copies: they outlive the unit of work that read them
         return tuple(
             Membership(m.actor, m.org, m.role, m.start, m.end, m.source)
-            for m in uow.memberships.list(actor=caller.nation, role=Role.MEMBER)
+            for m in uow.memberships.list(actor=caller.nation)
         )
 
 
@@ -71,6 +71,9 @@ class RecordPage:
     offset: int
     #: for requests: the offers whose pledges the viewer may count (``None``: all)
     counted_offers: tuple[str, ...] | None = None
+    #: for requests: those whose pledges the viewer counts in full (its own: a recipient
+    #: sees every allocation made to it)
+    full: tuple[str, ...] = ()
 
 
 def check_window(limit: int, offset: int) -> None:
@@ -143,3 +146,22 @@ def own_record(caller: Caller, data: Mapping[str, Any], field: str, line: int | 
     except PermissionDenied as exc:
         where = f" (line {line})" if line is not None else ""
         raise PermissionDenied(f"{exc}{where}") from None
+
+
+def national_ids(
+    uow: UnitOfWork,
+    caller: Caller,
+    rows: Sequence[tuple[int | None, str, Mapping[str, Any]]],
+    prefix: str,
+    source: str,
+    owner_field: str,
+) -> list[tuple[int | None, str, Mapping[str, Any]]]:
+    """:func:`national_id` for each row of an import, an error naming the row's line."""
+    out: list[tuple[int | None, str, Mapping[str, Any]]] = []
+    for line, where, data in rows:
+        owner = str(data.get(owner_field) or "").strip().upper()
+        try:
+            out.append((line, where, national_id(uow, caller, data, prefix, owner)))
+        except InvalidInput as exc:
+            raise exc.at(line=line, source=source) from None
+    return out

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from allied.domain.consent import ConsentStatus, OriginPolicy
+from allied.domain.assistance import AllocationStatus
+from allied.domain.consent import ConsentRequest, ConsentStatus, OriginPolicy
 from allied.domain.errors import InvalidInput, NotFound, PermissionDenied
 from allied.domain.users import (
     Action,
@@ -21,6 +22,35 @@ from allied.service.usecases.common import (
     page,
     viewer,
 )
+
+#: Allocations a consent request unlocks: those waiting on it (or pledged, about to ask).
+UNLOCKS = frozenset({AllocationStatus.PLEDGED, AllocationStatus.CONSENT_PENDING})
+
+
+def consent_facts(uow: UnitOfWork, c: ConsentRequest, day: dt.date) -> dict[str, Any]:
+    """A consent request with the facts its origin answers on: the item (family and item
+    type), the quantity and the allocations it unlocks, the holder and the recipient, and
+    how long it has waited."""
+    if c.offer_id is not None:
+        offer = uow.offers.get(c.offer_id)
+        offers = [offer] if offer is not None else []
+    else:  # a request about the holder's items of a family
+        offers = [
+            o for o in uow.offers.list(donor=c.holder, family=c.family)
+            if c.origin in o.consent_from
+        ]
+    allocs = sorted(
+        (a for o in offers for a in uow.allocations.list(offer_id=o.id) if a.status in UNLOCKS),
+        key=lambda a: a.id,
+    )
+    item_types = sorted({o.item_type for o in offers if o.item_type})
+    return {
+        **governance.consent_view(c, day),
+        "item_type": c.item_type or (item_types[0] if len(item_types) == 1 else None),
+        "quantity": sum(a.quantity for a in allocs),
+        "allocations": [a.id for a in allocs],
+        "days_waited": max((day - c.requested_on).days, 0),
+    }
 
 
 def list_consents(
@@ -38,7 +68,7 @@ def list_consents(
         v = viewer(uow, caller, day)
         found = uow.consents.list(**filters_given({"origin": origin}))
         rows = [
-            governance.consent_view(c, day)
+            consent_facts(uow, c, day)
             for c in sorted(found, key=lambda c: c.id)
             if v.sees_consent(c)
         ]
@@ -53,7 +83,7 @@ def get_consent(uow: UnitOfWork, caller: Caller, day: dt.date, consent_id: str) 
         c = uow.consents.get(consent_id)
         if c is None or not v.sees_consent(c):
             raise NotFound(f"no consent request {consent_id!r}")
-        return governance.consent_view(c, day)
+        return consent_facts(uow, c, day)
 
 
 def answer_consent(
@@ -78,6 +108,10 @@ def answer_consent(
         raise InvalidInput(
             f"expected granted, denied or expired; got {answer!r}", field="answer"
         ) from None
+    if not reason.strip():
+        raise InvalidInput(
+            "give the reason for the answer (the ledger records it)", field="reason"
+        )
     return governance.record_consent_answer(uow, caller, consent_id, status, on=day, reason=reason)
 
 

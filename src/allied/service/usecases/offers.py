@@ -27,6 +27,7 @@ from allied.service.usecases.common import (
     check_window,
     filters_given,
     national_id,
+    national_ids,
     own_record,
     viewer,
 )
@@ -204,4 +205,6 @@ def import_offers(
     require(caller.role, Action.CREATE_OFFER)
     for line, _, data in rows:
         own_record(caller, data, "donor", line)
-    return add_offers(uow, caller, rows, source=source)
+    # a nation's ids never reveal another's records (see national_id)
+    named = national_ids(uow, caller, rows, "OFF", source, "donor")
+    return add_offers(uow, caller, named, source=source)

@@ -29,6 +29,7 @@ from allied.service.usecases.common import (
     check_window,
     filters_given,
     national_id,
+    national_ids,
     own_record,
     viewer,
 )
@@ -49,9 +50,12 @@ def _counted_offers(uow: UnitOfWork, v: Viewer) -> tuple[str, ...] | None:
 
 
 def _visible_pledged(uow: UnitOfWork, v: Viewer, requests: Sequence[Request]) -> dict[str, int]:
-    """Quantity pledged against each request, counting only allocations the viewer sees."""
-    ids = [r.id for r in requests]
-    return allocation_service.sum_committed(uow, "request", ids, _counted_offers(uow, v))
+    """Quantity pledged against each request: every allocation against the viewer's own
+    requests, and against others those of the offers the viewer sees."""
+    own = tuple(r.id for r in requests if v.nation and r.recipient == v.nation)
+    others = [r.id for r in requests if r.id not in own]
+    counted = allocation_service.sum_committed(uow, "request", others, _counted_offers(uow, v))
+    return {**counted, **allocation_service.sum_committed(uow, "request", own)}
 
 
 def request_records(
@@ -77,24 +81,30 @@ def request_records(
         found = sorted(
             (r for r in uow.requests.list(**where) if v.sees_record(r)), key=lambda r: r.id
         )
-        rows = [record_payload(r) for r in found[offset : offset + limit]]
+        shown = found[offset : offset + limit]
+        rows = [record_payload(r) for r in shown]
         counted = _counted_offers(uow, v)
-    return RecordPage(rows, len(found), limit, offset, counted)
+        own = tuple(r.id for r in shown if v.nation and r.recipient == v.nation)
+    return RecordPage(rows, len(found), limit, offset, counted, own)
 
 
 def with_pledged(uow: UnitOfWork, page: RecordPage) -> Page:
-    """The requests of ``page`` with what is pledged against them now (counting only the
-    allocations of offers the viewer sees) and what is outstanding."""
-    ids = [r["id"] for r in page.items]
+    """The requests of ``page`` with what is pledged against them now (counting, but for
+    the viewer's own requests, only the allocations of offers it sees) and what is
+    outstanding."""
+    ids = [r["id"] for r in page.items if r["id"] not in page.full]
     with uow:
         pledged = allocation_service.sum_committed(uow, "request", ids, page.counted_offers)
+        pledged.update(allocation_service.sum_committed(uow, "request", page.full))
     return _requests_page(page, pledged)
 
 
 def with_pledged_held(page: RecordPage, holdings: Holdings) -> Page:
     """:func:`with_pledged` from holdings kept along the ledger (no store read)."""
-    ids = [r["id"] for r in page.items]
-    return _requests_page(page, holdings.by_request(ids, page.counted_offers))
+    ids = [r["id"] for r in page.items if r["id"] not in page.full]
+    pledged = holdings.by_request(ids, page.counted_offers)
+    pledged.update(holdings.by_request(page.full))
+    return _requests_page(page, pledged)
 
 
 def _requests_page(page: RecordPage, pledged: Mapping[str, int]) -> Page:
@@ -181,4 +191,6 @@ def import_requests(
     require(caller.role, Action.CREATE_REQUEST)
     for line, _, data in rows:
         own_record(caller, data, "recipient", line)
-    return add_requests(uow, caller, rows, source=source)
+    # a nation's ids never reveal another's records (see national_id)
+    named = national_ids(uow, caller, rows, "REQ", source, "recipient")
+    return add_requests(uow, caller, named, source=source)

@@ -51,7 +51,7 @@ router = APIRouter(prefix="/api/v1")
 
 R = TypeVar("R")
 
-StatusQ = Annotated[Literal["open", "closed", "withdrawn"] | None, Query()]
+StatusQ = Annotated[Literal["open", "closed", "withdrawn", "expired"] | None, Query()]
 CodeQ = Annotated[str | None, Query(max_length=16)]
 FamilyQ = Annotated[str | None, Query(max_length=40)]
 IdQ = Annotated[str | None, Query(max_length=64)]

@@ -1,0 +1,165 @@
+"""Records that live: amend, withdraw and close requests and offers; the expiry job.
+
+Each route is one use-case of :mod:`allied.service.usecases.lifecycle` (one transaction,
+one ledger entry per change, naming who and the before and after)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from allied.entrypoints.api import idempotency
+from allied.entrypoints.api.deps import Ctx, CurrentCaller
+from allied.entrypoints.api.routes.common import WRITE_ERRORS, IdempotencyKey
+from allied.entrypoints.api.schemas import (
+    EndIn,
+    ExpiryIn,
+    ExpiryOut,
+    OfferOut,
+    OfferPatch,
+    RequestOut,
+    RequestPatch,
+)
+from allied.service import access
+from allied.service.ports import UnitOfWork
+
+router = APIRouter(prefix="/api/v1")
+
+
+@router.patch(
+    "/requests/{request_id}",
+    response_model=RequestOut,
+    responses=WRITE_ERRORS,
+    tags=["requests"],
+)
+def amend_request(
+    request_id: str,
+    body: RequestPatch,
+    request: Request,
+    ctx: Ctx,
+    caller: CurrentCaller,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Amend an open request (recipient: its own; coordinator): quantity (never below what
+    is allocated), priority, needed_by, notes, releasability."""
+    data = body.model_dump(mode="json", exclude_unset=True)
+    return idempotency.run(
+        ctx, caller, key=key, method="PATCH", path=request.url.path, body=data,
+        status_code=200,
+        action=lambda uow: access.amend_request(uow, caller, ctx.today(), request_id, data),
+    )
+
+
+@router.post(
+    "/requests/{request_id}/withdraw",
+    response_model=RequestOut,
+    responses=WRITE_ERRORS,
+    tags=["requests"],
+)
+def withdraw_request(
+    request_id: str,
+    request: Request,
+    ctx: Ctx,
+    caller: CurrentCaller,
+    body: EndIn | None = None,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Withdraw an open request: it takes no new allocations; its proposed ones fall away."""
+    reason = body.reason if body else ""
+    return idempotency.run(
+        ctx, caller, key=key, method="POST", path=request.url.path, body={"reason": reason},
+        status_code=200,
+        action=lambda uow: access.withdraw_request(
+            uow, caller, ctx.today(), request_id, reason
+        ),
+    )
+
+
+@router.post(
+    "/requests/{request_id}/close",
+    response_model=RequestOut,
+    responses=WRITE_ERRORS,
+    tags=["requests"],
+)
+def close_request(
+    request_id: str,
+    request: Request,
+    ctx: Ctx,
+    caller: CurrentCaller,
+    body: EndIn | None = None,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Close an open request (filled, or no longer needed)."""
+    reason = body.reason if body else ""
+    return idempotency.run(
+        ctx, caller, key=key, method="POST", path=request.url.path, body={"reason": reason},
+        status_code=200,
+        action=lambda uow: access.close_request(uow, caller, ctx.today(), request_id, reason),
+    )
+
+
+@router.patch(
+    "/offers/{offer_id}", response_model=OfferOut, responses=WRITE_ERRORS, tags=["offers"]
+)
+def amend_offer(
+    offer_id: str,
+    body: OfferPatch,
+    request: Request,
+    ctx: Ctx,
+    caller: CurrentCaller,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Amend an open offer (donor: its own; coordinator): quantity (never below what is
+    allocated), available_from, caveats, releasability."""
+    data = body.model_dump(mode="json", exclude_unset=True)
+    return idempotency.run(
+        ctx, caller, key=key, method="PATCH", path=request.url.path, body=data,
+        status_code=200,
+        action=lambda uow: access.amend_offer(uow, caller, ctx.today(), offer_id, data),
+    )
+
+
+@router.post(
+    "/offers/{offer_id}/withdraw",
+    response_model=OfferOut,
+    responses=WRITE_ERRORS,
+    tags=["offers"],
+)
+def withdraw_offer(
+    offer_id: str,
+    request: Request,
+    ctx: Ctx,
+    caller: CurrentCaller,
+    body: EndIn | None = None,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Withdraw an open offer: it takes no new allocations; its proposed ones fall away."""
+    reason = body.reason if body else ""
+    return idempotency.run(
+        ctx, caller, key=key, method="POST", path=request.url.path, body={"reason": reason},
+        status_code=200,
+        action=lambda uow: access.withdraw_offer(uow, caller, ctx.today(), offer_id, reason),
+    )
+
+
+@router.post("/expiry", response_model=ExpiryOut, responses=WRITE_ERRORS, tags=["requests"])
+def run_expiry(
+    request: Request,
+    ctx: Ctx,
+    caller: CurrentCaller,
+    body: ExpiryIn | None = None,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """The system's expiry job on today's date (coordinator): open requests past their
+    needed-by date by more than ``grace_days`` expire, and consent requests left
+    unanswered past their date; each a ledger entry."""
+    grace = body.grace_days if body else 90
+    day = ctx.today()
+
+    def action(uow: UnitOfWork) -> dict[str, object]:
+        return {"on": day.isoformat(), **access.expire_all(uow, caller, day, grace)}
+
+    return idempotency.run(
+        ctx, caller, key=key, method="POST", path=request.url.path,
+        body={"grace_days": grace}, status_code=200, action=action,
+    )
