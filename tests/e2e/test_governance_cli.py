@@ -217,7 +217,9 @@ def test_consent_pending_says_who_answered_and_prints_new_consent_ids(loaded: Pa
     (consent,) = view["consents"]
     assert consent["origin"] == "DEU" and consent["new"] and consent["status"] == "pending"
     # the origin's answer says which allocation it moved
-    granted = runner.invoke(app, ["consent", "grant", consent["consent"], "--as", "DEU"])
+    granted = runner.invoke(
+        app, ["consent", "grant", consent["consent"], "--as", "DEU", "--reason", "cleared"]
+    )
     assert granted.exit_code == 0, granted.output
     assert f"moved {deu}: consent-pending -> approved" in granted.stdout
     # an earlier answer (the US cleared Estonia in January 2022) answers for Estonia's offer

@@ -220,9 +220,23 @@ def advance_allocation(
     with uow:
         v = viewer(uow, caller, day)
         _check_move(uow, v, caller, allocation_id, to)
-        governance.move_in(uow, caller, allocation_id, to, today=day, expiry_days=expiry_days)
+        made = governance.move_in(
+            uow, caller, allocation_id, to, today=day, expiry_days=expiry_days
+        )
         uow.commit()
-    return get_allocation(uow, caller, day, allocation_id)
+    view = get_allocation(uow, caller, day, allocation_id)
+    # what the move did, in words (the CLI prints it): this allocation's moves and the
+    # consents answering for it, and moves that expired consents caused, of allocations
+    # the caller may see
+    expired = []
+    for m in made["expired_moves"]:
+        try:
+            get_allocation(uow, caller, day, m["id"])
+        except NotFound:
+            continue
+        expired.append(m)
+    return {**view, "moves": made["moves"], "consents": made["consents"],
+            "expired_moves": expired}
 
 
 #: Most moves one bulk transition takes (a plan of the reference data has about 30).
