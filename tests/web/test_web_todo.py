@@ -18,3 +18,38 @@ def test_the_home_page_lists_what_waits_on_the_caller(web: Web) -> None:  # noqa
     ukr = web.signed_in("ukr").get("/").text
     assert "Deliveries to confirm" in ukr and "Proposed allocations to accept" not in ukr
     assert ids[0] not in ukr  # a proposal is not the recipient's to act on
+
+
+def test_a_recorded_plan_is_accepted_or_rejected_in_one_action(web: Web) -> None:  # noqa: F811
+    page = web.signed_in("coord").post(
+        "/allocation/run",
+        data={"as_of": "2023-06-01", "solver": "auto", "csrf": web.csrf("coord")},
+    )
+    assert page.status_code == 200 and 'id="plan-decision"' in page.text
+    api = TestClient(web.app, headers={"Authorization": f"Bearer {web.tokens['coord']}"})
+    proposed = [
+        a["id"]
+        for a in api.get("/api/v1/allocations", params={"status": "proposed", "limit": 200})
+        .json()["items"]
+    ]
+    assert proposed and all(i in page.text for i in proposed)
+    client = web.signed_in("coord")
+    # all or nothing: one unknown line and nothing moves
+    bad = client.post("/allocation/plan", data={"to": "pledged", "ids": [proposed[0], "AL-NOPE"],
+                                                "csrf": web.csrf("coord")})
+    assert bad.status_code == 404 and "item 1 (allocation AL-NOPE)" in bad.text
+    assert api.get(f"/api/v1/allocations/{proposed[0]}").json()["status"] == "proposed"
+    done = client.post("/allocation/plan", data={"to": "pledged", "ids": proposed[:2],
+                                                 "csrf": web.csrf("coord")},
+                       follow_redirects=False)
+    assert done.status_code == 303
+    assert {api.get(f"/api/v1/allocations/{i}").json()["status"] for i in proposed[:2]} == {
+        "pledged"}
+    rejected = client.post("/allocation/plan", data={"to": "rejected", "ids": proposed[2:],
+                                                     "csrf": web.csrf("coord")},
+                           follow_redirects=False)
+    assert rejected.status_code == 303
+    # a recipient may not accept a plan
+    ukr = web.signed_in("ukr").post("/allocation/plan", data={
+        "to": "pledged", "ids": proposed[:1], "csrf": web.csrf("ukr")})
+    assert ukr.status_code == 403

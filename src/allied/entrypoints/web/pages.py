@@ -622,6 +622,28 @@ def run_allocation(
     return _allocation_page(request, caller, token, plan=plan, form=form)
 
 
+@router.post("/allocation/plan", response_class=HTMLResponse)
+def decide_plan(
+    request: Request,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    to: Annotated[str, Form(max_length=20)] = "",
+    ids: Annotated[list[str] | None, Form(max_length=1000)] = None,
+) -> Response:
+    """Accept (pledge) or reject a whole recorded plan, or the lines ticked, in one
+    transaction: all or nothing (``access.advance_allocations``)."""
+    ctx = _ctx(request)
+    caller, token = current(request, ctx)
+    check_csrf(request, token, csrf)
+    moves = [{"allocation": i[:64], "to": to} for i in (ids or [])]
+    try:
+        if to not in ("pledged", "rejected"):
+            raise InvalidInput("expected pledged or rejected", field="to")
+        done = access.advance_allocations(ctx.uow(), caller, ctx.today(), moves)
+    except AlliedError as exc:
+        return _allocation_page(request, caller, token, error=_error(exc))
+    return _done("/allocation", "moved", f"{len(done)}")
+
+
 @router.post("/allocations/{allocation_id}/move", response_class=HTMLResponse)
 def move_allocation(
     request: Request,
