@@ -359,3 +359,11 @@ def test_tables_at_80_columns_keep_ids_and_dates_whole(
     for c in json.loads(runner.invoke(app, ["consent", "list", "-f", "json"]).stdout):
         assert c["id"] in consents.stdout
     assert "Germany refused" in consents.stdout  # the reason wraps, it is not cut away
+
+
+def test_wide_does_not_outlive_its_command(loaded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    assert runner.invoke(app, ["offer", "list", "--wide"]).exit_code == 0
+    narrow = runner.invoke(app, ["report", "gaps"])  # a table command that has no --wide
+    rows = [line for line in narrow.stdout.splitlines() if line.startswith(("│", "┃"))]
+    assert rows and all(len(line) <= 80 for line in rows)

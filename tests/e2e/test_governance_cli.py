@@ -174,6 +174,8 @@ def test_close_records_proposals_past_their_deadline(loaded: Path) -> None:
     assert last["kind"] == "proposal.closed" and last["payload"]["id"] == "P-OLD"
     again = json.loads(runner.invoke(app, ["decide", "close", "-f", "json"]).stdout)
     assert again == []
+    named = runner.invoke(app, ["decide", "close", "P-OLD"])
+    assert named.exit_code == 2 and "already rejected (on 2024-04-05)" in named.stderr
     shown = json.loads(runner.invoke(app, ["decide", "status", "-f", "json"]).stdout)
     assert shown["proposals"][0]["recorded_status"] == "rejected"
 

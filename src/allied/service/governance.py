@@ -157,11 +157,10 @@ def close_due(
     """Record the closing of every open proposal (or the one named) whose deadline has
     passed on ``today``, the real date: the command behind ``allied decide close``."""
     with uow:
-        proposals = (
-            [_proposal(uow, proposal_id)] if proposal_id else sorted(
-                uow.proposals.list(), key=lambda p: p.id
-            )
-        )
+        if proposal_id:
+            proposals = [_proposal(uow, proposal_id)]
+        else:
+            proposals = sorted(uow.proposals.list(), key=lambda p: p.id)
         closed = []
         for proposal in proposals:
             if _close_due(uow, caller, proposal, today):
@@ -170,6 +169,12 @@ def close_due(
                 raise InvalidInput(
                     f"proposal {proposal.id} is open until its deadline {proposal.deadline}; "
                     f"it closes after that day",
+                    field="proposal",
+                )
+            elif proposal_id:
+                raise InvalidInput(
+                    f"proposal {proposal.id} is already {proposal.status.value} "
+                    f"(on {proposal.closed_on})",
                     field="proposal",
                 )
         uow.commit()

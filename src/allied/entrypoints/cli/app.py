@@ -20,6 +20,12 @@ class _AlliedGroup(TyperGroup):
     """The root command: its help ends with the database the commands would use (read
     from the environment when the help is shown, not at import)."""
 
+    def invoke(self, ctx: Any) -> Any:
+        from allied.entrypoints.cli.common import reset_table_options
+
+        reset_table_options()  # each command starts narrow; its own --wide may widen it
+        return super().invoke(ctx)
+
     def format_help(self, ctx: Any, formatter: Any) -> None:
         from allied.entrypoints.cli.common import describe_database
 

@@ -195,6 +195,11 @@ TEXT_MIN = 16
 _WIDE: ContextVar[bool] = ContextVar("allied_wide_tables", default=False)
 
 
+def reset_table_options() -> None:
+    """Forget a previous command's ``--wide`` (several commands in one process: tests)."""
+    _WIDE.set(False)
+
+
 def _set_wide(value: bool) -> bool:
     _WIDE.set(bool(value))
     return value
