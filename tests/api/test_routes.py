@@ -370,7 +370,7 @@ def test_ids_tell_a_nation_nothing_about_records_it_cannot_see(api: Api) -> None
     coord = api.client("coord").post(
         "/api/v1/offers", json={**offer, "donor": "EST", "id": "ANY-ID-1"}
     )
-    assert coord.status_code == 201  # who sees everything chooses freely
+    assert coord.status_code == 201  # who sees everything chooses freely (not "GBR-...")
 
 
 def test_the_recipient_reprioritises_its_own_requests(api: Api) -> None:
@@ -449,3 +449,23 @@ def test_bad_api_options_from_the_environment_name_the_variable_or_field() -> No
     with pytest.raises(InvalidInput) as negative:
         ApiOptions.from_env({"ALLIED_API_CACHE_BYTES": "-1"})
     assert negative.value.field == "cache_bytes"
+
+
+def test_a_nations_id_prefix_is_kept_for_its_own_records(api: Api) -> None:
+    """The coordinator may not take an id in Estonia's prefix for another nation's record:
+    Estonia's own later choice of it would answer "already exists" (issue 20, item 13)."""
+    coord = api.client("coord")
+    offer = {**OFFER, "donor": "GBR", "id": "EST-1"}
+    r = coord.post("/api/v1/offers", json=offer)
+    assert r.status_code == 422 and r.json()["field"] == "id", r.text
+    assert "EST-" in r.json()["message"]
+    r = coord.post("/api/v1/offers", json={**OFFER, "id": "est-2"})  # Estonia's own: fine
+    assert r.status_code == 201, r.text
+    r = coord.post("/api/v1/offers", json={**OFFER, "donor": "GBR", "id": "OFF-9"})
+    assert r.status_code == 201, r.text
+    request = {"recipient": "UKR", "family": "atgm", "quantity": 3, "needed_by": "2024-09-01"}
+    r = coord.post("/api/v1/requests", json={**request, "id": "POL-1"})
+    assert r.status_code == 422 and r.json()["field"] == "id", r.text
+    # Estonia may still choose EST-1 itself
+    own = api.client("est").post("/api/v1/offers", json={**OFFER, "id": "EST-1"})
+    assert own.status_code == 201, own.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +84,7 @@ def test_database_mode_table_names_the_recorded_ids(loaded: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "kind,id,request,offer,quantity,reasons"
-    assert lines[1].startswith("allocation,AL-000001,")
+    assert re.match(r"allocation,AL-[0-9A-F]{10},", lines[1])
     assert "unfilled,,R-2022-122T,,20000,consent-denied:DEU" in lines
     table = runner.invoke(app, ["allocate", "--as-of", AS_OF, "--dry-run"])
     assert table.exit_code == 0 and "optimal plan by flow" in table.output

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -67,14 +68,10 @@ def _head(store: Store) -> tuple[int, int]:
     return int(row.seq), int(row.records_seq)
 
 
-def _allocation_numbers(store: Store) -> tuple[int, int]:
-    """(allocations stored, next AL number the counter hands out), without taking it."""
+def _allocations_stored(store: Store) -> int:
     uow = store.uow()
-    assert isinstance(uow, SqlUnitOfWork)
     with uow:
-        stored = uow.allocations.count()
-        (nxt,) = uow.next_numbers("AL", 1)
-    return stored, nxt
+        return uow.allocations.count()
 
 
 def _orders(uow: SqlServiceUnitOfWork) -> list[PledgeOrder]:
@@ -125,7 +122,7 @@ def _check_outcomes(out: list[PledgeOutcome]) -> list[dict[str, Any]]:
 
 def test_a_mixed_batch_on_the_database(store: Store) -> None:
     _records(store)
-    stored, first = _allocation_numbers(store)
+    stored = _allocations_stored(store)
     seq, records_seq = _head(store)
     assert records_seq == seq  # the last change made records
     entries_before = len(list(ledger_rows(store.uow())))
@@ -133,10 +130,11 @@ def test_a_mixed_batch_on_the_database(store: Store) -> None:
     uow = service_uow(store)
     views = _check_outcomes(access.pledge_many(uow, _orders(uow)))
 
-    # ids: one block from the counter, consecutive, in the orders' order
-    assert [v["id"] for v in views] == [f"AL-{n:06d}" for n in range(first, first + 4)]
-    assert _allocation_numbers(store) == (stored + 4, first + 4)
-    # the ledger: one entry per accepted pledge, in order, payload: the allocation; intact
+    # ids: one block, random (not a count of every nation's pledges), distinct
+    assert all(re.fullmatch(r"AL-[0-9A-F]{10}", v["id"]) for v in views)
+    assert len({v["id"] for v in views}) == 4
+    assert _allocations_stored(store) == stored + 4
+    # the ledger: one entry per accepted pledge, in order, payload = view; still intact
     entries = list(ledger_rows(store.uow()))
     assert len(entries) == entries_before + 4
     assert [e["payload"] for e in entries[-4:]] == [pledged_entry(v) for v in views]
@@ -229,12 +227,12 @@ def test_a_later_batch_counts_what_is_stored(store: Store) -> None:
 
 def test_a_batch_that_accepts_nothing_writes_nothing(store: Store) -> None:
     _records(store)
-    before = (_allocation_numbers(store), _head(store), len(list(ledger_rows(store.uow()))))
+    before = (_allocations_stored(store), _head(store), len(list(ledger_rows(store.uow()))))
     uow = service_uow(store)
     orders = [o for i, o in enumerate(_orders(uow)) if i in (1, 2, 3, 4, 5, 8, 10)]
     out = access.pledge_many(uow, orders)
     assert all(isinstance(o, AlliedError) for o in out)
-    assert (_allocation_numbers(store), _head(store),
+    assert (_allocations_stored(store), _head(store),
             len(list(ledger_rows(store.uow())))) == before
     assert access.pledge_many(service_uow(store), []) == []
 
@@ -371,12 +369,12 @@ def test_next_numbers_hands_out_blocks_once(empty_store: Store) -> None:
         assert uow.next_numbers("YY", 2) == range(2, 4)
 
 
-def test_a_rolled_back_batch_gives_its_ids_again(
+def test_a_rolled_back_batch_leaves_nothing(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A batch that fails as a whole leaves nothing: the next batch gets the same ids."""
+    """A batch that fails as a whole leaves nothing: the next batch is made whole."""
     _records(store)
-    _, first = _allocation_numbers(store)
+    stored = _allocations_stored(store)
     seq_before = _head(store)
 
     def commit() -> None:
@@ -387,34 +385,40 @@ def test_a_rolled_back_batch_gives_its_ids_again(
     orders = [PledgeOrder(COORD, "B-EST-PUB", "B-REQ-PUB", 1) for _ in range(3)]
     with pytest.raises(RuntimeError):
         access.pledge_many(failing, orders)
-    assert _head(store) == seq_before
+    assert _head(store) == seq_before and _allocations_stored(store) == stored
     out = access.pledge_many(service_uow(store), orders)
-    assert [o["id"] for o in out if isinstance(o, dict)] == [
-        f"AL-{n:06d}" for n in range(first, first + 3)]
+    assert len({o["id"] for o in out if isinstance(o, dict)}) == 3
+    assert _allocations_stored(store) == stored + 3
 
 
 def test_free_id_block_skips_taken_ids(store: Store) -> None:
     _records(store)
-    _, first = _allocation_numbers(store)
-    taken = [f"AL-{first + 1:06d}", f"AL-{first + 2:06d}", f"AL-{first + 4:06d}"]
+    taken = ["AL-00000000B1", "AL-00000000B2"]
     uow = store.uow()
-    assert isinstance(uow, SqlUnitOfWork)
     with uow:
-        for id_ in taken:  # stored under ids the counter has not handed out yet
+        for id_ in taken:
             uow.allocations.add(Allocation(id_, "B-EST-PUB", "B-REQ-PUB", 1))
         uow.commit()
+    drawn = iter(["00000000B1", "00000000A1", "00000000B2", "00000000A1", "00000000A2",
+                  "00000000A3"])
     with uow:
-        assert free_id_block(uow.allocations, "AL", 6, 0, uow) == []
-        got = free_id_block(uow.allocations, "AL", 6, 3, uow)
-        assert got == [f"AL-{n:06d}" for n in (first, first + 3, first + 5)]
-        assert not set(got) & set(taken)
-        uow.commit()
-    with uow:
-        assert uow.next_number("AL") == first + 6  # the counter moved past the skipped ids
-    # a batch after that takes the ids that follow
-    out = access.pledge_many(service_uow(store), [PledgeOrder(COORD, "B-GBR-PUB",
-                                                              "B-REQ-PUB", 1)])
-    assert isinstance(out[0], dict) and out[0]["id"] == f"AL-{first + 6:06d}"
+        assert free_id_block(uow.allocations, "AL", 0) == []
+        got = free_id_block(uow.allocations, "AL", 3, token=lambda: next(drawn))
+        assert got == ["AL-00000000A1", "AL-00000000A2", "AL-00000000A3"]
+
+
+def test_ids_tell_a_nation_nothing_of_others_pledges(store: Store) -> None:
+    """Pledges of other nations in between leave no gap a donor could count."""
+    _records(store)
+    mine = []
+    for _ in range(3):
+        (made,) = access.pledge_many(
+            service_uow(store), [PledgeOrder(COORD, "B-EST-PUB", "B-REQ-PUB", 1)]
+        )
+        assert isinstance(made, dict)
+        mine.append(made["id"])
+        access.pledge_many(service_uow(store), [PledgeOrder(COORD, "B-GBR-PUB", "B-REQ-PUB", 1)])
+    assert all(re.fullmatch(r"AL-[0-9A-F]{10}", i) for i in mine)  # was AL-000001, -3, -5
 
 
 def test_append_many_chains_the_entries_and_moves_records_seq_only_for_records(

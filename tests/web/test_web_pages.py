@@ -4,9 +4,11 @@ page shows a nation exactly what the API shows it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -15,12 +17,20 @@ from fastapi.testclient import TestClient
 
 from allied.adapters.db.repository_users import SqlServiceUnitOfWork, service_sessions
 from allied.bootstrap import Store
+from allied.domain.users import hash_token
 from allied.entrypoints.api import create_app
-from allied.entrypoints.web.session import LOGIN_COOKIE, SESSION_COOKIE, csrf_for, safe_next
+from allied.entrypoints.web.session import (
+    LOGIN_COOKIE,
+    MAX_FAILURES,
+    SESSION_COOKIE,
+    SignInThrottle,
+    csrf_for,
+    safe_next,
+)
 from allied.entrypoints.web.views import gaps_by_family, last_run, next_moves
 from allied.service import access
 from allied.service.caller import Caller
-from allied.service.users import add_user, revoke_user
+from allied.service.users import add_user, authenticate, revoke_user
 from web.support import TODAY
 
 USERS = {
@@ -50,6 +60,7 @@ class Web:
     app: FastAPI
     store: Store
     tokens: dict[str, str]
+    sids: dict[str, str] = field(default_factory=dict)
 
     def uow(self) -> SqlServiceUnitOfWork:
         return SqlServiceUnitOfWork(service_sessions(self.store.engine))
@@ -58,12 +69,23 @@ class Web:
         return TestClient(self.app, follow_redirects=False)
 
     def signed_in(self, user: str) -> TestClient:
+        """A client with a session opened on the server for ``user`` (as signing in does)."""
         client = self.anonymous()
-        client.cookies.set(SESSION_COOKIE, self.tokens[user])
+        sid = secrets.token_urlsafe(32)
+        caller = authenticate(self.uow(), self.tokens[user])
+        assert caller is not None
+        now = dt.datetime.now(dt.UTC)
+        self.app.state.web_sessions.start(
+            hash_token(sid), caller.user_id, hash_token(self.tokens[user]), now,
+            now + dt.timedelta(hours=1),
+        )
+        self.sids[user] = sid
+        client.cookies.set(SESSION_COOKIE, sid)
         return client
 
     def csrf(self, user: str) -> str:
-        return csrf_for(self.tokens[user])
+        """The CSRF token of the session last opened for ``user``."""
+        return csrf_for(self.sids[user])
 
     def caller(self, user: str) -> Caller:
         role, nation = USERS[user]
@@ -150,11 +172,60 @@ def test_sign_in_sets_a_strict_http_only_cookie_and_sign_out_clears_it(web: Web)
     page = client.get("/offers")
     assert page.status_code == 200 and "EST" in page.text and "donor" in page.text
 
+    # the cookie holds a session id, not the token
+    sid = client.cookies[SESSION_COOKIE]
+    assert web.tokens["est"] not in cookie and sid != web.tokens["est"]
+
     # sign-out needs the session's CSRF token
     assert client.post("/logout", data={"csrf": "x"}).status_code == 403
-    out = client.post("/logout", data={"csrf": web.csrf("est")})
+    out = client.post("/logout", data={"csrf": csrf_for(sid)})
     assert out.status_code == 303 and out.headers["location"] == "/login"
     assert SESSION_COOKIE not in client.cookies
+
+    # sign-out ended the session on the server: a copy of the cookie is refused
+    stolen = web.anonymous()
+    stolen.cookies.set(SESSION_COOKIE, sid)
+    assert stolen.get("/offers").headers["location"] == "/login?next=/offers"
+    # and the token itself is no cookie
+    stolen.cookies.set(SESSION_COOKIE, web.tokens["est"])
+    assert stolen.get("/offers").status_code == 303
+
+
+def _login_form(client: TestClient) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
+    assert found
+    return found.group(1)
+
+
+def test_failed_sign_ins_are_throttled_per_client(web: Web) -> None:
+    client = web.anonymous()
+    for _ in range(MAX_FAILURES):
+        r = client.post("/login", data={"token": "nope", "csrf": _login_form(client)})
+        assert r.status_code == 401
+    # now even the right token waits: the client is told how long
+    r = client.post("/login", data={"token": web.tokens["est"], "csrf": _login_form(client)})
+    assert r.status_code == 429 and 1 <= int(r.headers["retry-after"]) <= 60
+    assert "Too many wrong tokens" in r.text and SESSION_COOKIE not in client.cookies
+
+
+def test_the_throttle_counts_each_client_in_a_sliding_window() -> None:
+    now = [1000.0]
+    throttle = SignInThrottle(max_failures=3, window=60, clock=lambda: now[0], max_clients=2)
+    for _ in range(3):
+        assert throttle.wait("a") == 0
+        throttle.failed("a")
+    assert throttle.wait("a") == 60 and throttle.wait("b") == 0
+    now[0] += 30
+    assert throttle.wait("a") == 30
+    now[0] += 30.5
+    assert throttle.wait("a") == 0  # the oldest failures left the window
+    throttle.failed("a")
+    throttle.succeeded("a")
+    assert throttle.wait("a") == 0
+    for client in ("b", "c", "d"):  # at most two clients remembered: the oldest go first
+        for _ in range(3):
+            throttle.failed(client)
+    assert throttle.wait("b") == 0 and throttle.wait("d") > 0
 
 
 def test_a_redirect_after_sign_in_stays_on_this_site() -> None:
@@ -202,6 +273,8 @@ def test_charts_are_inline_svg_and_static_assets_are_served(web: Web) -> None:
     client = web.anonymous()
     assert "skip" in client.get("/static/app.css").text
     assert client.get("/static/app.js").status_code == 200
+    for asset in ("/static/app.css", "/static/app.js"):
+        assert client.get(asset).headers["x-content-type-options"] == "nosniff"
 
 
 # -- releasability: the same as the API --------------------------------------------------
@@ -274,10 +347,11 @@ def _count_requests(web: Web) -> int:
 
 
 def test_forms_without_the_sessions_csrf_token_are_refused(web: Web) -> None:
+    web.signed_in("est")
     client = web.signed_in("ukr")
     before = _count_requests(web)
     assert client.post("/requests", data=_request_form()).status_code == 403
-    other = _request_form(csrf=web.csrf("est"))
+    other = _request_form(csrf=web.csrf("est"))  # another session's token
     assert client.post("/requests", data=other).status_code == 403
     foreign = client.post(
         "/requests",
@@ -440,6 +514,7 @@ def test_the_coordinator_runs_the_allocation_and_sees_the_reasons(web: Web) -> N
 def test_proposals_are_circulated_by_the_coordinator_and_shown_to_participants(
     web: Web,
 ) -> None:
+    coord = web.signed_in("coord")
     form = {
         "forum": "NATO",
         "rule": "consensus-silence",
@@ -451,9 +526,9 @@ def test_proposals_are_circulated_by_the_coordinator_and_shown_to_participants(
         web.signed_in("est").post("/decisions", data={**form, "csrf": web.csrf("est")}).status_code
         == 403
     )
-    bad = web.signed_in("coord").post("/decisions", data={**form, "deadline": "soon"})
+    bad = coord.post("/decisions", data={**form, "deadline": "soon"})
     assert bad.status_code == 422 and "field: <code>deadline</code>" in bad.text
-    done = web.signed_in("coord").post("/decisions", data=form)
+    done = coord.post("/decisions", data=form)
     assert done.status_code == 303
     ref = done.headers["location"].rsplit("=", 1)[1]
     stated = web.signed_in("deu").post(
@@ -679,3 +754,26 @@ def test_pages_do_not_wait_for_writers(web: Web) -> None:
         pool.shutdown(wait=True)
     assert all(code < 500 for c in codes.values() for code in c), codes
     assert codes["coord"] == [200] * len(PAGES)
+
+
+def test_the_lab_refuses_structural_overrides_and_a_second_run_at_once(web: Web) -> None:
+    client = web.signed_in("est")
+    base = {"scenario": "natoization-2024", "runs": "1000", "seed": "0", "csrf": web.csrf("est")}
+    many = "variants={" + ",".join(f"v{i}: {{}}" for i in range(100)) + "}"
+    r = client.post("/lab/run", data={**base, "overrides": many})
+    assert r.status_code == 422 and "field: <code>variants</code>" in r.text
+    r = client.post("/lab/run", data={**base, "runs": "200000", "overrides": "aid.months=240"})
+    assert r.status_code == 422 and "run-actor-months" in r.text
+    # a run of this user still going: the next one waits (429), others are not held up
+    slots = web.app.state.lab_slots
+    slots.take("est")
+    try:
+        busy = client.post("/lab/run", data=base)
+        assert busy.status_code == 429 and busy.headers["retry-after"]
+        assert "still going" in busy.text
+        other = web.signed_in("gbr")
+        done = other.post("/lab/run", data={**base, "csrf": web.csrf("gbr")})
+        assert done.status_code == 200 and "(100%)" in done.text
+    finally:
+        slots.give_back("est")
+    assert slots.running() == 0

@@ -15,14 +15,15 @@ statuses. Nothing in between catches a foreign exception.
     ├── IllegalTransition            a lifecycle step not allowed from the current state
     ├── RuleViolation                a domain rule forbids the action (e.g. consent missing)
     ├── PermissionDenied             the caller's role may not take this action
+    ├── Busy                         too much of the same work is going on now: try again later
     ├── LedgerIntegrityError         the audit ledger does not verify; names the sequence number
     └── StorageError                 the store failed (connection, migration) for a reason
                                      that is not the caller's input
 
 CLI exit codes: ``InvalidInput`` (and its subclasses), ``NotFound``, ``Conflict``,
-``IllegalTransition``, ``RuleViolation`` and ``PermissionDenied`` exit 2 (the user
-can fix the call); ``LedgerIntegrityError`` exits 3; ``StorageError`` exits 4.
-HTTP: 422, 404, 409, 409, 409, 403, 500 and 503 respectively.
+``IllegalTransition``, ``RuleViolation``, ``PermissionDenied`` and ``Busy`` exit 2 (the
+user can fix the call); ``LedgerIntegrityError`` exits 3; ``StorageError`` exits 4.
+HTTP: 422, 404, 409, 409, 409, 403, 429, 500 and 503 respectively.
 """
 
 from __future__ import annotations
@@ -127,6 +128,10 @@ class RuleViolation(AlliedError):
 
 class PermissionDenied(AlliedError):
     """The caller's role may not take this action."""
+
+
+class Busy(AlliedError):
+    """Too much of the same work is going on now (e.g. lab runs): try again later."""
 
 
 class LedgerIntegrityError(AlliedError):

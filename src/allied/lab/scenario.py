@@ -132,7 +132,7 @@ class Escalation(_Base):
     months: int = Field(36, ge=1, le=240)
     strategy: Literal["salami", "fait-accompli", "steps"] = "salami"
     total: float = Field(1.0, gt=0)
-    n_steps: int = Field(8, ge=1)
+    n_steps: int = Field(8, ge=1, le=240)  # at most one a month
     first_month: int = Field(1, ge=0)
     steps: list[Step] = []
     size_noise: float = Field(0.2, ge=0)
@@ -194,7 +194,7 @@ def _parse_value(text: str) -> Any:
 def apply_overrides(raw: dict[str, Any], sets: list[str] | dict[str, Any]) -> dict[str, Any]:
     """Apply ``key.sub=value`` overrides (values parsed as YAML) to a raw scenario."""
     out = copy.deepcopy(raw)
-    items = list(sets.items()) if isinstance(sets, dict) else [_split_set(s) for s in sets]
+    items = list(sets.items()) if isinstance(sets, dict) else [split_set(s) for s in sets]
     for key, value in items:
         parts = key.split(".")
         node: Any = out
@@ -212,7 +212,8 @@ def apply_overrides(raw: dict[str, Any], sets: list[str] | dict[str, Any]) -> di
     return out
 
 
-def _split_set(text: str) -> tuple[str, Any]:
+def split_set(text: str) -> tuple[str, Any]:
+    """``key=value`` as (key, value parsed as YAML)."""
     if "=" not in text:
         raise InvalidInput(f"expected key=value, got {text!r}", field="--set")
     key, value = text.split("=", 1)

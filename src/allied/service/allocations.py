@@ -94,8 +94,8 @@ def _committed_both(
 
 
 def _new_ids(uow: UnitOfWork) -> Iterator[str]:
-    """Free allocation ids ``AL-000001``..., from one past the number stored."""
-    return free_ids(uow.allocations, "AL", 6, uow)
+    """Free allocation ids ``AL-<random hex>`` (:mod:`allied.service.ids`)."""
+    return free_ids(uow.allocations, "AL")
 
 
 def _check_pair(offer: Offer, request: Request) -> None:
@@ -229,7 +229,7 @@ def make_pledges(uow: UnitOfWork, orders: Sequence[PledgeOrder]) -> list[PledgeO
         if accepted:
             drafts = []
             for i, new_id in zip(
-                accepted, free_id_block(uow.allocations, "AL", 6, len(accepted), uow), strict=True
+                accepted, free_id_block(uow.allocations, "AL", len(accepted)), strict=True
             ):
                 o = orders[i]
                 alloc = Allocation(

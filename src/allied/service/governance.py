@@ -224,7 +224,7 @@ def proposal_view(
 
 
 def _next_id(uow: UnitOfWork) -> str:
-    return next(free_ids(uow.proposals, "P", 5, uow))
+    return next(free_ids(uow.proposals, "P"))
 
 
 def circulate_proposal(
@@ -568,7 +568,7 @@ def _request_consents(
             continue
         policy = uow.consent_policies.get(origin)
         c = ConsentRequest(
-            next(free_ids(uow.consents, "C", 6, uow)),
+            next(free_ids(uow.consents, "C")),
             origin,
             offer.donor,
             offer.family,

@@ -1,18 +1,35 @@
-"""Sequential record ids (``P-00001``, ``C-000001``, ``AL-000001``) drawn from a repository."""
+"""Generated record ids (``AL-3F9A0C1B7E``, ``C-...``, ``P-...``): random, not counted.
+
+An id drawn from a count shared by every nation told each nation of the others' hidden
+records: a donor whose pledge ids went from AL-000001 to AL-000005 learnt of three
+pledges it may not see. A generated id is now :data:`RANDOM_BYTES` random bytes in hex
+(40 bits), checked against the ids taken (drawn again in the rare case it is), as the
+ids of offers and requests a nation is given already are.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import secrets
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol, runtime_checkable
 
 from allied.service.bulk import get_many
 from allied.service.ports import Repository
 
+RANDOM_BYTES = 5
+
+#: where the random part comes from (tests pass their own to force collisions)
+Token = Callable[[], str]
+
+
+def _token() -> str:
+    return secrets.token_hex(RANDOM_BYTES).upper()
+
 
 @runtime_checkable
 class IdCounter(Protocol):
     """An optional capability of a unit of work: numbers handed out per prefix, each once,
-    in the transaction (a store that has it never counts a table to make an id)."""
+    in the transaction (for numbered ids a store keeps; generated record ids are random)."""
 
     def next_number(self, prefix: str) -> int: ...
 
@@ -21,36 +38,27 @@ class IdCounter(Protocol):
         ...
 
 
-def free_ids(
-    repo: Repository[Any], prefix: str, width: int, counter: object = None
-) -> Iterator[str]:
-    """Free ids ``{prefix}-{n:0{width}d}``, skipping any taken (call inside the unit of
-    work that will add the records). Numbers come from ``counter`` when it is an
-    :class:`IdCounter` (pass the unit of work), else from one past the number stored."""
-    numbers = counter if isinstance(counter, IdCounter) else None
-    n = 0 if numbers is not None else repo.count()
+def free_ids(repo: Repository[Any], prefix: str, token: Token = _token) -> Iterator[str]:
+    """Free random ids ``{prefix}-{hex}``, skipping any taken (call inside the unit of work
+    that will add the records)."""
+    given: set[str] = set()
     while True:
-        n = numbers.next_number(prefix) if numbers is not None else n + 1
-        candidate = f"{prefix}-{n:0{width}d}"
-        if repo.get(candidate) is None:
+        candidate = f"{prefix}-{token()}"
+        if candidate not in given and repo.get(candidate) is None:
+            given.add(candidate)
             yield candidate
 
 
 def free_id_block(
-    repo: Repository[Any], prefix: str, width: int, count: int, counter: object = None
+    repo: Repository[Any], prefix: str, count: int, token: Token = _token
 ) -> list[str]:
-    """``count`` free ids as :func:`free_ids` gives them; with an :class:`IdCounter`, the
-    numbers are taken and checked for being free a block at a time (two statements)."""
-    if count <= 0:
-        return []
-    if not isinstance(counter, IdCounter):
-        ids = free_ids(repo, prefix, width, counter)
-        return [next(ids) for _ in range(count)]
+    """``count`` distinct free random ids, checked against the store a block at a time
+    (one statement per block)."""
     out: list[str] = []
     while len(out) < count:
-        candidates = [
-            f"{prefix}-{n:0{width}d}" for n in counter.next_numbers(prefix, count - len(out))
-        ]
+        candidates = list(
+            dict.fromkeys(f"{prefix}-{token()}" for _ in range(count - len(out)))
+        )
         taken = get_many(repo, candidates)
-        out.extend(c for c in candidates if c not in taken)
+        out.extend(c for c in candidates if c not in taken and c not in out)
     return out

@@ -8,15 +8,106 @@ bytes. See ``docs/lab.md`` ("Calling the lab from code").
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
-from allied.domain.errors import InvalidInput
+from allied.domain.errors import Busy, InvalidInput
 from allied.lab import charts, engine
 from allied.lab import scenario as sc
 from allied.lab.actors import load_actors
 from allied.lab.positions import parse_positions
 from allied.lab.summary import headline
+
+#: The most work one run of the lab may ask for through :func:`run_scenario`, in
+#: run-actor-months (runs x variants x months x actors, see :func:`lab_work`): a little
+#: above the largest built-in scenarios at the dashboard's 200,000 runs (natoization-2024
+#: and escalation-ladder: 200,000 runs x 2 variants x 36 months x 54 actors = 7.8e8).
+MAX_WORK = 800_000_000
+
+#: Top-level keys an override may not set: they change the shape of the work (its
+#: variants), what is read (a positions file on the server) or which scenario it is.
+STRUCTURAL_KEYS = frozenset({"variants", "positions", "name", "date"})
+
+
+def _months(scenario: sc.Scenario) -> int:
+    """The months one run of a scenario simulates (at least one)."""
+    spans = [1]
+    if scenario.aid is not None:
+        spans.append(scenario.aid.months)
+    if scenario.escalation is not None:
+        spans.append(scenario.escalation.months)
+    if scenario.cohesion is not None:
+        spans.append(12 * len(scenario.cohesion.years))
+    return max(spans)
+
+
+def lab_work(raw: Mapping[str, Any], runs: int) -> int:
+    """The work of running ``raw`` ``runs`` times: runs x actors x the months of each
+    variant, summed over the variants (the base alone when there are none)."""
+    base = sc.validate(dict(raw))
+    variants = [sc.variant(dict(raw), name) for name in base.variants] or [base]
+    months = sum(_months(scenario) for scenario in variants)
+    return runs * len(load_actors().codes) * months
+
+
+def check_overrides(overrides: Mapping[str, Any] | Sequence[str]) -> dict[str, Any]:
+    """Overrides as ``{dotted key: value}``, refusing structural keys and values that are
+    not single values (a list or mapping would add cases, steps or whole blocks)."""
+    items = (
+        dict(overrides)
+        if isinstance(overrides, Mapping)
+        else dict(sc.split_set(text) for text in overrides)
+    )
+    for key, value in items.items():
+        parts = str(key).split(".")
+        if parts[0] in STRUCTURAL_KEYS:
+            raise InvalidInput(
+                f"{parts[0]!r} cannot be overridden here (it changes the scenario's shape); "
+                "set a parameter such as decision.escalation=0.5",
+                field=str(key),
+            )
+        if len(parts) < 2:
+            raise InvalidInput(
+                "an override sets one parameter of a block, e.g. decision.escalation=0.5",
+                field=str(key),
+            )
+        if isinstance(value, list | tuple | dict):
+            raise InvalidInput(
+                "an override is a single value, not a list or mapping", field=str(key)
+            )
+    return items
+
+
+class LabSlots:
+    """How many lab runs may go at once: in all, and for one user (thread-safe)."""
+
+    def __init__(self, total: int = 2, per_user: int = 1) -> None:
+        self.total = total
+        self.per_user = per_user
+        self._running: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def running(self) -> int:
+        with self._lock:
+            return sum(self._running.values())
+
+    def take(self, user: str) -> None:
+        """Take a slot for ``user``, or :class:`~allied.domain.errors.Busy` naming why."""
+        with self._lock:
+            if self._running.get(user, 0) >= self.per_user:
+                raise Busy("a lab run of yours is still going; wait for it to finish")
+            if sum(self._running.values()) >= self.total:
+                raise Busy(f"the lab is running {self.total} scenarios; try again shortly")
+            self._running[user] = self._running.get(user, 0) + 1
+
+    def give_back(self, user: str) -> None:
+        with self._lock:
+            left = self._running.get(user, 0) - 1
+            if left > 0:
+                self._running[user] = left
+            else:
+                self._running.pop(user, None)
 
 
 def list_scenarios() -> list[dict[str, Any]]:
@@ -40,13 +131,17 @@ def run_scenario(
     chart: Literal["png", "html"] | None = "png",
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    max_work: int = MAX_WORK,
 ) -> dict[str, Any]:
     """Run a scenario and return ``{"summary", "table", "chart", "chart_type"}``.
 
     ``overrides`` are dotted keys (``{"decision.escalation": 0.5}`` or
-    ``["decision.escalation=0.5"]``); ``positions`` are rows in the monitor's format
-    (``actor``, ``issue``, ``position``, ``salience``). ``progress(done, total)`` is
-    called after each chunk of runs. Bad input raises ``InvalidInput`` naming the field.
+    ``["decision.escalation=0.5"]``), each one parameter set to a single value
+    (:func:`check_overrides`: not ``variants``, ``positions``, ``name`` or ``date``);
+    ``positions`` are rows in the monitor's format (``actor``, ``issue``, ``position``,
+    ``salience``). The whole work (:func:`lab_work`) must be at most ``max_work``
+    (checked before anything runs). ``progress(done, total)`` is called after each
+    chunk of runs. Bad input raises ``InvalidInput`` naming the field.
     """
     if isinstance(scenario, str):
         raw, _ = sc.load_raw(scenario)
@@ -55,10 +150,15 @@ def run_scenario(
     else:
         raise InvalidInput("a scenario is a name or a mapping", field="scenario")
     if overrides:
-        raw = sc.apply_overrides(
-            raw, dict(overrides) if isinstance(overrides, Mapping) else list(overrides)
-        )
+        raw = sc.apply_overrides(raw, check_overrides(overrides))
     sc.validate(raw)
+    work = lab_work(raw, runs)
+    if work > max_work:
+        raise InvalidInput(
+            f"asks for {work:,} run-actor-months (runs x variants x months x actors); "
+            f"at most {max_work:,}: fewer runs or fewer months",
+            field="runs",
+        )
     rows = (
         parse_positions(
             json.dumps(list(positions)), source="positions", known=set(load_actors().codes)

@@ -121,7 +121,7 @@ def advance_many(
                     if origin in have:
                         continue
                     if new_ids is None:
-                        new_ids = free_ids(uow.consents, "C", 6, uow)
+                        new_ids = free_ids(uow.consents, "C")
                     c = ConsentRequest(
                         next(new_ids),
                         origin,

@@ -118,7 +118,11 @@ def authenticate(uow: UsersUnitOfWork, token: str) -> Caller | None:
     """The caller a bearer token stands for, or ``None`` (unknown or revoked token)."""
     if not token or len(token) > 512:
         return None
-    digest = hash_token(token)
+    return authenticate_digest(uow, hash_token(token))
+
+
+def authenticate_digest(uow: UsersUnitOfWork, digest: str) -> Caller | None:
+    """The caller whose token has this SHA-256 digest, or ``None`` (unknown or revoked)."""
     with uow:
         found = uow.users.list(token_hash=digest)
         if not found:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from allied.adapters.db.repository import SqlRepository, SqlUnitOfWork, session_factory
 from allied.adapters.db.tables import allocations, ledger_entries, ledger_head
-from allied.adapters.db.tables_users import idempotency_keys, start_user_mappers
+from allied.adapters.db.tables_users import idempotency_keys, start_user_mappers, web_sessions
 from allied.domain.assistance import COMMITTING
 from allied.domain.users import User
 from allied.ledger.chain import decode_payload
@@ -257,6 +257,65 @@ class SqlIdempotencyStore:
                         idempotency_keys.c.status_code.is_not(None),
                     )
                 )
+
+
+# -- dashboard sessions (plain SQL; the web entry point uses them) -------------------------
+
+
+class SqlWebSessions:
+    """The dashboard's sign-in sessions: a row per session, keyed by the digest of its
+    random id (a stolen database yields no usable cookie)."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        read_sessions: sessionmaker[Session] | None = None,
+        writer_lock: threading.RLock | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.read_sessions = read_sessions or sessions
+        self.writer_lock = writer_lock or threading.RLock()
+
+    def start(
+        self, id_hash: str, user_id: str, token_hash: str, now: dt.datetime, expires: dt.datetime
+    ) -> None:
+        """Record a new session; sessions that expired or ended before ``now`` are dropped."""
+        with self.writer_lock, self.sessions() as s, s.begin():
+            s.execute(
+                web_sessions.delete().where(
+                    or_(web_sessions.c.expires_at < now, web_sessions.c.ended_at.is_not(None))
+                )
+            )
+            s.execute(
+                web_sessions.insert().values(
+                    id_hash=id_hash,
+                    user_id=user_id,
+                    token_hash=token_hash,
+                    created_at=now,
+                    expires_at=expires,
+                )
+            )
+
+    def token_hash(self, id_hash: str, now: dt.datetime) -> str | None:
+        """The digest of the token a live session (not ended, not expired) is bound to."""
+        with self.read_sessions() as s:
+            row = s.execute(
+                select(web_sessions.c.token_hash).where(
+                    web_sessions.c.id_hash == id_hash,
+                    web_sessions.c.ended_at.is_(None),
+                    web_sessions.c.expires_at > now,
+                )
+            ).first()
+        return None if row is None else str(row.token_hash)
+
+    def end(self, id_hash: str, now: dt.datetime) -> None:
+        with self.writer_lock, self.sessions() as s, s.begin():
+            s.execute(
+                web_sessions.update()
+                .where(web_sessions.c.id_hash == id_hash, web_sessions.c.ended_at.is_(None))
+                .values(ended_at=now)
+            )
 
 
 def read_engine(engine: Engine) -> Engine:

@@ -1,4 +1,5 @@
-"""Tables of the clearinghouse service: users (token digests only) and idempotency keys.
+"""Tables of the clearinghouse service: users (token digests only), idempotency keys and
+the dashboard's sign-in sessions (digests of their ids only).
 
 Registered on the shared ``metadata`` (``tables.py`` imports this module) and mapped by
 :func:`start_user_mappers`; ``repository_users.py`` holds the unit of work over them.
@@ -34,6 +35,21 @@ idempotency_keys = Table(
     Column("response", Text, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_idempotency_keys_created_at", "created_at"),
+)
+
+#: A dashboard session: the SHA-256 digest of its random id (the cookie's value), the user
+#: and the digest of the token it was opened with (rotating or revoking the token ends
+#: it), when it expires and when it was ended (sign-out).
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_id", String(64), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True), nullable=True),
+    Index("ix_web_sessions_expires_at", "expires_at"),
 )
 
 _mapped = False

@@ -7,6 +7,7 @@ missing, unknown or revoked token       401
 InvalidInput (and request validation)   422
 NotFound, and any record not released   404
 PermissionDenied                        403
+Busy (too much of the same work now)    429
 Conflict, IllegalTransition,            409
 RuleViolation
 body over the configured size           413
@@ -27,6 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from allied.domain.errors import (
     AlliedError,
+    Busy,
     Conflict,
     IllegalTransition,
     InvalidInput,
@@ -60,6 +62,8 @@ def status_for(exc: AlliedError) -> tuple[int, str]:
         return 409, "rule-violation"
     if isinstance(exc, Conflict):
         return 409, "conflict"
+    if isinstance(exc, Busy):
+        return 429, "busy"
     if isinstance(exc, StorageError):
         return 503, "storage-unavailable"
     if isinstance(exc, LedgerIntegrityError):

@@ -1,9 +1,11 @@
 """The web dashboard: server-rendered pages (Jinja2) and static assets on the API's app.
 
-``mount_web(app, ctx)`` adds the pages, ``/static`` and the handlers that send a visitor
-who is not signed in to ``/login`` and refuse a form without its CSRF token (403). The
-pages read through :mod:`allied.service.access` with the app's context (``ctx``), so the
-dashboard shows each nation exactly what the API shows it. Works without JavaScript.
+``mount_web(app, ctx)`` adds the pages, ``/static`` (with ``nosniff``), the sign-in
+sessions store and throttle (:mod:`allied.entrypoints.web.session`) and the handlers
+that send a visitor who is not signed in to ``/login`` and refuse a form without its
+CSRF token (403). The pages read through :mod:`allied.service.access` with the app's
+context (``ctx``), so the dashboard shows each nation exactly what the API shows it.
+Works without JavaScript.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Scope
 
-from allied.entrypoints.web.session import CsrfFailed, SignInRequired
+from allied.adapters.db.repository_users import SqlWebSessions
+from allied.entrypoints.web.session import CsrfFailed, SignInRequired, SignInThrottle
+from allied.service.lab import LabSlots
 
 STATIC = Path(__file__).parent / "static"
 
@@ -37,6 +42,16 @@ def _csrf(request: Request, exc: Exception) -> Response:
     return harden(page)
 
 
+class HardenedStaticFiles(StaticFiles):
+    """Static assets served with ``X-Content-Type-Options: nosniff`` (a browser takes a
+    file only as the type it is served as)."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
 def mount_web(app: FastAPI, ctx: AppContext) -> None:
     """Serve the dashboard from ``app`` (whose ``app.state.ctx`` is ``ctx``)."""
     from allied.entrypoints.web import analysis, pages
@@ -44,7 +59,12 @@ def mount_web(app: FastAPI, ctx: AppContext) -> None:
     assert app.state.ctx is ctx
     app.include_router(pages.router)
     app.include_router(analysis.router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.state.web_sessions = SqlWebSessions(
+        ctx.sessions, read_sessions=ctx.read_sessions, writer_lock=ctx.writer_lock
+    )
+    app.state.sign_in_throttle = SignInThrottle()
+    app.state.lab_slots = LabSlots(analysis.LAB_RUNS_AT_ONCE, analysis.LAB_RUNS_PER_USER)
+    app.mount("/static", HardenedStaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(SignInRequired, _sign_in)
     app.add_exception_handler(CsrfFailed, _csrf)
 

@@ -10,7 +10,11 @@ auditor); the overview shows every user its own, filtered gaps.
 data: no releasability). A run streams its page: the layout and a progress list first,
 one line per chunk of runs as the engine reports it, then the headline table and the
 chart, so progress shows without JavaScript and in any worker. Input errors (a bad
-override, too many runs) are found before the page starts and answered 422.
+override, too many runs) are found before the page starts and answered 422: an override
+sets one parameter (not ``variants``, ``positions``, ``name`` or ``date``) and the whole
+work (runs x variants x months x actors) is bounded (:data:`allied.service.lab.MAX_WORK`).
+At most :data:`LAB_RUNS_AT_ONCE` runs go at once in a server process, one per user;
+another is answered 429 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
-from allied.domain.errors import AlliedError, InvalidInput
+from allied.domain.errors import AlliedError, Busy, InvalidInput
 from allied.domain.users import sees_all
 from allied.entrypoints.web.pages import _ctx, _error, harden, render, templates
 from allied.entrypoints.web.session import check_csrf, csrf_for, current
@@ -36,6 +40,9 @@ router = APIRouter(include_in_schema=False)
 PUBLIC_REPORTS = ("burden", "deliveries")
 RECORD_REPORTS = ("gaps", "predictability")
 MAX_RUNS = 200_000
+#: lab runs at once in one server process (each takes a core), and for one user
+LAB_RUNS_AT_ONCE = 2
+LAB_RUNS_PER_USER = 1
 MARK = "<!--progress-->"
 
 
@@ -167,6 +174,13 @@ def lab_run(
         n_seed = _int(seed, "seed", 0, 2**32 - 1)
     except AlliedError as exc:
         return refuse(exc)
+    slots = request.app.state.lab_slots
+    try:
+        slots.take(caller.user)
+    except Busy as exc:
+        busy = refuse(exc)
+        busy.headers["Retry-After"] = "10"
+        return busy
 
     events: queue.Queue[tuple[str, Any]] = queue.Queue()
 
@@ -185,6 +199,8 @@ def lab_run(
             events.put(("error", exc))
         except Exception as exc:  # reported on the page, never a bare 500 mid-stream
             events.put(("crash", exc))
+        finally:
+            slots.give_back(caller.user)
 
     threading.Thread(target=work, name="allied-lab-run", daemon=True).start()
     first = events.get()

@@ -29,8 +29,10 @@ from allied.entrypoints.api.context import AppContext
 from allied.entrypoints.api.errors import status_for
 from allied.entrypoints.web import charts, views
 from allied.entrypoints.web.session import (
+    SignInThrottle,
     check_csrf,
     check_login_csrf,
+    client_of,
     csrf_for,
     current,
     end_session,
@@ -172,6 +174,24 @@ def login_page(request: Request, next: str = "/") -> HTMLResponse:
     return response
 
 
+def _login_refused(request: Request, next_url: str, message: str, status: int) -> Response:
+    value = new_login_csrf()
+    response = templates.TemplateResponse(
+        request,
+        "login.html",
+        {"login_csrf": value, "next": safe_next(next_url), "login_error": message},
+        status_code=status,
+    )
+    set_login_cookie(response, request, value)
+    harden(response)
+    return response
+
+
+def _throttle(request: Request) -> SignInThrottle:
+    throttle: SignInThrottle = request.app.state.sign_in_throttle
+    return throttle
+
+
 @router.post("/login", response_class=HTMLResponse)
 def login(
     request: Request,
@@ -180,33 +200,30 @@ def login(
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
     check_login_csrf(request, csrf)
+    throttle, client = _throttle(request), client_of(request)
+    wait = throttle.wait(client)
+    if wait:
+        response = _login_refused(
+            request, next, f"Too many wrong tokens; try again in {wait} s.", 429
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
     caller = authenticate(_ctx(request).read_uow(), token.strip()) if token.strip() else None
     if caller is None:
-        value = new_login_csrf()
-        response = templates.TemplateResponse(
-            request,
-            "login.html",
-            {
-                "login_csrf": value,
-                "next": safe_next(next),
-                "login_error": "That token is unknown or revoked.",
-            },
-            status_code=401,
-        )
-        set_login_cookie(response, request, value)
-        harden(response)
-        return response
+        throttle.failed(client)
+        return _login_refused(request, next, "That token is unknown or revoked.", 401)
+    throttle.succeeded(client)
     redirect = RedirectResponse(safe_next(next), status_code=303)
-    start_session(redirect, request, token.strip())
+    start_session(redirect, request, caller, token.strip())
     return redirect
 
 
 @router.post("/logout")
 def logout(request: Request, csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
-    _, token = current(request, _ctx(request))
-    check_csrf(request, token, csrf)
+    _, sid = current(request, _ctx(request))
+    check_csrf(request, sid, csrf)
     response = RedirectResponse("/login", status_code=303)
-    end_session(response)
+    end_session(response, request, sid)
     return response
 
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from allied.domain.actors import Membership, Role
+from allied.domain.actors import ActorKind, Membership, Role
 from allied.domain.errors import InvalidInput, PermissionDenied
 from allied.domain.users import Action, require, require_own_nation, sees_all
 from allied.domain.visibility import Viewer, viewer_on
@@ -89,17 +89,41 @@ def filters_given(filters: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in filters.items() if v is not None}
 
 
-def national_id(caller: Caller, data: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+def keep_national_prefix(uow: UnitOfWork, given: object, owner: str) -> None:
+    """An id chosen by a role that sees everything may start with a state's code only for
+    that state's record: else that nation's own later choice of it would answer "already
+    exists" (telling it of a record it may not see)."""
+    if not isinstance(given, str) or "-" not in given:
+        return
+    head = given.strip().split("-", 1)[0].upper()
+    if head == owner:
+        return
+    with uow:
+        actor = uow.actors.get(head)
+        is_state = actor is not None and actor.kind is ActorKind.STATE
+    if is_state:
+        raise InvalidInput(
+            f"ids starting with {head}- are kept for {head}'s own records; this one is "
+            f"{owner or 'no nation'}'s",
+            field="id",
+        )
+
+
+def national_id(
+    uow: UnitOfWork, caller: Caller, data: Mapping[str, Any], prefix: str, owner: str
+) -> dict[str, Any]:
     """The record's id as a national user may have it.
 
     A nation sees only part of the records, so an id must not tell it about the rest: an
     id it chooses starts with its own code (it cannot collide with, and so reveal, another
     nation's hidden record), and an id the server assigns is random rather than a count
-    of every record. Roles that see everything choose ids freely."""
+    of every record. Roles that see everything choose ids freely, but not in another
+    nation's prefix (``EST-...`` only for an Estonian record)."""
     body = dict(data)
-    if sees_all(caller.role):
-        return body
     given = body.get("id")
+    if sees_all(caller.role):
+        keep_national_prefix(uow, given, owner)
+        return body
     if given is None or (isinstance(given, str) and not given.strip()):
         body["id"] = f"{prefix}-{caller.nation}-{secrets.token_hex(4).upper()}"
     elif not (isinstance(given, str) and given.strip().upper().startswith(f"{caller.nation}-")):

@@ -191,7 +191,7 @@ def create_offer(uow: UnitOfWork, caller: Caller, data: Mapping[str, Any]) -> di
     require(caller.role, Action.CREATE_OFFER)
     donor = str(data.get("donor") or "").strip().upper()
     require_own_nation(caller.role, caller.nation, donor, "offer")
-    body = national_id(caller, data, "OFF")
+    body = national_id(uow, caller, data, "OFF", donor)
     made = add_offers(uow, caller, [(None, "body", body)], source="request body")
     return _offer_view(made[0], 0)
 

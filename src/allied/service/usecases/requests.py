@@ -135,7 +135,7 @@ def create_request(uow: UnitOfWork, caller: Caller, data: Mapping[str, Any]) -> 
     require(caller.role, Action.CREATE_REQUEST)
     recipient = str(data.get("recipient") or "").strip().upper()
     require_own_nation(caller.role, caller.nation, recipient, "request")
-    body = national_id(caller, data, "REQ")
+    body = national_id(uow, caller, data, "REQ", recipient)
     made = add_requests(uow, caller, [(None, "body", body)], source="request body")
     return _request_view(made[0], 0)
 

@@ -1,0 +1,87 @@
+"""The lab bounds what one request may ask of it (issue 20, item 11): no overrides of
+the scenario's shape, a bound on the whole work (runs x variants x months x actors),
+and a bound on the runs going at once, per user and in all."""
+
+from __future__ import annotations
+
+import pytest
+
+from allied.domain.errors import Busy, InvalidInput
+from allied.entrypoints.web.analysis import MAX_RUNS
+from allied.lab import scenario as sc
+from allied.service.lab import MAX_WORK, LabSlots, lab_work, run_scenario
+
+
+def test_overrides_may_not_add_variants_or_read_files() -> None:
+    attacks = [
+        ["variants={" + ",".join(f"v{i}: {{}}" for i in range(100)) + "}"],
+        ["variants.v99={}"],
+        {"variants": {"v0": {}, "v1": {}}},
+        ["positions=/etc/passwd"],
+        ["name=other"],
+        ["consent.cases=[{origin: DEU, holder: EST}]"],  # a list adds cases
+        ["decision={forum: EU}"],  # a whole block
+        ["escalation.steps=[{month: 1, size: 1}]"],
+    ]
+    for overrides in attacks:
+        with pytest.raises(InvalidInput) as err:
+            run_scenario("natoization-2024", runs=100, overrides=overrides, chart=None)
+        assert err.value.field, overrides
+
+
+def test_single_parameters_may_still_be_overridden() -> None:
+    out = run_scenario(
+        "natoization-2024", runs=100, overrides=["aid.months=12"], chart=None
+    )
+    assert out["summary"]["runs"] == 100
+
+
+def test_every_built_in_scenario_fits_the_bound_at_the_forms_most_runs() -> None:
+    for name in sc.builtin_names():
+        raw, _ = sc.load_raw(name)
+        assert lab_work(raw, MAX_RUNS) <= MAX_WORK, name
+
+
+def test_the_whole_work_is_bounded_before_anything_runs() -> None:
+    raw, _ = sc.load_raw("natoization-2024")
+    assert lab_work(raw, 1) == 2 * 36 * 54  # two variants of 36 months, 54 actors
+    calls = []
+    with pytest.raises(InvalidInput) as err:
+        run_scenario(
+            "natoization-2024",
+            runs=MAX_RUNS,
+            overrides=["aid.months=240"],  # 240 / 36 times the work
+            chart=None,
+            progress=lambda done, total: calls.append(done),
+        )
+    assert err.value.field == "runs" and "run-actor-months" in err.value.message
+    assert calls == []
+    # a smaller bound refuses what the default allows
+    with pytest.raises(InvalidInput):
+        run_scenario("natoization-2024", runs=1000, chart=None, max_work=1000 * 54 * 50)
+
+
+def test_escalation_steps_are_at_most_one_a_month() -> None:
+    with pytest.raises(InvalidInput) as err:
+        run_scenario("escalation-ladder", runs=100, overrides=["escalation.n_steps=10**9"],
+                     chart=None)
+    assert "n_steps" in str(err.value.field) or err.value.field == "escalation.n_steps"
+    with pytest.raises(InvalidInput):
+        run_scenario("escalation-ladder", runs=100, overrides=["escalation.n_steps=1000000000"],
+                     chart=None)
+
+
+def test_lab_slots_bound_runs_per_user_and_in_all() -> None:
+    slots = LabSlots(total=2, per_user=1)
+    slots.take("a")
+    with pytest.raises(Busy, match="of yours"):
+        slots.take("a")
+    slots.take("b")
+    with pytest.raises(Busy, match="running 2"):
+        slots.take("c")
+    slots.give_back("a")
+    slots.take("c")
+    assert slots.running() == 2
+    slots.give_back("b")
+    slots.give_back("c")
+    assert slots.running() == 0
