@@ -333,3 +333,29 @@ def test_demo_checks_the_port_before_rotating_tokens(db: Path) -> None:
     assert f"allied demo --port {port + 1}" in busy.stderr
     # nothing changed: no token was rotated (each rotation is in the ledger)
     assert runner.invoke(app, ["ledger", "export"]).stdout == before
+
+
+def test_tables_at_80_columns_keep_ids_and_dates_whole(
+    loaded: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    offers = runner.invoke(app, ["offer", "list"])
+    assert offers.exit_code == 0
+    lines = offers.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    assert "…" not in offers.stdout
+    listed = json.loads(runner.invoke(app, ["offer", "list", "-f", "json"]).stdout)
+    for offer in listed:  # every id and date appears whole
+        assert offer["id"] in offers.stdout and offer["available_from"] in offers.stdout
+    caption = " ".join(offers.stdout.split("more column(s)")[1].split())
+    assert caption.startswith("at 80 characters: ") and "--wide" in caption
+    assert "releasability" in caption
+    wide = runner.invoke(app, ["offer", "list", "--wide"])
+    assert wide.exit_code == 0 and "more column(s)" not in wide.stdout
+    assert "releasability" in wide.stdout and "org:UDCG" in wide.stdout
+    consents = runner.invoke(app, ["consent", "list"])
+    assert "…" not in consents.stdout
+    assert all(len(line) <= 80 for line in consents.stdout.splitlines())
+    for c in json.loads(runner.invoke(app, ["consent", "list", "-f", "json"]).stdout):
+        assert c["id"] in consents.stdout
+    assert "Germany refused" in consents.stdout  # the reason wraps, it is not cut away

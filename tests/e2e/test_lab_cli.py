@@ -239,3 +239,24 @@ def test_a_scenario_file_names_its_positions_relative_to_itself(tmp_path: Path) 
     }
     assert blocks["plain"] == {"HUN", "TUR"}
     assert "HUN" not in blocks["calm"]
+
+
+def test_after_the_rename_the_warning_does_not_ask_for_it_again(tmp_path: Path) -> None:
+    """Renamed already (support is given): an issue the scenario does not read is still
+    flagged, but the hint to rename military-aid, which was just done, is not repeated."""
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text(
+        "actor,issue,position,salience\nHUN,support,0.1,0.9\nHUN,eu-autonomy,0.4,0.5\n",
+        encoding="utf-8",
+    )
+    args = ["simulate", "trainers-attacked", "--runs", "200", "--seed", "1", "-f", "json"]
+    flagged = runner.invoke(app, [*args, "--positions", str(renamed)])
+    assert flagged.exit_code == 0
+    assert "eu-autonomy" in flagged.stderr and "does not read" in flagged.stderr
+    assert "--rename" not in flagged.stderr
+    monitor_shaped = tmp_path / "monitor.csv"
+    monitor_shaped.write_text(
+        "actor,issue,position,salience\nHUN,military-aid,0.1,0.9\n", encoding="utf-8"
+    )
+    hinted = runner.invoke(app, [*args, "--positions", str(monitor_shaped)])
+    assert "--rename military-aid=support" in hinted.stderr

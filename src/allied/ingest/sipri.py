@@ -16,20 +16,36 @@ Each deal gets a compatibility family where its designation gives a calibre
 alone does not make two items compatible: 122 mm tube artillery and 122 mm Grad
 rockets are different families, 152 mm and 155 mm are not interchangeable.
 
-A malformed row stops the read with :class:`InvalidInput` naming its line and field.
+The export as SIPRI publishes it has two blemishes, which are repaired, each repair
+reported as a warning naming its line (:func:`read_sipri_report`, ``allied import
+sipri``):
+
+- a record whose free text (comments, designation, description, status) holds a line
+  break without quotes arrives split over several lines (e.g. 13 fields, then 4): when
+  the pieces' fields add up to a record's (pieces joined at the break, the break kept),
+  they are joined; when they do not, or the break is not in a free-text field, the read
+  stops naming the line;
+- bytes that are not UTF-8 (names and comments in Windows-1252): a file that does not
+  decode as UTF-8 is read as Windows-1252 (what SIPRI's export uses; the choice is a
+  rule, not a guess), with a warning naming the first line concerned; a byte that is
+  not Windows-1252 either stops the read naming its line.
+
+Anything else malformed stops the read with :class:`InvalidInput` naming its line and
+field, and nothing is imported.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import re
 from collections import Counter
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from allied.domain.errors import InvalidInput
+from allied.ingest.files import csv_records
 from allied.reports.donors import NameBook
 from allied.reports.records import SipriTransfer
 
@@ -174,27 +190,44 @@ def _key(cells: list[str], occurrence: int) -> str:
     return f"{digest[:40]}-{occurrence}"
 
 
+#: Fields where a line break without quotes can split a record: the free text.
+_SPLITTABLE = frozenset({"weapon_designation", "weapon_description", "status", "comments"})
+
+
+@dataclass(frozen=True)
+class SipriRead:
+    """The deals of a trade register file, the repairs made to read it (one warning
+    each, naming its line) and the encoding it was read in."""
+
+    transfers: list[SipriTransfer]
+    warnings: tuple[str, ...] = ()
+    encoding: str = "utf-8"
+
+
 def parse_sipri(
     body: str, *, source: str = "input", names: NameBook | None = None
 ) -> list[SipriTransfer]:
-    """Parse the text of a trade register CSV into deals (one per row)."""
+    """Parse the text of a trade register CSV into deals (one per record)."""
+    return parse_sipri_report(body, source=source, names=names).transfers
+
+
+def parse_sipri_report(
+    body: str, *, source: str = "input", names: NameBook | None = None
+) -> SipriRead:
+    """Parse the text of a trade register CSV into deals, joining records split over
+    several lines (a warning for each); see the module's documentation."""
     if names is None:
         from allied.reports.data import name_book
 
         names = name_book()
-    reader = csv.reader(io.StringIO(body.lstrip("\ufeff"), newline=""))
+    records = csv_records(io.StringIO(body.lstrip("\ufeff"), newline=""), source)
     header_line = None
-    line = 0
-    try:
-        for cells in reader:
-            line = reader.line_num
-            if _is_header(cells):
-                header_line = line
-                break
-            if line >= _MAX_PREAMBLE:
-                break
-    except csv.Error as exc:
-        raise InvalidInput(f"not valid CSV: {exc}", line=reader.line_num, source=source) from None
+    for line, cells in records:
+        if _is_header(cells):
+            header_line = line
+            break
+        if line >= _MAX_PREAMBLE:
+            break
     if header_line is None:
         raise InvalidInput(
             "not a SIPRI trade register file: no header row "
@@ -203,22 +236,60 @@ def parse_sipri(
             source=source,
         )
     deals: list[SipriTransfer] = []
+    warnings: list[str] = []
     occurrences: Counter[tuple[str, ...]] = Counter()
+    width = len(HEADER)
+    pending: list[str] | None = None  # the first pieces of a record split over lines
+    first = last = 0  # the lines the pending record covers
+    line = header_line
     try:
-        for cells in reader:
-            line = reader.line_num
-            if not cells or all(_blank(c) for c in cells):
+        for line, cells in records:
+            if pending is None:
+                if not cells or all(_blank(c) for c in cells):
+                    continue
+                if len(cells) < width:
+                    pending, first, last = cells, line, line
+                    continue
+                if len(cells) > width:
+                    raise InvalidInput(f"expected {width} fields, got {len(cells)}", field="row")
+                deals.append(_deal(cells, names, source, occurrences))
                 continue
-            if len(cells) != len(HEADER):
-                raise InvalidInput(f"expected {len(HEADER)} fields, got {len(cells)}", field="row")
-            deals.append(_deal(cells, names, source, occurrences))
+            broken = FIELDS[len(pending) - 1]
+            joined = [*pending[:-1], pending[-1] + "\n" + (cells[0] if cells else ""), *cells[1:]]
+            if broken not in _SPLITTABLE or len(joined) > width:
+                line = first
+                raise InvalidInput(
+                    f"expected {width} fields, got {len(pending)}; the next line (line "
+                    f"{last + 1}, {len(cells)} fields) does not complete it"
+                    + (
+                        f": a line break in {broken.replace('_', ' ')} cannot be repaired"
+                        if broken not in _SPLITTABLE
+                        else f" ({len(joined)} fields together)"
+                    ),
+                    field="row",
+                )
+            pending, last = joined, line
+            if len(joined) == width:
+                line = first
+                deals.append(_deal(joined, names, source, occurrences))
+                warnings.append(
+                    f"{source}, lines {first}-{last}: one record split over "
+                    f"{last - first + 1} lines by a line break without quotes in its "
+                    f"{broken.replace('_', ' ')}; joined"
+                )
+                pending = None
+        if pending is not None:
+            line = first
+            raise InvalidInput(
+                f"expected {width} fields, got {len(pending)} (the file ends before the "
+                "record is complete)",
+                field="row",
+            )
     except InvalidInput as exc:
         raise exc.at(line=line, source=source) from None
-    except csv.Error as exc:
-        raise InvalidInput(f"not valid CSV: {exc}", line=reader.line_num, source=source) from None
     if not deals:
         raise InvalidInput("the file has a header but no rows", line=header_line, source=source)
-    return deals
+    return SipriRead(deals, tuple(warnings))
 
 
 def _deal(
@@ -266,18 +337,49 @@ def _deal(
 
 
 def read_sipri(path: Path) -> list[SipriTransfer]:
+    return read_sipri_report(path).transfers
+
+
+def decode_register(raw: bytes, source: str) -> tuple[str, str, list[str]]:
+    """The text of a register file, its encoding and a warning if it is not UTF-8:
+    UTF-8 (with or without a byte-order mark), else Windows-1252; a byte that is
+    neither stops the read naming its line."""
     try:
-        body = path.read_text(encoding="utf-8")
+        return raw.decode("utf-8-sig"), "utf-8", []
+    except UnicodeDecodeError as exc:
+        first_bad = raw.count(b"\n", 0, exc.start) + 1
+    try:
+        body = raw.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise InvalidInput(
+            f"byte 0x{raw[exc.start]:02X} is neither UTF-8 nor Windows-1252: "
+            "save the file as UTF-8",
+            line=line,
+            source=source,
+        ) from None
+    lines = sum(
+        1 for text in raw.split(b"\n") if any(b >= 0x80 for b in text)
+    )
+    sample = body.splitlines()[first_bad - 1] if body else ""
+    word = next((w for w in sample.split(",") if any(ord(c) > 127 for c in w)), "")
+    return body, "windows-1252", [
+        f"{source}, line {first_bad}: not UTF-8; read as Windows-1252 ({lines} line(s) "
+        f"with such characters, the first {word.strip()!r})"
+    ]
+
+
+def read_sipri_report(path: Path) -> SipriRead:
+    """Read a trade register file as published (see the module's documentation)."""
+    try:
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise InvalidInput(f"no such file: {path}", field="FILE") from None
-    except UnicodeDecodeError:
-        try:
-            body = path.read_text(encoding="cp1252")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InvalidInput(f"cannot read {path}: {exc}", field="FILE") from None
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc}", field="FILE") from None
-    return parse_sipri(body, source=path.name)
+    body, encoding, warned = decode_register(raw, path.name)
+    read = parse_sipri_report(body, source=path.name)
+    return SipriRead(read.transfers, (*warned, *read.warnings), encoding)
 
 
 def builtin_sipri_path() -> Path:

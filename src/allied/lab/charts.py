@@ -32,8 +32,45 @@ def _panels(result: LabResult) -> list[str]:
     return panels
 
 
+#: Histogram panels: the array each draws and its number of bins.
+_HISTOGRAMS = {"decision": ("days", 20), "ratification": ("ratification_days", 40),
+               "aid": ("aid_lateness_months", 40)}
+
+
+def shared_edges(samples: list[Any], bins: int) -> Any:
+    """Bin edges common to every variant's sample (over their pooled range), so that the
+    overlaid histograms of a panel have the same bins and can be compared bar by bar."""
+    pooled = np.concatenate([np.asarray(s, dtype=np.float64).ravel() for s in samples])
+    if pooled.size == 0:
+        return np.linspace(0.0, 1.0, bins + 1)
+    return np.histogram_bin_edges(pooled, bins=bins)
+
+
+def _panel_samples(result: LabResult, panel: str) -> list[Any]:
+    key = _HISTOGRAMS[panel][0]
+    out = []
+    for a in result.arrays.values():
+        values = a[key]
+        if panel == "decision":
+            values = values[a["adopted"].astype(bool)]
+        out.append(values)
+    return out
+
+
 def png(result: LabResult) -> bytes:
     """One panel per mechanism, the variants overlaid."""
+    import matplotlib.pyplot as plt
+
+    fig = figure(result)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def figure(result: LabResult) -> Any:
+    """The charts' figure (the caller closes it): one panel per mechanism, the variants
+    overlaid; a histogram panel's variants share their bins."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -42,6 +79,11 @@ def png(result: LabResult) -> bytes:
     panels = _panels(result)
     fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4.0), squeeze=False)
     names = list(result.arrays)
+    edges = {
+        panel: shared_edges(_panel_samples(result, panel), _HISTOGRAMS[panel][1])
+        for panel in panels
+        if panel in _HISTOGRAMS
+    }
     for ax, panel in zip(axes[0], panels, strict=True):
         for k, name in enumerate(names):
             a = result.arrays[name]
@@ -50,7 +92,7 @@ def png(result: LabResult) -> bytes:
                 adopted = a["adopted"].astype(bool)
                 days = a["days"][adopted]
                 if days.size:
-                    ax.hist(days, bins=20, alpha=0.6, label=label)
+                    ax.hist(days, bins=edges[panel], alpha=0.6, label=label)
                 ax.set_title(f"days to adoption (P adopted {adopted.mean():.2f})")
                 ax.set_xlabel("days")
             elif panel == "consent":
@@ -61,11 +103,11 @@ def png(result: LabResult) -> bytes:
                 ax.set_xlabel("case")
                 ax.set_ylim(0, 1)
             elif panel == "ratification":
-                ax.hist(a["ratification_days"], bins=40, alpha=0.6, label=label)
+                ax.hist(a["ratification_days"], bins=edges[panel], alpha=0.6, label=label)
                 ax.set_title("days to the last ratification")
                 ax.set_xlabel("days after signature")
             elif panel == "aid":
-                ax.hist(a["aid_lateness_months"], bins=40, alpha=0.6, label=label)
+                ax.hist(a["aid_lateness_months"], bins=edges[panel], alpha=0.6, label=label)
                 ax.set_title("aid lateness (months)")
             elif panel == "escalation":
                 rung = a["escalation_rung"]
@@ -84,10 +126,7 @@ def png(result: LabResult) -> bytes:
             ax.legend()
     fig.suptitle(f"{result.scenario}: {result.runs} runs, seed {result.seed}")
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, metadata={"Software": None})
-    plt.close(fig)
-    return buf.getvalue()
+    return fig
 
 
 def html_page(result: LabResult) -> str:

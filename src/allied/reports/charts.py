@@ -183,35 +183,55 @@ def _predictability(fig: Figure, report: Report) -> Drawn:
     ax2.grid(axis="y", color="#dddddd", linewidth=0.6)
     ticks = [i for i, m in enumerate(labels) if m.endswith("-01") or i == 0]
     ax2.set_xticks(ticks, [labels[i] for i in ticks], fontsize=8, rotation=0)
-    fig.suptitle(report.title, x=0.01, ha="left", fontsize=12, fontweight="bold")
+    # the title names what is drawn: Kiel's commitments and allocations; the deliveries
+    # (clearinghouse quantities, SIPRI volumes) are in the report's tables, not here
+    fig.suptitle(PREDICTABILITY_CHART_TITLE, x=0.01, ha="left", fontsize=12, fontweight="bold")
     return drawn
 
 
+#: The predictability chart's title: what the chart draws (the report's title also covers
+#: the deliveries, which its tables give).
+PREDICTABILITY_CHART_TITLE = (
+    "Predictability: commitments versus allocations (Kiel, EUR); deliveries in the tables"
+)
+
+
 def _gaps(fig: Figure, report: Report) -> Drawn:
-    rows = report.tables["families"][:MAX_BARS]
+    """Offered, pledged and delivered as a share of what was requested, family by family,
+    on a linear scale: a family 2 short of 3 requested shows as plainly as one 20,000
+    short of 50,000 (a log scale of raw quantities hid the small gaps). Families nobody
+    requested are left out; the tips give the quantities."""
+    rows = [r for r in report.tables["families"] if r["requested"]][:MAX_BARS]
     ax = fig.subplots()
-    kinds = ("requested", "offered", "pledged", "delivered")
+    kinds = ("offered", "pledged", "delivered")
     drawn = Drawn(series=[(k, COLOURS[k]) for k in kinds])
     y = list(range(len(rows)))
-    height = 0.2
+    height = 0.26
     for si, (kind, colour) in enumerate(drawn.series):
-        values = [r[kind] for r in rows][::-1]
-        offsets = [v + (1.5 - si) * height for v in y]
-        bars = ax.barh(offsets, values, height=height, color=colour)
-        for bar, r, v in zip(bars, rows[::-1], values, strict=True):
-            share = (
-                f" ({display_value(r[f'{kind}_pct'])}% of requested)"
-                if kind in ("pledged", "delivered")
-                else ""
+        shares = [100.0 * r[kind] / r["requested"] for r in rows][::-1]
+        offsets = [v + (1 - si) * height for v in y]
+        bars = ax.barh(offsets, [min(v, GAPS_AXIS_MAX) for v in shares], height=height,
+                       color=colour)
+        for bar, r, v in zip(bars, rows[::-1], shares, strict=True):
+            drawn.tip(
+                bar, si, f"{r['family']}: {kind} {r[kind]:,} of {r['requested']:,} requested "
+                f"({display_value(round(v, 1))}%)"
             )
-            drawn.tip(bar, si, f"{r['family']}: {kind} {v:,}{share}")
+    ax.axvline(100.0, color="#555555", linewidth=1.0, linestyle="--")
     ax.set_yticks(y, [r["family"] for r in rows][::-1], fontsize=9)
-    ax.set_xscale("symlog", linthresh=10)
-    ax.set_xlabel("quantity (units of each family; symmetric log scale)")
+    ax.set_xlim(0, GAPS_AXIS_MAX)
+    ax.set_xlabel(
+        f"% of the quantity requested (dashed: 100% = the request met; bars end at "
+        f"{GAPS_AXIS_MAX:.0f}%)"
+    )
     _style(ax)
     _legend(ax, drawn, loc="lower right", fontsize=9)
     fig.suptitle(report.title, x=0.01, ha="left", fontsize=12, fontweight="bold")
     return drawn
+
+
+#: Where the gaps chart's axis ends (an offer of 10 times the request would flatten the rest).
+GAPS_AXIS_MAX = 200.0
 
 
 def _deliveries(fig: Figure, report: Report) -> Drawn:

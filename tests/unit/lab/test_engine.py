@@ -134,3 +134,28 @@ def test_the_share_done_before_the_first_escalation_is_a_share() -> None:
         share = variant["escalation"]["share_done_before_first_escalation"]
         assert 0.0 <= share["p10"] <= share["p50"] <= share["p90"] <= 1.0
         assert 0.0 <= share["mean"] <= 1.0
+
+
+def test_variant_histograms_share_their_bins() -> None:
+    """Overlaid histograms of two variants compare bar by bar only with the same bins."""
+    import matplotlib.pyplot as plt
+
+    from allied.lab.charts import figure
+
+    raw, _ = sc.load_raw("natoization-2024")
+    result = engine.run(raw, runs=400, seed=3)
+    assert len(result.arrays) == 2
+    fig = figure(result)
+    try:
+        for ax in fig.axes:
+            bars = [p for p in ax.patches if type(p).__name__ == "Rectangle"]
+            if not ax.get_title().startswith(("aid lateness", "days to")):
+                continue
+            per_variant = len(bars) // 2
+            first, second = bars[:per_variant], bars[per_variant:]
+            assert [round(b.get_x(), 9) for b in first] == [round(b.get_x(), 9) for b in second]
+            assert {round(b.get_width(), 9) for b in first + second} == {
+                round(first[0].get_width(), 9)
+            }
+    finally:
+        plt.close(fig)

@@ -16,7 +16,9 @@ from allied.ingest.sipri import (
     calibre_of,
     family_for,
     parse_sipri,
+    parse_sipri_report,
     read_sipri,
+    read_sipri_report,
 )
 from allied.reports.donors import NameBook, derived_code, normalise
 
@@ -231,3 +233,75 @@ def test_names_resolve_regardless_of_case_accents_and_stars() -> None:
     assert book.resolve("Some Body**").kind == "organisation"
     assert normalise("Korea,  South*") == "korea, south"
     assert derived_code("An extremely long organisation name") == "X-ANEXTREMELYLON"
+
+
+# -- the SIPRI register as published (issue 20, item 18) ----------------------------------
+
+#: A record whose comments hold a line break without quotes: 13 fields, then 4.
+SPLIT_SIPRI = (
+    "Ukraine,Poland,2022,,60,?,T-72M1,tank,60,?,2022,Second hand,Second-hand; aid after\r\n"
+    "2022 Russian invasion of Ukraine,0.9,54,54"
+)
+
+
+def test_a_record_split_by_a_line_break_is_joined_with_a_warning() -> None:
+    read = parse_sipri_report(sipri(GOOD_SIPRI, SPLIT_SIPRI, GOOD_SIPRI), source="reg.csv")
+    assert [d.supplier for d in read.transfers] == ["DEU", "POL", "DEU"]
+    tank = read.transfers[1]
+    assert tank.comments == "Second-hand; aid after\n2022 Russian invasion of Ukraine"
+    assert (tank.delivered, tank.tiv_delivered) == (60, Decimal("54"))
+    (warning,) = read.warnings
+    assert warning.startswith("reg.csv, lines 3-4: one record split over 2 lines")
+    assert "comments" in warning
+    # split over three lines too
+    three = SPLIT_SIPRI.replace("Second-hand; aid", "Second-hand;\r\naid")
+    again = parse_sipri_report(sipri(three), source="reg.csv")
+    assert again.transfers[0].comments == (
+        "Second-hand;\naid after\n2022 Russian invasion of Ukraine"
+    )
+    assert "lines 2-4" in again.warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("rows", "line", "message"),
+    [
+        # the pieces add up to more than a record
+        ((GOOD_SIPRI, SPLIT_SIPRI.replace("0.9,54,54", "0.9,54,54,1")), 3, "17 fields together"),
+        # a break in a number cannot be repaired
+        (("Ukraine,Poland,2022,,6\r\n0,?,T-72M1,tank,60,?,2022,New,c,0.9,54,54",), 2,
+         "line break in number ordered cannot be repaired"),
+        # the file ends inside a record
+        ((GOOD_SIPRI, "Ukraine,Poland,2022,,60,?,T-72M1,tank"), 3, "file ends before"),
+    ],
+)
+def test_what_cannot_be_repaired_is_refused_naming_the_line(
+    rows: tuple[str, ...], line: int, message: str
+) -> None:
+    with pytest.raises(InvalidInput) as err:
+        parse_sipri_report(sipri(*rows), source="reg.csv")
+    assert err.value.line == line and message in str(err.value)
+
+
+def test_a_windows_1252_register_is_read_with_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "register.csv"
+    rows = (GOOD_SIPRI, "Ukraine,Türkiye,2022,,20,?,Bayraktar TB2,UAV,20,?,2022,New,"
+            "aid – donated,1,20,20")
+    path.write_bytes(sipri(*rows).encode("cp1252"))
+    read = read_sipri_report(path)
+    assert read.encoding == "windows-1252"
+    assert read.transfers[1].supplier_name in ("Türkiye", "Turkey", "Turkiye")
+    assert read.transfers[1].comments == "aid – donated"
+    (warning,) = read.warnings
+    assert warning.startswith("register.csv, line 3: not UTF-8; read as Windows-1252")
+    # the same file in UTF-8 reads without a warning, to the same deals
+    path.write_text(sipri(*rows), encoding="utf-8")
+    utf8 = read_sipri_report(path)
+    assert utf8.warnings == () and utf8.transfers == read.transfers
+
+
+def test_a_byte_that_is_neither_utf8_nor_windows_1252_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "register.csv"
+    path.write_bytes(sipri(GOOD_SIPRI, GOOD_SIPRI.replace("aid", "ai\x81d")).encode("latin-1"))
+    with pytest.raises(InvalidInput) as err:
+        read_sipri_report(path)
+    assert err.value.line == 3 and "0x81" in str(err.value)

@@ -108,3 +108,45 @@ def test_empty_report_still_draws(reports: dict[str, Report]) -> None:
     empty = burden([], reference_figures(), period=Period())
     assert render_png(empty).startswith(b"\x89PNG")
     assert "no data in this period" in render_html(empty)
+
+
+def test_the_predictability_chart_title_names_only_what_it_draws(
+    reports: dict[str, Report],
+) -> None:
+    from allied.reports.charts import _figure
+
+    fig, drawn = _figure(reports["predictability"])
+    title = fig.get_suptitle()
+    labels = " ".join(label for label, _ in drawn.series)
+    assert "commitments" in title and "allocations" in title
+    assert "committed" in labels and "allocated" in labels
+    # deliveries are not drawn: the title may only point to the tables for them
+    assert "deliver" not in labels
+    assert "deliveries in the tables" in title
+
+
+def test_the_gaps_chart_shows_small_gaps_on_a_linear_share_scale() -> None:
+    import datetime as dt
+
+    from allied.domain.assistance import Allocation, AllocationStatus, Offer, Request
+    from allied.reports.charts import _figure
+
+    day = dt.date(2024, 1, 1)
+    requests = [
+        Request("R1", "UKR", "sam-patriot", 3, 5, day),
+        Request("R2", "UKR", "155mm-nato", 50_000, 5, day),
+    ]
+    offers = [
+        Offer("O1", "DEU", "sam-patriot", 1, day),
+        Offer("O2", "POL", "155mm-nato", 49_000, day),
+    ]
+    allocations = [
+        Allocation("A1", "O1", "R1", 1, status=AllocationStatus.PLEDGED),
+        Allocation("A2", "O2", "R2", 49_000, status=AllocationStatus.PLEDGED),
+    ]
+    fig, _ = _figure(gaps(requests, offers, allocations))
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "linear"
+    widths = sorted(round(p.get_width(), 1) for p in ax.patches if p.get_width() > 0)
+    # pledged and offered as shares: 1 of 3 (33.3%) and 49,000 of 50,000 (98%)
+    assert widths == [33.3, 33.3, 98.0, 98.0]

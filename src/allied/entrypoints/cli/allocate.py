@@ -39,6 +39,7 @@ from allied.allocation import (
 from allied.entrypoints.cli.common import (
     Format,
     FormatOption,
+    WideOption,
     console,
     emit,
     err_console,
@@ -119,6 +120,7 @@ def allocate(
         False, "--dry-run", help="database mode: show the plan but record nothing",
     ),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Match requests with offers optimally; explain every unit left unfilled.
 

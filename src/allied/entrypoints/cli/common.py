@@ -9,6 +9,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from enum import StrEnum
 from typing import Any, NoReturn
 
@@ -138,8 +139,14 @@ def emit(
     columns: Sequence[str] | None = None,
     title: str | None = None,
     caption: str | None = None,
+    hide_first: Sequence[str] = (),
 ) -> None:
-    """Print rows as a Rich table, JSON (a list of objects) or CSV."""
+    """Print rows as a Rich table, JSON (a list of objects) or CSV.
+
+    A table fits the terminal: ids, codes, dates and numbers are shown whole, text wraps;
+    when they do not fit, columns are hidden, those named in ``hide_first`` first (in
+    that order), then from the right, never the first, and the caption names them
+    (``--wide`` shows them all)."""
     cols = list(columns) if columns else (list(rows[0].keys()) if rows else [])
     if fmt is Format.JSON:
         sys.stdout.write(json.dumps([{c: _json(r.get(c)) for c in cols} for r in rows], indent=2))
@@ -153,12 +160,91 @@ def emit(
             writer.writerow(["" if r.get(c) is None else _cell(r.get(c)) for c in cols])
         sys.stdout.write(buf.getvalue())
         return
+    cells = [["" if r.get(c) is None else str(_cell(r.get(c))) for c in cols] for r in rows]
+    wide = _WIDE.get()
+    out = Console(soft_wrap=True, width=100_000) if wide else console()
+    shown, hidden = fit_columns(cols, cells, out.width, wide=wide, hide_first=hide_first)
+    if hidden:
+        import textwrap
+
+        note = "\n".join(
+            textwrap.wrap(
+                f"{len(hidden)} more column(s) at {out.width} characters: "
+                f"{', '.join(hidden)}; --wide shows every column (or --format csv|json)",
+                width=max(out.width - 2, 20),
+            )
+        )
+        caption = f"{caption}\n{note}" if caption else note
     table = Table(title=title, caption=caption, show_lines=False)
-    for i, c in enumerate(cols):
-        table.add_column(c, no_wrap=i == 0)
-    for r in rows:
-        table.add_row(*("" if r.get(c) is None else str(_cell(r.get(c))) for c in cols))
-    console().print(table)
+    for i in shown:
+        whole = _is_token_column(cells, i)
+        longest = max([len(cols[i]), *(len(row[i]) for row in cells)])
+        if whole or wide:
+            # ids, codes, dates, numbers: never cut nor wrapped
+            table.add_column(cols[i], no_wrap=True, min_width=longest)
+        else:
+            # free text: wrapped, and it gives way first
+            table.add_column(cols[i], overflow="fold", ratio=1, min_width=min(longest, TEXT_MIN))
+    for row in cells:
+        table.add_row(*(row[i] for i in shown))
+    out.print(table)
+
+
+#: The narrowest a wrapped text column becomes before lower-priority columns are hidden.
+TEXT_MIN = 16
+_WIDE: ContextVar[bool] = ContextVar("allied_wide_tables", default=False)
+
+
+def _set_wide(value: bool) -> bool:
+    _WIDE.set(bool(value))
+    return value
+
+
+WideOption = typer.Option(
+    False,
+    "--wide",
+    help="tables: every column, none wrapped or hidden (wider than the terminal if need be)",
+    callback=_set_wide,
+)
+
+
+def _is_token_column(cells: Sequence[Sequence[str]], i: int) -> bool:
+    """A column of single tokens (ids, codes, dates, numbers, statuses): no value holds a
+    space. Such columns are shown whole; the others are text and wrap."""
+    return all(" " not in row[i] and "\n" not in row[i] for row in cells)
+
+
+def fit_columns(
+    cols: Sequence[str],
+    cells: Sequence[Sequence[str]],
+    width: int,
+    *,
+    wide: bool = False,
+    hide_first: Sequence[str] = (),
+) -> tuple[list[int], list[str]]:
+    """Which columns a table of ``width`` characters shows, by priority (the order given,
+    first most important), and the names of those it hides: token columns (ids, dates,
+    numbers) are never cut, so when they and the text columns at their narrowest do not
+    fit, the lowest-priority columns go, never the first. ``wide`` keeps them all."""
+    shown = list(range(len(cols)))
+    if wide:
+        return shown, []
+
+    def need(chosen: list[int]) -> int:
+        total = 1  # the left border
+        for i in chosen:
+            longest = max([len(cols[i]), *(len(row[i]) for row in cells)])
+            body = longest if _is_token_column(cells, i) else min(longest, TEXT_MIN)
+            total += body + 3  # padding either side and a border
+        return total
+
+    order = [cols.index(c) for c in hide_first if c in cols[1:]]
+    order += [i for i in reversed(range(1, len(cols))) if i not in order]
+    for i in order:
+        if need(shown) <= width:
+            break
+        shown.remove(i)
+    return shown, [cols[i] for i in range(len(cols)) if i not in shown]
 
 
 def _json(value: Any) -> Any:

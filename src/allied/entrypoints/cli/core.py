@@ -12,6 +12,7 @@ import typer
 from allied.entrypoints.cli.common import (
     Format,
     FormatOption,
+    WideOption,
     console,
     describe_database,
     emit,
@@ -140,6 +141,7 @@ def actors_command(
     org: str = typer.Option(..., "--org", help="organisation code: NATO, EU, UDCG, G7"),
     on: str | None = typer.Option(None, "--on", help="date YYYY-MM-DD (default: today)"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """List the members of an organisation on a date."""
     from allied.service.access import members_on
@@ -180,6 +182,7 @@ def request_add(
     releasability: str | None = typer.Option(None, help="owner | nations:A,B | org:ORG | public"),
     notes: str | None = typer.Option(None),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Register one request."""
     from allied.service.access import import_requests, record_payload
@@ -208,7 +211,7 @@ def request_add(
 
 
 @request_app.command("list")
-def request_list(fmt: Format = FormatOption) -> None:
+def request_list(fmt: Format = FormatOption, wide: bool = WideOption) -> None:
     """List requests."""
     with errors_to_exit():
         store = _store()
@@ -235,6 +238,7 @@ def offer_add(
     releasability: str | None = typer.Option(None, help="owner | nations:A,B | org:ORG | public"),
     caveats: str | None = typer.Option(None),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Register one offer."""
     from allied.service.access import import_offers, record_payload
@@ -266,7 +270,7 @@ def offer_add(
 
 
 @offer_app.command("list")
-def offer_list(fmt: Format = FormatOption) -> None:
+def offer_list(fmt: Format = FormatOption, wide: bool = WideOption) -> None:
     """List offers."""
     with errors_to_exit():
         store = _store()

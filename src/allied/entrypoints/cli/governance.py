@@ -9,6 +9,7 @@ import typer
 from allied.entrypoints.cli.common import (
     Format,
     FormatOption,
+    WideOption,
     console,
     emit,
     errors_to_exit,
@@ -92,6 +93,7 @@ def decide_evaluate(
     no: str | None = typer.Option(None, help="against / breaking silence"),
     abstain: str | None = typer.Option(None, help="abstaining"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Apply a decision rule to positions on a date (nothing is stored)."""
     from allied.service.access import evaluate_decision
@@ -126,6 +128,7 @@ def decide_propose(
     text: str = typer.Option("", help="the proposal's text"),
     proposal_id: str | None = typer.Option(None, "--id"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Circulate a proposal in a forum under a rule, with a deadline."""
     from allied.service.access import propose
@@ -153,6 +156,7 @@ def decide_object(
     reason: str = typer.Option(..., help="why"),
     on: str | None = typer.Option(None, help="date (default today)"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Break silence (object) on a proposal, with a reason."""
     from allied.service.access import take_position
@@ -178,6 +182,7 @@ def decide_vote(
     reason: str = typer.Option("", help="why"),
     on: str | None = typer.Option(None, help="date (default today)"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Vote yes, no or abstain on a proposal."""
     from allied.domain.errors import InvalidInput
@@ -206,6 +211,7 @@ def decide_revise(
     deadline: str = typer.Option(..., help="new deadline, YYYY-MM-DD (the clock restarts)"),
     on: str | None = typer.Option(None, help="date (default today)"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Revise a proposal: a new version restarts the clock and clears positions."""
     from allied.service.access import revise_proposal
@@ -221,6 +227,7 @@ def decide_withdraw(
     proposal_id: str = typer.Argument(...),
     on: str | None = typer.Option(None, help="date (default today)"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Withdraw an open proposal."""
     from allied.service.access import withdraw_proposal
@@ -233,6 +240,7 @@ def decide_withdraw(
 def decide_close(
     proposal_id: str | None = typer.Argument(None, help="one proposal (default: every one due)"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Record the closing of proposals whose deadline has passed, on today's real date."""
     import datetime as dt
@@ -255,6 +263,7 @@ def decide_close(
 def decide_status(
     on: str | None = typer.Option(None, help="evaluate against this date (default today)"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Proposals and accessions as they stand on a date (a query: nothing is recorded).
 
@@ -341,6 +350,7 @@ def accession_apply(
     org: str = typer.Option(..., help="organisation"),
     on: str | None = typer.Option(None),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Record an application for membership."""
     _accession(
@@ -353,6 +363,7 @@ def accession_invite(
     accession_id: str = typer.Argument(...),
     on: str | None = typer.Option(None),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Record the invitation (a consensus decision of the members)."""
     _accession("invite", accession_id, on, fmt)
@@ -363,6 +374,7 @@ def accession_sign(
     accession_id: str = typer.Argument(...),
     on: str | None = typer.Option(None),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Record the signature of the protocols: every member on that day must ratify."""
     _accession("sign", accession_id, on, fmt)
@@ -374,6 +386,7 @@ def accession_ratify(
     state: str = typer.Option(..., help="the ratifying member, ISO3"),
     on: str | None = typer.Option(None),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Record one member's ratification."""
     _accession("ratify", accession_id, on, fmt, state=state.strip().upper())
@@ -384,6 +397,7 @@ def accession_join(
     accession_id: str = typer.Argument(...),
     on: str | None = typer.Option(None),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Record the deposit of the instrument: a member from that day."""
     _accession("join", accession_id, on, fmt)
@@ -395,6 +409,7 @@ def consent_list(
     status: str | None = typer.Option(None, help="pending, granted, denied, expired"),
     on: str | None = typer.Option(None, help="evaluate expiry against this date"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Re-export consent requests, each with its status on a date (a query: an unanswered
     one past its expiry shows expired; ``allied consent expire`` records it)."""
@@ -413,6 +428,7 @@ def consent_list(
         rows,
         fmt,
         title=f"Consent requests ({len(rows)})",
+        hide_first=["family", "recipient", "decided_on", "requested_on", "holder", "offer"],
         columns=[
             "id",
             "origin",
@@ -477,6 +493,7 @@ def consent_grant(
     on: str | None = typer.Option(None),
     as_nation: str | None = typer.Option(None, "--as", help="answering origin"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Grant a re-export consent request (as the origin state)."""
     _answer(consent_id, "granted", reason, on, as_nation, fmt)
@@ -489,6 +506,7 @@ def consent_deny(
     on: str | None = typer.Option(None),
     as_nation: str | None = typer.Option(None, "--as", help="answering origin"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Deny a re-export consent request (as the origin state)."""
     _answer(consent_id, "denied", reason, on, as_nation, fmt)
@@ -519,6 +537,7 @@ def consent_policy(
     policy: str | None = typer.Option(None, help="restrictive, permissive or case-by-case"),
     since: str | None = typer.Option(None, help="YYYY-MM-DD (default today)"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Show standing consent policies, or set one origin's policy."""
     from allied.service.access import list_consent_policies, set_consent_policy
@@ -534,7 +553,7 @@ ALLOCATION_COLUMNS = ["id", "offer", "request", "quantity", "status", "needs_con
 
 
 @allocation_app.command("list")
-def allocation_list(fmt: Format = FormatOption) -> None:
+def allocation_list(fmt: Format = FormatOption, wide: bool = WideOption) -> None:
     """List allocations with their lifecycle status."""
     import datetime as dt
 
@@ -556,6 +575,7 @@ def allocation_advance(
     on: str | None = typer.Option(None, help="date (default today)"),
     expiry_days: int = typer.Option(30, help="days an origin has to answer a consent request"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Move an allocation along its lifecycle (consent-pending asks the origin states)."""
     from allied.service.access import advance_allocation

@@ -15,7 +15,13 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from allied.domain.errors import InvalidInput
-from allied.entrypoints.cli.common import Format, emit, err_console, errors_to_exit
+from allied.entrypoints.cli.common import (
+    Format,
+    WideOption,
+    emit,
+    err_console,
+    errors_to_exit,
+)
 
 lab_app = typer.Typer(help="The alliance lab: scenarios, actors, backtests.", no_args_is_help=True)
 
@@ -69,13 +75,20 @@ def _warn_unread_issues(parsed: Any, rows: list[Any]) -> None:
     from allied.lab import scenario as sc
 
     read = sc.issues_read(parsed)
-    unread = sorted({row.issue for row in rows} - read)
+    given = {row.issue for row in rows}
+    unread = sorted(given - read)
     if unread:
+        # the rename hint only when it would help: the monitor's name is still there and
+        # the lab's is read but not given (after the rename it would say what was done)
+        hint = (
+            "; the monitor's 'military-aid' is the lab's 'support': "
+            "`allied monitor positions --rename military-aid=support`"
+            if "military-aid" in unread and "support" in read and "support" not in given
+            else ""
+        )
         typer.echo(
             f"warning: the positions set {', '.join(unread)}, which this "
-            f"scenario does not read (it reads {', '.join(sorted(read))}); the monitor's "
-            "'military-aid' is the lab's 'support': "
-            "`allied monitor positions --rename military-aid=support`",
+            f"scenario does not read (it reads {', '.join(sorted(read))}){hint}",
             err=True,
         )
 
@@ -136,6 +149,7 @@ def sweep(
         None, "--ray-address", help="an existing Ray cluster (default: start a local one)"
     ),
     fmt: Format = typer.Option(Format.TABLE, "--format", "-f"),
+    wide: bool = WideOption,
 ) -> None:
     """Run a scenario over a grid or a Latin hypercube of parameters."""
     from allied.lab import scenario as sc
@@ -178,7 +192,9 @@ def sweep(
 
 
 @lab_app.command("scenarios")
-def scenarios_cmd(fmt: Format = typer.Option(Format.TABLE, "--format", "-f")) -> None:
+def scenarios_cmd(
+    fmt: Format = typer.Option(Format.TABLE, "--format", "-f"), wide: bool = WideOption
+) -> None:
     """List the built-in scenarios."""
     from allied.lab import scenario as sc
 
@@ -209,7 +225,9 @@ def schema_cmd() -> None:
 
 
 @lab_app.command("actors")
-def actors_cmd(fmt: Format = typer.Option(Format.TABLE, "--format", "-f")) -> None:
+def actors_cmd(
+    fmt: Format = typer.Option(Format.TABLE, "--format", "-f"), wide: bool = WideOption
+) -> None:
     """The modelled actors and their parameters (imputed values flagged)."""
     from allied.lab.actors import load_actors
 
@@ -273,6 +291,7 @@ def backtest_cmd(
     runs: int = typer.Option(20_000, "--runs", "-n", help="simulated runs per forecast"),
     seed: int = typer.Option(2022, "--seed", "-s"),
     fmt: Format = typer.Option(Format.TABLE, "--format", "-f"),
+    wide: bool = WideOption,
 ) -> None:
     """Rolling-origin backtests: each test episode forecast from the record before it,
     scored (CRPS, Brier, 80% interval) against persistence and the base rate."""

@@ -15,6 +15,7 @@ import typer
 from allied.entrypoints.cli.common import (
     Format,
     FormatOption,
+    WideOption,
     console,
     emit,
     errors_to_exit,
@@ -87,6 +88,7 @@ def extract(
         False, "--save", help="store the proposals in the database for review"
     ),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Propose events (actor, type, target, evidence, date, confidence) found in texts."""
     from allied.monitor.documents import read_documents
@@ -152,6 +154,7 @@ def evaluate(
     gold: Path = typer.Option(..., "--gold", help="gold events, as ../shared/corpus/gold.json"),
     min_confidence: float = typer.Option(0.0, "--min-confidence", min=0.0, max=1.0),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Precision, recall and F1 per event type and overall, on document-level tuples."""
     from allied.monitor.evaluate import evaluate as score
@@ -207,6 +210,7 @@ def events(
     ),
     document: str | None = typer.Option(None, "--document"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """The record: proposed events and the analysts' decisions."""
     from allied.domain.errors import InvalidInput
@@ -292,6 +296,7 @@ def review(
         help="go through the proposals one by one: [c]onfirm, [e]dit, [r]eject, [s]kip, [q]uit",
     ),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Proposed events awaiting a decision; with -i, decide on each in turn."""
     from allied.monitor.record import Status
@@ -379,6 +384,7 @@ def positions_cmd(
         True, "--evidence/--no-evidence", help="JSON: the events behind each stance"
     ),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Stances per state and issue from confirmed events; the lab's initial positions.
 
@@ -424,6 +430,7 @@ def positions_cmd(
 def timeline_cmd(
     on: str | None = typer.Option(None, "--on", help="only events up to this date"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Confirmed events in date order, with the issues each bears on."""
     from allied.monitor.model import partial_date
@@ -450,6 +457,7 @@ def fissures_cmd(
     on: str | None = typer.Option(None, "--on"),
     chart: Path | None = typer.Option(None, "--chart", help="write a PNG heat map here"),
     fmt: Format = FormatOption,
+    wide: bool = WideOption,
 ) -> None:
     """Cluster states by stance into groups (the 'two-tier alliance' question)."""
     from allied.monitor.positions import fissure_chart, fissures

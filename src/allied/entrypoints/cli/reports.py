@@ -100,16 +100,23 @@ def import_sipri_command(
         None, help="a SIPRI trade register CSV (default: the extract shipped with allied)"
     ),
 ) -> None:
-    """Import SIPRI trade register deals ("?" kept and flagged); re-importing changes nothing."""
-    from allied.ingest.sipri import builtin_sipri_path, read_sipri
+    """Import SIPRI trade register deals ("?" kept and flagged); re-importing changes nothing.
+
+    The export as published reads as is: a record split over lines by a line break
+    without quotes is joined, a Windows-1252 file decoded, each repair a warning on
+    stderr naming its line; what cannot be repaired is refused, naming the line."""
+    from allied.ingest.sipri import builtin_sipri_path, read_sipri_report
     from allied.service.public_data import import_sipri
 
     with errors_to_exit():
         source = path or builtin_sipri_path()
-        transfers = read_sipri(source)
+        read = read_sipri_report(source)
+        warn = err_console()
+        for warning in read.warnings:
+            warn.print(f"warning: {warning}", highlight=False, markup=False)
         store = _store()
         try:
-            report = import_sipri(store.uow(), _caller(), transfers, source=source.name)
+            report = import_sipri(store.uow(), _caller(), read.transfers, source=source.name)
         finally:
             store.close()
     _show_import(report)

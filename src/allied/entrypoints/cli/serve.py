@@ -9,6 +9,7 @@ import typer
 from allied.entrypoints.cli.common import (
     Format,
     FormatOption,
+    WideOption,
     console,
     emit,
     err_console,
@@ -81,7 +82,7 @@ def user_revoke(name: str = typer.Argument(..., help="the user to revoke")) -> N
 
 
 @user_app.command("list")
-def user_list(fmt: Format = FormatOption) -> None:
+def user_list(fmt: Format = FormatOption, wide: bool = WideOption) -> None:
     """List users (never their tokens)."""
     from allied.service.users import list_users
 
