@@ -118,6 +118,13 @@ def identifier(value: Any, field: str) -> str:
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
+#: :func:`check_text`'s rule as a regular expression (for the OpenAPI document and its
+#: validators): free text without control characters (line breaks and tabs allowed) or
+#: bidirectional controls; ``ONE_LINE_TEXT``: without line breaks and tabs either.
+FREE_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+ONE_LINE_TEXT = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+
+
 def check_text(value: str, field: str, *, multiline: bool = True) -> str:
     """Refuse free text holding control characters (other than line breaks and tabs in
     ``multiline`` text) or bidirectional overrides, naming the first and its position:

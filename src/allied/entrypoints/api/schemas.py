@@ -15,9 +15,12 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, StringConstraints
 
+from allied.domain.values import FREE_TEXT, ONE_LINE_TEXT
+
 T = TypeVar("T")
 
-_NO_NUL = r"^[^\x00]*$"
+# free text as the service checks it (no control or bidirectional characters)
+_NO_NUL = FREE_TEXT
 Short = Annotated[str, StringConstraints(max_length=64, pattern=_NO_NUL)]
 Code = Annotated[str, StringConstraints(max_length=16, pattern=_NO_NUL)]
 Codes = Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)]
@@ -259,7 +262,7 @@ class AnswerIn(Strict):
 class ProposalIn(Strict):
     forum: Code
     rule: Literal["consensus-silence", "unanimity", "qmv", "coalition", "national"]
-    title: Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=_NO_NUL)]
+    title: Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=ONE_LINE_TEXT)]
     deadline: IsoDate
     text: Text = ""
     id: Short | None = None
@@ -440,7 +443,10 @@ class ExpiryOut(BaseModel):
 
 
 class MoveIn(Strict):
-    allocation: Short
+    allocation: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"),
+    ]
     to: AllocationStatusName
 
 
