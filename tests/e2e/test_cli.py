@@ -358,7 +358,13 @@ def test_tables_at_80_columns_keep_ids_and_dates_whole(
     assert all(len(line) <= 80 for line in consents.stdout.splitlines())
     for c in json.loads(runner.invoke(app, ["consent", "list", "-f", "json"]).stdout):
         assert c["id"] in consents.stdout
-    assert "Germany refused" in consents.stdout  # the reason wraps, it is not cut away
+    # at 80 characters an origin's inbox keeps item type and quantity (issue 18) and names
+    # the columns it leaves out; --wide shows the reason whole, never cut
+    assert "item_type" in consents.stdout and "quantity" in consents.stdout
+    hidden = " ".join(consents.stdout.split("more column(s)")[1].split())
+    assert "reason" in hidden and "--wide" in hidden
+    wide_consents = runner.invoke(app, ["consent", "list", "--wide"])
+    assert "Germany refused consent for Estonia to pass German-origin" in wide_consents.stdout
 
 
 def test_wide_does_not_outlive_its_command(loaded: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -326,7 +326,7 @@ CASES: dict[str, tuple[list[list[str]], list[str], tuple[str, ...]]] = {
     "consent list": ([], ["consent", "list"], ("json", "csv")),
     "consent grant": (
         CONSENT_ASKED,
-        ["consent", "grant", "{consent}", "--as", "DEU"],
+        ["consent", "grant", "{consent}", "--as", "DEU", "--reason", "cleared"],
         ("json", "csv"),
     ),
     "consent deny": (
@@ -343,6 +343,27 @@ CASES: dict[str, tuple[list[list[str]], list[str], tuple[str, ...]]] = {
         ["allocation", "advance", "{allocation}", "--to", "withdrawn", "--on", "2023-06-02"],
         ("json", "csv"),
     ),
+    "request amend": (
+        [REQUEST], ["request", "amend", "R-TEST", "--quantity", "12"], ("json", "csv")
+    ),
+    "request withdraw": (
+        [REQUEST], ["request", "withdraw", "R-TEST", "--reason", "met"], ("json", "csv")
+    ),
+    "request close": (
+        [REQUEST], ["request", "close", "R-TEST", "--reason", "filled"], ("json", "csv")
+    ),
+    "request expire": ([], ["request", "expire", "--on", "2030-01-01"], ("json", "csv")),
+    "offer amend": ([OFFER], ["offer", "amend", "O-TEST", "--quantity", "12"], ("json", "csv")),
+    "offer withdraw": (
+        [OFFER], ["offer", "withdraw", "O-TEST", "--reason", "kept"], ("json", "csv")
+    ),
+    "allocation bulk": (
+        [OFFER, REQUEST, PLEDGE],
+        ["allocation", "bulk", "{allocation}=pledged"],
+        ("json", "csv"),
+    ),
+    "todo": ([PLEDGE], ["todo", "--role", "coordinator"], ("json", "csv")),
+    "lab fit": ([], ["lab", "fit", "--reps", "2"], ("json", "csv")),
     "lab scenarios": ([], ["lab", "scenarios"], ("json", "csv")),
     "lab actors": ([], ["lab", "actors"], ("json", "csv")),
     "lab backtest": ([], ["lab", "backtest", "--runs", "200"], ("json", "csv")),
@@ -488,7 +509,7 @@ def test_format_prints_only_its_format(
         assert done.exit_code == 0, (step, done.output)
         if name == "monitor evaluate":
             (tmp_path / "predicted.json").write_text(done.stdout, encoding="utf-8")
-    if "{allocation}" in args and "allocation" not in subs:
+    if any("{allocation}" in a for a in args) and "allocation" not in subs:
         listed = json.loads(runner.invoke(app, ["allocation", "list", "--format", "json"]).stdout)
         subs["allocation"] = next(a["id"] for a in listed if a["offer"] == "O-TEST")
     if "{consent}" in args:

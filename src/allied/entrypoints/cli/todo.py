@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import typer
 
@@ -62,16 +63,33 @@ def todo_command(
     if fmt is Format.JSON:
         typer.echo(json.dumps(out, indent=2))
         return
-    for section in out["sections"]:
-        rows = [
-            {k: (",".join(map(str, v)) if isinstance(v, list) else v) for k, v in r.items()}
+    if fmt is Format.CSV:
+        # one table: a row per item, its section named first (sections differ in columns)
+        flat = [
+            {"section": section["name"], **_cells(r)}
+            for section in out["sections"]
             for r in section["items"]
         ]
+        columns = ["section"]
+        for section in out["sections"]:
+            for c in COLUMNS.get(section["name"]) or []:
+                if c not in columns:
+                    columns.append(c)
+        for row in flat:
+            columns += [k for k in row if k not in columns]
+        emit(flat, fmt, columns=columns)
+        return
+    for section in out["sections"]:
+        rows = [_cells(r) for r in section["items"]]
         if fmt is Format.TABLE and not rows:
             console().print(f"[bold]{section['title']}[/]: nothing waits")
             continue
         emit(rows, fmt, title=f"{section['title']} ({len(rows)})",
              columns=COLUMNS.get(section["name"]))
+
+
+def _cells(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: (",".join(map(str, v)) if isinstance(v, list) else v) for k, v in row.items()}
 
 
 def register(app: typer.Typer) -> None:

@@ -223,18 +223,20 @@ def advance_allocation(
         made = governance.move_in(
             uow, caller, allocation_id, to, today=day, expiry_days=expiry_days
         )
+        # the allocation as this move left it (read in the move's transaction: a later
+        # writer's change is not this move's answer), as the caller sees it
+        view = allocation_row(*_visible_allocation(uow, v, allocation_id))
+        # what the move did, in words (the CLI prints it): this allocation's moves and
+        # the consents answering for it, and moves expired consents caused, of
+        # allocations the caller may see
+        expired = []
+        for m in made["expired_moves"]:
+            try:
+                _visible_allocation(uow, v, m["id"])
+            except NotFound:
+                continue
+            expired.append(m)
         uow.commit()
-    view = get_allocation(uow, caller, day, allocation_id)
-    # what the move did, in words (the CLI prints it): this allocation's moves and the
-    # consents answering for it, and moves that expired consents caused, of allocations
-    # the caller may see
-    expired = []
-    for m in made["expired_moves"]:
-        try:
-            get_allocation(uow, caller, day, m["id"])
-        except NotFound:
-            continue
-        expired.append(m)
     return {**view, "moves": made["moves"], "consents": made["consents"],
             "expired_moves": expired}
 
@@ -281,10 +283,11 @@ def advance_allocations(
             except AlliedError as exc:
                 raise _for_item(exc, index, allocation_id) from None
             ids.append(allocation_id)
+        # as these moves left them (read before the commit: a later writer's change is
+        # not this call's answer)
+        rows = [allocation_row(*_visible_allocation(uow, v, i)) for i in ids]
         uow.commit()
-    with uow:
-        v = viewer(uow, caller, day)
-        return [allocation_row(*_visible_allocation(uow, v, i)) for i in ids]
+    return rows
 
 
 def _for_item(exc: AlliedError, index: int, allocation_id: str) -> AlliedError:
