@@ -21,7 +21,7 @@ from fastapi.templating import Jinja2Templates
 from allied import __version__
 from allied.allocation.model import Options
 from allied.domain.assistance import AllocationStatus, RecordStatus
-from allied.domain.errors import AlliedError, InvalidInput
+from allied.domain.errors import AlliedError, InvalidInput, RuleViolation
 from allied.domain.rules import Rule
 from allied.domain.users import Action, UserRole, may
 from allied.domain.values import choice, int_in_range, parse_date
@@ -65,6 +65,10 @@ MESSAGES = {
     "answered": "Consent request {ref} answered.",
     "position": "Position recorded on proposal {ref}.",
     "circulated": "Proposal {ref} circulated.",
+    "amended": "{ref} amended.",
+    "unchanged": "{ref} left as it was: no field changed.",
+    "withdrawn": "{ref} withdrawn.",
+    "closed": "Request {ref} closed.",
 }
 
 #: (path, label, action needed to see the link or None)
@@ -283,6 +287,7 @@ def _requests_page(
     offset: int = 0,
     error: dict[str, Any] | None = None,
     form: dict[str, Any] | None = None,
+    edit: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     ctx = _ctx(request)
     page = access.list_requests(
@@ -302,6 +307,7 @@ def _requests_page(
         }
     )
     editable = may(caller.role, Action.CREATE_REQUEST)
+    changeable = {r["id"] for r in page.items if editable and _may_change(caller, r, "recipient")}
     return render(
         request,
         "requests.html",
@@ -313,6 +319,8 @@ def _requests_page(
         families=families,
         filters={"family": family or "", "priority": priority or "", "status": status or ""},
         editable=editable,
+        changeable=changeable,
+        edit=edit,
         error=error,
         form=form or {},
     )
@@ -402,6 +410,7 @@ def _offers_page(
     offset: int = 0,
     error: dict[str, Any] | None = None,
     form: dict[str, Any] | None = None,
+    edit: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     ctx = _ctx(request)
     day = ctx.today()
@@ -447,6 +456,12 @@ def _offers_page(
         channels=CHANNELS,
         may_offer=may(caller.role, Action.CREATE_OFFER),
         may_pledge=may(caller.role, Action.PLEDGE),
+        changeable={
+            o["id"]
+            for o in page.items
+            if may(caller.role, Action.CREATE_OFFER) and _may_change(caller, o, "donor")
+        },
+        edit=edit,
         error=error,
         form=form or {},
     )
@@ -872,3 +887,208 @@ def verify_ledger(request: Request) -> HTMLResponse:
     except AlliedError as exc:
         verified = {"ok": False, "message": str(exc)}
     return _ledger_page(request, caller, token, verified=verified)
+
+
+# -- records that live: amend, withdraw, close -------------------------------------------
+#
+# The forms of the requests board and the offers page over the lifecycle use-cases
+# (``access.amend_request`` and the rest, the same the API and the CLI call). A form is
+# only shown to who may take its action: an open record of the caller's own nation (as
+# its recipient or donor), or any open record for the coordinator. A refused form shows
+# the page again with the record's form open, what was typed kept and the error beside
+# the field it names.
+
+#: The fields an amendment may change, in the order of the forms.
+AMENDABLE = {
+    "request": ("quantity", "priority", "needed_by", "notes", "releasability"),
+    "offer": ("quantity", "available_from", "caveats", "releasability"),
+}
+
+
+def _may_change(caller: Caller, record: dict[str, Any], owner: str) -> bool:
+    """Whether the caller may amend or end this record (what the use-cases check)."""
+    if record["status"] != RecordStatus.OPEN.value:
+        return False
+    return caller.role == UserRole.COORDINATOR or record[owner] == caller.nation
+
+
+def _changes(current: dict[str, Any], form: dict[str, str]) -> dict[str, str]:
+    """The fields whose typed value differs from the record's current one."""
+    return {k: v for k, v in form.items() if v != str(current.get(k) or "")}
+
+
+def _amend_error(exc: AlliedError) -> dict[str, Any]:
+    error = _error(exc)
+    if isinstance(exc, RuleViolation) and error["field"] is None:
+        # the one rule an amendment can break: a quantity below what is allocated
+        error["field"] = "quantity"
+    return error
+
+
+def _end_form(confirm: str, reason: str) -> str:
+    """The reason of a confirmed irreversible action; raises naming the field otherwise."""
+    if confirm != "yes":
+        raise InvalidInput("tick the box to confirm: this cannot be undone", field="confirm")
+    if not reason.strip():
+        raise InvalidInput("give a reason; it is recorded in the ledger", field="reason")
+    return reason.strip()
+
+
+def _offset_of(rows: list[dict[str, Any]], record_id: str) -> int:
+    """The offset of the page (unfiltered) that shows a record, so its form is on it."""
+    for i, row in enumerate(rows):
+        if row["id"] == record_id:
+            return i - i % views.PAGE_SIZE
+    return 0
+
+
+def _request_refused(
+    request: Request, caller: Caller, token: str, edit: dict[str, Any]
+) -> HTMLResponse:
+    ctx = _ctx(request)
+    rows = views.all_rows(access.list_requests, ctx.read_uow(), caller, ctx.today())
+    return _requests_page(
+        request, caller, token, offset=_offset_of(rows, edit["id"]), error=edit["error"],
+        edit=edit,
+    )
+
+
+def _offer_refused(
+    request: Request, caller: Caller, token: str, edit: dict[str, Any]
+) -> HTMLResponse:
+    ctx = _ctx(request)
+    rows = views.all_rows(access.list_offers, ctx.read_uow(), caller, ctx.today())
+    return _offers_page(
+        request, caller, token, offset=_offset_of(rows, edit["id"]), error=edit["error"],
+        edit=edit,
+    )
+
+
+@router.post("/requests/{request_id}/amend", response_class=HTMLResponse)
+def amend_request(
+    request: Request,
+    request_id: str,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    quantity: Annotated[str, Form(max_length=12)] = "",
+    priority: Annotated[str, Form(max_length=2)] = "",
+    needed_by: Annotated[str, Form(max_length=10)] = "",
+    notes: Annotated[str, Form(max_length=2000)] = "",
+    releasability: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """The recipient (its own) or the coordinator changes an open request's fields."""
+    ctx = _ctx(request)
+    caller, token = current(request, ctx)
+    check_csrf(request, token, csrf)
+    form = {
+        "quantity": quantity.strip(),
+        "priority": priority.strip(),
+        "needed_by": needed_by.strip(),
+        "notes": notes.strip(),
+        "releasability": releasability.strip(),
+    }
+    try:
+        now = access.get_request(ctx.read_uow(), caller, ctx.today(), request_id)
+        changes = _changes(now, form)
+        if changes:
+            access.amend_request(ctx.uow(), caller, ctx.today(), request_id, changes)
+    except AlliedError as exc:
+        edit = {"id": request_id, "action": "amend", "form": form, "error": _amend_error(exc)}
+        return _request_refused(request, caller, token, edit)
+    return _done("/requests", "amended" if changes else "unchanged", request_id)
+
+
+def _end_request(
+    request: Request, request_id: str, csrf: str, confirm: str, reason: str, to: str
+) -> Response:
+    ctx = _ctx(request)
+    caller, token = current(request, ctx)
+    check_csrf(request, token, csrf)
+    try:
+        why = _end_form(confirm, reason)
+        end = access.withdraw_request if to == "withdrawn" else access.close_request
+        end(ctx.uow(), caller, ctx.today(), request_id, why)
+    except AlliedError as exc:
+        action = "withdraw" if to == "withdrawn" else "close"
+        edit = {"id": request_id, "action": action, "form": {"reason": reason.strip()},
+                "error": _error(exc)}
+        return _request_refused(request, caller, token, edit)
+    return _done("/requests", to, request_id)
+
+
+@router.post("/requests/{request_id}/withdraw", response_class=HTMLResponse)
+def withdraw_request(
+    request: Request,
+    request_id: str,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    confirm: Annotated[str, Form(max_length=3)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Withdraw an open request (confirmed, with a reason): its proposed allocations fall
+    away."""
+    return _end_request(request, request_id, csrf, confirm, reason, "withdrawn")
+
+
+@router.post("/requests/{request_id}/close", response_class=HTMLResponse)
+def close_request(
+    request: Request,
+    request_id: str,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    confirm: Annotated[str, Form(max_length=3)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Close an open request (confirmed, with a reason)."""
+    return _end_request(request, request_id, csrf, confirm, reason, "closed")
+
+
+@router.post("/offers/{offer_id}/amend", response_class=HTMLResponse)
+def amend_offer(
+    request: Request,
+    offer_id: str,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    quantity: Annotated[str, Form(max_length=12)] = "",
+    available_from: Annotated[str, Form(max_length=10)] = "",
+    caveats: Annotated[str, Form(max_length=2000)] = "",
+    releasability: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """The donor (its own) or the coordinator changes an open offer's fields."""
+    ctx = _ctx(request)
+    caller, token = current(request, ctx)
+    check_csrf(request, token, csrf)
+    form = {
+        "quantity": quantity.strip(),
+        "available_from": available_from.strip(),
+        "caveats": caveats.strip(),
+        "releasability": releasability.strip(),
+    }
+    try:
+        now = access.get_offer(ctx.read_uow(), caller, ctx.today(), offer_id)
+        changes = _changes(now, form)
+        if changes:
+            access.amend_offer(ctx.uow(), caller, ctx.today(), offer_id, changes)
+    except AlliedError as exc:
+        edit = {"id": offer_id, "action": "amend", "form": form, "error": _amend_error(exc)}
+        return _offer_refused(request, caller, token, edit)
+    return _done("/offers", "amended" if changes else "unchanged", offer_id)
+
+
+@router.post("/offers/{offer_id}/withdraw", response_class=HTMLResponse)
+def withdraw_offer(
+    request: Request,
+    offer_id: str,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    confirm: Annotated[str, Form(max_length=3)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Withdraw an open offer (confirmed, with a reason): its proposed allocations fall
+    away; pledges already made stay."""
+    ctx = _ctx(request)
+    caller, token = current(request, ctx)
+    check_csrf(request, token, csrf)
+    try:
+        why = _end_form(confirm, reason)
+        access.withdraw_offer(ctx.uow(), caller, ctx.today(), offer_id, why)
+    except AlliedError as exc:
+        edit = {"id": offer_id, "action": "withdraw", "form": {"reason": reason.strip()},
+                "error": _error(exc)}
+        return _offer_refused(request, caller, token, edit)
+    return _done("/offers", "withdrawn", offer_id)
