@@ -185,14 +185,16 @@ def test_a_lab_job_reaches_done_with_the_cli_summary(api: Api) -> None:
         ({"scenario": "nope"}, "scenario"),
         ({"scenario": "../../etc/passwd"}, "scenario"),
         ({"runs": 0}, "runs"),
+        ({"runs": 200_001}, "runs"),
         ({"runs": "300"}, "runs"),
         ({"seed": -1}, "seed"),
         ({"overrides": {"variants": 1}}, "overrides.variants"),
         ({"overrides": {"decision": 1}}, "overrides.decision"),
         ({"overrides": {"decision.escalation": "high"}}, "overrides.decision.escalation"),
         ({"overrides": {"decision.escalation": [1, 2]}}, "overrides.decision.escalation"),
-        # within the engine's runs, beyond the lab's bound on the whole work
-        ({"scenario": "escalation-ladder", "runs": 5_000_000}, "runs"),
+        # within the runs a job may ask for, beyond the lab's bound on the whole work
+        ({"overrides": {"escalation.months": 240}, "scenario": "escalation-ladder",
+          "runs": 200_000}, "runs"),
     ],
 )
 def test_a_lab_job_over_the_bounds_is_refused_up_front(
@@ -253,3 +255,40 @@ def test_api_and_cli_reach_the_monitor_through_checked_use_cases() -> None:
                 assert node.module != "allied.service.monitor", path
                 if node.module == "allied.service":
                     assert "monitor" not in {a.name for a in node.names}, path
+
+
+def test_closing_stops_a_running_job_at_its_next_chunk() -> None:
+    from allied.service.caller import Caller
+
+    jobs = LabJobs(workers=1)
+    slots = LabSlots()
+    me = Caller("u", role="donor", nation="EST")
+    job = jobs.start(me, slots, scenario="escalation-ladder", runs=200_000, seed=0,
+                     overrides={})
+    for _ in range(2000):
+        if job.as_dict()["progress"] > 0:
+            break
+        time.sleep(0.01)
+    jobs.close()
+    for _ in range(2000):
+        if job.as_dict()["state"] == "failed":
+            break
+        time.sleep(0.01)
+    out = job.as_dict()
+    assert out["state"] == "failed" and out["error"]["error"] == "stopped", out
+    assert 0 < out["progress"] < 1
+    assert slots.running() == 0
+
+
+def test_the_document_lists_the_scenarios_and_the_bounds(api: Api) -> None:
+    doc = api.client().get("/api/v1/openapi.json").json()
+    body = doc["components"]["schemas"]["LabRunIn"]["properties"]
+    assert "trainers-attacked" in body["scenario"]["enum"]
+    assert body["runs"]["maximum"] == 200_000
+    paths = doc["paths"]
+    assert "202" in paths["/api/v1/lab/runs"]["post"]["responses"]
+    assert "429" in paths["/api/v1/lab/runs"]["post"]["responses"]
+    assert {"/api/v1/monitor/events", "/api/v1/monitor/events/{event_id}",
+            "/api/v1/monitor/events/{event_id}/confirm", "/api/v1/monitor/extract",
+            "/api/v1/monitor/events/{event_id}/correct", "/api/v1/lab/runs/{job_id}",
+            "/api/v1/monitor/events/{event_id}/reject"} <= set(paths)

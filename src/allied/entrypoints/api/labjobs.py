@@ -113,6 +113,10 @@ def check_job(
     return raw
 
 
+class Stopped(Exception):
+    """A running job ended by the server's shutdown."""
+
+
 class LabJobs:
     """The lab jobs of one app: an executor of ``workers`` threads and the jobs' states."""
 
@@ -162,6 +166,8 @@ class LabJobs:
 
     def _run(self, job: LabJob, slots: LabSlots) -> None:
         def progress(done: int, total: int) -> None:
+            if self._closed:  # the server stops: end the run at its next chunk
+                raise Stopped("the server stopped before the run finished")
             with job.lock:
                 job.done, job.total = done, total
 
@@ -178,6 +184,10 @@ class LabJobs:
             )
             with job.lock:
                 job.summary, job.table, job.state = out["summary"], out["table"], "done"
+        except Stopped as exc:
+            with job.lock:
+                job.state = "failed"
+                job.error = error_body("stopped", str(exc))
         except AlliedError as exc:
             _, code = status_for(exc)
             field_ = exc.field if isinstance(exc, InvalidInput) else None
@@ -216,6 +226,7 @@ class LabJobs:
             del self._jobs[j.id]
 
     def close(self) -> None:
-        """Stop taking jobs; queued ones are dropped, a running one finishes in its thread."""
+        """Stop taking jobs; queued ones are dropped, a running one stops after the chunk
+        of runs it is on (its thread then ends, so the process can exit)."""
         self._closed = True
         self._executor.shutdown(wait=False, cancel_futures=True)

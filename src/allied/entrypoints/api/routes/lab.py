@@ -16,7 +16,7 @@ from allied.entrypoints.api.errors import error_body
 from allied.entrypoints.api.labjobs import LabJobs
 from allied.entrypoints.api.routes.common import READ_ERRORS, WRITE_ERRORS
 from allied.entrypoints.api.schemas import ErrorOut, Strict
-from allied.lab.engine import MAX_RUNS
+from allied.lab import scenario as sc
 from allied.service.lab import LabSlots
 
 router = APIRouter(prefix="/api/v1/lab", tags=["lab"])
@@ -28,12 +28,23 @@ Scalar = Annotated[
 ]
 
 
+#: The most runs one job asks for (the dashboard's lab page has the same bound).
+MAX_RUNS = 200_000
+
+
+def _scenario_names(schema: dict[str, Any]) -> None:
+    """The built-in scenarios, listed when the OpenAPI document is generated."""
+    schema["enum"] = sc.builtin_names()
+
+
 class LabRunIn(Strict):
     scenario: Annotated[str, StringConstraints(max_length=60)] = Field(
-        description="a built-in scenario (`allied lab list`)"
+        description="a built-in scenario (`allied lab list`)",
+        json_schema_extra=_scenario_names,
     )
     runs: int = Field(10_000, ge=1, le=MAX_RUNS, strict=True,
-                      description="Monte Carlo replications (the work is bounded too)")
+                      description="Monte Carlo replications, as on the dashboard's lab page "
+                      "(the whole work is bounded too)")
     seed: int = Field(0, ge=0, le=2**32 - 1, strict=True)
     overrides: dict[Key, Scalar] = Field(
         default_factory=dict, max_length=50,

@@ -13,7 +13,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from allied.adapters.db.tables_monitor import sql_monitor_events
 from allied.domain.errors import InvalidInput
@@ -21,6 +28,7 @@ from allied.entrypoints.api import idempotency
 from allied.entrypoints.api.deps import Ctx, CurrentCaller, Page
 from allied.entrypoints.api.routes.common import READ_ERRORS, WRITE_ERRORS, IdempotencyKey
 from allied.entrypoints.api.schemas import PageOut, Strict
+from allied.monitor.model import partial_date
 from allied.monitor.record import RecordedEvent, Status
 from allied.service import access
 from allied.service.ports import UnitOfWork
@@ -28,7 +36,31 @@ from allied.service.ports import UnitOfWork
 router = APIRouter(prefix="/api/v1/monitor", tags=["monitor"])
 
 _NO_NUL = r"^[^\x00]*$"
-Name = Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)]
+#: some text that is not all blank
+_SOME = r"^[^\x00]*[^\x00\s][^\x00]*$"
+Name = Annotated[str, StringConstraints(max_length=200, pattern=_SOME)]
+Source = Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)]
+def _partial_date(value: str) -> str:
+    try:
+        return partial_date(value)
+    except InvalidInput as exc:
+        raise ValueError(exc.message) from None
+
+
+#: YYYY-MM-DD (a calendar day), YYYY-MM or YYYY, as the CLI's ``--date``
+PartialDate = Annotated[
+    str,
+    StringConstraints(max_length=10),
+    AfterValidator(_partial_date),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date"},
+                {"type": "string", "pattern": "^[1-9][0-9]{3}(-(0[1-9]|1[0-2]))?$"},
+            ]
+        }
+    ),
+]
 Note = Annotated[str, StringConstraints(max_length=2000, pattern=_NO_NUL)]
 Small = Annotated[str, StringConstraints(max_length=40, pattern=_NO_NUL)]
 #: the longest text one extraction reads (a long article is 30,000 characters)
@@ -61,20 +93,35 @@ class NoteIn(Strict):
 
 
 class CorrectIn(Strict):
+    """At least one change: ``actor``, ``type``, ``target``, ``no_target: true`` or ``date``
+    (else 422 naming ``correction``)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["actor"]},
+                {"required": ["type"]},
+                {"required": ["target"]},
+                {"required": ["date"]},
+                {"required": ["no_target"], "properties": {"no_target": {"const": True}}},
+            ]
+        },
+    )
     actor: Small | None = None
     type: Small | None = None
     target: Small | None = None
     no_target: bool = Field(False, description="the event has no target")
-    date: Small | None = Field(None, description="YYYY[-MM[-DD]]")
+    date: PartialDate | None = Field(None, description="YYYY[-MM[-DD]]")
     note: Note = ""
 
 
 class ExtractIn(Strict):
-    text: str = Field(max_length=MAX_TEXT, pattern=_NO_NUL, description="the plain text")
+    text: str = Field(max_length=MAX_TEXT, pattern=_SOME, description="the plain text")
     document: Name = Field(description="the document's name (part of each event's id)")
-    source: Name = Field(default="", description="where it came from (URL); default: the name")
-    date: Small | None = Field(
-        None, description="the document's date, YYYY-MM[-DD] (default: found in the text)"
+    source: Source = Field(default="", description="where it came from (URL); default: the name")
+    date: PartialDate | None = Field(
+        None, description="the document's date, YYYY[-MM[-DD]] (default: found in the text)"
     )
     min_confidence: float = Field(0.0, ge=0.0, le=1.0)
     background: bool = Field(False, description="also events recounted from years before")
@@ -105,8 +152,11 @@ class ExtractOut(BaseModel):
 
 
 def _renamed(exc: InvalidInput) -> InvalidInput:
+    """The error named by the body's fields rather than the CLI's flags."""
     if exc.field in FIELDS:
         exc.field = FIELDS[exc.field]
+    if exc.field == "correction":
+        exc.message = "a correction changes actor, type, target (or no_target) or date"
     return exc
 
 
@@ -222,7 +272,8 @@ def extract(
     """Propose events found in a text, as ``allied monitor extract``: a read unless
     ``save`` (coordinator), which records the proposals for review in one transaction
     (a proposal already in the record is skipped)."""
-    document = access.text_document(body.document, body.text, body.date)
+    when = body.date
+    document = access.text_document(body.document, body.text, when)
     if body.source:
         document = type(document)(
             name=document.name, text=document.text, date=document.date, source=body.source
