@@ -15,13 +15,16 @@ from allied.entrypoints.api.deps import CurrentCaller
 from allied.entrypoints.api.errors import error_body
 from allied.entrypoints.api.labjobs import LabJobs
 from allied.entrypoints.api.routes.common import READ_ERRORS, WRITE_ERRORS
-from allied.entrypoints.api.schemas import ErrorOut, Strict
+from allied.entrypoints.api.schemas import ErrorOut, JsonInt, Strict
 from allied.lab import scenario as sc
 from allied.service.lab import LabSlots
 
 router = APIRouter(prefix="/api/v1/lab", tags=["lab"])
 
-Key = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00]*$")]
+#: a dotted parameter of a block, as ``--set``: ``decision.escalation``
+Key = Annotated[
+    str, StringConstraints(max_length=100, pattern=r"^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)+$")
+]
 Scalar = Annotated[
     bool | int | float | Annotated[str, StringConstraints(max_length=200)] | None,
     Field(union_mode="left_to_right"),
@@ -42,10 +45,13 @@ class LabRunIn(Strict):
         description="a built-in scenario (`allied lab list`)",
         json_schema_extra=_scenario_names,
     )
-    runs: int = Field(10_000, ge=1, le=MAX_RUNS, strict=True,
-                      description="Monte Carlo replications, as on the dashboard's lab page "
-                      "(the whole work is bounded too)")
-    seed: int = Field(0, ge=0, le=2**32 - 1, strict=True)
+    runs: Annotated[
+        int,
+        Field(ge=1, le=MAX_RUNS, description="Monte Carlo replications, at most as on the "
+              "dashboard's lab page (the whole work is bounded too)"),
+        JsonInt,
+    ] = 10_000
+    seed: Annotated[int, Field(ge=0, le=2**32 - 1), JsonInt] = 0
     overrides: dict[Key, Scalar] = Field(
         default_factory=dict, max_length=50,
         description='one parameter each, as `--set`: {"decision.escalation": 0.5}',
