@@ -8,7 +8,8 @@ role           may
 coordinator    see every record; register requests and offers for anyone;
                pledge; run the allocation; move allocations; proposals,
                accessions; standing consent policies; expire overdue records
-               and consents; read the ledger
+               and consents; read the ledger; review the monitor's events
+               (propose, confirm, correct, reject)
 donor          register offers for its nation and pledge them; move its own
                pledges (withdraw, ship, return); read requests and what is
                released to its nation
@@ -16,7 +17,8 @@ origin         answer re-export consent requests naming its nation; set its
                nation's standing consent policy
 recipient      register requests for its nation; confirm receipt, send for
                repair; see offers released to it
-auditor        see every record, read-only; read and verify the ledger
+auditor        see every record, read-only; read and verify the ledger; read
+               the monitor's events
 admin          manage users (add, revoke, list)
 =============  ==============================================================
 
@@ -63,6 +65,8 @@ class Action(StrEnum):
     MANAGE_USERS = "manage-users"
     SET_CONSENT_POLICY = "set-consent-policy"  # an origin's standing policy (its own)
     EXPIRE = "expire"  # the system's expiry of overdue records and consents
+    READ_EVENTS = "read-events"  # the monitor's record: proposals and analysts' decisions
+    REVIEW_EVENTS = "review-events"  # propose monitor events; confirm, correct, reject
 
 
 R = UserRole
@@ -83,12 +87,14 @@ PERMISSIONS: dict[UserRole, frozenset[Action]] = {
             A.READ_LEDGER,
             A.SET_CONSENT_POLICY,
             A.EXPIRE,
+            A.READ_EVENTS,
+            A.REVIEW_EVENTS,
         }
     ),
     R.DONOR: frozenset({A.READ, A.CREATE_OFFER, A.PLEDGE, A.ADVANCE_ALLOCATION, A.READ_CONSENTS}),
     R.ORIGIN: frozenset({A.READ, A.READ_CONSENTS, A.ANSWER_CONSENT, A.SET_CONSENT_POLICY}),
     R.RECIPIENT: frozenset({A.READ, A.CREATE_REQUEST, A.ADVANCE_ALLOCATION, A.READ_CONSENTS}),
-    R.AUDITOR: frozenset({A.READ, A.READ_CONSENTS, A.READ_LEDGER}),
+    R.AUDITOR: frozenset({A.READ, A.READ_CONSENTS, A.READ_LEDGER, A.READ_EVENTS}),
     R.ADMIN: frozenset({A.READ, A.MANAGE_USERS}),
 }
 

@@ -21,12 +21,15 @@ from allied.entrypoints.api import errors
 from allied.entrypoints.api.context import ApiOptions, AppContext
 from allied.entrypoints.api.deps import plain_params
 from allied.entrypoints.api.fastread import CachedReads
+from allied.entrypoints.api.labjobs import LabJobs
 from allied.entrypoints.api.limits import BodySizeLimit
 from allied.entrypoints.api.openapi import document_limits
 from allied.entrypoints.api.routes import (
     admin,
     governance,
+    lab,
     lifecycle,
+    monitor,
     parity,
     plans,
     records,
@@ -58,10 +61,12 @@ def create_app(
     if store is None:
         store = build(settings or Settings.from_env(), migrate=migrate)
     ctx = AppContext(store=store, options=options or ApiOptions(), today=today or dt.date.today)
+    lab_jobs = LabJobs()  # its threads start with the first job
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        lab_jobs.close()
         ctx.close()
         if owned:
             ctx.store.close()
@@ -81,6 +86,7 @@ def create_app(
         dependencies=[Depends(plain_params)],
     )
     app.state.ctx = ctx
+    app.state.lab_jobs = lab_jobs
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=ctx.options.max_body_bytes)
     # outermost of ours: a repeated read is answered before anything else runs
@@ -93,6 +99,8 @@ def create_app(
     app.include_router(todo.router)
     app.include_router(parity.router)
     app.include_router(governance.router)
+    app.include_router(monitor.router)
+    app.include_router(lab.router)
     mount_web(app, ctx)
     document_limits(app, ctx.options)
     return app

@@ -92,19 +92,17 @@ def extract(
 ) -> None:
     """Propose events (actor, type, target, evidence, date, confidence) found in texts."""
     from allied.monitor.documents import read_documents
-    from allied.monitor.extract import Extractor
+    from allied.service.access import extract_events
 
     with errors_to_exit():
         documents = read_documents(path, date=date, encoding=encoding)
-        extractor = Extractor(include_background=background)
-        batches = [
-            (d, [e for e in extractor.extract(d) if e.confidence >= min_confidence])
-            for d in documents
-        ]
+        batches = extract_events(
+            _caller(), documents, min_confidence=min_confidence, background=background
+        )
     if save:
-        from allied.service.monitor import record_proposals
+        from allied.service.access import propose_monitor_events
 
-        counts = _run(record_proposals, _caller(), batches)
+        counts = _run(propose_monitor_events, _caller(), batches)
         typer.echo(
             f"recorded {counts['added']} proposed event(s) for review "
             f"({counts['skipped']} already in the record)",
@@ -213,25 +211,18 @@ def events(
     wide: bool = WideOption,
 ) -> None:
     """The record: proposed events and the analysts' decisions."""
-    from allied.domain.errors import InvalidInput
-    from allied.monitor.record import Status
-    from allied.service.monitor import list_events
+    from allied.service.access import list_monitor_events, parse_status
 
-    st = None
-    if status is not None:
-        try:
-            st = Status(status.strip().lower())
-        except ValueError:
-            with errors_to_exit():
-                raise InvalidInput(f"unknown status {status!r}", field="--status") from None
-    rows = _events_rows(_run(list_events, status=st, document=document), fmt)
+    with errors_to_exit():
+        st = parse_status(status, "--status")
+    rows = _events_rows(_run(list_monitor_events, _caller(), status=st, document=document), fmt)
     emit(rows, fmt, columns=None if fmt is Format.JSON else EVENT_COLUMNS, title="Monitor events")
 
 
 def _decide(event: str, status: Any, **kwargs: Any) -> Any:
-    from allied.service.monitor import decide
+    from allied.service.access import review_monitor_event
 
-    return _run(decide, _caller(), event, status, **kwargs)
+    return _run(review_monitor_event, _caller(), event, status, **kwargs)
 
 
 @monitor_app.command("confirm")
@@ -300,9 +291,9 @@ def review(
 ) -> None:
     """Proposed events awaiting a decision; with -i, decide on each in turn."""
     from allied.monitor.record import Status
-    from allied.service.monitor import list_events
+    from allied.service.access import list_monitor_events
 
-    pending = _run(list_events, status=Status.PROPOSED, document=document)
+    pending = _run(list_monitor_events, _caller(), status=Status.PROPOSED, document=document)
     if not interactive:
         emit(
             _events_rows(pending, fmt),
@@ -392,10 +383,10 @@ def positions_cmd(
     [-1, 1]; ``salience`` the share of the state's evidence on the issue.
     """
     from allied.monitor.positions import ORGANISATIONS
-    from allied.service.monitor import stances
+    from allied.service.access import monitor_stances
 
     names = _renames(rename)
-    found = _run(stances, issues=_issues(issue), on=on)
+    found = _run(monitor_stances, _caller(), issues=_issues(issue), on=on)
     rows = []
     for p in found:
         if not organisations and p.actor in ORGANISATIONS:
@@ -435,11 +426,11 @@ def timeline_cmd(
     """Confirmed events in date order, with the issues each bears on."""
     from allied.monitor.model import partial_date
     from allied.monitor.positions import timeline
-    from allied.service.monitor import list_events
+    from allied.service.access import list_monitor_events
 
     with errors_to_exit():
         when = partial_date(on, "--on") if on else None
-    rows = timeline(_run(list_events), on=when)
+    rows = timeline(_run(list_monitor_events, _caller()), on=when)
     if fmt is Format.TABLE:
         for r in rows:
             r["evidence"] = _short(r["evidence"], 60)
@@ -461,9 +452,9 @@ def fissures_cmd(
 ) -> None:
     """Cluster states by stance into groups (the 'two-tier alliance' question)."""
     from allied.monitor.positions import fissure_chart, fissures
-    from allied.service.monitor import stances
+    from allied.service.access import monitor_stances
 
-    found = _run(stances, issues=_issues(issue), on=on)
+    found = _run(monitor_stances, _caller(), issues=_issues(issue), on=on)
     with errors_to_exit():
         result = fissures(found, groups=groups)
     if chart is not None:
