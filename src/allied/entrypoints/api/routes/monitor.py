@@ -9,7 +9,7 @@ coordinator's; each decision is one transaction with one ledger entry.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
@@ -166,7 +166,8 @@ def list_events(
     caller: CurrentCaller,
     page: Page,
     status: Annotated[
-        str | None, Query(max_length=20, description="proposed, confirmed, corrected, rejected")
+        Literal["proposed", "confirmed", "corrected", "rejected"] | None,
+        Query(description="only events in this state"),
     ] = None,
     document: Annotated[str | None, Query(max_length=200)] = None,
 ) -> dict[str, Any]:
