@@ -690,7 +690,11 @@ def test_the_monitor_shows_stances_from_confirmed_events_only(web: Web) -> None:
     assert rows == {"pos-DEU", "pos-USA"}  # Italy's event was rejected
     deu = re.search(r'<tr id="pos-DEU">.*?</tr>', page, re.S)
     assert deu and "+1.00" in deu.group(0)
-    assert "1 proposal waiting" in page  # Latvia's, not yet reviewed
+    # the record of events is the coordinator's and the auditor's (as in the API)
+    assert "waiting for review" not in page and 'id="timeline"' not in page
+    coordinator = web.signed_in("coord").get("/monitor").text
+    assert "1 proposal waiting" in coordinator  # Latvia's, not yet reviewed
+    assert 'id="timeline"' in coordinator
 
 
 def test_browser_tests_skip_without_chromium_unless_required(

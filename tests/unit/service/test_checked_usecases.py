@@ -25,7 +25,7 @@ from fakes import FakeUnitOfWork
 
 ENTRYPOINTS = Path(__file__).resolve().parents[3] / "src" / "allied" / "entrypoints"
 #: service modules that record without checking the caller
-UNCHECKED = {"governance", "allocations", "assistance", "ledger", "usecases"}
+UNCHECKED = {"governance", "allocations", "assistance", "ledger", "monitor", "usecases"}
 
 
 def _service_imports(path: Path) -> list[tuple[int, str]]:

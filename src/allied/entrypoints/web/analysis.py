@@ -271,13 +271,14 @@ def monitor_page(
     proposals stays with ``allied monitor review|confirm|correct|reject``.
     """
     from allied.adapters.db.tables_monitor import sql_monitor_events
+    from allied.domain.users import Action, may
     from allied.monitor.positions import ISSUE_HELP, Issue, fissures, timeline
     from allied.monitor.record import Status
-    from allied.service.monitor import list_events, stances
+    from allied.service.access import list_monitor_events, monitor_stances
 
     ctx = _ctx(request)
     caller, token = current(request, ctx)
-    found = stances(ctx.read_uow(), sql_monitor_events)
+    found = monitor_stances(ctx.read_uow(), sql_monitor_events, caller)
     issues = [i for i in Issue if any(p.issue is i for p in found)]
     actors = sorted({p.actor for p in found})
     cell = {(p.actor, p.issue): p for p in found}
@@ -287,9 +288,14 @@ def monitor_page(
             split = fissures(found, groups=groups)
     except AlliedError:
         split = None
-    events = list_events(ctx.read_uow(), sql_monitor_events)
-    waiting = sum(1 for e in events if e.status is Status.PROPOSED)
-    rows = timeline(events)
+    # the record of events (proposals and the analysts' decisions) is the coordinator's
+    # and the auditor's, as in the API; every role sees the positions drawn from it
+    waiting: int | None = None
+    rows: list[Any] | None = None
+    if may(caller.role, Action.READ_EVENTS):
+        events = list_monitor_events(ctx.read_uow(), sql_monitor_events, caller)
+        waiting = sum(1 for e in events if e.status is Status.PROPOSED)
+        rows = timeline(events)
     return render(
         request,
         "monitor.html",
@@ -303,6 +309,6 @@ def monitor_page(
         split=split,
         groups=groups,
         waiting=waiting,
-        timeline=list(reversed(rows))[:100],
-        total_events=len(rows),
+        timeline=None if rows is None else list(reversed(rows))[:100],
+        total_events=0 if rows is None else len(rows),
     )
