@@ -20,6 +20,7 @@ from allied.entrypoints.cli.common import (
     fail,
     parse_day,
 )
+from allied.entrypoints.cli.common import operator_caller as _caller
 
 db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 data_app = typer.Typer(help="The built-in reference dataset.", no_args_is_help=True)
@@ -59,13 +60,6 @@ def _store() -> Any:
 
     return open_store()
 
-
-def _caller() -> Any:
-    from allied.config import Settings
-    from allied.service.caller import Caller
-
-    settings = Settings.from_env()
-    return Caller(user=settings.user, nation=settings.nation)
 
 
 #: a page as long as any list (the CLI lists every record its caller sees)

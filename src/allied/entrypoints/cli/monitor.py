@@ -21,6 +21,7 @@ from allied.entrypoints.cli.common import (
     errors_to_exit,
     fail,
 )
+from allied.entrypoints.cli.common import operator_caller as _caller
 
 monitor_app = typer.Typer(
     help="Read news and analysis into events with evidence; review them; positions and fissures.",
@@ -33,13 +34,6 @@ def _store() -> Any:
 
     return open_store()
 
-
-def _caller() -> Any:
-    from allied.config import Settings
-    from allied.service.caller import Caller
-
-    settings = Settings.from_env()
-    return Caller(user=settings.user, nation=settings.nation.upper())
 
 
 def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:

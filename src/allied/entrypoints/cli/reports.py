@@ -18,6 +18,7 @@ from allied.entrypoints.cli.common import (
     fail,
     parse_day,
 )
+from allied.entrypoints.cli.common import operator_caller as _caller
 
 
 class ReportName(StrEnum):
@@ -40,13 +41,6 @@ def _store() -> Any:
 
     return open_store()
 
-
-def _caller() -> Any:
-    from allied.config import Settings
-    from allied.service.caller import Caller
-
-    settings = Settings.from_env()
-    return Caller(user=settings.user, nation=settings.nation)
 
 
 def _show_import(report: Any) -> None:

@@ -997,22 +997,29 @@ def amend_request(
     return _done("/requests", "amended" if changes else "unchanged", request_id)
 
 
-def _end_request(
-    request: Request, request_id: str, csrf: str, confirm: str, reason: str, to: str
+def _end_record(
+    request: Request, kind: str, record_id: str, csrf: str, confirm: str, reason: str, to: str
 ) -> Response:
+    """Withdraw or close a request or offer (``kind``: requests, offers), confirmed and
+    with a reason; a refusal comes back on its page, beside the form."""
     ctx = _ctx(request)
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
+    ends = {
+        ("requests", "withdrawn"): access.withdraw_request,
+        ("requests", "closed"): access.close_request,
+        ("offers", "withdrawn"): access.withdraw_offer,
+    }
     try:
         why = _end_form(confirm, reason)
-        end = access.withdraw_request if to == "withdrawn" else access.close_request
-        end(ctx.uow(), caller, ctx.today(), request_id, why)
+        ends[(kind, to)](ctx.uow(), caller, ctx.today(), record_id, why)
     except AlliedError as exc:
         action = "withdraw" if to == "withdrawn" else "close"
-        edit = {"id": request_id, "action": action, "form": {"reason": reason.strip()},
+        edit = {"id": record_id, "action": action, "form": {"reason": reason.strip()},
                 "error": _error(exc)}
-        return _request_refused(request, caller, token, edit)
-    return _done("/requests", to, request_id)
+        refused = _request_refused if kind == "requests" else _offer_refused
+        return refused(request, caller, token, edit)
+    return _done(f"/{kind}", to, record_id)
 
 
 @router.post("/requests/{request_id}/withdraw", response_class=HTMLResponse)
@@ -1025,7 +1032,7 @@ def withdraw_request(
 ) -> Response:
     """Withdraw an open request (confirmed, with a reason): its proposed allocations fall
     away."""
-    return _end_request(request, request_id, csrf, confirm, reason, "withdrawn")
+    return _end_record(request, "requests", request_id, csrf, confirm, reason, "withdrawn")
 
 
 @router.post("/requests/{request_id}/close", response_class=HTMLResponse)
@@ -1037,7 +1044,7 @@ def close_request(
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Close an open request (confirmed, with a reason)."""
-    return _end_request(request, request_id, csrf, confirm, reason, "closed")
+    return _end_record(request, "requests", request_id, csrf, confirm, reason, "closed")
 
 
 @router.post("/offers/{offer_id}/amend", response_class=HTMLResponse)
@@ -1081,14 +1088,4 @@ def withdraw_offer(
 ) -> Response:
     """Withdraw an open offer (confirmed, with a reason): its proposed allocations fall
     away; pledges already made stay."""
-    ctx = _ctx(request)
-    caller, token = current(request, ctx)
-    check_csrf(request, token, csrf)
-    try:
-        why = _end_form(confirm, reason)
-        access.withdraw_offer(ctx.uow(), caller, ctx.today(), offer_id, why)
-    except AlliedError as exc:
-        edit = {"id": offer_id, "action": "withdraw", "form": {"reason": reason.strip()},
-                "error": _error(exc)}
-        return _offer_refused(request, caller, token, edit)
-    return _done("/offers", "withdrawn", offer_id)
+    return _end_record(request, "offers", offer_id, csrf, confirm, reason, "withdrawn")
