@@ -1,0 +1,508 @@
+"""The dashboard's requests board and offers page: posting, prioritising, pledging, and
+amending, withdrawing and closing records (forms over the access service, as
+:mod:`allied.entrypoints.web.pages` describes)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from allied.domain.assistance import RecordStatus
+from allied.domain.errors import AlliedError, InvalidInput, RuleViolation
+from allied.domain.users import Action, UserRole, may
+from allied.domain.values import int_in_range
+from allied.entrypoints.web import views
+from allied.entrypoints.web.pages import (
+    CHANNELS,
+    _ctx,
+    _done,
+    _error,
+    _opt,
+    render,
+)
+from allied.entrypoints.web.session import (
+    check_csrf,
+    current,
+)
+from allied.service import access
+from allied.service.caller import Caller
+
+router = APIRouter(include_in_schema=False)
+
+
+# -- requests ----------------------------------------------------------------------------
+
+
+def _requests_page(
+    request: Request,
+    caller: Caller,
+    token: str,
+    *,
+    family: str | None = None,
+    priority: int | None = None,
+    status: str | None = None,
+    offset: int = 0,
+    error: dict[str, Any] | None = None,
+    form: dict[str, Any] | None = None,
+    edit: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    ctx = _ctx(request)
+    page = access.list_requests(
+        ctx.read_uow(),
+        caller,
+        ctx.today(),
+        family=family,
+        priority=priority,
+        status=RecordStatus(status) if status else None,
+        limit=views.PAGE_SIZE,
+        offset=offset,
+    )
+    families = sorted(
+        {
+            r["family"]
+            for r in views.all_rows(access.list_requests, ctx.read_uow(), caller, ctx.today())
+        }
+    )
+    editable = may(caller.role, Action.CREATE_REQUEST)
+    changeable = {r["id"] for r in page.items if editable and _may_change(caller, r, "recipient")}
+    return render(
+        request,
+        "requests.html",
+        caller,
+        token,
+        active="/requests",
+        status=error["status"] if error else 200,
+        page=page,
+        families=families,
+        filters={"family": family or "", "priority": priority or "", "status": status or ""},
+        editable=editable,
+        changeable=changeable,
+        edit=edit,
+        error=error,
+        form=form or {},
+    )
+
+
+@router.get("/requests", response_class=HTMLResponse)
+def requests_page(
+    request: Request,
+    family: Annotated[str | None, Query(max_length=40)] = None,
+    priority: Annotated[str | None, Query(max_length=2)] = None,
+    status: Annotated[str | None, Query(pattern="^(|open|closed|withdrawn)$")] = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> HTMLResponse:
+    caller, token = current(request, _ctx(request))
+    prio = int(priority) if priority and priority.isdigit() and 1 <= int(priority) <= 5 else None
+    return _requests_page(
+        request,
+        caller,
+        token,
+        family=_opt(family),
+        priority=prio,
+        status=_opt(status),
+        offset=offset,
+    )
+
+
+@router.post("/requests", response_class=HTMLResponse)
+def post_request(
+    request: Request,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    recipient: Annotated[str, Form(max_length=16)] = "",
+    family: Annotated[str, Form(max_length=64)] = "",
+    quantity: Annotated[str, Form(max_length=12)] = "",
+    priority: Annotated[str, Form(max_length=2)] = "3",
+    needed_by: Annotated[str, Form(max_length=10)] = "",
+    notes: Annotated[str, Form(max_length=2000)] = "",
+    releasability: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    ctx = _ctx(request)
+    caller, token = current(request, ctx)
+    check_csrf(request, token, csrf)
+    form = {
+        "recipient": (recipient or caller.nation).strip().upper(),
+        "family": family.strip(),
+        "quantity": quantity.strip(),
+        "priority": priority.strip(),
+        "needed_by": needed_by.strip(),
+        "notes": notes.strip(),
+        "releasability": releasability.strip(),
+    }
+    data = {k: v for k, v in form.items() if v != ""}
+    try:
+        made = access.create_request(ctx.uow(), caller, data)
+    except AlliedError as exc:
+        return _requests_page(request, caller, token, error=_error(exc), form=form)
+    return _done("/requests", "request-posted", str(made["id"]))
+
+
+@router.post("/requests/{request_id}/priority", response_class=HTMLResponse)
+def post_priority(
+    request: Request,
+    request_id: str,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    priority: Annotated[str, Form(max_length=2)] = "",
+) -> Response:
+    ctx = _ctx(request)
+    caller, token = current(request, ctx)
+    check_csrf(request, token, csrf)
+    try:
+        access.set_request_priority(ctx.uow(), caller, ctx.today(), request_id, priority)
+    except AlliedError as exc:
+        return _requests_page(request, caller, token, error=_error(exc))
+    return _done("/requests", "priority-set", request_id)
+
+
+# -- offers and pledges ----------------------------------------------------------------
+
+
+def _offers_page(
+    request: Request,
+    caller: Caller,
+    token: str,
+    *,
+    family: str | None = None,
+    status: str | None = None,
+    donor: str | None = None,
+    offset: int = 0,
+    error: dict[str, Any] | None = None,
+    form: dict[str, Any] | None = None,
+    edit: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    ctx = _ctx(request)
+    day = ctx.today()
+    page = access.list_offers(
+        ctx.read_uow(),
+        caller,
+        day,
+        donor=donor,
+        family=family,
+        status=RecordStatus(status) if status else None,
+        limit=views.PAGE_SIZE,
+        offset=offset,
+    )
+    offers = views.all_rows(access.list_offers, ctx.read_uow(), caller, day)
+    coordinator = caller.role == UserRole.COORDINATOR
+    own = {o["id"] for o in offers if coordinator or o["donor"] == caller.nation}
+    mine = caller.role == UserRole.DONOR
+    allocations = [
+        a
+        for a in views.all_rows(access.list_allocations, ctx.read_uow(), caller, day)
+        if not mine or a["offer"] in own
+    ]
+    open_requests = views.all_rows(access.list_requests, ctx.read_uow(), caller, day, status=None)
+    open_requests = [r for r in open_requests if r["status"] == "open"]
+    return render(
+        request,
+        "offers.html",
+        caller,
+        token,
+        active="/offers",
+        status=error["status"] if error else 200,
+        page=page,
+        families=sorted({o["family"] for o in offers}),
+        donors=sorted({o["donor"] for o in offers}),
+        filters={"family": family or "", "status": status or "", "donor": donor or ""},
+        allocations=allocations,
+        moves={
+            a["id"]: views.next_moves(caller.role, a["status"], a["needs_consent"])
+            for a in allocations
+        },
+        own_offers=[o for o in offers if o["id"] in own and o["available"] > 0],
+        open_requests=open_requests,
+        channels=CHANNELS,
+        may_offer=may(caller.role, Action.CREATE_OFFER),
+        may_pledge=may(caller.role, Action.PLEDGE),
+        changeable={
+            o["id"]
+            for o in page.items
+            if may(caller.role, Action.CREATE_OFFER) and _may_change(caller, o, "donor")
+        },
+        edit=edit,
+        error=error,
+        form=form or {},
+    )
+
+
+@router.get("/offers", response_class=HTMLResponse)
+def offers_page(
+    request: Request,
+    family: Annotated[str | None, Query(max_length=40)] = None,
+    status: Annotated[str | None, Query(pattern="^(|open|closed|withdrawn)$")] = None,
+    donor: Annotated[str | None, Query(max_length=16)] = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> HTMLResponse:
+    caller, token = current(request, _ctx(request))
+    return _offers_page(
+        request,
+        caller,
+        token,
+        family=_opt(family),
+        status=_opt(status),
+        donor=(_opt(donor) or "").upper() or None,
+        offset=offset,
+    )
+
+
+@router.post("/offers", response_class=HTMLResponse)
+def post_offer(
+    request: Request,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    donor: Annotated[str, Form(max_length=16)] = "",
+    family: Annotated[str, Form(max_length=64)] = "",
+    quantity: Annotated[str, Form(max_length=12)] = "",
+    available_from: Annotated[str, Form(max_length=10)] = "",
+    channel: Annotated[str, Form(max_length=16)] = "bilateral",
+    origin: Annotated[str, Form(max_length=200)] = "",
+    item_type: Annotated[str, Form(max_length=64)] = "",
+    lethal: Annotated[str, Form(max_length=5)] = "",
+    caveats: Annotated[str, Form(max_length=2000)] = "",
+    releasability: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    ctx = _ctx(request)
+    caller, token = current(request, ctx)
+    check_csrf(request, token, csrf)
+    form = {
+        "donor": (donor or caller.nation).strip().upper(),
+        "family": family.strip(),
+        "quantity": quantity.strip(),
+        "available_from": available_from.strip(),
+        "channel": channel.strip(),
+        "origin": origin.strip().upper(),
+        "item_type": item_type.strip(),
+        "caveats": caveats.strip(),
+        "releasability": releasability.strip(),
+    }
+    data: dict[str, Any] = {k: v for k, v in form.items() if v != ""}
+    data["lethal"] = lethal == "on"
+    form["lethal"] = data["lethal"]
+    try:
+        made = access.create_offer(ctx.uow(), caller, data)
+    except AlliedError as exc:
+        return _offers_page(request, caller, token, error=_error(exc), form=form)
+    return _done("/offers", "offer-posted", str(made["id"]))
+
+
+@router.post("/pledges", response_class=HTMLResponse)
+def post_pledge(
+    request: Request,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    offer: Annotated[str, Form(max_length=64)] = "",
+    request_id: Annotated[str, Form(alias="request", max_length=64)] = "",
+    quantity: Annotated[str, Form(max_length=12)] = "",
+) -> Response:
+    ctx = _ctx(request)
+    caller, token = current(request, ctx)
+    check_csrf(request, token, csrf)
+    try:
+        qty = int_in_range(quantity, "quantity", 1, 1_000_000_000)
+        made = access.pledge(
+            ctx.uow(), caller, ctx.today(), offer_id=offer, request_id=request_id, quantity=qty
+        )
+    except AlliedError as exc:
+        return _offers_page(request, caller, token, error=_error(exc))
+    return _done("/offers", "pledged", str(made["id"]))
+
+
+# -- records that live: amend, withdraw, close -------------------------------------------
+#
+# The forms of the requests board and the offers page over the lifecycle use-cases
+# (``access.amend_request`` and the rest, the same the API and the CLI call). A form is
+# only shown to who may take its action: an open record of the caller's own nation (as
+# its recipient or donor), or any open record for the coordinator. A refused form shows
+# the page again with the record's form open, what was typed kept and the error beside
+# the field it names.
+
+#: The fields an amendment may change, in the order of the forms.
+AMENDABLE = {
+    "request": ("quantity", "priority", "needed_by", "notes", "releasability"),
+    "offer": ("quantity", "available_from", "caveats", "releasability"),
+}
+
+
+def _may_change(caller: Caller, record: dict[str, Any], owner: str) -> bool:
+    """Whether the caller may amend or end this record (what the use-cases check)."""
+    if record["status"] != RecordStatus.OPEN.value:
+        return False
+    return caller.role == UserRole.COORDINATOR or record[owner] == caller.nation
+
+
+def _changes(current: dict[str, Any], form: dict[str, str]) -> dict[str, str]:
+    """The fields whose typed value differs from the record's current one."""
+    return {k: v for k, v in form.items() if v != str(current.get(k) or "")}
+
+
+def _amend_error(exc: AlliedError) -> dict[str, Any]:
+    error = _error(exc)
+    if isinstance(exc, RuleViolation) and error["field"] is None:
+        # the one rule an amendment can break: a quantity below what is allocated
+        error["field"] = "quantity"
+    return error
+
+
+def _end_form(confirm: str, reason: str) -> str:
+    """The reason of a confirmed irreversible action; raises naming the field otherwise."""
+    if confirm != "yes":
+        raise InvalidInput("tick the box to confirm: this cannot be undone", field="confirm")
+    if not reason.strip():
+        raise InvalidInput("give a reason; it is recorded in the ledger", field="reason")
+    return reason.strip()
+
+
+def _offset_of(rows: list[dict[str, Any]], record_id: str) -> int:
+    """The offset of the page (unfiltered) that shows a record, so its form is on it."""
+    for i, row in enumerate(rows):
+        if row["id"] == record_id:
+            return i - i % views.PAGE_SIZE
+    return 0
+
+
+def _request_refused(
+    request: Request, caller: Caller, token: str, edit: dict[str, Any]
+) -> HTMLResponse:
+    ctx = _ctx(request)
+    rows = views.all_rows(access.list_requests, ctx.read_uow(), caller, ctx.today())
+    return _requests_page(
+        request, caller, token, offset=_offset_of(rows, edit["id"]), error=edit["error"],
+        edit=edit,
+    )
+
+
+def _offer_refused(
+    request: Request, caller: Caller, token: str, edit: dict[str, Any]
+) -> HTMLResponse:
+    ctx = _ctx(request)
+    rows = views.all_rows(access.list_offers, ctx.read_uow(), caller, ctx.today())
+    return _offers_page(
+        request, caller, token, offset=_offset_of(rows, edit["id"]), error=edit["error"],
+        edit=edit,
+    )
+
+
+@router.post("/requests/{request_id}/amend", response_class=HTMLResponse)
+def amend_request(
+    request: Request,
+    request_id: str,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    quantity: Annotated[str, Form(max_length=12)] = "",
+    priority: Annotated[str, Form(max_length=2)] = "",
+    needed_by: Annotated[str, Form(max_length=10)] = "",
+    notes: Annotated[str, Form(max_length=2000)] = "",
+    releasability: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """The recipient (its own) or the coordinator changes an open request's fields."""
+    ctx = _ctx(request)
+    caller, token = current(request, ctx)
+    check_csrf(request, token, csrf)
+    form = {
+        "quantity": quantity.strip(),
+        "priority": priority.strip(),
+        "needed_by": needed_by.strip(),
+        "notes": notes.strip(),
+        "releasability": releasability.strip(),
+    }
+    try:
+        now = access.get_request(ctx.read_uow(), caller, ctx.today(), request_id)
+        changes = _changes(now, form)
+        if changes:
+            access.amend_request(ctx.uow(), caller, ctx.today(), request_id, changes)
+    except AlliedError as exc:
+        edit = {"id": request_id, "action": "amend", "form": form, "error": _amend_error(exc)}
+        return _request_refused(request, caller, token, edit)
+    return _done("/requests", "amended" if changes else "unchanged", request_id)
+
+
+def _end_record(
+    request: Request, kind: str, record_id: str, csrf: str, confirm: str, reason: str, to: str
+) -> Response:
+    """Withdraw or close a request or offer (``kind``: requests, offers), confirmed and
+    with a reason; a refusal comes back on its page, beside the form."""
+    ctx = _ctx(request)
+    caller, token = current(request, ctx)
+    check_csrf(request, token, csrf)
+    ends = {
+        ("requests", "withdrawn"): access.withdraw_request,
+        ("requests", "closed"): access.close_request,
+        ("offers", "withdrawn"): access.withdraw_offer,
+    }
+    try:
+        why = _end_form(confirm, reason)
+        ends[(kind, to)](ctx.uow(), caller, ctx.today(), record_id, why)
+    except AlliedError as exc:
+        action = "withdraw" if to == "withdrawn" else "close"
+        edit = {"id": record_id, "action": action, "form": {"reason": reason.strip()},
+                "error": _error(exc)}
+        refused = _request_refused if kind == "requests" else _offer_refused
+        return refused(request, caller, token, edit)
+    return _done(f"/{kind}", to, record_id)
+
+
+@router.post("/requests/{request_id}/withdraw", response_class=HTMLResponse)
+def withdraw_request(
+    request: Request,
+    request_id: str,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    confirm: Annotated[str, Form(max_length=3)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Withdraw an open request (confirmed, with a reason): its proposed allocations fall
+    away."""
+    return _end_record(request, "requests", request_id, csrf, confirm, reason, "withdrawn")
+
+
+@router.post("/requests/{request_id}/close", response_class=HTMLResponse)
+def close_request(
+    request: Request,
+    request_id: str,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    confirm: Annotated[str, Form(max_length=3)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Close an open request (confirmed, with a reason)."""
+    return _end_record(request, "requests", request_id, csrf, confirm, reason, "closed")
+
+
+@router.post("/offers/{offer_id}/amend", response_class=HTMLResponse)
+def amend_offer(
+    request: Request,
+    offer_id: str,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    quantity: Annotated[str, Form(max_length=12)] = "",
+    available_from: Annotated[str, Form(max_length=10)] = "",
+    caveats: Annotated[str, Form(max_length=2000)] = "",
+    releasability: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """The donor (its own) or the coordinator changes an open offer's fields."""
+    ctx = _ctx(request)
+    caller, token = current(request, ctx)
+    check_csrf(request, token, csrf)
+    form = {
+        "quantity": quantity.strip(),
+        "available_from": available_from.strip(),
+        "caveats": caveats.strip(),
+        "releasability": releasability.strip(),
+    }
+    try:
+        now = access.get_offer(ctx.read_uow(), caller, ctx.today(), offer_id)
+        changes = _changes(now, form)
+        if changes:
+            access.amend_offer(ctx.uow(), caller, ctx.today(), offer_id, changes)
+    except AlliedError as exc:
+        edit = {"id": offer_id, "action": "amend", "form": form, "error": _amend_error(exc)}
+        return _offer_refused(request, caller, token, edit)
+    return _done("/offers", "amended" if changes else "unchanged", offer_id)
+
+
+@router.post("/offers/{offer_id}/withdraw", response_class=HTMLResponse)
+def withdraw_offer(
+    request: Request,
+    offer_id: str,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    confirm: Annotated[str, Form(max_length=3)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Withdraw an open offer (confirmed, with a reason): its proposed allocations fall
+    away; pledges already made stay."""
+    return _end_record(request, "offers", offer_id, csrf, confirm, reason, "withdrawn")

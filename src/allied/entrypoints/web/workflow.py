@@ -1,0 +1,323 @@
+"""The dashboard's allocation, consents and decisions pages: running and accepting plans,
+moving allocations, answering consent requests, circulating proposals and positions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from allied.allocation.model import Options
+from allied.domain.assistance import AllocationStatus
+from allied.domain.errors import AlliedError, InvalidInput
+from allied.domain.rules import Rule
+from allied.domain.users import Action, UserRole, may
+from allied.domain.values import choice, parse_date
+from allied.entrypoints.web import views
+from allied.entrypoints.web.pages import (
+    SOLVERS,
+    _ctx,
+    _done,
+    _error,
+    render,
+)
+from allied.entrypoints.web.records import _offers_page
+from allied.entrypoints.web.session import (
+    check_csrf,
+    current,
+)
+from allied.service import access
+from allied.service.caller import Caller
+
+router = APIRouter(include_in_schema=False)
+
+
+# -- allocation ----------------------------------------------------------------------------
+
+
+def _allocation_page(
+    request: Request,
+    caller: Caller,
+    token: str,
+    *,
+    status: str | None = None,
+    offset: int = 0,
+    plan: dict[str, Any] | None = None,
+    error: dict[str, Any] | None = None,
+    form: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    ctx = _ctx(request)
+    day = ctx.today()
+    page = access.list_allocations(
+        ctx.read_uow(), caller, day, status=status, limit=views.PAGE_SIZE, offset=offset
+    )
+    allocations = page.items
+    offers = {o["id"]: o for o in views.all_rows(access.list_offers, ctx.read_uow(), caller, day)}
+    requests = {
+        r["id"]: r for r in views.all_rows(access.list_requests, ctx.read_uow(), caller, day)
+    }
+    return render(
+        request,
+        "allocation.html",
+        caller,
+        token,
+        active="/allocation",
+        status=error["status"] if error else 200,
+        allocations=allocations,
+        page=page,
+        offers=offers,
+        requests=requests,
+        moves={
+            a["id"]: views.next_moves(caller.role, a["status"], a["needs_consent"])
+            for a in allocations
+        },
+        statuses=[s for s in AllocationStatus],
+        selected=status or "",
+        plan=plan,
+        last=None if plan else views.last_run(ctx.read_uow, caller),
+        solvers=SOLVERS,
+        may_run=may(caller.role, Action.RUN_ALLOCATION),
+        error=error,
+        form=form or {"as_of": day.isoformat(), "solver": "auto"},
+    )
+
+
+@router.get("/allocation", response_class=HTMLResponse)
+def allocation_page(
+    request: Request,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> HTMLResponse:
+    caller, token = current(request, _ctx(request))
+    valid = {s.value for s in AllocationStatus}
+    return _allocation_page(
+        request, caller, token, status=status if status in valid else None, offset=offset
+    )
+
+
+@router.post("/allocation/run", response_class=HTMLResponse)
+def run_allocation(
+    request: Request,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    as_of: Annotated[str, Form(max_length=10)] = "",
+    solver: Annotated[str, Form(max_length=10)] = "auto",
+    pending: Annotated[str, Form(max_length=3)] = "",
+) -> HTMLResponse:
+    ctx = _ctx(request)
+    caller, token = current(request, ctx)
+    check_csrf(request, token, csrf)
+    form = {"as_of": as_of.strip(), "solver": solver, "pending": pending == "on"}
+    try:
+        choice(solver, "solver", SOLVERS)
+        day = parse_date(as_of, "as_of")
+        plan = access.run_allocation(
+            ctx.uow(),
+            caller,
+            as_of=day,
+            solver=solver,
+            options=Options(allow_pending_consent=form["pending"] is True),
+        )
+    except AlliedError as exc:
+        return _allocation_page(request, caller, token, error=_error(exc), form=form)
+    return _allocation_page(request, caller, token, plan=plan, form=form)
+
+
+@router.post("/allocation/plan", response_class=HTMLResponse)
+def decide_plan(
+    request: Request,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    to: Annotated[str, Form(max_length=20)] = "",
+    ids: Annotated[list[str] | None, Form(max_length=1000)] = None,
+) -> Response:
+    """Accept (pledge) or reject a whole recorded plan, or the lines ticked, in one
+    transaction: all or nothing (``access.advance_allocations``)."""
+    ctx = _ctx(request)
+    caller, token = current(request, ctx)
+    check_csrf(request, token, csrf)
+    moves = [{"allocation": i[:64], "to": to} for i in (ids or [])]
+    try:
+        if to not in ("pledged", "rejected"):
+            raise InvalidInput("expected pledged or rejected", field="to")
+        done = access.advance_allocations(ctx.uow(), caller, ctx.today(), moves)
+    except AlliedError as exc:
+        return _allocation_page(request, caller, token, error=_error(exc))
+    return _done("/allocation", "moved", f"{len(done)}")
+
+
+@router.post("/allocations/{allocation_id}/move", response_class=HTMLResponse)
+def move_allocation(
+    request: Request,
+    allocation_id: str,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    to: Annotated[str, Form(max_length=20)] = "",
+    back: Annotated[str, Form(max_length=100)] = "/allocation",
+) -> Response:
+    ctx = _ctx(request)
+    caller, token = current(request, ctx)
+    check_csrf(request, token, csrf)
+    back = back if back in ("/allocation", "/offers", "/requests") else "/allocation"
+    try:
+        access.advance_allocation(ctx.uow(), caller, ctx.today(), allocation_id, to)
+    except AlliedError as exc:
+        if back == "/offers":
+            return _offers_page(request, caller, token, error=_error(exc))
+        return _allocation_page(request, caller, token, error=_error(exc))
+    return _done(back, "moved", allocation_id)
+
+
+# -- consents ----------------------------------------------------------------------------
+
+
+def _consents_page(
+    request: Request, caller: Caller, token: str, *, error: dict[str, Any] | None = None
+) -> HTMLResponse:
+    ctx = _ctx(request)
+    access_denied = not may(caller.role, Action.READ_CONSENTS)
+    rows = (
+        []
+        if access_denied
+        else views.all_rows(access.list_consents, ctx.read_uow(), caller, ctx.today())
+    )
+    waiting = [c for c in rows if c["effective_status"] == "pending"]
+    answered = [c for c in rows if c["effective_status"] != "pending"]
+    return render(
+        request,
+        "consents.html",
+        caller,
+        token,
+        active="/consents",
+        status=error["status"] if error else (403 if access_denied else 200),
+        waiting=waiting,
+        answered=answered,
+        may_answer=may(caller.role, Action.ANSWER_CONSENT),
+        denied=access_denied,
+        error=error,
+    )
+
+
+@router.get("/consents", response_class=HTMLResponse)
+def consents_page(request: Request) -> HTMLResponse:
+    caller, token = current(request, _ctx(request))
+    return _consents_page(request, caller, token)
+
+
+@router.post("/consents/{consent_id}/answer", response_class=HTMLResponse)
+def answer_consent(
+    request: Request,
+    consent_id: str,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    answer: Annotated[str, Form(max_length=10)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    ctx = _ctx(request)
+    caller, token = current(request, ctx)
+    check_csrf(request, token, csrf)
+    try:
+        if answer not in ("granted", "denied"):
+            raise InvalidInput("choose grant or deny", field="answer")
+        access.answer_consent(ctx.uow(), caller, ctx.today(), consent_id, answer, reason.strip())
+    except AlliedError as exc:
+        return _consents_page(request, caller, token, error=_error(exc))
+    return _done("/consents", "answered", consent_id)
+
+
+# -- decisions ---------------------------------------------------------------------------
+
+
+def _decisions_page(
+    request: Request,
+    caller: Caller,
+    token: str,
+    *,
+    error: dict[str, Any] | None = None,
+    form: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    ctx = _ctx(request)
+    day = ctx.today()
+    listed = views.all_rows(access.list_proposals, ctx.read_uow(), caller, day)
+    proposals = [access.get_proposal(ctx.read_uow(), caller, day, p["id"]) for p in listed]
+    accessions = views.all_rows(access.list_accessions, ctx.read_uow(), caller, day)
+    return render(
+        request,
+        "decisions.html",
+        caller,
+        token,
+        active="/decisions",
+        status=error["status"] if error else 200,
+        open_proposals=[p for p in proposals if p["status"] == "open"],
+        closed_proposals=[p for p in proposals if p["status"] != "open"],
+        accessions=accessions,
+        may_state=caller.role in access.STATES_POSITIONS
+        and (caller.role == UserRole.COORDINATOR or bool(caller.nation)),
+        may_propose=may(caller.role, Action.DECIDE),
+        rules=[r.value for r in Rule],
+        form=form or {"forum": "NATO", "rule": "consensus-silence"},
+        error=error,
+    )
+
+
+@router.get("/decisions", response_class=HTMLResponse)
+def decisions_page(request: Request) -> HTMLResponse:
+    caller, token = current(request, _ctx(request))
+    return _decisions_page(request, caller, token)
+
+
+@router.post("/decisions", response_class=HTMLResponse)
+def post_proposal(
+    request: Request,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    forum: Annotated[str, Form(max_length=16)] = "",
+    rule: Annotated[str, Form(max_length=20)] = "",
+    title: Annotated[str, Form(max_length=300)] = "",
+    deadline: Annotated[str, Form(max_length=10)] = "",
+    text: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """The coordinator circulates a proposal to a forum under a decision rule."""
+    ctx = _ctx(request)
+    caller, token = current(request, ctx)
+    check_csrf(request, token, csrf)
+    form = {"forum": forum, "rule": rule, "title": title, "deadline": deadline, "text": text}
+    try:
+        choice(rule, "rule", tuple(r.value for r in Rule))
+        due = parse_date(deadline, "deadline")
+        made = access.propose(
+            ctx.uow(),
+            caller,
+            forum=forum.strip().upper(),
+            rule=Rule(rule),
+            title=title,
+            on=ctx.today(),
+            deadline=due,
+            text=text.strip(),
+        )
+    except AlliedError as exc:
+        return _decisions_page(request, caller, token, error=_error(exc), form=form)
+    return _done("/decisions", "circulated", str(made["id"]))
+
+
+@router.post("/decisions/{proposal_id}/position", response_class=HTMLResponse)
+def post_position(
+    request: Request,
+    proposal_id: str,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    position: Annotated[str, Form(max_length=10)] = "",
+    actor: Annotated[str, Form(max_length=16)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    ctx = _ctx(request)
+    caller, token = current(request, ctx)
+    check_csrf(request, token, csrf)
+    try:
+        access.take_position(
+            ctx.uow(),
+            caller,
+            ctx.today(),
+            proposal_id,
+            actor=(actor or caller.nation).strip().upper(),
+            position=position,
+            reason=reason.strip(),
+        )
+    except AlliedError as exc:
+        return _decisions_page(request, caller, token, error=_error(exc))
+    return _done("/decisions", "position", proposal_id)
