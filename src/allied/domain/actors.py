@@ -26,12 +26,34 @@ class Role(StrEnum):
     INVITEE = "invitee"
 
 
-ORGANISATIONS: dict[str, str] = {
+#: the organisations whose members the reference data records (memberships by date)
+MEMBERSHIP_ORGANISATIONS: dict[str, str] = {
     "NATO": "North Atlantic Treaty Organization",
     "EU": "European Union",
     "UDCG": "Ukraine Defense Contact Group",
     "G7": "Group of Seven",
 }
+
+#: further intergovernmental organisations the monitor names as actors and targets of
+#: events in the news (codes as in benchmarks/monitor/dev/GUIDELINES.md); the reference
+#: data records no memberships for them, so a releasability to one reaches nobody
+NAMED_ORGANISATIONS: dict[str, str] = {
+    "UN": "United Nations",
+    "IMF": "International Monetary Fund",
+    "WB": "World Bank",
+    "WTO": "World Trade Organization",
+    "WHO": "World Health Organization",
+    "IAEA": "International Atomic Energy Agency",
+    "AU": "African Union",
+    "ECOWAS": "Economic Community of West African States",
+    "ASEAN": "Association of Southeast Asian Nations",
+    "OAS": "Organization of American States",
+    "OPEC": "Organization of the Petroleum Exporting Countries",
+    "G20": "Group of Twenty",
+    "ICC": "International Criminal Court",
+}
+
+ORGANISATIONS: dict[str, str] = {**MEMBERSHIP_ORGANISATIONS, **NAMED_ORGANISATIONS}
 
 
 @dataclass(eq=False)

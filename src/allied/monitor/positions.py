@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from allied.domain.actors import ORGANISATIONS as ALL_ORGANISATIONS
 from allied.domain.errors import InvalidInput
 from allied.monitor.model import EventType as T
 from allied.monitor.model import date_ceiling, date_floor
@@ -44,7 +45,7 @@ ISSUE_HELP = {
 }
 
 ADVERSARIES = frozenset({"RUS", "BLR"})
-ORGANISATIONS = frozenset({"NATO", "EU", "UDCG", "G7"})
+ORGANISATIONS = frozenset(ALL_ORGANISATIONS)
 DE_ESCALATE = re.compile(
     r"ceasefire|cease-fire|truce|peace|talks|negotiat|dialogue|diplomac|de-?escalat|armistice",
     re.IGNORECASE,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from allied.domain.actors import ORGANISATIONS
 from allied.monitor.gazetteer import MentionKind
 from allied.monitor.model import EventType
 
@@ -77,7 +78,7 @@ SPEECH_VERBS = frozenset({
 NEEDS_TARGET = frozenset({T.MEET, T.JOIN, T.AUTHORISE, T.RATIFY, T.ACCUSE, T.SANCTION})
 # types whose null-target proposal is dropped when the document has a targeted one
 TARGET_ESSENTIAL = frozenset(set(T) - {T.CALL_FOR})
-ORGS = frozenset({"NATO", "EU", "UDCG", "G7"})
+ORGS = frozenset(ORGANISATIONS)
 
 TARGET_SLOTS: dict[EventType, tuple[tuple[str, frozenset[str]], ...]] = {
     T.PROVIDE: (("prep", frozenset({"to"})), ("direct", frozenset()),

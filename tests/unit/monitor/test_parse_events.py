@@ -99,6 +99,19 @@ CASES: list[tuple[str, str, set[Tuple]]] = [
      "actions would divide the country.", {("EU", "accuse", "SOM")}),
     ("rejected an allegation", "Kabul rejected Pakistan's allegation as baseless.",
      {("AFG", "accuse", "PAK")}),
+    # intergovernmental organisations as actors and targets
+    ("organisation calls on a state",
+     "The United Nations called on Ethiopia to open its borders to aid convoys.",
+     {("UN", "call-for", "ETH")}),
+    ("organisation's official by name and title",
+     "U.N. Secretary-General Ant\u00f3nio Guterres urged Ethiopia to protect civilians.",
+     {("UN", "call-for", "ETH")}),
+    ("organisation accused", "Senegal accused ECOWAS of meddling in its affairs.",
+     {("SEN", "accuse", "ECOWAS")}),
+    ("organisation suspends a member", "The African Union suspended Gabon after the coup.",
+     {("AU", "block", "GAB")}),
+    ("organisation asked", "Ghana asked the World Bank for emergency funding.",
+     {("GHA", "call-for", "WB")}),
     # what is not an event
     ("pressed to block", "Washington kept tariffs on Mexico and Canada to pressure them to "
      "block the flow of drugs.", {("USA", "sanction", "MEX"), ("USA", "sanction", "CAN")}),
