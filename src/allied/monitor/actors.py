@@ -10,6 +10,11 @@ from allied.monitor.gazetteer import MentionKind
 from allied.monitor.nlp import Pipeline
 from allied.monitor.syntax import HYPHENS, LED, ORIGIN, POSSESSIVE, Mention
 
+#: an organisation's generic organ named by one word ("the Commission", "the Council")
+#: is another body when a name follows it: "the Commission on Human Rights", "the
+#: Council of Europe" (not "accused the Commission of ignoring")
+OTHER_BODIES = frozenset({"Commission", "Council", "Assembly"})
+
 
 def find_mentions(pipeline: Pipeline, doc: Any, day: dt.date | None) -> dict[int, Mention]:
     from spacy.util import filter_spans
@@ -29,6 +34,16 @@ def find_mentions(pipeline: Pipeline, doc: Any, day: dt.date | None) -> dict[int
         entry = gaz.resolve(span.label_, day)
         if entry is None:
             continue
+        if (
+            entry.kind is MentionKind.ORGANISATION
+            and span[-1].text in OTHER_BODIES
+            and span.end + 1 < len(doc)
+            and (
+                doc[span.end].text in ("on", "for")
+                or (doc[span.end].text == "of" and doc[span.end + 1].text[:1].isupper())
+            )
+        ):
+            continue  # "the Commission on the Limits of ...": another commission
         m = Mention(span.start, span.end, entry.codes, entry.kind, span.text)
         extend_title(doc, m, titles)
         nxt = doc[m.end].text if m.end < len(doc) else ""

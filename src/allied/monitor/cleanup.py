@@ -78,9 +78,13 @@ def finalise(events: list[ProposedEvent], *, war_party: bool = False) -> list[Pr
             for e in unique
         ]
     targeted = {(e.actor, e.type) for e in unique if e.target is not None}
+    # a call with an addressee and the same sentence's call without one are one act
+    # ("called for an inclusive government in Syria" is no second, unaddressed call)
+    addressed = {(e.start, e.actor) for e in unique if e.type is T.CALL_FOR and e.target}
     return [
         e
         for e in unique
         if not (e.target is None and e.type in TARGET_ESSENTIAL and (e.actor, e.type) in targeted)
         and not (e.target is None and e.type in COUNTERPART_NEEDED)
+        and not (e.target is None and e.type is T.CALL_FOR and (e.start, e.actor) in addressed)
     ]

@@ -130,6 +130,9 @@ PAIRS: dict[tuple[str, str], T] = {
     ("cut", "tie"): T.WITHDRAW,
     ("sever", "tie"): T.WITHDRAW,
     ("break", "tie"): T.WITHDRAW,
+    ("recall", "ambassador"): T.WITHDRAW,
+    ("recall", "envoy"): T.WITHDRAW,
+    ("withdraw", "ambassador"): T.WITHDRAW,
 }
 #: verbs whose noun object carries the event of the subject: "imposed tariffs"
 LIGHT = frozenset(
@@ -405,6 +408,18 @@ LEFT_TO_RULES = frozenset({"buy", "purchase", "acquire", "procure", "order", "fl
 MEMBERSHIP_OBJECTS = frozenset({"bid", "accession", "membership", "application", "entry"})
 #: subjects of an obligation that address everyone: "the world must act"
 EVERYONE = frozenset({"world", "we", "everyone", "community", "all", "europe", "us"})
+FIRST_PERSON = frozenset({"we", "i"})
+#: "the regional bloc", "the world body": the organisation last named
+ORG_NOUNS = frozenset({"bloc", "body", "organisation", "organization", "grouping"})
+#: "the two countries", "both nations": the states last named together
+PLURAL_STATE_NOUNS = frozenset({"countries", "nations", "states", "governments", "neighbours",
+                                "neighbors"})
+#: what a call asks of the parties to a conflict, not of the state it takes place in
+TO_THE_PARTIES = frozenset({"ceasefire", "cease-fire", "truce", "peace", "talk", "negotiation",
+                            "end", "calm", "restraint", "halt", "de-escalation", "dialogue",
+                            "armistice", "solution", "settlement", "resolution"})
+#: nouns of accusation whose that-clause names the accused: "Canada's allegation that India"
+CLAIM_NOUNS = frozenset({"allegation", "accusation", "charge", "claim"})
 
 
 @dataclass
@@ -415,6 +430,8 @@ class Context:
     state: tuple[str, ...] | None = None
     plural: tuple[str, ...] | None = None
     organisation: tuple[str, ...] | None = None
+    #: how often each organisation has been named so far ("the bloc": the most named)
+    organisations: dict[str, int] = field(default_factory=dict)
 
     def note(self, codes: tuple[str, ...], kind: MentionKind) -> None:
         if not codes:
@@ -582,19 +599,44 @@ class Reader:
             return ()
         if (
             lemma in STATE_NOUNS
+            and low not in PLURAL_STATE_NOUNS
             and any(c.lower_ == "the" for c in tok.children)
             and not any(c.dep_ in ("amod", "compound", "poss") for c in tok.children)
         ):
             return self._refer(tok, "it") if refer else ()
         if lemma == "alliance" and any(c.lower_ == "the" for c in tok.children):
             return ("NATO",)
-        office = lemma in OFFICES or low in OFFICES
+        if lemma in ORG_NOUNS and any(c.lower_ == "the" for c in tok.children) and not any(
+            c.dep_ in ("poss", "compound")
+            or (c.dep_ == "prep" and c.lower_ == "of" and any(o.dep_ == "pobj" for o in c.children))
+            for c in tok.children
+        ):
+            return self._last_organisation(tok)  # not "the body of water", "a trade bloc's"
+        if (
+            refer
+            and low in PLURAL_STATE_NOUNS
+            and any(c.lower_ in ("the", "both") for c in tok.children)
+            and not any(
+                c.dep_ in ("compound", "poss") or (c.dep_ == "amod" and c.i in self.tree.mention)
+                or (c.dep_ == "prep" and c.lower_ in ("of", "in"))
+                for c in tok.children
+            )
+            and (
+                any(c.dep_ == "nummod" or c.lower_ == "both" for c in tok.children)
+                or not any(c.dep_ == "amod" for c in tok.children)
+            )
+        ):
+            return self.ctx.plural or ()  # "the three nations", "both countries"
+        office = lemma in OFFICES or low in OFFICES or (
+            tok.pos_ == "PROPN"  # "King Abdullah of Jordan", "Crown Prince Salman"
+            and any(c.dep_ == "compound" and _lemma(c) in OFFICES for c in tok.children)
+        )
         for child in tok.children:
             if child.dep_ in ("amod", "compound", "poss", "nmod", "npadvmod") and (office or loose):
                 codes = self._modifier(child, depth)
                 if codes:
                     return codes
-            if child.dep_ == "prep" and child.lower_ in ("of", "from") and office:
+            if child.dep_ == "prep" and child.lower_ in ("of", "from", "for") and office:
                 for obj in child.children:
                     if obj.dep_ == "pobj":
                         codes = self.phrase(obj, loose=True, depth=depth + 1)
@@ -605,6 +647,20 @@ class Reader:
                 if codes:
                     return codes
         return ()
+
+    def _last_organisation(self, tok: Any) -> tuple[str, ...]:
+        """The organisation named last before ``tok`` in its sentence, else in the text
+        before it."""
+        for i in range(tok.i - 1, tok.sent.start - 1, -1):
+            m = self.tree.mention.get(i)
+            if m is not None and len(m.codes) == 1 and m.codes[0] in ORGS:
+                return m.codes
+        if self.ctx.organisations:
+            most = max(self.ctx.organisations.values())
+            named = [o for o, n in self.ctx.organisations.items() if n == most]
+            if len(named) == 1:
+                return (named[0],)
+        return self.ctx.organisation or ()
 
     def _modifier(self, tok: Any, depth: int) -> tuple[str, ...]:
         m = self.tree.mention.get(tok.i)
@@ -744,6 +800,8 @@ class Reader:
                     if node.dep_ == "relcl":
                         return self.phrase(node.head), cues
                     return (), cues
+                if s.lower_ in FIRST_PERSON:
+                    return self._speaker(node), [*cues, "quoted"]
                 codes = self.phrase(s, refer=True)
                 if str(s.lower_) in PERSON_PRONOUNS | STATE_PRONOUNS | PLURAL_PRONOUNS:
                     cues.append("pronoun")
@@ -780,6 +838,22 @@ class Reader:
                 return (), cues
             break
         return (), cues
+
+    def _speaker(self, node: Any) -> tuple[str, ...]:
+        """"We urge Pakistan to stop," the ministry said: the speaker of the quotation
+        whose clause ``node`` is (a first-person subject speaks for the speaker's actor)."""
+        for _ in range(4):
+            head = node.head
+            if head is node:
+                return ()
+            if node.dep_ in ("ccomp", "parataxis") and _lemma(head) in SPEECH:
+                subj = [c for c in head.children if c.dep_ == "nsubj"]
+                # named, not a pronoun: "he said" may be anyone quoted
+                return self.phrase(subj[0]) if subj else ()
+            if node.dep_ not in ("conj", "ccomp", "parataxis", "xcomp"):
+                return ()
+            node = head
+        return ()
 
     def _noun_actors(self, tok: Any, cues: list[str]) -> tuple[str, ...]:
         cues.append("nominal")
@@ -840,6 +914,9 @@ class Reader:
                     nodes.append(child)  # "signed an agreement with Greece"
         if etype is T.WITHDRAW:
             slots = (*slots, ("prep", frozenset({"with"})))  # "cut ties with Kenya"
+            if any(c.dep_ == "dobj" and _lemma(c) in ("ambassador", "envoy") for c in tok.children):
+                # "recalled its ambassador to Italy": the state the ambassador served in
+                slots = (*slots, ("prep", frozenset({"to", "in"})))
         if noun and etype is T.DEPLOY:
             for child in tok.children:
                 if child.dep_ == "acl":
@@ -883,6 +960,32 @@ class Reader:
                     for c in child.children:
                         if c.dep_ == "nsubj":
                             found.extend(self.phrase(c))
+        if not found and etype is T.ACCUSE and _lemma(tok) == "threaten":
+            # "threatened to use force against Afghanistan": the state threatened
+            for child in tok.children:
+                if child.dep_ == "xcomp":
+                    for sub in child.subtree:
+                        if sub.dep_ == "prep" and sub.lower_ in ("against", "on"):
+                            for obj in sub.children:
+                                if obj.dep_ == "pobj":
+                                    found.extend(self.phrase(obj, loose=True))
+        if not found and etype is T.CALL_FOR:
+            # "called for an inclusive government in Syria": the state the call is about
+            for node in nodes:
+                for child in node.children:
+                    if child.dep_ == "prep" and child.lower_ == "for":
+                        for obj in child.children:
+                            if obj.dep_ == "pobj":
+                                found.extend(self._about(obj))
+        if noun and not found and etype is T.ACCUSE and _lemma(tok) in CLAIM_NOUNS:
+            # "Canada's allegation that India had a role": the clause's subject
+            for child in tok.children:
+                if child.dep_ in ("acl", "ccomp") and any(
+                    c.dep_ == "mark" and c.lower_ == "that" for c in child.children
+                ):
+                    for c in child.children:
+                        if c.dep_ in ("nsubj", "nsubjpass"):
+                            found.extend(self.phrase(c, loose=True))
         if not found and etype is T.ACCUSE and _lemma(tok) == "warn":
             # "warned that the Somali government's actions would divide the country"
             for child in tok.children:
@@ -916,6 +1019,21 @@ class Reader:
                 for obj in child.children:
                     if obj.dep_ == "pobj":
                         out.extend(self.phrase(obj, loose=True))
+        return out
+
+    def _about(self, head: Any) -> list[str]:
+        """The state a called-for thing is in or for: "a government in Syria", "elections
+        for Venezuela" (its own modifiers too: "Syria's new government")."""
+        out: list[str] = []
+        if _lemma(head) in TO_THE_PARTIES:
+            return out  # "a ceasefire in Ukraine" is asked of the warring parties
+        for child in head.children:
+            if child.dep_ == "poss":
+                out.extend(self.phrase(child))
+            if child.dep_ == "prep" and child.lower_ in ("in", "for"):
+                for obj in child.children:
+                    if obj.dep_ == "pobj":
+                        out.extend(self.phrase(obj))
         return out
 
     def _between(self, tok: Any) -> list[str]:
@@ -1035,7 +1153,7 @@ class Reader:
         if (
             not noun
             and etype not in (T.CALL_FOR, T.AUTHORISE)
-            and lemma != "warn"
+            and lemma not in ("warn", "threaten")
             and any(c.dep_ == "xcomp" for c in tok.children)
         ):
             return True  # "offered to station troops", "refused to deliver"
@@ -1102,7 +1220,17 @@ class Reader:
         return out
 
     def subjects(self, sent: list[Any]) -> None:
-        """Remember the sentence's actor subjects for pronouns in the next ones."""
+        """Remember the sentence's actor subjects for pronouns in the next ones, and the
+        last organisation it names (in any position) for "the bloc"."""
+        seen: set[int] = set()
+        for tok in sent:
+            m = self.tree.mention.get(tok.i)
+            if m is not None and len(m.codes) == 1 and m.codes[0] in ORGS and not m.modifier and (
+                id(m) not in seen
+            ):
+                seen.add(id(m))
+                self.ctx.organisation = m.codes
+                self.ctx.organisations[m.codes[0]] = self.ctx.organisations.get(m.codes[0], 0) + 1
         for tok in sent:
             if tok.dep_ in ("nsubj", "nsubjpass") and tok.lower_ not in (
                 PERSON_PRONOUNS | STATE_PRONOUNS | PLURAL_PRONOUNS
