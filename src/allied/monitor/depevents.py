@@ -714,6 +714,8 @@ class Reader:
                 return lx.VERBS[lemma], False
             if lemma in EXTRA_VERBS:
                 return EXTRA_VERBS[lemma], False
+            if lemma in lx.wordnet_verbs():
+                return lx.wordnet_verbs()[lemma], False
             return None
         if tok.pos_ == "NOUN" and tok.dep_ != "compound":
             if lemma in ("support", "aid", "assistance", "call", "package", "application"):
@@ -1109,6 +1111,8 @@ class Reader:
                 continue
             if etype is not T.CALL_FOR and not targets:
                 continue  # events without a counterpart are left to the clause rules
+            if not targets and not noun and _lemma(tok) in lx.wordnet_verbs():
+                continue  # a verb of the generated lexicon needs an actor as counterpart
             if (
                 etype is T.CALL_FOR
                 and not targets

@@ -7,6 +7,11 @@ sanctions", "the deployment by France") or a light verb ("announced new deliveri
 
 from __future__ import annotations
 
+import csv
+import io
+from functools import lru_cache
+from importlib import resources
+
 from allied.monitor.model import EventType as T
 
 # verb lemma -> event type
@@ -257,3 +262,14 @@ TITLES = frozenset({
     "counterparts", "crews", "pilots", "servicemen", "recruits", "units", "brigades",
     "house", "house of representatives",
 })
+
+
+@lru_cache(maxsize=1)
+def wordnet_verbs() -> dict[str, T]:
+    """Verbs WordNet 3.0 puts with the senses of each type (``data/monitor/
+    wordnet_verbs.csv``, generated offline by ``scripts/build_monitor_lexicon.py``; licence
+    in ``WORDNET-LICENSE.txt``). The parse stage reads them after its own lexicons."""
+    text = resources.files("allied.data").joinpath("monitor/wordnet_verbs.csv").read_text(
+        encoding="utf-8"
+    )
+    return {row["lemma"]: T(row["type"]) for row in csv.DictReader(io.StringIO(text))}

@@ -152,6 +152,15 @@ CASES: list[tuple[str, str, set[Tuple]]] = [
      "Brazil called for a ceasefire in Sudan.", {("BRA", "call-for", None)}),
     ("the Commission of an ordinary phrase is still the EU's",
      "Poland accused the Commission of ignoring its farmers.", {("POL", "accuse", "EU")}),
+    # verbs of the WordNet-derived lexicon (data/monitor/wordnet_verbs.csv)
+    ("WordNet verb of accusation", "The Greek prime minister chided Turkey over its drilling.",
+     {("GRC", "accuse", "TUR")}),
+    ("WordNet verb of appeal", "Vietnam petitioned the United Nations to intervene.",
+     {("VNM", "call-for", "UN")}),
+    ("WordNet verb of blocking", "Ankara stonewalled Sweden for months.",
+     {("TUR", "block", "SWE")}),
+    ("WordNet verb without an actor as counterpart", "Chile pleaded with civilians to stay home.",
+     set()),
     # what is not an event
     ("pressed to block", "Washington kept tariffs on Mexico and Canada to pressure them to "
      "block the flow of drugs.", {("USA", "sanction", "MEX"), ("USA", "sanction", "CAN")}),
