@@ -34,6 +34,16 @@ D = dt.date
         ("Ursula von der Leyen", D(2022, 1, 1), ("EU",), MentionKind.PERSON),
         ("Moldova", None, ("MDA",), MentionKind.NAME),
         ("Kazakhstan", None, ("KAZ",), MentionKind.NAME),
+        # organisations beyond the four with memberships, and their heads on a date
+        ("U.N.", None, ("UN",), MentionKind.ORGANISATION),
+        ("the Security Council", None, ("UN",), MentionKind.ORGANISATION),
+        ("ECOWAS", None, ("ECOWAS",), MentionKind.ORGANISATION),
+        ("the African Union", None, ("AU",), MentionKind.ORGANISATION),
+        ("Guterres", D(2024, 1, 1), ("UN",), MentionKind.PERSON),
+        ("Georgieva", D(2024, 1, 1), ("IMF",), MentionKind.PERSON),
+        # heads of state and government imported from the reference leaders (Wikidata)
+        ("Pashinyan", D(2024, 1, 1), ("ARM",), MentionKind.PERSON),
+        ("Kiril Petkov", D(2022, 3, 1), ("BGR",), MentionKind.PERSON),
     ],
 )
 def test_resolution(form: str, day: dt.date | None, codes: tuple[str, ...], kind: str) -> None:
@@ -47,6 +57,7 @@ def test_out_of_office_names_nobody() -> None:
     assert g.resolve("Merkel", D(2023, 1, 1)) is None
     assert g.resolve("Merkel", D(2020, 1, 1)) is not None
     assert g.resolve("Stoltenberg", D(2013, 1, 1)) is None
+    assert g.resolve("Kiril Petkov", D(2024, 1, 1)) is None  # prime minister 2021-2022
 
 
 def test_without_a_date_the_current_holder_wins() -> None:
@@ -56,7 +67,7 @@ def test_without_a_date_the_current_holder_wins() -> None:
 
 def test_ambiguous_surnames_are_not_aliases() -> None:
     g = default_gazetteer()
-    for word in ("May", "Johnson", "Austin", "Cleverly", "Michel"):
+    for word in ("May", "Johnson", "Austin", "Cleverly", "Michel", "Singh", "Meta", "Ban"):
         assert word not in g
     assert "Theresa May" in g
 
