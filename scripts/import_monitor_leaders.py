@@ -14,10 +14,10 @@ Commonwealth realms acts for whichever state the story is about: "Charles III" i
 resolved to one).
 
 The surname becomes an alias only when it is safe: a name of two words (not "Elio Di
-Rupo"), a surname of at least four letters, not an English
-word (absent from WordNet 3.0's index, when it is installed; else not lower-case
-anywhere in the rule lexicons), not already a surface form of the gazetteer, carried
-by one holder only, and not in ``COMMON`` (names and brands: "Singh", "Meta"). The run is deterministic and idempotent.
+Rupo"), a surname of at least four letters, not an English word (absent from WordNet
+3.0's index: Debian ``wordnet-base`` is required), not already a surface form of the
+gazetteer, carried by one holder only, and not in ``COMMON`` (names and brands:
+"Singh", "Meta"). The run is deterministic and idempotent.
 """
 
 from __future__ import annotations
