@@ -228,6 +228,8 @@ OFFICES = frozenset(
         "delegation",
         "negotiator",
         "counterpart",
+        "side",
+        "statement",
         "authorities",
         "embassy",
         "regime",
@@ -579,7 +581,12 @@ class Reader:
         if (
             m is not None
             and not m.modifier
-            and (m.kind is not MentionKind.ADJECTIVE or loose or self._before_office(tok))
+            and (
+                m.kind is not MentionKind.ADJECTIVE
+                or loose
+                or self._before_office(tok)
+                or self._abbreviation_as_noun(tok, m)
+            )
         ):
             if m.kind is MentionKind.TITLE:
                 # "Cameroon and Chad officials": the title's other modifiers too
@@ -683,6 +690,16 @@ class Reader:
             return self._one(tok, loose=True, depth=depth + 1)
         return ()
 
+    @staticmethod
+    def _abbreviation_as_noun(tok: Any, m: Mention) -> bool:
+        """"the U.S.", "the UK" head their phrase: a state, though "U.S. officials" uses
+        the same form as an adjective."""
+        return bool(
+            m.text.replace(".", "").isupper()
+            and tok.pos_ == "PROPN"
+            and tok.dep_ in ("nsubj", "nsubjpass", "dobj", "pobj", "conj", "appos", "dative")
+        )
+
     def _before_office(self, tok: Any) -> bool:
         head = tok.head
         return tok.dep_ in ("amod", "compound") and (
@@ -727,6 +744,10 @@ class Reader:
                     return None
                 if lemma == "call" and preps & {"with", "between"}:
                     return T.MEET, True
+            if lemma in ("statement", "declaration", "communique", "communiqué") and any(
+                c.dep_ == "amod" and c.lower_ == "joint" for c in tok.children
+            ):
+                return T.MEET, True  # "in a joint statement, Tokyo and Washington ..."
             if lemma in lx.NOUNS:
                 return lx.NOUNS[lemma], True
             if lemma in EXTRA_NOUNS:

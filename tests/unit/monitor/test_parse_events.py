@@ -161,6 +161,16 @@ CASES: list[tuple[str, str, set[Tuple]]] = [
      {("TUR", "block", "SWE")}),
     ("WordNet verb without an actor as counterpart", "Chile pleaded with civilians to stay home.",
      set()),
+    ("an abbreviation as a noun: the U.S.",
+     "Since the vote, the U.S. and other states have repeatedly called for new elections "
+     "in Bolivia.", {("USA", "call-for", "BOL")}),
+    ("the Pakistani side", "The Pakistani side rejected the claims of India.",
+     {("PAK", "accuse", "IND")}),
+    ("a joint statement of two states",
+     "In a joint statement issued on Friday, Seoul and Canberra condemned the launch.",
+     {("KOR", "meet", "AUS"), ("AUS", "meet", "KOR")}),
+    ("a statement from a state", "The statement from Greece criticised Turkey.",
+     {("GRC", "accuse", "TUR")}),
     # what is not an event
     ("pressed to block", "Washington kept tariffs on Mexico and Canada to pressure them to "
      "block the flow of drugs.", {("USA", "sanction", "MEX"), ("USA", "sanction", "CAN")}),
