@@ -626,6 +626,8 @@ class Sentence:
         codes = earlier or self.previous_subject
         if not codes:
             return None
+        if self.word(pronoun) in ("he", "she") and set(codes) <= ORGS:
+            return None  # "The U.N. office estimates ... He said": a person, not the body
         return Found(codes, pronoun + 1, cues=["pronoun"], actor_start=pronoun)
 
     # -- cues -------------------------------------------------------------------

@@ -172,6 +172,9 @@ CASES: list[tuple[str, str, set[Tuple]]] = [
     ("a statement from a state", "The statement from Greece criticised Turkey.",
      {("GRC", "accuse", "TUR")}),
     # what is not an event
+    ("he is a person, not the organisation named before",
+     "The U.N. refugee agency counted the arrivals. He said he wanted to donate them to Chad.",
+     set()),
     ("pressed to block", "Washington kept tariffs on Mexico and Canada to pressure them to "
      "block the flow of drugs.", {("USA", "sanction", "MEX"), ("USA", "sanction", "CAN")}),
     ("a former office holder", "Malaysia's former prime minister often criticized China.",
