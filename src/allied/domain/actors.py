@@ -35,7 +35,7 @@ MEMBERSHIP_ORGANISATIONS: dict[str, str] = {
 }
 
 #: further intergovernmental organisations the monitor names as actors and targets of
-#: events in the news (codes as in benchmarks/monitor/dev/GUIDELINES.md); the reference
+#: events in the news (codes as in the annotation guidelines of docs/monitor.md); the reference
 #: data records no memberships for them, so a releasability to one reaches nobody
 NAMED_ORGANISATIONS: dict[str, str] = {
     "UN": "United Nations",
