@@ -8,7 +8,9 @@ The clause rules of ``clauses`` read word order; this stage reads the tree spaCy
   compound of a noun trigger ("Hungary's veto", "EU sanctions"), the subject of a light
   verb over a noun trigger ("held talks"), the subject of the verb that controls it
   ("decided to send"), the antecedent of a relative pronoun ("Poland, which sent"),
-  or, through a pronoun or "the country", the last actor named;
+  or, through a pronoun or "the country", the last actor named ("the three nations":
+  the last states named together; "the regional bloc": the organisation named most);
+  a first-person subject in a quotation is the quotation's named speaker;
 - a noun phrase names an actor by a gazetteer mention at its head, or by an office or
   body with a national adjective, compound, possessor or "of" phrase ("the Italian
   Economy Minister", "Poland's finance minister", "the foreign minister of Spain");
@@ -18,7 +20,10 @@ The clause rules of ``clauses`` read word order; this stage reads the tree spaCy
 - reported speech with an obligation ("X said Moscow must withdraw", a quotation
   "'Europe must act,' the minister said") is the speaker's ``call-for``;
 - negation, conditions and modals ("would", "could") cancel an event; "will", a plan or
-  a pledge lower its confidence (cue ``intent``).
+  a pledge lower its confidence (cue ``intent``);
+- triggers: the clause rules' lexicon, this module's ``EXTRA_VERBS``/``EXTRA_NOUNS``/
+  ``PAIRS``, then the WordNet-derived verbs (``lexicon.wordnet_verbs``), which need an
+  actor as counterpart.
 
 The events are merged with the clause rules' before the document clean-up.
 """
