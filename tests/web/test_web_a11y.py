@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,9 @@ from web.support import ROLE_USERS, Site
 pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+#: ``make screenshots`` sets it: each catalogue page, as the first role that lists it,
+#: is saved there at both sizes (``page-<path>-<size>.png``, the visible screen)
+SHOTS = os.environ.get("ALLIED_WEB_SCREENSHOTS")
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
@@ -50,6 +54,13 @@ BAR_CENTRE = """
 
 #: charts still to draw (the page's script draws each [data-figure] once Plotly loads)
 UNDRAWN = "document.querySelectorAll('[data-figure]:not([data-drawn])').length"
+
+
+def slug(path: str) -> str:
+    """A file name for a page: ``/`` -> ``overview``, ``/reports?name=gaps`` ->
+    ``reports-gaps``."""
+    name = path.strip("/").replace("?name=", "-").replace("/", "-").replace("?", "-")
+    return name.replace("=", "-").replace("&", "-") or "overview"
 
 
 def sign_in(page: Any, site: Site, user: str) -> None:
@@ -111,6 +122,8 @@ def test_axe_finds_no_violation_on_any_page(
         violations = page.evaluate(RUN_AXE)
         if violations:
             found[path] = violations
+        if SHOTS and next(r for r, p in CATALOGUE if p == path) == role:
+            page.screenshot(path=str(Path(SHOTS) / f"page-{slug(path)}-{size}.png"))
         if size == "phone":
             wide = page.evaluate("document.documentElement.scrollWidth")
             assert wide <= PHONE["width"], f"{role} {path}: page {wide} px wide at 390 px"
@@ -196,5 +209,24 @@ def test_charts_draw_under_the_csp_and_show_values_on_hover(browser: Any, site: 
             "() => document.getElementById('chart-gaps').data[0].visible !== 'legendonly'"
         )
         assert problems == [], problems
+    finally:
+        context.close()
+
+
+def test_priority_5_is_shown_as_the_most_urgent(browser: Any, site: Site) -> None:
+    """Priorities run from 1 to 5, 5 the most urgent: P5 is the one in the alarm colour,
+    P4 in the warning colour, P1 and P2 plain (it was the other way round)."""
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        sign_in(page, site, "est")  # a donor sees priorities as text, not as a select
+        page.goto(site.url + "/requests")
+        colour = "el => getComputedStyle(el).color"
+        urgent = page.locator(".prio.p5")
+        assert urgent.count() >= 1
+        assert urgent.first.evaluate(colour) == "rgb(161, 26, 26)"  # --bad
+        for low in (".prio.p1", ".prio.p2"):
+            if page.locator(low).count():
+                assert page.locator(low).first.evaluate(colour) == "rgb(82, 96, 109)"  # --muted
     finally:
         context.close()

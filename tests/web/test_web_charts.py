@@ -169,3 +169,54 @@ def test_a_sweep_runs_the_grid_and_refuses_a_bad_one_beside_the_field(web: Web) 
     )
     many = client.post("/lab/sweep", data={**base, "grid": "a.b=1,2,3,4,5\nc.d=1,2,3,4,5,6"})
     assert many.status_code == 422 and "at most 24" in many.text
+
+
+# -- a refused form marks its own field, never a field of another form of the page --------
+
+
+def _invalid_ids(page: str) -> list[str]:
+    tags = re.findall(r'<(?:input|select|textarea)[^>]*aria-invalid="true"[^>]*>', page)
+    return [re.search(r'id="([^"]+)"', tag).group(1) for tag in tags]  # type: ignore[union-attr]
+
+
+def test_a_refused_pledge_marks_the_pledge_quantity_not_the_offer_forms(web: Web) -> None:
+    request = _request(web, "120mm-mortar", 500)
+    offer = access.create_offer(web.uow(), web.caller("est"), {
+        "donor": "EST", "family": "120mm-mortar", "quantity": 30,
+        "available_from": "2024-05-01", "releasability": "public"})
+    client = web.signed_in("est")
+    refused = client.post("/pledges", data={"offer": offer["id"], "request": request["id"],
+                                            "quantity": "0", "csrf": web.csrf("est")})
+    assert refused.status_code == 422 and "field: <code>quantity</code>" in refused.text
+    assert _invalid_ids(refused.text) == ["p-qty"]
+    # and a refused offer marks the offer form's field, not the pledge's
+    bad = client.post("/offers", data={"donor": "EST", "family": "120mm-mortar",
+                                       "quantity": "0", "available_from": "2024-05-01",
+                                       "channel": "bilateral", "csrf": web.csrf("est")})
+    assert _invalid_ids(bad.text) == ["o-quantity"]
+    wrong_channel = client.post("/offers", data={"donor": "EST", "family": "120mm-mortar",
+                                                 "quantity": "5", "available_from": "2024-05-01",
+                                                 "channel": "nope", "csrf": web.csrf("est")})
+    assert _invalid_ids(wrong_channel.text) == ["o-channel"]
+
+
+def test_a_refused_amend_marks_the_amend_form_only(web: Web) -> None:
+    request = _request(web, "atgm", 50)
+    client = web.signed_in("ukr")
+    refused = client.post(f"/requests/{request['id']}/amend", data={
+        "quantity": "50", "priority": "3", "needed_by": "not-a-date", "notes": "",
+        "releasability": "public", "csrf": web.csrf("ukr")})
+    assert refused.status_code == 422
+    assert _invalid_ids(refused.text) == [f"am-{request['id']}-needed_by"]
+    post = client.post("/requests", data={
+        "recipient": "UKR", "family": "atgm", "quantity": "5", "priority": "3",
+        "needed_by": "2024-09-01", "releasability": "nations:??", "csrf": web.csrf("ukr")})
+    assert post.status_code == 422 and _invalid_ids(post.text) == ["r-release"]
+
+
+def test_decisions_mark_the_forum_when_the_organisation_is_refused(web: Web) -> None:
+    client = web.signed_in("coord")
+    refused = client.post("/decisions", data={
+        "forum": "??", "rule": "consensus-silence", "title": "t", "deadline": "2024-07-01",
+        "text": "", "csrf": web.csrf("coord")})
+    assert refused.status_code == 422 and _invalid_ids(refused.text) == ["pr-forum"]
