@@ -220,3 +220,16 @@ def test_decisions_mark_the_forum_when_the_organisation_is_refused(web: Web) -> 
         "forum": "??", "rule": "consensus-silence", "title": "t", "deadline": "2024-07-01",
         "text": "", "csrf": web.csrf("coord")})
     assert refused.status_code == 422 and _invalid_ids(refused.text) == ["pr-forum"]
+
+
+def test_the_eur_figure_values_only_families_with_a_valuation() -> None:
+    valued = FamilyGap("155mm-nato", requests=1, requested=1000, pledged=200)
+    valued.outstanding_eur = 3_200_000.0  # type: ignore[attr-defined]
+    valued.valued = 800  # type: ignore[attr-defined]
+    plain = FamilyGap("training", requests=1, requested=40)
+    assert figures.overview_gap_eur([plain]) is None
+    fig = figures.overview_gap_eur([plain, valued])
+    assert fig is not None
+    (trace,) = fig["data"]
+    assert trace["y"] == ["155mm-nato"] and trace["x"] == [3.2]
+    assert trace["customdata"] == [[800, 1000, "units"]]

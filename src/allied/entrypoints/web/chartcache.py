@@ -88,7 +88,7 @@ def overview_key(request: Request, caller: Caller, what: str) -> tuple[Any, ...]
 
 def overview_figures(
     request: Request, caller: Caller, data: views.Overview, donors: list[dict[str, Any]]
-) -> tuple[int, dict[str, dict[str, Any]]]:
+) -> tuple[int, dict[str, dict[str, Any] | None]]:
     """The overview's interactive charts for ``caller`` (from the figures the page read),
     and the data version they belong to."""
     key = overview_key(request, caller, "figures")
@@ -96,6 +96,7 @@ def overview_figures(
         key,
         lambda: {
             "gaps": figures.overview_gaps(data.gaps),
+            "eur": figures.overview_gap_eur(data.gaps),
             "offers": figures.overview_offers(donors),
         },
     )

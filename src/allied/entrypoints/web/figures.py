@@ -134,6 +134,45 @@ def overview_gaps(gaps: Sequence[Any]) -> dict[str, Any]:
     return figure(data, layout, label=label, unit="% of the quantity requested")
 
 
+def overview_gap_eur(gaps: Sequence[Any]) -> dict[str, Any] | None:
+    """The outstanding gap of each family valued in EUR, over the requests whose item type
+    has a money valuation (``outstanding_eur``, ``requested_eur``, ``valued`` of the
+    overview's figures); ``None`` when no family has one. EUR add up across families;
+    the hover says how much of the family's quantity the valuation covers."""
+    rows = [g for g in gaps if float(getattr(g, "outstanding_eur", 0.0) or 0.0) > 0][:MAX_BARS]
+    if not rows:
+        return None
+    rows.sort(key=lambda g: -float(g.outstanding_eur))
+    data = [
+        {
+            "type": "bar",
+            "orientation": "h",
+            "name": "outstanding, EUR",
+            "y": [g.family for g in rows],
+            "x": [round(float(g.outstanding_eur) / 1e6, 3) for g in rows],
+            "customdata": [
+                [int(getattr(g, "valued", 0)), g.requested,
+                 family_unit(g.family, getattr(g, "unit", None))]
+                for g in rows
+            ],
+            "marker": {"color": COLOURS["gap"], "line": {"color": "#a11a1a", "width": 1}},
+            "hovertemplate": (
+                "<b>%{y}</b><br>%{x:,.1f} million EUR outstanding<br>valued over "
+                "%{customdata[0]:,} of %{customdata[1]:,} %{customdata[2]} requested"
+                "<extra></extra>"
+            ),
+        }
+    ]
+    layout = _layout(
+        height=_height(len(rows), per=22),
+        showlegend=False,
+        xaxis={"title": {"text": "outstanding, million EUR"}},
+        yaxis={"autorange": "reversed"},
+    )
+    return figure(data, layout, label="Outstanding gap valued in EUR, where a valuation exists",
+                  unit="million EUR")
+
+
 def overview_offers(donors: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Offers per donor (a count: offers of different families are never added up)."""
     label = "Offers released to you, per donor"
