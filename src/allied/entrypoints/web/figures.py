@@ -461,7 +461,10 @@ def sweep(keys: Sequence[str], rows: Sequence[Mapping[str, Any]], metrics: Seque
     (probabilities and shares; the first six shown, the rest one click away in the legend),
     one point per grid point."""
     label = "Metrics (0 to 1) across the sweep's points"
-    x = [", ".join(f"{k}={row[k]}" for k in keys) for row in rows]
+    if len(keys) == 1:  # the values alone, the key as the axis title
+        x = [str(row[keys[0]]) for row in rows]
+    else:
+        x = [", ".join(f"{k}={row[k]}" for k in keys) for row in rows]
     bounded = [m for m in metrics if all(0.0 <= float(r[m]) <= 1.0 for r in rows)]
     if not rows or not bounded:
         return empty(label)
@@ -480,8 +483,10 @@ def sweep(keys: Sequence[str], rows: Sequence[Mapping[str, Any]], metrics: Seque
             }
         )
     layout = _layout(
-        height=420,
-        xaxis={"type": "category", "title": {"text": "point"}},
+        height=460,
+        xaxis={"type": "category", "title": {"text": keys[0] if len(keys) == 1 else "point"}},
         yaxis={"range": [0, 1.02], "title": {"text": "value"}},
+        legend={"y": 1.02, "yanchor": "bottom"},
+        margin={"t": 80},
     )
     return figure(data, layout, label=label, unit="probability or share")
