@@ -5,7 +5,7 @@ Runs, with ALLIED_WEB_SCREENSHOTS pointing at the folder:
 * the browser scenario (tests/web/test_web_browser.py): the pages as the workflow
   leaves them (requests board, allocation plan, consents inbox, decisions, ledger...);
 * the accessibility check over the page catalogue (tests/web/test_web_a11y.py, which
-  lists every page for each role in tests/web/catalogue.py): every page, as the first
+  lists every page for each role in tests/web/page_catalogue.py): every page, as the first
   role that sees it, at 1440 x 900 and at 390 x 844 (``page-<page>-desktop.png``,
   ``page-<page>-phone.png``, the visible screen).
 

@@ -1,7 +1,7 @@
 """Accessibility and the charts in a real browser (Debian's Chromium via Playwright).
 
 * axe-core (vendored for the tests, ``tests/web/vendor/axe-core``) finds no violation on
-  any page of the page catalogue (``catalogue.py``), for each of the six roles, at
+  any page of the page catalogue (``page_catalogue.py``), for each of the six roles, at
   desktop width (1440 x 900) and at 390 x 844; at 390 px nothing is wider than the screen
   (tables scroll inside their own box) and the navigation is a menu that opens without
   script.
@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from web.catalogue import CATALOGUE, ROLES, SIGNED_OUT, paths_for
+from web.page_catalogue import CATALOGUE, ROLES, SIGNED_OUT, paths_for
 from web.support import ROLE_USERS, Site
 
 pytestmark = pytest.mark.browser

@@ -5,6 +5,9 @@ at desktop width and at 390 px) and ``make screenshots`` (``scripts/screenshots.
 visit each. A page a role may not open is not listed for it (its link is not in that
 role's navigation). Whoever adds a page appends its rows here, for every role that sees
 it; a record page names a record of the reference data or of the browser scenario.
+
+(Named ``page_catalogue`` because pytest puts ``tests/web`` on ``sys.path``: a
+``catalogue.py`` here would hide the PyPI package ``catalogue`` that spaCy imports.)
 """
 
 from __future__ import annotations
