@@ -87,11 +87,10 @@ def overview_key(request: Request, caller: Caller, what: str) -> tuple[Any, ...]
 
 
 def overview_figures(
-    request: Request, caller: Caller, data: views.Overview, donors: list[dict[str, Any]]
+    request: Request, key: tuple[Any, ...], data: views.Overview, donors: list[dict[str, Any]]
 ) -> tuple[int, dict[str, dict[str, Any] | None]]:
-    """The overview's interactive charts for ``caller`` (from the figures the page read),
-    and the data version they belong to."""
-    key = overview_key(request, caller, "figures")
+    """The overview's interactive charts under ``key`` (:func:`overview_key`, taken before
+    the page read ``data``), and the data version they belong to."""
     figs = cache_of(request).get(
         key,
         lambda: {

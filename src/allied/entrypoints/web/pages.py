@@ -240,10 +240,14 @@ def logout(request: Request, csrf: Annotated[str, Form(max_length=200)] = "") ->
 def overview_page(request: Request) -> HTMLResponse:
     ctx = _ctx(request)
     caller, token = current(request, ctx)
+    # the data version is read before the data: a change landing in between files the
+    # newer figures under the older version (the next view builds them again), never
+    # older figures under a newer version
+    key = chartcache.overview_key(request, caller, "figures")
     data = views.overview(ctx.read_uow, caller, ctx.today())
     todo = access.todo(ctx.read_uow(), caller, ctx.today())
     donors = chartcache.sorted_donors(data.offer_totals)
-    chart_version, figs = chartcache.overview_figures(request, caller, data, donors)
+    chart_version, figs = chartcache.overview_figures(request, key, data, donors)
     return render(
         request,
         "overview.html",
