@@ -21,6 +21,17 @@ WEB_USERS: dict[str, tuple[str, str | None]] = {
     "deu": ("origin", "DEU"),
     "ukr": ("recipient", "UKR"),
     "audit": ("auditor", None),
+    "admin": ("admin", None),
+}
+
+#: the user the browser tests sign in as for each role of the page catalogue
+ROLE_USERS = {
+    "coordinator": "coord",
+    "donor": "est",
+    "origin": "deu",
+    "recipient": "ukr",
+    "auditor": "audit",
+    "admin": "admin",
 }
 
 

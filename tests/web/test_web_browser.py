@@ -255,7 +255,7 @@ def test_keyboard_and_labels(desks: dict[str, Desk], site: Site, browser: Any) -
         assert page.evaluate("document.activeElement.getAttribute('href')") == "/requests"
         page.keyboard.press("Enter")
         page.wait_for_url(site.url + "/requests")
-        assert page.locator('nav a[aria-current="page"]').inner_text() == "Requests"
+        assert page.locator('nav.wide-nav a[aria-current="page"]').inner_text() == "Requests"
     finally:
         context.close()
 
@@ -298,7 +298,7 @@ def test_reports_and_lab(desks: dict[str, Desk]) -> None:
     page = analyst.go("/reports")
     page.get_by_label("Report", exact=True).select_option("burden")
     page.get_by_role("button", name="Show").click()
-    assert page.locator(".report-chart svg").count() == 1
+    page.locator(".report-chart [data-drawn]").wait_for()  # drawn by the vendored Plotly
     assert page.locator("table#report-table tbody tr").count() > 5
     analyst.shot("reports-burden")
 
@@ -310,7 +310,8 @@ def test_reports_and_lab(desks: dict[str, Desk]) -> None:
     form.get_by_role("button", name="Run scenario").click()
     results = page.locator("#lab-results")
     results.wait_for()
-    assert page.locator("ol.progress li").last.inner_text().endswith("(100%)")
+    assert page.locator("#lab-progress .tick").last.inner_text().endswith("(100%)")
+    assert page.locator("#lab-progress progress:visible").count() == 1  # one bar, filled
     assert page.locator("table#lab-table tbody tr").count() > 3
-    assert page.locator("#lab-results img").evaluate("img => img.naturalWidth") > 100
+    page.locator("#lab-results [data-drawn]").first.wait_for()
     analyst.shot("lab")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import itertools
 import json
 from typing import Any
 
@@ -127,6 +128,73 @@ def figure(result: LabResult) -> Any:
     fig.suptitle(f"{result.scenario}: {result.runs} runs, seed {result.seed}")
     fig.tight_layout()
     return fig
+
+
+def panel_data(result: LabResult) -> list[dict[str, Any]]:
+    """The charts' figures as plain data (JSON-ready), one panel per mechanism, for an
+    interactive chart: each panel's ``x`` (bin centres, cases or rungs) is shared by every
+    variant's ``series``; a histogram panel's variants are counted on the same ``edges``
+    (as in :func:`figure`), as shares of the variant's runs so that variants compare bar
+    by bar. The cohesion panel gives the quartiles per year index."""
+    names = list(result.arrays)
+    panels: list[dict[str, Any]] = []
+    for panel in _panels(result):
+        out: dict[str, Any] = {"panel": panel, "series": []}
+        if panel in _HISTOGRAMS:
+            samples = _panel_samples(result, panel)
+            edges = shared_edges(samples, _HISTOGRAMS[panel][1])
+            out["edges"] = [round(float(e), 4) for e in edges]
+            out["x"] = [round(float(a + b) / 2, 4) for a, b in itertools.pairwise(edges)]
+            out["kind"] = "histogram"
+            out["ylabel"] = "share of runs"
+            for name, values in zip(names, samples, strict=True):
+                counts, _ = np.histogram(values, bins=edges)
+                runs = max(int(np.asarray(result.arrays[name][_HISTOGRAMS[panel][0]]).shape[0]), 1)
+                out["series"].append(
+                    {"name": name, "y": [round(float(c) / runs, 6) for c in counts]}
+                )
+            if panel == "decision":
+                out["title"] = "days to adoption (adopted runs)"
+                out["xlabel"] = "days"
+            elif panel == "ratification":
+                out["title"] = "days to the last ratification"
+                out["xlabel"] = "days after signature"
+            else:
+                out["title"] = "aid lateness"
+                out["xlabel"] = "months late"
+        elif panel == "consent":
+            out.update(kind="bars", title="P(consent granted), by case", xlabel="case",
+                       ylabel="probability")
+            for name in names:
+                granted = (result.arrays[name]["consent_status"] == 1).mean(axis=0)
+                out["x"] = [int(i) for i in range(granted.size)]
+                out["series"].append({"name": name, "y": [round(float(v), 6) for v in granted]})
+        elif panel == "escalation":
+            top = max(int(result.arrays[n]["escalation_rung"].max()) + 1 for n in names)
+            out.update(kind="bars", title="escalation rung reached", xlabel="rung",
+                       ylabel="share of runs", x=list(range(top)))
+            for name in names:
+                rung = result.arrays[name]["escalation_rung"]
+                counts = np.bincount(rung, minlength=top) / max(rung.size, 1)
+                out["series"].append({"name": name, "y": [round(float(v), 6) for v in counts]})
+        elif panel == "cohesion":
+            out.update(kind="quartiles", xlabel="year index",
+                       title="two-tier split (between-group share of variance): median, quartiles",
+                       ylabel="share of variance")
+            for name in names:
+                split = np.asarray(result.arrays[name]["cohesion_split"], dtype=np.float64)
+                q = np.quantile(split, [0.25, 0.5, 0.75], axis=0)
+                out["x"] = [int(i) + 1 for i in range(split.shape[1])]
+                out["series"].append(
+                    {
+                        "name": name,
+                        "y": [round(float(v), 6) for v in q[1]],
+                        "low": [round(float(v), 6) for v in q[0]],
+                        "high": [round(float(v), 6) for v in q[2]],
+                    }
+                )
+        panels.append(out)
+    return panels
 
 
 def html_page(result: LabResult) -> str:

@@ -45,6 +45,7 @@ from allied.service.usecases.consents import (
     set_consent_policy,
 )
 from allied.service.usecases.ledger import (
+    data_version,
     export_ledger,
     latest_checkpoint,
     ledger_entries,
@@ -152,6 +153,7 @@ __all__ = [
     "consent_facts",
     "create_offer",
     "create_request",
+    "data_version",
     "decision_status",
     "evaluate_decision",
     "expire_all",

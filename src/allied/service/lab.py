@@ -133,7 +133,8 @@ def run_scenario(
     progress: Callable[[int, int], None] | None = None,
     max_work: int = MAX_WORK,
 ) -> dict[str, Any]:
-    """Run a scenario and return ``{"summary", "table", "chart", "chart_type"}``.
+    """Run a scenario and return ``{"summary", "table", "chart", "chart_type", "panels"}``
+    (``panels``: the charts as data, :func:`allied.lab.charts.panel_data`).
 
     ``overrides`` are dotted keys (``{"decision.escalation": 0.5}`` or
     ``["decision.escalation=0.5"]``), each one parameter set to a single value
@@ -183,4 +184,70 @@ def run_scenario(
         "table": headline(result.summary),
         "chart": picture,
         "chart_type": chart,
+        "panels": charts.panel_data(result),
     }
+
+
+#: The most points one sweep through :func:`run_sweep` may ask for.
+MAX_SWEEP_POINTS = 24
+
+
+def run_sweep(
+    scenario: str,
+    grid: Sequence[str],
+    *,
+    runs: int = 5_000,
+    seed: int = 0,
+    overrides: Sequence[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    max_work: int = MAX_WORK,
+) -> dict[str, Any]:
+    """Run a built-in scenario over a grid (``key=a,b,c`` lines, their product), as
+    ``allied sweep SCENARIO --grid ...`` does on one process: every point with the same
+    seed (common random numbers), so points differ by their parameters only.
+
+    Returns ``{"keys", "points", "rows"}``: the grid's keys, its points, and per point its
+    flattened metrics (:func:`allied.lab.sweep.flatten`). Every point is checked (and the
+    whole work bounded by ``max_work``) before anything runs; ``progress(done, total)``
+    counts runs over all points."""
+    from allied.lab import sweep as sw
+
+    raw, _ = sc.load_raw(scenario)
+    if overrides:
+        raw = sc.apply_overrides(raw, check_overrides(overrides))
+    specs = [g.strip() for g in grid if g.strip()]
+    if not specs:
+        raise InvalidInput("give at least one line key=a,b,c", field="grid")
+    try:
+        points = sw.parse_grid(specs)
+        check_overrides({k: v for point in points for k, v in point.items()})
+    except InvalidInput as exc:
+        where = "" if exc.field in (None, "--grid") else f"{exc.field}: "
+        raise InvalidInput(where + exc.message, field="grid") from None
+    if len(points) > MAX_SWEEP_POINTS:
+        raise InvalidInput(
+            f"{len(points)} points; at most {MAX_SWEEP_POINTS} (fewer values)", field="grid"
+        )
+    work = 0
+    for point in points:
+        try:
+            work += lab_work(sc.apply_overrides(raw, point), runs)
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message, field="grid") from None
+    if work > max_work:
+        raise InvalidInput(
+            f"asks for {work:,} run-actor-months over {len(points)} points; at most "
+            f"{max_work:,}: fewer runs or fewer points",
+            field="runs",
+        )
+    total = runs * len(points)
+    rows = []
+    for i, point in enumerate(points):
+
+        def step(done: int, _: int, before: int = i * runs) -> None:
+            if progress is not None:
+                progress(before + done, total)
+
+        result = engine.run(sc.apply_overrides(raw, point), runs=runs, seed=seed, progress=step)
+        rows.append({**point, **sw.flatten(result.summary)})
+    return {"keys": list(points[0]), "points": points, "rows": rows}

@@ -54,7 +54,7 @@ class HardenedStaticFiles(StaticFiles):
 
 def mount_web(app: FastAPI, ctx: AppContext) -> None:
     """Serve the dashboard from ``app`` (whose ``app.state.ctx`` is ``ctx``)."""
-    from allied.entrypoints.web import analysis, audit, pages, records, workflow
+    from allied.entrypoints.web import analysis, audit, chartcache, pages, records, workflow
 
     assert app.state.ctx is ctx
     app.include_router(pages.router)
@@ -62,10 +62,12 @@ def mount_web(app: FastAPI, ctx: AppContext) -> None:
     app.include_router(workflow.router)
     app.include_router(audit.router)
     app.include_router(analysis.router)
+    app.include_router(chartcache.router)
     app.state.web_sessions = SqlWebSessions(
         ctx.sessions, read_sessions=ctx.read_sessions, writer_lock=ctx.writer_lock
     )
     app.state.sign_in_throttle = SignInThrottle()
+    app.state.chart_cache = chartcache.ChartCache()
     app.state.lab_slots = LabSlots(analysis.LAB_RUNS_AT_ONCE, analysis.LAB_RUNS_PER_USER)
     app.mount("/static", HardenedStaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(SignInRequired, _sign_in)

@@ -40,6 +40,8 @@ router = APIRouter(include_in_schema=False)
 PUBLIC_REPORTS = ("burden", "deliveries")
 RECORD_REPORTS = ("gaps", "predictability")
 MAX_RUNS = 200_000
+#: runs a point of a sweep at most (the whole sweep is bounded by the lab's work limit)
+MAX_SWEEP_RUNS = 50_000
 #: lab runs at once in one server process (each takes a core), and for one user
 LAB_RUNS_AT_ONCE = 2
 LAB_RUNS_PER_USER = 1
@@ -61,6 +63,33 @@ def _date(value: str | None, field: str) -> dt.date | None:
         raise InvalidInput(f"expected a date YYYY-MM-DD, got {value!r}", field=field) from None
 
 
+def build_for(
+    request: Request, caller: Caller, name: str, start: str | None, end: str | None
+) -> Any:
+    """Report ``name`` over a period for ``caller`` (who must be allowed it), kept per
+    data version (:mod:`.chartcache`): a page view does not rebuild it."""
+    from allied.entrypoints.web.chartcache import cache_of, report_key
+    from allied.service.reports import ReportOptions, build_report
+
+    allowed = reports_for(caller)
+    if name not in allowed:
+        raise InvalidInput(
+            f"choose one of {', '.join(allowed)}"
+            + ("" if sees_all(caller.role) else " (gaps: see the overview)"),
+            field="name",
+        )
+    options = ReportOptions(start=_date(start, "from"), end=_date(end, "to"))
+    return cache_of(request).get(
+        (*report_key(request, name, start, end), "report"),
+        lambda: build_report(_ctx(request).report_uow(), name, options),
+    )
+
+
+def _numeric(values: list[str]) -> bool:
+    filled = [v for v in values if v and v not in ("—", "-", "n/a")]
+    return bool(filled) and all(v[:1] in "-0123456789" for v in filled)
+
+
 @router.get("/reports", response_class=HTMLResponse)
 def reports_page(
     request: Request,
@@ -68,9 +97,11 @@ def reports_page(
     start: Annotated[str | None, Query(alias="from", max_length=10)] = None,
     end: Annotated[str | None, Query(alias="to", max_length=10)] = None,
 ) -> HTMLResponse:
-    from allied.reports.charts import render_svg
+    from urllib.parse import urlencode
+
+    from allied.entrypoints.web import figures
+    from allied.entrypoints.web.chartcache import cache_of, report_key
     from allied.reports.render import display_rows
-    from allied.service.reports import ReportOptions, build_report
 
     ctx = _ctx(request)
     caller, token = current(request, ctx)
@@ -80,25 +111,29 @@ def reports_page(
         "name": name,
         "filters": {"from": start or "", "to": end or ""},
         "report": None,
-        "chart": None,
+        "figure": None,
         "columns": [],
+        "numeric": set(),
         "rows": [],
         "error": None,
     }
     status = 200
     try:
-        if name not in allowed:
-            raise InvalidInput(
-                f"choose one of {', '.join(allowed)}"
-                + ("" if sees_all(caller.role) else " (gaps: see the overview)"),
-                field="name",
-            )
-        options = ReportOptions(start=_date(start, "from"), end=_date(end, "to"))
-        report = build_report(ctx.report_uow(), name, options)
-        svg, _ = render_svg(report)
+        report = build_for(request, caller, name, start, end)
+        key = report_key(request, name, start, end)
+        figure = cache_of(request).get(
+            (*key, "figure"), lambda: figures.report(name, report.tables, report.options)
+        )
         columns, rows = display_rows(report, report.main)
+        query = urlencode({"from": start or "", "to": end or "", "v": key[-1]})
         context.update(
-            report=report, chart=svg[svg.find("<svg") :], columns=columns, rows=rows[:200]
+            report=report,
+            figure=figure,
+            image=f"/charts/reports/{name}.svg?{query}",
+            png=f"/charts/reports/{name}.png?{query}",
+            columns=columns,
+            numeric={c for c in columns if _numeric([str(r[c]) for r in rows])},
+            rows=rows[:200],
         )
     except AlliedError as exc:
         context["error"] = _error(exc)
@@ -111,22 +146,44 @@ def reports_page(
 # -- the lab -----------------------------------------------------------------------------
 
 
-@router.get("/lab", response_class=HTMLResponse)
-def lab_page(request: Request) -> HTMLResponse:
-    from allied.service.lab import list_scenarios
+def _lab_form(**given: str) -> dict[str, str]:
+    form = {"scenario": "", "runs": "10000", "seed": "0", "overrides": "", "grid": ""}
+    form.update(given)
+    return form
 
-    caller, token = current(request, _ctx(request))
+
+def _lab(
+    request: Request,
+    caller: Caller,
+    token: str,
+    *,
+    form: dict[str, str],
+    error: dict[str, Any] | None = None,
+    status: int = 200,
+    mode: str = "run",
+) -> HTMLResponse:
+    from allied.service.lab import MAX_SWEEP_POINTS, list_scenarios
+
     return render(
         request,
         "lab.html",
         caller,
         token,
         active="/lab",
+        status=status,
         scenarios=list_scenarios(),
-        form={"scenario": "", "runs": "10000", "seed": "0", "overrides": ""},
+        form=form,
         max_runs=MAX_RUNS,
-        error=None,
+        max_points=MAX_SWEEP_POINTS,
+        error=error,
+        mode=mode,
     )
+
+
+@router.get("/lab", response_class=HTMLResponse)
+def lab_page(request: Request) -> HTMLResponse:
+    caller, token = current(request, _ctx(request))
+    return _lab(request, caller, token, form=_lab_form())
 
 
 def _int(value: str, field: str, low: int, high: int) -> int:
@@ -135,50 +192,39 @@ def _int(value: str, field: str, low: int, high: int) -> int:
     return int_in_range(value, field, low, high)
 
 
-@router.post("/lab/run", response_class=HTMLResponse)
-def lab_run(
+def side_by_side(table: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
+    """The headline table (variant, metric, value rows) turned so that the variants stand
+    side by side: one row per metric, one column per variant (in their order)."""
+    variants: list[str] = []
+    rows: dict[str, dict[str, Any]] = {}
+    for row in table:
+        variant, metric = str(row["variant"]), str(row["metric"])
+        if variant not in variants:
+            variants.append(variant)
+        rows.setdefault(metric, {"metric": metric})[variant] = row["value"]
+    return variants, list(rows.values())
+
+
+def _stream_lab(
     request: Request,
-    csrf: Annotated[str, Form(max_length=200)] = "",
-    scenario: Annotated[str, Form(max_length=60)] = "",
-    runs: Annotated[str, Form(max_length=8)] = "10000",
-    seed: Annotated[str, Form(max_length=12)] = "0",
-    overrides: Annotated[str, Form(max_length=4000)] = "",
+    caller: Caller,
+    token: str,
+    *,
+    heading: dict[str, Any],
+    job: Any,
+    refuse: Any,
+    finish: Any,
 ) -> Response:
-    from allied.service.lab import list_scenarios, run_scenario
-
+    """Run ``job(progress)`` in a thread (one of the server's lab slots) and stream the
+    page: its head, one progress bar per chunk of runs as the engine reports it (the page's
+    style shows only the last, so it reads as one bar filling up, without script), then
+    ``finish(result)`` (the results) or the error, then the page's end."""
     ctx = _ctx(request)
-    caller, token = current(request, ctx)
-    check_csrf(request, token, csrf)
-    scenarios = list_scenarios()
-    form = {"scenario": scenario, "runs": runs, "seed": seed, "overrides": overrides}
-    lines = [line.strip() for line in overrides.splitlines() if line.strip()]
-
-    def refuse(exc: AlliedError) -> HTMLResponse:
-        return render(
-            request,
-            "lab.html",
-            caller,
-            token,
-            active="/lab",
-            status=_error(exc)["status"],
-            scenarios=scenarios,
-            form=form,
-            max_runs=MAX_RUNS,
-            error=_error(exc),
-        )
-
-    try:
-        if scenario not in {s["name"] for s in scenarios}:
-            raise InvalidInput(f"unknown scenario {scenario!r}", field="scenario")
-        n_runs = _int(runs, "runs", 100, MAX_RUNS)
-        n_seed = _int(seed, "seed", 0, 2**32 - 1)
-    except AlliedError as exc:
-        return refuse(exc)
     slots = request.app.state.lab_slots
     try:
         slots.take(caller.user)
     except Busy as exc:
-        busy = refuse(exc)
+        busy: Response = refuse(exc)
         busy.headers["Retry-After"] = "10"
         return busy
 
@@ -186,14 +232,7 @@ def lab_run(
 
     def work() -> None:
         try:
-            out = run_scenario(
-                scenario,
-                runs=n_runs,
-                seed=n_seed,
-                overrides=lines or None,
-                chart="png",
-                progress=lambda done, total: events.put(("progress", (done, total))),
-            )
+            out = job(lambda done, total: events.put(("progress", (done, total))))
             events.put(("done", out))
         except AlliedError as exc:
             events.put(("error", exc))
@@ -205,9 +244,9 @@ def lab_run(
     threading.Thread(target=work, name="allied-lab-run", daemon=True).start()
     first = events.get()
     if first[0] == "error":
-        return refuse(first[1])
+        refused: Response = refuse(first[1])
+        return refused
 
-    title = next(s["title"] for s in scenarios if s["name"] == scenario)
     page = templates.get_template("lab_run.html").render(
         request=request,
         me=caller,
@@ -217,11 +256,7 @@ def lab_run(
         today=ctx.today(),
         flash=None,
         error=None,
-        title=title,
-        scenario=scenario,
-        runs=n_runs,
-        seed=n_seed,
-        overrides=lines,
+        **heading,
     )
     head, tail = page.split(MARK, 1)
     results = templates.get_template("_lab_results.html")
@@ -233,12 +268,18 @@ def lab_run(
             kind, value = event
             if kind == "progress":
                 done, total = value
-                yield f"<li>{done:,} of {total:,} runs ({100 * done // max(total, 1)}%)</li>\n"
+                pct = 100 * done // max(total, 1)
+                yield (
+                    f'<div class="tick"><progress value="{done}" max="{total}" '
+                    f'aria-label="Runs done">{pct}%</progress>'
+                    f"<span>{done:,} of {total:,} runs ({pct}%)</span></div>\n"
+                )
             elif kind == "done":
-                picture = base64.b64encode(value["chart"]).decode("ascii")
-                yield results.render(out=value, picture=picture, ok=True)
+                yield '</div><p class="sr" role="status">Finished.</p>\n'
+                yield results.render(ok=True, **finish(value))
                 break
             else:
+                yield "</div>\n"
                 yield results.render(ok=False, message=str(value))
                 break
             event = events.get()
@@ -248,6 +289,137 @@ def lab_run(
     harden(response)
     response.headers["X-Accel-Buffering"] = "no"
     return response
+
+
+@router.post("/lab/run", response_class=HTMLResponse)
+def lab_run(
+    request: Request,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    scenario: Annotated[str, Form(max_length=60)] = "",
+    runs: Annotated[str, Form(max_length=8)] = "10000",
+    seed: Annotated[str, Form(max_length=12)] = "0",
+    overrides: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    from allied.entrypoints.web import figures
+    from allied.service.lab import list_scenarios, run_scenario
+
+    ctx = _ctx(request)
+    caller, token = current(request, ctx)
+    check_csrf(request, token, csrf)
+    scenarios = list_scenarios()
+    form = _lab_form(scenario=scenario, runs=runs, seed=seed, overrides=overrides)
+    lines = [line.strip() for line in overrides.splitlines() if line.strip()]
+
+    def refuse(exc: AlliedError) -> HTMLResponse:
+        err = _error(exc)
+        return _lab(request, caller, token, form=form, error=err, status=err["status"])
+
+    try:
+        if scenario not in {s["name"] for s in scenarios}:
+            raise InvalidInput(f"unknown scenario {scenario!r}", field="scenario")
+        n_runs = _int(runs, "runs", 100, MAX_RUNS)
+        n_seed = _int(seed, "seed", 0, 2**32 - 1)
+    except AlliedError as exc:
+        return refuse(exc)
+
+    def job(progress: Any) -> dict[str, Any]:
+        return run_scenario(
+            scenario,
+            runs=n_runs,
+            seed=n_seed,
+            overrides=lines or None,
+            chart="png",
+            progress=progress,
+        )
+
+    def finish(out: dict[str, Any]) -> dict[str, Any]:
+        variants, metrics = side_by_side(out["table"])
+        return {
+            "kind": "run",
+            "variants": variants,
+            "metrics": metrics,
+            "panels": [figures.lab_panel(p) for p in out["panels"]],
+            "picture": base64.b64encode(out["chart"]).decode("ascii"),
+        }
+
+    title = next(s["title"] for s in scenarios if s["name"] == scenario)
+    heading = {
+        "title": title,
+        "scenario": scenario,
+        "subtitle": f"{n_runs:,} runs, seed {n_seed}",
+        "overrides": lines,
+    }
+    return _stream_lab(
+        request, caller, token, heading=heading, job=job, refuse=refuse, finish=finish
+    )
+
+
+@router.post("/lab/sweep", response_class=HTMLResponse)
+def lab_sweep(
+    request: Request,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    scenario: Annotated[str, Form(max_length=60)] = "",
+    grid: Annotated[str, Form(max_length=2000)] = "",
+    runs: Annotated[str, Form(max_length=8)] = "5000",
+    seed: Annotated[str, Form(max_length=12)] = "0",
+) -> Response:
+    """A parameter sweep (``allied sweep --grid``) in the browser: the grid's points run
+    one after the other with the same seed, progress counted over all their runs."""
+    from allied.entrypoints.web import figures
+    from allied.service.lab import list_scenarios, run_sweep
+
+    ctx = _ctx(request)
+    caller, token = current(request, ctx)
+    check_csrf(request, token, csrf)
+    scenarios = list_scenarios()
+    form = _lab_form(scenario=scenario, runs=runs, seed=seed, grid=grid)
+    lines = [line.strip() for line in grid.splitlines() if line.strip()]
+
+    def refuse(exc: AlliedError) -> HTMLResponse:
+        err = _error(exc)
+        return _lab(
+            request, caller, token, form=form, error=err, status=err["status"], mode="sweep"
+        )
+
+    try:
+        if scenario not in {s["name"] for s in scenarios}:
+            raise InvalidInput(f"unknown scenario {scenario!r}", field="sweep-scenario")
+        n_runs = _int(runs, "sweep-runs", 100, MAX_SWEEP_RUNS)
+        n_seed = _int(seed, "sweep-seed", 0, 2**32 - 1)
+        if not lines:
+            raise InvalidInput("give at least one line key=a,b,c", field="grid")
+    except AlliedError as exc:
+        return refuse(exc)
+
+    def job(progress: Any) -> dict[str, Any]:
+        try:
+            return run_sweep(scenario, lines, runs=n_runs, seed=n_seed, progress=progress)
+        except InvalidInput as exc:
+            if exc.field == "runs":
+                raise InvalidInput(exc.message, field="sweep-runs") from None
+            raise
+
+    def finish(out: dict[str, Any]) -> dict[str, Any]:
+        keys = out["keys"]
+        metrics = [m for m in out["rows"][0] if m not in keys] if out["rows"] else []
+        return {
+            "kind": "sweep",
+            "keys": keys,
+            "sweep_metrics": metrics,
+            "sweep_rows": out["rows"],
+            "panels": [figures.sweep(keys, out["rows"], metrics)],
+        }
+
+    title = next(s["title"] for s in scenarios if s["name"] == scenario)
+    heading = {
+        "title": f"Sweep: {title}",
+        "scenario": scenario,
+        "subtitle": f"{n_runs:,} runs a point, seed {n_seed}",
+        "overrides": lines,
+    }
+    return _stream_lab(
+        request, caller, token, heading=heading, job=job, refuse=refuse, finish=finish
+    )
 
 
 def _nav_for(caller: Caller) -> list[tuple[str, str]]:

@@ -29,7 +29,7 @@ from allied.domain.errors import AlliedError, InvalidInput
 from allied.domain.users import Action, may
 from allied.entrypoints.api.context import AppContext
 from allied.entrypoints.api.errors import status_for
-from allied.entrypoints.web import charts, views
+from allied.entrypoints.web import chartcache, views
 from allied.entrypoints.web.session import (
     SignInThrottle,
     check_csrf,
@@ -240,27 +240,14 @@ def logout(request: Request, csrf: Annotated[str, Form(max_length=200)] = "") ->
 def overview_page(request: Request) -> HTMLResponse:
     ctx = _ctx(request)
     caller, token = current(request, ctx)
+    # the data version is read before the data: a change landing in between files the
+    # newer figures under the older version (the next view builds them again), never
+    # older figures under a newer version
+    key = chartcache.overview_key(request, caller, "figures")
     data = views.overview(ctx.read_uow, caller, ctx.today())
     todo = access.todo(ctx.read_uow(), caller, ctx.today())
-    gap_chart = charts.share_bars(
-        [g.family for g in data.gaps],
-        [
-            ("delivered", [g.delivered_share for g in data.gaps]),
-            ("pledged", [max(g.fill - g.delivered_share, 0.0) for g in data.gaps]),
-            ("proposed", [g.proposed_share for g in data.gaps]),
-            ("gap", [g.open_share for g in data.gaps]),
-        ],
-        xlabel="share of the quantity requested (%)",
-    )
-    donors = sorted(data.offer_totals, key=lambda t: (-t["committed"], -t["quantity"], t["key"]))
-    burden_chart = charts.grouped_bars(
-        [t["key"] for t in donors],
-        [
-            ("offered", [t["quantity"] for t in donors]),
-            ("committed", [t["committed"] for t in donors]),
-        ],
-        xlabel="quantity offered and committed (units)",
-    )
+    donors = chartcache.sorted_donors(data.offer_totals)
+    chart_version, figs = chartcache.overview_figures(request, key, data, donors)
     return render(
         request,
         "overview.html",
@@ -270,6 +257,6 @@ def overview_page(request: Request) -> HTMLResponse:
         data=data,
         todo=todo,
         donors=donors,
-        gap_chart=gap_chart,
-        burden_chart=burden_chart,
+        figs=figs,
+        chart_version=chart_version,
     )

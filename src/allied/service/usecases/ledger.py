@@ -40,6 +40,16 @@ def ledger_entries(uow: UnitOfWork, caller: Caller, *, after: int = 0, limit: in
     return Page(rows, head[0] if head else 0, limit, after)
 
 
+def data_version(uow: UnitOfWork) -> int:
+    """The store's data version: the sequence number of the ledger's last entry (every
+    change appends one in its transaction, so a new number means changed data). It says
+    nothing about any record, so it needs no role; caches of derived figures (the
+    dashboard's charts) are keyed by it."""
+    with uow:
+        head = uow.ledger.head()
+    return head[0] if head else 0
+
+
 def verify_ledger(
     uow: UnitOfWork,
     caller: Caller,

@@ -1,4 +1,4 @@
-// Small enhancement only: every page works without it.
+// Small enhancements only: every page works without them.
 // A form marked data-busy shows that it is working and cannot be sent twice.
 document.addEventListener("submit", function (event) {
   var form = event.target;
@@ -11,3 +11,32 @@ document.addEventListener("submit", function (event) {
     button.textContent = form.dataset.busy;
   }
 });
+
+// A table wider than the screen scrolls sideways in its own box (app.css, narrow screens):
+// make that box reachable with the keyboard (Tab, then the arrow keys), named by its
+// caption, and drop it from the tab order again when it fits.
+(function () {
+  "use strict";
+  function mark() {
+    var tables = document.querySelectorAll("table.data");
+    for (var i = 0; i < tables.length; i++) {
+      var table = tables[i];
+      if (table.scrollWidth > table.clientWidth + 1) {
+        if (!table.hasAttribute("tabindex")) {
+          table.setAttribute("tabindex", "0");
+          table.setAttribute("data-scrolls", "1");
+        }
+      } else if (table.getAttribute("data-scrolls")) {
+        table.removeAttribute("tabindex");
+        table.removeAttribute("data-scrolls");
+      }
+    }
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mark);
+  else mark();
+  var pending = null;
+  window.addEventListener("resize", function () {
+    if (pending) window.clearTimeout(pending);
+    pending = window.setTimeout(mark, 150);
+  });
+})();
