@@ -77,6 +77,11 @@ class FakeLedger:
     def entries(self, *, after: int = 0) -> Generator[LedgerEntry, None, None]:
         yield from (e for e in self.log if e.seq > after)
 
+    def mentioning(self, value: str, *, limit: int = 200) -> list[LedgerEntry]:
+        from allied.adapters.db.repository import _holds
+
+        return [e for e in self.log if _holds(e.payload, value)][-limit:]
+
 
 class FakeUnitOfWork:
     """Commits by keeping the state; leaving without commit restores the last commit.

@@ -48,6 +48,11 @@ class LedgerPort(Protocol):
         """Entries in ascending sequence order."""
         ...
 
+    def mentioning(self, value: str, *, limit: int = 200) -> list[LedgerEntry]:
+        """The last ``limit`` entries whose payload holds ``value`` as a string (a
+        record's id), in ascending sequence order."""
+        ...
+
     def head(self) -> tuple[int, str] | None: ...
 
 

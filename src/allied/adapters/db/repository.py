@@ -281,6 +281,35 @@ class SqlLedger:
             result.close()
 
 
+    def mentioning(self, value: str, *, limit: int = 200) -> list[LedgerEntry]:
+        """Entries whose payload holds ``value`` as a JSON string (payloads are stored
+        with ``json.dumps``, so a string value is written ``"value"``); the last
+        ``limit``, in ascending order. A scan of the payloads (no index)."""
+        quoted = json.dumps(value)
+        pattern = "%" + quoted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = (
+            select(ledger_entries)
+            .where(ledger_entries.c.payload.like(pattern, escape="\\"))
+            .order_by(ledger_entries.c.seq.desc())
+            .limit(limit)
+        )
+        rows = self.session.execute(stmt).all()
+        found = [entry_from_row(*row_fields(row)) for row in reversed(rows)]
+        # the pattern may match inside a longer string; keep exact values only
+        return [e for e in found if _holds(e.payload, value)]
+
+
+def _holds(payload: Any, value: str) -> bool:
+    """Whether ``value`` is one of the strings in a payload (at any depth)."""
+    if isinstance(payload, str):
+        return payload == value
+    if isinstance(payload, Mapping):
+        return any(_holds(v, value) for v in payload.values())
+    if isinstance(payload, list | tuple):
+        return any(_holds(v, value) for v in payload)
+    return False
+
+
 def row_fields(row: Any) -> tuple[Any, ...]:
     """A row of ``ledger_entries`` as the arguments of ``entry_from_row``."""
     return (row.seq, row.at, row.user, row.nation, row.kind, row.payload, row.prev_hash, row.hash)
