@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
@@ -77,10 +77,9 @@ class FakeLedger:
     def entries(self, *, after: int = 0) -> Generator[LedgerEntry, None, None]:
         yield from (e for e in self.log if e.seq > after)
 
-    def mentioning(self, value: str, *, limit: int = 200) -> list[LedgerEntry]:
-        from allied.adapters.db.repository import _holds
-
-        return [e for e in self.log if _holds(e.payload, value)][-limit:]
+    def about(self, subjects: Sequence[str], *, limit: int = 200) -> list[LedgerEntry]:
+        wanted = set(subjects)
+        return [e for e in self.log if e.payload.get("id") in wanted][-limit:]
 
 
 class FakeUnitOfWork:

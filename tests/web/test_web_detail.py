@@ -296,3 +296,36 @@ def test_the_reason_filter_shows_words_and_code(code: str) -> None:
     shown = str(reason_filter(code))
     assert f'<code class="reason-code">{code}</code>' in shown
     assert str(reason_filter("<b>free text</b>")) == "&lt;b&gt;free text&lt;/b&gt;"
+
+
+def test_a_monitor_event_page_highlights_its_evidence_for_the_roles_that_read_events(
+    web: Web,
+) -> None:
+    from allied.adapters.db.tables_monitor import sql_monitor_events
+    from allied.monitor.extract import Extractor
+    from allied.monitor.model import Document
+    from allied.monitor.record import Status
+    from allied.service.monitor import decide, list_events, record_proposals
+
+    text = (
+        "Germany refused Estonia permission to pass on the howitzers. "
+        "Italy called for an immediate ceasefire."
+    )
+    doc = Document("brief.txt", text, "2022-01", source="brief.txt")
+    analyst = Caller("analyst")
+    record_proposals(web.uow(), sql_monitor_events, analyst, [(doc, Extractor().extract(doc))])
+    events = {e.actor: e.id for e in list_events(web.uow(), sql_monitor_events)}
+    decide(web.uow(), sql_monitor_events, analyst, events["DEU"], Status.CONFIRMED)
+    path = f"/monitor/events/{events['DEU']}"
+    page = web.signed_in("coord").get(path)
+    assert page.status_code == 200
+    quote = re.search(r'<blockquote class="evidence" id="evidence">(.*?)</blockquote>',
+                      page.text, re.S)
+    assert quote and "<mark>Germany</mark>" in quote.group(1)
+    assert f'href="/monitor/events/{events["ITA"]}"' in page.text  # same document
+    assert "<code>monitor.confirm</code>" in page.text
+    assert web.signed_in("audit").get(path).status_code == 200
+    # the record of events is not the nations': the same answer as a missing event
+    for user in ("est", "ukr", "deu"):
+        assert web.signed_in(user).get(path).status_code == 404
+    assert web.signed_in("coord").get("/monitor/events/ev-nosuch").status_code == 404

@@ -232,6 +232,7 @@ class SqlLedger:
                 "payload": json.dumps(e.payload, sort_keys=True),
                 "prev_hash": e.prev_hash,
                 "hash": e.hash,
+                "subject": subject_of(e.payload),
             }
             for e in made
         ]
@@ -281,33 +282,25 @@ class SqlLedger:
             result.close()
 
 
-    def mentioning(self, value: str, *, limit: int = 200) -> list[LedgerEntry]:
-        """Entries whose payload holds ``value`` as a JSON string (payloads are stored
-        with ``json.dumps``, so a string value is written ``"value"``); the last
-        ``limit``, in ascending order. A scan of the payloads (no index)."""
-        quoted = json.dumps(value)
-        pattern = "%" + quoted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    def about(self, subjects: Sequence[str], *, limit: int = 200) -> list[LedgerEntry]:
+        """The last ``limit`` entries about any of ``subjects`` (their payload's ``id``),
+        in ascending order (the ``subject`` index: migration 0016)."""
+        if not subjects:
+            return []
         stmt = (
             select(ledger_entries)
-            .where(ledger_entries.c.payload.like(pattern, escape="\\"))
+            .where(ledger_entries.c.subject.in_(list(subjects)))
             .order_by(ledger_entries.c.seq.desc())
             .limit(limit)
         )
         rows = self.session.execute(stmt).all()
-        found = [entry_from_row(*row_fields(row)) for row in reversed(rows)]
-        # the pattern may match inside a longer string; keep exact values only
-        return [e for e in found if _holds(e.payload, value)]
+        return [entry_from_row(*row_fields(row)) for row in reversed(rows)]
 
 
-def _holds(payload: Any, value: str) -> bool:
-    """Whether ``value`` is one of the strings in a payload (at any depth)."""
-    if isinstance(payload, str):
-        return payload == value
-    if isinstance(payload, Mapping):
-        return any(_holds(v, value) for v in payload.values())
-    if isinstance(payload, list | tuple):
-        return any(_holds(v, value) for v in payload)
-    return False
+def subject_of(payload: Mapping[str, Any]) -> str | None:
+    """The record an entry is about: its payload's ``id``, when that is a short string."""
+    value = payload.get("id")
+    return value if isinstance(value, str) and 0 < len(value) <= 64 else None
 
 
 def row_fields(row: Any) -> tuple[Any, ...]:

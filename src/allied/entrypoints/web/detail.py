@@ -135,7 +135,6 @@ def request_page(
     return _page(
         request, "detail_request.html", caller, token, active="/requests", **data,
         confirm=_confirming(data["actions"], do),
-        history=_history(request, caller, "request", request_id),
     )
 
 
@@ -152,7 +151,6 @@ def offer_page(
     return _page(
         request, "detail_offer.html", caller, token, active="/offers", **data,
         confirm=_confirming(data["actions"], do),
-        history=_history(request, caller, "offer", offer_id),
     )
 
 
@@ -177,7 +175,6 @@ def _allocation_page(
     return _page(
         request, "detail_allocation.html", caller, token, active="/allocation", **data,
         confirm=_confirming(data["actions"], do), error=error, form=form or {},
-        history=_history(request, caller, "allocation", allocation_id),
     )
 
 
@@ -255,7 +252,6 @@ def _consent_page(
     return _page(
         request, "detail_consent.html", caller, token, active="/consents", **data,
         confirm=_confirming(data["actions"], do), error=error, form=form or {},
-        history=_history(request, caller, "consent", consent_id),
     )
 
 
@@ -310,7 +306,6 @@ def proposal_page(request: Request, proposal_id: str) -> HTMLResponse:
         return _missing(request, caller, token, f"proposal {proposal_id}")
     return _page(
         request, "detail_proposal.html", caller, token, active="/decisions", **data,
-        history=_history(request, caller, "proposal", proposal_id),
     )
 
 

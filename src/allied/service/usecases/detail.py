@@ -143,11 +143,13 @@ def request_detail(
             raise NotFound(f"no request {request_id!r}")
         allocs = _allocations_of(uow, v, uow.allocations.list(request_id=request.id))
         row = record_payload(request)
+        history = _history(uow, caller, "request", request_id, [a["id"] for a in allocs])
     committed = sum(a["quantity"] for a in allocs if a["status"] not in ("rejected", "withdrawn"))
     return {
         "record": row,
         "allocations": allocs,
         "pledged": committed,
+        "history": history,
         "actions": _actions(record_actions(
             caller.role, caller.nation, kind="request", owner=row["recipient"],
             status=row["status"],
@@ -172,9 +174,11 @@ def offer_detail(uow: UnitOfWork, caller: Caller, day: dt.date, offer_id: str) -
                         consents.append(governance.consent_view(c, day))
         row = record_payload(offer)
         origins, consent_from = list(offer.origins), list(offer.consent_from)
+        history = _history(uow, caller, "offer", offer_id, [a["id"] for a in allocs])
     committed = sum(a["quantity"] for a in allocs if a["status"] not in ("rejected", "withdrawn"))
     return {
         "offer": row,
+        "history": history,
         "origins": origins,
         "consent_from": consent_from,
         "allocations": allocs,
@@ -210,6 +214,7 @@ def allocation_detail(
             ],
             "consent_state": state.value if state else None,
             "actions": _actions(moves),
+            "history": _history(uow, caller, "allocation", allocation_id),
         }
 
 
@@ -231,6 +236,7 @@ def consent_detail(
         offer = uow.offers.get(c.offer_id) if c.offer_id else None
         return {
             "consent": facts,
+            "history": _history(uow, caller, "consent", consent_id),
             "allocations": allocs,
             "offer_visible": offer is not None and v.sees_record(offer),
             "actions": _actions(consent_actions(
@@ -251,11 +257,12 @@ def proposal_detail(
             raise NotFound(f"no proposal {proposal_id!r}")
         view = governance.proposal_view_on(uow, p, day)
         participants = sorted(p.participants)
-        history = [  # every stance, read in the transaction
+        stances = [  # every stance, read in the transaction
             {"actor": s.actor, "position": s.position.value, "on": s.on.isoformat(),
              "version": s.version, "reason": s.reason}
             for s in p.stances
         ]
+        history = _history(uow, caller, "proposal", proposal_id)
     silent = [a for a in participants if a not in view["positions"]]
     objections = [
         {"actor": a, **s} for a, s in view["positions"].items() if s["position"] in ("no", "object")
@@ -265,7 +272,8 @@ def proposal_detail(
         "participants": participants,
         "silent": silent,
         "objections": objections,
-        "stances": history,
+        "stances": stances,
+        "history": history,
         "actions": _actions(proposal_actions(
             caller.role, caller.nation, status=view["status"],
             participant=caller.nation in participants,
@@ -308,25 +316,38 @@ def record_history(
     *,
     limit: int = HISTORY_LIMIT,
 ) -> list[dict[str, Any]]:
-    """The ledger entries about a record the caller sees (those whose payload names its
-    id), oldest first, the latest ``limit``.
+    """The ledger entries about a record the caller sees, oldest first, the latest
+    ``limit``: those whose payload's ``id`` is the record's and, for a request or an
+    offer, the pledges that made its allocations.
 
-    The roles that read the ledger get each entry whole. A party to the record gets the
-    entries that record it or its own changes (the plan runs naming it among every other
-    record stay the ledger readers'), with what was done, when, by which nation, and the
-    reason given; not who (the user) nor the rest of the payload."""
+    The roles that read the ledger get each entry whole. Another caller who sees the
+    record gets what was done, when, by which nation, the change and the reason given;
+    not who (the user) nor the rest of the payload."""
     require(caller.role, Action.READ)
     if kind not in KINDS:
         raise InvalidInput(f"expected one of {', '.join(KINDS)}", field="kind")
-    _check_sees(uow, caller, day, kind, record_id)
-    reader = may(caller.role, Action.READ_LEDGER)
     with uow:
-        entries = uow.ledger.mentioning(record_id, limit=limit)
+        related = _sees(uow, caller, day, kind, record_id)
+        return _history(uow, caller, kind, record_id, related, limit)
+
+
+def _history(
+    uow: UnitOfWork,
+    caller: Caller,
+    kind: str,
+    record_id: str,
+    related: Sequence[str] = (),
+    limit: int = HISTORY_LIMIT,
+) -> list[dict[str, Any]]:
+    """:func:`record_history` of a record the caller sees (inside ``with uow``);
+    ``related``: the ids of its allocations the caller sees (a request's or an offer's)."""
+    reader = may(caller.role, Action.READ_LEDGER)
+    entries = uow.ledger.about([record_id, *related], limit=limit)
     rows = []
     for e in entries:
         payload = dict(e.payload)
-        own = payload.get("id") == record_id or payload.get(kind) == record_id
-        if not (reader or own):
+        own = payload.get("id") == record_id
+        if not own and not (e.kind == "allocation.pledged" and payload.get(kind) == record_id):
             continue
         row: dict[str, Any] = {
             "seq": e.seq, "at": e.at, "kind": e.kind, "nation": e.nation,
@@ -341,32 +362,30 @@ def record_history(
     return rows
 
 
-def _check_sees(uow: UnitOfWork, caller: Caller, day: dt.date, kind: str, record_id: str) -> None:
-    """:class:`NotFound` unless the caller sees the record."""
-    if kind == "request":
-        request_detail(uow, caller, day, record_id)
-    elif kind == "offer":
-        offer_detail(uow, caller, day, record_id)
-    elif kind == "allocation":
-        with uow:
-            _visible_allocation(uow, viewer(uow, caller, day), record_id)
+def _sees(uow: UnitOfWork, caller: Caller, day: dt.date, kind: str, record_id: str) -> list[str]:
+    """:class:`NotFound` unless the caller sees the record (inside ``with uow``); for a
+    request or an offer, the ids of its allocations the caller sees."""
+    v = viewer(uow, caller, day)
+    if kind in ("request", "offer"):
+        record = (uow.requests if kind == "request" else uow.offers).get(record_id)
+        if record is None or not v.sees_record(record):
+            raise NotFound(f"no {kind} {record_id!r}")
+        where = {f"{kind}_id": record_id}
+        return [a["id"] for a in _allocations_of(uow, v, uow.allocations.list(**where))]
+    if kind == "allocation":
+        _visible_allocation(uow, v, record_id)
     elif kind == "consent":
         require(caller.role, Action.READ_CONSENTS)
-        with uow:
-            v = viewer(uow, caller, day)
-            c = uow.consents.get(record_id)
-            if c is None or not v.sees_consent(c):
-                raise NotFound(f"no consent request {record_id!r}")
+        c = uow.consents.get(record_id)
+        if c is None or not v.sees_consent(c):
+            raise NotFound(f"no consent request {record_id!r}")
     elif kind == "proposal":
-        with uow:
-            v = viewer(uow, caller, day)
-            p = uow.proposals.get(record_id)
-            if p is None or not v.sees_proposal(p):
-                raise NotFound(f"no proposal {record_id!r}")
+        p = uow.proposals.get(record_id)
+        if p is None or not v.sees_proposal(p):
+            raise NotFound(f"no proposal {record_id!r}")
     elif kind == "accession":
-        with uow:
-            viewer(uow, caller, day)
-            if uow.accessions.get(record_id) is None:
-                raise NotFound(f"no accession {record_id!r}")
+        if uow.accessions.get(record_id) is None:
+            raise NotFound(f"no accession {record_id!r}")
     else:  # a monitor event: the record of events is the ledger readers'
         require(caller.role, Action.READ_EVENTS)
+    return []
