@@ -116,14 +116,15 @@ def _noun(kind: str) -> str:
 def test_history_lists_the_ledger_entries_about_the_record(web: Web) -> None:
     ids = _setup(web)
     coord = web.signed_in("coord").get(f"/allocations/{ids['allocation']}").text
-    rows = re.findall(r"<code>(allocation\.[a-z-]+)</code>", coord)
+    rows = re.findall(r'<code class="reason-code">(allocation\.[a-z-]+)</code>', coord)
     assert rows == ["allocation.pledged", "allocation.consent-pending"]
     assert ">est<" in coord  # the ledger readers see who
     ukr = web.signed_in("ukr").get(f"/allocations/{ids['allocation']}").text
-    assert re.findall(r"<code>(allocation\.[a-z-]+)</code>", ukr) == rows
+    assert re.findall(r'<code class="reason-code">(allocation\.[a-z-]+)</code>', ukr) == rows
     assert ">est<" not in ukr  # a party sees what and which nation, not the user
     req = web.signed_in("coord").get(f"/requests/{ids['request']}").text
-    assert "<code>request.created</code>" in req and "<code>allocation.pledged</code>" in req
+    assert 'Request posted <code class="reason-code">request.created</code>' in req
+    assert 'Allocation pledged <code class="reason-code">allocation.pledged</code>' in req
 
 
 def test_only_possible_actions_are_offered(web: Web) -> None:
@@ -323,9 +324,21 @@ def test_a_monitor_event_page_highlights_its_evidence_for_the_roles_that_read_ev
                       page.text, re.S)
     assert quote and "<mark>Germany</mark>" in quote.group(1)
     assert f'href="/monitor/events/{events["ITA"]}"' in page.text  # same document
-    assert "<code>monitor.confirm</code>" in page.text
+    assert 'Monitor confirmed <code class="reason-code">monitor.confirm</code>' in page.text
     assert web.signed_in("audit").get(path).status_code == 200
     # the record of events is not the nations': the same answer as a missing event
     for user in ("est", "ukr", "deu"):
         assert web.signed_in(user).get(path).status_code == 404
     assert web.signed_in("coord").get("/monitor/events/ev-nosuch").status_code == 404
+
+
+def test_every_kind_of_entry_about_a_record_has_words() -> None:
+    from allied.entrypoints.web.detail import kind_filter
+    from allied.ledger.kinds import KINDS
+
+    areas = ("request", "offer", "allocation", "consent", "proposal", "accession", "monitor")
+    about_one = [k for k in KINDS if k.split(".")[0] in areas and k != "allocation.run"]
+    assert len(about_one) > 25
+    for kind in about_one:
+        shown = str(kind_filter(kind))
+        assert shown.startswith(kind.split(".")[0].capitalize() + " "), kind

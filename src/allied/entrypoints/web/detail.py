@@ -75,6 +75,34 @@ def late_days(available_from: str, needed_by: str) -> int:
     return (dt.date.fromisoformat(available_from) - dt.date.fromisoformat(needed_by)).days
 
 
+#: Ledger kinds in words, as a record's history reads them (the kind shown beside).
+KIND_WORDS = {
+    "created": "posted", "amended": "amended", "withdrawn": "withdrawn", "closed": "closed",
+    "expired": "expired", "priority": "priority changed", "pledged": "pledged",
+    "proposed": "proposed", "consent-pending": "consent asked", "approved": "approved",
+    "shipped": "shipped", "delivered": "receipt confirmed", "in-repair": "sent for repair",
+    "returned": "returned", "lost": "reported lost", "rejected": "rejected",
+    "requested": "asked", "granted": "granted", "denied": "denied",
+    "circulated": "circulated", "vote": "position recorded",
+    "silence-broken": "silence broken", "revised": "revised", "apply": "applied",
+    "invite": "invited", "sign": "protocols signed", "ratify": "ratified", "join": "joined",
+    "propose": "proposed", "confirm": "confirmed", "correct": "corrected",
+    "reject": "rejected", "policy": "standing policy set",
+}
+
+
+def kind_filter(kind: object) -> Markup:
+    """A ledger kind in words, the kind beside it (``allocation.shipped``)."""
+    text = str(kind)
+    area, _, what = text.partition(".")
+    words = KIND_WORDS.get(what)
+    if not words:
+        return Markup("<code>{}</code>").format(text)
+    shown = '{} <code class="reason-code">{}</code>'
+    return Markup(shown).format(f"{area.capitalize()} {words}", text)
+
+
+templates.env.filters["kind"] = kind_filter
 templates.env.filters["reason"] = reason_filter
 templates.env.filters["day"] = day_filter
 templates.env.globals["unit"] = unit_of
