@@ -28,6 +28,7 @@ from allied.domain.users import Action, may, require
 from allied.domain.visibility import Viewer
 from allied.service import governance
 from allied.service.assistance import record_payload
+from allied.service.bulk import get_many
 from allied.service.caller import Caller
 from allied.service.ports import UnitOfWork
 from allied.service.usecases.allocations import (
@@ -118,10 +119,13 @@ def _allocations_of(
 ) -> list[dict[str, Any]]:
     """The allocations the viewer sees, each with its offer and request."""
     asked = asked_offers(uow, v.nation) if not v.all else set()
+    # the offers and requests in one round trip each (not one per allocation)
+    offers = get_many(uow.offers, {a.offer_id for a in allocs})
+    requests = get_many(uow.requests, {a.request_id for a in allocs})
     rows = []
     for a in sorted(allocs, key=lambda a: a.id):
-        offer = uow.offers.get(a.offer_id)
-        request = uow.requests.get(a.request_id)
+        offer = offers.get(a.offer_id)
+        request = requests.get(a.request_id)
         if offer is None or request is None:
             continue
         if v.sees_allocation(offer, request, offer.id in asked):
