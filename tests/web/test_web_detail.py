@@ -342,3 +342,22 @@ def test_every_kind_of_entry_about_a_record_has_words() -> None:
     for kind in about_one:
         shown = str(kind_filter(kind))
         assert shown.startswith(kind.split(".")[0].capitalize() + " "), kind
+
+
+def test_a_request_withdrawn_from_its_page_records_the_reason(web: Web) -> None:
+    ids = _setup(web)
+    path = f"/requests/{ids['request']}"
+    ukr = web.signed_in("ukr")
+    step = ukr.get(f"{path}?do=withdraw").text
+    assert f'action="{path}/withdraw"' in step and "This cannot be undone." in step
+    # a step the caller may not take is not shown
+    assert "This cannot be undone." not in web.signed_in("est").get(f"{path}?do=withdraw").text
+    done = ukr.post(f"{path}/withdraw", data={"confirm": "yes", "reason": "met elsewhere",
+                                              "csrf": web.csrf("ukr")})
+    assert done.status_code == 303
+    history = access.record_history(web.uow(), web.caller("ukr"), TODAY, "request",
+                                    ids["request"])
+    assert history[-1]["kind"] == "request.withdrawn"
+    assert history[-1]["reason"] == "met elsewhere" and "user" not in history[-1]
+    page = ukr.get(path).text
+    assert "met elsewhere" in page and _buttons(page) == []
