@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
@@ -76,6 +76,10 @@ class FakeLedger:
 
     def entries(self, *, after: int = 0) -> Generator[LedgerEntry, None, None]:
         yield from (e for e in self.log if e.seq > after)
+
+    def about(self, subjects: Sequence[str], *, limit: int = 200) -> list[LedgerEntry]:
+        wanted = set(subjects)
+        return [e for e in self.log if e.payload.get("id") in wanted][-limit:]
 
 
 class FakeUnitOfWork:

@@ -46,3 +46,25 @@ SIGNED_OUT: list[str] = ["/login"]
 def paths_for(role: str) -> list[str]:
     """The catalogue's pages of one role, in order."""
     return [path for r, path in CATALOGUE if r == role]
+
+
+#: one page per record kind (detail.py), for every role that sees it in the demo data;
+#: a record page names its record by a placeholder (``{request}``, ...) filled with
+#: :func:`fill` from ids of the data a test loaded
+RECORD_PAGES: list[tuple[str, str]] = [
+    (role, path)
+    for role in ("coordinator", "donor", "origin", "recipient", "auditor")
+    for path in (
+        "/requests/{request}",
+        "/offers/{offer}",
+        "/allocations/{allocation}",
+        "/consents/{consent}",
+        "/proposals/{proposal}",
+        "/accessions/{candidate}",
+    )
+] + [(role, "/monitor/events/{event}") for role in ("coordinator", "auditor")]
+
+
+def fill(path: str, ids: dict[str, str]) -> str:
+    """A catalogue path with its placeholder replaced by the id given for it."""
+    return path.format(**ids)

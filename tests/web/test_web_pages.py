@@ -27,7 +27,7 @@ from allied.entrypoints.web.session import (
     csrf_for,
     safe_next,
 )
-from allied.entrypoints.web.views import gaps_by_family, last_run, next_moves
+from allied.entrypoints.web.views import gaps_by_family, last_run
 from allied.service import access
 from allied.service.caller import Caller
 from allied.service.users import add_user, authenticate, revoke_user
@@ -576,25 +576,6 @@ def test_gaps_by_family_counts_each_status_once() -> None:
     assert a.proposed_share == pytest.approx(0.2) and a.open_share == pytest.approx(0.5)
     assert gaps["c"].fill == 0 and gaps["c"].outstanding == 10 and gaps["c"].open_share == 1
     assert [g.family for g in gaps_by_family(requests, allocations)] == ["a", "c"]
-
-
-def test_next_moves_are_the_lifecycle_moves_the_role_may_make() -> None:
-    assert next_moves("coordinator", "proposed") == ["pledged", "rejected", "withdrawn"]
-    assert next_moves("donor", "pledged") == ["consent-pending", "withdrawn"]
-    assert next_moves("recipient", "shipped") == ["delivered", "lost"]
-    assert next_moves("origin", "pledged") == []
-    assert next_moves("donor", "nonsense") == []
-    assert next_moves("coordinator", "pledged", needs_consent=False) == [
-        "approved",
-        "rejected",
-        "withdrawn",
-    ]
-    assert next_moves("coordinator", "pledged", needs_consent=True) == [
-        "consent-pending",
-        "rejected",
-        "withdrawn",
-    ]
-    assert next_moves("coordinator", "consent-pending")[0] == "approved"
 
 
 # -- reports and lab ---------------------------------------------------------------------

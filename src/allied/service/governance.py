@@ -663,6 +663,7 @@ def move_in(
     *,
     today: dt.date,
     expiry_days: int = DEFAULT_CONSENT_EXPIRY_DAYS,
+    reason: str = "",
 ) -> dict[str, Any]:
     """:func:`move_allocation` inside the caller's transaction (not committed): the
     allocation's view with the moves made (``moves``), the consent requests that answer
@@ -678,14 +679,17 @@ def move_in(
             is ConsentStatus.GRANTED
         )
     before = alloc.status
-    alloc.advance(to, consent_granted=granted, by=caller.user)
+    alloc.advance(to, consent_granted=granted, by=caller.user, note=reason)
+    payload = kinds.allocation_moved(alloc, before)
+    if reason:
+        payload["reason"] = reason
     uow.ledger.append(
         user=caller.user,
         nation=caller.nation,
         kind=kinds.allocation_kind(to),
-        payload=kinds.allocation_moved(alloc, before),
+        payload=payload,
     )
-    moves = [{"id": alloc.id, "from": before.value, "to": to, "reason": ""}]
+    moves = [{"id": alloc.id, "from": before.value, "to": to, "reason": reason}]
     consents: list[dict[str, Any]] = []
     if alloc.status is AllocationStatus.CONSENT_PENDING:
         consents = _request_consents(uow, caller, alloc, today, expiry_days)

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Generator, Mapping
+from collections.abc import Generator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
@@ -46,6 +46,11 @@ class LedgerPort(Protocol):
 
     def entries(self, *, after: int = 0) -> Generator[LedgerEntry, None, None]:
         """Entries in ascending sequence order."""
+        ...
+
+    def about(self, subjects: Sequence[str], *, limit: int = 200) -> list[LedgerEntry]:
+        """The last ``limit`` entries whose payload's ``id`` is one of ``subjects``, in
+        ascending sequence order."""
         ...
 
     def head(self) -> tuple[int, str] | None: ...

@@ -232,6 +232,7 @@ class SqlLedger:
                 "payload": json.dumps(e.payload, sort_keys=True),
                 "prev_hash": e.prev_hash,
                 "hash": e.hash,
+                "subject": subject_of(e.payload),
             }
             for e in made
         ]
@@ -269,7 +270,7 @@ class SqlLedger:
 
     def entries(self, *, after: int = 0) -> Generator[LedgerEntry, None, None]:
         stmt = (
-            select(ledger_entries)
+            select(*_ENTRY_COLUMNS)
             .where(ledger_entries.c.seq > after)
             .order_by(ledger_entries.c.seq)
         )
@@ -279,6 +280,35 @@ class SqlLedger:
                 yield entry_from_row(*row_fields(row))
         finally:
             result.close()
+
+
+    def about(self, subjects: Sequence[str], *, limit: int = 200) -> list[LedgerEntry]:
+        """The last ``limit`` entries about any of ``subjects`` (their payload's ``id``),
+        in ascending order (the ``subject`` index: migration 0016)."""
+        if not subjects:
+            return []
+        stmt = (
+            select(*_ENTRY_COLUMNS)
+            .where(ledger_entries.c.subject.in_(list(subjects)))
+            .order_by(ledger_entries.c.seq.desc())
+            .limit(limit)
+        )
+        rows = self.session.execute(stmt).all()
+        return [entry_from_row(*row_fields(row)) for row in reversed(rows)]
+
+
+def subject_of(payload: Mapping[str, Any]) -> str | None:
+    """The record an entry is about: its payload's ``id``, when that is a short string."""
+    value = payload.get("id")
+    return value if isinstance(value, str) and 0 < len(value) <= 64 else None
+
+
+#: The columns an entry is read from (not ``subject``: an index, read by no entry, and
+#: absent from a schema older than migration 0016, which a migration's replay may read).
+_ENTRY_COLUMNS = tuple(
+    ledger_entries.c[name]
+    for name in ("seq", "at", "user", "nation", "kind", "payload", "prev_hash", "hash")
+)
 
 
 def row_fields(row: Any) -> tuple[Any, ...]:

@@ -203,6 +203,9 @@ ledger_entries = Table(
     Column("payload", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # the payload's "id" (the record the entry is about), for a record's history; a copy
+    # kept beside the hashed payload, not part of the hash (migration 0016)
+    Column("subject", String(64), nullable=True, index=True),
 )
 
 ledger_head = Table(

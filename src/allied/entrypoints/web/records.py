@@ -206,10 +206,9 @@ def _offers_page(
         donors=sorted({o["donor"] for o in offers}),
         filters={"family": family or "", "status": status or "", "donor": donor or ""},
         allocations=allocations,
-        moves={
-            a["id"]: views.next_moves(caller.role, a["status"], a["needs_consent"])
-            for a in allocations
-        },
+        moves=access.allocation_moves(
+            ctx.read_uow(), caller, day, [a["id"] for a in allocations]
+        ),
         own_offers=[o for o in offers if o["id"] in own and o["available"] > 0],
         open_requests=open_requests,
         channels=CHANNELS,

@@ -15,11 +15,10 @@ from typing import Any
 from allied.domain.assistance import (
     COMMITTING,
     DELIVERED_STATES,
-    TRANSITIONS,
     AllocationStatus,
     RecordStatus,
 )
-from allied.domain.users import Action, may, may_move_allocation
+from allied.domain.users import Action, may
 from allied.ledger import kinds
 from allied.service import access
 from allied.service.caller import Caller
@@ -138,33 +137,6 @@ def overview(uow_factory: Any, caller: Caller, day: dt.date) -> Overview:
         offer_totals=access.offer_totals(uow_factory(), caller, day, "donor"),
         proposals=open_proposals,
     )
-
-
-def next_moves(role: str, status: str, needs_consent: bool = True) -> list[str]:
-    """The lifecycle moves the role may offer from ``status`` (the service re-checks).
-
-    An allocation that needs no re-export consent never offers ``consent-pending``; one
-    that needs it offers ``approved`` only once it is consent-pending.
-    """
-    try:
-        current = AllocationStatus(status)
-    except ValueError:
-        return []
-    order = list(AllocationStatus)
-    moves = []
-    for s in sorted(TRANSITIONS[current], key=order.index):
-        if not may_move_allocation(role, s.value):
-            continue
-        if s is AllocationStatus.CONSENT_PENDING and not needs_consent:
-            continue
-        if (
-            s is AllocationStatus.APPROVED
-            and needs_consent
-            and (current is AllocationStatus.PLEDGED)
-        ):
-            continue
-        moves.append(s.value)
-    return moves
 
 
 def last_run(

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from allied.allocation.model import Options
+from allied.domain.actions import IRREVERSIBLE_MOVES
 from allied.domain.assistance import AllocationStatus
 from allied.domain.errors import AlliedError, InvalidInput
 from allied.domain.rules import Rule
@@ -68,10 +69,9 @@ def _allocation_page(
         page=page,
         offers=offers,
         requests=requests,
-        moves={
-            a["id"]: views.next_moves(caller.role, a["status"], a["needs_consent"])
-            for a in allocations
-        },
+        moves=access.allocation_moves(
+            ctx.read_uow(), caller, day, [a["id"] for a in allocations]
+        ),
         statuses=[s for s in AllocationStatus],
         selected=status or "",
         plan=plan,
@@ -157,6 +157,9 @@ def move_allocation(
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
     back = back if back in ("/allocation", "/offers", "/requests") else "/allocation"
+    if to in IRREVERSIBLE_MOVES:
+        # an irreversible move is confirmed, with a reason, on the allocation's page
+        return RedirectResponse(f"/allocations/{allocation_id}?do={to}#act", status_code=303)
     try:
         access.advance_allocation(ctx.uow(), caller, ctx.today(), allocation_id, to)
     except AlliedError as exc:
@@ -216,6 +219,9 @@ def answer_consent(
     try:
         if answer not in ("granted", "denied"):
             raise InvalidInput("choose grant or deny", field="answer")
+        if answer == "denied":
+            # a denial is confirmed, with a reason, on the consent request's page
+            return RedirectResponse(f"/consents/{consent_id}?do=denied#act", status_code=303)
         access.answer_consent(ctx.uow(), caller, ctx.today(), consent_id, answer, reason.strip())
     except AlliedError as exc:
         return _consents_page(request, caller, token, error=_error(exc))

@@ -18,6 +18,7 @@ from allied.domain.users import (
     require_own_nation,
     sees_all,
 )
+from allied.domain.values import check_text
 from allied.domain.visibility import Viewer
 from allied.service import allocations as allocation_service
 from allied.service import governance
@@ -214,14 +215,18 @@ def advance_allocation(
     to: str,
     *,
     expiry_days: int = governance.DEFAULT_CONSENT_EXPIRY_DAYS,
+    reason: str = "",
 ) -> dict[str, Any]:
-    """Move one allocation along its lifecycle (one transaction, a ledger entry)."""
+    """Move one allocation along its lifecycle (one transaction, a ledger entry, which
+    records ``reason`` when one is given)."""
     require(caller.role, Action.ADVANCE_ALLOCATION)
+    check_text(reason, "reason")
     with uow:
         v = viewer(uow, caller, day)
         _check_move(uow, v, caller, allocation_id, to)
         made = governance.move_in(
-            uow, caller, allocation_id, to, today=day, expiry_days=expiry_days
+            uow, caller, allocation_id, to, today=day, expiry_days=expiry_days,
+            reason=reason.strip(),
         )
         # the allocation as this move left it (read in the move's transaction: a later
         # writer's change is not this move's answer), as the caller sees it

@@ -1,0 +1,406 @@
+"""A page per record: request, offer, allocation, consent, proposal, accession (by
+candidate) and monitor event, with everything linked to it, its ledger history and the
+actions the caller may take on it now (:mod:`allied.domain.actions`).
+
+Every page reads through the checked use-cases (:mod:`allied.service.access`): a record
+the caller may not see answers exactly as a missing one (the same 404 page). A GET never
+writes. Irreversible actions (withdraw, reject, report lost, deny consent) first show a
+confirmation step (``?do=ACTION``) asking for a reason, which the ledger entry records;
+that works without JavaScript. Also the ``reason`` Jinja filter: a reason code in words
+with the code beside it (:mod:`allied.domain.reasons`), for every page.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup, escape
+
+from allied.domain.errors import AlliedError, InvalidInput, NotFound, PermissionDenied
+from allied.domain.reasons import in_words, is_code
+from allied.entrypoints.web.pages import _ctx, _error, render, templates
+from allied.entrypoints.web.session import check_csrf, current
+from allied.service import access
+from allied.service.caller import Caller
+
+router = APIRouter(include_in_schema=False)
+
+STATES = Path(__file__).resolve().parents[2] / "data" / "states.csv"
+
+
+@lru_cache(maxsize=1)
+def state_names() -> dict[str, str]:
+    """ISO3 code -> name of every state of the reference data (shipped with the package)."""
+    with STATES.open(encoding="utf-8", newline="") as f:
+        return {row["iso3"]: row["name"] for row in csv.DictReader(f)}
+
+
+def reason_filter(text: object) -> Markup:
+    """A reason code in words with the code beside it; other text as it is."""
+    value = "" if text is None else str(text)
+    if not is_code(value):
+        return Markup(escape(value))
+    shown = '<span class="reason-words">{}</span> <code class="reason-code">{}</code>'
+    return Markup(shown).format(in_words(value, state_names()), value)
+
+
+def day_filter(value: object) -> str:
+    """``2024-06-01`` (or a timestamp) as ``1 Jun 2024`` (``… 14:03 UTC``)."""
+    if value is None or value == "":
+        return ""
+    text = str(value)
+    try:
+        if len(text) > 10:
+            at = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            return at.strftime("%-d %b %Y %H:%M UTC")
+        return dt.date.fromisoformat(text).strftime("%-d %b %Y")
+    except ValueError:
+        return text
+
+
+def unit_of(family: str) -> str:
+    """What one unit of a family is, as a quantity is read."""
+    return "trainee places" if family == "training" else "units"
+
+
+def late_days(available_from: str, needed_by: str) -> int:
+    """Days an offer available on ``available_from`` comes after ``needed_by``."""
+    return (dt.date.fromisoformat(available_from) - dt.date.fromisoformat(needed_by)).days
+
+
+#: Ledger kinds in words, as a record's history reads them (the kind shown beside).
+KIND_WORDS = {
+    "created": "posted", "amended": "amended", "withdrawn": "withdrawn", "closed": "closed",
+    "expired": "expired", "priority": "priority changed", "pledged": "pledged",
+    "proposed": "proposed", "consent-pending": "consent asked", "approved": "approved",
+    "shipped": "shipped", "delivered": "receipt confirmed", "in-repair": "sent for repair",
+    "returned": "returned", "lost": "reported lost", "rejected": "rejected",
+    "requested": "asked", "granted": "granted", "denied": "denied",
+    "circulated": "circulated", "vote": "position recorded",
+    "silence-broken": "silence broken", "revised": "revised", "apply": "applied",
+    "invite": "invited", "sign": "protocols signed", "ratify": "ratified", "join": "joined",
+    "propose": "proposed", "confirm": "confirmed", "correct": "corrected",
+    "reject": "rejected", "policy": "standing policy set",
+}
+
+
+def kind_filter(kind: object) -> Markup:
+    """A ledger kind in words, the kind beside it (``allocation.shipped``)."""
+    text = str(kind)
+    area, _, what = text.partition(".")
+    words = KIND_WORDS.get(what)
+    if not words:
+        return Markup("<code>{}</code>").format(text)
+    shown = '{} <code class="reason-code">{}</code>'
+    return Markup(shown).format(f"{area.capitalize()} {words}", text)
+
+
+templates.env.filters["kind"] = kind_filter
+templates.env.filters["reason"] = reason_filter
+templates.env.filters["day"] = day_filter
+templates.env.globals["unit"] = unit_of
+templates.env.globals["late_days"] = late_days
+
+
+def _missing(request: Request, caller: Caller, token: str, what: str) -> HTMLResponse:
+    """The one answer for a record that does not exist and one the caller may not see."""
+    return render(
+        request, "detail_missing.html", caller, token, active="", status=404, what=what
+    )
+
+
+def _history(
+    request: Request, caller: Caller, kind: str, record_id: str
+) -> list[dict[str, Any]]:
+    ctx = _ctx(request)
+    return access.record_history(ctx.read_uow(), caller, ctx.today(), kind, record_id)
+
+
+def _confirming(actions: list[dict[str, Any]], do: str | None) -> dict[str, Any] | None:
+    """The irreversible action whose confirmation step is asked for (``?do=``)."""
+    for a in actions:
+        if a["name"] == do and a["irreversible"]:
+            return a
+    return None
+
+
+def _page(
+    request: Request,
+    template: str,
+    caller: Caller,
+    token: str,
+    *,
+    active: str,
+    error: dict[str, Any] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    return render(
+        request, template, caller, token, active=active,
+        status=error["status"] if error else 200, error=error, **context,
+    )
+
+
+# -- requests and offers -----------------------------------------------------------------
+
+
+@router.get("/requests/{request_id}", response_class=HTMLResponse)
+def request_page(
+    request: Request, request_id: str, do: Annotated[str | None, Query(max_length=20)] = None
+) -> HTMLResponse:
+    ctx = _ctx(request)
+    caller, token = current(request, ctx)
+    try:
+        data = access.request_detail(ctx.read_uow(), caller, ctx.today(), request_id)
+    except NotFound:
+        return _missing(request, caller, token, f"request {request_id}")
+    return _page(
+        request, "detail_request.html", caller, token, active="/requests", **data,
+        confirm=_confirming(data["actions"], do),
+    )
+
+
+@router.get("/offers/{offer_id}", response_class=HTMLResponse)
+def offer_page(
+    request: Request, offer_id: str, do: Annotated[str | None, Query(max_length=20)] = None
+) -> HTMLResponse:
+    ctx = _ctx(request)
+    caller, token = current(request, ctx)
+    try:
+        data = access.offer_detail(ctx.read_uow(), caller, ctx.today(), offer_id)
+    except NotFound:
+        return _missing(request, caller, token, f"offer {offer_id}")
+    return _page(
+        request, "detail_offer.html", caller, token, active="/offers", **data,
+        confirm=_confirming(data["actions"], do),
+    )
+
+
+# -- allocations -------------------------------------------------------------------------
+
+
+def _allocation_page(
+    request: Request,
+    caller: Caller,
+    token: str,
+    allocation_id: str,
+    *,
+    do: str | None = None,
+    error: dict[str, Any] | None = None,
+    form: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    ctx = _ctx(request)
+    try:
+        data = access.allocation_detail(ctx.read_uow(), caller, ctx.today(), allocation_id)
+    except NotFound:
+        return _missing(request, caller, token, f"allocation {allocation_id}")
+    return _page(
+        request, "detail_allocation.html", caller, token, active="/allocation", **data,
+        confirm=_confirming(data["actions"], do), error=error, form=form or {},
+    )
+
+
+@router.get("/allocations/{allocation_id}", response_class=HTMLResponse)
+def allocation_page(
+    request: Request,
+    allocation_id: str,
+    do: Annotated[str | None, Query(max_length=20)] = None,
+) -> HTMLResponse:
+    caller, token = current(request, _ctx(request))
+    return _allocation_page(request, caller, token, allocation_id, do=do)
+
+
+def confirmed_reason(confirm: str, reason: str) -> str:
+    """The reason of a confirmed irreversible action; raises naming the field otherwise."""
+    if confirm != "yes":
+        raise InvalidInput("tick the box to confirm: this cannot be undone", field="confirm")
+    if not reason.strip():
+        raise InvalidInput("give a reason; it is recorded in the ledger", field="reason")
+    return reason.strip()
+
+
+@router.post("/allocations/{allocation_id}/act", response_class=HTMLResponse)
+def act_on_allocation(
+    request: Request,
+    allocation_id: str,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    to: Annotated[str, Form(max_length=20)] = "",
+    confirm: Annotated[str, Form(max_length=3)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Move an allocation from its page; an irreversible move needs ``confirm=yes`` and a
+    reason (recorded in the ledger entry). A refusal comes back on the page, beside the
+    form, with what was typed."""
+    ctx = _ctx(request)
+    caller, token = current(request, ctx)
+    check_csrf(request, token, csrf)
+    try:
+        data = access.allocation_detail(ctx.read_uow(), caller, ctx.today(), allocation_id)
+        offered = {a["name"]: a for a in data["actions"]}
+        why = reason.strip()
+        if to in offered and offered[to]["irreversible"]:
+            why = confirmed_reason(confirm, reason)
+        access.advance_allocation(ctx.uow(), caller, ctx.today(), allocation_id, to, reason=why)
+    except NotFound:
+        return _missing(request, caller, token, f"allocation {allocation_id}")
+    except AlliedError as exc:
+        return _allocation_page(
+            request, caller, token, allocation_id, do=to, error=_error(exc),
+            form={"reason": reason, "to": to},
+        )
+    return RedirectResponse(
+        f"/allocations/{allocation_id}?ok=moved&ref={allocation_id}", status_code=303
+    )
+
+
+# -- consents ----------------------------------------------------------------------------
+
+
+def _consent_page(
+    request: Request,
+    caller: Caller,
+    token: str,
+    consent_id: str,
+    *,
+    do: str | None = None,
+    error: dict[str, Any] | None = None,
+    form: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    ctx = _ctx(request)
+    try:
+        data = access.consent_detail(ctx.read_uow(), caller, ctx.today(), consent_id)
+    except (NotFound, PermissionDenied):
+        return _missing(request, caller, token, f"consent request {consent_id}")
+    return _page(
+        request, "detail_consent.html", caller, token, active="/consents", **data,
+        confirm=_confirming(data["actions"], do), error=error, form=form or {},
+    )
+
+
+@router.get("/consents/{consent_id}", response_class=HTMLResponse)
+def consent_page(
+    request: Request, consent_id: str, do: Annotated[str | None, Query(max_length=20)] = None
+) -> HTMLResponse:
+    caller, token = current(request, _ctx(request))
+    return _consent_page(request, caller, token, consent_id, do=do)
+
+
+@router.post("/consents/{consent_id}/decide", response_class=HTMLResponse)
+def decide_consent(
+    request: Request,
+    consent_id: str,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    answer: Annotated[str, Form(max_length=10)] = "",
+    confirm: Annotated[str, Form(max_length=3)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """The origin state grants, or (confirmed, with a reason) denies, from the page."""
+    ctx = _ctx(request)
+    caller, token = current(request, ctx)
+    check_csrf(request, token, csrf)
+    try:
+        if answer not in ("granted", "denied"):
+            raise InvalidInput("choose grant or deny", field="answer")
+        why = confirmed_reason(confirm, reason) if answer == "denied" else reason.strip()
+        access.answer_consent(ctx.uow(), caller, ctx.today(), consent_id, answer, why)
+    except NotFound:
+        return _missing(request, caller, token, f"consent request {consent_id}")
+    except AlliedError as exc:
+        return _consent_page(
+            request, caller, token, consent_id, do="denied" if answer == "denied" else None,
+            error=_error(exc), form={"reason": reason, "answer": answer},
+        )
+    return RedirectResponse(
+        f"/consents/{consent_id}?ok=answered&ref={consent_id}", status_code=303
+    )
+
+
+# -- proposals, accessions, monitor events ----------------------------------------------
+
+
+@router.get("/proposals/{proposal_id}", response_class=HTMLResponse)
+def proposal_page(request: Request, proposal_id: str) -> HTMLResponse:
+    ctx = _ctx(request)
+    caller, token = current(request, ctx)
+    try:
+        data = access.proposal_detail(ctx.read_uow(), caller, ctx.today(), proposal_id)
+    except NotFound:
+        return _missing(request, caller, token, f"proposal {proposal_id}")
+    return _page(
+        request, "detail_proposal.html", caller, token, active="/decisions", **data,
+    )
+
+
+@router.get("/accessions/{candidate}", response_class=HTMLResponse)
+def accession_page(request: Request, candidate: str) -> HTMLResponse:
+    ctx = _ctx(request)
+    caller, token = current(request, ctx)
+    try:
+        found = access.accession_detail(ctx.read_uow(), caller, ctx.today(), candidate)
+    except NotFound:
+        return _missing(request, caller, token, f"accession of {candidate}")
+    history: list[dict[str, Any]] = []
+    for a in found:
+        history += _history(request, caller, "accession", a["id"])
+    return _page(
+        request, "detail_accession.html", caller, token, active="/decisions",
+        candidate=candidate.strip().upper(), accessions=found,
+        name=state_names().get(candidate.strip().upper(), ""),
+        history=sorted(history, key=lambda h: h["seq"]),
+    )
+
+
+def evidence_parts(sentence: str, words: list[str]) -> list[tuple[str, bool]]:
+    """The sentence cut into (text, highlighted) parts, the words given highlighted
+    (whole words, any case)."""
+    wanted = sorted({w for w in words if w and len(w) > 1}, key=len, reverse=True)
+    if not wanted:
+        return [(sentence, False)]
+    pattern = re.compile(
+        r"\b(" + "|".join(re.escape(w) for w in wanted) + r")\b", re.IGNORECASE
+    )
+    parts: list[tuple[str, bool]] = []
+    at = 0
+    for m in pattern.finditer(sentence):
+        if m.start() > at:
+            parts.append((sentence[at : m.start()], False))
+        parts.append((m.group(0), True))
+        at = m.end()
+    if at < len(sentence):
+        parts.append((sentence[at:], False))
+    return parts
+
+
+@router.get("/monitor/events/{event_id}", response_class=HTMLResponse)
+def monitor_event_page(request: Request, event_id: str) -> HTMLResponse:
+    from allied.adapters.db.tables_monitor import sql_monitor_events
+
+    ctx = _ctx(request)
+    caller, token = current(request, ctx)
+    try:
+        event = access.get_monitor_event(ctx.read_uow(), sql_monitor_events, caller, event_id)
+    except (NotFound, PermissionDenied):
+        return _missing(request, caller, token, f"monitor event {event_id}")
+    names = state_names()
+    row = event.as_dict()
+    codes = [c for c in (row["actor"], row["target"]) if c]
+    words = [w for c in codes for w in (c, names.get(c, ""))]
+    others = [
+        e.as_dict()
+        for e in access.list_monitor_events(
+            ctx.read_uow(), sql_monitor_events, caller, document=row["document"]
+        )
+        if e.id != row["id"]
+    ]
+    return _page(
+        request, "detail_event.html", caller, token, active="/monitor", event=row,
+        parts=evidence_parts(row["evidence"], words), names=names,
+        others=sorted(others, key=lambda e: e["start"]),
+        history=_history(request, caller, "event", event_id),
+    )
