@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
-import json
 import weakref
 from collections.abc import Callable, Collection, Generator, Mapping, Sequence
 from types import TracebackType
@@ -33,7 +32,14 @@ from allied.domain.economy import Indicator
 from allied.domain.errors import Conflict, PermissionDenied, StorageError
 from allied.domain.funds import Contribution, PooledFund
 from allied.domain.proposals import Proposal
-from allied.ledger.chain import GENESIS, EntryDraft, LedgerEntry, entry_from_row, make_entry
+from allied.ledger.chain import (
+    GENESIS,
+    EntryDraft,
+    LedgerEntry,
+    canonical,
+    entry_from_row,
+    make_entry,
+)
 from allied.ledger.checkpoint import Checkpoint, Signer
 from allied.service.ports import LedgerPort, Repository
 from allied.service.totals import AllocationTotal
@@ -229,7 +235,8 @@ class SqlLedger:
                 "user": e.user,
                 "nation": e.nation,
                 "kind": e.kind,
-                "payload": json.dumps(e.payload, sort_keys=True),
+                # the canonical text: exactly what the hash covers (ledger/stream.py)
+                "payload": canonical(e.payload),
                 "prev_hash": e.prev_hash,
                 "hash": e.hash,
             }
@@ -277,6 +284,45 @@ class SqlLedger:
         try:
             for row in result:
                 yield entry_from_row(*row_fields(row))
+        finally:
+            result.close()
+
+
+    def rows(
+        self, *, after: int = 0, upto: int | None = None, batch: int = 5000
+    ) -> Generator[tuple[Any, ...], None, None]:
+        """Stored rows ``(seq, at, user, nation, kind, payload, prev_hash, hash)`` with
+        ``after < seq <= upto`` in ascending order, as plain tuples with the payload as
+        its stored text, streamed (``batch`` rows in memory at a time): what
+        ``ledger.stream.verify_rows`` reads."""
+        conn = self.session.connection()
+        driver: Any = conn.connection.driver_connection
+        if conn.dialect.name == "postgresql" and hasattr(driver, "cursor"):
+            # a server-side cursor of the driver: no row objects in between
+            sql = (
+                'SELECT seq, at, "user", nation, kind, payload, prev_hash, hash '
+                "FROM ledger_entries WHERE seq > %s"
+                + ("" if upto is None else " AND seq <= %s")
+                + " ORDER BY seq"
+            )
+            args = (after,) if upto is None else (after, upto)
+            cursor = driver.cursor(name=f"allied_ledger_rows_{id(self)}")
+            cursor.itersize = batch
+            try:
+                cursor.execute(sql, args)
+                yield from cursor
+            finally:
+                cursor.close()
+            return
+        t = ledger_entries.c
+        stmt = select(t.seq, t.at, t.user, t.nation, t.kind, t.payload, t.prev_hash, t.hash)
+        stmt = stmt.where(t.seq > after)
+        if upto is not None:
+            stmt = stmt.where(t.seq <= upto)
+        result = conn.execute(stmt.order_by(t.seq).execution_options(yield_per=batch))
+        try:
+            for row in result:
+                yield tuple(row)
         finally:
             result.close()
 
