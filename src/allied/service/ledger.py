@@ -96,11 +96,15 @@ def verify_chain(
     anchors = _anchors(checkpoints, keys)
     if jobs < 1:
         raise InvalidInput("must be at least 1", field="jobs")
+    if resume is None and jobs > 1 and open_uow is not None:
+        with uow:
+            head = uow.ledger.head()
+            ranges = isinstance(uow.ledger, RowLedger)
+        if ranges:  # (this transaction ended: the processes open their own)
+            return verify_in_ranges(open_uow, head, jobs, anchors)
     with uow:
         head = uow.ledger.head()
         rows = uow.ledger if isinstance(uow.ledger, RowLedger) else None
-        if resume is None and jobs > 1 and open_uow is not None and rows is not None:
-            return verify_in_ranges(open_uow, head, jobs, anchors)
         if resume is None:
             if rows is not None:
                 with closing(rows.rows()) as stored:
@@ -147,6 +151,10 @@ def verify_chain(
             )
 
 
+#: fewer entries than this per process are verified in this one
+MIN_PER_JOB = 1000
+
+
 def _verify_range(
     open_uow: Callable[[], UnitOfWork], lo: int, hi: int,
     anchors: dict[int, tuple[str, str]],
@@ -188,7 +196,7 @@ def verify_in_ranges(
     between the ranges, the entries past the head and the head itself; the first finding
     by sequence number is raised, as the sequential verification would name it."""
     end = head[0] if head is not None else 0
-    if end < jobs * 1000:  # not worth the processes
+    if end < jobs * MIN_PER_JOB:  # not worth the processes
         with open_uow() as uow:
             ledger = uow.ledger
             assert isinstance(ledger, RowLedger)

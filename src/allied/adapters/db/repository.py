@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Mapper, Session, sessionmaker
 
+from allied.adapters.db import record_rows, report_sums
 from allied.adapters.db.tables import (
     RECORDS_UNCHANGED,
     allocations,
@@ -25,7 +26,7 @@ from allied.adapters.db.tables import (
 )
 from allied.domain.accession import Accession
 from allied.domain.actors import Actor, Membership
-from allied.domain.assistance import Allocation, AllocationStatus, Offer, Request
+from allied.domain.assistance import Allocation, AllocationStatus, Offer, RecordStatus, Request
 from allied.domain.catalogue import ItemType
 from allied.domain.consent import ConsentPolicy, ConsentRequest
 from allied.domain.economy import Indicator
@@ -42,6 +43,7 @@ from allied.ledger.chain import (
 )
 from allied.ledger.checkpoint import Checkpoint, Signer
 from allied.service.ports import LedgerPort, Repository
+from allied.service.rows import OfferRow, RequestRow
 from allied.service.totals import AllocationTotal
 
 T = TypeVar("T")
@@ -454,6 +456,24 @@ class SqlUnitOfWork:
 
     def save_checkpoint(self, cp: Checkpoint) -> None:
         save_checkpoint(self.session, cp)
+
+    def request_rows(self, status: RecordStatus | None = None) -> list[RequestRow]:
+        """Requests as plain rows (``allied.service.rows``; ``record_rows``)."""
+        return record_rows.request_rows(self.session, status)
+
+    def offer_rows(self, status: RecordStatus | None = None) -> list[OfferRow]:
+        """Offers as plain rows (``allied.service.rows``; ``record_rows``)."""
+        return record_rows.offer_rows(self.session, status)
+
+    def gap_sums(self, start: dt.date | None, end: dt.date | None) -> dict[str, dict[str, int]]:
+        """The gaps report's sums per family, by the database (``report_sums``)."""
+        return report_sums.gap_sums(self.session, start, end)
+
+    def clearinghouse_sums(
+        self, start: dt.date | None, end: dt.date | None
+    ) -> dict[tuple[str, str], dict[str, int]]:
+        """The predictability report's clearinghouse sums, by the database."""
+        return report_sums.clearinghouse_sums(self.session, start, end)
 
     def allocation_totals(self, by: str) -> list[AllocationTotal]:
         """Quantity of the allocations per offer (``by="offer"``) or request, and status:
