@@ -183,7 +183,7 @@ def test_store_totals_equal_the_allocations_summed(
 ) -> None:
     from collections import defaultdict
 
-    from allied.service.totals import allocation_totals
+    from allied.service.totals import allocation_totals, held_by
 
     path, _ = generated
     store = build(Settings(database_url=f"sqlite:///{path}"), migrate=False)
@@ -201,6 +201,11 @@ def test_store_totals_equal_the_allocations_summed(
                 }
                 assert found == expected
                 assert len(found) < len(everything)
+                held: dict[str, int] = defaultdict(int)
+                for a in everything:
+                    if a.status in COMMITTING:
+                        held[a.offer_id if by == "offer" else a.request_id] += a.quantity
+                assert held_by(uow, by, COMMITTING) == held
     finally:
         store.close()
 

@@ -475,6 +475,17 @@ class SqlUnitOfWork:
         """The predictability report's clearinghouse sums, by the database."""
         return report_sums.clearinghouse_sums(self.session, start, end)
 
+    def held_totals(self, by: str, statuses: Collection[AllocationStatus]) -> dict[str, int]:
+        """Quantity per offer (``by="offer"``) or request of the allocations in
+        ``statuses``: one grouped query (see :mod:`allied.service.totals`)."""
+        key = allocations.c.offer_id if by == "offer" else allocations.c.request_id
+        rows = self.session.execute(
+            select(key, func.sum(allocations.c.quantity))
+            .where(allocations.c.status.in_(sorted(statuses)))
+            .group_by(key)
+        )
+        return {str(k): int(q) for k, q in rows}
+
     def allocation_totals(self, by: str) -> list[AllocationTotal]:
         """Quantity of the allocations per offer (``by="offer"``) or request, and status:
         one grouped query (see :mod:`allied.service.totals`)."""
