@@ -411,24 +411,30 @@ async def run_mixed_writes(
             kind = "pledge"
         async with gate:
             start = time.perf_counter()
-            if kind == "pledge":
-                pair = n % PAIRS
-                r = await client.post(WRITE_PATH, headers=writer, json={
-                    "offer": f"BENCH-O{pair:02d}", "request": f"BENCH-R{pair:02d}",
-                    "quantity": 1})
-                if r.status_code in (200, 201):
-                    waiting.append((r.json()["id"], "pledged"))
-            elif kind == "amend":
-                r = await client.patch(f"/api/v1/offers/BENCH-O{n % PAIRS:02d}", headers=writer,
-                                       json={"caveats": f"bench amendment {n}"})
-            else:
-                alloc, status = waiting.pop(0)
-                to = NEXT_STATE[status]
-                r = await client.post(f"/api/v1/allocations/{alloc}/transitions",
-                                      headers=mover, json={"to": to})
-                if r.status_code == 200 and to in NEXT_STATE:
-                    waiting.append((alloc, to))
-            out.append((time.perf_counter() - start, r.status_code, kind))
+            try:
+                await send(client, n, kind, start)
+            except httpx.HTTPError:  # refused, reset or timed out: an error (status 0)
+                out.append((time.perf_counter() - start, 0, kind))
+
+    async def send(client: httpx.AsyncClient, n: int, kind: str, start: float) -> None:
+        if kind == "pledge":
+            pair = n % PAIRS
+            r = await client.post(WRITE_PATH, headers=writer, json={
+                "offer": f"BENCH-O{pair:02d}", "request": f"BENCH-R{pair:02d}",
+                "quantity": 1})
+            if r.status_code in (200, 201):
+                waiting.append((r.json()["id"], "pledged"))
+        elif kind == "amend":
+            r = await client.patch(f"/api/v1/offers/BENCH-O{n % PAIRS:02d}", headers=writer,
+                                   json={"caveats": f"bench amendment {n}"})
+        else:
+            alloc, status = waiting.pop(0)
+            to = NEXT_STATE[status]
+            r = await client.post(f"/api/v1/allocations/{alloc}/transitions",
+                                  headers=mover, json={"to": to})
+            if r.status_code == 200 and to in NEXT_STATE:
+                waiting.append((alloc, to))
+        out.append((time.perf_counter() - start, r.status_code, kind))
 
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
         began = time.perf_counter()
