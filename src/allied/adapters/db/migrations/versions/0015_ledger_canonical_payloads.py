@@ -15,9 +15,10 @@ Only the representation changes: a row is rewritten only when the canonical text
 payload makes its stored hash hold (so the hashed content is provably the same); a row
 whose hash does not hold either way is left as it is, for ``ledger verify`` to name. The
 hashes, the head and the signed checkpoints are untouched. Work is done in batches of
-sequence numbers; on PostgreSQL about a minute per million entries on a quiet machine
-(see benchmarks/scale/README.md). Downgrading leaves the canonical text (every reader
-decodes either form).
+sequence numbers: on PostgreSQL 101 s for a million entries on the shared development
+machine (benchmarks/scale/README.md); run ``VACUUM ANALYZE ledger_entries`` after it
+(or let autovacuum), since until then reads pass the rewritten rows' old versions too.
+Downgrading leaves the canonical text (every reader decodes either form).
 """
 
 from __future__ import annotations
