@@ -25,6 +25,16 @@ Kth request writes"). Prints one JSON line.
         --read-rate 1000 --write-rate 200 --duration 10
     python benchmarks/api/load.py --backend sqlite --workers 1 --readers 16 --writers 0
 
+``--write-mix mixed`` (rate mode) replaces the hey writers by this process sending, at
+``--write-rate``, pledges, amendments of the bench offers and lifecycle moves of the
+allocations pledged during the run (approved, shipped, delivered, by a coordinator), in
+the turn of ``MIXED``; the report gives each kind's latencies too (``write:pledge``,
+``write:amend``, ``write:transition``), and the driver's CPU includes this process's.
+
+    python benchmarks/api/load.py --backend postgres --keep-data --varied-reads 16 \
+        --database-url URL --workers 1 --read-rate 1000 --write-rate 200 \
+        --write-mix mixed --duration 20 --warmup 5
+
 Traffic goes to 127.0.0.1 only; every run stops after --duration (at most 120 s).
 """
 
@@ -137,7 +147,7 @@ def prepare(
     tokens = {}
     suffix = f"-{int(time.time())}" if keep else ""
     users = [(reader_name(i), "donor", READER_NATIONS[i]) for i in range(reader_nations)]
-    for name, role, nation in [*users, ("writer", "donor", "EST")]:
+    for name, role, nation in [*users, ("writer", "donor", "EST"), ("mover", "coordinator", None)]:
         tokens[name] = add_user(
             SqlServiceUnitOfWork(sessions), me, name=name + suffix, role=role, nation=nation
         ).token
@@ -370,6 +380,95 @@ def run_hey(
     return Run(results, wall, cpu)
 
 
+# --- mixed writes (pledges, amendments, transitions) at a rate -----------------------
+
+#: the write mix of ``--write-mix mixed``, in turn: a pledge, an amendment of an offer,
+#: and two moves of earlier pledges along their lifecycle (approved, shipped, delivered)
+MIXED = ("pledge", "amend", "transition", "transition")
+NEXT_STATE = {"pledged": "approved", "approved": "shipped", "shipped": "delivered"}
+
+
+async def run_mixed_writes(
+    port: int, tokens: dict[str, str], rate: float, duration: float, conns: int,
+) -> list[tuple[float, int, str]]:
+    """Writes at ``rate``/s for ``duration`` s over at most ``conns`` connections, in the
+    turn of :data:`MIXED`: ``POST /pledges`` (writer, EST, on the bench pairs),
+    ``PATCH /offers/{id}`` (writer: the offer's caveats, a new text each time) and
+    ``POST /allocations/{id}/transitions`` (a coordinator: the next state of an
+    allocation pledged earlier in the run; a pledge instead while none is waiting).
+    Returns (seconds, status, kind) per write, latency measured from its send."""
+    out: list[tuple[float, int, str]] = []
+    waiting: list[tuple[str, str]] = []  # (allocation id, its status) to move next
+    base = f"http://127.0.0.1:{port}"
+    writer = {"Authorization": f"Bearer {tokens['writer']}"}
+    mover = {"Authorization": f"Bearer {tokens['mover']}"}
+    gate = asyncio.Semaphore(conns)
+    limits = httpx.Limits(max_connections=conns, max_keepalive_connections=conns)
+
+    async def one(client: httpx.AsyncClient, n: int) -> None:
+        kind = MIXED[n % len(MIXED)]
+        if kind == "transition" and not waiting:
+            kind = "pledge"
+        async with gate:
+            start = time.perf_counter()
+            try:
+                await send(client, n, kind, start)
+            except httpx.HTTPError:  # refused, reset or timed out: an error (status 0)
+                out.append((time.perf_counter() - start, 0, kind))
+
+    async def send(client: httpx.AsyncClient, n: int, kind: str, start: float) -> None:
+        if kind == "pledge":
+            pair = n % PAIRS
+            r = await client.post(WRITE_PATH, headers=writer, json={
+                "offer": f"BENCH-O{pair:02d}", "request": f"BENCH-R{pair:02d}",
+                "quantity": 1})
+            if r.status_code in (200, 201):
+                waiting.append((r.json()["id"], "pledged"))
+        elif kind == "amend":
+            r = await client.patch(f"/api/v1/offers/BENCH-O{n % PAIRS:02d}", headers=writer,
+                                   json={"caveats": f"bench amendment {n}"})
+        else:
+            alloc, status = waiting.pop(0)
+            to = NEXT_STATE[status]
+            r = await client.post(f"/api/v1/allocations/{alloc}/transitions",
+                                  headers=mover, json={"to": to})
+            if r.status_code == 200 and to in NEXT_STATE:
+                waiting.append((alloc, to))
+        out.append((time.perf_counter() - start, r.status_code, kind))
+
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+        began = time.perf_counter()
+        tasks = []
+        n = 0
+        while (due := began + n / rate) < began + duration:
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            tasks.append(asyncio.create_task(one(client, n)))
+            n += 1
+        await asyncio.gather(*tasks)
+    return out
+
+
+def mixed_in_thread(
+    port: int, tokens: dict[str, str], rate: float, duration: float, conns: int
+) -> Callable[[], list[tuple[float, int, str]]]:
+    """Start :func:`run_mixed_writes` in a thread; the returned function waits for it."""
+    import threading
+
+    box: list[list[tuple[float, int, str]]] = []
+    thread = threading.Thread(
+        target=lambda: box.append(
+            asyncio.run(run_mixed_writes(port, tokens, rate, duration, conns))
+        )
+    )
+    thread.start()
+
+    def wait() -> list[tuple[float, int, str]]:
+        thread.join()
+        return box[0] if box else []
+
+    return wait
+
+
 # --- python driver (the earlier one, closed loop only) -------------------------------
 
 
@@ -581,7 +680,14 @@ def main() -> None:
         help="read N list pages of varied filters and offsets (see VARIED_PATHS) instead "
         "of one page",
     )
+    ap.add_argument(
+        "--write-mix", choices=["pledge", "mixed"], default="pledge",
+        help="pledge: hey posts pledges; mixed: pledges, offer amendments and allocation "
+        "transitions in turn (see MIXED), sent by this process at --write-rate",
+    )
     args = ap.parse_args()
+    if args.write_mix == "mixed" and not (args.write_rate and args.driver == "hey"):
+        ap.error("--write-mix mixed needs rate mode (--write-rate) and the hey driver")
     if not 0 < args.duration <= MAX_DURATION:
         ap.error(f"--duration: more than 0, at most {MAX_DURATION:g} s")
     if not 0 <= args.warmup <= 10:
@@ -641,19 +747,39 @@ def main() -> None:
     dbname = make_url(url).database if args.backend == "postgres" else None
     try:
         if args.driver == "hey":
+            mixed = args.write_mix == "mixed"
             jobs = plan(
-                readers, writers, args.write_procs, args.read_rate, args.write_rate,
-                args.reader_nations, read_paths,
+                readers, 0 if mixed else writers, args.write_procs, args.read_rate,
+                args.write_rate, args.reader_nations, read_paths,
             )
             if args.warmup:
+                if mixed:
+                    warm = mixed_in_thread(port, tokens, args.write_rate, args.warmup, writers)
                 run_hey(hey, jobs, port, tokens, args.warmup, tmp)
+                if mixed:
+                    warm()
             pledges_before = bench_pledges(url)
             sessions_before = db_sessions(url) if dbname else 0
             before = Usage.now(proc.pid, dbname)
+            self_before = resource.getrusage(resource.RUSAGE_SELF)
+            if mixed:
+                wait = mixed_in_thread(port, tokens, args.write_rate, args.duration, writers)
             run = run_hey(hey, jobs, port, tokens, args.duration, tmp)
+            written = wait() if mixed else []
             used = Used.between(before, Usage.now(proc.pid, dbname))
             pledges_made = bench_pledges(url) - pledges_before
             results, seconds, driver_cpu = run.results, run.seconds, run.driver_cpu
+            if mixed:
+                self_after = resource.getrusage(resource.RUSAGE_SELF)
+                driver_cpu += (self_after.ru_utime + self_after.ru_stime) - (
+                    self_before.ru_utime + self_before.ru_stime)
+                results["write"] = [(t, code) for t, code, _ in written]
+                seconds["write"] = args.duration
+                for kind in ("pledge", "amend", "transition"):
+                    mine = [(t, code) for t, code, k in written if k == kind]
+                    if mine:
+                        results[f"write:{kind}"] = mine
+                        seconds[f"write:{kind}"] = args.duration
         else:
             if args.warmup:
                 asyncio.run(
@@ -711,6 +837,7 @@ def main() -> None:
         report["read_paths"] = list(read_paths) or [READ_PATH]
         report["kept_data"] = args.keep_data
         report["write_procs"] = min(args.write_procs, writers, PAIRS) if writers else 0
+        report["write_mix"] = list(MIXED) if args.write_mix == "mixed" else ["pledge"]
     else:
         report["clients"], report["write_every"] = args.clients, args.write_every
     total = sum(len(rows) for rows in results.values())
@@ -728,7 +855,8 @@ def main() -> None:
             continue
         lat = [t for t, _ in rows]
         bad = [code for _, code in rows if not 200 <= code < 300]
-        errors_total += len(bad)
+        if ":" not in kind:  # write:KIND rows are also in "write"
+            errors_total += len(bad)
         entry: dict[str, object] = {
             "count": len(rows),
             "per_second": round(len(rows) / seconds[kind], 1),
@@ -740,13 +868,14 @@ def main() -> None:
             "error_codes": sorted(set(bad)),
         }
         offered = args.read_rate if kind == "read" else args.write_rate
-        if rate_mode and offered:
+        if rate_mode and offered and kind in ("read", "write"):
             entry["offered_per_second"] = offered
             # per_second divides by the wall time of the hey processes (their start and
             # the last answers included); this is the share of what was offered
             entry["answered_of_offered"] = round(len(rows) / (offered * args.duration), 3)
         report[kind] = entry
-    ok_writes = sum(1 for _, code in results["write"] if 200 <= code < 300)
+    ok_writes = sum(1 for _, code in results.get("write:pledge", results["write"])
+                    if 200 <= code < 300)
     report["write_check"] = {"ok_responses": ok_writes, "pledges_in_db": pledges_made}
     report["server_alive"] = server_alive
     report["server_log_problems"] = log_problems

@@ -75,6 +75,8 @@ from allied.service.users import add_user
 T = TypeVar("T")
 
 FULL = {"requests": 20_000, "offers": 200_000, "allocations": 1_000_000, "proposals": 300}
+#: the first day a forum has members in the reference data (proposals circulate after)
+FORUM_FROM = {"UDCG": dt.date(2022, 4, 26)}
 START = dt.date(2022, 3, 1)
 DAYS = 3652  # ten years
 RECIPIENT = "UKR"
@@ -392,6 +394,8 @@ class Generator:
         for i in range(self.n["proposals"]):
             forum, rule = forums[i % len(forums)]
             on = START + dt.timedelta(days=int(rng.integers(0, DAYS - 30)))
+            # a forum circulates only once it has members (the UDCG's first meeting)
+            on = max(on, FORUM_FROM.get(forum, on))
             view = governance.circulate_proposal(
                 self.uow(), self.users["coordinator"], forum=forum, rule=rule,
                 title=f"Package {i + 1}", on=on, deadline=on + dt.timedelta(days=14),

@@ -66,7 +66,7 @@ _INPROC = """
 import datetime as dt, json, resource, sys, time
 from allied.bootstrap import build
 from allied.service.caller import Caller
-store = build()
+store = build(migrate=False)  # measure the database as it is (never upgrade it here)
 caller = Caller(user="scale-measure", role="coordinator")
 what, arg = sys.argv[1], sys.argv[2]
 def rss():
@@ -75,6 +75,9 @@ if what == "ledger":
     from allied.service.ledger import verify_chain as work_fn
     work = lambda: verify_ledger_n(store.read_uow())
     def verify_ledger_n(uow):
+        if arg:  # ledger:N verifies in N processes (peak memory is this process's)
+            from allied.bootstrap import ReadUowOpener
+            return work_fn(uow, jobs=int(arg), open_uow=ReadUowOpener(store.settings))
         return work_fn(uow)
 elif what == "allocate":
     from allied.service.allocations import allocate_stored

@@ -5,6 +5,7 @@ Nothing here runs at import time; entry points call :func:`build`.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
@@ -89,3 +90,23 @@ def build(settings: Settings | None = None, *, migrate: bool = True, cli: bool =
     return Store(
         engine=engine, settings=settings, replica=replica, refuse_changes=refuse, created=created
     )
+
+
+#: (settings, process id) -> the store ``ReadUowOpener`` opened in that process
+_OPENED: dict[tuple[Settings, int], Store] = {}
+
+
+@dataclass(frozen=True)
+class ReadUowOpener:
+    """A picklable factory of read units of work on the database ``settings`` name: what
+    a worker process (``allied ledger verify --jobs``) opens its own store with. Each
+    process opens the store once (never one inherited from its parent)."""
+
+    settings: Settings
+
+    def __call__(self) -> UnitOfWork:
+        key = (self.settings, os.getpid())
+        store = _OPENED.get(key)
+        if store is None:
+            store = _OPENED[key] = build(self.settings, migrate=False)
+        return store.read_uow()

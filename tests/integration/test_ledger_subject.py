@@ -33,7 +33,7 @@ def test_entries_written_before_the_migration_get_their_subject(store: Store) ->
     after = _subjects(store)
     assert after[-2:] == [("proposal.circulated", made["id"]), ("proposal.withdrawn", made["id"])]
     assert ("reference.loaded", None) in after  # an entry about no one record
-    command.downgrade(_alembic_config(store.engine), "0013")
+    command.downgrade(_alembic_config(store.engine), "0015")
     upgrade(store.engine)
     assert _subjects(store) == after
     assert verify_chain(store.uow()) == len(after)  # the chain does not read it

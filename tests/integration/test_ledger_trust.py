@@ -20,7 +20,7 @@ from allied.domain.consent import ConsentStatus
 from allied.domain.errors import LedgerIntegrityError
 from allied.domain.rules import Position, Rule
 from allied.entrypoints.cli.app import app
-from allied.ledger.chain import entry_hash
+from allied.ledger.chain import canonical, entry_hash
 from allied.ledger.checkpoint import Checkpoint, generate_key, load_signer
 from allied.service import access, governance
 from allied.service.allocations import make_pledge
@@ -337,6 +337,10 @@ def test_migration_0012_records_a_baseline_that_replay_starts_from(store: Store)
     upgrade(store.engine)
     after = plain(store)
     assert len(after) == len(entries) + 1 and after[-1]["kind"] == "ledger.baseline"
+    assert after[-1]["payload"] | {"records": None} == {
+        "v": 2, "part": 1, "parts": 1, "records": None}  # in parts (of 5,000 records)
+    # migration 0015 stored every payload as its canonical text (the hashed bytes)
+    assert all(r["payload"] == canonical(json.loads(r["payload"])) for r in rows(store))
     assert verify_chain(store.uow()) == len(after)
     result = verify_records(store.uow())
     assert result.differences == [] and result.start == len(after)

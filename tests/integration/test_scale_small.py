@@ -183,7 +183,7 @@ def test_store_totals_equal_the_allocations_summed(
 ) -> None:
     from collections import defaultdict
 
-    from allied.service.totals import allocation_totals
+    from allied.service.totals import allocation_totals, held_by
 
     path, _ = generated
     store = build(Settings(database_url=f"sqlite:///{path}"), migrate=False)
@@ -201,6 +201,11 @@ def test_store_totals_equal_the_allocations_summed(
                 }
                 assert found == expected
                 assert len(found) < len(everything)
+                held: dict[str, int] = defaultdict(int)
+                for a in everything:
+                    if a.status in COMMITTING:
+                        held[a.offer_id if by == "offer" else a.request_id] += a.quantity
+                assert held_by(uow, by, COMMITTING) == held
     finally:
         store.close()
 
@@ -286,4 +291,122 @@ def test_api_reports_read_the_replica(tmp_path: Path, loaded_sqlite_template: Pa
             assert answer.status_code == 200, answer.text
     finally:
         alone.close()
+        store.close()
+
+
+def test_verification_in_ranges_equals_the_sequential_one(
+    generated: tuple[Path, dict[str, int]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ledger verify --jobs N`` (ranges in N processes, then the links between them)
+    counts what the one-process verification counts and names the same first bad entry,
+    wherever it is (inside a range, at a range's first entry, the last one)."""
+    import allied.service.ledger as ledger_service
+    from allied.bootstrap import ReadUowOpener
+    from allied.domain.errors import LedgerIntegrityError
+    from allied.service.ledger import verify_chain
+
+    monkeypatch.setattr(ledger_service, "MIN_PER_JOB", 10)
+    path, counts = generated
+    copy = tmp_path / "allied.db"
+    shutil.copy(path, copy)
+    settings = Settings(database_url=f"sqlite:///{copy}")
+    store = build(settings, migrate=False)
+    n = counts["ledger_entries"]
+    opener = ReadUowOpener(settings)
+    try:
+        assert verify_chain(store.read_uow(), jobs=3, open_uow=opener) == n
+        step = -(-n // 3)
+        for seq, change in (
+            (step // 2, "nation = 'XXX'"),  # inside the first range
+            (step + 1, "prev_hash = hash"),  # the second range's first entry
+            (2 * step + 1, "kind = 'offer.created'"),  # the third's first entry
+            (n, "payload = '{}'"),  # the last entry
+        ):
+            damaged = tmp_path / f"damaged-{seq}.db"
+            shutil.copy(path, damaged)
+            bad_settings = Settings(database_url=f"sqlite:///{damaged}")
+            bad = build(bad_settings, migrate=False)
+            try:
+                with bad.engine.begin() as conn:
+                    conn.execute(text(f"UPDATE ledger_entries SET {change} WHERE seq = :s"),
+                                 {"s": seq})
+                found = []
+                for kwargs in ({}, {"jobs": 3, "open_uow": ReadUowOpener(bad_settings)}):
+                    with pytest.raises(LedgerIntegrityError) as err:
+                        verify_chain(bad.read_uow(), **kwargs)  # type: ignore[arg-type]
+                    found.append(err.value.seq)
+                assert found == [seq, seq], change
+            finally:
+                bad.close()
+        # an entry deleted at a range's end
+        with store.engine.begin() as conn:
+            conn.execute(text("DELETE FROM ledger_entries WHERE seq = :s"), {"s": step})
+        found = []
+        for kwargs in ({}, {"jobs": 3, "open_uow": opener}):
+            with pytest.raises(LedgerIntegrityError) as err:
+                verify_chain(store.read_uow(), **kwargs)  # type: ignore[arg-type]
+            found.append(err.value.seq)
+        assert found == [step, step]
+    finally:
+        store.close()
+
+
+def test_report_sums_by_the_database_equal_the_records_summed(
+    generated: tuple[Path, dict[str, int]],
+) -> None:
+    """The gaps and predictability reports' sums, grouped by the database, are what the
+    reports' own functions compute from every request, offer and allocation."""
+    from allied.reports.gaps import gap_sums
+    from allied.reports.model import Period
+    from allied.reports.predictability import clearinghouse_sums
+    from allied.service.rows import offer_rows, request_rows
+    from allied.service.totals import allocation_totals
+
+    path, _ = generated
+    store = build(Settings(database_url=f"sqlite:///{path}"), migrate=False)
+    try:
+        with store.read_uow() as uow:
+            reqs, offs = request_rows(uow), offer_rows(uow)
+            by_req, by_off = allocation_totals(uow, "request"), allocation_totals(uow, "offer")
+            for period in (Period(), Period(dt.date(2020, 1, 1), dt.date(2026, 6, 30)),
+                           Period(start=dt.date(2029, 1, 1))):
+                expected_gaps = gap_sums(reqs, offs, by_req, period)
+                assert uow.gap_sums(period.start, period.end) == expected_gaps  # type: ignore[attr-defined]
+                expected = clearinghouse_sums(offs, by_off, period)
+                assert uow.clearinghouse_sums(period.start, period.end) == expected  # type: ignore[attr-defined]
+                assert expected_gaps or period.start  # the whole period has families
+    finally:
+        store.close()
+
+
+@pytest.mark.skipif(not PRIMARY_URL, reason="needs ALLIED_TEST_POSTGRES_URL")
+def test_postgres_read_configuration_answers_reads_and_refuses_writes() -> None:
+    """CI has no streaming replica: the read URL is the primary itself, through the
+    read-only engine (every transaction ``default_transaction_read_only=on``), which is
+    what makes a write through the read configuration fail on a replica too (a hot
+    standby refuses it anyway). The real replica: the test above, with
+    ALLIED_TEST_REPLICA_URL."""
+    assert PRIMARY_URL
+    store = build(Settings(database_url=PRIMARY_URL, read_database_url=PRIMARY_URL))
+    try:
+        with store.uow() as uow:
+            loaded = uow.actors.get("UKR") is not None
+        if not loaded:
+            from allied.ingest.reference import load_reference_dataset
+            from allied.service.reference import load_reference
+
+            load_reference(store.uow(), CALLER, load_reference_dataset())
+        rid = f"REQ-RO{time.time_ns() % 10**9}"
+        add_requests(store.uow(), CALLER, _one_request(rid))
+        day = dt.date(2030, 1, 1)
+        listed = access.list_requests(store.read_uow(), CALLER, day, limit=500)
+        assert rid in {r["id"] for r in listed.items} or listed.total > 0
+        with store.read_uow() as uow:
+            assert uow.requests.get(rid) is not None
+        assert verify_ledger(store.read_uow()) > 0
+        with pytest.raises(StorageError, match="read-only"):
+            add_requests(store.read_uow(), CALLER, _one_request(rid + "X"))
+        with store.uow() as uow:
+            assert uow.requests.get(rid + "X") is None
+    finally:
         store.close()

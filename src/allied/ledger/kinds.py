@@ -21,7 +21,14 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 from allied.domain.assistance import Allocation, AllocationStatus, Offer, RecordStatus, Request
 from allied.domain.consent import ConsentRequest, ConsentStatus
@@ -250,6 +257,14 @@ class BaselineV1(Payload):
     records: dict[str, dict[str, dict[str, Any]]]
 
 
+class BaselineV2(BaselineV1):
+    """A baseline in parts (``part`` of ``parts``, one entry each, in a row), so that no
+    entry grows with the store: part 1 starts again, the others add their records."""
+
+    part: Annotated[int, Field(ge=1)]
+    parts: Annotated[int, Field(ge=1)]
+
+
 # -- replay -------------------------------------------------------------------------------
 
 Replay = Callable[[Records, Any], None]
@@ -359,6 +374,10 @@ def _baseline(r: Records, p: BaselineV1) -> None:
     r.reset(p.records)
 
 
+def _baseline_part(r: Records, p: BaselineV2) -> None:
+    r.reset(p.records, more=p.part > 1)
+
+
 @dataclass(frozen=True)
 class Version:
     schema: type[Payload]
@@ -417,7 +436,8 @@ def _kinds() -> dict[str, Kind]:
         Kind(MONITOR_REJECT, (Version(WithId),)),
         Kind(PUBLIC_KIEL_IMPORTED, loose),
         Kind(PUBLIC_SIPRI_IMPORTED, loose),
-        Kind(LEDGER_BASELINE, (Version(BaselineV1, _baseline),)),
+        Kind(LEDGER_BASELINE, (Version(BaselineV1, _baseline),
+                               Version(BaselineV2, _baseline_part))),
     ]
     for status in AllocationStatus:
         if status is not AllocationStatus.PLEDGED:

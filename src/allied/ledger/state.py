@@ -63,10 +63,13 @@ class Records:
         found.update(values)
         self.made_at[(kind, record_id)] = self.seq
 
-    def reset(self, content: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> None:
-        """Start again from a baseline: ``content`` is records by type and id."""
-        self.by_kind = {k: {} for k in FIELDS}
-        self.made_at = {}
+    def reset(self, content: Mapping[str, Mapping[str, Mapping[str, Any]]],
+              *, more: bool = False) -> None:
+        """Start again from a baseline: ``content`` is records by type and id. ``more``:
+        a further part of the same baseline (the records are added, nothing is reset)."""
+        if not more:
+            self.by_kind = {k: {} for k in FIELDS}
+            self.made_at = {}
         for kind in FIELDS:
             for record_id, fields in content.get(kind, {}).items():
                 self.add(kind, record_id, fields)

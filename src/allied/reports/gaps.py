@@ -12,18 +12,18 @@ requests by their needed-by date and offers by their available-from date.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from allied.domain.assistance import (
-    DELIVERED_STATES,
-    Offer,
-    RecordStatus,
-    Request,
-)
+from allied.domain.assistance import DELIVERED_STATES, AllocationStatus, RecordStatus
 from allied.domain.catalogue import FAMILIES
 from allied.reports.model import Period, Report, pct
-from allied.reports.predictability import PLEDGED_STATES, AllocationLike
+from allied.reports.predictability import (
+    PLEDGED_STATES,
+    AllocationLike,
+    OfferLike,
+    RequestLike,
+)
 
 COLUMNS = [
     "family",
@@ -40,22 +40,25 @@ COLUMNS = [
 ]
 
 
-def gaps(
-    requests: Sequence[Request],
-    offers: Sequence[Offer],
+#: the sums per family
+GAP_SUMS = ("requests", "requested", "offered", "pledged", "delivered")
+
+
+def gap_sums(
+    requests: Sequence[RequestLike],
+    offers: Sequence[OfferLike],
     allocations: Sequence[AllocationLike],
-    *,
-    period: Period | None = None,
-) -> Report:
-    period = period or Period()
+    period: Period,
+) -> dict[str, dict[str, int]]:
+    """Per family: the requests not withdrawn needed in the period (count, quantity),
+    the offers not withdrawn available in it, and the allocations pledged and delivered
+    that fill those requests."""
     wanted = {
         r.id: r
         for r in requests
         if r.status is not RecordStatus.WITHDRAWN and period.has_day(r.needed_by)
     }
-    acc: dict[str, dict[str, int]] = defaultdict(
-        lambda: {"requests": 0, "requested": 0, "offered": 0, "pledged": 0, "delivered": 0}
-    )
+    acc: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(GAP_SUMS, 0))
     for r in wanted.values():
         acc[r.family]["requests"] += 1
         acc[r.family]["requested"] += r.quantity
@@ -66,21 +69,41 @@ def gaps(
         request = wanted.get(a.request_id)
         if request is None:
             continue
-        if a.status in PLEDGED_STATES:
-            acc[request.family]["pledged"] += a.quantity
-        if a.status in DELIVERED_STATES:
-            acc[request.family]["delivered"] += a.quantity
+        add_allocation_sums(acc[request.family], a.status, a.quantity)
+    return dict(acc)
+
+
+def add_allocation_sums(into: dict[str, int], status: AllocationStatus, quantity: int) -> None:
+    """Add allocations in ``status`` to the pledged and delivered sums."""
+    if status in PLEDGED_STATES:
+        into["pledged"] += quantity
+    if status in DELIVERED_STATES:
+        into["delivered"] += quantity
+
+
+def gaps(
+    requests: Sequence[RequestLike] = (),
+    offers: Sequence[OfferLike] = (),
+    allocations: Sequence[AllocationLike] = (),
+    *,
+    period: Period | None = None,
+    sums: Mapping[str, Mapping[str, int]] | None = None,
+) -> Report:
+    """``sums``: the sums per family as :func:`gap_sums` makes them (a store that sums
+    in SQL gives them instead of the records, which are then not read)."""
+    period = period or Period()
+    acc = gap_sums(requests, offers, allocations, period) if sums is None else sums
     rows: list[dict[str, Any]] = []
-    for family, sums in acc.items():
+    for family, fam in acc.items():
         rows.append(
             {
                 "family": family,
                 "description": FAMILIES.get(family, (None, family))[1],
-                **sums,
-                "gap_pledged": max(sums["requested"] - sums["pledged"], 0),
-                "gap_delivered": max(sums["requested"] - sums["delivered"], 0),
-                "pledged_pct": pct(sums["pledged"], sums["requested"]),
-                "delivered_pct": pct(sums["delivered"], sums["requested"]),
+                **fam,
+                "gap_pledged": max(fam["requested"] - fam["pledged"], 0),
+                "gap_delivered": max(fam["requested"] - fam["delivered"], 0),
+                "pledged_pct": pct(fam["pledged"], fam["requested"]),
+                "delivered_pct": pct(fam["delivered"], fam["requested"]),
             }
         )
     rows.sort(key=lambda r: (-r["gap_pledged"], -r["requested"], r["family"]))

@@ -18,15 +18,17 @@ a negative value means more was allocated than committed in the period.
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from allied.domain.assistance import (
     DELIVERED_STATES,
     AllocationStatus,
-    Offer,
+    Channel,
+    RecordStatus,
 )
 from allied.reports.data import KIEL_SOURCE, SIPRI_SOURCE
 from allied.reports.donors import EU_INSTITUTIONS
@@ -51,6 +53,51 @@ class AllocationLike(Protocol):
 
     @property
     def quantity(self) -> int: ...
+
+class OfferLike(Protocol):
+    """What the reports read of an offer: an offer itself, or its row
+    (``allied.service.rows.OfferRow``)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def donor(self) -> str: ...
+
+    @property
+    def family(self) -> str: ...
+
+    @property
+    def quantity(self) -> int: ...
+
+    @property
+    def available_from(self) -> dt.date: ...
+
+    @property
+    def channel(self) -> Channel: ...
+
+    @property
+    def status(self) -> RecordStatus: ...
+
+
+class RequestLike(Protocol):
+    """What the reports read of a request: a request itself, or its row."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def family(self) -> str: ...
+
+    @property
+    def quantity(self) -> int: ...
+
+    @property
+    def needed_by(self) -> dt.date: ...
+
+    @property
+    def status(self) -> RecordStatus: ...
+
 
 PLEDGED_STATES = frozenset(
     {
@@ -137,13 +184,17 @@ def _tba(m: KielMonth) -> float:
 
 def predictability(
     months: Sequence[KielMonth],
-    offers: Sequence[Offer] = (),
+    offers: Sequence[OfferLike] = (),
     allocations: Sequence[AllocationLike] = (),
     transfers: Sequence[SipriTransfer] = (),
     *,
     period: Period | None = None,
     release: str | None = None,
+    clearing_sums: Mapping[tuple[str, str], Mapping[str, int]] | None = None,
 ) -> Report:
+    """``clearing_sums``: the clearinghouse's sums per (donor, channel), as
+    :func:`clearinghouse_sums` makes them from ``offers`` and ``allocations`` (a store
+    that sums in SQL gives them instead, and the two are not read)."""
     period = period or Period()
     chosen = [m for m in months if period.has_month(m.year, m.month)]
     all_months = sorted({m.period for m in chosen})
@@ -206,7 +257,10 @@ def predictability(
                 }
             )
 
-    clearing = _clearinghouse(offers, allocations, period)
+    clearing = _clearinghouse(
+        clearinghouse_sums(offers, allocations, period) if clearing_sums is None
+        else clearing_sums
+    )
     sipri = _sipri(transfers, period)
     sipri_years = _sipri_by_year(transfers, period)
     totals = next((r for r in reversed(series_rows) if r["channel"] == "all"), None)
@@ -299,12 +353,28 @@ def _sipri_by_year(transfers: Sequence[SipriTransfer], period: Period) -> list[d
     return rows
 
 
-def _clearinghouse(
-    offers: Sequence[Offer], allocations: Sequence[AllocationLike], period: Period
-) -> list[dict[str, Any]]:
+#: the sums of the clearinghouse table, per (donor, channel)
+CLEARING_SUMS = ("offers", "offered", "pledged", "shipped", "delivered")
+
+
+def add_allocation_sums(into: dict[str, int], status: AllocationStatus, quantity: int) -> None:
+    """Add allocations in ``status`` to the pledged / shipped / delivered sums."""
+    if status in PLEDGED_STATES:
+        into["pledged"] += quantity
+    if status in SHIPPED_STATES:
+        into["shipped"] += quantity
+    if status in DELIVERED_STATES:
+        into["delivered"] += quantity
+
+
+def clearinghouse_sums(
+    offers: Sequence[OfferLike], allocations: Sequence[AllocationLike], period: Period
+) -> dict[tuple[str, str], dict[str, int]]:
+    """Per (donor, channel) of the offers available in the period: the offers, their
+    quantity, and the quantity of their allocations pledged, shipped and delivered."""
     by_id = {o.id: o for o in offers if period.has_day(o.available_from)}
     acc: dict[tuple[str, str], dict[str, int]] = defaultdict(
-        lambda: {"offers": 0, "offered": 0, "pledged": 0, "shipped": 0, "delivered": 0}
+        lambda: dict.fromkeys(CLEARING_SUMS, 0)
     )
     for o in by_id.values():
         a = acc[(o.donor, o.channel.value)]
@@ -314,13 +384,13 @@ def _clearinghouse(
         offer = by_id.get(al.offer_id)
         if offer is None:
             continue
-        a = acc[(offer.donor, offer.channel.value)]
-        if al.status in PLEDGED_STATES:
-            a["pledged"] += al.quantity
-        if al.status in SHIPPED_STATES:
-            a["shipped"] += al.quantity
-        if al.status in DELIVERED_STATES:
-            a["delivered"] += al.quantity
+        add_allocation_sums(acc[(offer.donor, offer.channel.value)], al.status, al.quantity)
+    return dict(acc)
+
+
+def _clearinghouse(
+    acc: Mapping[tuple[str, str], Mapping[str, int]],
+) -> list[dict[str, Any]]:
     return [
         {
             "donor": donor,

@@ -44,6 +44,7 @@ from allied.service.caller import Caller
 from allied.service.governance import allocation_view
 from allied.service.ids import free_id_block, free_ids
 from allied.service.ports import UnitOfWork
+from allied.service.rows import OfferRow, offer_rows, request_rows
 from allied.service.totals import held_by
 
 #: Channel rules that hold unless a problem says otherwise: NATO's Comprehensive
@@ -320,7 +321,8 @@ _WORST_FIRST = {
 
 
 def _consent_status(
-    consents: dict[tuple[str, str], list[ConsentRequest]], offer: Offer, as_of: dt.date
+    consents: dict[tuple[str, str], list[ConsentRequest]], offer: Offer | OfferRow,
+    as_of: dt.date,
 ) -> _OfferConsent | None:
     """For an offer, the origin the optimiser should see and that origin's answer on
     ``as_of`` (``None`` when the offer needs no consent).
@@ -376,7 +378,7 @@ def build_problem(uow: UnitOfWork, as_of: dt.date, options: Options | None = Non
     :data:`DEFAULT_CHANNEL_RULES`. Call inside the unit of work (``with uow:``)."""
     by_offer, by_request = _committed_all(uow)
     requests = []
-    for r in sorted(uow.requests.list(status=RecordStatus.OPEN), key=lambda r: r.id):
+    for r in request_rows(uow, RecordStatus.OPEN):  # plain rows, ordered by id
         left = r.quantity - by_request[r.id]
         if left > 0:
             requests.append(
@@ -386,7 +388,7 @@ def build_problem(uow: UnitOfWork, as_of: dt.date, options: Options | None = Non
     for c in uow.consents.list():
         consents[(c.origin, c.holder)].append(c)
     offers: list[OfferSpec] = []
-    for o in sorted(uow.offers.list(status=RecordStatus.OPEN), key=lambda o: o.id):
+    for o in offer_rows(uow, RecordStatus.OPEN):
         # an offer all held by earlier allocations stays in, with quantity 0, so that a
         # request it could have served reads "insufficient-supply", not "no-compatible-offer"
         left = max(o.quantity - by_offer[o.id], 0)

@@ -3,7 +3,9 @@ records against a replay of the ledger), sign checkpoints, export."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import multiprocessing
+from collections.abc import Callable, Generator, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -12,9 +14,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from allied.domain.errors import InvalidInput, LedgerIntegrityError
 from allied.ledger import kinds
-from allied.ledger.chain import LedgerEntry, verify
+from allied.ledger.chain import GENESIS, LedgerEntry, verify
 from allied.ledger.checkpoint import Checkpoint, CheckpointError, Signer, check_signature
 from allied.ledger.state import FIELDS, SINGULAR, Records, ReplayError
+from allied.ledger.stream import verify_rows, walk_rows
 from allied.service.ports import UnitOfWork
 
 
@@ -27,6 +30,16 @@ class CheckpointStore(Protocol):
     def latest_checkpoint(self) -> Checkpoint | None: ...
 
     def save_checkpoint(self, cp: Checkpoint) -> None: ...
+
+
+@runtime_checkable
+class RowLedger(Protocol):
+    """A ledger that streams its stored rows (``SqlLedger.rows``): verified by
+    ``ledger.stream.verify_rows``."""
+
+    def rows(
+        self, *, after: int = 0, upto: int | None = None, batch: int = 5000
+    ) -> Generator[tuple[Any, ...], None, None]: ...
 
 
 def _store(uow: UnitOfWork) -> CheckpointStore:
@@ -66,18 +79,36 @@ def verify_chain(
     checkpoints: Sequence[tuple[str, Checkpoint]] = (),
     keys: dict[str, Ed25519PublicKey] | None = None,
     resume: Checkpoint | None = None,
+    jobs: int = 1,
+    open_uow: Callable[[], UnitOfWork] | None = None,
 ) -> int:
     """Number of entries in an intact ledger; raises ``LedgerIntegrityError`` naming the
     first bad entry otherwise.
 
     ``checkpoints`` (name, checkpoint): each must be signed by one of ``keys`` (key id ->
     public key) and the chain must pass through it. ``resume``: a trusted checkpoint
-    (its signature is checked too); only the entries from it on are read."""
+    (its signature is checked too); only the entries from it on are read.
+
+    ``jobs`` > 1 with ``open_uow`` (a picklable factory of read units of work on the same
+    database, e.g. ``bootstrap.ReadUowOpener``): the entries are verified in that many
+    ranges by as many processes (see :func:`verify_in_ranges`)."""
     keys = keys or {}
     anchors = _anchors(checkpoints, keys)
+    if jobs < 1:
+        raise InvalidInput("must be at least 1", field="jobs")
+    if resume is None and jobs > 1 and open_uow is not None:
+        with uow:
+            head = uow.ledger.head()
+            ranges = isinstance(uow.ledger, RowLedger)
+        if ranges:  # (this transaction ended: the processes open their own)
+            return verify_in_ranges(open_uow, head, jobs, anchors)
     with uow:
         head = uow.ledger.head()
+        rows = uow.ledger if isinstance(uow.ledger, RowLedger) else None
         if resume is None:
+            if rows is not None:
+                with closing(rows.rows()) as stored:
+                    return verify_rows(stored, head, check_payload, anchors=anchors)
             with closing(uow.ledger.entries()) as entries:
                 return verify(entries, head, check_payload, anchors=anchors)
         _anchors([("resumed from", resume)], keys)
@@ -85,6 +116,24 @@ def verify_chain(
             raise InvalidInput("a checkpoint of an empty ledger is nothing to resume from",
                                field="from")
         anchors.setdefault(resume.seq, (resume.hash, f"at entry {resume.seq} (resumed from)"))
+        if rows is not None:
+            with closing(rows.rows(after=resume.seq - 1)) as stored:
+                first_row = next(stored, None)
+                if first_row is None or first_row[0] != resume.seq:
+                    raise LedgerIntegrityError(
+                        resume.seq, "the entry the checkpoint resumed from is missing"
+                    )
+                prev = first_row[6]
+
+                def chained_rows() -> Iterator[tuple[Any, ...]]:
+                    yield first_row
+                    yield from stored
+
+                return verify_rows(
+                    chained_rows(), head, check_payload,
+                    start=(resume.seq - 1, prev if isinstance(prev, str) else ""),
+                    anchors=anchors,
+                )
         with closing(uow.ledger.entries(after=resume.seq - 1)) as entries:
             first = next(entries, None)
             if first is None or first.seq != resume.seq:
@@ -99,6 +148,98 @@ def verify_chain(
             return verify(
                 chained(), head, check_payload, start=(resume.seq - 1, first.prev_hash),
                 anchors=anchors,
+            )
+
+
+#: fewer entries than this per process are verified in this one
+MIN_PER_JOB = 1000
+
+
+def _verify_range(
+    open_uow: Callable[[], UnitOfWork], lo: int, hi: int,
+    anchors: dict[int, tuple[str, str]],
+) -> tuple[int, str, str] | tuple[int, str]:
+    """One process's range ``lo..hi``: (last sequence number, the first entry's stored
+    previous hash, the last entry's hash), or (sequence number, reason) of its first
+    finding. The first entry's link to the range before is the caller's to check."""
+    uow = open_uow()
+    try:
+        with uow:
+            ledger = uow.ledger
+            assert isinstance(ledger, RowLedger)
+            with closing(ledger.rows(after=lo - 1, upto=hi)) as stored:
+                first = next(stored, None)
+                if first is None:
+                    return lo, "missing or out of order (no entry from here on)"
+                link = first[6] if lo > 1 and isinstance(first[6], str) else GENESIS
+
+                def chained() -> Iterator[tuple[Any, ...]]:
+                    yield first
+                    yield from stored
+
+                last, last_hash = walk_rows(
+                    chained(), check_payload, start=(lo - 1, link), anchors=anchors
+                )
+                return last, link, last_hash
+    except LedgerIntegrityError as exc:
+        return exc.seq, exc.reason
+
+
+def verify_in_ranges(
+    open_uow: Callable[[], UnitOfWork],
+    head: tuple[int, str] | None,
+    jobs: int,
+    anchors: dict[int, tuple[str, str]],
+) -> int:
+    """The chain up to the recorded head verified in ``jobs`` ranges at once, each by a
+    process of its own (an entry's hash depends on its own row only), then the links
+    between the ranges, the entries past the head and the head itself; the first finding
+    by sequence number is raised, as the sequential verification would name it."""
+    end = head[0] if head is not None else 0
+    if end < jobs * MIN_PER_JOB:  # not worth the processes
+        with open_uow() as uow:
+            ledger = uow.ledger
+            assert isinstance(ledger, RowLedger)
+            with closing(ledger.rows()) as stored:
+                return verify_rows(stored, head, check_payload, anchors=anchors)
+    step = -(-end // jobs)
+    ranges = [(lo, min(lo + step - 1, end)) for lo in range(1, end + 1, step)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=len(ranges), mp_context=context) as pool:
+        futures = [
+            pool.submit(
+                _verify_range, open_uow, lo, hi,
+                {s: a for s, a in anchors.items() if lo <= s <= hi},
+            )
+            for lo, hi in ranges
+        ]
+        results = [f.result() for f in futures]
+    findings: list[tuple[int, int, str]] = []  # (seq, order, reason)
+    last_hash = GENESIS
+    for (lo, hi), result in zip(ranges, results, strict=True):
+        if len(result) == 2:
+            findings.append((result[0], 1, result[1]))
+            break  # what follows cannot be linked to it
+        last, link, tail_hash = result
+        if link != last_hash:
+            findings.append((lo, 0, "previous-hash link broken"))
+        if last < hi:
+            findings.append((last + 1, 1, "missing or out of order"))
+            break
+        last_hash = tail_hash
+    if findings:
+        seq, _, reason = min(findings)
+        raise LedgerIntegrityError(seq, reason)
+    # the entries past the head read at the start (appended since, or not covered by
+    # it), anchors beyond the end, and the head as this last snapshot records it
+    with open_uow() as uow:
+        ledger = uow.ledger
+        assert isinstance(ledger, RowLedger)
+        now = uow.ledger.head()
+        with closing(ledger.rows(after=end)) as stored:
+            return verify_rows(
+                stored, now, check_payload, start=(end, last_hash),
+                anchors={s: a for s, a in anchors.items() if s > end},
             )
 
 
@@ -184,8 +325,8 @@ def replay(entries: Iterator[LedgerEntry]) -> tuple[Records, int, int, list[tupl
     for entry in entries:
         count += 1
         version, payload = kinds.parse(entry.seq, entry.kind, entry.payload)
-        if entry.kind == kinds.LEDGER_BASELINE:
-            problems.clear()
+        if entry.kind == kinds.LEDGER_BASELINE and entry.payload.get("part", 1) == 1:
+            problems.clear()  # a baseline (its first part, when in parts) starts again
             start = entry.seq
         if version.replay is None:
             continue

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from allied.domain.errors import InvalidInput
 from allied.reports.burden import burden
@@ -25,9 +25,24 @@ from allied.reports.model import Period, Report
 from allied.reports.predictability import predictability
 from allied.service.ports import UnitOfWork
 from allied.service.public_data import public_data
+from allied.service.rows import offer_rows, request_rows
 from allied.service.totals import allocation_totals
 
 REPORTS = ("burden", "predictability", "gaps", "deliveries")
+
+
+@runtime_checkable
+class ReportSums(Protocol):
+    """A store that sums what the reports show itself (grouped queries): what
+    ``reports.gaps.gap_sums`` and ``reports.predictability.clearinghouse_sums`` compute
+    from the records, for the period's first and last day (``None``: open)."""
+
+    def gap_sums(self, start: dt.date | None, end: dt.date | None) -> dict[str, dict[str, int]]:
+        ...
+
+    def clearinghouse_sums(
+        self, start: dt.date | None, end: dt.date | None
+    ) -> dict[tuple[str, str], dict[str, int]]: ...
 FORMATS = ("table", "csv", "json", "png", "html")
 
 
@@ -71,18 +86,26 @@ def build_report(uow: UnitOfWork, name: str, options: ReportOptions | None = Non
         if name == "predictability":
             months = port.kiel_months()
             _need(months, "kiel")
+            if isinstance(uow, ReportSums):  # summed by the database
+                return predictability(
+                    months, transfers=port.sipri_transfers(), period=period,
+                    release=_release(months),
+                    clearing_sums=uow.clearinghouse_sums(period.start, period.end),
+                )
             return predictability(
                 months,
-                uow.offers.list(),
+                offer_rows(uow),
                 allocation_totals(uow, "offer"),
                 port.sipri_transfers(),
                 period=period,
                 release=_release(months),
             )
         if name == "gaps":
+            if isinstance(uow, ReportSums):
+                return gaps(period=period, sums=uow.gap_sums(period.start, period.end))
             return gaps(
-                uow.requests.list(),
-                uow.offers.list(),
+                request_rows(uow),
+                offer_rows(uow),
                 allocation_totals(uow, "request"),
                 period=period,
             )

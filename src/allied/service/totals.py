@@ -38,6 +38,14 @@ class AllocationTotals(Protocol):
         ...
 
 
+@runtime_checkable
+class HeldTotals(Protocol):
+    def held_totals(self, by: str, statuses: Collection[AllocationStatus]) -> dict[str, int]:
+        """Quantity per offer (``by="offer"``) or request of the allocations in
+        ``statuses``, summed by the store."""
+        ...
+
+
 def allocation_totals(uow: UnitOfWork, by: str) -> list[AllocationTotal]:
     """Allocation quantities per offer (``by="offer"``) or request, and status; call
     inside the unit of work."""
@@ -59,6 +67,8 @@ def held_by(
     uow: UnitOfWork, by: str, statuses: Collection[AllocationStatus]
 ) -> dict[str, int]:
     """Quantity per offer or request of the allocations in ``statuses``."""
+    if by in ("offer", "request") and isinstance(uow, HeldTotals):
+        return uow.held_totals(by, statuses)
     out: dict[str, int] = defaultdict(int)
     for t in allocation_totals(uow, by):
         if t.status in statuses:

@@ -133,3 +133,21 @@ def test_replay_names_a_change_to_a_record_no_entry_made() -> None:
         ("ledger.baseline", {"records": {"requests": {}}}),
     )))
     assert (start, problems) == (2, [])
+
+
+def test_a_baseline_in_parts_starts_again_at_its_first_part_and_adds_the_others() -> None:
+    from allied.service.ledger import replay
+
+    req = {"recipient": "UKR", "family": "f", "quantity": 1, "priority": 1,
+           "needed_by": "2024-01-01", "status": "open"}
+    records, count, start, problems = replay(iter(_entries(
+        ("request.priority", {"id": "R-9", "to": 2}),  # before the baseline: forgotten
+        ("ledger.baseline", {"v": 2, "part": 1, "parts": 2,
+                             "records": {"requests": {"R-1": req}}}),
+        ("ledger.baseline", {"v": 2, "part": 2, "parts": 2,
+                             "records": {"requests": {"R-2": req}}}),
+        ("request.priority", {"id": "R-1", "to": 5}),
+    )))
+    assert (count, start, problems) == (4, 2, [])
+    assert sorted(records.by_kind["requests"]) == ["R-1", "R-2"]
+    assert records.by_kind["requests"]["R-1"]["priority"] == 5

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
-import json
 import weakref
 from collections.abc import Callable, Collection, Generator, Mapping, Sequence
 from types import TracebackType
@@ -16,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Mapper, Session, sessionmaker
 
+from allied.adapters.db import record_rows, report_sums
 from allied.adapters.db.tables import (
     RECORDS_UNCHANGED,
     allocations,
@@ -26,16 +26,24 @@ from allied.adapters.db.tables import (
 )
 from allied.domain.accession import Accession
 from allied.domain.actors import Actor, Membership
-from allied.domain.assistance import Allocation, AllocationStatus, Offer, Request
+from allied.domain.assistance import Allocation, AllocationStatus, Offer, RecordStatus, Request
 from allied.domain.catalogue import ItemType
 from allied.domain.consent import ConsentPolicy, ConsentRequest
 from allied.domain.economy import Indicator
 from allied.domain.errors import Conflict, PermissionDenied, StorageError
 from allied.domain.funds import Contribution, PooledFund
 from allied.domain.proposals import Proposal
-from allied.ledger.chain import GENESIS, EntryDraft, LedgerEntry, entry_from_row, make_entry
+from allied.ledger.chain import (
+    GENESIS,
+    EntryDraft,
+    LedgerEntry,
+    canonical,
+    entry_from_row,
+    make_entry,
+)
 from allied.ledger.checkpoint import Checkpoint, Signer
 from allied.service.ports import LedgerPort, Repository
+from allied.service.rows import OfferRow, RequestRow
 from allied.service.totals import AllocationTotal
 
 T = TypeVar("T")
@@ -229,7 +237,8 @@ class SqlLedger:
                 "user": e.user,
                 "nation": e.nation,
                 "kind": e.kind,
-                "payload": json.dumps(e.payload, sort_keys=True),
+                # the canonical text: exactly what the hash covers (ledger/stream.py)
+                "payload": canonical(e.payload),
                 "prev_hash": e.prev_hash,
                 "hash": e.hash,
                 "subject": subject_of(e.payload),
@@ -281,7 +290,6 @@ class SqlLedger:
         finally:
             result.close()
 
-
     def about(self, subjects: Sequence[str], *, limit: int = 200) -> list[LedgerEntry]:
         """The last ``limit`` entries about any of ``subjects`` (their payload's ``id``),
         in ascending order (the ``subject`` index: migration 0016)."""
@@ -295,6 +303,45 @@ class SqlLedger:
         )
         rows = self.session.execute(stmt).all()
         return [entry_from_row(*row_fields(row)) for row in reversed(rows)]
+
+
+    def rows(
+        self, *, after: int = 0, upto: int | None = None, batch: int = 5000
+    ) -> Generator[tuple[Any, ...], None, None]:
+        """Stored rows ``(seq, at, user, nation, kind, payload, prev_hash, hash)`` with
+        ``after < seq <= upto`` in ascending order, as plain tuples with the payload as
+        its stored text, streamed (``batch`` rows in memory at a time): what
+        ``ledger.stream.verify_rows`` reads."""
+        conn = self.session.connection()
+        driver: Any = conn.connection.driver_connection
+        if conn.dialect.name == "postgresql" and hasattr(driver, "cursor"):
+            # a server-side cursor of the driver: no row objects in between
+            sql = (
+                'SELECT seq, at, "user", nation, kind, payload, prev_hash, hash '
+                "FROM ledger_entries WHERE seq > %s"
+                + ("" if upto is None else " AND seq <= %s")
+                + " ORDER BY seq"
+            )
+            args = (after,) if upto is None else (after, upto)
+            cursor = driver.cursor(name=f"allied_ledger_rows_{id(self)}")
+            cursor.itersize = batch
+            try:
+                cursor.execute(sql, args)
+                yield from cursor
+            finally:
+                cursor.close()
+            return
+        t = ledger_entries.c
+        stmt = select(t.seq, t.at, t.user, t.nation, t.kind, t.payload, t.prev_hash, t.hash)
+        stmt = stmt.where(t.seq > after)
+        if upto is not None:
+            stmt = stmt.where(t.seq <= upto)
+        result = conn.execute(stmt.order_by(t.seq).execution_options(yield_per=batch))
+        try:
+            for row in result:
+                yield tuple(row)
+        finally:
+            result.close()
 
 
 def subject_of(payload: Mapping[str, Any]) -> str | None:
@@ -438,6 +485,35 @@ class SqlUnitOfWork:
 
     def save_checkpoint(self, cp: Checkpoint) -> None:
         save_checkpoint(self.session, cp)
+
+    def request_rows(self, status: RecordStatus | None = None) -> list[RequestRow]:
+        """Requests as plain rows (``allied.service.rows``; ``record_rows``)."""
+        return record_rows.request_rows(self.session, status)
+
+    def offer_rows(self, status: RecordStatus | None = None) -> list[OfferRow]:
+        """Offers as plain rows (``allied.service.rows``; ``record_rows``)."""
+        return record_rows.offer_rows(self.session, status)
+
+    def gap_sums(self, start: dt.date | None, end: dt.date | None) -> dict[str, dict[str, int]]:
+        """The gaps report's sums per family, by the database (``report_sums``)."""
+        return report_sums.gap_sums(self.session, start, end)
+
+    def clearinghouse_sums(
+        self, start: dt.date | None, end: dt.date | None
+    ) -> dict[tuple[str, str], dict[str, int]]:
+        """The predictability report's clearinghouse sums, by the database."""
+        return report_sums.clearinghouse_sums(self.session, start, end)
+
+    def held_totals(self, by: str, statuses: Collection[AllocationStatus]) -> dict[str, int]:
+        """Quantity per offer (``by="offer"``) or request of the allocations in
+        ``statuses``: one grouped query (see :mod:`allied.service.totals`)."""
+        key = allocations.c.offer_id if by == "offer" else allocations.c.request_id
+        rows = self.session.execute(
+            select(key, func.sum(allocations.c.quantity))
+            .where(allocations.c.status.in_(sorted(statuses)))
+            .group_by(key)
+        )
+        return {str(k): int(q) for k, q in rows}
 
     def allocation_totals(self, by: str) -> list[AllocationTotal]:
         """Quantity of the allocations per offer (``by="offer"``) or request, and status:

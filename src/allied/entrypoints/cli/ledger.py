@@ -184,6 +184,10 @@ def verify_command(
     records: bool = typer.Option(
         False, "--records", help="also replay the ledger and compare the records' tables"
     ),
+    jobs: int = typer.Option(
+        1, "--jobs", "-j", min=1, help="verify the chain in this many processes at once "
+        "(ranges of entries, then the links between them)"
+    ),
 ) -> None:
     """Check the hash chain and every payload's schema; exit 3 naming the first bad
     entry, the first kept checkpoint that does not hold, or each record that differs."""
@@ -203,8 +207,11 @@ def verify_command(
                                field="public-key")
         store = _store()
         try:
+            from allied.bootstrap import ReadUowOpener
+
             count = verify_ledger(
-                store.read_uow(), _caller(), checkpoints=kept, keys=keys, resume=start
+                store.read_uow(), _caller(), checkpoints=kept, keys=keys, resume=start,
+                jobs=jobs, open_uow=ReadUowOpener(store.settings) if jobs > 1 else None,
             )
             result = verify_records(store.read_uow(), _caller()) if records else None
         finally:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -57,11 +57,15 @@ def verify_ledger(
     checkpoints: Sequence[tuple[str, Checkpoint]] = (),
     keys: dict[str, Ed25519PublicKey] | None = None,
     resume: Checkpoint | None = None,
+    jobs: int = 1,
+    open_uow: Callable[[], UnitOfWork] | None = None,
 ) -> int:
     """Entries in an intact ledger (through every kept checkpoint, or from a trusted one);
-    ``LedgerIntegrityError`` naming the first bad entry or checkpoint otherwise."""
+    ``LedgerIntegrityError`` naming the first bad entry or checkpoint otherwise.
+    ``jobs``/``open_uow``: verify in that many processes (``service.ledger.verify_chain``)."""
     require(caller.role, Action.READ_LEDGER)
-    return _ledger.verify_chain(uow, checkpoints=checkpoints, keys=keys, resume=resume)
+    return _ledger.verify_chain(uow, checkpoints=checkpoints, keys=keys, resume=resume,
+                                jobs=jobs, open_uow=open_uow)
 
 
 def verify_records(uow: UnitOfWork, caller: Caller) -> Replay:

@@ -8,14 +8,15 @@ Create Date: 2026-12-05
 ``GET /api/v1/ledger/checkpoint``). Entries written before this revision do not all
 carry what a replay needs (a run named the allocations it made, not what they hold; a
 reference load counted the records it inserted), so when the database holds records a
-``ledger.baseline`` entry records them as they stand: ``allied ledger verify --records``
-replays from the last baseline. A store with no records gets no baseline.
+``ledger.baseline`` records them as they stand: ``allied ledger verify --records``
+replays from the last baseline. A store with no records gets no baseline. The baseline
+is written in parts of 5,000 records, an entry each (version 2 of the kind; databases
+upgraded before that hold it as one entry, version 1, which still verifies).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,6 +29,9 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TEXT, INT, DAY, BOOL = sa.String(), sa.Integer(), sa.Date(), sa.Boolean()
+
+#: records per baseline entry (``ledger.baseline`` version 2, in parts)
+PART_RECORDS = 5000
 
 #: record type -> (table, compared field -> (column, type)), as
 #: ``allied.ledger.state.FIELDS`` has them at this revision (written out: a migration
@@ -88,7 +92,7 @@ def upgrade() -> None:
         sa.Column("signature", sa.String(length=200), nullable=False),
         sa.PrimaryKeyConstraint("seq", "key_id", name=op.f("pk_ledger_checkpoints")),
     )
-    from allied.ledger.chain import GENESIS, make_entry
+    from allied.ledger.chain import GENESIS, canonical, make_entry
 
     conn = op.get_bind()
     records = baseline_records(conn)
@@ -96,32 +100,48 @@ def upgrade() -> None:
         return
     head = conn.execute(sa.text("SELECT seq, hash FROM ledger_head WHERE id = 1")).first()
     seq, prev = (int(head.seq), str(head.hash)) if head is not None else (0, GENESIS)
-    entry = make_entry(
-        seq + 1, prev, user="migration-0012", nation="", kind="ledger.baseline",
-        payload={"records": records},
-    )
+    # in parts of PART_RECORDS records (version 2 of the kind), one entry each, so that
+    # no entry grows with the store (one entry of every record was 16 MB of JSON at a
+    # tenth of the decade, and verifying it took 140 MiB)
+    chunks: list[dict[str, dict[str, Any]]] = [{}]
+    size = 0
+    for kind, by_id in records.items():
+        for record_id, fields in by_id.items():
+            if size == PART_RECORDS:
+                chunks.append({})
+                size = 0
+            chunks[-1].setdefault(kind, {})[record_id] = fields
+            size += 1
+    rows = []
+    for part, chunk in enumerate(chunks, start=1):
+        entry = make_entry(
+            seq + 1, prev, user="migration-0012", nation="", kind="ledger.baseline",
+            payload={"v": 2, "part": part, "parts": len(chunks), "records": chunk},
+        )
+        rows.append({
+            "seq": entry.seq, "at": entry.at, "user": entry.user, "nation": entry.nation,
+            "kind": entry.kind, "payload": canonical(entry.payload),
+            "prev_hash": entry.prev_hash, "hash": entry.hash,
+        })
+        seq, prev = entry.seq, entry.hash
     conn.execute(
         sa.text(
             'INSERT INTO ledger_entries (seq, at, "user", nation, kind, payload, prev_hash, hash) '
             "VALUES (:seq, :at, :user, :nation, :kind, :payload, :prev_hash, :hash)"
         ),
-        {
-            "seq": entry.seq, "at": entry.at, "user": entry.user, "nation": entry.nation,
-            "kind": entry.kind, "payload": json.dumps(entry.payload, sort_keys=True),
-            "prev_hash": entry.prev_hash, "hash": entry.hash,
-        },
+        rows,
     )
     if head is None:
         conn.execute(
             sa.text(
                 "INSERT INTO ledger_head (id, seq, hash, records_seq) VALUES (1, :s, :h, :s)"
             ),
-            {"s": entry.seq, "h": entry.hash},
+            {"s": seq, "h": prev},
         )
     else:
         conn.execute(
             sa.text("UPDATE ledger_head SET seq = :s, hash = :h, records_seq = :s WHERE id = 1"),
-            {"s": entry.seq, "h": entry.hash},
+            {"s": seq, "h": prev},
         )
 
 

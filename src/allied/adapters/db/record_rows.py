@@ -1,0 +1,29 @@
+"""Requests and offers read as plain rows (``allied.service.rows``): the columns the
+optimiser and the reports use, one query per table, no domain object built."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from allied.adapters.db.tables import offers, requests
+from allied.domain.assistance import RecordStatus
+from allied.service.rows import OfferRow, RequestRow
+
+
+def request_rows(session: Session, status: RecordStatus | None = None) -> list[RequestRow]:
+    t = requests.c
+    stmt = select(t.id, t.recipient, t.family, t.accepts, t.quantity, t.priority, t.needed_by,
+                  t.status)
+    if status is not None:
+        stmt = stmt.where(t.status == status)
+    return [RequestRow._make(row) for row in session.execute(stmt.order_by(t.id))]
+
+
+def offer_rows(session: Session, status: RecordStatus | None = None) -> list[OfferRow]:
+    t = offers.c
+    stmt = select(t.id, t.donor, t.family, t.quantity, t.available_from, t.channel, t.lethal,
+                  t.origin, t.recipient, t.status)
+    if status is not None:
+        stmt = stmt.where(t.status == status)
+    return [OfferRow._make(row) for row in session.execute(stmt.order_by(t.id))]
