@@ -107,7 +107,19 @@ EXTRA_NOUNS: dict[str, T] = {
     "condemnation": T.ACCUSE,
     "protest": T.ACCUSE,
     "allegation": T.ACCUSE,
+    "proposal": T.CALL_FOR,  # only with an addressee: "a proposal for the UN to lift"
+    "request": T.CALL_FOR,  # likewise: "filed requests for the court to postpone"
 }
+#: peacekeepers are forces too ("European peacekeepers arrived")
+PEACEKEEPERS = frozenset({"peacekeeper", "peacekeepers"})
+#: verbs of movement whose subject, when it is a force, is deployed by its owner
+MOVING = frozenset({"arrive", "enter", "sail", "cross", "land", "pass", "move", "roll"})
+#: passive verbs of deployment: "forces of the UN have been deployed"
+DEPLOYED = frozenset({"deploy", "station", "dispatch", "send", "position", "base"})
+#: places that are no state: a deployment there has no target ("passed into the sea")
+NO_STATE = frozenset({"sea", "waters", "ocean", "strait", "gulf", "airspace"})
+#: noun calls that are events only with an addressee ("a proposal to build a road" is not)
+NEEDS_ADDRESSEE = frozenset({"proposal", "request"})
 # (verb lemma, object or particle lemma) -> type: "impose sanctions", "call for"
 PAIRS: dict[tuple[str, str], T] = {
     ("hold", "talk"): T.MEET,
@@ -209,6 +221,9 @@ OFFICES = frozenset(
         "sheikh",
         "sultan",
         "envoy",
+        "rapporteur",
+        "mediator",
+        "prosecutor",
         "ambassador",
         "spokesman",
         "spokeswoman",
@@ -380,6 +395,8 @@ INTENT_HEADS = frozenset(
 )
 #: object control: the object of these verbs is the subject of the complement
 AUTHORISING = frozenset({"allow", "permit", "clear", "authorise", "authorize", "let", "enable"})
+#: verbs whose object does what they govern: "prompting France to recall its ambassador"
+IMPLYING = frozenset({"prompt", "lead", "cause", "compel", "oblige", "drive", "spur"})
 #: verbs that press someone else to act: what they govern is not (yet) an act
 PRESSING = frozenset({
     "pressure", "pressurise", "pressurize", "force", "persuade", "convince", "encourage",
@@ -439,6 +456,11 @@ class Context:
     organisation: tuple[str, ...] | None = None
     #: how often each organisation has been named so far ("the bloc": the most named)
     organisations: dict[str, int] = field(default_factory=dict)
+    #: people introduced with their office ("UN special rapporteur Richard Bennett"), by
+    #: the last word of their name: a later "Bennett" or "Mr. Bennett" acts for the same
+    names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: the last such person named ("prohibited him from entering": an object pronoun)
+    named: tuple[str, ...] | None = None
 
     def note(self, codes: tuple[str, ...], kind: MentionKind) -> None:
         if not codes:
@@ -448,6 +470,8 @@ class Context:
             return
         if codes[0] in ORGS:
             self.organisation = codes
+            if kind is MentionKind.PERSON:
+                self.person = codes  # "Guterres ... he", not "the U.N. office ... he"
             return
         if kind in (MentionKind.PERSON, MentionKind.TITLE):
             self.person = codes
@@ -643,10 +667,23 @@ class Reader:
             tok.pos_ == "PROPN"  # "King Abdullah of Jordan", "Crown Prince Salman"
             and any(c.dep_ == "compound" and _lemma(c) in OFFICES for c in tok.children)
         )
+        named = tok.pos_ == "PROPN" and str(tok.text)[:1].isupper()
+        if named and not office and str(tok.text) in self.ctx.names and not any(
+            c.dep_ in ("poss", "amod") for c in tok.children
+        ):
+            self.ctx.named = self.ctx.names[str(tok.text)]
+            return self.ctx.named  # "Bennett", introduced with his office
         for child in tok.children:
             if child.dep_ in ("amod", "compound", "poss", "nmod", "npadvmod") and (office or loose):
                 codes = self._modifier(child, depth)
                 if codes:
+                    if named and office:
+                        self._remember(tok, codes)
+                    if office:
+                        # "the AU mediator, special envoy Maria Okafor,": her name too
+                        for appos in tok.children:
+                            if appos.dep_ == "appos" and appos.pos_ == "PROPN":
+                                self._remember(appos, codes)
                     return codes
             if child.dep_ == "prep" and child.lower_ in ("of", "from", "for") and office:
                 for obj in child.children:
@@ -657,8 +694,17 @@ class Reader:
             if child.dep_ == "appos":
                 codes = self._one(child, loose=loose, depth=depth + 1)
                 if codes:
+                    if named and tok.i not in self.tree.mention:
+                        self._remember(tok, codes)  # "Maria Okafor, the AU envoy,"
                     return codes
         return ()
+
+    def _remember(self, name: Any, codes: tuple[str, ...]) -> None:
+        """A person named with an office: later mentions of the surname act for it."""
+        if name.i in self.tree.mention or not str(name.text)[:1].isupper():
+            return
+        self.ctx.names[str(name.text)] = codes
+        self.ctx.named = codes
 
     def _last_organisation(self, tok: Any) -> tuple[str, ...]:
         """The organisation named last before ``tok`` in its sentence, else in the text
@@ -685,9 +731,10 @@ class Reader:
                     every.extend(cm.codes)
             return tuple(dict.fromkeys(every))
         if tok.dep_ in ("compound", "amod"):
-            # "the Italian Economy Minister": the adjective modifies "Economy"
+            # "the Italian Economy Minister": the adjective modifies "Economy";
+            # "United Nations-appointed special rapporteur": the participle's modifier
             for child in tok.children:
-                if child.dep_ in ("amod", "compound", "poss"):
+                if child.dep_ in ("amod", "compound", "poss", "npadvmod", "nmod"):
                     codes = self._modifier(child, depth + 1)
                     if codes:
                         return codes
@@ -844,6 +891,8 @@ class Reader:
                 if objects and _lemma(head) in AUTHORISING:
                     cues.append("authorised")
                     return self.phrase(objects[0], loose=True), cues
+                if objects and _lemma(head) in IMPLYING and node.dep_ == "xcomp":
+                    return self.phrase(objects[0], refer=True), cues  # "prompting France to"
                 if objects:
                     return (), cues  # "urged Germany to send": not an act
                 node = head
@@ -956,6 +1005,12 @@ class Reader:
                         if etype is T.PROVIDE and child.dep_ == "dobj":
                             continue  # the thing given; the recipient is "to" or dative
                         found.extend(self.phrase(child, loose=loose))
+                        if (
+                            child.lower_ in ("him", "her")
+                            and etype in (T.ACCUSE, T.SANCTION, T.BLOCK)
+                            and self.ctx.named
+                        ):
+                            found.extend(self.ctx.named)  # "barred him": the person named
                         if etype in (T.ACCUSE, T.SANCTION, T.BLOCK) and _lemma(tok) != "warn":
                             found.extend(self._inside(child))
                     if kind in ("prep", "direct") and child.dep_ in ("prep", "dative"):
@@ -988,6 +1043,29 @@ class Reader:
                     for c in child.children:
                         if c.dep_ == "nsubj":
                             found.extend(self.phrase(c))
+        if noun and not found and etype is T.CALL_FOR:
+            # "a proposal for the Security Council to lift sanctions", "filed requests for
+            # the court to postpone": whoever the infinitive's subject is, is asked
+            # the noun itself or its participle ("a proposal made on Monday for the UN to")
+            carriers = [tok, *(c for c in tok.children if c.dep_ == "acl" and c.tag_ == "VBN")]
+            for carrier in carriers:
+                to_clause = any(
+                    c.dep_ in ("acl", "advcl") and any(a.lower_ == "to" for a in c.children)
+                    for c in carrier.children
+                )
+                for child in carrier.children:
+                    if child.dep_ == "prep" and child.lower_ == "for" and to_clause:
+                        for obj in child.children:
+                            if obj.dep_ == "pobj":
+                                found.extend(self.phrase(obj))
+            for node in nodes:
+                for child in node.children:
+                    if child.dep_ in ("advcl", "acl") and any(
+                        c.dep_ == "mark" and c.lower_ == "for" for c in child.children
+                    ):
+                        for c in child.children:
+                            if c.dep_ == "nsubj":
+                                found.extend(self.phrase(c))
         if not found and etype is T.ACCUSE and _lemma(tok) == "threaten":
             # "threatened to use force against Afghanistan": the state threatened
             for child in tok.children:
@@ -1137,6 +1215,8 @@ class Reader:
                 continue
             if etype is not T.CALL_FOR and not targets:
                 continue  # events without a counterpart are left to the clause rules
+            if not targets and noun and _lemma(tok) in NEEDS_ADDRESSEE:
+                continue  # "a proposal to build a road"
             if not targets and not noun and _lemma(tok) in lx.wordnet_verbs():
                 continue  # a verb of the generated lexicon needs an actor as counterpart
             if (
@@ -1174,6 +1254,7 @@ class Reader:
             targets = tuple(t for t in targets if t not in actors)
             out.append(Frame(etype, actors, targets, tok, noun, cues))
         out.extend(self._appeals(sent))
+        out.extend(self._forces_moved(sent))
         return out
 
     def _not_an_act(self, tok: Any, etype: EventType, noun: bool) -> bool:
@@ -1249,6 +1330,53 @@ class Reader:
                 )
         return out
 
+    def _forces_moved(self, sent: list[Any]) -> list[Frame]:
+        """A force as subject is deployed by its owner: "forces of the UN mission have been
+        deployed", "additional European peacekeepers arrived in Bosnia", "U.S. warships
+        passed into the sea" (``deploy``; the place is the target, none at sea)."""
+        out: list[Frame] = []
+        for tok in sent:
+            if tok.pos_ != "VERB":
+                continue
+            lemma = _lemma(tok)
+            passive = any(c.dep_ == "auxpass" for c in tok.children)
+            if not (lemma in MOVING or (lemma in DEPLOYED and passive)):
+                continue
+            if any(c.dep_ == "agent" for c in tok.children):
+                continue  # "deployed by Germany": the clause rules read the agent
+            subj = [c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")]
+            if not subj or not (
+                subj[0].lower_ in lx.FORCE_WORDS or _lemma(subj[0]) in PEACEKEEPERS
+            ):
+                continue
+            cues: list[str] = []
+            if self.cancelled(tok, cues, T.DEPLOY):
+                continue
+            actors = self.phrase(subj[0], loose=True)
+            if not actors:
+                continue
+            targets: list[str] = []
+            at_sea = False
+            for child in tok.children:
+                if child.dep_ == "prep" and child.lower_ in ("in", "into", "to", "near"):
+                    for obj in child.children:
+                        if obj.dep_ == "pobj":
+                            targets.extend(self.phrase(obj, loose=True))
+                            at_sea = at_sea or _lemma(obj) in NO_STATE
+            if not targets and passive:
+                # "forces of the UN mission in the Central African Republic were deployed"
+                for sub in subj[0].subtree:
+                    if sub.dep_ == "prep" and sub.lower_ == "in":
+                        for obj in sub.children:
+                            if obj.dep_ == "pobj":
+                                targets.extend(self.phrase(obj, loose=True))
+            if any(t in actors for t in targets):
+                continue  # at home: "Somali troops arrived in Somalia"
+            if not targets and not at_sea:
+                continue
+            out.append(Frame(T.DEPLOY, actors, tuple(dict.fromkeys(targets)), tok, False, cues))
+        return out
+
     def subjects(self, sent: list[Any]) -> None:
         """Remember the sentence's actor subjects for pronouns in the next ones, and the
         last organisation it names (in any position) for "the bloc"."""
@@ -1269,4 +1397,10 @@ class Reader:
                 codes = self.phrase(tok)
                 if codes:
                     kind = m.kind if m is not None else MentionKind.TITLE
+                    if m is None and str(tok.text) in self.ctx.names:
+                        kind = MentionKind.PERSON  # a person introduced with an office
+                    elif kind is MentionKind.PERSON and any(
+                        c.dep_ == "det" for c in tok.children
+                    ):
+                        kind = MentionKind.ORGANISATION  # "the Taliban": no "he"
                     self.ctx.note(codes, kind)
