@@ -118,6 +118,8 @@ MOVING = frozenset({"arrive", "enter", "sail", "cross", "land", "pass", "move", 
 DEPLOYED = frozenset({"deploy", "station", "dispatch", "send", "position", "base"})
 #: places that are no state: a deployment there has no target ("passed into the sea")
 NO_STATE = frozenset({"sea", "waters", "ocean", "strait", "gulf", "airspace"})
+#: what a call is called when it is answered ("denied the request")
+ASKED = frozenset({"request", "demand", "proposal", "offer", "appeal", "plea", "call"})
 #: noun calls that are events only with an addressee ("a proposal to build a road" is not)
 NEEDS_ADDRESSEE = frozenset({"proposal", "request"})
 # (verb lemma, object or particle lemma) -> type: "impose sanctions", "call for"
@@ -461,6 +463,11 @@ class Context:
     names: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: the last such person named ("prohibited him from entering": an object pronoun)
     named: tuple[str, ...] | None = None
+    #: the actor subject of the sentence before: a quotation that opens the next sentence
+    #: with "we" and names no speaker is theirs ("X repeated its stance. 'We urge ...'")
+    previous: tuple[str, ...] | None = None
+    #: the last call read, (callers, addressees): "Trump denied the request" answers it
+    call: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
     def note(self, codes: tuple[str, ...], kind: MentionKind) -> None:
         if not codes:
@@ -876,7 +883,10 @@ class Reader:
                         return self.phrase(node.head), cues
                     return (), cues
                 if s.lower_ in FIRST_PERSON:
-                    return self._speaker(node), [*cues, "quoted"]
+                    speaker = self._speaker(node)
+                    if not speaker and self._opens_quotation(tok):
+                        speaker = self.ctx.previous or ()
+                    return speaker, [*cues, "quoted"]
                 codes = self.phrase(s, refer=True)
                 if str(s.lower_) in PERSON_PRONOUNS | STATE_PRONOUNS | PLURAL_PRONOUNS:
                     cues.append("pronoun")
@@ -915,6 +925,40 @@ class Reader:
                 return (), cues
             break
         return (), cues
+
+    def _answered(self, objects: list[Any], actors: tuple[str, ...]) -> tuple[str, ...]:
+        """"Trump denied the request": a refusal of "the request" (no owner named) blocks
+        whoever made the last call read, when it was addressed to the refuser."""
+        if self.ctx.call is None or not actors:
+            return ()
+        callers, addressees = self.ctx.call
+        for obj in objects:
+            if (
+                _lemma(obj) in ASKED
+                and any(
+                    c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in obj.children
+                )
+                and not any(c.dep_ in ("poss", "amod", "compound") for c in obj.children)
+                and set(actors) & set(addressees)
+            ):
+                return tuple(c for c in callers if c not in actors)
+        return ()
+
+    @staticmethod
+    def _opens_quotation(tok: Any) -> bool:
+        """Whether ``tok``'s sentence opens with a quotation mark and has no verb of
+        speech (so its speaker is introduced by the sentence before)."""
+        sent = tok.sent
+        first = sent[0]
+        return bool(
+            first.text in ("“", '"', "'", "‘")
+            and not any(
+                _lemma(t) in SPEECH
+                and t.pos_ == "VERB"
+                and any(c.dep_ == "nsubj" and c.lower_ not in FIRST_PERSON for c in t.children)
+                for t in sent
+            )
+        )
 
     def _speaker(self, node: Any) -> tuple[str, ...]:
         """"We urge Pakistan to stop," the ministry said: the speaker of the quotation
@@ -1200,6 +1244,10 @@ class Reader:
             actors, more = self.actors(tok, noun)
             cues.extend(more)
             targets = tuple(t for t in self.targets(tok, etype, noun) if t not in actors)
+            if etype is T.BLOCK and not targets and not noun:
+                targets = self._answered(objects, actors)
+            if etype is T.CALL_FOR and actors and targets:
+                self.ctx.call = (actors, targets)
             if etype is T.JOIN:
                 targets = tuple(t for t in targets if t in ORGS)
             if etype is T.DEPLOY and targets == ("UKR",) and _lemma(tok) in lx.VERBS and (
@@ -1381,6 +1429,7 @@ class Reader:
         """Remember the sentence's actor subjects for pronouns in the next ones, and the
         last organisation it names (in any position) for "the bloc"."""
         seen: set[int] = set()
+        self.ctx.previous = None
         for tok in sent:
             m = self.tree.mention.get(tok.i)
             if m is not None and len(m.codes) == 1 and m.codes[0] in ORGS and not m.modifier and (
@@ -1403,4 +1452,8 @@ class Reader:
                         c.dep_ == "det" for c in tok.children
                     ):
                         kind = MentionKind.ORGANISATION  # "the Taliban": no "he"
+                    if self.ctx.previous is None and tok.dep_ == "nsubj" and (
+                        tok.head.dep_ == "ROOT"
+                    ):
+                        self.ctx.previous = codes
                     self.ctx.note(codes, kind)

@@ -311,3 +311,24 @@ def test_a_force_moved_is_deployed_by_its_owner(
     extractor: Extractor, text: str, expected: set[Tuple]
 ) -> None:
     assert tuples(run(extractor, text)) == expected
+
+
+# -- a quotation after the sentence that introduces its speaker ----------------------
+def test_a_quotation_opening_a_sentence_is_the_speaker_introduced_before(
+    extractor: Extractor,
+) -> None:
+    text = ('On Thursday, the spokesperson for the Indian foreign ministry repeated the '
+            'stance. "We urge Nepal to hold the perpetrators accountable."')
+    assert tuples(run(extractor, text, "2025-03")) == {("IND", "call-for", "NPL")}
+    nobody = 'The crowd gathered. "We urge Nepal to hold the perpetrators accountable."'
+    assert tuples(run(extractor, nobody, "2025-03")) == set()
+
+
+# -- a refusal of "the request" answers the last call made to the refuser ------------
+def test_a_refused_request_blocks_whoever_made_it(extractor: Extractor) -> None:
+    asked = "Chile urged Peru to reopen the border. "
+    assert ("PER", "block", "CHL") in tuples(run(extractor, asked + "Peru rejected the request."))
+    # not addressed to the refuser: no answer
+    assert not any(
+        t == "block" for _, t, _ in tuples(run(extractor, asked + "Bolivia rejected the request."))
+    )
