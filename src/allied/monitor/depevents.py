@@ -118,6 +118,10 @@ MOVING = frozenset({"arrive", "enter", "sail", "cross", "land", "pass", "move", 
 DEPLOYED = frozenset({"deploy", "station", "dispatch", "send", "position", "base"})
 #: places that are no state: a deployment there has no target ("passed into the sea")
 NO_STATE = frozenset({"sea", "waters", "ocean", "strait", "gulf", "airspace"})
+NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "2": 2, "3": 3, "4": 4,
+           "5": 5, "6": 6}
+#: joint military activities: those held "with" a state meet it (guidelines 5, meet)
+JOINT = frozenset({"exercise", "drill", "manoeuvre", "maneuver", "wargame"})
 #: what a call is called when it is answered ("denied the request")
 ASKED = frozenset({"request", "demand", "proposal", "offer", "appeal", "plea", "call"})
 #: noun calls that are events only with an addressee ("a proposal to build a road" is not)
@@ -466,6 +470,9 @@ class Context:
     #: the actor subject of the sentence before: a quotation that opens the next sentence
     #: with "we" and names no speaker is theirs ("X repeated its stance. 'We urge ...'")
     previous: tuple[str, ...] | None = None
+    #: the last list of three or more states named together, in any position ("the Quad
+    #: consists of Japan, the US, Australia and India ... with the other three countries")
+    listed: tuple[str, ...] | None = None
     #: the last call read, (callers, addressees): "Trump denied the request" answers it
     call: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
@@ -655,6 +662,16 @@ class Reader:
             for c in tok.children
         ):
             return self._last_organisation(tok)  # not "the body of water", "a trade bloc's"
+        if (
+            low in PLURAL_STATE_NOUNS
+            and self.ctx.listed
+            and any(c.lower_ == "other" for c in tok.children)
+            and any(c.lower_ == "the" for c in tok.children)
+        ):
+            # "the other three countries": the list but one (the actor, dropped later)
+            counts = [c for c in tok.children if c.dep_ == "nummod"]
+            want = NUMBERS.get(counts[0].lower_, -1) if counts else len(self.ctx.listed) - 1
+            return self.ctx.listed if want == len(self.ctx.listed) - 1 else ()
         if (
             refer
             and low in PLURAL_STATE_NOUNS
@@ -925,6 +942,20 @@ class Reader:
                 return (), cues
             break
         return (), cues
+
+    def _with(self, tok: Any) -> list[str]:
+        """The actors "with" whom ``tok`` (or the light verb over it) is done."""
+        nodes = [tok]
+        if tok.dep_ in ("dobj", "attr") and _lemma(tok.head) in LIGHT:
+            nodes.append(tok.head)
+        out: list[str] = []
+        for node in nodes:
+            for child in node.children:
+                if child.dep_ == "prep" and child.lower_ == "with":
+                    for obj in child.children:
+                        if obj.dep_ == "pobj":
+                            out.extend(self.phrase(obj))
+        return out
 
     def _answered(self, objects: list[Any], actors: tuple[str, ...]) -> tuple[str, ...]:
         """"Trump denied the request": a refusal of "the request" (no owner named) blocks
@@ -1246,6 +1277,10 @@ class Reader:
             targets = tuple(t for t in self.targets(tok, etype, noun) if t not in actors)
             if etype is T.BLOCK and not targets and not noun:
                 targets = self._answered(objects, actors)
+            if etype is T.DEPLOY and _lemma(tok) in JOINT and actors:
+                partners = tuple(t for t in self._with(tok) if t not in actors)
+                if partners:  # "held an exercise with India": a meeting with each
+                    out.append(Frame(T.MEET, actors, partners, tok, noun, list(cues)))
             if etype is T.CALL_FOR and actors and targets:
                 self.ctx.call = (actors, targets)
             if etype is T.JOIN:
@@ -1430,6 +1465,18 @@ class Reader:
         last organisation it names (in any position) for "the bloc"."""
         seen: set[int] = set()
         self.ctx.previous = None
+        for tok in sent:
+            if tok.dep_ != "conj" and any(c.dep_ == "conj" for c in tok.children):
+                states = [
+                    self.tree.mention[t.i].codes[0]
+                    for t in _conjuncts(tok)
+                    if t.i in self.tree.mention
+                    and len(self.tree.mention[t.i].codes) == 1
+                    and self.tree.mention[t.i].codes[0] not in ORGS
+                    and not self.tree.mention[t.i].modifier
+                ]
+                if len(set(states)) >= 3:
+                    self.ctx.listed = tuple(dict.fromkeys(states))
         for tok in sent:
             m = self.tree.mention.get(tok.i)
             if m is not None and len(m.codes) == 1 and m.codes[0] in ORGS and not m.modifier and (

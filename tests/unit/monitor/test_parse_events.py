@@ -332,3 +332,25 @@ def test_a_refused_request_blocks_whoever_made_it(extractor: Extractor) -> None:
     assert not any(
         t == "block" for _, t, _ in tuples(run(extractor, asked + "Bolivia rejected the request."))
     )
+
+
+# -- joint exercises, and "the other three countries" after a list ------------------
+def test_an_exercise_held_with_states_meets_each(extractor: Extractor) -> None:
+    found = tuples(run(extractor, "Greece held naval drills with Cyprus and France."))
+    assert {("GRC", "meet", "CYP"), ("GRC", "meet", "FRA")} <= found
+    alone = tuples(run(extractor, "Russia held drills near Finland."))
+    assert not any(t == "meet" for _, t, _ in alone)
+
+
+def test_the_other_three_countries_are_the_list_named_before_but_the_actor(
+    extractor: Extractor,
+) -> None:
+    listed = "The pact binds Greece, Cyprus, France and Italy. "
+    found = tuples(
+        run(extractor, listed + "Greece held an exercise with the other three countries.")
+    )
+    assert {("GRC", "meet", "CYP"), ("GRC", "meet", "FRA"), ("GRC", "meet", "ITA")} <= found
+    miscounted = tuples(
+        run(extractor, listed + "Greece held an exercise with the other two countries.")
+    )
+    assert not any(t == "meet" for _, t, _ in miscounted)
