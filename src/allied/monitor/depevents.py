@@ -10,13 +10,20 @@ The clause rules of ``clauses`` read word order; this stage reads the tree spaCy
   ("decided to send"), the antecedent of a relative pronoun ("Poland, which sent"),
   or, through a pronoun or "the country", the last actor named ("the three nations":
   the last states named together; "the regional bloc": the organisation named most);
-  a first-person subject in a quotation is the quotation's named speaker;
+  a first-person subject in a quotation is the quotation's named speaker (or, when the
+  quotation opens its sentence with no speaker, the subject of the sentence before);
+  a person introduced with an office ("UN special rapporteur Richard Bennett") acts for
+  it when named again ("Bennett", "he", "barred him"); the object of an implicative
+  verb acts ("prompting France to recall"); a force as subject is deployed by its owner
+  ("forces of the UN mission were deployed", "French peacekeepers arrived in Mali");
 - a noun phrase names an actor by a gazetteer mention at its head, or by an office or
   body with a national adjective, compound, possessor or "of" phrase ("the Italian
   Economy Minister", "Poland's finance minister", "the foreign minister of Spain");
 - targets fill the slots of the type (``syntax.TARGET_SLOTS``): the direct or indirect
   object, the objects of the type's prepositions, and every conjunct of them ("met
   ministers from Spain, Portugal and the EU");
+- a proposal or request "for X to act" is a call on X; a refusal of "the request" blocks
+  whoever made the last call to the refuser; an exercise held "with" states meets them;
 - reported speech with an obligation ("X said Moscow must withdraw", a quotation
   "'Europe must act,' the minister said") is the speaker's ``call-for``;
 - negation, conditions and modals ("would", "could") cancel an event; "will", a plan or
