@@ -10,13 +10,20 @@ The clause rules of ``clauses`` read word order; this stage reads the tree spaCy
   ("decided to send"), the antecedent of a relative pronoun ("Poland, which sent"),
   or, through a pronoun or "the country", the last actor named ("the three nations":
   the last states named together; "the regional bloc": the organisation named most);
-  a first-person subject in a quotation is the quotation's named speaker;
+  a first-person subject in a quotation is the quotation's named speaker (or, when the
+  quotation opens its sentence with no speaker, the subject of the sentence before);
+  a person introduced with an office ("UN special rapporteur Richard Bennett") acts for
+  it when named again ("Bennett", "he", "barred him"); the object of an implicative
+  verb acts ("prompting France to recall"); a force as subject is deployed by its owner
+  ("forces of the UN mission were deployed", "French peacekeepers arrived in Mali");
 - a noun phrase names an actor by a gazetteer mention at its head, or by an office or
   body with a national adjective, compound, possessor or "of" phrase ("the Italian
   Economy Minister", "Poland's finance minister", "the foreign minister of Spain");
 - targets fill the slots of the type (``syntax.TARGET_SLOTS``): the direct or indirect
   object, the objects of the type's prepositions, and every conjunct of them ("met
   ministers from Spain, Portugal and the EU");
+- a proposal or request "for X to act" is a call on X; a refusal of "the request" blocks
+  whoever made the last call to the refuser; an exercise held "with" states meets them;
 - reported speech with an obligation ("X said Moscow must withdraw", a quotation
   "'Europe must act,' the minister said") is the speaker's ``call-for``;
 - negation, conditions and modals ("would", "could") cancel an event; "will", a plan or
@@ -107,7 +114,25 @@ EXTRA_NOUNS: dict[str, T] = {
     "condemnation": T.ACCUSE,
     "protest": T.ACCUSE,
     "allegation": T.ACCUSE,
+    "proposal": T.CALL_FOR,  # only with an addressee: "a proposal for the UN to lift"
+    "request": T.CALL_FOR,  # likewise: "filed requests for the court to postpone"
 }
+#: peacekeepers are forces too ("European peacekeepers arrived")
+PEACEKEEPERS = frozenset({"peacekeeper", "peacekeepers"})
+#: verbs of movement whose subject, when it is a force, is deployed by its owner
+MOVING = frozenset({"arrive", "enter", "sail", "cross", "land", "pass", "move", "roll"})
+#: passive verbs of deployment: "forces of the UN have been deployed"
+DEPLOYED = frozenset({"deploy", "station", "dispatch", "send", "position", "base"})
+#: places that are no state: a deployment there has no target ("passed into the sea")
+NO_STATE = frozenset({"sea", "waters", "ocean", "strait", "gulf", "airspace"})
+NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "2": 2, "3": 3, "4": 4,
+           "5": 5, "6": 6}
+#: joint military activities: those held "with" a state meet it (guidelines 5, meet)
+JOINT = frozenset({"exercise", "drill", "manoeuvre", "maneuver", "wargame"})
+#: what a call is called when it is answered ("denied the request")
+ASKED = frozenset({"request", "demand", "proposal", "offer", "appeal", "plea", "call"})
+#: noun calls that are events only with an addressee ("a proposal to build a road" is not)
+NEEDS_ADDRESSEE = frozenset({"proposal", "request"})
 # (verb lemma, object or particle lemma) -> type: "impose sanctions", "call for"
 PAIRS: dict[tuple[str, str], T] = {
     ("hold", "talk"): T.MEET,
@@ -209,6 +234,9 @@ OFFICES = frozenset(
         "sheikh",
         "sultan",
         "envoy",
+        "rapporteur",
+        "mediator",
+        "prosecutor",
         "ambassador",
         "spokesman",
         "spokeswoman",
@@ -380,6 +408,8 @@ INTENT_HEADS = frozenset(
 )
 #: object control: the object of these verbs is the subject of the complement
 AUTHORISING = frozenset({"allow", "permit", "clear", "authorise", "authorize", "let", "enable"})
+#: verbs whose object does what they govern: "prompting France to recall its ambassador"
+IMPLYING = frozenset({"prompt", "lead", "cause", "compel", "oblige", "drive", "spur"})
 #: verbs that press someone else to act: what they govern is not (yet) an act
 PRESSING = frozenset({
     "pressure", "pressurise", "pressurize", "force", "persuade", "convince", "encourage",
@@ -439,6 +469,19 @@ class Context:
     organisation: tuple[str, ...] | None = None
     #: how often each organisation has been named so far ("the bloc": the most named)
     organisations: dict[str, int] = field(default_factory=dict)
+    #: people introduced with their office ("UN special rapporteur Richard Bennett"), by
+    #: the last word of their name: a later "Bennett" or "Mr. Bennett" acts for the same
+    names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: the last such person named ("prohibited him from entering": an object pronoun)
+    named: tuple[str, ...] | None = None
+    #: the actor subject of the sentence before: a quotation that opens the next sentence
+    #: with "we" and names no speaker is theirs ("X repeated its stance. 'We urge ...'")
+    previous: tuple[str, ...] | None = None
+    #: the last list of three or more states named together, in any position ("the Quad
+    #: consists of Japan, the US, Australia and India ... with the other three countries")
+    listed: tuple[str, ...] | None = None
+    #: the last call read, (callers, addressees): "Trump denied the request" answers it
+    call: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
     def note(self, codes: tuple[str, ...], kind: MentionKind) -> None:
         if not codes:
@@ -448,6 +491,8 @@ class Context:
             return
         if codes[0] in ORGS:
             self.organisation = codes
+            if kind is MentionKind.PERSON:
+                self.person = codes  # "Guterres ... he", not "the U.N. office ... he"
             return
         if kind in (MentionKind.PERSON, MentionKind.TITLE):
             self.person = codes
@@ -625,6 +670,16 @@ class Reader:
         ):
             return self._last_organisation(tok)  # not "the body of water", "a trade bloc's"
         if (
+            low in PLURAL_STATE_NOUNS
+            and self.ctx.listed
+            and any(c.lower_ == "other" for c in tok.children)
+            and any(c.lower_ == "the" for c in tok.children)
+        ):
+            # "the other three countries": the list but one (the actor, dropped later)
+            counts = [c for c in tok.children if c.dep_ == "nummod"]
+            want = NUMBERS.get(counts[0].lower_, -1) if counts else len(self.ctx.listed) - 1
+            return self.ctx.listed if want == len(self.ctx.listed) - 1 else ()
+        if (
             refer
             and low in PLURAL_STATE_NOUNS
             and any(c.lower_ in ("the", "both") for c in tok.children)
@@ -643,10 +698,23 @@ class Reader:
             tok.pos_ == "PROPN"  # "King Abdullah of Jordan", "Crown Prince Salman"
             and any(c.dep_ == "compound" and _lemma(c) in OFFICES for c in tok.children)
         )
+        named = tok.pos_ == "PROPN" and str(tok.text)[:1].isupper()
+        if named and not office and str(tok.text) in self.ctx.names and not any(
+            c.dep_ in ("poss", "amod") for c in tok.children
+        ):
+            self.ctx.named = self.ctx.names[str(tok.text)]
+            return self.ctx.named  # "Bennett", introduced with his office
         for child in tok.children:
             if child.dep_ in ("amod", "compound", "poss", "nmod", "npadvmod") and (office or loose):
                 codes = self._modifier(child, depth)
                 if codes:
+                    if named and office:
+                        self._remember(tok, codes)
+                    if office:
+                        # "the AU mediator, special envoy Maria Okafor,": her name too
+                        for appos in tok.children:
+                            if appos.dep_ == "appos" and appos.pos_ == "PROPN":
+                                self._remember(appos, codes)
                     return codes
             if child.dep_ == "prep" and child.lower_ in ("of", "from", "for") and office:
                 for obj in child.children:
@@ -657,8 +725,17 @@ class Reader:
             if child.dep_ == "appos":
                 codes = self._one(child, loose=loose, depth=depth + 1)
                 if codes:
+                    if named and tok.i not in self.tree.mention:
+                        self._remember(tok, codes)  # "Maria Okafor, the AU envoy,"
                     return codes
         return ()
+
+    def _remember(self, name: Any, codes: tuple[str, ...]) -> None:
+        """A person named with an office: later mentions of the surname act for it."""
+        if name.i in self.tree.mention or not str(name.text)[:1].isupper():
+            return
+        self.ctx.names[str(name.text)] = codes
+        self.ctx.named = codes
 
     def _last_organisation(self, tok: Any) -> tuple[str, ...]:
         """The organisation named last before ``tok`` in its sentence, else in the text
@@ -685,9 +762,10 @@ class Reader:
                     every.extend(cm.codes)
             return tuple(dict.fromkeys(every))
         if tok.dep_ in ("compound", "amod"):
-            # "the Italian Economy Minister": the adjective modifies "Economy"
+            # "the Italian Economy Minister": the adjective modifies "Economy";
+            # "United Nations-appointed special rapporteur": the participle's modifier
             for child in tok.children:
-                if child.dep_ in ("amod", "compound", "poss"):
+                if child.dep_ in ("amod", "compound", "poss", "npadvmod", "nmod"):
                     codes = self._modifier(child, depth + 1)
                     if codes:
                         return codes
@@ -829,7 +907,10 @@ class Reader:
                         return self.phrase(node.head), cues
                     return (), cues
                 if s.lower_ in FIRST_PERSON:
-                    return self._speaker(node), [*cues, "quoted"]
+                    speaker = self._speaker(node)
+                    if not speaker and self._opens_quotation(tok):
+                        speaker = self.ctx.previous or ()
+                    return speaker, [*cues, "quoted"]
                 codes = self.phrase(s, refer=True)
                 if str(s.lower_) in PERSON_PRONOUNS | STATE_PRONOUNS | PLURAL_PRONOUNS:
                     cues.append("pronoun")
@@ -844,6 +925,8 @@ class Reader:
                 if objects and _lemma(head) in AUTHORISING:
                     cues.append("authorised")
                     return self.phrase(objects[0], loose=True), cues
+                if objects and _lemma(head) in IMPLYING and node.dep_ == "xcomp":
+                    return self.phrase(objects[0], refer=True), cues  # "prompting France to"
                 if objects:
                     return (), cues  # "urged Germany to send": not an act
                 node = head
@@ -866,6 +949,54 @@ class Reader:
                 return (), cues
             break
         return (), cues
+
+    def _with(self, tok: Any) -> list[str]:
+        """The actors "with" whom ``tok`` (or the light verb over it) is done."""
+        nodes = [tok]
+        if tok.dep_ in ("dobj", "attr") and _lemma(tok.head) in LIGHT:
+            nodes.append(tok.head)
+        out: list[str] = []
+        for node in nodes:
+            for child in node.children:
+                if child.dep_ == "prep" and child.lower_ == "with":
+                    for obj in child.children:
+                        if obj.dep_ == "pobj":
+                            out.extend(self.phrase(obj))
+        return out
+
+    def _answered(self, objects: list[Any], actors: tuple[str, ...]) -> tuple[str, ...]:
+        """"Trump denied the request": a refusal of "the request" (no owner named) blocks
+        whoever made the last call read, when it was addressed to the refuser."""
+        if self.ctx.call is None or not actors:
+            return ()
+        callers, addressees = self.ctx.call
+        for obj in objects:
+            if (
+                _lemma(obj) in ASKED
+                and any(
+                    c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in obj.children
+                )
+                and not any(c.dep_ in ("poss", "amod", "compound") for c in obj.children)
+                and set(actors) & set(addressees)
+            ):
+                return tuple(c for c in callers if c not in actors)
+        return ()
+
+    @staticmethod
+    def _opens_quotation(tok: Any) -> bool:
+        """Whether ``tok``'s sentence opens with a quotation mark and has no verb of
+        speech (so its speaker is introduced by the sentence before)."""
+        sent = tok.sent
+        first = sent[0]
+        return bool(
+            first.text in ("“", '"', "'", "‘")
+            and not any(
+                _lemma(t) in SPEECH
+                and t.pos_ == "VERB"
+                and any(c.dep_ == "nsubj" and c.lower_ not in FIRST_PERSON for c in t.children)
+                for t in sent
+            )
+        )
 
     def _speaker(self, node: Any) -> tuple[str, ...]:
         """"We urge Pakistan to stop," the ministry said: the speaker of the quotation
@@ -956,6 +1087,12 @@ class Reader:
                         if etype is T.PROVIDE and child.dep_ == "dobj":
                             continue  # the thing given; the recipient is "to" or dative
                         found.extend(self.phrase(child, loose=loose))
+                        if (
+                            child.lower_ in ("him", "her")
+                            and etype in (T.ACCUSE, T.SANCTION, T.BLOCK)
+                            and self.ctx.named
+                        ):
+                            found.extend(self.ctx.named)  # "barred him": the person named
                         if etype in (T.ACCUSE, T.SANCTION, T.BLOCK) and _lemma(tok) != "warn":
                             found.extend(self._inside(child))
                     if kind in ("prep", "direct") and child.dep_ in ("prep", "dative"):
@@ -988,6 +1125,29 @@ class Reader:
                     for c in child.children:
                         if c.dep_ == "nsubj":
                             found.extend(self.phrase(c))
+        if noun and not found and etype is T.CALL_FOR:
+            # "a proposal for the Security Council to lift sanctions", "filed requests for
+            # the court to postpone": whoever the infinitive's subject is, is asked
+            # the noun itself or its participle ("a proposal made on Monday for the UN to")
+            carriers = [tok, *(c for c in tok.children if c.dep_ == "acl" and c.tag_ == "VBN")]
+            for carrier in carriers:
+                to_clause = any(
+                    c.dep_ in ("acl", "advcl") and any(a.lower_ == "to" for a in c.children)
+                    for c in carrier.children
+                )
+                for child in carrier.children:
+                    if child.dep_ == "prep" and child.lower_ == "for" and to_clause:
+                        for obj in child.children:
+                            if obj.dep_ == "pobj":
+                                found.extend(self.phrase(obj))
+            for node in nodes:
+                for child in node.children:
+                    if child.dep_ in ("advcl", "acl") and any(
+                        c.dep_ == "mark" and c.lower_ == "for" for c in child.children
+                    ):
+                        for c in child.children:
+                            if c.dep_ == "nsubj":
+                                found.extend(self.phrase(c))
         if not found and etype is T.ACCUSE and _lemma(tok) == "threaten":
             # "threatened to use force against Afghanistan": the state threatened
             for child in tok.children:
@@ -1122,6 +1282,14 @@ class Reader:
             actors, more = self.actors(tok, noun)
             cues.extend(more)
             targets = tuple(t for t in self.targets(tok, etype, noun) if t not in actors)
+            if etype is T.BLOCK and not targets and not noun:
+                targets = self._answered(objects, actors)
+            if etype is T.DEPLOY and _lemma(tok) in JOINT and actors:
+                partners = tuple(t for t in self._with(tok) if t not in actors)
+                if partners:  # "held an exercise with India": a meeting with each
+                    out.append(Frame(T.MEET, actors, partners, tok, noun, list(cues)))
+            if etype is T.CALL_FOR and actors and targets:
+                self.ctx.call = (actors, targets)
             if etype is T.JOIN:
                 targets = tuple(t for t in targets if t in ORGS)
             if etype is T.DEPLOY and targets == ("UKR",) and _lemma(tok) in lx.VERBS and (
@@ -1137,6 +1305,8 @@ class Reader:
                 continue
             if etype is not T.CALL_FOR and not targets:
                 continue  # events without a counterpart are left to the clause rules
+            if not targets and noun and _lemma(tok) in NEEDS_ADDRESSEE:
+                continue  # "a proposal to build a road"
             if not targets and not noun and _lemma(tok) in lx.wordnet_verbs():
                 continue  # a verb of the generated lexicon needs an actor as counterpart
             if (
@@ -1174,6 +1344,7 @@ class Reader:
             targets = tuple(t for t in targets if t not in actors)
             out.append(Frame(etype, actors, targets, tok, noun, cues))
         out.extend(self._appeals(sent))
+        out.extend(self._forces_moved(sent))
         return out
 
     def _not_an_act(self, tok: Any, etype: EventType, noun: bool) -> bool:
@@ -1249,10 +1420,70 @@ class Reader:
                 )
         return out
 
+    def _forces_moved(self, sent: list[Any]) -> list[Frame]:
+        """A force as subject is deployed by its owner: "forces of the UN mission have been
+        deployed", "additional European peacekeepers arrived in Bosnia", "U.S. warships
+        passed into the sea" (``deploy``; the place is the target, none at sea)."""
+        out: list[Frame] = []
+        for tok in sent:
+            if tok.pos_ != "VERB":
+                continue
+            lemma = _lemma(tok)
+            passive = any(c.dep_ == "auxpass" for c in tok.children)
+            if not (lemma in MOVING or (lemma in DEPLOYED and passive)):
+                continue
+            if any(c.dep_ == "agent" for c in tok.children):
+                continue  # "deployed by Germany": the clause rules read the agent
+            subj = [c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")]
+            if not subj or not (
+                subj[0].lower_ in lx.FORCE_WORDS or _lemma(subj[0]) in PEACEKEEPERS
+            ):
+                continue
+            cues: list[str] = []
+            if self.cancelled(tok, cues, T.DEPLOY):
+                continue
+            actors = self.phrase(subj[0], loose=True)
+            if not actors:
+                continue
+            targets: list[str] = []
+            at_sea = False
+            for child in tok.children:
+                if child.dep_ == "prep" and child.lower_ in ("in", "into", "to", "near"):
+                    for obj in child.children:
+                        if obj.dep_ == "pobj":
+                            targets.extend(self.phrase(obj, loose=True))
+                            at_sea = at_sea or _lemma(obj) in NO_STATE
+            if not targets and passive:
+                # "forces of the UN mission in the Central African Republic were deployed"
+                for sub in subj[0].subtree:
+                    if sub.dep_ == "prep" and sub.lower_ == "in":
+                        for obj in sub.children:
+                            if obj.dep_ == "pobj":
+                                targets.extend(self.phrase(obj, loose=True))
+            if any(t in actors for t in targets):
+                continue  # at home: "Somali troops arrived in Somalia"
+            if not targets and not at_sea:
+                continue
+            out.append(Frame(T.DEPLOY, actors, tuple(dict.fromkeys(targets)), tok, False, cues))
+        return out
+
     def subjects(self, sent: list[Any]) -> None:
         """Remember the sentence's actor subjects for pronouns in the next ones, and the
         last organisation it names (in any position) for "the bloc"."""
         seen: set[int] = set()
+        self.ctx.previous = None
+        for tok in sent:
+            if tok.dep_ != "conj" and any(c.dep_ == "conj" for c in tok.children):
+                states = [
+                    self.tree.mention[t.i].codes[0]
+                    for t in _conjuncts(tok)
+                    if t.i in self.tree.mention
+                    and len(self.tree.mention[t.i].codes) == 1
+                    and self.tree.mention[t.i].codes[0] not in ORGS
+                    and not self.tree.mention[t.i].modifier
+                ]
+                if len(set(states)) >= 3:
+                    self.ctx.listed = tuple(dict.fromkeys(states))
         for tok in sent:
             m = self.tree.mention.get(tok.i)
             if m is not None and len(m.codes) == 1 and m.codes[0] in ORGS and not m.modifier and (
@@ -1269,4 +1500,14 @@ class Reader:
                 codes = self.phrase(tok)
                 if codes:
                     kind = m.kind if m is not None else MentionKind.TITLE
+                    if m is None and str(tok.text) in self.ctx.names:
+                        kind = MentionKind.PERSON  # a person introduced with an office
+                    elif kind is MentionKind.PERSON and any(
+                        c.dep_ == "det" for c in tok.children
+                    ):
+                        kind = MentionKind.ORGANISATION  # "the Taliban": no "he"
+                    if self.ctx.previous is None and tok.dep_ == "nsubj" and (
+                        tok.head.dep_ == "ROOT"
+                    ):
+                        self.ctx.previous = codes
                     self.ctx.note(codes, kind)

@@ -232,8 +232,9 @@ CASES: list[tuple[str, str, set[Tuple]]] = [
      {("CAN", "provide", "UKR"), ("USA", "provide", "UKR")}),
     ("proposed that", "Macron proposed that the EU open its own dialogue with Russia.",
      {("FRA", "call-for", None)}),
+    # a joint exercise with a named counterpart is also a meeting with it (guidelines 5)
     ("announced exercises", "Belarus announced joint exercises with Russian forces.",
-     {("BLR", "deploy", None)}),
+     {("BLR", "deploy", None), ("BLR", "meet", "RUS")}),
     # "any attack" is no deployment; the warning is an accusation (a threat) of Moscow
     ("any attack is no attack", "Scholz warned Moscow of a high price for any attack.",
      {("DEU", "accuse", "RUS")}),

@@ -229,3 +229,128 @@ def test_the_taliban_are_afghanistan_only_after_taking_kabul(extractor: Extracto
 def test_the_country_is_the_last_state_named(extractor: Extractor) -> None:
     text = "Poland sent tanks to Ukraine in March. The country also imposed tariffs on Belarus."
     assert ("POL", "sanction", "BLR") in tuples(run(extractor, text))
+
+
+# -- people introduced with their office, then named alone ---------------------------
+def test_a_person_introduced_with_an_office_acts_for_it_when_named_again(
+    extractor: Extractor,
+) -> None:
+    text = (
+        "The African Union-appointed mediator, special envoy Maria Okafor, arrived on Monday. "
+        "Okafor urged Sudan to reopen the border. "
+        "Khartoum later barred her from entering the country."
+    )
+    found = tuples(run(extractor, text, "2024-03"))
+    assert ("AU", "call-for", "SDN") in found
+    assert ("SDN", "block", "AU") in found  # "her": the person named with an office
+
+
+def test_a_participle_names_the_office_holders_organisation(extractor: Extractor) -> None:
+    text = "United Nations-appointed special rapporteur Tomas Ruiz criticised Nicaragua."
+    assert tuples(run(extractor, text, "2024-03")) == {("UN", "accuse", "NIC")}
+
+
+def test_a_name_never_introduced_with_an_office_names_no_actor(extractor: Extractor) -> None:
+    text = "Okafor urged Sudan to reopen the border."
+    assert not any(a == "AU" for a, _, _ in tuples(run(extractor, text, "2024-03")))
+
+
+def test_he_after_a_named_person_of_an_organisation_is_that_organisation(
+    extractor: Extractor,
+) -> None:
+    text = (
+        "The Taliban rejected the report. UN special rapporteur Tomas Ruiz criticised "
+        "Nicaragua. He later criticised Honduras."
+    )
+    found = tuples(run(extractor, text, "2024-03"))
+    assert ("UN", "accuse", "HND") in found
+    assert ("AFG", "accuse", "HND") not in found  # "the Taliban" is no "he"
+
+
+# -- control by an implicative verb, calls by a proposal or request ------------------
+def test_an_implicative_verbs_object_acts(extractor: Extractor) -> None:
+    text = "The row escalated, prompting Norway to recall its ambassador from Hungary."
+    assert ("NOR", "withdraw", "HUN") in tuples(run(extractor, text))
+    pressed = "The row escalated, pressing Norway to recall its ambassador from Hungary."
+    assert ("NOR", "withdraw", "HUN") not in tuples(run(extractor, pressed))
+
+
+def test_a_proposal_for_an_addressee_to_act_is_a_call_on_it(extractor: Extractor) -> None:
+    text = "A Brazilian and Mexican proposal for the U.N. Security Council to act was ignored."
+    assert {("BRA", "call-for", "UN"), ("MEX", "call-for", "UN")} <= tuples(
+        run(extractor, text)
+    )
+    assert tuples(run(extractor, "Chile made a proposal to build a new port.")) == set()
+    assert ("GHA", "call-for", "IMF") in tuples(
+        run(extractor, "Ghana filed a request for the IMF to release the loan.")
+    )
+
+
+def test_a_proposal_made_for_an_addressee_to_act(extractor: Extractor) -> None:
+    text = ("It answered a Brazilian proposal made on Monday for the U.N. Security Council "
+            "to lift the sanctions.")
+    assert ("BRA", "call-for", "UN") in tuples(run(extractor, text))
+
+
+# -- a force as subject is deployed by its owner ----------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Forces of the African Union mission in Somalia have been deployed to guard the port.",
+         {("AU", "deploy", "SOM")}),
+        ("Additional French peacekeepers arrived in Mali on Wednesday.",
+         {("FRA", "deploy", "MLI")}),
+        ("Chinese warships sailed into the sea twice last month.", {("CHN", "deploy", None)}),
+        ("Somali troops arrived in Somalia.", set()),  # at home
+        ("Kenyan troops arrived in the capital.", set()),  # no foreign place named
+        ("German troops were not deployed to Lithuania.", set()),  # negated
+        ("Tourists arrived in Bosnia on Wednesday.", set()),  # no force
+    ],
+)
+def test_a_force_moved_is_deployed_by_its_owner(
+    extractor: Extractor, text: str, expected: set[Tuple]
+) -> None:
+    assert tuples(run(extractor, text)) == expected
+
+
+# -- a quotation after the sentence that introduces its speaker ----------------------
+def test_a_quotation_opening_a_sentence_is_the_speaker_introduced_before(
+    extractor: Extractor,
+) -> None:
+    text = ('On Thursday, the spokesperson for the Indian foreign ministry repeated the '
+            'stance. "We urge Nepal to hold the perpetrators accountable."')
+    assert tuples(run(extractor, text, "2025-03")) == {("IND", "call-for", "NPL")}
+    nobody = 'The crowd gathered. "We urge Nepal to hold the perpetrators accountable."'
+    assert tuples(run(extractor, nobody, "2025-03")) == set()
+
+
+# -- a refusal of "the request" answers the last call made to the refuser ------------
+def test_a_refused_request_blocks_whoever_made_it(extractor: Extractor) -> None:
+    asked = "Chile urged Peru to reopen the border. "
+    assert ("PER", "block", "CHL") in tuples(run(extractor, asked + "Peru rejected the request."))
+    # not addressed to the refuser: no answer
+    assert not any(
+        t == "block" for _, t, _ in tuples(run(extractor, asked + "Bolivia rejected the request."))
+    )
+
+
+# -- joint exercises, and "the other three countries" after a list ------------------
+def test_an_exercise_held_with_states_meets_each(extractor: Extractor) -> None:
+    found = tuples(run(extractor, "Greece held naval drills with Cyprus and France."))
+    assert {("GRC", "meet", "CYP"), ("GRC", "meet", "FRA")} <= found
+    alone = tuples(run(extractor, "Russia held drills near Finland."))
+    assert not any(t == "meet" for _, t, _ in alone)
+
+
+def test_the_other_three_countries_are_the_list_named_before_but_the_actor(
+    extractor: Extractor,
+) -> None:
+    listed = "The pact binds Greece, Cyprus, France and Italy. "
+    found = tuples(
+        run(extractor, listed + "Greece held an exercise with the other three countries.")
+    )
+    assert {("GRC", "meet", "CYP"), ("GRC", "meet", "FRA"), ("GRC", "meet", "ITA")} <= found
+    miscounted = tuples(
+        run(extractor, listed + "Greece held an exercise with the other two countries.")
+    )
+    assert not any(t == "meet" for _, t, _ in miscounted)
