@@ -54,7 +54,7 @@ class HardenedStaticFiles(StaticFiles):
 
 def mount_web(app: FastAPI, ctx: AppContext) -> None:
     """Serve the dashboard from ``app`` (whose ``app.state.ctx`` is ``ctx``)."""
-    from allied.entrypoints.web import analysis, audit, pages, records, workflow
+    from allied.entrypoints.web import analysis, audit, monitor, pages, records, workflow
 
     assert app.state.ctx is ctx
     app.include_router(pages.router)
@@ -62,6 +62,7 @@ def mount_web(app: FastAPI, ctx: AppContext) -> None:
     app.include_router(workflow.router)
     app.include_router(audit.router)
     app.include_router(analysis.router)
+    app.include_router(monitor.router)
     app.state.web_sessions = SqlWebSessions(
         ctx.sessions, read_sessions=ctx.read_sessions, writer_lock=ctx.writer_lock
     )

@@ -3,8 +3,8 @@
 This module holds what every page shares (templates, rendering, messages, the security
 headers), signing in and out, and the overview; the pages of each area live beside it,
 as the API's routes do: :mod:`.records` (requests, offers, pledges; amend, withdraw,
-close), :mod:`.workflow` (allocation, consents, decisions), :mod:`.audit` (the ledger)
-and :mod:`.analysis` (reports, the lab, the monitor).
+close), :mod:`.workflow` (allocation, consents, decisions), :mod:`.audit` (the ledger),
+:mod:`.analysis` (reports, the lab) and :mod:`.monitor` (the monitor).
 
 Every page resolves the signed-in user from the session cookie with the API's own
 ``authenticate`` and reads through :mod:`allied.service.access` with the app's clock,
