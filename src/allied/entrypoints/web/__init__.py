@@ -54,7 +54,18 @@ class HardenedStaticFiles(StaticFiles):
 
 def mount_web(app: FastAPI, ctx: AppContext) -> None:
     """Serve the dashboard from ``app`` (whose ``app.state.ctx`` is ``ctx``)."""
-    from allied.entrypoints.web import analysis, audit, monitor, pages, records, workflow
+    from allied.entrypoints.web import (
+        admin,
+        analysis,
+        audit,
+        data,
+        governance,
+        monitor,
+        pages,
+        policies,
+        records,
+        workflow,
+    )
 
     assert app.state.ctx is ctx
     app.include_router(pages.router)
@@ -63,6 +74,10 @@ def mount_web(app: FastAPI, ctx: AppContext) -> None:
     app.include_router(audit.router)
     app.include_router(analysis.router)
     app.include_router(monitor.router)
+    app.include_router(admin.router)
+    app.include_router(governance.router)
+    app.include_router(policies.router)
+    app.include_router(data.router)
     app.state.web_sessions = SqlWebSessions(
         ctx.sessions, read_sessions=ctx.read_sessions, writer_lock=ctx.writer_lock
     )

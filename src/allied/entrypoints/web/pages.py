@@ -71,6 +71,15 @@ MESSAGES = {
     "unchanged": "{ref} left as it was: no field changed.",
     "withdrawn": "{ref} withdrawn.",
     "closed": "Request {ref} closed.",
+    "disabled": "User {ref} disabled: its token is refused from now on.",
+    "revised": "Proposal {ref} revised: the clock restarts, positions are cleared.",
+    "proposal-withdrawn": "Proposal {ref} withdrawn.",
+    "accession": "Accession {ref}: step recorded.",
+    "policy-set": "Standing consent policy of {ref} set.",
+    "reviewed": "Monitor event {ref} reviewed.",
+    "extracted": "Proposed events recorded for review ({ref} new).",
+    "imported": "Imported: {ref}.",
+    "accepted": "Plan recorded and {ref} line(s) accepted.",
 }
 
 #: (path, label, action needed to see the link or None)
@@ -85,6 +94,8 @@ NAV: tuple[tuple[str, str, Action | None], ...] = (
     ("/reports", "Reports", None),
     ("/lab", "Lab", None),
     ("/monitor", "Monitor", None),
+    ("/data", "Data", None),
+    ("/admin/users", "Users", Action.MANAGE_USERS),
 )
 
 
