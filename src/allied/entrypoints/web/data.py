@@ -24,6 +24,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from allied.domain.errors import AlliedError, InvalidInput
 from allied.domain.users import Action, may
+from allied.entrypoints.web import UPLOADS
 from allied.entrypoints.web.analysis import _date, reports_for
 from allied.entrypoints.web.pages import _ctx, _error, harden, render
 from allied.entrypoints.web.session import check_csrf, current
@@ -40,7 +41,7 @@ FORMATS = {
     "html": "text/html; charset=utf-8",
 }
 #: the largest file an import takes (the shipped Kiel release is about 1 MB)
-MAX_UPLOAD = 20 * 1024 * 1024
+MAX_UPLOAD = UPLOADS["/data/import"]
 
 
 def imports_for(caller: Caller) -> list[tuple[str, str]]:
