@@ -510,3 +510,73 @@ def test_a_form_sent_after_the_session_ended_comes_back_filled_after_signing_in(
     assert csrf
     sent = client.post("/requests", data={**typed, "csrf": csrf.group(1)})
     assert sent.status_code == 303 and _count(web) == before + 1
+
+
+# -- the pledge form offers only the requests its offer can fill ---------------------------
+
+
+def test_the_pledge_form_lists_only_requests_matching_the_offer(web: Web) -> None:
+    data = {"recipient": "UKR", "quantity": 50, "priority": 3, "needed_by": "2024-09-01",
+            "releasability": "public"}
+    atgm = access.create_request(web.uow(), web.caller("ukr"), {**data, "family": "atgm"})["id"]
+    other = access.create_request(
+        web.uow(), web.caller("ukr"), {**data, "family": "155mm-nato"}
+    )["id"]
+    offer = access.create_offer(
+        web.uow(), web.caller("est"),
+        {"donor": "EST", "family": "atgm", "quantity": 30, "available_from": "2024-05-01",
+         "releasability": "public"},
+    )["id"]
+    est = web.signed_in("est")
+    page = est.get(f"/offers?pledge={offer}").text
+    form = re.search(r'<form method="post" action="/pledges".*?</form>', page, re.S)
+    assert form, "no pledge form"
+    assert f'value="{atgm}"' in form.group(0) and f'value="{other}"' not in form.group(0)
+    assert f'name="offer" value="{offer}"' in form.group(0)
+    # a refused pledge keeps the offer chosen and what was typed, the error beside it
+    refused = est.post(
+        "/pledges",
+        data={"offer": offer, "request": atgm, "quantity": "999", "csrf": web.csrf("est")},
+    )
+    assert refused.status_code in (409, 422)
+    assert f'name="offer" value="{offer}"' in refused.text and 'value="999"' in refused.text
+    done = est.post(
+        "/pledges",
+        data={"offer": offer, "request": atgm, "quantity": "20", "csrf": web.csrf("est")},
+    )
+    assert done.status_code == 303
+
+
+# -- daily jobs: close proposals past their deadline, expire overdue records ----------------
+
+
+def test_the_coordinator_runs_the_daily_jobs_from_the_browser(web: Web) -> None:
+    made = access.propose(
+        web.uow(), web.caller("coord"), forum="NATO", rule=Rule.CONSENSUS_SILENCE,
+        title="Old", on=TODAY - dt.timedelta(days=30), deadline=TODAY - dt.timedelta(days=1),
+    )
+    coord = web.signed_in("coord")
+    closed = coord.post("/proposals/close-due", data={"csrf": web.csrf("coord")})
+    assert closed.status_code == 303 and "ok=closed-due" in closed.headers["location"]
+    got = access.get_proposal(web.uow(), web.caller("coord"), TODAY, str(made["id"]))
+    assert got["status"] in ("adopted", "rejected")
+    old = access.create_request(
+        web.uow(), web.caller("ukr"),
+        {"recipient": "UKR", "family": "atgm", "quantity": 5, "priority": 3,
+         "needed_by": "2023-01-01"},
+    )["id"]
+    unconfirmed = coord.post("/data/expire", data={"grace_days": "90", "csrf": web.csrf("coord")})
+    assert unconfirmed.status_code == 422 and 'aria-describedby="x-confirm-err"' in unconfirmed.text
+    done = coord.post(
+        "/data/expire", data={"grace_days": "90", "confirm": "yes", "csrf": web.csrf("coord")}
+    )
+    assert done.status_code == 303 and "ok=expired" in done.headers["location"]
+    assert access.get_request(web.uow(), web.caller("coord"), TODAY, old)["status"] == "expired"
+    for user in ("est", "ukr", "audit"):
+        client = web.signed_in(user)
+        assert client.post(
+            "/data/expire", data={"confirm": "yes", "csrf": web.csrf(user)}
+        ).status_code == 403
+        assert client.post(
+            "/proposals/close-due", data={"csrf": web.csrf(user)}
+        ).status_code == 403

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from allied.domain.errors import AlliedError, InvalidInput
 from allied.domain.users import Action, may
@@ -77,6 +77,7 @@ def _page(
         reports=reports_for(caller),
         formats=list(FORMATS),
         may_ledger=may(caller.role, Action.READ_LEDGER),
+        may_expire=may(caller.role, Action.EXPIRE),
         error=error,
         form=form or {"kind": "", "report": "burden", "format": "csv", "from": "", "to": ""},
         done=done,
@@ -138,6 +139,33 @@ def _import(
     use_case = access.import_requests if kind == "requests" else access.import_offers
     made = use_case(ctx.uow(), caller, rows, source=name)
     return {"kind": kind, "source": name, "ids": [m.id for m in made], "warnings": []}
+
+
+@router.post(PATH + "/expire", response_class=HTMLResponse)
+def expire(
+    request: Request,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    grace_days: Annotated[str, Form(max_length=6)] = "90",
+    confirm: Annotated[str, Form(max_length=3)] = "",
+) -> Response:
+    """The system's expiry job on today's date (``allied request expire`` and ``allied
+    consent expire``): open requests past their needed-by date by more than the grace,
+    and consent requests left unanswered past theirs, in one transaction."""
+    ctx = _ctx(request)
+    caller, token = current(request, ctx)
+    check_csrf(request, token, csrf)
+    form = {"kind": "", "report": "burden", "format": "csv", "from": "", "to": "",
+            "grace_days": grace_days}
+    try:
+        if confirm != "yes":
+            raise InvalidInput("tick the box to confirm: this cannot be undone", field="confirm")
+        out = access.expire_all(ctx.uow(), caller, ctx.today(), grace_days.strip())
+    except AlliedError as exc:
+        return _page(request, caller, token, error=_error(exc), form=form)
+    summary = f"{len(out['requests'])} requests, {len(out['consents'])} consents"
+    return RedirectResponse(
+        f"{PATH}?ok=expired&ref={summary.replace(' ', '-').replace(',', '')}", status_code=303
+    )
 
 
 @router.get(PATH + "/report")

@@ -30,6 +30,20 @@ BACK = "/decisions"
 STEPS = ("invite", "sign", "ratify", "join")
 
 
+@router.post("/proposals/close-due")
+def close_due(request: Request, csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """Record the closing of every open proposal whose deadline has passed (today's date:
+    ``allied decide close``)."""
+    ctx = _ctx(request)
+    caller, token = current(request, ctx)
+    check_csrf(request, token, csrf)
+    try:
+        closed = access.close_proposals(ctx.uow(), caller, ctx.today())
+    except AlliedError as exc:
+        return _decisions_page(request, caller, token, error=_error(exc))
+    return _done(BACK, "closed-due", str(len(closed)))
+
+
 @router.post("/proposals/{proposal_id}/revise")
 def revise_proposal(
     request: Request,

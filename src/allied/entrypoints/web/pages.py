@@ -81,6 +81,8 @@ MESSAGES = {
     "extracted": "Proposed events recorded for review ({ref} new).",
     "imported": "Imported: {ref}.",
     "accepted": "Plan recorded and {ref} line(s) accepted.",
+    "closed-due": "{ref} proposal(s) past their deadline closed.",
+    "expired": "Expiry job done: {ref}.",
 }
 
 #: (path, label, action needed to see the link or None)
