@@ -1,0 +1,49 @@
+"""Every page of the dashboard, for each of the six roles: the shared page catalogue.
+
+A plain list of ``(role, path)``: the accessibility check (``test_web_a11y.py``, axe-core
+at desktop width and at 390 px) and ``make screenshots`` (``scripts/screenshots.py``)
+visit each. A page a role may not open is not listed for it (its link is not in that
+role's navigation). Whoever adds a page appends its rows here, for every role that sees
+it; a record page names a record of the reference data or of the browser scenario.
+"""
+
+from __future__ import annotations
+
+ROLES = ("coordinator", "donor", "origin", "recipient", "auditor", "admin")
+
+#: pages every signed-in role opens
+_EVERYONE = (
+    "/",
+    "/requests",
+    "/offers",
+    "/allocation",
+    "/decisions",
+    "/reports",
+    "/reports?name=deliveries",
+    "/lab",
+    "/monitor",
+)
+
+CATALOGUE: list[tuple[str, str]] = [
+    *[(role, path) for role in ROLES for path in _EVERYONE],
+    # the consents inbox: every role but the admin
+    *[(role, "/consents") for role in ROLES if role != "admin"],
+    # the ledger, and the reports over every record: the roles that see all
+    *[
+        (role, path)
+        for role in ("coordinator", "auditor")
+        for path in ("/ledger", "/reports?name=gaps", "/reports?name=predictability")
+    ],
+    # the jobs of each role (web/admin.py, governance.py, policies.py, data.py, monitor.py)
+    *[(role, path) for role in ROLES for path in ("/consents/policies", "/data")],
+    *[(role, "/monitor/review") for role in ("coordinator", "auditor")],
+    ("admin", "/admin/users"),
+]
+
+#: pages shown before signing in
+SIGNED_OUT: list[str] = ["/login"]
+
+
+def paths_for(role: str) -> list[str]:
+    """The catalogue's pages of one role, in order."""
+    return [path for r, path in CATALOGUE if r == role]
