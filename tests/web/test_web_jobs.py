@@ -81,6 +81,12 @@ def test_the_admin_adds_a_user_resets_its_token_and_disables_it(web: Web) -> Non
     new = re.search(r'id="tok-value" readonly value="([^"]+)"', reset.text)
     assert new and authenticate(web.uow(), token.group(1)) is None
     assert authenticate(web.uow(), new.group(1)) is not None
+    # nobody disables the user they are signed in as
+    own = admin.post(
+        "/admin/users/admin/disable",
+        data={"reason": "oops", "confirm": "yes", "csrf": web.csrf("admin")},
+    )
+    assert own.status_code == 422 and authenticate(web.uow(), web.tokens["admin"]) is not None
     # disabling asks for a confirmation and a reason, and records the reason
     before = _count(web)
     unconfirmed = admin.post(
@@ -580,3 +586,25 @@ def test_the_coordinator_runs_the_daily_jobs_from_the_browser(web: Web) -> None:
         assert client.post(
             "/proposals/close-due", data={"csrf": web.csrf(user)}
         ).status_code == 403
+
+
+# -- the shared page catalogue: each new page opens for the roles it is listed for ----------
+
+ROLE_USER = {"coordinator": "coord", "donor": "est", "origin": "deu", "recipient": "ukr",
+             "auditor": "audit", "admin": "admin"}
+NEW_PAGES = ("/consents/policies", "/data", "/monitor/review", "/admin/users")
+
+
+def test_the_new_pages_of_the_catalogue_open_for_their_roles(web: Web) -> None:
+    from web.catalogue import CATALOGUE
+
+    listed = [(role, path) for role, path in CATALOGUE if path in NEW_PAGES]
+    assert {path for _, path in listed} == set(NEW_PAGES)
+    for role, path in listed:
+        page = web.signed_in(ROLE_USER[role]).get(path)
+        assert page.status_code == 200, (role, path)
+    # and not for the roles left out of it
+    for role, user in ROLE_USER.items():
+        for path in NEW_PAGES:
+            if (role, path) not in listed:
+                assert web.signed_in(user).get(path).status_code == 403, (role, path)

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from allied.domain.errors import AlliedError
+from allied.domain.errors import AlliedError, InvalidInput
 from allied.domain.users import NATIONAL_ROLES, Action, UserRole, may
 from allied.entrypoints.web.forms import confirmed_reason
 from allied.entrypoints.web.pages import _ctx, _done, _error, render
@@ -121,6 +121,8 @@ def disable_user(
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
     try:
+        if name == caller.user:
+            raise InvalidInput("you cannot disable the user you are signed in as", field="name")
         why = confirmed_reason(confirm, reason)
         access.revoke_user(ctx.uow(), caller, name, reason=why)
     except AlliedError as exc:
