@@ -164,6 +164,9 @@ def test_the_coordinator_revises_and_withdraws_a_proposal(web: Web) -> None:
     entry = _entries(web, "proposal.withdrawn")[-1]
     assert entry["payload"]["reason"] == "overtaken by events"
     assert access.get_proposal(web.uow(), web.caller("coord"), TODAY, pid)["status"] == "withdrawn"
+    # the reason is a field the ledger keeps; the chain verifies and replays
+    assert access.verify_ledger(web.uow(), web.caller("audit")) == _count(web)
+    assert access.verify_records(web.uow(), web.caller("audit")).differences == []
 
 
 @pytest.mark.parametrize("user", ["est", "deu", "ukr", "audit", "admin"])
@@ -600,9 +603,11 @@ def test_the_new_pages_of_the_catalogue_open_for_their_roles(web: Web) -> None:
 
     listed = [(role, path) for role, path in CATALOGUE if path in NEW_PAGES]
     assert {path for _, path in listed} == set(NEW_PAGES)
+    before = _count(web)
     for role, path in listed:
         page = web.signed_in(ROLE_USER[role]).get(path)
         assert page.status_code == 200, (role, path)
+    assert _count(web) == before  # a GET never writes
     # and not for the roles left out of it
     for role, user in ROLE_USER.items():
         for path in NEW_PAGES:
