@@ -14,7 +14,6 @@ ledger as JSON lines (as ``allied ledger export``; the roles that read the ledge
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Iterator
 from typing import Annotated, Any
@@ -24,6 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 
 from allied.domain.errors import AlliedError, InvalidInput
 from allied.domain.users import Action, may
+from allied.entrypoints.api.context import AppContext
 from allied.entrypoints.web import UPLOADS
 from allied.entrypoints.web.analysis import _date, reports_for
 from allied.entrypoints.web.pages import _ctx, _error, harden, render
@@ -126,7 +126,7 @@ def import_file(
 
 
 def _import(
-    ctx: Any, caller: Caller, kind: str, raw: bytes, name: str, release: str | None
+    ctx: AppContext, caller: Caller, kind: str, raw: bytes, name: str, release: str | None
 ) -> dict[str, Any]:
     if kind in ("kiel", "sipri"):
         report, warnings = access.import_public(
@@ -216,6 +216,6 @@ def download_ledger(request: Request) -> Response:
 
     response = StreamingResponse(lines(), media_type="application/x-ndjson")
     harden(response)
-    day = dt.date.today().isoformat()
+    day = ctx.today().isoformat()
     response.headers["Content-Disposition"] = f'attachment; filename="ledger-{day}.jsonl"'
     return response
