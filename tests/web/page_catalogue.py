@@ -37,6 +37,10 @@ CATALOGUE: list[tuple[str, str]] = [
         for role in ("coordinator", "auditor")
         for path in ("/ledger", "/reports?name=gaps", "/reports?name=predictability")
     ],
+    # the jobs of each role (web/admin.py, governance.py, policies.py, data.py, monitor.py)
+    *[(role, path) for role in ROLES for path in ("/consents/policies", "/data")],
+    *[(role, "/monitor/review") for role in ("coordinator", "auditor")],
+    ("admin", "/admin/users"),
 ]
 
 #: pages shown before signing in

@@ -147,7 +147,7 @@ def test_request_offer_allocate_consent_scenario(desks: dict[str, Desk], site: S
     coord = desks["coord"]
     page = coord.go("/allocation")
     page.get_by_label("As of").fill(today.isoformat())
-    page.get_by_role("button", name="Run allocation").click()
+    page.get_by_role("button", name="Record it as proposed").click()
     plan = page.locator("#plan")
     plan.wait_for()
     line = plan.locator("tr", has_text=own_offer)
@@ -167,6 +167,8 @@ def test_request_offer_allocate_consent_scenario(desks: dict[str, Desk], site: S
     assert "pledged" in _row(page, "pledges", allocation_id).locator(".pill").inner_text()
     form = page.get_by_role("region", name="Pledge against a request")
     form.get_by_label("Offer").select_option(german_offer)
+    form.get_by_role("button", name="Choose").click()  # requests its offer can fill
+    form = page.get_by_role("region", name="Pledge against a request")
     form.get_by_label("Request").select_option(request_id)
     form.get_by_label("Quantity").fill("200")
     form.get_by_role("button", name="Pledge").click()

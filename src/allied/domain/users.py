@@ -9,7 +9,7 @@ coordinator    see every record; register requests and offers for anyone;
                pledge; run the allocation; move allocations; proposals,
                accessions; standing consent policies; expire overdue records
                and consents; read the ledger; review the monitor's events
-               (propose, confirm, correct, reject)
+               (propose, confirm, correct, reject); import public data (Kiel, SIPRI)
 donor          register offers for its nation and pledge them; move its own
                pledges (withdraw, ship, return); read requests and what is
                released to its nation
@@ -67,6 +67,7 @@ class Action(StrEnum):
     EXPIRE = "expire"  # the system's expiry of overdue records and consents
     READ_EVENTS = "read-events"  # the monitor's record: proposals and analysts' decisions
     REVIEW_EVENTS = "review-events"  # propose monitor events; confirm, correct, reject
+    IMPORT_PUBLIC = "import-public"  # import the Kiel tracker and the SIPRI register
 
 
 R = UserRole
@@ -89,6 +90,7 @@ PERMISSIONS: dict[UserRole, frozenset[Action]] = {
             A.EXPIRE,
             A.READ_EVENTS,
             A.REVIEW_EVENTS,
+            A.IMPORT_PUBLIC,
         }
     ),
     R.DONOR: frozenset({A.READ, A.CREATE_OFFER, A.PLEDGE, A.ADVANCE_ALLOCATION, A.READ_CONSENTS}),

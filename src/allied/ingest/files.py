@@ -22,19 +22,25 @@ def read_records(path: Path, kind: str) -> list[tuple[int | None, str, dict[str,
         raw = path.read_bytes()
     except OSError as exc:
         raise InvalidInput(f"cannot read file: {exc.strerror}", source=name) from None
+    return parse_records(raw, name, kind)
+
+
+def parse_records(raw: bytes, name: str, kind: str) -> list[tuple[int | None, str, dict[str, Any]]]:
+    """Rows of the bytes of a CSV or JSON file called ``name`` (an upload, say), as
+    :func:`read_records` reads them from a path."""
     try:
         body = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput(
             f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", source=name
         ) from None
-    suffix = path.suffix.lower()
+    suffix = Path(name).suffix.lower()
     if suffix == ".json":
         return _json_rows(body, name, kind)
     if suffix == ".csv":
         return _csv_rows(body, name)
     raise InvalidInput(
-        f"expected a .csv or .json file, got {path.suffix or 'no extension'!r}", source=name
+        f"expected a .csv or .json file, got {suffix or 'no extension'!r}", source=name
     )
 
 

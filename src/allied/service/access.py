@@ -113,6 +113,10 @@ from allied.service.usecases.proposals import (
     take_position,
     withdraw_proposal,
 )
+from allied.service.usecases.public import (
+    PUBLIC_SOURCES,
+    import_public,
+)
 from allied.service.usecases.reference import (
     list_actors,
     list_item_types,
@@ -136,10 +140,17 @@ from allied.service.usecases.requests import (
 from allied.service.usecases.todo import (
     todo,
 )
+from allied.service.usecases.users import (
+    add_user,
+    list_users,
+    reset_user_token,
+    revoke_user,
+)
 
 __all__ = [
     "MAX_MOVES",
     "OFFER_GROUPS",
+    "PUBLIC_SOURCES",
     "STATES_POSITIONS",
     "UNLOCKS",
     "WHOLE_RECORD_REPORTS",
@@ -151,6 +162,7 @@ __all__ = [
     "RecordPage",
     "accession_detail",
     "accession_step",
+    "add_user",
     "advance_allocation",
     "advance_allocations",
     "allocate",
@@ -182,6 +194,7 @@ __all__ = [
     "get_proposal",
     "get_request",
     "import_offers",
+    "import_public",
     "import_requests",
     "latest_checkpoint",
     "ledger_entries",
@@ -196,6 +209,7 @@ __all__ = [
     "list_offers",
     "list_proposals",
     "list_requests",
+    "list_users",
     "members_on",
     "memberships_of",
     "monitor_stances",
@@ -216,8 +230,10 @@ __all__ = [
     "report",
     "request_detail",
     "request_records",
+    "reset_user_token",
     "review_monitor_event",
     "revise_proposal",
+    "revoke_user",
     "run_allocation",
     "set_consent_policy",
     "set_request_priority",

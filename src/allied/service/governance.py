@@ -343,7 +343,10 @@ def revise(
     return view
 
 
-def withdraw(uow: UnitOfWork, caller: Caller, proposal_id: str, *, on: dt.date) -> dict[str, Any]:
+def withdraw(
+    uow: UnitOfWork, caller: Caller, proposal_id: str, *, on: dt.date, reason: str = ""
+) -> dict[str, Any]:
+    check_text(reason, "reason")
     with uow:
         proposal = _proposal(uow, proposal_id)
         proposal.withdraw(on)
@@ -351,7 +354,8 @@ def withdraw(uow: UnitOfWork, caller: Caller, proposal_id: str, *, on: dt.date) 
             user=caller.user,
             nation=caller.nation,
             kind=kinds.PROPOSAL_WITHDRAWN,
-            payload={"id": proposal.id, "on": on},
+            payload={"id": proposal.id, "on": on}
+            | ({"reason": reason.strip()} if reason.strip() else {}),
         )
         view = proposal_view(proposal)
         uow.commit()

@@ -90,8 +90,11 @@ def add_user(
     return NewUser(user, token)
 
 
-def revoke_user(uow: UsersUnitOfWork, caller: Caller, name: str) -> dict[str, Any]:
-    """Revoke a user's token: every later request with it is refused (401)."""
+def revoke_user(
+    uow: UsersUnitOfWork, caller: Caller, name: str, *, reason: str = ""
+) -> dict[str, Any]:
+    """Revoke a user's token: every later request with it is refused (401). A reason,
+    when given, is recorded in the ledger entry."""
     with uow:
         found = uow.users.list(name=name)
         if not found:
@@ -102,7 +105,8 @@ def revoke_user(uow: UsersUnitOfWork, caller: Caller, name: str) -> dict[str, An
             user=caller.user,
             nation=caller.nation,
             kind=kinds.USER_REVOKED,
-            payload={"id": user.id, "name": user.name},
+            payload={"id": user.id, "name": user.name}
+            | ({"reason": reason.strip()} if reason.strip() else {}),
         )
         view = user_view(user)
         uow.commit()

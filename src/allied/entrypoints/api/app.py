@@ -36,7 +36,7 @@ from allied.entrypoints.api.routes import (
     reference,
     todo,
 )
-from allied.entrypoints.web import mount_web
+from allied.entrypoints.web import mount_web, upload_limits
 
 OPENAPI_URL = "/api/v1/openapi.json"
 
@@ -88,7 +88,11 @@ def create_app(
     app.state.ctx = ctx
     app.state.lab_jobs = lab_jobs
     errors.install(app)
-    app.add_middleware(BodySizeLimit, max_bytes=ctx.options.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=ctx.options.max_body_bytes,
+        uploads=upload_limits(ctx.options.max_body_bytes),
+    )
     # outermost of ours: a repeated read is answered before anything else runs
     app.add_middleware(CachedReads, ctx=ctx)
     app.include_router(admin.router)

@@ -1,12 +1,15 @@
 """Refuse request bodies over the configured size with 413 (pure ASGI middleware).
 
 A declared ``Content-Length`` over the limit is refused before reading; a body sent in
-chunks is counted as it arrives and refused once it passes the limit.
+chunks is counted as it arrives and refused once it passes the limit. A few paths that
+take a file (the dashboard's imports and the monitor's text upload) have a limit of
+their own (``uploads``: path -> bytes).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -16,15 +19,18 @@ class _TooLarge(Exception):
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, uploads: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.uploads = dict(uploads or {})
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, limit: int) -> None:
         body = json.dumps(
             {
                 "error": "too-large",
-                "message": f"request body over {self.max_bytes} bytes",
+                "message": f"request body over {limit} bytes",
                 "field": "body",
             }
         ).encode()
@@ -45,14 +51,15 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.uploads.get(scope.get("path", ""), self.max_bytes)
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
                     declared = int(value)
                 except ValueError:
                     declared = 0
-                if declared > self.max_bytes:
-                    await self._refuse(send)
+                if declared > limit:
+                    await self._refuse(send, limit)
                     return
         seen = 0
         too_large = False
@@ -63,7 +70,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     too_large = True
                     raise _TooLarge
             return message
@@ -75,7 +82,7 @@ class BodySizeLimit:
             if too_large:
                 if not refused:
                     refused = True
-                    await self._refuse(send)
+                    await self._refuse(send, limit)
                 return
             await send(message)
 
@@ -84,4 +91,4 @@ class BodySizeLimit:
         except _TooLarge:
             if not refused:
                 refused = True
-                await self._refuse(send)
+                await self._refuse(send, limit)

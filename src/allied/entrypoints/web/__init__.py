@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from allied.adapters.db.repository_users import SqlWebSessions
+from allied.entrypoints.web.forms import resume_fields
 from allied.entrypoints.web.session import CsrfFailed, SignInRequired, SignInThrottle
 from allied.service.lab import LabSlots
 
@@ -29,8 +30,15 @@ if TYPE_CHECKING:
     from allied.entrypoints.api.context import AppContext
 
 
-def _sign_in(_: Request, exc: Exception) -> Response:
+async def _sign_in(request: Request, exc: Exception) -> Response:
+    """Send a visitor who is not signed in to the sign-in page; a form posted after the
+    session ended is carried there (see :mod:`allied.entrypoints.web.forms`)."""
     assert isinstance(exc, SignInRequired)
+    fields = await resume_fields(request)
+    if fields:
+        from allied.entrypoints.web.pages import login_page_carrying
+
+        return login_page_carrying(request, exc.next_url, fields)
     target = "/login" if exc.next_url == "/" else f"/login?next={quote(exc.next_url, safe='/')}"
     return RedirectResponse(target, status_code=303)
 
@@ -52,9 +60,34 @@ class HardenedStaticFiles(StaticFiles):
         return response
 
 
+#: the dashboard's forms that take a file, and the largest body each takes: the imports
+#: (Kiel, SIPRI, requests, offers) and the monitor's text (see data.py and monitor.py)
+UPLOADS = {"/data/import": 20 * 2**20, "/monitor/extract": 2 * 2**20}
+
+
+def upload_limits(max_body_bytes: int) -> dict[str, int]:
+    """Path -> body size for the upload forms (a file plus the form's other fields),
+    never below the API's own limit."""
+    return {path: max(size + 64 * 1024, max_body_bytes) for path, size in UPLOADS.items()}
+
+
 def mount_web(app: FastAPI, ctx: AppContext) -> None:
     """Serve the dashboard from ``app`` (whose ``app.state.ctx`` is ``ctx``)."""
-    from allied.entrypoints.web import analysis, audit, chartcache, detail, pages, records, workflow
+    from allied.entrypoints.web import (
+        admin,
+        analysis,
+        audit,
+        chartcache,
+        data,
+        detail,
+        governance,
+        monitor,
+        pages,
+        plans,
+        policies,
+        records,
+        workflow,
+    )
 
     assert app.state.ctx is ctx
     app.include_router(pages.router)
@@ -64,6 +97,12 @@ def mount_web(app: FastAPI, ctx: AppContext) -> None:
     app.include_router(analysis.router)
     app.include_router(chartcache.router)
     app.include_router(detail.router)
+    app.include_router(monitor.router)
+    app.include_router(admin.router)
+    app.include_router(governance.router)
+    app.include_router(policies.router)
+    app.include_router(data.router)
+    app.include_router(plans.router)
     app.state.web_sessions = SqlWebSessions(
         ctx.sessions, read_sessions=ctx.read_sessions, writer_lock=ctx.writer_lock
     )
@@ -75,4 +114,4 @@ def mount_web(app: FastAPI, ctx: AppContext) -> None:
     app.add_exception_handler(CsrfFailed, _csrf)
 
 
-__all__ = ["mount_web"]
+__all__ = ["UPLOADS", "mount_web", "upload_limits"]

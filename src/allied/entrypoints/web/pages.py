@@ -3,8 +3,8 @@
 This module holds what every page shares (templates, rendering, messages, the security
 headers), signing in and out, and the overview; the pages of each area live beside it,
 as the API's routes do: :mod:`.records` (requests, offers, pledges; amend, withdraw,
-close), :mod:`.workflow` (allocation, consents, decisions), :mod:`.audit` (the ledger)
-and :mod:`.analysis` (reports, the lab, the monitor).
+close), :mod:`.workflow` (allocation, consents, decisions), :mod:`.audit` (the ledger),
+:mod:`.analysis` (reports, the lab) and :mod:`.monitor` (the monitor).
 
 Every page resolves the signed-in user from the session cookie with the API's own
 ``authenticate`` and reads through :mod:`allied.service.access` with the app's clock,
@@ -20,7 +20,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -30,6 +30,7 @@ from allied.domain.users import Action, may
 from allied.entrypoints.api.context import AppContext
 from allied.entrypoints.api.errors import status_for
 from allied.entrypoints.web import chartcache, views
+from allied.entrypoints.web.forms import carried
 from allied.entrypoints.web.session import (
     SignInThrottle,
     check_csrf,
@@ -71,6 +72,17 @@ MESSAGES = {
     "unchanged": "{ref} left as it was: no field changed.",
     "withdrawn": "{ref} withdrawn.",
     "closed": "Request {ref} closed.",
+    "disabled": "User {ref} disabled: its token is refused from now on.",
+    "revised": "Proposal {ref} revised: the clock restarts, positions are cleared.",
+    "proposal-withdrawn": "Proposal {ref} withdrawn.",
+    "accession": "Accession {ref}: step recorded.",
+    "policy-set": "Standing consent policy of {ref} set.",
+    "reviewed": "Monitor event {ref} reviewed.",
+    "extracted": "Proposed events recorded for review ({ref} new).",
+    "imported": "Imported: {ref}.",
+    "accepted": "Plan recorded and {ref} line(s) accepted.",
+    "closed-due": "{ref} proposal(s) past their deadline closed.",
+    "expired": "Expiry job done: {ref}.",
 }
 
 #: (path, label, action needed to see the link or None)
@@ -85,6 +97,8 @@ NAV: tuple[tuple[str, str, Action | None], ...] = (
     ("/reports", "Reports", None),
     ("/lab", "Lab", None),
     ("/monitor", "Monitor", None),
+    ("/data", "Data", None),
+    ("/admin/users", "Users", Action.MANAGE_USERS),
 )
 
 
@@ -180,6 +194,22 @@ def login_page(request: Request, next: str = "/") -> HTMLResponse:
     return response
 
 
+def login_page_carrying(
+    request: Request, next_url: str, carry: list[tuple[str, str]], error: str | None = None
+) -> HTMLResponse:
+    """The sign-in page holding a form's fields posted after the session ended (401)."""
+    value = new_login_csrf()
+    response = templates.TemplateResponse(
+        request,
+        "login.html",
+        {"login_csrf": value, "next": safe_next(next_url), "login_error": error, "carry": carry},
+        status_code=401,
+    )
+    set_login_cookie(response, request, value)
+    harden(response)
+    return response
+
+
 def _login_refused(request: Request, next_url: str, message: str, status: int) -> Response:
     value = new_login_csrf()
     response = templates.TemplateResponse(
@@ -198,9 +228,15 @@ def _throttle(request: Request) -> SignInThrottle:
     return throttle
 
 
+async def _carried(request: Request) -> list[tuple[str, str]]:
+    """The fields of a form carried through the sign-in page (``carry.<name>``)."""
+    return carried(await request.form())
+
+
 @router.post("/login", response_class=HTMLResponse)
 def login(
     request: Request,
+    carry: Annotated[list[tuple[str, str]], Depends(_carried)],
     token: Annotated[str, Form(max_length=200)] = "",
     csrf: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=500)] = "/",
@@ -217,11 +253,61 @@ def login(
     caller = authenticate(_ctx(request).read_uow(), token.strip()) if token.strip() else None
     if caller is None:
         throttle.failed(client)
+        if carry:
+            return login_page_carrying(
+                request, next, carry, "That token is unknown or revoked."
+            )
         return _login_refused(request, next, "That token is unknown or revoked.", 401)
     throttle.succeeded(client)
+    if carry:
+        return _resume(request, caller, token.strip(), safe_next(next), carry)
     redirect = RedirectResponse(safe_next(next), status_code=303)
     start_session(redirect, request, caller, token.strip())
     return redirect
+
+
+#: fields of a carried form kept out of sight on the page that gives it back
+_HIDDEN = frozenset({"back", "ids", "lines", "plan_signature", "to", "step", "action", "answer"})
+#: the page a form's address belongs to (its first path segment), to go back to
+_PAGE_OF = {
+    "allocations": "/allocation",
+    "allocation": "/allocation",
+    "proposals": "/decisions",
+    "accessions": "/decisions",
+    "decisions": "/decisions",
+    "requests": "/requests",
+    "offers": "/offers",
+    "consents": "/consents",
+    "monitor": "/monitor/review",
+    "admin": "/admin/users",
+    "data": "/data",
+    "lab": "/lab",
+}
+
+
+def _resume(
+    request: Request, caller: Caller, token: str, action: str, carry: list[tuple[str, str]]
+) -> HTMLResponse:
+    """Signed in again with a carried form: the form back, filled, to check and send (it
+    is never sent for the user)."""
+    holder = Response()
+    sid = start_session(holder, request, caller, token)
+    first = action.strip("/").split("/", 1)[0]
+    page = render(
+        request,
+        "resume.html",
+        caller,
+        sid,
+        active=_PAGE_OF.get(first, "/"),
+        fields=carry,
+        action=action,
+        page=_PAGE_OF.get(first),
+        hidden=_HIDDEN,
+    )
+    for key, value in holder.raw_headers:
+        if key == b"set-cookie":
+            page.raw_headers.append((key, value))
+    return page
 
 
 @router.post("/logout")

@@ -170,6 +170,7 @@ def _offers_page(
     error: dict[str, Any] | None = None,
     form: dict[str, Any] | None = None,
     edit: dict[str, Any] | None = None,
+    pledge: str | None = None,
 ) -> HTMLResponse:
     ctx = _ctx(request)
     day = ctx.today()
@@ -194,6 +195,16 @@ def _offers_page(
     ]
     open_requests = views.all_rows(access.list_requests, ctx.read_uow(), caller, day, status=None)
     open_requests = [r for r in open_requests if r["status"] == "open"]
+    # the pledge form: one offer at a time, and only the requests it can fill (its
+    # family, something still outstanding); another offer is chosen with a GET
+    pledgeable = [o for o in offers if o["id"] in own and o["available"] > 0]
+    first = pledgeable[0] if pledgeable else None
+    chosen = next((o for o in pledgeable if o["id"] == pledge), first)
+    matching = [
+        r
+        for r in open_requests
+        if chosen and r["family"] == chosen["family"] and r.get("outstanding", 1) > 0
+    ]
     return render(
         request,
         "offers.html",
@@ -209,8 +220,9 @@ def _offers_page(
         moves=access.allocation_moves(
             ctx.read_uow(), caller, day, [a["id"] for a in allocations]
         ),
-        own_offers=[o for o in offers if o["id"] in own and o["available"] > 0],
-        open_requests=open_requests,
+        own_offers=pledgeable,
+        pledge_offer=chosen,
+        open_requests=matching,
         channels=CHANNELS,
         may_offer=may(caller.role, Action.CREATE_OFFER),
         may_pledge=may(caller.role, Action.PLEDGE),
@@ -232,12 +244,14 @@ def offers_page(
     status: Annotated[str | None, Query(pattern="^(|open|closed|withdrawn)$")] = None,
     donor: Annotated[str | None, Query(max_length=16)] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    pledge: Annotated[str | None, Query(max_length=64)] = None,
 ) -> HTMLResponse:
     caller, token = current(request, _ctx(request))
     return _offers_page(
         request,
         caller,
         token,
+        pledge=pledge,
         family=_opt(family),
         status=_opt(status),
         donor=(_opt(donor) or "").upper() or None,
@@ -301,7 +315,10 @@ def post_pledge(
             ctx.uow(), caller, ctx.today(), offer_id=offer, request_id=request_id, quantity=qty
         )
     except AlliedError as exc:
-        return _offers_page(request, caller, token, error=_error(exc))
+        return _offers_page(
+            request, caller, token, error=_error(exc), pledge=offer,
+            form={"pledge_request": request_id, "pledge_quantity": quantity},
+        )
     return _done("/offers", "pledged", str(made["id"]))
 
 

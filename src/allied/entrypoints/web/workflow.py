@@ -238,6 +238,7 @@ def _decisions_page(
     *,
     error: dict[str, Any] | None = None,
     form: dict[str, Any] | None = None,
+    edit: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     ctx = _ctx(request)
     day = ctx.today()
@@ -260,6 +261,11 @@ def _decisions_page(
         rules=[r.value for r in Rule],
         form=form or {"forum": "NATO", "rule": "consensus-silence"},
         error=error,
+        edit=edit,
+        may_accede=may(caller.role, Action.ACCESSION),
+        actors=access.list_actors(ctx.read_uow(), caller, limit=10_000).items
+        if may(caller.role, Action.ACCESSION)
+        else [],
     )
 
 

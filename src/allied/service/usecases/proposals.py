@@ -138,10 +138,11 @@ def revise_proposal(
 
 
 def withdraw_proposal(
-    uow: UnitOfWork, caller: Caller, proposal_id: str, *, on: dt.date
+    uow: UnitOfWork, caller: Caller, proposal_id: str, *, on: dt.date, reason: str = ""
 ) -> dict[str, Any]:
+    """Withdraw an open proposal; the reason, when given, is in the ledger entry."""
     require(caller.role, Action.DECIDE)
-    return governance.withdraw(uow, caller, proposal_id, on=on)
+    return governance.withdraw(uow, caller, proposal_id, on=on, reason=reason)
 
 
 def decision_status(uow: UnitOfWork, caller: Caller, day: dt.date) -> dict[str, Any]:
