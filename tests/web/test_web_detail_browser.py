@@ -46,6 +46,8 @@ def test_a_consent_is_denied_from_the_record_pages(
         offer_id = page.locator(".flash.ok").inner_text().split()[1]
         form = page.get_by_role("region", name="Pledge against a request")
         form.get_by_label("Offer").select_option(offer_id)
+        form.get_by_role("button", name="Choose").click()  # the requests this offer can fill
+        form = page.get_by_role("region", name="Pledge against a request")
         form.get_by_label("Request").select_option(request_id)
         form.get_by_label("Quantity").fill("300")
         form.get_by_role("button", name="Pledge").click()

@@ -96,13 +96,14 @@ def mount_web(app: FastAPI, ctx: AppContext) -> None:
     app.include_router(audit.router)
     app.include_router(analysis.router)
     app.include_router(chartcache.router)
-    app.include_router(detail.router)
     app.include_router(monitor.router)
     app.include_router(admin.router)
     app.include_router(governance.router)
     app.include_router(policies.router)
     app.include_router(data.router)
     app.include_router(plans.router)
+    # last: its /consents/{id}, /offers/{id}... must not catch /consents/policies and the like
+    app.include_router(detail.router)
     app.state.web_sessions = SqlWebSessions(
         ctx.sessions, read_sessions=ctx.read_sessions, writer_lock=ctx.writer_lock
     )
