@@ -13,13 +13,12 @@ from allied.domain.users import (
     require,
     require_own_nation,
 )
-from allied.service import governance
+from allied.domain.visibility import Viewer, grant_of
+from allied.service import governance, listing
 from allied.service.caller import Caller
 from allied.service.ports import UnitOfWork
 from allied.service.usecases.common import (
     Page,
-    filters_given,
-    page,
     viewer,
 )
 
@@ -60,20 +59,49 @@ def list_consents(
     *,
     origin: str | None = None,
     status: str | None = None,
+    holder: str | None = None,
+    recipient: str | None = None,
+    family: str | None = None,
+    q: str | None = None,
+    sort: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> Page:
+    """The consent requests naming the caller's nation (all for the coordinator and the
+    auditor), with the facts they are answered on: filtered (``status``: the status on
+    ``day``), searched (``q``: id, item type, family, holder), sorted (``sort``, see
+    :data:`~allied.service.listing.SORTS`; id by default)."""
     require(caller.role, Action.READ_CONSENTS)
+    query = listing.list_query(
+        "consents",
+        filters={"origin": origin, "status": status, "holder": holder,
+                 "recipient": recipient, "family": family},
+        q=q, sort=sort, limit=limit, offset=offset,
+    )
     with uow:
         v = viewer(uow, caller, day)
-        found = uow.consents.list(**filters_given({"origin": origin}))
-        rows = [
-            consent_facts(uow, c, day)
-            for c in sorted(found, key=lambda c: c.id)
-            if v.sees_consent(c)
-        ]
-    rows = [r for r in rows if status is None or r["effective_status"] == status]
-    return page(rows, limit, offset)
+        if isinstance(uow, listing.RecordLists):
+            found, total = uow.consent_page(grant_of(v), query, day)
+        else:
+            found, total = _consent_page_slow(uow, v, query, day)
+        rows = [consent_facts(uow, c, day) for c in found]
+    return Page(rows, total, limit, offset)
+
+
+def _consent_page_slow(
+    uow: UnitOfWork, v: Viewer, query: listing.ListQuery, day: dt.date
+) -> tuple[list[ConsentRequest], int]:
+    """:meth:`RecordLists.consent_page` from the repositories (stores without it)."""
+    f = query.filters
+    found = [
+        c for c in uow.consents.list()
+        if v.sees_consent(c)
+        and all(getattr(c, k) == f[k] for k in ("origin", "holder", "recipient", "family")
+                if k in f)
+        and ("status" not in f or c.effective_status(day).value == f["status"])
+        and (not query.q or listing._matches(query.q, (c.id, c.item_type, c.family, c.holder)))
+    ]
+    return listing.window(found, query, lambda c: getattr(c, query.column), lambda c: c.id)
 
 
 def get_consent(uow: UnitOfWork, caller: Caller, day: dt.date, consent_id: str) -> dict[str, Any]:

@@ -15,8 +15,9 @@ from allied.domain.users import (
     require,
     require_own_nation,
 )
-from allied.domain.visibility import Viewer
+from allied.domain.visibility import Viewer, grant_of
 from allied.service import allocations as allocation_service
+from allied.service import listing
 from allied.service.assistance import RawRow, add_offers, record_payload
 from allied.service.caller import Caller
 from allied.service.holdings import Holdings
@@ -24,7 +25,6 @@ from allied.service.ports import UnitOfWork
 from allied.service.usecases.common import (
     Page,
     RecordPage,
-    check_window,
     filters_given,
     national_id,
     national_ids,
@@ -55,20 +55,51 @@ def offer_records(
     family: str | None = None,
     channel: str | None = None,
     status: RecordStatus | None = None,
+    q: str | None = None,
+    sort: str | None = None,
     limit: int = 50,
     offset: int = 0,
     memberships: Sequence[Membership] | None = None,
 ) -> RecordPage:
-    """A page of the offers released to the caller, by id, without committed quantities."""
-    check_window(limit, offset)
+    """A page of the offers released to the caller, without committed quantities:
+    filtered, searched (``q``: id, item type, caveats, family), sorted (``sort``: a
+    column of :data:`~allied.service.listing.SORTS`, ``-`` for descending; id by
+    default)."""
+    query = listing.list_query(
+        "offers",
+        filters={"donor": donor, "family": family, "channel": channel, "status": status},
+        q=q, sort=sort, limit=limit, offset=offset,
+    )
     with uow:
         v = viewer(uow, caller, day, memberships)
-        offers = sorted(
-            _visible_offers(uow, v, donor=donor, family=family, channel=channel, status=status),
-            key=lambda o: o.id,
-        )
-        rows = [record_payload(o) for o in offers[offset : offset + limit]]
-    return RecordPage(rows, len(offers), limit, offset)
+        if isinstance(uow, listing.RecordLists):
+            found, total = uow.offer_page(grant_of(v), query)
+        else:
+            found, total = _offer_page_slow(uow, v, query)
+        rows = [record_payload(o) for o in found]
+    return RecordPage(rows, total, limit, offset)
+
+
+def _offer_page_slow(
+    uow: UnitOfWork, v: Viewer, query: listing.ListQuery
+) -> tuple[list[Offer], int]:
+    """:meth:`RecordLists.offer_page` from the repositories (stores without it)."""
+    offers = _visible_offers(uow, v, **query.filters)
+    if query.q:
+        offers = [o for o in offers if listing._matches(
+            query.q, (o.id, o.item_type, o.caveats, o.family))]
+    committed: dict[str, int] = {}
+    if query.column in ("committed", "available"):
+        committed = listing.committed_all(uow, "offer")
+
+    def key(o: Offer) -> Any:
+        if query.column == "committed":
+            return committed.get(o.id, 0)
+        if query.column == "available":
+            return max(o.quantity - committed.get(o.id, 0), 0)
+        return getattr(o, query.column)
+
+    return listing.window(offers, query, key, lambda o: o.id)
 
 
 def with_committed(uow: UnitOfWork, page: RecordPage) -> Page:
@@ -97,13 +128,16 @@ def list_offers(
     family: str | None = None,
     channel: str | None = None,
     status: RecordStatus | None = None,
+    q: str | None = None,
+    sort: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> Page:
-    """A page of the offers released to the caller, by id, with committed quantities."""
+    """A page of the offers released to the caller (see :func:`offer_records`), with
+    committed quantities."""
     records = offer_records(
         uow, caller, day, donor=donor, family=family, channel=channel, status=status,
-        limit=limit, offset=offset,
+        q=q, sort=sort, limit=limit, offset=offset,
     )
     return with_committed(uow, records)
 

@@ -1,0 +1,325 @@
+"""List queries in SQL: releasability as a predicate, sort, search, page and count.
+
+The visibility policy is the domain's (:mod:`allied.domain.visibility`): a viewer's
+:class:`~allied.domain.visibility.Grant` says, as data, which stored releasability texts
+release a record to it; this module only translates that into SQL over the stored text
+(``owner``, ``support``, ``public``, ``public:YYYY-MM-DD``, ``org:X``, ``nations:A,B``:
+canonical, as :class:`~allied.adapters.db.types.ReleasabilityText` writes it), and runs
+:class:`~allied.service.listing.ListQuery` in the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    type_coerce,
+)
+from sqlalchemy.orm import Session
+
+from allied.adapters.db.tables import allocations, consent_requests, offers, requests
+from allied.domain.assistance import COMMITTING, Allocation, Offer, Request
+from allied.domain.consent import ConsentRequest, ConsentStatus
+from allied.domain.visibility import Grant
+from allied.service.listing import ListQuery
+
+_COMMITTING = sorted(s.value for s in COMMITTING)
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _contains(column: Any, q: str) -> ColumnElement[bool]:
+    """``q`` anywhere in the column's text, whatever the case."""
+    text = func.lower(type_coerce(column, String))
+    return text.like(f"%{_like_escape(q.lower())}%", escape="\\")
+
+
+def _listed(column: Any, code: str) -> ColumnElement[bool]:
+    """A comma-separated list column names ``code``."""
+    text = literal(",") + type_coerce(column, String) + literal(",")
+    return text.like(f"%,{_like_escape(code)},%", escape="\\")
+
+
+def record_visible(grant: Grant, rel_column: Any, owner_column: Any) -> ColumnElement[bool]:
+    """The SQL form of :meth:`Grant.admits` over a table's releasability and owner."""
+    if grant.everything:
+        return true()
+    rel = type_coerce(rel_column, String)
+    terms: list[ColumnElement[bool]] = [rel.in_(sorted(grant.forms))]
+    terms.append(
+        and_(rel.like("public:%"), func.substr(rel, 8) <= grant.public_on.isoformat())
+    )
+    if grant.nation:
+        terms.append(owner_column == grant.nation)
+        terms.append(
+            and_(
+                rel.like("nations:%"),
+                _listed(func.substr(rel, 9), grant.nation),
+            )
+        )
+    return or_(*terms)
+
+
+def offer_visible(grant: Grant, table: Any = offers) -> ColumnElement[bool]:
+    return record_visible(grant, table.c.releasability, table.c.donor)
+
+
+def request_visible(grant: Grant, table: Any = requests) -> ColumnElement[bool]:
+    return record_visible(grant, table.c.releasability, table.c.recipient)
+
+
+def allocation_visible(
+    grant: Grant, offer: Any = offers, request: Any = requests
+) -> ColumnElement[bool]:
+    """:meth:`Viewer.sees_allocation`: the parties (recipient, donor, an origin state
+    asked for consent) whatever the offer's releasability, others where the offer is
+    visible."""
+    if grant.everything:
+        return true()
+    seen = offer_visible(grant, offer)
+    if not grant.nation:
+        return seen
+    n = grant.nation
+    c = consent_requests
+    asked = and_(
+        offer.c.donor != n,
+        _listed(offer.c.origin, n),
+        exists().where(
+            c.c.origin == n,
+            or_(
+                c.c.offer_id == offer.c.id,
+                and_(
+                    c.c.offer_id.is_(None),
+                    c.c.holder == offer.c.donor,
+                    c.c.family == offer.c.family,
+                ),
+            ),
+        ),
+    )
+    return or_(request.c.recipient == n, offer.c.donor == n, asked, seen)
+
+
+def consent_visible(grant: Grant) -> ColumnElement[bool]:
+    if grant.everything:
+        return true()
+    if not grant.nation:
+        return false()
+    c = consent_requests.c
+    return or_(c.origin == grant.nation, c.holder == grant.nation, c.recipient == grant.nation)
+
+
+def effective_status(day: dt.date) -> Any:
+    """:meth:`ConsentRequest.effective_status` on ``day`` as a SQL expression."""
+    c = consent_requests.c
+    pending = ConsentStatus.PENDING.value
+    status = case(
+        (and_(c.decided_on.is_not(None), c.decided_on > day), literal(pending)),
+        else_=type_coerce(c.status, String),
+    )
+    return case(
+        (
+            and_(status == pending, c.expires_on.is_not(None), c.expires_on < day),
+            literal(ConsentStatus.EXPIRED.value),
+        ),
+        else_=status,
+    )
+
+
+def _order(stmt: Select[Any], sort_column: Any, id_column: Any, q: ListQuery) -> Select[Any]:
+    """Nulls first ascending and last descending (as Python sorts them), the id after."""
+    if q.column == "id":
+        first = id_column.desc() if q.descending else id_column.asc()
+        return stmt.order_by(first)
+    first = sort_column.desc().nulls_last() if q.descending else sort_column.asc().nulls_first()
+    return stmt.order_by(first, id_column.asc())
+
+
+def _count(session: Session, stmt: Select[Any]) -> int:
+    return int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+
+
+def _held_by_offer() -> Any:
+    a = allocations.c
+    return (
+        select(a.offer_id.label("key"), func.sum(a.quantity).label("held"))
+        .where(a.status.in_(_COMMITTING))
+        .group_by(a.offer_id)
+        .subquery()
+    )
+
+
+def _pledged_seen(grant: Grant) -> Any:
+    """Per request: what is held against it, counting for others' requests only the
+    allocations of offers the grant admits (see ``with_pledged``)."""
+    a = allocations.c
+    seen = or_(requests.c.recipient == grant.nation, offer_visible(grant)) if grant.nation \
+        else offer_visible(grant)
+    stmt = (
+        select(a.request_id.label("key"), func.sum(a.quantity).label("held"))
+        .select_from(
+            allocations.join(offers, offers.c.id == a.offer_id).join(
+                requests, requests.c.id == a.request_id
+            )
+        )
+        .where(a.status.in_(_COMMITTING))
+        .group_by(a.request_id)
+    )
+    if not grant.everything:
+        stmt = stmt.where(seen)
+    return stmt.subquery()
+
+
+class ListQueries:
+    """:class:`~allied.service.listing.RecordLists` for the SQL unit of work (its
+    ``session`` is open inside ``with uow``)."""
+
+    session: Session
+
+    def request_page(self, grant: Grant, query: ListQuery) -> tuple[list[Request], int]:
+        r = requests.c
+        stmt: Select[Any] = select(Request).where(request_visible(grant))
+        for key in ("recipient", "family", "status", "priority"):
+            if key in query.filters:
+                stmt = stmt.where(r[key] == query.filters[key])
+        if query.q:
+            stmt = stmt.where(
+                or_(_contains(r.id, query.q), _contains(r.item_type, query.q),
+                    _contains(r.notes, query.q), _contains(r.family, query.q))
+            )
+        total = _count(self.session, stmt)
+        column: Any
+        if query.column in ("pledged", "outstanding"):
+            held = _pledged_seen(grant)
+            stmt = stmt.outerjoin(held, held.c.key == r.id)
+            pledged = func.coalesce(held.c.held, 0)
+            column = pledged if query.column == "pledged" else case(
+                (r.quantity > pledged, r.quantity - pledged), else_=0
+            )
+        else:
+            column = r[query.column]
+        stmt = _order(stmt, column, r.id, query).limit(query.limit).offset(query.offset)
+        return list(self.session.scalars(stmt)), total
+
+    def offer_page(self, grant: Grant, query: ListQuery) -> tuple[list[Offer], int]:
+        o = offers.c
+        stmt: Select[Any] = select(Offer).where(offer_visible(grant))
+        for key in ("donor", "family", "channel", "status"):
+            if key in query.filters:
+                stmt = stmt.where(o[key] == query.filters[key])
+        if query.q:
+            stmt = stmt.where(
+                or_(_contains(o.id, query.q), _contains(o.item_type, query.q),
+                    _contains(o.caveats, query.q), _contains(o.family, query.q))
+            )
+        total = _count(self.session, stmt)
+        column: Any
+        if query.column in ("committed", "available"):
+            held = _held_by_offer()
+            stmt = stmt.outerjoin(held, held.c.key == o.id)
+            committed = func.coalesce(held.c.held, 0)
+            column = committed if query.column == "committed" else case(
+                (o.quantity > committed, o.quantity - committed), else_=0
+            )
+        else:
+            column = o[query.column]
+        stmt = _order(stmt, column, o.id, query).limit(query.limit).offset(query.offset)
+        return list(self.session.scalars(stmt)), total
+
+    def allocation_page(
+        self, grant: Grant, query: ListQuery
+    ) -> tuple[list[tuple[Allocation, Offer, Request]], int]:
+        a = allocations.c
+        ot = offers.alias("o")
+        rt = requests.alias("r")
+        base: Select[Any] = (
+            select(a.id)
+            .select_from(
+                allocations.join(ot, ot.c.id == a.offer_id).join(rt, rt.c.id == a.request_id)
+            )
+            .where(allocation_visible(grant, ot, rt))
+        )
+        for key, column in (("offer", a.offer_id), ("request", a.request_id),
+                            ("status", a.status), ("family", ot.c.family),
+                            ("donor", ot.c.donor), ("recipient", rt.c.recipient)):
+            if key in query.filters:
+                base = base.where(column == query.filters[key])
+        if query.q:
+            base = base.where(
+                or_(_contains(a.id, query.q), _contains(a.offer_id, query.q),
+                    _contains(a.request_id, query.q), _contains(ot.c.item_type, query.q),
+                    _contains(ot.c.family, query.q))
+            )
+        total = _count(self.session, base)
+        sort_columns: dict[str, Any] = {
+            "id": a.id, "offer": a.offer_id, "request": a.request_id, "donor": ot.c.donor,
+            "recipient": rt.c.recipient, "family": ot.c.family, "item_type": ot.c.item_type,
+            "quantity": a.quantity, "status": a.status, "needed_by": rt.c.needed_by,
+            "updated_at": a.updated_at,
+        }
+        ids_stmt = _order(base, sort_columns[query.column], a.id, query)
+        ids = list(self.session.scalars(ids_stmt.limit(query.limit).offset(query.offset)))
+        if not ids:
+            return [], total
+        allocs = {
+            x.id: x
+            for x in self.session.scalars(select(Allocation).where(allocations.c.id.in_(ids)))
+        }
+        offer_ids = sorted({x.offer_id for x in allocs.values()})
+        request_ids = sorted({x.request_id for x in allocs.values()})
+        by_offer = {x.id: x for x in self.session.scalars(
+            select(Offer).where(offers.c.id.in_(offer_ids)))}
+        by_request = {x.id: x for x in self.session.scalars(
+            select(Request).where(requests.c.id.in_(request_ids)))}
+        found = {
+            i: (x, by_offer[x.offer_id], by_request[x.request_id]) for i, x in allocs.items()
+        }
+        return [found[i] for i in ids if i in found], total
+
+    def consent_page(
+        self, grant: Grant, query: ListQuery, day: dt.date
+    ) -> tuple[list[ConsentRequest], int]:
+        c = consent_requests.c
+        stmt: Select[Any] = select(ConsentRequest).where(consent_visible(grant))
+        for key in ("origin", "holder", "recipient", "family"):
+            if key in query.filters:
+                stmt = stmt.where(c[key] == query.filters[key])
+        if "status" in query.filters:
+            stmt = stmt.where(effective_status(day) == str(query.filters["status"]))
+        if query.q:
+            stmt = stmt.where(
+                or_(_contains(c.id, query.q), _contains(c.item_type, query.q),
+                    _contains(c.family, query.q), _contains(c.holder, query.q))
+            )
+        total = _count(self.session, stmt)
+        stmt = _order(stmt, c[query.column], c.id, query).limit(query.limit).offset(query.offset)
+        return list(self.session.scalars(stmt)), total
+
+    def pledged_seen(self, grant: Grant, request_ids: Sequence[str]) -> dict[str, int]:
+        if not request_ids:
+            return {}
+        held = _pledged_seen(grant)
+        rows = self.session.execute(
+            select(held.c.key, held.c.held).where(held.c.key.in_(list(request_ids)))
+        )
+        return {str(k): int(v) for k, v in rows}
+
+    def visible_offer_ids(self, grant: Grant) -> tuple[str, ...]:
+        """The ids of the offers the grant admits, in order."""
+        stmt = select(offers.c.id).where(offer_visible(grant)).order_by(offers.c.id)
+        return tuple(str(i) for i in self.session.scalars(stmt))
