@@ -3,6 +3,7 @@ the id breaking ties) besides their filters and window; a bad sort is a 422 nami
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -38,7 +39,7 @@ def test_sort_orders_by_the_column_then_id(api: Api, path: str, column: str) -> 
         assert sorted(r["id"] for r in rows) == sorted(ids)  # the same set
         keys = [(r[column] is not None, r[column]) for r in rows]
         assert keys == sorted(keys, reverse=desc)
-        for a, b in zip(rows, rows[1:], strict=False):
+        for a, b in itertools.pairwise(rows):
             if a[column] == b[column]:
                 assert a["id"] < b["id"]
 

@@ -88,6 +88,7 @@ from allied.service.usecases.offers import (
     with_committed,
     with_committed_held,
 )
+from allied.service.usecases.picture import family_gaps
 from allied.service.usecases.proposals import (
     STATES_POSITIONS,
     accession_step,
@@ -159,6 +160,7 @@ __all__ = [
     "expire_requests",
     "export_ledger",
     "extract_events",
+    "family_gaps",
     "get_allocation",
     "get_consent",
     "get_monitor_event",

@@ -31,10 +31,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from allied.adapters.db.tables import allocations, consent_requests, offers, requests
+from allied.adapters.db.tables import (
+    allocations,
+    consent_requests,
+    item_types,
+    ledger_entries,
+    offers,
+    requests,
+)
 from allied.domain.assistance import COMMITTING, Allocation, Offer, Request
 from allied.domain.consent import ConsentRequest, ConsentStatus
 from allied.domain.visibility import Grant
+from allied.ledger.chain import LedgerEntry, entry_from_row
 from allied.service.listing import ListQuery
 
 _COMMITTING = sorted(s.value for s in COMMITTING)
@@ -197,6 +205,8 @@ class ListQueries:
         for key in ("recipient", "family", "status", "priority"):
             if key in query.filters:
                 stmt = stmt.where(r[key] == query.filters[key])
+        if "ids" in query.filters:
+            stmt = stmt.where(r.id.in_(sorted(query.filters["ids"])))
         if query.q:
             stmt = stmt.where(
                 or_(_contains(r.id, query.q), _contains(r.item_type, query.q),
@@ -222,6 +232,8 @@ class ListQueries:
         for key in ("donor", "family", "channel", "status"):
             if key in query.filters:
                 stmt = stmt.where(o[key] == query.filters[key])
+        if "ids" in query.filters:
+            stmt = stmt.where(o.id.in_(sorted(query.filters["ids"])))
         if query.q:
             stmt = stmt.where(
                 or_(_contains(o.id, query.q), _contains(o.item_type, query.q),
@@ -259,6 +271,10 @@ class ListQueries:
                             ("donor", ot.c.donor), ("recipient", rt.c.recipient)):
             if key in query.filters:
                 base = base.where(column == query.filters[key])
+        if "statuses" in query.filters:
+            base = base.where(a.status.in_(sorted(str(x) for x in query.filters["statuses"])))
+        if "needed_before" in query.filters:
+            base = base.where(rt.c.needed_by < query.filters["needed_before"])
         if query.q:
             base = base.where(
                 or_(_contains(a.id, query.q), _contains(a.offer_id, query.q),
@@ -301,6 +317,8 @@ class ListQueries:
                 stmt = stmt.where(c[key] == query.filters[key])
         if "status" in query.filters:
             stmt = stmt.where(effective_status(day) == str(query.filters["status"]))
+        if query.filters.get("answered"):
+            stmt = stmt.where(effective_status(day) != ConsentStatus.PENDING.value)
         if query.q:
             stmt = stmt.where(
                 or_(_contains(c.id, query.q), _contains(c.item_type, query.q),
@@ -323,3 +341,93 @@ class ListQueries:
         """The ids of the offers the grant admits, in order."""
         stmt = select(offers.c.id).where(offer_visible(grant)).order_by(offers.c.id)
         return tuple(str(i) for i in self.session.scalars(stmt))
+
+    def last_entry_of(self, kind: str) -> LedgerEntry | None:
+        """The latest ledger entry of ``kind`` (the kind is indexed)."""
+        row = self.session.execute(
+            select(ledger_entries)
+            .where(ledger_entries.c.kind == kind)
+            .order_by(ledger_entries.c.seq.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        return entry_from_row(row.seq, row.at, row.user, row.nation, row.kind, row.payload,
+                              row.prev_hash, row.hash)
+
+    def offer_totals(self, grant: Grant, by: str) -> list[tuple[str, int, int, int]]:
+        """Per value of ``by`` over the offers the grant admits: (key, offers, quantity
+        offered, quantity committed), in order of the key."""
+        held = _held_by_offer()
+        key = offers.c[by]
+        rows = self.session.execute(
+            select(
+                key,
+                func.count(),
+                func.sum(offers.c.quantity),
+                func.sum(func.coalesce(held.c.held, 0)),
+            )
+            .select_from(offers.outerjoin(held, held.c.key == offers.c.id))
+            .where(offer_visible(grant))
+            .group_by(key)
+        )
+        out = [(str(getattr(k, "value", k)), int(n), int(q or 0), int(c or 0))
+               for k, n, q, c in rows]
+        return sorted(out)
+
+    def family_picture(self, grant: Grant) -> list[dict[str, Any]]:
+        """Per family of the open requests the grant admits: requests, quantity requested
+        and its value in EUR where the request's item type has a money valuation, and
+        per allocation status (of the allocations the viewer sees against them) quantity
+        and value."""
+        valued = _money_value()
+        r = requests.alias("r")
+        o = offers.alias("o")
+        it = item_types.alias("it")
+        value = (r.c.quantity * valued(it)).label("eur")
+        req_rows = self.session.execute(
+            select(r.c.family, func.count(), func.sum(r.c.quantity), func.sum(value),
+                   func.sum(case((valued(it).is_not(None), r.c.quantity), else_=0)))
+            .select_from(r.outerjoin(it, it.c.code == r.c.item_type))
+            .where(request_visible(grant, r), r.c.status == "open")
+            .group_by(r.c.family)
+        ).all()
+        a = allocations.c
+        alloc_rows = self.session.execute(
+            select(r.c.family, a.status, func.sum(a.quantity),
+                   func.sum(a.quantity * valued(it)))
+            .select_from(
+                allocations.join(o, o.c.id == a.offer_id)
+                .join(r, r.c.id == a.request_id)
+                .outerjoin(it, it.c.code == r.c.item_type)
+            )
+            .where(allocation_visible(grant, o, r), request_visible(grant, r),
+                   r.c.status == "open")
+            .group_by(r.c.family, a.status)
+        ).all()
+        out: dict[str, dict[str, Any]] = {}
+        for fam, n, q, eur, q_valued in req_rows:
+            out[str(fam)] = {"family": str(fam), "requests": int(n), "requested": int(q or 0),
+                             "requested_eur": float(eur or 0), "valued": int(q_valued or 0),
+                             "by_status": {}}
+        for fam, status, q, eur in alloc_rows:
+            s = str(getattr(status, "value", status))
+            out[str(fam)]["by_status"][s] = (int(q or 0), float(eur or 0))
+        return [out[k] for k in sorted(out)]
+
+
+def _money_value() -> Any:
+    """An item type's unit value in EUR as a number, or NULL where it has none or its
+    basis is not money (SIPRI's trend-indicator values)."""
+    from sqlalchemy import Float, cast
+
+    def value(it: Any) -> Any:
+        return case(
+            (
+                and_(it.c.unit_value.is_not(None), it.c.valuation_basis != "sipri-tiv"),
+                cast(type_coerce(it.c.unit_value, String), Float),
+            ),
+            else_=None,
+        )
+
+    return value

@@ -96,18 +96,23 @@ def list_allocations(
     family: str | None = None,
     donor: str | None = None,
     recipient: str | None = None,
+    statuses: Sequence[str] | None = None,
+    needed_before: dt.date | None = None,
     q: str | None = None,
     sort: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> Page:
-    """The allocations the caller sees (:meth:`Viewer.sees_allocation`): filtered,
+    """The allocations the caller sees (:meth:`Viewer.sees_allocation`): filtered
+    (``statuses``: any of them; ``needed_before``: the request's needed-by date before it),
     searched (``q``: its id, its offer's and request's, item type, family), sorted
     (``sort``, see :data:`~allied.service.listing.SORTS`; id by default)."""
     query = listing.list_query(
         "allocations",
         filters={"offer": offer, "request": request, "status": status, "family": family,
-                 "donor": donor, "recipient": recipient},
+                 "donor": donor, "recipient": recipient,
+                 "statuses": frozenset(statuses) if statuses is not None else None,
+                 "needed_before": needed_before},
         q=q, sort=sort, limit=limit, offset=offset,
     )
     with uow:
@@ -138,6 +143,10 @@ def _allocation_page_slow(
         if not _sees(v, o, r, asked):
             continue
         f = query.filters
+        if ("statuses" in f and a.status.value not in f["statuses"]) or (
+            "needed_before" in f and not r.needed_by < f["needed_before"]
+        ):
+            continue
         if ("family" in f and o.family != f["family"]) or (
             "donor" in f and o.donor != f["donor"]) or (
             "recipient" in f and r.recipient != f["recipient"]

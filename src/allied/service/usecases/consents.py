@@ -62,6 +62,7 @@ def list_consents(
     holder: str | None = None,
     recipient: str | None = None,
     family: str | None = None,
+    answered: bool = False,
     q: str | None = None,
     sort: str | None = None,
     limit: int = 50,
@@ -69,13 +70,13 @@ def list_consents(
 ) -> Page:
     """The consent requests naming the caller's nation (all for the coordinator and the
     auditor), with the facts they are answered on: filtered (``status``: the status on
-    ``day``), searched (``q``: id, item type, family, holder), sorted (``sort``, see
-    :data:`~allied.service.listing.SORTS`; id by default)."""
+    ``day``; ``answered``: any but pending), searched (``q``: id, item type, family,
+    holder), sorted (``sort``, see :data:`~allied.service.listing.SORTS`; id by default)."""
     require(caller.role, Action.READ_CONSENTS)
     query = listing.list_query(
         "consents",
         filters={"origin": origin, "status": status, "holder": holder,
-                 "recipient": recipient, "family": family},
+                 "recipient": recipient, "family": family, "answered": answered or None},
         q=q, sort=sort, limit=limit, offset=offset,
     )
     with uow:
@@ -99,6 +100,7 @@ def _consent_page_slow(
         and all(getattr(c, k) == f[k] for k in ("origin", "holder", "recipient", "family")
                 if k in f)
         and ("status" not in f or c.effective_status(day).value == f["status"])
+        and (not f.get("answered") or c.effective_status(day) is not ConsentStatus.PENDING)
         and (not query.q or listing._matches(query.q, (c.id, c.item_type, c.family, c.holder)))
     ]
     return listing.window(found, query, lambda c: getattr(c, query.column), lambda c: c.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from allied.domain.actors import Membership
 from allied.domain.assistance import Offer, RecordStatus
@@ -15,7 +15,7 @@ from allied.domain.users import (
     require,
     require_own_nation,
 )
-from allied.domain.visibility import Viewer, grant_of
+from allied.domain.visibility import Grant, Viewer, grant_of
 from allied.service import allocations as allocation_service
 from allied.service import listing
 from allied.service.assistance import RawRow, add_offers, record_payload
@@ -60,6 +60,7 @@ def offer_records(
     limit: int = 50,
     offset: int = 0,
     memberships: Sequence[Membership] | None = None,
+    ids: Sequence[str] | None = None,
 ) -> RecordPage:
     """A page of the offers released to the caller, without committed quantities:
     filtered, searched (``q``: id, item type, caveats, family), sorted (``sort``: a
@@ -67,7 +68,8 @@ def offer_records(
     default)."""
     query = listing.list_query(
         "offers",
-        filters={"donor": donor, "family": family, "channel": channel, "status": status},
+        filters={"donor": donor, "family": family, "channel": channel, "status": status,
+                 "ids": frozenset(ids) if ids is not None else None},
         q=q, sort=sort, limit=limit, offset=offset,
     )
     with uow:
@@ -84,7 +86,10 @@ def _offer_page_slow(
     uow: UnitOfWork, v: Viewer, query: listing.ListQuery
 ) -> tuple[list[Offer], int]:
     """:meth:`RecordLists.offer_page` from the repositories (stores without it)."""
-    offers = _visible_offers(uow, v, **query.filters)
+    where = {k: val for k, val in query.filters.items() if k != "ids"}
+    offers = _visible_offers(uow, v, **where)
+    if "ids" in query.filters:
+        offers = [o for o in offers if o.id in query.filters["ids"]]
     if query.q:
         offers = [o for o in offers if listing._matches(
             query.q, (o.id, o.item_type, o.caveats, o.family))]
@@ -132,12 +137,13 @@ def list_offers(
     sort: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    ids: Sequence[str] | None = None,
 ) -> Page:
     """A page of the offers released to the caller (see :func:`offer_records`), with
     committed quantities."""
     records = offer_records(
         uow, caller, day, donor=donor, family=family, channel=channel, status=status,
-        q=q, sort=sort, limit=limit, offset=offset,
+        q=q, sort=sort, limit=limit, offset=offset, ids=ids,
     )
     return with_committed(uow, records)
 
@@ -153,6 +159,13 @@ def get_offer(uow: UnitOfWork, caller: Caller, day: dt.date, offer_id: str) -> d
 
 
 OFFER_GROUPS = ("family", "donor", "channel", "status")
+
+
+@runtime_checkable
+class OfferTotals(Protocol):
+    """A store that sums the offers a grant admits per group itself (the SQL one)."""
+
+    def offer_totals(self, grant: Grant, by: str) -> list[tuple[str, int, int, int]]: ...
 
 
 def _check_group(by: str) -> None:
@@ -217,7 +230,13 @@ def offer_totals(uow: UnitOfWork, caller: Caller, day: dt.date, by: str) -> list
     (read in one transaction)."""
     _check_group(by)
     with uow:
-        offers = _visible_offers(uow, viewer(uow, caller, day))
+        v = viewer(uow, caller, day)
+        if isinstance(uow, OfferTotals):
+            return [
+                {"key": key, "offers": n, "quantity": quantity, "committed": committed}
+                for key, n, quantity, committed in uow.offer_totals(grant_of(v), by)
+            ]
+        offers = _visible_offers(uow, v)
         committed = allocation_service.sum_committed(uow, "offer", [o.id for o in offers])
         return totals_with(_groups(offers, by), committed)
 

@@ -72,6 +72,7 @@ def request_records(
     offset: int = 0,
     memberships: Sequence[Membership] | None = None,
     counted: bool = True,
+    ids: Sequence[str] | None = None,
 ) -> RecordPage:
     """A page of the requests released to the caller, without pledged quantities:
     filtered, searched (``q``: id, item type, notes, family), sorted (``sort``, see
@@ -81,7 +82,7 @@ def request_records(
     query = listing.list_query(
         "requests",
         filters={"recipient": recipient, "family": family, "status": status,
-                 "priority": priority},
+                 "priority": priority, "ids": frozenset(ids) if ids is not None else None},
         q=q, sort=sort, limit=limit, offset=offset,
     )
     with uow:
@@ -109,7 +110,10 @@ def _request_page_slow(
     uow: UnitOfWork, v: Viewer, query: listing.ListQuery
 ) -> tuple[list[Request], int]:
     """:meth:`RecordLists.request_page` from the repositories (stores without it)."""
-    found = [r for r in uow.requests.list(**query.filters) if v.sees_record(r)]
+    where = {k: val for k, val in query.filters.items() if k != "ids"}
+    found = [r for r in uow.requests.list(**where) if v.sees_record(r)]
+    if "ids" in query.filters:
+        found = [r for r in found if r.id in query.filters["ids"]]
     if query.q:
         found = [r for r in found if listing._matches(
             query.q, (r.id, r.item_type, r.notes, r.family))]
@@ -167,12 +171,13 @@ def list_requests(
     sort: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    ids: Sequence[str] | None = None,
 ) -> Page:
     """A page of the requests released to the caller (see :func:`request_records`), with
     pledged quantities."""
     records = request_records(
         uow, caller, day, recipient=recipient, family=family, status=status,
-        priority=priority, q=q, sort=sort, limit=limit, offset=offset, counted=False,
+        priority=priority, q=q, sort=sort, limit=limit, offset=offset, counted=False, ids=ids,
     )
     return with_pledged(uow, records)
 

@@ -17,110 +17,112 @@ the allocations it is party to; the coordinator sees all).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from allied.domain.assistance import AllocationStatus, RecordStatus
 from allied.domain.consent import ConsentStatus
 from allied.domain.proposals import ProposalStatus
 from allied.domain.users import Action, UserRole, require
-from allied.service import allocations as allocation_service
+from allied.ledger.chain import LedgerEntry
 from allied.service.caller import Caller
 from allied.service.ports import UnitOfWork
-from allied.service.usecases.allocations import allocation_row
+from allied.service.usecases.allocations import list_allocations
 from allied.service.usecases.common import viewer
-from allied.service.usecases.consents import consent_facts
+from allied.service.usecases.consents import list_consents
+from allied.service.usecases.requests import list_requests
 
 S = AllocationStatus
 
 
+#: Most rows one list query of the to-do list reads (a section is every item waiting).
+_ALL = 1_000_000
+
+
+def _allocations(
+    uow: UnitOfWork, caller: Caller, day: dt.date, **where: Any
+) -> list[dict[str, Any]]:
+    """The allocations the caller sees matching ``where``, by id (one query)."""
+    return list_allocations(uow, caller, day, limit=_ALL, **where).items
+
+
 def todo(uow: UnitOfWork, caller: Caller, day: dt.date) -> dict[str, Any]:
-    """``{"on", "role", "nation", "sections": [{"name", "title", "items"}]}``."""
+    """``{"on", "role", "nation", "sections": [{"name", "title", "items"}]}``.
+
+    Each section is one filtered list query (the store filters and sums); every item is
+    an allocation the caller is party to, or its own record, or (the coordinator) any."""
     require(caller.role, Action.READ)
     sections: list[dict[str, Any]] = []
 
     def section(name: str, title: str, items: list[dict[str, Any]]) -> None:
         sections.append({"name": name, "title": title, "items": items})
 
+    nation = caller.nation
+    role = caller.role
     with uow:
         viewer(uow, caller, day)
-        offers = {o.id: o for o in uow.offers.list()}
-        requests = {r.id: r for r in uow.requests.list()}
-        allocs = sorted(uow.allocations.list(), key=lambda a: a.id)
-
-        def rows(status: AllocationStatus, mine: Any) -> list[dict[str, Any]]:
-            return [
-                allocation_row(a, offers[a.offer_id], requests[a.request_id])
-                for a in allocs
-                if a.status is status and mine(a)
-            ]
-
-        nation = caller.nation
-        role = caller.role
-        if role == UserRole.RECIPIENT:
-            ours = {r.id for r in requests.values() if r.recipient == nation}
-
-            def to_us(a: Any) -> bool:
-                return a.request_id in ours
-
-            section("deliveries_to_confirm", "Deliveries to confirm", rows(S.SHIPPED, to_us))
-            held = allocation_service.sum_committed(uow, "request", sorted(ours))
-            section(
-                "requests_with_nothing_allocated",
-                "Open requests with nothing allocated",
-                [
-                    _request_item(requests[i], day)
-                    for i in sorted(ours)
-                    if requests[i].status is RecordStatus.OPEN and not held.get(i)
-                ],
-            )
-            section("back_from_repair", "Items back from repair", rows(S.RETURNED, to_us))
-        elif role == UserRole.DONOR:
-
-            def from_us(a: Any) -> bool:
-                return offers[a.offer_id].donor == nation
-
-            section("proposed_to_pledge", "Proposed allocations of your offers to pledge",
-                    rows(S.PROPOSED, from_us))
-            section("pledges_to_ship", "Pledges approved, to ship", rows(S.APPROVED, from_us))
-            section(
-                "consents_holding_pledges",
-                "Pledges waiting on re-export consent",
-                _waiting_on_consent(uow, rows(S.CONSENT_PENDING, from_us), day),
-            )
-        elif role == UserRole.ORIGIN:
-            pending = [
-                c
-                for c in uow.consents.list(origin=nation)
-                if c.effective_status(day) is ConsentStatus.PENDING
-            ]
-            section(
-                "consents_to_answer",
-                "Re-export consent requests to answer",
-                [consent_facts(uow, c, day) for c in sorted(pending, key=lambda c: c.id)],
-            )
-        elif role == UserRole.COORDINATOR:
-
-            def anyone(a: Any) -> bool:
-                return True
-
-            section("proposed_to_accept", "Proposed allocations to accept",
-                    rows(S.PROPOSED, anyone))
-            section("unfilled_requests", "Unfilled requests and why",
-                    _unfilled(uow, requests, day))
-            section("blocked_decisions", "Decisions blocked, and by whom",
-                    _blocked(uow, day)
-                    + _waiting_on_consent(uow, rows(S.CONSENT_PENDING, anyone), day))
-            section(
-                "overdue_deliveries",
-                "Deliveries overdue (not delivered by the request's needed-by date)",
-                [
-                    r
-                    for status in (S.PLEDGED, S.CONSENT_PENDING, S.APPROVED, S.SHIPPED)
-                    for r in rows(status, anyone)
-                    if dt.date.fromisoformat(r["needed_by"]) < day
-                ],
-            )
+    if role == UserRole.RECIPIENT:
+        section("deliveries_to_confirm", "Deliveries to confirm",
+                _allocations(uow, caller, day, status=S.SHIPPED.value, recipient=nation))
+        ours = list_requests(uow, caller, day, recipient=nation, status=RecordStatus.OPEN,
+                             limit=_ALL).items
+        section(
+            "requests_with_nothing_allocated",
+            "Open requests with nothing allocated",
+            [_request_row_item(r, day) for r in ours if not r["pledged"]],
+        )
+        section("back_from_repair", "Items back from repair",
+                _allocations(uow, caller, day, status=S.RETURNED.value, recipient=nation))
+    elif role == UserRole.DONOR:
+        section("proposed_to_pledge", "Proposed allocations of your offers to pledge",
+                _allocations(uow, caller, day, status=S.PROPOSED.value, donor=nation))
+        section("pledges_to_ship", "Pledges approved, to ship",
+                _allocations(uow, caller, day, status=S.APPROVED.value, donor=nation))
+        held = _allocations(uow, caller, day, status=S.CONSENT_PENDING.value, donor=nation)
+        with uow:
+            waiting = _waiting_on_consent(uow, held, day)
+        section("consents_holding_pledges", "Pledges waiting on re-export consent", waiting)
+    elif role == UserRole.ORIGIN:
+        section(
+            "consents_to_answer",
+            "Re-export consent requests to answer",
+            list_consents(uow, caller, day, origin=nation, status=ConsentStatus.PENDING.value,
+                          limit=_ALL).items,
+        )
+    elif role == UserRole.COORDINATOR:
+        section("proposed_to_accept", "Proposed allocations to accept",
+                _allocations(uow, caller, day, status=S.PROPOSED.value))
+        pending = _allocations(uow, caller, day, status=S.CONSENT_PENDING.value)
+        with uow:
+            last_run = _last_run(uow)
+            blocked = _blocked(uow, day) + _waiting_on_consent(uow, pending, day)
+        unfilled = _unfilled(uow, caller, day, last_run)
+        section("unfilled_requests", "Unfilled requests and why", unfilled)
+        section("blocked_decisions", "Decisions blocked, and by whom", blocked)
+        overdue = _allocations(
+            uow, caller, day, needed_before=day,
+            statuses=[S.PLEDGED.value, S.CONSENT_PENDING.value, S.APPROVED.value,
+                      S.SHIPPED.value],
+        )
+        order = [S.PLEDGED.value, S.CONSENT_PENDING.value, S.APPROVED.value, S.SHIPPED.value]
+        overdue.sort(key=lambda r: order.index(r["status"]))  # by status, then id
+        section(
+            "overdue_deliveries",
+            "Deliveries overdue (not delivered by the request's needed-by date)",
+            overdue,
+        )
     return {"on": day.isoformat(), "role": str(role), "nation": nation, "sections": sections}
+
+
+def _request_row_item(row: dict[str, Any], day: dt.date) -> dict[str, Any]:
+    needed = dt.date.fromisoformat(str(row["needed_by"]))
+    return {
+        "id": row["id"],
+        "family": row["family"],
+        "quantity": row["quantity"],
+        "priority": row["priority"],
+        "needed_by": needed.isoformat(),
+        "days_left": (needed - day).days,
+    }
 
 
 def _request_item(request: Any, day: dt.date) -> dict[str, Any]:
@@ -158,9 +160,9 @@ def _waiting_on_consent(
     return out
 
 
-def _unfilled(uow: UnitOfWork, requests: dict[str, Any], day: dt.date) -> list[dict[str, Any]]:
-    """Open requests still short, with the reasons the last optimiser run recorded."""
-    reasons: dict[str, list[str]] = {}
+def _last_run(uow: UnitOfWork) -> LedgerEntry | None:
+    if isinstance(uow, LastEntry):
+        return uow.last_entry_of("allocation.run")
     last_run = None
     entries = uow.ledger.entries()
     try:
@@ -169,24 +171,35 @@ def _unfilled(uow: UnitOfWork, requests: dict[str, Any], day: dt.date) -> list[d
                 last_run = e
     finally:
         entries.close()
+    return last_run
+
+
+@runtime_checkable
+class LastEntry(Protocol):
+    def last_entry_of(self, kind: str) -> LedgerEntry | None: ...
+
+
+def _unfilled(
+    uow: UnitOfWork, caller: Caller, day: dt.date, last_run: LedgerEntry | None
+) -> list[dict[str, Any]]:
+    """Open requests still short, with the reasons the last optimiser run recorded."""
+    reasons: dict[str, list[str]] = {}
     if last_run is not None:
         for u in last_run.payload.get("unfilled", []):
             reasons[str(u.get("request"))] = [str(x) for x in u.get("reasons", [])]
-    open_ids = sorted(r.id for r in requests.values() if r.status is RecordStatus.OPEN)
-    held = allocation_service.sum_committed(uow, "request", open_ids)
+    short = list_requests(uow, caller, day, status=RecordStatus.OPEN, sort="-outstanding",
+                          limit=_ALL).items
     out = []
-    for rid in open_ids:
-        short = requests[rid].quantity - held.get(rid, 0)
-        if short > 0:
-            out.append(
-                {
-                    **_request_item(requests[rid], day),
-                    "recipient": requests[rid].recipient,
-                    "outstanding": short,
-                    "reasons": reasons.get(rid, ["no optimiser run has considered it"]
-                                           if last_run is None else []),
-                }
-            )
+    for row in sorted((r for r in short if r["outstanding"] > 0), key=lambda r: r["id"]):
+        out.append(
+            {
+                **_request_row_item(row, day),
+                "recipient": row["recipient"],
+                "outstanding": row["outstanding"],
+                "reasons": reasons.get(row["id"], ["no optimiser run has considered it"]
+                                       if last_run is None else []),
+            }
+        )
     return out
 
 
