@@ -24,6 +24,7 @@ from allied.domain.consent import ConsentStatus
 from allied.domain.proposals import ProposalStatus
 from allied.domain.users import Action, UserRole, require
 from allied.ledger.chain import LedgerEntry
+from allied.service.bulk import get_many
 from allied.service.caller import Caller
 from allied.service.ports import UnitOfWork
 from allied.service.usecases.allocations import list_allocations
@@ -141,11 +142,17 @@ def _waiting_on_consent(
 ) -> list[dict[str, Any]]:
     """Allocations in consent-pending, each with the origin states yet to answer."""
     out = []
+    # each offer and each holder's consent requests read once, not once per allocation
+    offers = get_many(uow.offers, {str(r["offer"]) for r in rows})
+    by_holder: dict[tuple[str, str], list[Any]] = {}
+    for holder in sorted({o.donor for o in offers.values()}):
+        for c in uow.consents.list(holder=holder):
+            by_holder.setdefault((c.holder, c.family), []).append(c)
     for row in rows:
-        offer = uow.offers.get(row["offer"])
+        offer = offers.get(str(row["offer"]))
         assert offer is not None
         waiting: list[dict[str, Any]] = []
-        for c in uow.consents.list(holder=offer.donor, family=offer.family):
+        for c in by_holder.get((offer.donor, offer.family), []):
             if (
                 c.origin in offer.consent_from
                 and c.offer_id in (None, offer.id)
