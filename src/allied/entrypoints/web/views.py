@@ -118,10 +118,10 @@ class Overview:
         return sum(g.outstanding_eur for g in self.gaps)
 
     @property
-    def valued_share(self) -> float:
-        """Share of the requested quantity, family by family, that has a valuation."""
-        requested = sum(g.requested for g in self.gaps)
-        return sum(g.valued for g in self.gaps) / requested if requested else 0.0
+    def families_valued(self) -> int:
+        """Families with a valuation for some of what is requested (quantities of
+        different families are not added: they count different things)."""
+        return sum(1 for g in self.gaps if g.valued)
 
 
 def gaps_by_family(
