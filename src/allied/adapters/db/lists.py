@@ -20,13 +20,13 @@ from sqlalchemy import (
     String,
     and_,
     case,
-    exists,
     false,
     func,
     literal,
     or_,
     select,
     true,
+    tuple_,
     type_coerce,
 )
 from sqlalchemy.orm import Session
@@ -104,23 +104,21 @@ def allocation_visible(
     if not grant.nation:
         return seen
     n = grant.nation
-    c = consent_requests
+    c = consent_requests.c
+    # the consent requests asked of the nation, as two sets computed once (hashed), not
+    # a probe per row: those about one offer, and standing ones about a holder's family
+    about_offer = select(c.offer_id).where(c.origin == n, c.offer_id.is_not(None))
+    about_family = select(c.holder, c.family).where(c.origin == n, c.offer_id.is_(None))
     asked = and_(
         offer.c.donor != n,
         _listed(offer.c.origin, n),
-        exists().where(
-            c.c.origin == n,
-            or_(
-                c.c.offer_id == offer.c.id,
-                and_(
-                    c.c.offer_id.is_(None),
-                    c.c.holder == offer.c.donor,
-                    c.c.family == offer.c.family,
-                ),
-            ),
+        or_(
+            offer.c.id.in_(about_offer),
+            tuple_(offer.c.donor, offer.c.family).in_(about_family),
         ),
     )
-    return or_(request.c.recipient == n, offer.c.donor == n, asked, seen)
+    # cheap terms first: an OR stops at the first true one
+    return or_(request.c.recipient == n, offer.c.donor == n, seen, asked)
 
 
 def consent_visible(grant: Grant) -> ColumnElement[bool]:
