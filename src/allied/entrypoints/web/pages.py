@@ -241,7 +241,7 @@ def overview_page(request: Request) -> HTMLResponse:
     ctx = _ctx(request)
     caller, token = current(request, ctx)
     data = views.overview(ctx.read_uow, caller, ctx.today())
-    todo = access.todo(ctx.read_uow(), caller, ctx.today())
+    todo = access.todo(ctx.read_uow(), caller, ctx.today(), limit=20)
     gap_chart = charts.share_bars(
         [g.family for g in data.gaps],
         [

@@ -39,23 +39,35 @@ S = AllocationStatus
 _ALL = 1_000_000
 
 
-def _allocations(
-    uow: UnitOfWork, caller: Caller, day: dt.date, **where: Any
-) -> list[dict[str, Any]]:
-    """The allocations the caller sees matching ``where``, by id (one query)."""
-    return list_allocations(uow, caller, day, limit=_ALL, **where).items
-
-
-def todo(uow: UnitOfWork, caller: Caller, day: dt.date) -> dict[str, Any]:
+def todo(
+    uow: UnitOfWork, caller: Caller, day: dt.date, *, limit: int | None = None
+) -> dict[str, Any]:
     """``{"on", "role", "nation", "sections": [{"name", "title", "items"}]}``.
 
     Each section is one filtered list query (the store filters and sums); every item is
-    an allocation the caller is party to, or its own record, or (the coordinator) any."""
+    an allocation the caller is party to, or its own record, or (the coordinator) any.
+    ``limit``: the allocation sections keep their first ``limit`` items (by id) and say
+    how many there are in ``total`` (a page that shows a few reads no more)."""
     require(caller.role, Action.READ)
     sections: list[dict[str, Any]] = []
+    totals: dict[int, int] = {}
 
-    def section(name: str, title: str, items: list[dict[str, Any]]) -> None:
-        sections.append({"name": name, "title": title, "items": items})
+    def _allocations(
+        uow: UnitOfWork, caller: Caller, day: dt.date, **where: Any
+    ) -> list[dict[str, Any]]:
+        found = list_allocations(uow, caller, day, limit=limit or _ALL, **where)
+        totals[id(found.items)] = found.total
+        return found.items
+
+    def section(
+        name: str, title: str, items: list[dict[str, Any]], total: int | None = None
+    ) -> None:
+        made: dict[str, Any] = {"name": name, "title": title, "items": items}
+        if limit is not None:
+            made["total"] = total if total is not None else totals.get(id(items), len(items))
+            if made["total"] == len(items) and len(items) > limit:
+                made["items"] = items[:limit]
+        sections.append(made)
 
     nation = caller.nation
     role = caller.role
@@ -81,7 +93,8 @@ def todo(uow: UnitOfWork, caller: Caller, day: dt.date) -> dict[str, Any]:
         held = _allocations(uow, caller, day, status=S.CONSENT_PENDING.value, donor=nation)
         with uow:
             waiting = _waiting_on_consent(uow, held, day)
-        section("consents_holding_pledges", "Pledges waiting on re-export consent", waiting)
+        section("consents_holding_pledges", "Pledges waiting on re-export consent", waiting,
+                totals.get(id(held)))
     elif role == UserRole.ORIGIN:
         section(
             "consents_to_answer",
@@ -95,10 +108,12 @@ def todo(uow: UnitOfWork, caller: Caller, day: dt.date) -> dict[str, Any]:
         pending = _allocations(uow, caller, day, status=S.CONSENT_PENDING.value)
         with uow:
             last_run = _last_run(uow)
-            blocked = _blocked(uow, day) + _waiting_on_consent(uow, pending, day)
+            proposals = _blocked(uow, day)
+            blocked = proposals + _waiting_on_consent(uow, pending, day)
         unfilled = _unfilled(uow, caller, day, last_run)
         section("unfilled_requests", "Unfilled requests and why", unfilled)
-        section("blocked_decisions", "Decisions blocked, and by whom", blocked)
+        section("blocked_decisions", "Decisions blocked, and by whom", blocked,
+                len(proposals) + totals.get(id(pending), len(pending)))
         overdue = _allocations(
             uow, caller, day, needed_before=day,
             statuses=[S.PLEDGED.value, S.CONSENT_PENDING.value, S.APPROVED.value,
