@@ -210,11 +210,17 @@ class ListQueries:
                 or_(_contains(r.id, query.q), _contains(r.item_type, query.q),
                     _contains(r.notes, query.q), _contains(r.family, query.q))
             )
+        if query.filters.get("short"):
+            held = _pledged_seen(grant)
+            stmt = stmt.outerjoin(held, held.c.key == r.id).where(
+                r.quantity > func.coalesce(held.c.held, 0)
+            )
         total = _count(self.session, stmt)
         column: Any
         if query.column in ("pledged", "outstanding"):
-            held = _pledged_seen(grant)
-            stmt = stmt.outerjoin(held, held.c.key == r.id)
+            if not query.filters.get("short"):
+                held = _pledged_seen(grant)
+                stmt = stmt.outerjoin(held, held.c.key == r.id)
             pledged = func.coalesce(held.c.held, 0)
             column = pledged if query.column == "pledged" else case(
                 (r.quantity > pledged, r.quantity - pledged), else_=0

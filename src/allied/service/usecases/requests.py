@@ -73,6 +73,7 @@ def request_records(
     memberships: Sequence[Membership] | None = None,
     counted: bool = True,
     ids: Sequence[str] | None = None,
+    short: bool = False,
 ) -> RecordPage:
     """A page of the requests released to the caller, without pledged quantities:
     filtered, searched (``q``: id, item type, notes, family), sorted (``sort``, see
@@ -82,7 +83,8 @@ def request_records(
     query = listing.list_query(
         "requests",
         filters={"recipient": recipient, "family": family, "status": status,
-                 "priority": priority, "ids": frozenset(ids) if ids is not None else None},
+                 "priority": priority, "ids": frozenset(ids) if ids is not None else None,
+                 "short": short or None},
         q=q, sort=sort, limit=limit, offset=offset,
     )
     with uow:
@@ -110,7 +112,7 @@ def _request_page_slow(
     uow: UnitOfWork, v: Viewer, query: listing.ListQuery
 ) -> tuple[list[Request], int]:
     """:meth:`RecordLists.request_page` from the repositories (stores without it)."""
-    where = {k: val for k, val in query.filters.items() if k != "ids"}
+    where = {k: val for k, val in query.filters.items() if k not in ("ids", "short")}
     found = [r for r in uow.requests.list(**where) if v.sees_record(r)]
     if "ids" in query.filters:
         found = [r for r in found if r.id in query.filters["ids"]]
@@ -118,8 +120,10 @@ def _request_page_slow(
         found = [r for r in found if listing._matches(
             query.q, (r.id, r.item_type, r.notes, r.family))]
     pledged: dict[str, int] = {}
-    if query.column in ("pledged", "outstanding"):
+    if query.column in ("pledged", "outstanding") or query.filters.get("short"):
         pledged = listing.pledged_seen_slow(uow, v, [r.id for r in found])
+    if query.filters.get("short"):
+        found = [r for r in found if r.quantity > pledged.get(r.id, 0)]
 
     def key(r: Request) -> Any:
         if query.column == "pledged":
@@ -172,12 +176,14 @@ def list_requests(
     limit: int = 50,
     offset: int = 0,
     ids: Sequence[str] | None = None,
+    short: bool = False,
 ) -> Page:
     """A page of the requests released to the caller (see :func:`request_records`), with
     pledged quantities."""
     records = request_records(
         uow, caller, day, recipient=recipient, family=family, status=status,
         priority=priority, q=q, sort=sort, limit=limit, offset=offset, counted=False, ids=ids,
+        short=short,
     )
     return with_pledged(uow, records)
 

@@ -110,8 +110,8 @@ def todo(
             last_run = _last_run(uow)
             proposals = _blocked(uow, day)
             blocked = proposals + _waiting_on_consent(uow, pending, day)
-        unfilled = _unfilled(uow, caller, day, last_run)
-        section("unfilled_requests", "Unfilled requests and why", unfilled)
+        unfilled, unfilled_total = _unfilled(uow, caller, day, last_run, limit)
+        section("unfilled_requests", "Unfilled requests and why", unfilled, unfilled_total)
         section("blocked_decisions", "Decisions blocked, and by whom", blocked,
                 len(proposals) + totals.get(id(pending), len(pending)))
         overdue = _allocations(
@@ -202,17 +202,18 @@ class LastEntry(Protocol):
 
 
 def _unfilled(
-    uow: UnitOfWork, caller: Caller, day: dt.date, last_run: LedgerEntry | None
-) -> list[dict[str, Any]]:
+    uow: UnitOfWork, caller: Caller, day: dt.date, last_run: LedgerEntry | None,
+    limit: int | None = None,
+) -> tuple[list[dict[str, Any]], int]:
     """Open requests still short, with the reasons the last optimiser run recorded."""
     reasons: dict[str, list[str]] = {}
     if last_run is not None:
         for u in last_run.payload.get("unfilled", []):
             reasons[str(u.get("request"))] = [str(x) for x in u.get("reasons", [])]
-    short = list_requests(uow, caller, day, status=RecordStatus.OPEN, sort="-outstanding",
-                          limit=_ALL).items
+    short = list_requests(uow, caller, day, status=RecordStatus.OPEN, short=True,
+                          limit=limit or _ALL)
     out = []
-    for row in sorted((r for r in short if r["outstanding"] > 0), key=lambda r: r["id"]):
+    for row in short.items:
         out.append(
             {
                 **_request_row_item(row, day),
@@ -222,7 +223,7 @@ def _unfilled(
                                        if last_run is None else []),
             }
         )
-    return out
+    return out, short.total
 
 
 def _blocked(uow: UnitOfWork, day: dt.date) -> list[dict[str, Any]]:
