@@ -435,3 +435,55 @@ def _money_value() -> Any:
         )
 
     return value
+
+
+def _consent_offers(ids: Sequence[str]) -> Any:
+    """(consent id, offer id, item type) of the offers each consent request is about: its
+    one offer, or the holder's offers of the family made in the origin state."""
+    c = consent_requests.c
+    o = offers.c
+    about = or_(
+        o.id == c.offer_id,
+        and_(
+            c.offer_id.is_(None),
+            o.donor == c.holder,
+            o.family == c.family,
+            (literal(",") + type_coerce(o.origin, String) + literal(",")).like(
+                literal("%,") + type_coerce(c.origin, String) + literal(",%")
+            ),
+        ),
+    )
+    return (
+        select(c.id.label("consent"), o.id.label("offer"), o.item_type)
+        .select_from(consent_requests.join(offers, about))
+        .where(c.id.in_(list(ids)))
+    )
+
+
+class ConsentFacts:
+    """What each consent request unlocks, for a page of them in two queries."""
+
+    session: Session
+
+    def consent_unlocks(
+        self, ids: Sequence[str], statuses: Sequence[str]
+    ) -> dict[str, tuple[list[str], list[tuple[str, int]]]]:
+        """Per consent request: the item types of its offers, and its offers' allocations
+        in ``statuses`` as (id, quantity), by id."""
+        out: dict[str, tuple[list[str], list[tuple[str, int]]]] = {i: ([], []) for i in ids}
+        if not ids:
+            return out
+        about = _consent_offers(ids).subquery()
+        for consent, _offer, item_type in self.session.execute(select(about)):
+            if item_type:
+                out[str(consent)][0].append(str(item_type))
+        a = allocations.c
+        rows = self.session.execute(
+            select(about.c.consent, a.id, a.quantity)
+            .select_from(about.join(allocations, a.offer_id == about.c.offer))
+            .where(a.status.in_(list(statuses)))
+            .order_by(a.id)
+        )
+        for consent, alloc, quantity in rows:
+            out[str(consent)][1].append((str(alloc), int(quantity)))
+        return out

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Mapper, Session, sessionmaker
 
-from allied.adapters.db.lists import ListQueries
+from allied.adapters.db.lists import ConsentFacts, ListQueries
 from allied.adapters.db.tables import (
     RECORDS_UNCHANGED,
     allocations,
@@ -287,7 +287,7 @@ def row_fields(row: Any) -> tuple[Any, ...]:
     return (row.seq, row.at, row.user, row.nation, row.kind, row.payload, row.prev_hash, row.hash)
 
 
-class SqlUnitOfWork(ListQueries):
+class SqlUnitOfWork(ListQueries, ConsentFacts):
     """One transaction: ``with uow: ...; uow.commit()``. Leaving without commit rolls back."""
 
     actors: Repository[Actor]

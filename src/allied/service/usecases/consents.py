@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
 
 from allied.domain.assistance import AllocationStatus
 from allied.domain.consent import ConsentRequest, ConsentStatus, OriginPolicy
@@ -52,6 +53,35 @@ def consent_facts(uow: UnitOfWork, c: ConsentRequest, day: dt.date) -> dict[str,
     }
 
 
+@runtime_checkable
+class ConsentUnlocks(Protocol):
+    def consent_unlocks(
+        self, ids: Sequence[str], statuses: Sequence[str]
+    ) -> dict[str, tuple[list[str], list[tuple[str, int]]]]: ...
+
+
+def consent_facts_many(
+    uow: UnitOfWork, consents: Sequence[ConsentRequest], day: dt.date
+) -> list[dict[str, Any]]:
+    """:func:`consent_facts` of each, in two queries where the store can (call inside the
+    unit of work)."""
+    if not isinstance(uow, ConsentUnlocks):
+        return [consent_facts(uow, c, day) for c in consents]
+    unlocks = uow.consent_unlocks([c.id for c in consents], sorted(s.value for s in UNLOCKS))
+    out = []
+    for c in consents:
+        types, allocs = unlocks[c.id]
+        item_types = sorted(set(types))
+        out.append({
+            **governance.consent_view(c, day),
+            "item_type": c.item_type or (item_types[0] if len(item_types) == 1 else None),
+            "quantity": sum(q for _, q in allocs),
+            "allocations": [i for i, _ in allocs],
+            "days_waited": max((day - c.requested_on).days, 0),
+        })
+    return out
+
+
 def list_consents(
     uow: UnitOfWork,
     caller: Caller,
@@ -85,7 +115,7 @@ def list_consents(
             found, total = uow.consent_page(grant_of(v), query, day)
         else:
             found, total = _consent_page_slow(uow, v, query, day)
-        rows = [consent_facts(uow, c, day) for c in found]
+        rows = consent_facts_many(uow, found, day)
     return Page(rows, total, limit, offset)
 
 
