@@ -21,7 +21,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "web"))
 
-from page_catalogue import NATIONS, PAGES
+from page_catalogue import API_PAGES, NATIONS, PAGES
 
 
 def _sign_in(client: Any, token: str) -> None:
@@ -42,7 +42,28 @@ def _check(path: str, text: str) -> None:
         raise SystemExit(f"{path} answered the sign-in page: the session did not hold")
 
 
-def measure(url: str, repeat: int, roles: set[str] | None) -> dict[str, Any]:
+def _timed(get: Any, repeat: int) -> dict[str, Any]:
+    """The first load (cold: the API's record cache is empty for it) and p50/p95."""
+    times = []
+    status = 0
+    for _ in range(repeat):
+        began = time.perf_counter()
+        answer = get()
+        status = answer.status_code
+        times.append((time.perf_counter() - began) * 1000)
+    first = times[0]
+    times.sort()
+    return {
+        "status": status,
+        "first_ms": round(first, 1),
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))], 1),
+    }
+
+
+def measure(
+    url: str, repeat: int, roles: set[str] | None, api: bool = False, no_pages: bool = False
+) -> dict[str, Any]:
     from starlette.testclient import TestClient
 
     from allied.adapters.db.repository_users import SqlServiceUnitOfWork, service_sessions
@@ -65,8 +86,8 @@ def measure(url: str, repeat: int, roles: set[str] | None) -> dict[str, Any]:
     results: dict[str, Any] = {}
     signed_in = ""
     try:
-        with TestClient(create_app(store=store)) as client:
-            for role, path in PAGES:
+        with TestClient(create_app(store=store), raise_server_exceptions=False) as client:
+            for role, path in [] if no_pages else PAGES:
                 if role not in tokens:
                     continue
                 if signed_in != role:
@@ -87,6 +108,15 @@ def measure(url: str, repeat: int, roles: set[str] | None) -> dict[str, Any]:
                     "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))], 1),
                 }
                 print(role, path, results[f"{role} {path}"], file=sys.stderr, flush=True)
+            for role, path in API_PAGES if api else []:
+                if role not in tokens:
+                    continue
+                client.cookies.clear()
+                headers = {"Authorization": f"Bearer {tokens[role]}"}
+                results[f"{role} {path}"] = _timed(
+                    lambda p=path, h=headers: client.get(p, headers=h), repeat
+                )
+                print(role, path, results[f"{role} {path}"], file=sys.stderr, flush=True)
     finally:
         store.close()
     return results
@@ -97,9 +127,12 @@ def main() -> int:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--roles", default="", help="only these roles (comma list)")
+    parser.add_argument("--api", action="store_true", help="also the API's list pages")
+    parser.add_argument("--no-pages", action="store_true", help="only the API's (with --api)")
     args = parser.parse_args()
     roles = set(args.roles.split(",")) if args.roles else None
-    print(json.dumps(measure(args.database_url, args.repeat, roles), indent=1))
+    print(json.dumps(measure(args.database_url, args.repeat, roles, args.api, args.no_pages),
+                     indent=1))
     return 0
 
 

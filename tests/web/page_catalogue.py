@@ -23,3 +23,17 @@ _LISTS = [
 ]
 
 PAGES: list[tuple[str, str]] = [(role, path) for role in NATIONS for path in _LISTS]
+
+_API = [
+    "/api/v1/requests?limit=50",
+    "/api/v1/requests?limit=50&offset=200&sort=-outstanding",
+    "/api/v1/offers?limit=50",
+    "/api/v1/offers?limit=50&offset=1000&sort=-available",
+    "/api/v1/allocations?limit=50",
+    "/api/v1/allocations?limit=50&offset=2000&status=delivered",
+    "/api/v1/consents?limit=50",
+    "/api/v1/todo",
+]
+
+#: The API's list pages per role (timed with the role's bearer token).
+API_PAGES: list[tuple[str, str]] = [(role, path) for role in NATIONS for path in _API]
