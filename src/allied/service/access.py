@@ -124,6 +124,7 @@ from allied.service.usecases.requests import (
     with_pledged_held,
 )
 from allied.service.usecases.todo import (
+    last_allocation_run,
     todo,
 )
 
@@ -169,6 +170,7 @@ __all__ = [
     "get_request",
     "import_offers",
     "import_requests",
+    "last_allocation_run",
     "latest_checkpoint",
     "ledger_entries",
     "list_accessions",

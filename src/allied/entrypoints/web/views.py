@@ -20,7 +20,6 @@ from allied.domain.assistance import (
     RecordStatus,
 )
 from allied.domain.users import Action, may, may_move_allocation
-from allied.ledger import kinds
 from allied.service import access
 from allied.service.caller import Caller
 
@@ -211,26 +210,10 @@ def next_moves(role: str, status: str, needs_consent: bool = True) -> list[str]:
     return moves
 
 
-def last_run(
-    uow_factory: Any, caller: Caller, *, window: int = 200, max_entries: int = 5000
-) -> dict[str, Any] | None:
+def last_run(uow_factory: Any, caller: Caller) -> dict[str, Any] | None:
     """The latest ``allocation.run`` ledger entry (its unfilled requests and reasons), for
-    the roles that read the ledger; ``None`` when there is none among the last
-    ``max_entries`` entries or the caller may not read the ledger."""
+    the roles that read the ledger; ``None`` when there is none or the caller may not read
+    the ledger (found by the entries' kind, not by reading the ledger backwards)."""
     if not may(caller.role, Action.READ_LEDGER):
         return None
-    total = access.ledger_entries(uow_factory(), caller, after=0, limit=1).total
-    end = total
-    while end > 0 and total - end < max_entries:
-        start = max(end - window, 0)
-        rows = access.ledger_entries(uow_factory(), caller, after=start, limit=end - start).items
-        for entry in reversed(rows):
-            if entry["kind"] == kinds.ALLOCATION_RUN:
-                return {
-                    "seq": entry["seq"],
-                    "at": entry["at"],
-                    "user": entry["user"],
-                    **entry["payload"],
-                }
-        end = start
-    return None
+    return access.last_allocation_run(uow_factory(), caller)

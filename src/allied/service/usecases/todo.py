@@ -182,6 +182,17 @@ def _waiting_on_consent(
     return out
 
 
+def last_allocation_run(uow: UnitOfWork, caller: Caller) -> dict[str, Any] | None:
+    """The latest ``allocation.run`` ledger entry (its plan's unfilled requests and their
+    reasons), for the roles that read the ledger; ``None`` when there is none."""
+    require(caller.role, Action.READ_LEDGER)
+    with uow:
+        entry = _last_run(uow)
+    if entry is None:
+        return None
+    return {"seq": entry.seq, "at": entry.at, "user": entry.user, **entry.payload}
+
+
 def _last_run(uow: UnitOfWork) -> LedgerEntry | None:
     if isinstance(uow, LastEntry):
         return uow.last_entry_of("allocation.run")
