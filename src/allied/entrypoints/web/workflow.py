@@ -300,8 +300,8 @@ def _decisions_page(
 ) -> HTMLResponse:
     ctx = _ctx(request)
     day = ctx.today()
-    listed = views.all_rows(access.list_proposals, ctx.read_uow(), caller, day)
-    proposals = [access.get_proposal(ctx.read_uow(), caller, day, p["id"]) for p in listed]
+    # the list's rows are the proposals as get_proposal shows them (read once, not twice)
+    proposals = views.all_rows(access.list_proposals, ctx.read_uow(), caller, day)
     accessions = views.all_rows(access.list_accessions, ctx.read_uow(), caller, day)
     return render(
         request,
