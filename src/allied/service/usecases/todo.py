@@ -157,12 +157,11 @@ def _waiting_on_consent(
 ) -> list[dict[str, Any]]:
     """Allocations in consent-pending, each with the origin states yet to answer."""
     out = []
-    # each offer and each holder's consent requests read once, not once per allocation
+    # each offer and each holder's family's consent requests read once, not per allocation
     offers = get_many(uow.offers, {str(r["offer"]) for r in rows})
     by_holder: dict[tuple[str, str], list[Any]] = {}
-    for holder in sorted({o.donor for o in offers.values()}):
-        for c in uow.consents.list(holder=holder):
-            by_holder.setdefault((c.holder, c.family), []).append(c)
+    for holder, family in sorted({(o.donor, o.family) for o in offers.values()}):
+        by_holder[(holder, family)] = list(uow.consents.list(holder=holder, family=family))
     for row in rows:
         offer = offers.get(str(row["offer"]))
         assert offer is not None
