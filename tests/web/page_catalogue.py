@@ -72,3 +72,41 @@ RECORD_PAGES: list[tuple[str, str]] = [
 def fill(path: str, ids: dict[str, str]) -> str:
     """A catalogue path with its placeholder replaced by the id given for it."""
     return path.format(**ids)
+
+
+# -- what benchmarks/web/pages.py times at volume: list pages with sorts, searches and
+# later pages, per role, and the API's list pages ----------------------------------------
+
+#: the nation each role's user belongs to when the pages are timed
+NATIONS = {"coordinator": None, "donor": "USA", "recipient": "UKR", "origin": "DEU",
+           "auditor": None}
+
+_LISTS = [
+    "/",
+    "/requests",
+    "/requests?sort=-outstanding",
+    "/requests?q=155&page=2",
+    "/offers",
+    "/offers?sort=-available",
+    "/offers?page=20",
+    "/allocation",
+    "/allocation?status=shipped&sort=needed_by",
+    "/consents",
+    "/decisions",
+]
+
+PAGES: list[tuple[str, str]] = [(role, path) for role in NATIONS for path in _LISTS]
+
+_API = [
+    "/api/v1/requests?limit=50",
+    "/api/v1/requests?limit=50&offset=200&sort=-outstanding",
+    "/api/v1/offers?limit=50",
+    "/api/v1/offers?limit=50&offset=1000&sort=-available",
+    "/api/v1/allocations?limit=50",
+    "/api/v1/allocations?limit=50&offset=2000&status=delivered",
+    "/api/v1/consents?limit=50",
+    "/api/v1/todo",
+]
+
+#: The API's list pages per role (timed with the role's bearer token).
+API_PAGES: list[tuple[str, str]] = [(role, path) for role in NATIONS for path in _API]

@@ -24,10 +24,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from allied.domain.actors import Membership
+from allied.domain.actors import Membership, Role
 from allied.domain.assistance import Offer, Request
 from allied.domain.consent import ConsentRequest
 from allied.domain.proposals import Proposal
+from allied.domain.releasability import SUPPORT_GROUP, SUPPORT_ROLES, Releasability
 from allied.domain.users import sees_all
 
 #: What an allocation's party that may not see the offer learns of it: who gives what,
@@ -79,6 +80,53 @@ class Viewer:
         """An allocation of ``offer`` to ``request``: visible to its parties whatever the
         offer's releasability, and to others where the offer is visible."""
         return self.all or self.party_to(offer, request, asked) or self.sees_record(offer)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What releases requests and offers to a viewer, as data a store can match against
+    the stored text of releasability (``str(Releasability)``) without reading records.
+
+    A record is visible when ``everything``, or its owner is ``nation``, or its
+    releasability's text is one of ``forms``, or it is ``nations:...`` listing
+    ``nation``, or ``public:D`` with ``D`` on or before ``public_on``. It says the same
+    as :meth:`Viewer.sees_record` (a property test holds the two together)."""
+
+    everything: bool
+    #: the viewer's nation ('' for a user with no nation: it owns and is listed nowhere)
+    nation: str
+    #: releasability texts that release a record to the viewer whoever owns it
+    forms: frozenset[str]
+    #: ``public:D`` releases the record when ``D <= public_on``
+    public_on: dt.date
+
+    def admits(self, releasability: Releasability, owner: str) -> bool:
+        """The grant applied to one record (what a store's predicate computes)."""
+        if self.everything or (self.nation and owner == self.nation):
+            return True
+        text = str(releasability)
+        if text in self.forms:
+            return True
+        if text.startswith("nations:"):
+            return bool(self.nation) and self.nation in text[len("nations:"):].split(",")
+        if text.startswith("public:"):
+            return dt.date.fromisoformat(text[len("public:"):]) <= self.public_on
+        return False
+
+
+def grant_of(v: Viewer) -> Grant:
+    """The :class:`Grant` of viewer ``v``: ``public`` always; ``support`` to the
+    participants of the contact group on the day; ``org:X`` to the members of X."""
+    forms = {str(Releasability.parse("public"))}
+    if v.nation and not v.all:
+        for m in v.memberships:
+            if m.actor != v.nation or not m.active_on(v.day):
+                continue
+            if m.role is Role.MEMBER:
+                forms.add(f"org:{m.org}")
+            if m.org == SUPPORT_GROUP and m.role in SUPPORT_ROLES:
+                forms.add("support")
+    return Grant(v.all, v.nation, frozenset(forms), v.day)
 
 
 def viewer_on(

@@ -99,6 +99,7 @@ from allied.service.usecases.offers import (
     with_committed,
     with_committed_held,
 )
+from allied.service.usecases.picture import family_gaps
 from allied.service.usecases.proposals import (
     STATES_POSITIONS,
     accession_step,
@@ -138,6 +139,7 @@ from allied.service.usecases.requests import (
     with_pledged_held,
 )
 from allied.service.usecases.todo import (
+    last_allocation_run,
     todo,
 )
 from allied.service.usecases.users import (
@@ -187,6 +189,7 @@ __all__ = [
     "expire_requests",
     "export_ledger",
     "extract_events",
+    "family_gaps",
     "get_allocation",
     "get_consent",
     "get_monitor_event",
@@ -196,6 +199,7 @@ __all__ = [
     "import_offers",
     "import_public",
     "import_requests",
+    "last_allocation_run",
     "latest_checkpoint",
     "ledger_entries",
     "list_accessions",

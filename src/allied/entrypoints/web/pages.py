@@ -331,7 +331,7 @@ def overview_page(request: Request) -> HTMLResponse:
     # older figures under a newer version
     key = chartcache.overview_key(request, caller, "figures")
     data = views.overview(ctx.read_uow, caller, ctx.today())
-    todo = access.todo(ctx.read_uow(), caller, ctx.today())
+    todo = access.todo(ctx.read_uow(), caller, ctx.today(), limit=20)
     donors = chartcache.sorted_donors(data.offer_totals)
     chart_version, figs = chartcache.overview_figures(request, key, data, donors)
     return render(

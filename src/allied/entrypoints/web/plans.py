@@ -64,7 +64,7 @@ def preview(
     as_of: Annotated[str, Form(max_length=10)] = "",
     solver: Annotated[str, Form(max_length=10)] = "auto",
     pending: Annotated[str, Form(max_length=3)] = "",
-) -> HTMLResponse:
+) -> Response:
     """The optimiser's plan as a dry run: nothing is recorded."""
     ctx = _ctx(request)
     caller, token = current(request, ctx)

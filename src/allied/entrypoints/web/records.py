@@ -13,7 +13,7 @@ from allied.domain.assistance import RecordStatus
 from allied.domain.errors import AlliedError, InvalidInput, RuleViolation
 from allied.domain.users import Action, UserRole, may
 from allied.domain.values import int_in_range
-from allied.entrypoints.web import views
+from allied.entrypoints.web import tables, views
 from allied.entrypoints.web.pages import (
     CHANNELS,
     _ctx,
@@ -21,6 +21,7 @@ from allied.entrypoints.web.pages import (
     _error,
     _opt,
     render,
+    templates,
 )
 from allied.entrypoints.web.session import (
     check_csrf,
@@ -30,9 +31,14 @@ from allied.service import access
 from allied.service.caller import Caller
 
 router = APIRouter(include_in_schema=False)
+templates.env.filters["readable_date"] = tables.readable_date
 
 
 # -- requests ----------------------------------------------------------------------------
+
+
+REQUEST_COLUMNS = ("id", "recipient", "family", "item_type", "quantity", "pledged",
+                   "outstanding", "priority", "needed_by", "status", "notes")
 
 
 def _requests_page(
@@ -43,12 +49,20 @@ def _requests_page(
     family: str | None = None,
     priority: int | None = None,
     status: str | None = None,
+    q: str | None = None,
+    sort: str | None = None,
+    page_no: int | None = None,
     offset: int = 0,
+    as_csv: bool = False,
     error: dict[str, Any] | None = None,
     form: dict[str, Any] | None = None,
     edit: dict[str, Any] | None = None,
-) -> HTMLResponse:
+) -> Response:
     ctx = _ctx(request)
+    t = tables.table_state(
+        "/requests", "requests", q=q, sort=sort, page=page_no, offset=offset,
+        filters={"family": family, "priority": priority, "status": status},
+    )
     page = access.list_requests(
         ctx.read_uow(),
         caller,
@@ -56,15 +70,13 @@ def _requests_page(
         family=family,
         priority=priority,
         status=RecordStatus(status) if status else None,
-        limit=views.PAGE_SIZE,
-        offset=offset,
+        q=t.q,
+        sort=t.sort,
+        limit=t.size,
+        offset=t.offset,
     )
-    families = sorted(
-        {
-            r["family"]
-            for r in views.all_rows(access.list_requests, ctx.read_uow(), caller, ctx.today())
-        }
-    )
+    if as_csv:
+        return tables.csv_response(page.items, REQUEST_COLUMNS, "requests.csv")
     editable = may(caller.role, Action.CREATE_REQUEST)
     changeable = {r["id"] for r in page.items if editable and _may_change(caller, r, "recipient")}
     return render(
@@ -75,7 +87,8 @@ def _requests_page(
         active="/requests",
         status=error["status"] if error else 200,
         page=page,
-        families=families,
+        t=t,
+        families=views.families(ctx.read_uow(), caller),
         filters={"family": family or "", "priority": priority or "", "status": status or ""},
         editable=editable,
         changeable=changeable,
@@ -91,8 +104,12 @@ def requests_page(
     family: Annotated[str | None, Query(max_length=40)] = None,
     priority: Annotated[str | None, Query(max_length=2)] = None,
     status: Annotated[str | None, Query(pattern="^(|open|closed|withdrawn)$")] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    sort: Annotated[str | None, Query(max_length=40)] = None,
+    page: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> HTMLResponse:
+    format: Annotated[str | None, Query(pattern="^(|html|csv)$")] = None,
+) -> Response:
     caller, token = current(request, _ctx(request))
     prio = int(priority) if priority and priority.isdigit() and 1 <= int(priority) <= 5 else None
     return _requests_page(
@@ -102,7 +119,11 @@ def requests_page(
         family=_opt(family),
         priority=prio,
         status=_opt(status),
+        q=q,
+        sort=sort,
+        page_no=page,
         offset=offset,
+        as_csv=format == "csv",
     )
 
 
@@ -158,6 +179,14 @@ def post_priority(
 # -- offers and pledges ----------------------------------------------------------------
 
 
+OFFER_COLUMNS = ("id", "donor", "family", "item_type", "quantity", "committed", "available",
+                 "available_from", "channel", "status", "caveats")
+#: How many choices the pledge form offers at most (of the largest open offers those with
+#: some left, the most urgent open requests); a record not among them is pledged from its
+#: own page.
+PLEDGE_CHOICES = 200
+
+
 def _offers_page(
     request: Request,
     caller: Caller,
@@ -166,14 +195,22 @@ def _offers_page(
     family: str | None = None,
     status: str | None = None,
     donor: str | None = None,
+    q: str | None = None,
+    sort: str | None = None,
+    page_no: int | None = None,
     offset: int = 0,
+    as_csv: bool = False,
     error: dict[str, Any] | None = None,
     form: dict[str, Any] | None = None,
     edit: dict[str, Any] | None = None,
     pledge: str | None = None,
-) -> HTMLResponse:
+) -> Response:
     ctx = _ctx(request)
     day = ctx.today()
+    t = tables.table_state(
+        "/offers", "offers", q=q, sort=sort, page=page_no, offset=offset,
+        filters={"family": family, "status": status, "donor": donor},
+    )
     page = access.list_offers(
         ctx.read_uow(),
         caller,
@@ -181,30 +218,57 @@ def _offers_page(
         donor=donor,
         family=family,
         status=RecordStatus(status) if status else None,
-        limit=views.PAGE_SIZE,
-        offset=offset,
+        q=t.q,
+        sort=t.sort,
+        limit=t.size,
+        offset=t.offset,
     )
-    offers = views.all_rows(access.list_offers, ctx.read_uow(), caller, day)
-    coordinator = caller.role == UserRole.COORDINATOR
-    own = {o["id"] for o in offers if coordinator or o["donor"] == caller.nation}
+    if as_csv:
+        return tables.csv_response(page.items, OFFER_COLUMNS, "offers.csv")
     mine = caller.role == UserRole.DONOR
-    allocations = [
-        a
-        for a in views.all_rows(access.list_allocations, ctx.read_uow(), caller, day)
-        if not mine or a["offer"] in own
-    ]
-    open_requests = views.all_rows(access.list_requests, ctx.read_uow(), caller, day, status=None)
-    open_requests = [r for r in open_requests if r["status"] == "open"]
+    allocations = access.list_allocations(
+        ctx.read_uow(), caller, day, donor=caller.nation if mine else None,
+        sort="-updated_at", limit=views.PAGE_SIZE,
+    )
+    may_pledge = may(caller.role, Action.PLEDGE)
     # the pledge form: one offer at a time, and only the requests it can fill (its
     # family, something still outstanding); another offer is chosen with a GET
-    pledgeable = [o for o in offers if o["id"] in own and o["available"] > 0]
-    first = pledgeable[0] if pledgeable else None
-    chosen = next((o for o in pledgeable if o["id"] == pledge), first)
-    matching = [
-        r
-        for r in open_requests
-        if chosen and r["family"] == chosen["family"] and r.get("outstanding", 1) > 0
-    ]
+    own_offers: list[dict[str, Any]] = []
+    open_requests: list[dict[str, Any]] = []
+    chosen: dict[str, Any] | None = None
+    if may_pledge:
+        own_offers = [
+            o for o in access.list_offers(
+                ctx.read_uow(), caller, day, donor=caller.nation if mine else None,
+                status=RecordStatus.OPEN, sort="-quantity", limit=PLEDGE_CHOICES,
+            ).items
+            if o["available"] > 0
+        ]
+        chosen = next((o for o in own_offers if o["id"] == pledge), None)
+        if chosen is None and pledge:
+            # an offer beyond the first choices, asked for by id
+            chosen = next(
+                (
+                    o for o in access.list_offers(
+                        ctx.read_uow(), caller, day, donor=caller.nation if mine else None,
+                        status=RecordStatus.OPEN, q=pledge, limit=PLEDGE_CHOICES,
+                    ).items
+                    if o["id"] == pledge and o["available"] > 0
+                ),
+                None,
+            )
+            if chosen is not None:
+                own_offers = [chosen, *own_offers]
+        if chosen is None and own_offers:
+            chosen = own_offers[0]
+        if chosen is not None:
+            open_requests = [
+                r for r in access.list_requests(
+                    ctx.read_uow(), caller, day, family=chosen["family"],
+                    status=RecordStatus.OPEN, sort="-priority", limit=PLEDGE_CHOICES,
+                ).items
+                if r.get("outstanding", 1) > 0
+            ]
     return render(
         request,
         "offers.html",
@@ -213,19 +277,21 @@ def _offers_page(
         active="/offers",
         status=error["status"] if error else 200,
         page=page,
-        families=sorted({o["family"] for o in offers}),
-        donors=sorted({o["donor"] for o in offers}),
+        t=t,
+        families=views.families(ctx.read_uow(), caller),
+        donors=views.donors(ctx.read_uow(), caller),
         filters={"family": family or "", "status": status or "", "donor": donor or ""},
-        allocations=allocations,
+        allocations=allocations.items,
+        allocations_total=allocations.total,
         moves=access.allocation_moves(
-            ctx.read_uow(), caller, day, [a["id"] for a in allocations]
+            ctx.read_uow(), caller, day, [a["id"] for a in allocations.items]
         ),
-        own_offers=pledgeable,
+        own_offers=own_offers,
         pledge_offer=chosen,
-        open_requests=matching,
+        open_requests=open_requests,
         channels=CHANNELS,
         may_offer=may(caller.role, Action.CREATE_OFFER),
-        may_pledge=may(caller.role, Action.PLEDGE),
+        may_pledge=may_pledge,
         changeable={
             o["id"]
             for o in page.items
@@ -243,9 +309,13 @@ def offers_page(
     family: Annotated[str | None, Query(max_length=40)] = None,
     status: Annotated[str | None, Query(pattern="^(|open|closed|withdrawn)$")] = None,
     donor: Annotated[str | None, Query(max_length=16)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    sort: Annotated[str | None, Query(max_length=40)] = None,
+    page: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     pledge: Annotated[str | None, Query(max_length=64)] = None,
-) -> HTMLResponse:
+    format: Annotated[str | None, Query(pattern="^(|html|csv)$")] = None,
+) -> Response:
     caller, token = current(request, _ctx(request))
     return _offers_page(
         request,
@@ -255,7 +325,11 @@ def offers_page(
         family=_opt(family),
         status=_opt(status),
         donor=(_opt(donor) or "").upper() or None,
+        q=q,
+        sort=sort,
+        page_no=page,
         offset=offset,
+        as_csv=format == "csv",
     )
 
 
@@ -367,34 +441,17 @@ def _end_form(confirm: str, reason: str) -> str:
     return reason.strip()
 
 
-def _offset_of(rows: list[dict[str, Any]], record_id: str) -> int:
-    """The offset of the page (unfiltered) that shows a record, so its form is on it."""
-    for i, row in enumerate(rows):
-        if row["id"] == record_id:
-            return i - i % views.PAGE_SIZE
-    return 0
-
-
 def _request_refused(
     request: Request, caller: Caller, token: str, edit: dict[str, Any]
-) -> HTMLResponse:
-    ctx = _ctx(request)
-    rows = views.all_rows(access.list_requests, ctx.read_uow(), caller, ctx.today())
-    return _requests_page(
-        request, caller, token, offset=_offset_of(rows, edit["id"]), error=edit["error"],
-        edit=edit,
-    )
+) -> Response:
+    """The board again, searched for the record (its form open, the error beside it)."""
+    return _requests_page(request, caller, token, q=edit["id"], error=edit["error"], edit=edit)
 
 
 def _offer_refused(
     request: Request, caller: Caller, token: str, edit: dict[str, Any]
-) -> HTMLResponse:
-    ctx = _ctx(request)
-    rows = views.all_rows(access.list_offers, ctx.read_uow(), caller, ctx.today())
-    return _offers_page(
-        request, caller, token, offset=_offset_of(rows, edit["id"]), error=edit["error"],
-        edit=edit,
-    )
+) -> Response:
+    return _offers_page(request, caller, token, q=edit["id"], error=edit["error"], edit=edit)
 
 
 @router.post("/requests/{request_id}/amend", response_class=HTMLResponse)

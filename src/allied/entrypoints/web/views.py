@@ -19,7 +19,6 @@ from allied.domain.assistance import (
     RecordStatus,
 )
 from allied.domain.users import Action, may
-from allied.ledger import kinds
 from allied.service import access
 from allied.service.caller import Caller
 
@@ -28,9 +27,31 @@ AGGREGATE_LIMIT = 100_000
 PAGE_SIZE = 50
 
 
+def families(uow: Any, caller: Caller) -> list[str]:
+    """The capability families of the catalogue (the filters' choices; small and public,
+    unlike the records)."""
+    rows = access.list_item_types(uow, caller, limit=AGGREGATE_LIMIT).items
+    return sorted({str(r["family"]) for r in rows})
+
+
+def donors(uow: Any, caller: Caller) -> list[str]:
+    """The states (the donor filter's choices)."""
+    rows = access.list_actors(uow, caller, kind="state", limit=AGGREGATE_LIMIT).items
+    return sorted(str(r["code"]) for r in rows)
+
+
 def all_rows(page_fn: Any, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
     page: access.Page = page_fn(*args, limit=AGGREGATE_LIMIT, offset=0, **kwargs)
     return page.items
+
+
+#: The unit a family's quantities count (one unit of each family is not one of another:
+#: quantities are never added across families).
+FAMILY_UNITS = {"training": "trainee places", "fuel": "units of fuel"}
+
+
+def family_unit(family: str) -> str:
+    return FAMILY_UNITS.get(family, "items")
 
 
 @dataclass
@@ -41,6 +62,14 @@ class FamilyGap:
     proposed: int = 0
     pledged: int = 0
     delivered: int = 0
+    #: quantity requested whose item type has a money valuation, and the EUR figures
+    valued: int = 0
+    requested_eur: float = 0.0
+    outstanding_eur: float = 0.0
+
+    @property
+    def unit(self) -> str:
+        return family_unit(self.family)
 
     @property
     def outstanding(self) -> int:
@@ -77,15 +106,20 @@ class Overview:
     proposals: list[dict[str, Any]] = field(default_factory=list)
 
     @property
-    def total(self) -> FamilyGap:
-        t = FamilyGap("all families")
-        for g in self.gaps:
-            t.requests += g.requests
-            t.requested += g.requested
-            t.proposed += g.proposed
-            t.pledged += g.pledged
-            t.delivered += g.delivered
-        return t
+    def families_short(self) -> int:
+        """Families with quantity still outstanding (counted, not their units summed)."""
+        return sum(1 for g in self.gaps if g.outstanding)
+
+    @property
+    def outstanding_eur(self) -> float:
+        """The outstanding quantity's value in EUR, over the requests with a valuation."""
+        return sum(g.outstanding_eur for g in self.gaps)
+
+    @property
+    def families_valued(self) -> int:
+        """Families with a valuation for some of what is requested (quantities of
+        different families are not added: they count different things)."""
+        return sum(1 for g in self.gaps if g.valued)
 
 
 def gaps_by_family(
@@ -122,43 +156,36 @@ def gaps_by_family(
 
 
 def overview(uow_factory: Any, caller: Caller, day: dt.date) -> Overview:
-    requests = all_rows(access.list_requests, uow_factory(), caller, day)
-    allocations = all_rows(access.list_allocations, uow_factory(), caller, day)
-    consents: list[dict[str, Any]] = []
+    """The cell's picture from the store's sums (a page of nothing but aggregates: no
+    list of records is read)."""
+    gaps = [
+        FamilyGap(
+            g["family"], g["requests"], g["requested"], g["proposed"], g["pledged"],
+            g["delivered"], g["valued"], g["requested_eur"], g["outstanding_eur"],
+        )
+        for g in access.family_gaps(uow_factory(), caller, day)
+    ]
+    consents = 0
     if may(caller.role, Action.READ_CONSENTS):
-        consents = all_rows(access.list_consents, uow_factory(), caller, day, status="pending")
+        consents = access.list_consents(
+            uow_factory(), caller, day, status="pending", limit=1
+        ).total
     proposals = all_rows(access.list_proposals, uow_factory(), caller, day)
     open_proposals = [p for p in proposals if p["status"] == "open"]
     return Overview(
-        gaps=gaps_by_family(requests, allocations),
-        open_requests=sum(1 for r in requests if r["status"] == "open"),
-        consents_waiting=len(consents),
+        gaps=gaps,
+        open_requests=sum(g.requests for g in gaps),
+        consents_waiting=consents,
         decisions_open=len(open_proposals),
         offer_totals=access.offer_totals(uow_factory(), caller, day, "donor"),
         proposals=open_proposals,
     )
 
 
-def last_run(
-    uow_factory: Any, caller: Caller, *, window: int = 200, max_entries: int = 5000
-) -> dict[str, Any] | None:
+def last_run(uow_factory: Any, caller: Caller) -> dict[str, Any] | None:
     """The latest ``allocation.run`` ledger entry (its unfilled requests and reasons), for
-    the roles that read the ledger; ``None`` when there is none among the last
-    ``max_entries`` entries or the caller may not read the ledger."""
+    the roles that read the ledger; ``None`` when there is none or the caller may not read
+    the ledger (found by the entries' kind, not by reading the ledger backwards)."""
     if not may(caller.role, Action.READ_LEDGER):
         return None
-    total = access.ledger_entries(uow_factory(), caller, after=0, limit=1).total
-    end = total
-    while end > 0 and total - end < max_entries:
-        start = max(end - window, 0)
-        rows = access.ledger_entries(uow_factory(), caller, after=start, limit=end - start).items
-        for entry in reversed(rows):
-            if entry["kind"] == kinds.ALLOCATION_RUN:
-                return {
-                    "seq": entry["seq"],
-                    "at": entry["at"],
-                    "user": entry["user"],
-                    **entry["payload"],
-                }
-        end = start
-    return None
+    return access.last_allocation_run(uow_factory(), caller)

@@ -15,7 +15,7 @@ from allied.domain.errors import AlliedError, InvalidInput
 from allied.domain.rules import Rule
 from allied.domain.users import Action, UserRole, may
 from allied.domain.values import choice, parse_date
-from allied.entrypoints.web import views
+from allied.entrypoints.web import tables, views
 from allied.entrypoints.web.pages import (
     SOLVERS,
     _ctx,
@@ -37,27 +37,50 @@ router = APIRouter(include_in_schema=False)
 # -- allocation ----------------------------------------------------------------------------
 
 
+ALLOCATION_COLUMNS = ("id", "donor", "offer", "recipient", "request", "family", "item_type",
+                      "quantity", "needs_consent", "status", "needed_by", "updated_at")
+
+
 def _allocation_page(
     request: Request,
     caller: Caller,
     token: str,
     *,
     status: str | None = None,
+    donor: str | None = None,
+    q: str | None = None,
+    sort: str | None = None,
+    page_no: int | None = None,
     offset: int = 0,
+    as_csv: bool = False,
     plan: dict[str, Any] | None = None,
     error: dict[str, Any] | None = None,
     form: dict[str, Any] | None = None,
-) -> HTMLResponse:
+) -> Response:
     ctx = _ctx(request)
     day = ctx.today()
-    page = access.list_allocations(
-        ctx.read_uow(), caller, day, status=status, limit=views.PAGE_SIZE, offset=offset
+    t = tables.table_state(
+        "/allocation", "allocations", q=q, sort=sort, page=page_no, offset=offset,
+        filters={"status": status, "donor": donor},
     )
+    page = access.list_allocations(
+        ctx.read_uow(), caller, day, status=status, donor=donor, q=t.q, sort=t.sort,
+        limit=t.size, offset=t.offset,
+    )
+    if as_csv:
+        return tables.csv_response(page.items, ALLOCATION_COLUMNS, "allocations.csv")
     allocations = page.items
-    offers = {o["id"]: o for o in views.all_rows(access.list_offers, ctx.read_uow(), caller, day)}
-    requests = {
-        r["id"]: r for r in views.all_rows(access.list_requests, ctx.read_uow(), caller, day)
-    }
+    last = None if plan else views.last_run(ctx.read_uow, caller)
+    # the offers and requests named on the page, a plan or the last run (not all of them)
+    lines = (plan or {}).get("allocations", [])
+    unfilled = [*(plan or {}).get("unfilled", []), *(last or {}).get("unfilled", [])]
+    offer_ids = {str(x["offer"]) for x in [*allocations, *lines]}
+    request_ids = {str(x["request"]) for x in [*allocations, *lines, *unfilled]}
+    offers = {o["id"]: o for o in access.list_offers(
+        ctx.read_uow(), caller, day, ids=sorted(offer_ids), limit=max(len(offer_ids), 1)).items}
+    requests = {r["id"]: r for r in access.list_requests(
+        ctx.read_uow(), caller, day, ids=sorted(request_ids),
+        limit=max(len(request_ids), 1)).items}
     return render(
         request,
         "allocation.html",
@@ -67,6 +90,7 @@ def _allocation_page(
         status=error["status"] if error else 200,
         allocations=allocations,
         page=page,
+        t=t,
         offers=offers,
         requests=requests,
         moves=access.allocation_moves(
@@ -75,7 +99,7 @@ def _allocation_page(
         statuses=[s for s in AllocationStatus],
         selected=status or "",
         plan=plan,
-        last=None if plan else views.last_run(ctx.read_uow, caller),
+        last=last,
         solvers=SOLVERS,
         may_run=may(caller.role, Action.RUN_ALLOCATION),
         error=error,
@@ -87,12 +111,19 @@ def _allocation_page(
 def allocation_page(
     request: Request,
     status: Annotated[str | None, Query(max_length=20)] = None,
+    donor: Annotated[str | None, Query(max_length=16)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    sort: Annotated[str | None, Query(max_length=40)] = None,
+    page: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> HTMLResponse:
+    format: Annotated[str | None, Query(pattern="^(|html|csv)$")] = None,
+) -> Response:
     caller, token = current(request, _ctx(request))
     valid = {s.value for s in AllocationStatus}
     return _allocation_page(
-        request, caller, token, status=status if status in valid else None, offset=offset
+        request, caller, token, status=status if status in valid else None,
+        donor=(donor or "").strip().upper() or None, q=q, sort=sort, page_no=page,
+        offset=offset, as_csv=format == "csv",
     )
 
 
@@ -103,7 +134,7 @@ def run_allocation(
     as_of: Annotated[str, Form(max_length=10)] = "",
     solver: Annotated[str, Form(max_length=10)] = "auto",
     pending: Annotated[str, Form(max_length=3)] = "",
-) -> HTMLResponse:
+) -> Response:
     ctx = _ctx(request)
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
@@ -172,18 +203,41 @@ def move_allocation(
 # -- consents ----------------------------------------------------------------------------
 
 
+CONSENT_COLUMNS = ("id", "origin", "holder", "family", "item_type", "recipient", "offer",
+                   "quantity", "requested_on", "expires_on", "days_waited",
+                   "effective_status", "decided_on", "reason")
+#: A consent request waiting longer than this many days is flagged.
+WAITING_TOO_LONG = 14
+
+
 def _consents_page(
-    request: Request, caller: Caller, token: str, *, error: dict[str, Any] | None = None
-) -> HTMLResponse:
+    request: Request,
+    caller: Caller,
+    token: str,
+    *,
+    q: str | None = None,
+    sort: str | None = None,
+    page_no: int | None = None,
+    as_csv: bool = False,
+    error: dict[str, Any] | None = None,
+) -> Response:
     ctx = _ctx(request)
+    day = ctx.today()
     access_denied = not may(caller.role, Action.READ_CONSENTS)
-    rows = (
-        []
-        if access_denied
-        else views.all_rows(access.list_consents, ctx.read_uow(), caller, ctx.today())
-    )
-    waiting = [c for c in rows if c["effective_status"] == "pending"]
-    answered = [c for c in rows if c["effective_status"] != "pending"]
+    t = tables.table_state("/consents", "consents", q=q, sort=sort, page=page_no)
+    empty = access.Page([], 0, t.size, 0)
+    waiting = answered = empty
+    if not access_denied:
+        waiting = access.list_consents(
+            ctx.read_uow(), caller, day, status="pending", q=t.q, sort=t.sort, limit=t.size,
+            offset=t.offset,
+        )
+        if as_csv:
+            return tables.csv_response(waiting.items, CONSENT_COLUMNS, "consents-waiting.csv")
+        answered = access.list_consents(
+            ctx.read_uow(), caller, day, answered=True, q=t.q, sort="-requested_on",
+            limit=t.size,
+        )
     return render(
         request,
         "consents.html",
@@ -191,8 +245,12 @@ def _consents_page(
         token,
         active="/consents",
         status=error["status"] if error else (403 if access_denied else 200),
-        waiting=waiting,
-        answered=answered,
+        t=t,
+        page=waiting,
+        waiting=waiting.items,
+        answered=answered.items,
+        answered_total=answered.total,
+        too_long=WAITING_TOO_LONG,
         may_answer=may(caller.role, Action.ANSWER_CONSENT),
         denied=access_denied,
         error=error,
@@ -200,9 +258,16 @@ def _consents_page(
 
 
 @router.get("/consents", response_class=HTMLResponse)
-def consents_page(request: Request) -> HTMLResponse:
+def consents_page(
+    request: Request,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    sort: Annotated[str | None, Query(max_length=40)] = None,
+    page: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
+    format: Annotated[str | None, Query(pattern="^(|html|csv)$")] = None,
+) -> Response:
     caller, token = current(request, _ctx(request))
-    return _consents_page(request, caller, token)
+    return _consents_page(request, caller, token, q=q, sort=sort, page_no=page,
+                          as_csv=format == "csv")
 
 
 @router.post("/consents/{consent_id}/answer", response_class=HTMLResponse)
@@ -242,8 +307,8 @@ def _decisions_page(
 ) -> HTMLResponse:
     ctx = _ctx(request)
     day = ctx.today()
-    listed = views.all_rows(access.list_proposals, ctx.read_uow(), caller, day)
-    proposals = [access.get_proposal(ctx.read_uow(), caller, day, p["id"]) for p in listed]
+    # the list's rows are the proposals as get_proposal shows them (read once, not twice)
+    proposals = views.all_rows(access.list_proposals, ctx.read_uow(), caller, day)
     accessions = views.all_rows(access.list_accessions, ctx.read_uow(), caller, day)
     return render(
         request,

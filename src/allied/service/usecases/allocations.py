@@ -19,16 +19,14 @@ from allied.domain.users import (
     sees_all,
 )
 from allied.domain.values import check_text
-from allied.domain.visibility import Viewer
+from allied.domain.visibility import Viewer, grant_of
 from allied.service import allocations as allocation_service
-from allied.service import governance
+from allied.service import governance, listing
 from allied.service.allocations import AllocationRun, PledgeOrder, PledgeOutcome
 from allied.service.caller import Caller
 from allied.service.ports import UnitOfWork
 from allied.service.usecases.common import (
     Page,
-    filters_given,
-    page,
     viewer,
     viewer_of,
 )
@@ -96,23 +94,78 @@ def list_allocations(
     offer: str | None = None,
     request: str | None = None,
     status: str | None = None,
+    family: str | None = None,
+    donor: str | None = None,
+    recipient: str | None = None,
+    statuses: Sequence[str] | None = None,
+    needed_before: dt.date | None = None,
+    q: str | None = None,
+    sort: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> Page:
-    """The allocations the caller sees (:meth:`Viewer.sees_allocation`), by id."""
+    """The allocations the caller sees (:meth:`Viewer.sees_allocation`): filtered
+    (``statuses``: any of them; ``needed_before``: the request's needed-by date before it),
+    searched (``q``: its id, its offer's and request's, item type, family), sorted
+    (``sort``, see :data:`~allied.service.listing.SORTS`; id by default)."""
+    query = listing.list_query(
+        "allocations",
+        filters={"offer": offer, "request": request, "status": status, "family": family,
+                 "donor": donor, "recipient": recipient,
+                 "statuses": frozenset(statuses) if statuses is not None else None,
+                 "needed_before": needed_before},
+        q=q, sort=sort, limit=limit, offset=offset,
+    )
     with uow:
         v = viewer(uow, caller, day)
-        where = filters_given({"offer_id": offer, "request_id": request, "status": status})
-        allocs = uow.allocations.list(**where)
-        offers = {o.id: o for o in uow.offers.list()}
-        requests = {r.id: r for r in uow.requests.list()}
-        asked = asked_offers(uow, v.nation) if not v.all else set()
-        rows = [
-            allocation_row(a, offers[a.offer_id], requests[a.request_id])
-            for a in sorted(allocs, key=lambda a: a.id)
-            if _sees(v, offers[a.offer_id], requests[a.request_id], asked)
-        ]
-    return page(rows, limit, offset)
+        if isinstance(uow, listing.RecordLists):
+            found, total = uow.allocation_page(grant_of(v), query)
+        else:
+            found, total = _allocation_page_slow(uow, v, query)
+        rows = [allocation_row(a, o, r) for a, o, r in found]
+    return Page(rows, total, limit, offset)
+
+
+def _allocation_page_slow(
+    uow: UnitOfWork, v: Viewer, query: listing.ListQuery
+) -> tuple[list[tuple[Allocation, Offer, Request]], int]:
+    """:meth:`RecordLists.allocation_page` from the repositories (stores without it)."""
+    where = {
+        {"offer": "offer_id", "request": "request_id"}.get(k, k): val
+        for k, val in query.filters.items()
+        if k in ("offer", "request", "status")
+    }
+    offers = {o.id: o for o in uow.offers.list()}
+    requests = {r.id: r for r in uow.requests.list()}
+    asked = asked_offers(uow, v.nation) if not v.all else set()
+    found = []
+    for a in uow.allocations.list(**where):
+        o, r = offers[a.offer_id], requests[a.request_id]
+        if not _sees(v, o, r, asked):
+            continue
+        f = query.filters
+        if ("statuses" in f and a.status.value not in f["statuses"]) or (
+            "needed_before" in f and not r.needed_by < f["needed_before"]
+        ):
+            continue
+        if ("family" in f and o.family != f["family"]) or (
+            "donor" in f and o.donor != f["donor"]) or (
+            "recipient" in f and r.recipient != f["recipient"]
+        ):
+            continue
+        if query.q and not listing._matches(
+            query.q, (a.id, a.offer_id, a.request_id, o.item_type, o.family)
+        ):
+            continue
+        found.append((a, o, r))
+    columns = {
+        "offer": lambda t: t[0].offer_id, "request": lambda t: t[0].request_id,
+        "donor": lambda t: t[1].donor, "recipient": lambda t: t[2].recipient,
+        "family": lambda t: t[1].family, "item_type": lambda t: t[1].item_type,
+        "needed_by": lambda t: t[2].needed_by,
+    }
+    key = columns.get(query.column, lambda t: getattr(t[0], query.column))
+    return listing.window(found, query, key, lambda t: t[0].id)
 
 
 def get_allocation(

@@ -11,7 +11,7 @@ from typing import Any
 from allied.domain.actors import ActorKind, Membership
 from allied.domain.errors import InvalidInput, PermissionDenied
 from allied.domain.users import Action, require, require_own_nation, sees_all
-from allied.domain.visibility import Viewer, viewer_on
+from allied.domain.visibility import Grant, Viewer, viewer_on
 from allied.service.caller import Caller
 from allied.service.ports import UnitOfWork
 
@@ -74,6 +74,8 @@ class RecordPage:
     #: for requests: those whose pledges the viewer counts in full (its own: a recipient
     #: sees every allocation made to it)
     full: tuple[str, ...] = ()
+    #: for requests: the viewer's grant, for a store that counts pledges itself
+    grant: Grant | None = None
 
 
 def check_window(limit: int, offset: int) -> None:

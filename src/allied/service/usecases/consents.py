@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
 
 from allied.domain.assistance import AllocationStatus
 from allied.domain.consent import ConsentRequest, ConsentStatus, OriginPolicy
@@ -13,13 +14,12 @@ from allied.domain.users import (
     require,
     require_own_nation,
 )
-from allied.service import governance
+from allied.domain.visibility import Viewer, grant_of
+from allied.service import governance, listing
 from allied.service.caller import Caller
 from allied.service.ports import UnitOfWork
 from allied.service.usecases.common import (
     Page,
-    filters_given,
-    page,
     viewer,
 )
 
@@ -53,6 +53,35 @@ def consent_facts(uow: UnitOfWork, c: ConsentRequest, day: dt.date) -> dict[str,
     }
 
 
+@runtime_checkable
+class ConsentUnlocks(Protocol):
+    def consent_unlocks(
+        self, ids: Sequence[str], statuses: Sequence[str]
+    ) -> dict[str, tuple[list[str], list[tuple[str, int]]]]: ...
+
+
+def consent_facts_many(
+    uow: UnitOfWork, consents: Sequence[ConsentRequest], day: dt.date
+) -> list[dict[str, Any]]:
+    """:func:`consent_facts` of each, in two queries where the store can (call inside the
+    unit of work)."""
+    if not isinstance(uow, ConsentUnlocks):
+        return [consent_facts(uow, c, day) for c in consents]
+    unlocks = uow.consent_unlocks([c.id for c in consents], sorted(s.value for s in UNLOCKS))
+    out = []
+    for c in consents:
+        types, allocs = unlocks[c.id]
+        item_types = sorted(set(types))
+        out.append({
+            **governance.consent_view(c, day),
+            "item_type": c.item_type or (item_types[0] if len(item_types) == 1 else None),
+            "quantity": sum(q for _, q in allocs),
+            "allocations": [i for i, _ in allocs],
+            "days_waited": max((day - c.requested_on).days, 0),
+        })
+    return out
+
+
 def list_consents(
     uow: UnitOfWork,
     caller: Caller,
@@ -60,20 +89,51 @@ def list_consents(
     *,
     origin: str | None = None,
     status: str | None = None,
+    holder: str | None = None,
+    recipient: str | None = None,
+    family: str | None = None,
+    answered: bool = False,
+    q: str | None = None,
+    sort: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> Page:
+    """The consent requests naming the caller's nation (all for the coordinator and the
+    auditor), with the facts they are answered on: filtered (``status``: the status on
+    ``day``; ``answered``: any but pending), searched (``q``: id, item type, family,
+    holder), sorted (``sort``, see :data:`~allied.service.listing.SORTS`; id by default)."""
     require(caller.role, Action.READ_CONSENTS)
+    query = listing.list_query(
+        "consents",
+        filters={"origin": origin, "status": status, "holder": holder,
+                 "recipient": recipient, "family": family, "answered": answered or None},
+        q=q, sort=sort, limit=limit, offset=offset,
+    )
     with uow:
         v = viewer(uow, caller, day)
-        found = uow.consents.list(**filters_given({"origin": origin}))
-        rows = [
-            consent_facts(uow, c, day)
-            for c in sorted(found, key=lambda c: c.id)
-            if v.sees_consent(c)
-        ]
-    rows = [r for r in rows if status is None or r["effective_status"] == status]
-    return page(rows, limit, offset)
+        if isinstance(uow, listing.RecordLists):
+            found, total = uow.consent_page(grant_of(v), query, day)
+        else:
+            found, total = _consent_page_slow(uow, v, query, day)
+        rows = consent_facts_many(uow, found, day)
+    return Page(rows, total, limit, offset)
+
+
+def _consent_page_slow(
+    uow: UnitOfWork, v: Viewer, query: listing.ListQuery, day: dt.date
+) -> tuple[list[ConsentRequest], int]:
+    """:meth:`RecordLists.consent_page` from the repositories (stores without it)."""
+    f = query.filters
+    found = [
+        c for c in uow.consents.list()
+        if v.sees_consent(c)
+        and all(getattr(c, k) == f[k] for k in ("origin", "holder", "recipient", "family")
+                if k in f)
+        and ("status" not in f or c.effective_status(day).value == f["status"])
+        and (not f.get("answered") or c.effective_status(day) is not ConsentStatus.PENDING)
+        and (not query.q or listing._matches(query.q, (c.id, c.item_type, c.family, c.holder)))
+    ]
+    return listing.window(found, query, lambda c: getattr(c, query.column), lambda c: c.id)
 
 
 def get_consent(uow: UnitOfWork, caller: Caller, day: dt.date, consent_id: str) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from allied.domain.actors import Membership
 from allied.domain.assistance import Offer, RecordStatus
@@ -15,8 +15,9 @@ from allied.domain.users import (
     require,
     require_own_nation,
 )
-from allied.domain.visibility import Viewer
+from allied.domain.visibility import Grant, Viewer, grant_of
 from allied.service import allocations as allocation_service
+from allied.service import listing
 from allied.service.assistance import RawRow, add_offers, record_payload
 from allied.service.caller import Caller
 from allied.service.holdings import Holdings
@@ -24,7 +25,6 @@ from allied.service.ports import UnitOfWork
 from allied.service.usecases.common import (
     Page,
     RecordPage,
-    check_window,
     filters_given,
     national_id,
     national_ids,
@@ -55,20 +55,56 @@ def offer_records(
     family: str | None = None,
     channel: str | None = None,
     status: RecordStatus | None = None,
+    q: str | None = None,
+    sort: str | None = None,
     limit: int = 50,
     offset: int = 0,
     memberships: Sequence[Membership] | None = None,
+    ids: Sequence[str] | None = None,
 ) -> RecordPage:
-    """A page of the offers released to the caller, by id, without committed quantities."""
-    check_window(limit, offset)
+    """A page of the offers released to the caller, without committed quantities:
+    filtered, searched (``q``: id, item type, caveats, family), sorted (``sort``: a
+    column of :data:`~allied.service.listing.SORTS`, ``-`` for descending; id by
+    default)."""
+    query = listing.list_query(
+        "offers",
+        filters={"donor": donor, "family": family, "channel": channel, "status": status,
+                 "ids": frozenset(ids) if ids is not None else None},
+        q=q, sort=sort, limit=limit, offset=offset,
+    )
     with uow:
         v = viewer(uow, caller, day, memberships)
-        offers = sorted(
-            _visible_offers(uow, v, donor=donor, family=family, channel=channel, status=status),
-            key=lambda o: o.id,
-        )
-        rows = [record_payload(o) for o in offers[offset : offset + limit]]
-    return RecordPage(rows, len(offers), limit, offset)
+        if isinstance(uow, listing.RecordLists):
+            found, total = uow.offer_page(grant_of(v), query)
+        else:
+            found, total = _offer_page_slow(uow, v, query)
+        rows = [record_payload(o) for o in found]
+    return RecordPage(rows, total, limit, offset)
+
+
+def _offer_page_slow(
+    uow: UnitOfWork, v: Viewer, query: listing.ListQuery
+) -> tuple[list[Offer], int]:
+    """:meth:`RecordLists.offer_page` from the repositories (stores without it)."""
+    where = {k: val for k, val in query.filters.items() if k != "ids"}
+    offers = _visible_offers(uow, v, **where)
+    if "ids" in query.filters:
+        offers = [o for o in offers if o.id in query.filters["ids"]]
+    if query.q:
+        offers = [o for o in offers if listing._matches(
+            query.q, (o.id, o.item_type, o.caveats, o.family))]
+    committed: dict[str, int] = {}
+    if query.column in ("committed", "available"):
+        committed = listing.committed_all(uow, "offer")
+
+    def key(o: Offer) -> Any:
+        if query.column == "committed":
+            return committed.get(o.id, 0)
+        if query.column == "available":
+            return max(o.quantity - committed.get(o.id, 0), 0)
+        return getattr(o, query.column)
+
+    return listing.window(offers, query, key, lambda o: o.id)
 
 
 def with_committed(uow: UnitOfWork, page: RecordPage) -> Page:
@@ -97,13 +133,17 @@ def list_offers(
     family: str | None = None,
     channel: str | None = None,
     status: RecordStatus | None = None,
+    q: str | None = None,
+    sort: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    ids: Sequence[str] | None = None,
 ) -> Page:
-    """A page of the offers released to the caller, by id, with committed quantities."""
+    """A page of the offers released to the caller (see :func:`offer_records`), with
+    committed quantities."""
     records = offer_records(
         uow, caller, day, donor=donor, family=family, channel=channel, status=status,
-        limit=limit, offset=offset,
+        q=q, sort=sort, limit=limit, offset=offset, ids=ids,
     )
     return with_committed(uow, records)
 
@@ -119,6 +159,13 @@ def get_offer(uow: UnitOfWork, caller: Caller, day: dt.date, offer_id: str) -> d
 
 
 OFFER_GROUPS = ("family", "donor", "channel", "status")
+
+
+@runtime_checkable
+class OfferTotals(Protocol):
+    """A store that sums the offers a grant admits per group itself (the SQL one)."""
+
+    def offer_totals(self, grant: Grant, by: str) -> list[tuple[str, int, int, int]]: ...
 
 
 def _check_group(by: str) -> None:
@@ -183,7 +230,13 @@ def offer_totals(uow: UnitOfWork, caller: Caller, day: dt.date, by: str) -> list
     (read in one transaction)."""
     _check_group(by)
     with uow:
-        offers = _visible_offers(uow, viewer(uow, caller, day))
+        v = viewer(uow, caller, day)
+        if isinstance(uow, OfferTotals):
+            return [
+                {"key": key, "offers": n, "quantity": quantity, "committed": committed}
+                for key, n, quantity, committed in uow.offer_totals(grant_of(v), by)
+            ]
+        offers = _visible_offers(uow, v)
         committed = allocation_service.sum_committed(uow, "offer", [o.id for o in offers])
         return totals_with(_groups(offers, by), committed)
 

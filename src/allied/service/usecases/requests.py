@@ -16,9 +16,10 @@ from allied.domain.users import (
     require_own_nation,
 )
 from allied.domain.values import int_in_range
-from allied.domain.visibility import Viewer
+from allied.domain.visibility import Grant, Viewer, grant_of
 from allied.ledger import kinds
 from allied.service import allocations as allocation_service
+from allied.service import listing
 from allied.service.assistance import RawRow, add_requests, record_payload
 from allied.service.caller import Caller
 from allied.service.holdings import Holdings
@@ -26,8 +27,6 @@ from allied.service.ports import UnitOfWork
 from allied.service.usecases.common import (
     Page,
     RecordPage,
-    check_window,
-    filters_given,
     national_id,
     national_ids,
     own_record,
@@ -67,25 +66,73 @@ def request_records(
     family: str | None = None,
     status: RecordStatus | None = None,
     priority: int | None = None,
+    q: str | None = None,
+    sort: str | None = None,
     limit: int = 50,
     offset: int = 0,
     memberships: Sequence[Membership] | None = None,
+    counted: bool = True,
+    ids: Sequence[str] | None = None,
+    short: bool = False,
 ) -> RecordPage:
-    """A page of the requests released to the caller, by id, without pledged quantities."""
-    check_window(limit, offset)
+    """A page of the requests released to the caller, without pledged quantities:
+    filtered, searched (``q``: id, item type, notes, family), sorted (``sort``, see
+    :data:`~allied.service.listing.SORTS`; id by default). ``counted``: name the offers
+    whose pledges the viewer counts (for :func:`with_pledged_held`); without it,
+    :func:`with_pledged` counts them in the store."""
+    query = listing.list_query(
+        "requests",
+        filters={"recipient": recipient, "family": family, "status": status,
+                 "priority": priority, "ids": frozenset(ids) if ids is not None else None,
+                 "short": short or None},
+        q=q, sort=sort, limit=limit, offset=offset,
+    )
     with uow:
         v = viewer(uow, caller, day, memberships)
-        where = filters_given(
-            {"recipient": recipient, "family": family, "status": status, "priority": priority}
-        )
-        found = sorted(
-            (r for r in uow.requests.list(**where) if v.sees_record(r)), key=lambda r: r.id
-        )
-        shown = found[offset : offset + limit]
+        grant = grant_of(v)
+        if isinstance(uow, listing.RecordLists):
+            shown, total = uow.request_page(grant, query)
+            counted_offers = _counted_offer_ids(uow, grant) if counted else None
+        else:
+            shown, total = _request_page_slow(uow, v, query)
+            counted_offers = _counted_offers(uow, v)
         rows = [record_payload(r) for r in shown]
-        counted = _counted_offers(uow, v)
         own = tuple(r.id for r in shown if v.nation and r.recipient == v.nation)
-    return RecordPage(rows, len(found), limit, offset, counted, own)
+    return RecordPage(rows, total, limit, offset, counted_offers, own, grant)
+
+
+def _counted_offer_ids(uow: UnitOfWork, grant: Grant) -> tuple[str, ...] | None:
+    if grant.everything:
+        return None
+    assert isinstance(uow, listing.RecordLists)
+    return uow.visible_offer_ids(grant)
+
+
+def _request_page_slow(
+    uow: UnitOfWork, v: Viewer, query: listing.ListQuery
+) -> tuple[list[Request], int]:
+    """:meth:`RecordLists.request_page` from the repositories (stores without it)."""
+    where = {k: val for k, val in query.filters.items() if k not in ("ids", "short")}
+    found = [r for r in uow.requests.list(**where) if v.sees_record(r)]
+    if "ids" in query.filters:
+        found = [r for r in found if r.id in query.filters["ids"]]
+    if query.q:
+        found = [r for r in found if listing._matches(
+            query.q, (r.id, r.item_type, r.notes, r.family))]
+    pledged: dict[str, int] = {}
+    if query.column in ("pledged", "outstanding") or query.filters.get("short"):
+        pledged = listing.pledged_seen_slow(uow, v, [r.id for r in found])
+    if query.filters.get("short"):
+        found = [r for r in found if r.quantity > pledged.get(r.id, 0)]
+
+    def key(r: Request) -> Any:
+        if query.column == "pledged":
+            return pledged.get(r.id, 0)
+        if query.column == "outstanding":
+            return max(r.quantity - pledged.get(r.id, 0), 0)
+        return getattr(r, query.column)
+
+    return listing.window(found, query, key, lambda r: r.id)
 
 
 def with_pledged(uow: UnitOfWork, page: RecordPage) -> Page:
@@ -94,8 +141,11 @@ def with_pledged(uow: UnitOfWork, page: RecordPage) -> Page:
     outstanding."""
     ids = [r["id"] for r in page.items if r["id"] not in page.full]
     with uow:
-        pledged = allocation_service.sum_committed(uow, "request", ids, page.counted_offers)
-        pledged.update(allocation_service.sum_committed(uow, "request", page.full))
+        if page.grant is not None and isinstance(uow, listing.RecordLists):
+            pledged = uow.pledged_seen(page.grant, [r["id"] for r in page.items])
+        else:
+            pledged = allocation_service.sum_committed(uow, "request", ids, page.counted_offers)
+            pledged.update(allocation_service.sum_committed(uow, "request", page.full))
     return _requests_page(page, pledged)
 
 
@@ -121,13 +171,19 @@ def list_requests(
     family: str | None = None,
     status: RecordStatus | None = None,
     priority: int | None = None,
+    q: str | None = None,
+    sort: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    ids: Sequence[str] | None = None,
+    short: bool = False,
 ) -> Page:
-    """A page of the requests released to the caller, by id, with pledged quantities."""
+    """A page of the requests released to the caller (see :func:`request_records`), with
+    pledged quantities."""
     records = request_records(
         uow, caller, day, recipient=recipient, family=family, status=status,
-        priority=priority, limit=limit, offset=offset,
+        priority=priority, q=q, sort=sort, limit=limit, offset=offset, counted=False, ids=ids,
+        short=short,
     )
     return with_pledged(uow, records)
 

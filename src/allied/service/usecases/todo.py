@@ -17,110 +17,128 @@ the allocations it is party to; the coordinator sees all).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from allied.domain.assistance import AllocationStatus, RecordStatus
 from allied.domain.consent import ConsentStatus
 from allied.domain.proposals import ProposalStatus
 from allied.domain.users import Action, UserRole, require
-from allied.service import allocations as allocation_service
+from allied.ledger.chain import LedgerEntry
+from allied.service.bulk import get_many
 from allied.service.caller import Caller
 from allied.service.ports import UnitOfWork
-from allied.service.usecases.allocations import allocation_row
+from allied.service.usecases.allocations import list_allocations
 from allied.service.usecases.common import viewer
-from allied.service.usecases.consents import consent_facts
+from allied.service.usecases.consents import list_consents
+from allied.service.usecases.requests import list_requests
 
 S = AllocationStatus
 
 
-def todo(uow: UnitOfWork, caller: Caller, day: dt.date) -> dict[str, Any]:
-    """``{"on", "role", "nation", "sections": [{"name", "title", "items"}]}``."""
+#: Most rows one list query of the to-do list reads (a section is every item waiting).
+_ALL = 1_000_000
+
+
+def todo(
+    uow: UnitOfWork, caller: Caller, day: dt.date, *, limit: int | None = None
+) -> dict[str, Any]:
+    """``{"on", "role", "nation", "sections": [{"name", "title", "items"}]}``.
+
+    Each section is one filtered list query (the store filters and sums); every item is
+    an allocation the caller is party to, or its own record, or (the coordinator) any.
+    ``limit``: the allocation sections keep their first ``limit`` items (by id) and say
+    how many there are in ``total`` (a page that shows a few reads no more)."""
     require(caller.role, Action.READ)
     sections: list[dict[str, Any]] = []
+    totals: dict[int, int] = {}
 
-    def section(name: str, title: str, items: list[dict[str, Any]]) -> None:
-        sections.append({"name": name, "title": title, "items": items})
+    def _allocations(
+        uow: UnitOfWork, caller: Caller, day: dt.date, **where: Any
+    ) -> list[dict[str, Any]]:
+        found = list_allocations(uow, caller, day, limit=limit or _ALL, **where)
+        totals[id(found.items)] = found.total
+        return found.items
 
+    def section(
+        name: str, title: str, items: list[dict[str, Any]], total: int | None = None
+    ) -> None:
+        made: dict[str, Any] = {"name": name, "title": title, "items": items}
+        if limit is not None:
+            made["total"] = total if total is not None else totals.get(id(items), len(items))
+            if made["total"] == len(items) and len(items) > limit:
+                made["items"] = items[:limit]
+        sections.append(made)
+
+    nation = caller.nation
+    role = caller.role
     with uow:
         viewer(uow, caller, day)
-        offers = {o.id: o for o in uow.offers.list()}
-        requests = {r.id: r for r in uow.requests.list()}
-        allocs = sorted(uow.allocations.list(), key=lambda a: a.id)
-
-        def rows(status: AllocationStatus, mine: Any) -> list[dict[str, Any]]:
-            return [
-                allocation_row(a, offers[a.offer_id], requests[a.request_id])
-                for a in allocs
-                if a.status is status and mine(a)
-            ]
-
-        nation = caller.nation
-        role = caller.role
-        if role == UserRole.RECIPIENT:
-            ours = {r.id for r in requests.values() if r.recipient == nation}
-
-            def to_us(a: Any) -> bool:
-                return a.request_id in ours
-
-            section("deliveries_to_confirm", "Deliveries to confirm", rows(S.SHIPPED, to_us))
-            held = allocation_service.sum_committed(uow, "request", sorted(ours))
-            section(
-                "requests_with_nothing_allocated",
-                "Open requests with nothing allocated",
-                [
-                    _request_item(requests[i], day)
-                    for i in sorted(ours)
-                    if requests[i].status is RecordStatus.OPEN and not held.get(i)
-                ],
-            )
-            section("back_from_repair", "Items back from repair", rows(S.RETURNED, to_us))
-        elif role == UserRole.DONOR:
-
-            def from_us(a: Any) -> bool:
-                return offers[a.offer_id].donor == nation
-
-            section("proposed_to_pledge", "Proposed allocations of your offers to pledge",
-                    rows(S.PROPOSED, from_us))
-            section("pledges_to_ship", "Pledges approved, to ship", rows(S.APPROVED, from_us))
-            section(
-                "consents_holding_pledges",
-                "Pledges waiting on re-export consent",
-                _waiting_on_consent(uow, rows(S.CONSENT_PENDING, from_us), day),
-            )
-        elif role == UserRole.ORIGIN:
-            pending = [
-                c
-                for c in uow.consents.list(origin=nation)
-                if c.effective_status(day) is ConsentStatus.PENDING
-            ]
-            section(
-                "consents_to_answer",
-                "Re-export consent requests to answer",
-                [consent_facts(uow, c, day) for c in sorted(pending, key=lambda c: c.id)],
-            )
-        elif role == UserRole.COORDINATOR:
-
-            def anyone(a: Any) -> bool:
-                return True
-
-            section("proposed_to_accept", "Proposed allocations to accept",
-                    rows(S.PROPOSED, anyone))
-            section("unfilled_requests", "Unfilled requests and why",
-                    _unfilled(uow, requests, day))
-            section("blocked_decisions", "Decisions blocked, and by whom",
-                    _blocked(uow, day)
-                    + _waiting_on_consent(uow, rows(S.CONSENT_PENDING, anyone), day))
-            section(
-                "overdue_deliveries",
-                "Deliveries overdue (not delivered by the request's needed-by date)",
-                [
-                    r
-                    for status in (S.PLEDGED, S.CONSENT_PENDING, S.APPROVED, S.SHIPPED)
-                    for r in rows(status, anyone)
-                    if dt.date.fromisoformat(r["needed_by"]) < day
-                ],
-            )
+    if role == UserRole.RECIPIENT:
+        section("deliveries_to_confirm", "Deliveries to confirm",
+                _allocations(uow, caller, day, status=S.SHIPPED.value, recipient=nation))
+        ours = list_requests(uow, caller, day, recipient=nation, status=RecordStatus.OPEN,
+                             limit=_ALL).items
+        section(
+            "requests_with_nothing_allocated",
+            "Open requests with nothing allocated",
+            [_request_row_item(r, day) for r in ours if not r["pledged"]],
+        )
+        section("back_from_repair", "Items back from repair",
+                _allocations(uow, caller, day, status=S.RETURNED.value, recipient=nation))
+    elif role == UserRole.DONOR:
+        section("proposed_to_pledge", "Proposed allocations of your offers to pledge",
+                _allocations(uow, caller, day, status=S.PROPOSED.value, donor=nation))
+        section("pledges_to_ship", "Pledges approved, to ship",
+                _allocations(uow, caller, day, status=S.APPROVED.value, donor=nation))
+        held = _allocations(uow, caller, day, status=S.CONSENT_PENDING.value, donor=nation)
+        with uow:
+            waiting = _waiting_on_consent(uow, held, day)
+        section("consents_holding_pledges", "Pledges waiting on re-export consent", waiting,
+                totals.get(id(held)))
+    elif role == UserRole.ORIGIN:
+        section(
+            "consents_to_answer",
+            "Re-export consent requests to answer",
+            list_consents(uow, caller, day, origin=nation, status=ConsentStatus.PENDING.value,
+                          limit=_ALL).items,
+        )
+    elif role == UserRole.COORDINATOR:
+        section("proposed_to_accept", "Proposed allocations to accept",
+                _allocations(uow, caller, day, status=S.PROPOSED.value))
+        pending = _allocations(uow, caller, day, status=S.CONSENT_PENDING.value)
+        with uow:
+            last_run = _last_run(uow)
+            proposals = _blocked(uow, day)
+            blocked = proposals + _waiting_on_consent(uow, pending, day)
+        unfilled, unfilled_total = _unfilled(uow, caller, day, last_run, limit)
+        section("unfilled_requests", "Unfilled requests and why", unfilled, unfilled_total)
+        section("blocked_decisions", "Decisions blocked, and by whom", blocked,
+                len(proposals) + totals.get(id(pending), len(pending)))
+        overdue = _allocations(
+            uow, caller, day, needed_before=day,
+            statuses=[S.PLEDGED.value, S.CONSENT_PENDING.value, S.APPROVED.value,
+                      S.SHIPPED.value],
+        )
+        order = [S.PLEDGED.value, S.CONSENT_PENDING.value, S.APPROVED.value, S.SHIPPED.value]
+        overdue.sort(key=lambda r: order.index(r["status"]))  # by status, then id
+        section(
+            "overdue_deliveries",
+            "Deliveries overdue (not delivered by the request's needed-by date)",
+            overdue,
+        )
     return {"on": day.isoformat(), "role": str(role), "nation": nation, "sections": sections}
+
+
+def _request_row_item(row: dict[str, Any], day: dt.date) -> dict[str, Any]:
+    needed = dt.date.fromisoformat(str(row["needed_by"]))
+    return {
+        "id": row["id"],
+        "family": row["family"],
+        "quantity": row["quantity"],
+        "priority": row["priority"],
+        "needed_by": needed.isoformat(),
+        "days_left": (needed - day).days,
+    }
 
 
 def _request_item(request: Any, day: dt.date) -> dict[str, Any]:
@@ -139,11 +157,16 @@ def _waiting_on_consent(
 ) -> list[dict[str, Any]]:
     """Allocations in consent-pending, each with the origin states yet to answer."""
     out = []
+    # each offer and each holder's family's consent requests read once, not per allocation
+    offers = get_many(uow.offers, {str(r["offer"]) for r in rows})
+    by_holder: dict[tuple[str, str], list[Any]] = {}
+    for holder, family in sorted({(o.donor, o.family) for o in offers.values()}):
+        by_holder[(holder, family)] = list(uow.consents.list(holder=holder, family=family))
     for row in rows:
-        offer = uow.offers.get(row["offer"])
+        offer = offers.get(str(row["offer"]))
         assert offer is not None
         waiting: list[dict[str, Any]] = []
-        for c in uow.consents.list(holder=offer.donor, family=offer.family):
+        for c in by_holder.get((offer.donor, offer.family), []):
             if (
                 c.origin in offer.consent_from
                 and c.offer_id in (None, offer.id)
@@ -158,9 +181,20 @@ def _waiting_on_consent(
     return out
 
 
-def _unfilled(uow: UnitOfWork, requests: dict[str, Any], day: dt.date) -> list[dict[str, Any]]:
-    """Open requests still short, with the reasons the last optimiser run recorded."""
-    reasons: dict[str, list[str]] = {}
+def last_allocation_run(uow: UnitOfWork, caller: Caller) -> dict[str, Any] | None:
+    """The latest ``allocation.run`` ledger entry (its plan's unfilled requests and their
+    reasons), for the roles that read the ledger; ``None`` when there is none."""
+    require(caller.role, Action.READ_LEDGER)
+    with uow:
+        entry = _last_run(uow)
+    if entry is None:
+        return None
+    return {"seq": entry.seq, "at": entry.at, "user": entry.user, **entry.payload}
+
+
+def _last_run(uow: UnitOfWork) -> LedgerEntry | None:
+    if isinstance(uow, LastEntry):
+        return uow.last_entry_of("allocation.run")
     last_run = None
     entries = uow.ledger.entries()
     try:
@@ -169,25 +203,37 @@ def _unfilled(uow: UnitOfWork, requests: dict[str, Any], day: dt.date) -> list[d
                 last_run = e
     finally:
         entries.close()
+    return last_run
+
+
+@runtime_checkable
+class LastEntry(Protocol):
+    def last_entry_of(self, kind: str) -> LedgerEntry | None: ...
+
+
+def _unfilled(
+    uow: UnitOfWork, caller: Caller, day: dt.date, last_run: LedgerEntry | None,
+    limit: int | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """Open requests still short, with the reasons the last optimiser run recorded."""
+    reasons: dict[str, list[str]] = {}
     if last_run is not None:
         for u in last_run.payload.get("unfilled", []):
             reasons[str(u.get("request"))] = [str(x) for x in u.get("reasons", [])]
-    open_ids = sorted(r.id for r in requests.values() if r.status is RecordStatus.OPEN)
-    held = allocation_service.sum_committed(uow, "request", open_ids)
+    short = list_requests(uow, caller, day, status=RecordStatus.OPEN, short=True,
+                          limit=limit or _ALL)
     out = []
-    for rid in open_ids:
-        short = requests[rid].quantity - held.get(rid, 0)
-        if short > 0:
-            out.append(
-                {
-                    **_request_item(requests[rid], day),
-                    "recipient": requests[rid].recipient,
-                    "outstanding": short,
-                    "reasons": reasons.get(rid, ["no optimiser run has considered it"]
-                                           if last_run is None else []),
-                }
-            )
-    return out
+    for row in short.items:
+        out.append(
+            {
+                **_request_row_item(row, day),
+                "recipient": row["recipient"],
+                "outstanding": row["outstanding"],
+                "reasons": reasons.get(row["id"], ["no optimiser run has considered it"]
+                                       if last_run is None else []),
+            }
+        )
+    return out, short.total
 
 
 def _blocked(uow: UnitOfWork, day: dt.date) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from allied.domain.rules import Rule
 from allied.entrypoints.api import idempotency
 from allied.entrypoints.api.deps import Ctx, CurrentCaller, Page
 from allied.entrypoints.api.routes.common import READ_ERRORS, WRITE_ERRORS, IdempotencyKey
+from allied.entrypoints.api.routes.records import SearchQ, sort_query
 from allied.entrypoints.api.schemas import (
     AccessionOut,
     AccessionStepIn,
@@ -25,6 +26,8 @@ from allied.service import access
 
 router = APIRouter(prefix="/api/v1")
 
+ConsentSortQ = Annotated[str | None, sort_query("consents")]
+
 
 @router.get(
     "/consents", response_model=PageOut[ConsentOut], responses=READ_ERRORS, tags=["consents"]
@@ -35,14 +38,19 @@ def list_consents(
     page: Page,
     origin: Annotated[str | None, Query(max_length=16)] = None,
     status: Annotated[Literal["pending", "granted", "denied", "expired"] | None, Query()] = None,
+    q: SearchQ = None,
+    sort: ConsentSortQ = None,
 ) -> access.Page:
-    """Re-export consent requests naming the caller's nation (as origin or holder)."""
+    """Re-export consent requests naming the caller's nation (as origin, holder or
+    recipient); search with ``q``, order by ``sort`` (id by default)."""
     return access.list_consents(
         ctx.read_uow(),
         caller,
         ctx.today(),
         origin=origin.upper() if origin else None,
         status=status,
+        q=q,
+        sort=sort,
         limit=page.limit,
         offset=page.offset,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -46,6 +46,7 @@ from allied.entrypoints.api.schemas import (
 )
 from allied.service import access
 from allied.service.holdings import Holdings
+from allied.service.listing import SORTS
 
 router = APIRouter(prefix="/api/v1")
 
@@ -55,6 +56,25 @@ StatusQ = Annotated[Literal["open", "closed", "withdrawn", "expired"] | None, Qu
 CodeQ = Annotated[str | None, Query(max_length=16)]
 FamilyQ = Annotated[str | None, Query(max_length=40)]
 IdQ = Annotated[str | None, Query(max_length=64)]
+
+
+SearchQ = Annotated[
+    str | None,
+    Query(max_length=100, description="text to find in the id, item type, notes or family"),
+]
+
+
+def sort_query(kind: str) -> Any:
+    """``sort``: one of the list's columns, ``-`` before it for descending."""
+    return Query(
+        pattern=f"^-?({'|'.join(SORTS[kind])})$",
+        description="a column to sort by, - before it for descending (the id breaks ties)",
+    )
+
+
+RequestSortQ = Annotated[str | None, sort_query("requests")]
+OfferSortQ = Annotated[str | None, sort_query("offers")]
+AllocationSortQ = Annotated[str | None, sort_query("allocations")]
 
 
 def _status(value: str | None) -> RecordStatus | None:
@@ -146,8 +166,11 @@ async def list_requests(
     family: FamilyQ = None,
     status: StatusQ = None,
     priority: Annotated[int | None, Query(ge=1, le=5)] = None,
+    q: SearchQ = None,
+    sort: RequestSortQ = None,
 ) -> Response:
-    """Requests the caller may see, by id; filter by recipient, family, status, priority."""
+    """Requests the caller may see; filter by recipient, family, status, priority, search
+    with ``q``, order by ``sort`` (id by default)."""
     day = ctx.today()
     key = (
         "requests",
@@ -158,6 +181,8 @@ async def list_requests(
         family,
         status,
         priority,
+        q,
+        sort,
         page.limit,
         page.offset,
     )
@@ -174,6 +199,8 @@ async def list_requests(
             family=family,
             status=_status(status),
             priority=priority,
+            q=q,
+            sort=sort,
             limit=page.limit,
             offset=page.offset,
             memberships=caller_memberships(ctx, caller, at),
@@ -253,8 +280,11 @@ async def list_offers(
     family: FamilyQ = None,
     channel: Annotated[ChannelName | None, Query()] = None,
     status: StatusQ = None,
+    q: SearchQ = None,
+    sort: OfferSortQ = None,
 ) -> Response:
-    """Offers released to the caller, by id; filter by donor, family, channel, status."""
+    """Offers released to the caller; filter by donor, family, channel, status, search
+    with ``q``, order by ``sort`` (id by default)."""
     day = ctx.today()
     key = (
         "offers",
@@ -265,6 +295,8 @@ async def list_offers(
         family,
         channel,
         status,
+        q,
+        sort,
         page.limit,
         page.offset,
     )
@@ -281,6 +313,8 @@ async def list_offers(
             family=family,
             channel=channel,
             status=_status(status),
+            q=q,
+            sort=sort,
             limit=page.limit,
             offset=page.offset,
             memberships=caller_memberships(ctx, caller, at),
@@ -384,8 +418,11 @@ def list_allocations(
     offer: IdQ = None,
     request: IdQ = None,
     status: Annotated[AllocationStatusName | None, Query()] = None,
+    q: SearchQ = None,
+    sort: AllocationSortQ = None,
 ) -> access.Page:
-    """Allocations (pledges) whose offer is released to the caller."""
+    """Allocations (pledges) the caller sees: its own and those whose offer is released
+    to it; search with ``q``, order by ``sort`` (id by default)."""
     return access.list_allocations(
         ctx.read_uow(),
         caller,
@@ -393,6 +430,8 @@ def list_allocations(
         offer=offer,
         request=request,
         status=status,
+        q=q,
+        sort=sort,
         limit=page.limit,
         offset=page.offset,
     )

@@ -1,0 +1,140 @@
+"""Time every dashboard page of tests/web/page_catalogue.py per role: p50/p95 over
+``--repeat`` loads, in process through the app (``starlette.testclient``, no network),
+signed in through the login form as a fresh user of each role (it adds one user per role
+to the database: run it on a copy).
+
+    python benchmarks/web/pages.py --database-url URL [--repeat 5] [--roles donor,origin]
+
+Prints one JSON object: {"role path": {"status", "p50_ms", "p95_ms"}}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "web"))
+
+from page_catalogue import API_PAGES, NATIONS, PAGES
+
+
+def _sign_in(client: Any, token: str) -> None:
+    """Sign in as a person does: the login form's token, then its session cookie."""
+    client.cookies.clear()
+    form = client.get("/login")
+    found = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    if found is None:
+        raise SystemExit("the login page has no csrf field")
+    answer = client.post("/login", data={"token": token, "csrf": found.group(1), "next": "/"},
+                         follow_redirects=False)
+    if answer.status_code != 303:
+        raise SystemExit(f"sign-in refused: {answer.status_code}")
+
+
+def _check(path: str, text: str) -> None:
+    if "<title>Sign in" in text:
+        raise SystemExit(f"{path} answered the sign-in page: the session did not hold")
+
+
+def _timed(get: Any, repeat: int) -> dict[str, Any]:
+    """The first load (cold: the API's record cache is empty for it) and p50/p95."""
+    times = []
+    status = 0
+    for _ in range(repeat):
+        began = time.perf_counter()
+        answer = get()
+        status = answer.status_code
+        times.append((time.perf_counter() - began) * 1000)
+    first = times[0]
+    times.sort()
+    return {
+        "status": status,
+        "first_ms": round(first, 1),
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))], 1),
+    }
+
+
+def measure(
+    url: str, repeat: int, roles: set[str] | None, api: bool = False, no_pages: bool = False
+) -> dict[str, Any]:
+    from starlette.testclient import TestClient
+
+    from allied.adapters.db.repository_users import SqlServiceUnitOfWork, service_sessions
+    from allied.bootstrap import build
+    from allied.config import Settings
+    from allied.entrypoints.api import create_app
+    from allied.service.caller import Caller
+    from allied.service.users import add_user
+
+    store = build(Settings(database_url=url))
+    sessions = service_sessions(store.engine)
+    admin = Caller(user="web-bench", role="admin")
+    stamp = time.strftime("%H%M%S")
+    tokens = {}
+    for role, nation in NATIONS.items():
+        if roles is None or role in roles:
+            made = add_user(SqlServiceUnitOfWork(sessions), admin,
+                            name=f"web-bench-{role}-{stamp}", role=role, nation=nation)
+            tokens[role] = made.token
+    results: dict[str, Any] = {}
+    signed_in = ""
+    try:
+        with TestClient(create_app(store=store), raise_server_exceptions=False) as client:
+            for role, path in [] if no_pages else PAGES:
+                if role not in tokens:
+                    continue
+                if signed_in != role:
+                    _sign_in(client, tokens[role])
+                    signed_in = role
+                times = []
+                status = 0
+                for _ in range(repeat):
+                    began = time.perf_counter()
+                    answer = client.get(path)
+                    status = answer.status_code
+                    times.append((time.perf_counter() - began) * 1000)
+                _check(path, answer.text)
+                times.sort()
+                results[f"{role} {path}"] = {
+                    "status": status,
+                    "p50_ms": round(statistics.median(times), 1),
+                    "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))], 1),
+                }
+                print(role, path, results[f"{role} {path}"], file=sys.stderr, flush=True)
+            for role, path in API_PAGES if api else []:
+                if role not in tokens:
+                    continue
+                client.cookies.clear()
+                headers = {"Authorization": f"Bearer {tokens[role]}"}
+                results[f"{role} {path}"] = _timed(
+                    lambda p=path, h=headers: client.get(p, headers=h), repeat
+                )
+                print(role, path, results[f"{role} {path}"], file=sys.stderr, flush=True)
+    finally:
+        store.close()
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--roles", default="", help="only these roles (comma list)")
+    parser.add_argument("--api", action="store_true", help="also the API's list pages")
+    parser.add_argument("--no-pages", action="store_true", help="only the API's (with --api)")
+    args = parser.parse_args()
+    roles = set(args.roles.split(",")) if args.roles else None
+    print(json.dumps(measure(args.database_url, args.repeat, roles, args.api, args.no_pages),
+                     indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

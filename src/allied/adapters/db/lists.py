@@ -1,0 +1,499 @@
+"""List queries in SQL: releasability as a predicate, sort, search, page and count.
+
+The visibility policy is the domain's (:mod:`allied.domain.visibility`): a viewer's
+:class:`~allied.domain.visibility.Grant` says, as data, which stored releasability texts
+release a record to it; this module only translates that into SQL over the stored text
+(``owner``, ``support``, ``public``, ``public:YYYY-MM-DD``, ``org:X``, ``nations:A,B``:
+canonical, as :class:`~allied.adapters.db.types.ReleasabilityText` writes it), and runs
+:class:`~allied.service.listing.ListQuery` in the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    tuple_,
+    type_coerce,
+)
+from sqlalchemy.orm import Session
+
+from allied.adapters.db.tables import (
+    allocations,
+    consent_requests,
+    item_types,
+    ledger_entries,
+    offers,
+    requests,
+)
+from allied.domain.assistance import COMMITTING, Allocation, Offer, Request
+from allied.domain.consent import ConsentRequest, ConsentStatus
+from allied.domain.visibility import Grant
+from allied.ledger.chain import LedgerEntry, entry_from_row
+from allied.service.listing import ListQuery
+
+_COMMITTING = sorted(s.value for s in COMMITTING)
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _contains(column: Any, q: str) -> ColumnElement[bool]:
+    """``q`` anywhere in the column's text, whatever the case."""
+    text = func.lower(type_coerce(column, String))
+    return text.like(f"%{_like_escape(q.lower())}%", escape="\\")
+
+
+def _listed(column: Any, code: str) -> ColumnElement[bool]:
+    """A comma-separated list column names ``code``."""
+    text = literal(",") + type_coerce(column, String) + literal(",")
+    return text.like(f"%,{_like_escape(code)},%", escape="\\")
+
+
+def record_visible(grant: Grant, rel_column: Any, owner_column: Any) -> ColumnElement[bool]:
+    """The SQL form of :meth:`Grant.admits` over a table's releasability and owner."""
+    if grant.everything:
+        return true()
+    rel = type_coerce(rel_column, String)
+    terms: list[ColumnElement[bool]] = [rel.in_(sorted(grant.forms))]
+    terms.append(
+        and_(rel.like("public:%"), func.substr(rel, 8) <= grant.public_on.isoformat())
+    )
+    if grant.nation:
+        terms.append(owner_column == grant.nation)
+        terms.append(
+            and_(
+                rel.like("nations:%"),
+                _listed(func.substr(rel, 9), grant.nation),
+            )
+        )
+    return or_(*terms)
+
+
+def offer_visible(grant: Grant, table: Any = offers) -> ColumnElement[bool]:
+    return record_visible(grant, table.c.releasability, table.c.donor)
+
+
+def request_visible(grant: Grant, table: Any = requests) -> ColumnElement[bool]:
+    return record_visible(grant, table.c.releasability, table.c.recipient)
+
+
+def allocation_visible(
+    grant: Grant, offer: Any = offers, request: Any = requests
+) -> ColumnElement[bool]:
+    """:meth:`Viewer.sees_allocation`: the parties (recipient, donor, an origin state
+    asked for consent) whatever the offer's releasability, others where the offer is
+    visible."""
+    if grant.everything:
+        return true()
+    seen = offer_visible(grant, offer)
+    if not grant.nation:
+        return seen
+    n = grant.nation
+    c = consent_requests.c
+    # the consent requests asked of the nation, as two sets computed once (hashed), not
+    # a probe per row: those about one offer, and standing ones about a holder's family
+    about_offer = select(c.offer_id).where(c.origin == n, c.offer_id.is_not(None))
+    about_family = select(c.holder, c.family).where(c.origin == n, c.offer_id.is_(None))
+    asked = and_(
+        offer.c.donor != n,
+        _listed(offer.c.origin, n),
+        or_(
+            offer.c.id.in_(about_offer),
+            tuple_(offer.c.donor, offer.c.family).in_(about_family),
+        ),
+    )
+    # cheap terms first: an OR stops at the first true one
+    return or_(request.c.recipient == n, offer.c.donor == n, seen, asked)
+
+
+def consent_visible(grant: Grant) -> ColumnElement[bool]:
+    if grant.everything:
+        return true()
+    if not grant.nation:
+        return false()
+    c = consent_requests.c
+    return or_(c.origin == grant.nation, c.holder == grant.nation, c.recipient == grant.nation)
+
+
+def effective_status(day: dt.date) -> Any:
+    """:meth:`ConsentRequest.effective_status` on ``day`` as a SQL expression."""
+    c = consent_requests.c
+    pending = ConsentStatus.PENDING.value
+    status = case(
+        (and_(c.decided_on.is_not(None), c.decided_on > day), literal(pending)),
+        else_=type_coerce(c.status, String),
+    )
+    return case(
+        (
+            and_(status == pending, c.expires_on.is_not(None), c.expires_on < day),
+            literal(ConsentStatus.EXPIRED.value),
+        ),
+        else_=status,
+    )
+
+
+def _order(stmt: Select[Any], sort_column: Any, id_column: Any, q: ListQuery) -> Select[Any]:
+    """Nulls first ascending and last descending (as Python sorts them), the id after."""
+    if q.column == "id":
+        first = id_column.desc() if q.descending else id_column.asc()
+        return stmt.order_by(first)
+    first = sort_column.desc().nulls_last() if q.descending else sort_column.asc().nulls_first()
+    return stmt.order_by(first, id_column.asc())
+
+
+def _count(session: Session, stmt: Select[Any]) -> int:
+    return int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+
+
+def _held_by_offer() -> Any:
+    a = allocations.c
+    return (
+        select(a.offer_id.label("key"), func.sum(a.quantity).label("held"))
+        .where(a.status.in_(_COMMITTING))
+        .group_by(a.offer_id)
+        .subquery()
+    )
+
+
+def _pledged_seen(grant: Grant) -> Any:
+    """Per request: what is held against it, counting for others' requests only the
+    allocations of offers the grant admits (see ``with_pledged``)."""
+    a = allocations.c
+    seen = or_(requests.c.recipient == grant.nation, offer_visible(grant)) if grant.nation \
+        else offer_visible(grant)
+    stmt = (
+        select(a.request_id.label("key"), func.sum(a.quantity).label("held"))
+        .select_from(
+            allocations.join(offers, offers.c.id == a.offer_id).join(
+                requests, requests.c.id == a.request_id
+            )
+        )
+        .where(a.status.in_(_COMMITTING))
+        .group_by(a.request_id)
+    )
+    if not grant.everything:
+        stmt = stmt.where(seen)
+    return stmt.subquery()
+
+
+class ListQueries:
+    """:class:`~allied.service.listing.RecordLists` for the SQL unit of work (its
+    ``session`` is open inside ``with uow``)."""
+
+    session: Session
+
+    def request_page(self, grant: Grant, query: ListQuery) -> tuple[list[Request], int]:
+        r = requests.c
+        stmt: Select[Any] = select(Request).where(request_visible(grant))
+        for key in ("recipient", "family", "status", "priority"):
+            if key in query.filters:
+                stmt = stmt.where(r[key] == query.filters[key])
+        if "ids" in query.filters:
+            stmt = stmt.where(r.id.in_(sorted(query.filters["ids"])))
+        if query.q:
+            stmt = stmt.where(
+                or_(_contains(r.id, query.q), _contains(r.item_type, query.q),
+                    _contains(r.notes, query.q), _contains(r.family, query.q))
+            )
+        if query.filters.get("short"):
+            held = _pledged_seen(grant)
+            stmt = stmt.outerjoin(held, held.c.key == r.id).where(
+                r.quantity > func.coalesce(held.c.held, 0)
+            )
+        total = _count(self.session, stmt)
+        column: Any
+        if query.column in ("pledged", "outstanding"):
+            if not query.filters.get("short"):
+                held = _pledged_seen(grant)
+                stmt = stmt.outerjoin(held, held.c.key == r.id)
+            pledged = func.coalesce(held.c.held, 0)
+            column = pledged if query.column == "pledged" else case(
+                (r.quantity > pledged, r.quantity - pledged), else_=0
+            )
+        else:
+            column = r[query.column]
+        stmt = _order(stmt, column, r.id, query).limit(query.limit).offset(query.offset)
+        return list(self.session.scalars(stmt)), total
+
+    def offer_page(self, grant: Grant, query: ListQuery) -> tuple[list[Offer], int]:
+        o = offers.c
+        stmt: Select[Any] = select(Offer).where(offer_visible(grant))
+        for key in ("donor", "family", "channel", "status"):
+            if key in query.filters:
+                stmt = stmt.where(o[key] == query.filters[key])
+        if "ids" in query.filters:
+            stmt = stmt.where(o.id.in_(sorted(query.filters["ids"])))
+        if query.q:
+            stmt = stmt.where(
+                or_(_contains(o.id, query.q), _contains(o.item_type, query.q),
+                    _contains(o.caveats, query.q), _contains(o.family, query.q))
+            )
+        total = _count(self.session, stmt)
+        column: Any
+        if query.column in ("committed", "available"):
+            held = _held_by_offer()
+            stmt = stmt.outerjoin(held, held.c.key == o.id)
+            committed = func.coalesce(held.c.held, 0)
+            column = committed if query.column == "committed" else case(
+                (o.quantity > committed, o.quantity - committed), else_=0
+            )
+        else:
+            column = o[query.column]
+        stmt = _order(stmt, column, o.id, query).limit(query.limit).offset(query.offset)
+        return list(self.session.scalars(stmt)), total
+
+    def allocation_page(
+        self, grant: Grant, query: ListQuery
+    ) -> tuple[list[tuple[Allocation, Offer, Request]], int]:
+        a = allocations.c
+        ot = offers.alias("o")
+        rt = requests.alias("r")
+        joined = (
+            not grant.everything
+            or bool(query.q)
+            or any(k in query.filters for k in ("family", "donor", "recipient", "needed_before"))
+            or query.column in ("donor", "recipient", "family", "item_type", "needed_by")
+        )
+        # who sees everything, filtering and sorting by the allocation's own columns,
+        # reads the allocations alone (the count of a million rows needs no join)
+        base: Select[Any] = (
+            select(a.id)
+            .select_from(
+                allocations.join(ot, ot.c.id == a.offer_id).join(rt, rt.c.id == a.request_id)
+            )
+            .where(allocation_visible(grant, ot, rt))
+            if joined
+            else select(a.id)
+        )
+        for key, column in (("offer", a.offer_id), ("request", a.request_id),
+                            ("status", a.status), ("family", ot.c.family),
+                            ("donor", ot.c.donor), ("recipient", rt.c.recipient)):
+            if key in query.filters:
+                base = base.where(column == query.filters[key])
+        if "statuses" in query.filters:
+            base = base.where(a.status.in_(sorted(str(x) for x in query.filters["statuses"])))
+        if "needed_before" in query.filters:
+            base = base.where(rt.c.needed_by < query.filters["needed_before"])
+        if query.q:
+            base = base.where(
+                or_(_contains(a.id, query.q), _contains(a.offer_id, query.q),
+                    _contains(a.request_id, query.q), _contains(ot.c.item_type, query.q),
+                    _contains(ot.c.family, query.q))
+            )
+        total = _count(self.session, base)
+        sort_columns: dict[str, Any] = {
+            "id": a.id, "offer": a.offer_id, "request": a.request_id, "donor": ot.c.donor,
+            "recipient": rt.c.recipient, "family": ot.c.family, "item_type": ot.c.item_type,
+            "quantity": a.quantity, "status": a.status, "needed_by": rt.c.needed_by,
+            "updated_at": a.updated_at,
+        }
+        ids_stmt = _order(base, sort_columns[query.column], a.id, query)
+        ids = list(self.session.scalars(ids_stmt.limit(query.limit).offset(query.offset)))
+        if not ids:
+            return [], total
+        allocs = {
+            x.id: x
+            for x in self.session.scalars(select(Allocation).where(allocations.c.id.in_(ids)))
+        }
+        offer_ids = sorted({x.offer_id for x in allocs.values()})
+        request_ids = sorted({x.request_id for x in allocs.values()})
+        by_offer = {x.id: x for x in self.session.scalars(
+            select(Offer).where(offers.c.id.in_(offer_ids)))}
+        by_request = {x.id: x for x in self.session.scalars(
+            select(Request).where(requests.c.id.in_(request_ids)))}
+        found = {
+            i: (x, by_offer[x.offer_id], by_request[x.request_id]) for i, x in allocs.items()
+        }
+        return [found[i] for i in ids if i in found], total
+
+    def consent_page(
+        self, grant: Grant, query: ListQuery, day: dt.date
+    ) -> tuple[list[ConsentRequest], int]:
+        c = consent_requests.c
+        stmt: Select[Any] = select(ConsentRequest).where(consent_visible(grant))
+        for key in ("origin", "holder", "recipient", "family"):
+            if key in query.filters:
+                stmt = stmt.where(c[key] == query.filters[key])
+        if "status" in query.filters:
+            stmt = stmt.where(effective_status(day) == str(query.filters["status"]))
+        if query.filters.get("answered"):
+            stmt = stmt.where(effective_status(day) != ConsentStatus.PENDING.value)
+        if query.q:
+            stmt = stmt.where(
+                or_(_contains(c.id, query.q), _contains(c.item_type, query.q),
+                    _contains(c.family, query.q), _contains(c.holder, query.q))
+            )
+        total = _count(self.session, stmt)
+        stmt = _order(stmt, c[query.column], c.id, query).limit(query.limit).offset(query.offset)
+        return list(self.session.scalars(stmt)), total
+
+    def pledged_seen(self, grant: Grant, request_ids: Sequence[str]) -> dict[str, int]:
+        if not request_ids:
+            return {}
+        held = _pledged_seen(grant)
+        rows = self.session.execute(
+            select(held.c.key, held.c.held).where(held.c.key.in_(list(request_ids)))
+        )
+        return {str(k): int(v) for k, v in rows}
+
+    def visible_offer_ids(self, grant: Grant) -> tuple[str, ...]:
+        """The ids of the offers the grant admits, in order."""
+        stmt = select(offers.c.id).where(offer_visible(grant)).order_by(offers.c.id)
+        return tuple(str(i) for i in self.session.scalars(stmt))
+
+    def last_entry_of(self, kind: str) -> LedgerEntry | None:
+        """The latest ledger entry of ``kind`` (the kind is indexed)."""
+        row = self.session.execute(
+            select(ledger_entries)
+            .where(ledger_entries.c.kind == kind)
+            .order_by(ledger_entries.c.seq.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        return entry_from_row(row.seq, row.at, row.user, row.nation, row.kind, row.payload,
+                              row.prev_hash, row.hash)
+
+    def offer_totals(self, grant: Grant, by: str) -> list[tuple[str, int, int, int]]:
+        """Per value of ``by`` over the offers the grant admits: (key, offers, quantity
+        offered, quantity committed), in order of the key."""
+        held = _held_by_offer()
+        key = offers.c[by]
+        rows = self.session.execute(
+            select(
+                key,
+                func.count(),
+                func.sum(offers.c.quantity),
+                func.sum(func.coalesce(held.c.held, 0)),
+            )
+            .select_from(offers.outerjoin(held, held.c.key == offers.c.id))
+            .where(offer_visible(grant))
+            .group_by(key)
+        )
+        out = [(str(getattr(k, "value", k)), int(n), int(q or 0), int(c or 0))
+               for k, n, q, c in rows]
+        return sorted(out)
+
+    def family_picture(self, grant: Grant) -> list[dict[str, Any]]:
+        """Per family of the open requests the grant admits: requests, quantity requested
+        and its value in EUR where the request's item type has a money valuation, and
+        per allocation status (of the allocations the viewer sees against them) quantity
+        and value."""
+        valued = _money_value()
+        r = requests.alias("r")
+        o = offers.alias("o")
+        it = item_types.alias("it")
+        value = (r.c.quantity * valued(it)).label("eur")
+        req_rows = self.session.execute(
+            select(r.c.family, func.count(), func.sum(r.c.quantity), func.sum(value),
+                   func.sum(case((valued(it).is_not(None), r.c.quantity), else_=0)))
+            .select_from(r.outerjoin(it, it.c.code == r.c.item_type))
+            .where(request_visible(grant, r), r.c.status == "open")
+            .group_by(r.c.family)
+        ).all()
+        a = allocations.c
+        alloc_rows = self.session.execute(
+            select(r.c.family, a.status, func.sum(a.quantity),
+                   func.sum(a.quantity * valued(it)))
+            .select_from(
+                allocations.join(o, o.c.id == a.offer_id)
+                .join(r, r.c.id == a.request_id)
+                .outerjoin(it, it.c.code == r.c.item_type)
+            )
+            .where(allocation_visible(grant, o, r), request_visible(grant, r),
+                   r.c.status == "open")
+            .group_by(r.c.family, a.status)
+        ).all()
+        out: dict[str, dict[str, Any]] = {}
+        for fam, n, q, eur, q_valued in req_rows:
+            out[str(fam)] = {"family": str(fam), "requests": int(n), "requested": int(q or 0),
+                             "requested_eur": float(eur or 0), "valued": int(q_valued or 0),
+                             "by_status": {}}
+        for fam, status, q, eur in alloc_rows:
+            s = str(getattr(status, "value", status))
+            out[str(fam)]["by_status"][s] = (int(q or 0), float(eur or 0))
+        return [out[k] for k in sorted(out)]
+
+
+def _money_value() -> Any:
+    """An item type's unit value in EUR as a number, or NULL where it has none or its
+    basis is not money (SIPRI's trend-indicator values)."""
+    from sqlalchemy import Float, cast
+
+    def value(it: Any) -> Any:
+        return case(
+            (
+                and_(it.c.unit_value.is_not(None), it.c.valuation_basis != "sipri-tiv"),
+                cast(type_coerce(it.c.unit_value, String), Float),
+            ),
+            else_=None,
+        )
+
+    return value
+
+
+def _consent_offers(ids: Sequence[str]) -> Any:
+    """(consent id, offer id, item type) of the offers each consent request is about: its
+    one offer, or the holder's offers of the family made in the origin state."""
+    c = consent_requests.c
+    o = offers.c
+    about = or_(
+        o.id == c.offer_id,
+        and_(
+            c.offer_id.is_(None),
+            o.donor == c.holder,
+            o.family == c.family,
+            (literal(",") + type_coerce(o.origin, String) + literal(",")).like(
+                literal("%,") + type_coerce(c.origin, String) + literal(",%")
+            ),
+        ),
+    )
+    return (
+        select(c.id.label("consent"), o.id.label("offer"), o.item_type)
+        .select_from(consent_requests.join(offers, about))
+        .where(c.id.in_(list(ids)))
+    )
+
+
+class ConsentFacts:
+    """What each consent request unlocks, for a page of them in two queries."""
+
+    session: Session
+
+    def consent_unlocks(
+        self, ids: Sequence[str], statuses: Sequence[str]
+    ) -> dict[str, tuple[list[str], list[tuple[str, int]]]]:
+        """Per consent request: the item types of its offers, and its offers' allocations
+        in ``statuses`` as (id, quantity), by id."""
+        out: dict[str, tuple[list[str], list[tuple[str, int]]]] = {i: ([], []) for i in ids}
+        if not ids:
+            return out
+        about = _consent_offers(ids).subquery()
+        for consent, _offer, item_type in self.session.execute(select(about)):
+            if item_type:
+                out[str(consent)][0].append(str(item_type))
+        a = allocations.c
+        rows = self.session.execute(
+            select(about.c.consent, a.id, a.quantity)
+            .select_from(about.join(allocations, a.offer_id == about.c.offer))
+            .where(a.status.in_(list(statuses)))
+            .order_by(a.id)
+        )
+        for consent, alloc, quantity in rows:
+            out[str(consent)][1].append((str(alloc), int(quantity)))
+        return out
