@@ -59,7 +59,7 @@ def test_gap_figure_gives_shares_and_each_familys_own_quantities() -> None:
     assert by_name["proposed"]["x"] == [0.0, 25.0]
     assert by_name["gap"]["x"] == [75.0, 75.0]
     # the hover names each family's quantity in its own unit, never a sum of both
-    assert by_name["gap"]["customdata"] == [[750, 1000, "units"], [30, 40, "trainee places"]]
+    assert by_name["gap"]["customdata"] == [[750, 1000, "items"], [30, 40, "trainee places"]]
     assert "%{customdata[0]:,}" in by_name["gap"]["hovertemplate"]
     for trace in fig["data"]:
         assert len(trace["y"]) == 2 and sum(1 for _ in trace["customdata"]) == 2
@@ -92,8 +92,9 @@ def test_overview_charts_are_kept_per_data_version(web: Web) -> None:
     assert first.status_code == 200
     built = cache.built
     figs = _figures(first.text)
-    assert set(figs) == {"chart-gaps", "chart-offers"}
-    assert client.get("/").text.count("data-figure='") == 2
+    # the demo's catalogue values some item types in EUR: their gap has a chart of its own
+    assert set(figs) == {"chart-gaps", "chart-gap-eur", "chart-offers"}
+    assert client.get("/").text.count("data-figure='") == 3
     assert cache.built == built  # the second view rebuilt nothing
     version = access.data_version(web.uow())
     assert f"/charts/overview/gaps.svg?v={version}" in first.text
@@ -232,4 +233,4 @@ def test_the_eur_figure_values_only_families_with_a_valuation() -> None:
     assert fig is not None
     (trace,) = fig["data"]
     assert trace["y"] == ["155mm-nato"] and trace["x"] == [3.2]
-    assert trace["customdata"] == [[800, 1000, "units"]]
+    assert trace["customdata"] == [[800, 1000, "items"]]

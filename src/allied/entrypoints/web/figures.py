@@ -18,6 +18,7 @@ import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from allied.entrypoints.web import views
 from allied.entrypoints.web.charts import COLOURS
 
 FONT = {"family": "system-ui, -apple-system, 'Segoe UI', 'DejaVu Sans', sans-serif", "size": 12,
@@ -78,9 +79,7 @@ def _height(rows: int, per: int = 26, base: int = 90) -> int:
 
 def family_unit(family: str, unit: str | None = None) -> str:
     """The unit a family counts in (its own, when the figures carry one)."""
-    if unit:
-        return unit
-    return "trainee places" if family == "training" else "units"
+    return unit or views.family_unit(family)
 
 
 def overview_gaps(gaps: Sequence[Any]) -> dict[str, Any]:
