@@ -4,6 +4,9 @@ signed in through the login form as a fresh user of each role (it adds one user 
 to the database: run it on a copy).
 
     python benchmarks/web/pages.py --database-url URL [--repeat 5] [--roles donor,origin]
+        [--catalogue]   # also every page of the catalogue (jobs pages, admin) and one
+                        # record page of each kind (request, offer, allocation, consent,
+                        # proposal, accession) per role
 
 Prints one JSON object: {"role path": {"status", "p50_ms", "p95_ms"}}.
 """
@@ -21,7 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "web"))
 
-from page_catalogue import API_PAGES, NATIONS, PAGES
+from page_catalogue import API_PAGES, CATALOGUE, NATIONS, PAGES, RECORD_PAGES, fill
 
 
 def _sign_in(client: Any, token: str) -> None:
@@ -61,8 +64,50 @@ def _timed(get: Any, repeat: int) -> dict[str, Any]:
     }
 
 
+def _record_ids(engine: Any) -> dict[str, str]:
+    """One record of each kind to open its page: the largest recipient's oldest request,
+    the largest donor's oldest offer, an allocation of it, a consent request, a proposal
+    and an accession candidate (the pages are timed whatever the role may see: a record
+    hidden from a role answers its 404 page, which is timed too)."""
+    from sqlalchemy import text
+
+    queries = {
+        "request": "SELECT id FROM requests ORDER BY id LIMIT 1",
+        "offer": "SELECT offer_id FROM allocations GROUP BY offer_id ORDER BY count(*) DESC,"
+                 " offer_id LIMIT 1",
+        "allocation": "SELECT id FROM allocations ORDER BY id LIMIT 1",
+        "consent": "SELECT id FROM consent_requests ORDER BY id LIMIT 1",
+        "proposal": "SELECT id FROM proposals ORDER BY id LIMIT 1",
+        "candidate": "SELECT candidate FROM accessions ORDER BY candidate LIMIT 1",
+    }
+    ids = {}
+    with engine.connect() as conn:
+        for name, sql in queries.items():
+            try:
+                found = conn.execute(text(sql)).scalar()
+            except Exception:  # a table this schema names otherwise: that kind is skipped
+                conn.rollback()
+                found = None
+            if found is not None:
+                ids[name] = str(found)
+    return ids
+
+
+def _catalogue_pages(ids: dict[str, str]) -> list[tuple[str, str]]:
+    """The catalogue's pages not in the list-page set, and the record pages with ids."""
+    seen = set(PAGES)
+    pages = [(r, p) for r, p in CATALOGUE if (r, p) not in seen]
+    for role, path in RECORD_PAGES:
+        try:
+            pages.append((role, fill(path, ids)))
+        except KeyError:  # no record of that kind in this database
+            continue
+    return pages
+
+
 def measure(
-    url: str, repeat: int, roles: set[str] | None, api: bool = False, no_pages: bool = False
+    url: str, repeat: int, roles: set[str] | None, api: bool = False, no_pages: bool = False,
+    catalogue: bool = False,
 ) -> dict[str, Any]:
     from starlette.testclient import TestClient
 
@@ -78,7 +123,7 @@ def measure(
     admin = Caller(user="web-bench", role="admin")
     stamp = time.strftime("%H%M%S")
     tokens = {}
-    for role, nation in NATIONS.items():
+    for role, nation in {**NATIONS, **({"admin": None} if catalogue else {})}.items():
         if roles is None or role in roles:
             made = add_user(SqlServiceUnitOfWork(sessions), admin,
                             name=f"web-bench-{role}-{stamp}", role=role, nation=nation)
@@ -87,7 +132,10 @@ def measure(
     signed_in = ""
     try:
         with TestClient(create_app(store=store), raise_server_exceptions=False) as client:
-            for role, path in [] if no_pages else PAGES:
+            pages = [] if no_pages else list(PAGES)
+            if catalogue:
+                pages += _catalogue_pages(_record_ids(store.engine))
+            for role, path in pages:
                 if role not in tokens:
                     continue
                 if signed_in != role:
@@ -129,10 +177,12 @@ def main() -> int:
     parser.add_argument("--roles", default="", help="only these roles (comma list)")
     parser.add_argument("--api", action="store_true", help="also the API's list pages")
     parser.add_argument("--no-pages", action="store_true", help="only the API's (with --api)")
+    parser.add_argument("--catalogue", action="store_true",
+                        help="also every other page of the catalogue and the record pages")
     args = parser.parse_args()
     roles = set(args.roles.split(",")) if args.roles else None
-    print(json.dumps(measure(args.database_url, args.repeat, roles, args.api, args.no_pages),
-                     indent=1))
+    print(json.dumps(measure(args.database_url, args.repeat, roles, args.api, args.no_pages,
+                             args.catalogue), indent=1))
     return 0
 
 

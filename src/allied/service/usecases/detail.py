@@ -101,10 +101,20 @@ def allocation_moves(
         return {i: [] for i in allocation_ids}
     with uow:
         v = viewer(uow, caller, day)
+        # what the viewer was asked about, and the page's records, read once for the page
+        # (not once per allocation: the consents asked of a nation alone are a long read)
+        asked = asked_offers(uow, v.nation) if not v.all else set()
+        allocs = get_many(uow.allocations, set(allocation_ids))
+        offers = get_many(uow.offers, {a.offer_id for a in allocs.values()})
+        requests = get_many(uow.requests, {a.request_id for a in allocs.values()})
         for i in allocation_ids:
-            try:
-                alloc, offer, request = _visible_allocation(uow, v, i)
-            except NotFound:
+            alloc = allocs.get(i)
+            if alloc is None:
+                continue
+            offer, request = offers.get(alloc.offer_id), requests.get(alloc.request_id)
+            if offer is None or request is None or not v.sees_allocation(
+                offer, request, offer.id in asked
+            ):
                 continue
             out[i] = _actions(_offered_moves(uow, caller, day, alloc, offer, request))
     return out
