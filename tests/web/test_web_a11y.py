@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from web.page_catalogue import CATALOGUE, ROLES, SIGNED_OUT, paths_for
+from web.page_catalogue import CATALOGUE, RECORD_PAGES, ROLES, SIGNED_OUT, fill, paths_for
 from web.support import ROLE_USERS, Site
 
 pytestmark = pytest.mark.browser
@@ -230,3 +230,67 @@ def test_priority_5_is_shown_as_the_most_urgent(browser: Any, site: Site) -> Non
                 assert page.locator(low).first.evaluate(colour) == "rgb(82, 96, 109)"  # --muted
     finally:
         context.close()
+
+
+def _record_ids(database_url: str) -> dict[str, str]:
+    """One record of each kind in the site's database (the kinds it has), to open its page."""
+    from sqlalchemy import create_engine, text
+
+    queries = {
+        "request": "SELECT id FROM requests ORDER BY id LIMIT 1",
+        "offer": "SELECT id FROM offers ORDER BY id LIMIT 1",
+        "allocation": "SELECT id FROM allocations ORDER BY id LIMIT 1",
+        "consent": "SELECT id FROM consent_requests ORDER BY id LIMIT 1",
+        "proposal": "SELECT id FROM proposals ORDER BY id LIMIT 1",
+        "candidate": "SELECT candidate FROM accessions ORDER BY candidate LIMIT 1",
+        "event": "SELECT id FROM monitor_events ORDER BY id LIMIT 1",
+    }
+    engine = create_engine(database_url)
+    ids = {}
+    try:
+        with engine.connect() as conn:
+            for name, sql in queries.items():
+                try:
+                    found = conn.execute(text(sql)).scalar()
+                except Exception:  # no such table in this schema: that kind is skipped
+                    conn.rollback()
+                    continue
+                if found is not None:
+                    ids[name] = str(found)
+    finally:
+        engine.dispose()
+    return ids
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+@pytest.mark.parametrize("role", ["coordinator", "recipient"])
+def test_axe_finds_no_violation_on_the_record_pages(
+    audited: Any, site: Site, role: str, size: str
+) -> None:
+    """A page per record kind (request, offer, allocation, consent, proposal, accession,
+    monitor event) that the site's data holds, as a role that sees all and as the
+    recipient (a record hidden from it answers the 404 page, which is checked too)."""
+    ids = _record_ids(site.database_url)
+    assert {"request", "offer"} <= set(ids)
+    page = audited[(role, size)]
+    found = {}
+    checked = 0
+    for r, path in RECORD_PAGES:
+        if r != role:
+            continue
+        try:
+            url = fill(path, ids)
+        except KeyError:
+            continue
+        response = page.goto(site.url + url)
+        assert response is not None and response.status in (200, 404), url
+        settle(page)
+        checked += 1
+        violations = page.evaluate(RUN_AXE)
+        if violations:
+            found[url] = violations
+        if size == "phone":
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= PHONE["width"], f"{role} {url}: page {wide} px wide at 390 px"
+    assert checked >= 2
+    assert found == {}, f"{role} at {size}: {found}"
