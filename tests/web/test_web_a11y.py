@@ -286,6 +286,9 @@ def test_axe_finds_no_violation_on_the_record_pages(
         assert response is not None and response.status in (200, 404), url
         settle(page)
         checked += 1
+        if SHOTS and role == "coordinator":
+            kind = "-".join(part for part in path.split("/") if part and "{" not in part)
+            page.screenshot(path=str(Path(SHOTS) / f"page-record-{kind}-{size}.png"))
         violations = page.evaluate(RUN_AXE)
         if violations:
             found[url] = violations
