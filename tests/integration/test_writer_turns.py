@@ -6,6 +6,7 @@ waits for a writer."""
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -103,18 +104,20 @@ def test_a_ledger_check_sees_one_snapshot_while_writers_append(
     with store.read_uow() as uow:
         before = uow.ledger.head()
     assert before is not None
-    real = SqlLedger.entries
+    # the verification streams the stored rows (SqlLedger.rows): a writer appends just as
+    # it starts reading them
+    real = SqlLedger.rows
     appended: list[int] = []
 
-    def entries_after_a_change(self: SqlLedger, *, after: int = 0) -> object:
+    def rows_after_a_change(self: SqlLedger, **kwargs: Any) -> object:
         if not appended:
             appended.append(1)
             add_offers(store.uow(), CALLER, [(None, "race", {
                 "donor": "EST", "family": "other", "quantity": 1,
                 "available_from": "2024-01-01", "releasability": "public"})])
-        return real(self, after=after)
+        return real(self, **kwargs)
 
-    monkeypatch.setattr(SqlLedger, "entries", entries_after_a_change)
+    monkeypatch.setattr(SqlLedger, "rows", rows_after_a_change)
     count = before[0]
     if store.engine.dialect.name == "postgresql":
         # the CLI's reads (on SQLite, Store.read_uow begins as a writer: nothing can
@@ -128,5 +131,5 @@ def test_a_ledger_check_sees_one_snapshot_while_writers_append(
     finally:
         if reader is not store.engine and store.engine.dialect.name == "sqlite":
             reader.dispose()
-    monkeypatch.setattr(SqlLedger, "entries", real)
+    monkeypatch.setattr(SqlLedger, "rows", real)
     assert verify_chain(store.read_uow()) == count + 1
