@@ -25,6 +25,7 @@ from markupsafe import Markup, escape
 
 from allied.domain.errors import AlliedError, InvalidInput, NotFound, PermissionDenied
 from allied.domain.reasons import in_words, is_code
+from allied.entrypoints.web.forms import confirmed_reason
 from allied.entrypoints.web.pages import _ctx, _error, render, templates
 from allied.entrypoints.web.session import check_csrf, current
 from allied.service import access
@@ -214,15 +215,6 @@ def allocation_page(
 ) -> HTMLResponse:
     caller, token = current(request, _ctx(request))
     return _allocation_page(request, caller, token, allocation_id, do=do)
-
-
-def confirmed_reason(confirm: str, reason: str) -> str:
-    """The reason of a confirmed irreversible action; raises naming the field otherwise."""
-    if confirm != "yes":
-        raise InvalidInput("tick the box to confirm: this cannot be undone", field="confirm")
-    if not reason.strip():
-        raise InvalidInput("give a reason; it is recorded in the ledger", field="reason")
-    return reason.strip()
 
 
 @router.post("/allocations/{allocation_id}/act", response_class=HTMLResponse)

@@ -10,10 +10,11 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from allied.domain.assistance import RecordStatus
-from allied.domain.errors import AlliedError, InvalidInput, RuleViolation
+from allied.domain.errors import AlliedError, RuleViolation
 from allied.domain.users import Action, UserRole, may
 from allied.domain.values import int_in_range
 from allied.entrypoints.web import tables, views
+from allied.entrypoints.web.forms import confirmed_reason
 from allied.entrypoints.web.pages import (
     CHANNELS,
     _ctx,
@@ -432,15 +433,6 @@ def _amend_error(exc: AlliedError) -> dict[str, Any]:
     return error
 
 
-def _end_form(confirm: str, reason: str) -> str:
-    """The reason of a confirmed irreversible action; raises naming the field otherwise."""
-    if confirm != "yes":
-        raise InvalidInput("tick the box to confirm: this cannot be undone", field="confirm")
-    if not reason.strip():
-        raise InvalidInput("give a reason; it is recorded in the ledger", field="reason")
-    return reason.strip()
-
-
 def _request_refused(
     request: Request, caller: Caller, token: str, edit: dict[str, Any]
 ) -> Response:
@@ -466,25 +458,35 @@ def amend_request(
     releasability: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """The recipient (its own) or the coordinator changes an open request's fields."""
+    form = {
+        "quantity": quantity, "priority": priority, "needed_by": needed_by, "notes": notes,
+        "releasability": releasability,
+    }
+    return _amend_record(request, "requests", request_id, csrf, form)
+
+
+def _amend_record(
+    request: Request, kind: str, record_id: str, csrf: str, fields: dict[str, str]
+) -> Response:
+    """Amend a request or offer (``kind``: requests, offers) with the form's fields that
+    differ from the record now; a refusal comes back on its page, beside the form."""
     ctx = _ctx(request)
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
-    form = {
-        "quantity": quantity.strip(),
-        "priority": priority.strip(),
-        "needed_by": needed_by.strip(),
-        "notes": notes.strip(),
-        "releasability": releasability.strip(),
-    }
+    form = {name: value.strip() for name, value in fields.items()}
+    read, amend, refused = {
+        "requests": (access.get_request, access.amend_request, _request_refused),
+        "offers": (access.get_offer, access.amend_offer, _offer_refused),
+    }[kind]
     try:
-        now = access.get_request(ctx.read_uow(), caller, ctx.today(), request_id)
+        now = read(ctx.read_uow(), caller, ctx.today(), record_id)
         changes = _changes(now, form)
         if changes:
-            access.amend_request(ctx.uow(), caller, ctx.today(), request_id, changes)
+            amend(ctx.uow(), caller, ctx.today(), record_id, changes)
     except AlliedError as exc:
-        edit = {"id": request_id, "action": "amend", "form": form, "error": _amend_error(exc)}
-        return _request_refused(request, caller, token, edit)
-    return _done("/requests", "amended" if changes else "unchanged", request_id)
+        edit = {"id": record_id, "action": "amend", "form": form, "error": _amend_error(exc)}
+        return refused(request, caller, token, edit)
+    return _done(f"/{kind}", "amended" if changes else "unchanged", record_id)
 
 
 def _end_record(
@@ -501,7 +503,7 @@ def _end_record(
         ("offers", "withdrawn"): access.withdraw_offer,
     }
     try:
-        why = _end_form(confirm, reason)
+        why = confirmed_reason(confirm, reason)
         ends[(kind, to)](ctx.uow(), caller, ctx.today(), record_id, why)
     except AlliedError as exc:
         action = "withdraw" if to == "withdrawn" else "close"
@@ -548,24 +550,11 @@ def amend_offer(
     releasability: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """The donor (its own) or the coordinator changes an open offer's fields."""
-    ctx = _ctx(request)
-    caller, token = current(request, ctx)
-    check_csrf(request, token, csrf)
     form = {
-        "quantity": quantity.strip(),
-        "available_from": available_from.strip(),
-        "caveats": caveats.strip(),
-        "releasability": releasability.strip(),
+        "quantity": quantity, "available_from": available_from, "caveats": caveats,
+        "releasability": releasability,
     }
-    try:
-        now = access.get_offer(ctx.read_uow(), caller, ctx.today(), offer_id)
-        changes = _changes(now, form)
-        if changes:
-            access.amend_offer(ctx.uow(), caller, ctx.today(), offer_id, changes)
-    except AlliedError as exc:
-        edit = {"id": offer_id, "action": "amend", "form": form, "error": _amend_error(exc)}
-        return _offer_refused(request, caller, token, edit)
-    return _done("/offers", "amended" if changes else "unchanged", offer_id)
+    return _amend_record(request, "offers", offer_id, csrf, form)
 
 
 @router.post("/offers/{offer_id}/withdraw", response_class=HTMLResponse)
