@@ -79,3 +79,31 @@ def test_each_move_is_checked_as_a_single_one(api: Api) -> None:
     assert api.client("deu").post(
         "/api/v1/allocations/transitions", json=[{"allocation": ids[0], "to": "pledged"}]
     ).status_code == 403
+
+
+def test_a_bulk_move_records_each_line_s_reason(api: Api) -> None:
+    coord = api.client("coord")
+    ids = coord.post("/api/v1/allocation-runs", json={"as_of": "2023-06-01"}).json()[
+        "allocation_ids"
+    ]
+    head = coord.get("/api/v1/ledger/verify").json()["entries"]
+    body = [
+        {"allocation": ids[0], "to": "rejected", "reason": "the request was met bilaterally"},
+        {"allocation": ids[1], "to": "rejected"},
+    ]
+    moved = coord.post("/api/v1/allocations/transitions", json=body)
+    assert moved.status_code == 200, moved.text
+    entries = coord.get("/api/v1/ledger/entries", params={"after": head, "limit": 10}).json()
+    payloads = [e["payload"] for e in entries["items"]]
+    assert len(payloads) == 2
+    assert payloads[0]["id"] == ids[0]
+    assert payloads[0]["reason"] == "the request was met bilaterally"
+    assert payloads[1]["id"] == ids[1] and "reason" not in payloads[1]
+    # a reason that is not text, or holds a NUL, is refused naming the item's field
+    bad = coord.post("/api/v1/allocations/transitions",
+                     json=[{"allocation": ids[2], "to": "rejected", "reason": 3}])
+    assert bad.status_code == 422 and "reason" in bad.json()["field"]
+    nul = coord.post("/api/v1/allocations/transitions",
+                     json=[{"allocation": ids[2], "to": "rejected", "reason": "a\u0000b"}])
+    assert nul.status_code == 422 and "reason" in nul.json()["field"]
+    assert coord.get(f"/api/v1/allocations/{ids[2]}").json()["status"] == "proposed"

@@ -45,10 +45,36 @@ def test_a_recorded_plan_is_accepted_or_rejected_in_one_action(web: Web) -> None
     assert done.status_code == 303
     assert {api.get(f"/api/v1/allocations/{i}").json()["status"] for i in proposed[:2]} == {
         "pledged"}
-    rejected = client.post("/allocation/plan", data={"to": "rejected", "ids": proposed[2:],
-                                                     "csrf": web.csrf("coord")},
-                           follow_redirects=False)
+    # rejecting cannot be undone: a confirmation step lists the lines and asks for a reason
+    rest = proposed[2:]
+    asked = client.post("/allocation/plan", data={"to": "rejected", "ids": rest,
+                                                  "csrf": web.csrf("coord")},
+                        follow_redirects=False)
+    assert asked.status_code == 200 and f"Reject {len(rest)} allocation" in asked.text
+    assert all(f'name="ids" value="{i}"' in asked.text for i in rest)
+    assert 'name="step" value="confirm"' in asked.text
+    assert {api.get(f"/api/v1/allocations/{i}").json()["status"] for i in rest} == {"proposed"}
+    # no reason: the error is beside the reason field, the lines are still listed, nothing moves
+    bare = client.post("/allocation/plan", data={"to": "rejected", "ids": rest, "step": "confirm",
+                                                 "confirm": "yes", "csrf": web.csrf("coord")},
+                       follow_redirects=False)
+    assert bare.status_code == 422 and 'id="c-reason-err"' in bare.text
+    assert 'aria-invalid="true" aria-describedby="c-reason-err"' in bare.text
+    assert all(f'name="ids" value="{i}"' in bare.text for i in rest)
+    unticked = client.post("/allocation/plan", data={
+        "to": "rejected", "ids": rest, "step": "confirm", "reason": "superseded by a new plan",
+        "csrf": web.csrf("coord")}, follow_redirects=False)
+    assert unticked.status_code == 422 and 'id="c-confirm-err"' in unticked.text
+    assert "superseded by a new plan" in unticked.text  # what was typed is kept
+    assert {api.get(f"/api/v1/allocations/{i}").json()["status"] for i in rest} == {"proposed"}
+    rejected = client.post("/allocation/plan", data={
+        "to": "rejected", "ids": rest, "step": "confirm", "confirm": "yes",
+        "reason": "superseded by a new plan", "csrf": web.csrf("coord")},
+        follow_redirects=False)
     assert rejected.status_code == 303
+    assert {api.get(f"/api/v1/allocations/{i}").json()["status"] for i in rest} == {"rejected"}
+    # the reason is in each allocation's ledger history, shown on its page
+    assert "superseded by a new plan" in client.get(f"/allocations/{rest[0]}").text
     # a recipient may not accept a plan
     ukr = web.signed_in("ukr").post("/allocation/plan", data={
         "to": "pledged", "ids": proposed[:1], "csrf": web.csrf("ukr")})

@@ -448,11 +448,12 @@ class MoveIn(Strict):
         StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"),
     ]
     to: AllocationStatusName
+    reason: Text = Field("", description="why (the move's ledger entry records it)")
 
 
 class MovesIn(RootModel[list[MoveIn]]):
-    """``[{"allocation": ID, "to": STATUS}, ...]``: moved in one transaction, in order,
-    all or nothing."""
+    """``[{"allocation": ID, "to": STATUS, "reason": TEXT}, ...]``: moved in one
+    transaction, in order, all or nothing (the reason is optional)."""
 
     root: Annotated[list[MoveIn], Field(min_length=1, max_length=1000)]
 

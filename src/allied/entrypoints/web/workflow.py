@@ -9,13 +9,14 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from allied.allocation.model import Options
-from allied.domain.actions import IRREVERSIBLE_MOVES
+from allied.domain.actions import IRREVERSIBLE_MOVES, MOVE_VERBS
 from allied.domain.assistance import AllocationStatus
 from allied.domain.errors import AlliedError, InvalidInput
 from allied.domain.rules import Rule
 from allied.domain.users import Action, UserRole, may
 from allied.domain.values import choice, parse_date
 from allied.entrypoints.web import tables, views
+from allied.entrypoints.web.forms import confirmed_reason
 from allied.entrypoints.web.pages import (
     SOLVERS,
     _ctx,
@@ -160,13 +161,28 @@ def decide_plan(
     csrf: Annotated[str, Form(max_length=200)] = "",
     to: Annotated[str, Form(max_length=20)] = "",
     ids: Annotated[list[str] | None, Form(max_length=1000)] = None,
+    step: Annotated[str, Form(max_length=20)] = "",
+    confirm: Annotated[str, Form(max_length=10)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Accept (pledge) or reject a whole recorded plan, or the lines ticked, in one
-    transaction: all or nothing (``access.advance_allocations``)."""
+    transaction: all or nothing (``access.advance_allocations``). Rejecting cannot be
+    undone: it first asks for a confirmation and a reason (recorded in each allocation's
+    ledger entry), on a page of its own that lists the lines."""
     ctx = _ctx(request)
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
-    moves = [{"allocation": i[:64], "to": to} for i in (ids or [])]
+    chosen = [i[:64] for i in (ids or [])]
+    if to in IRREVERSIBLE_MOVES and chosen:
+        if step != "confirm":
+            return _bulk_confirm_page(request, caller, token, to, chosen)
+        try:
+            reason = confirmed_reason(confirm, reason)
+        except InvalidInput as exc:
+            return _bulk_confirm_page(
+                request, caller, token, to, chosen, reason=reason, error=_error(exc)
+            )
+    moves = [{"allocation": i, "to": to, "reason": reason.strip()} for i in chosen]
     try:
         if to not in ("pledged", "rejected"):
             raise InvalidInput("expected pledged or rejected", field="to")
@@ -174,6 +190,33 @@ def decide_plan(
     except AlliedError as exc:
         return _allocation_page(request, caller, token, error=_error(exc))
     return _done("/allocation", "moved", f"{len(done)}")
+
+
+def _bulk_confirm_page(
+    request: Request,
+    caller: Caller,
+    token: str,
+    to: str,
+    ids: list[str],
+    *,
+    reason: str = "",
+    error: dict[str, Any] | None = None,
+) -> Response:
+    """The confirmation step of an irreversible move of several allocations: the lines,
+    a reason and a box to tick."""
+    return render(
+        request,
+        "allocation_confirm.html",
+        caller,
+        token,
+        active="/allocation",
+        status=error["status"] if error else 200,
+        to=to,
+        verb=MOVE_VERBS[AllocationStatus(to)],
+        ids=ids,
+        form={"reason": reason},
+        error=error,
+    )
 
 
 @router.post("/allocations/{allocation_id}/move", response_class=HTMLResponse)

@@ -312,7 +312,8 @@ def advance_allocations(
     expiry_days: int = governance.DEFAULT_CONSENT_EXPIRY_DAYS,
 ) -> list[dict[str, Any]]:
     """Move many allocations in one transaction, all or nothing: ``moves`` is
-    ``[{"allocation": ID, "to": STATUS}, ...]``, each checked and made in order exactly as
+    ``[{"allocation": ID, "to": STATUS, "reason": TEXT}, ...]`` (the reason optional, and
+    recorded in the move's ledger entry), each checked and made in order exactly as
     :func:`advance_allocation` would; the first that fails undoes them all and its error
     names the item (``item 3 (allocation AL-000012): ...``; an input error's field is
     ``3.to``). Returns the allocations as the caller now sees them."""
@@ -334,9 +335,14 @@ def advance_allocations(
                     raise InvalidInput("is required", field="to")
                 if allocation_id in ids:
                     raise InvalidInput("is named twice", field="allocation")
+                reason = move.get("reason") or ""
+                if not isinstance(reason, str):
+                    raise InvalidInput("must be text", field="reason")
+                check_text(reason, "reason")
                 _check_move(uow, v, caller, allocation_id, to)
                 governance.move_in(
-                    uow, caller, allocation_id, to, today=day, expiry_days=expiry_days
+                    uow, caller, allocation_id, to, today=day, expiry_days=expiry_days,
+                    reason=reason.strip(),
                 )
             except AlliedError as exc:
                 raise _for_item(exc, index, allocation_id) from None
