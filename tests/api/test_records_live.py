@@ -146,3 +146,29 @@ def test_overdue_requests_expire_by_the_job_not_by_a_read(api: Api) -> None:
     r = coord.post("/api/v1/expiry", json={"grace_days": 30})
     assert "UKR-RECENT" in [x["id"] for x in r.json()["requests"]]
     assert coord.post("/api/v1/expiry", json={"grace_days": -1}).status_code == 422
+
+
+def test_a_release_that_would_reach_nobody_is_refused_when_made_or_amended(api: Api) -> None:
+    """``org:UN`` names an organisation the monitor knows but whose members are not
+    recorded: released to it, a record would reach nobody but its owner. An amendment is
+    checked as a new record is (an unknown nation too), and changes nothing when refused."""
+    est = api.client("est")
+    made = est.post("/api/v1/offers", json={
+        "donor": "EST", "family": "atgm", "quantity": 30, "available_from": "2024-05-01",
+        "releasability": "org:UN"})
+    assert made.status_code == 422, made.text
+    assert made.json()["field"] == "releasability" and "reach nobody" in made.json()["message"]
+    offer = _offer(est)
+    before = len(ledger(api))
+    for spec in ("org:UN", "nations:EST,XQZ", "org:DEU"):
+        r = est.patch(f"/api/v1/offers/{offer}", json={"releasability": spec})
+        assert r.status_code == 422, (spec, r.text)
+        assert r.json()["field"] == "releasability", spec
+    ukr = api.client("ukr")
+    _request(ukr, "UKR-ATGM-9")
+    r = ukr.patch("/api/v1/requests/UKR-ATGM-9", json={"releasability": "org:IMF"})
+    assert r.status_code == 422 and r.json()["field"] == "releasability"
+    assert est.get(f"/api/v1/offers/{offer}").json()["releasability"] == "owner"
+    assert len(ledger(api)) == before + 1  # only the request made, nothing amended
+    ok = est.patch(f"/api/v1/offers/{offer}", json={"releasability": "org:EU"})
+    assert ok.status_code == 200 and ok.json()["releasability"] == "org:EU"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 
-from allied.domain.actors import ActorKind
+from allied.domain.actors import MEMBERSHIP_ORGANISATIONS, ActorKind
 from allied.domain.errors import InvalidInput, UnknownActor
 from allied.domain.releasability import Releasability, ReleaseKind
 
@@ -48,9 +48,17 @@ def check_releasability(
     release: Releasability, known: KnownActors, field: str = "releasability"
 ) -> None:
     """Every nation a releasability names is a known state, its organisation a known
-    organisation."""
+    organisation whose members the reference data records (a release to ``org:UN`` would
+    reach nobody but the owner, so it is refused)."""
     if release.kind is ReleaseKind.NATIONS:
         for code in release.nations:
             check_actor(code, known, field, ActorKind.STATE)
     elif release.kind is ReleaseKind.ORG and release.org is not None:
         check_actor(release.org, known, field, ActorKind.ORGANISATION)
+        if release.org not in MEMBERSHIP_ORGANISATIONS:
+            raise InvalidInput(
+                f"org:{release.org}: no members of {release.org} are recorded, so it would "
+                f"reach nobody; expected org: one of {', '.join(sorted(MEMBERSHIP_ORGANISATIONS))}"
+                " (or nations:A,B)",
+                field=field,
+            )

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from allied.domain.assistance import AllocationStatus, Offer, RecordStatus, Request
+from allied.domain.codes import check_releasability
 from allied.domain.consent import ConsentStatus
 from allied.domain.errors import NotFound
 from allied.domain.lifecycle import DEFAULT_GRACE_DAYS, amend, end, overdue
@@ -98,10 +99,18 @@ def amend_request(
     with uow:
         request = _request(uow, caller, day, request_id)
         change = amend(request, changes, _committed(uow, "request", request.id))
+        if "releasability" in change["after"]:
+            _check_release(uow, request)
         if change["after"]:
             _entry(uow, caller, kinds.REQUEST_AMENDED, request.id, change)
             uow.commit()
     return get_request(uow, caller, day, request_id)
+
+
+def _check_release(uow: UnitOfWork, record: Request | Offer) -> None:
+    """An amended releasability names known states, or an organisation whose members are
+    recorded (as when the record was made)."""
+    check_releasability(record.releasability, {a.code: a.kind for a in uow.actors.list()})
 
 
 def withdraw_request(
@@ -141,6 +150,8 @@ def amend_offer(
     with uow:
         offer = _offer(uow, caller, day, offer_id)
         change = amend(offer, changes, _committed(uow, "offer", offer.id))
+        if "releasability" in change["after"]:
+            _check_release(uow, offer)
         if change["after"]:
             _entry(uow, caller, kinds.OFFER_AMENDED, offer.id, change)
             uow.commit()
