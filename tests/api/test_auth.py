@@ -60,6 +60,18 @@ def test_revoked_token_is_refused(api: Api) -> None:
     assert client.get("/api/v1/me").status_code == 401
 
 
+def test_a_revocation_records_its_reason_and_only_the_admin_may(api: Api) -> None:
+    assert api.client("coord").post("/api/v1/users/est/revoke").status_code == 403
+    assert api.client("est").get("/api/v1/me").status_code == 200  # nothing changed
+    r = api.client("admin").post("/api/v1/users/est/revoke", json={"reason": "left the post"})
+    assert r.status_code == 200 and r.json()["active"] is False
+    entries = api.client("audit").get("/api/v1/ledger/entries", params={"limit": 200}).json()
+    (entry,) = [e for e in entries["items"] if e["kind"] == "user.revoked"]
+    assert entry["payload"]["reason"] == "left the post"
+    bad = api.client("admin").post("/api/v1/users/pol/revoke", json={"reason": 5})
+    assert bad.status_code == 422
+
+
 def test_only_admin_manages_users(api: Api) -> None:
     assert api.client("coord").get("/api/v1/users").status_code == 403
     made = api.client("admin").post(

@@ -15,6 +15,7 @@ from allied.entrypoints.api.deps import Ctx, CurrentCaller, Page
 from allied.entrypoints.api.routes.common import READ_ERRORS, WRITE_ERRORS, IdempotencyKey
 from allied.entrypoints.api.schemas import (
     CheckpointOut,
+    EndIn,
     ErrorOut,
     HealthOut,
     LedgerPageOut,
@@ -55,8 +56,8 @@ def me(caller: CurrentCaller) -> dict[str, str]:
 
 @router.get("/api/v1/users", response_model=list[UserOut], responses=READ_ERRORS, tags=["users"])
 def list_users(ctx: Ctx, caller: CurrentCaller) -> list[dict[str, object]]:
-    require(caller.role, Action.MANAGE_USERS)
-    return user_service.list_users(ctx.read_uow())
+    """Every user, by name (admin); never a token."""
+    return access.list_users(ctx.read_uow(), caller)
 
 
 @router.post(
@@ -70,10 +71,7 @@ def add_user(body: UserIn, ctx: Ctx, caller: CurrentCaller) -> JSONResponse:
     """Add a user (admin). The response holds the token: it is not stored and not shown again.
 
     No ``Idempotency-Key`` here: replaying would mean storing the token."""
-    require(caller.role, Action.MANAGE_USERS)
-    made = user_service.add_user(
-        ctx.uow(), caller, name=body.name, role=body.role, nation=body.nation
-    )
+    made = access.add_user(ctx.uow(), caller, name=body.name, role=body.role, nation=body.nation)
     return JSONResponse({**user_service.user_view(made.user), "token": made.token}, 201)
 
 
@@ -84,18 +82,25 @@ def add_user(body: UserIn, ctx: Ctx, caller: CurrentCaller) -> JSONResponse:
     tags=["users"],
 )
 def revoke_user(
-    name: str, request: Request, ctx: Ctx, caller: CurrentCaller, key: IdempotencyKey = None
+    name: str,
+    request: Request,
+    ctx: Ctx,
+    caller: CurrentCaller,
+    body: EndIn | None = None,
+    key: IdempotencyKey = None,
 ) -> JSONResponse:
-    require(caller.role, Action.MANAGE_USERS)
+    """Disable a user (admin): its token is refused from now on; the optional reason is
+    recorded in the ledger entry."""
+    reason = body.reason if body is not None else ""
     return idempotency.run(
         ctx,
         caller,
         key=key,
         method="POST",
         path=request.url.path,
-        body={},
+        body={"reason": reason},
         status_code=200,
-        action=lambda uow: user_service.revoke_user(uow, caller, name),
+        action=lambda uow: access.revoke_user(uow, caller, name, reason=reason),
     )
 
 
