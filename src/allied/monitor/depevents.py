@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from allied.monitor import lexicon as lx
+from allied.monitor.context import Context, person_name, title_kind
 from allied.monitor.gazetteer import MentionKind
 from allied.monitor.model import EventType
 from allied.monitor.syntax import ORGS, TARGET_SLOTS, Mention
@@ -460,46 +461,6 @@ CLAIM_NOUNS = frozenset({"allegation", "accusation", "charge", "claim"})
 
 
 @dataclass
-class Context:
-    """What a pronoun or "the country" can refer to: the last actors named as subjects."""
-
-    person: tuple[str, ...] | None = None
-    state: tuple[str, ...] | None = None
-    plural: tuple[str, ...] | None = None
-    organisation: tuple[str, ...] | None = None
-    #: how often each organisation has been named so far ("the bloc": the most named)
-    organisations: dict[str, int] = field(default_factory=dict)
-    #: people introduced with their office ("UN special rapporteur Richard Bennett"), by
-    #: the last word of their name: a later "Bennett" or "Mr. Bennett" acts for the same
-    names: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    #: the last such person named ("prohibited him from entering": an object pronoun)
-    named: tuple[str, ...] | None = None
-    #: the actor subject of the sentence before: a quotation that opens the next sentence
-    #: with "we" and names no speaker is theirs ("X repeated its stance. 'We urge ...'")
-    previous: tuple[str, ...] | None = None
-    #: the last list of three or more states named together, in any position ("the Quad
-    #: consists of Japan, the US, Australia and India ... with the other three countries")
-    listed: tuple[str, ...] | None = None
-    #: the last call read, (callers, addressees): "Trump denied the request" answers it
-    call: tuple[tuple[str, ...], tuple[str, ...]] | None = None
-
-    def note(self, codes: tuple[str, ...], kind: MentionKind) -> None:
-        if not codes:
-            return
-        if len(codes) > 1:
-            self.plural = codes
-            return
-        if codes[0] in ORGS:
-            self.organisation = codes
-            if kind is MentionKind.PERSON:
-                self.person = codes  # "Guterres ... he", not "the U.N. office ... he"
-            return
-        if kind in (MentionKind.PERSON, MentionKind.TITLE):
-            self.person = codes
-        self.state = codes
-
-
-@dataclass
 class Frame:
     """An event read from the tree: type, actors, targets, cues and its trigger."""
 
@@ -610,6 +571,10 @@ class Reader:
         want_plural = low in PLURAL_PRONOUNS
         for i, codes, kind in reversed(self.local):
             if i >= tok.i:
+                continue
+            if not codes:
+                if want_person:
+                    return ()  # "Smith said he ...": a person the gazetteer does not know
                 continue
             if want_plural != (len(codes) > 1):
                 continue
@@ -1236,12 +1201,15 @@ class Reader:
     # -- the sentence -----------------------------------------------------------
     def frames(self, sent: list[Any]) -> list[Frame]:
         self.local = []
+        self._introduced(sent)
         for tok in sent:
             if tok.dep_ in ("nsubj", "nsubjpass"):
                 codes = self.phrase(tok)
                 if codes:
                     m = self.tree.mention.get(tok.i)
                     self.local.append((tok.i, codes, m.kind if m else MentionKind.TITLE))
+                elif person_name(tok) and tok.i not in self.tree.mention:
+                    self.local.append((tok.i, (), MentionKind.PERSON))
         out: list[Frame] = []
         for tok in sent:
             found = self.trigger_type(tok)
@@ -1467,6 +1435,36 @@ class Reader:
             out.append(Frame(T.DEPLOY, actors, tuple(dict.fromkeys(targets)), tok, False, cues))
         return out
 
+    def parties(self, sent: list[Any]) -> tuple[str, ...]:
+        """The states the sentence names as parties: subjects and possessors, not
+        objects ("Washington's call ... and Pyongyang's demand ...", "the Thai government
+        said China had asked ..."), for ``context.address_calls``."""
+        out: list[str] = []
+        for tok in sent:
+            if tok.dep_ in ("nsubj", "nsubjpass", "poss") and tok.lower_ not in (
+                PERSON_PRONOUNS | STATE_PRONOUNS | PLURAL_PRONOUNS
+            ):
+                out.extend(c for c in self.phrase(tok) if c not in ORGS)
+        return tuple(dict.fromkeys(out))
+
+    def _introduced(self, sent: list[Any]) -> None:
+        """A new name as the main subject right after a sentence whose main subject is an
+        office holder named by title alone: the same person ("The U.N. special envoy for
+        Syria is calling for ... Geir Pedersen issued his appeal Friday")."""
+        titled, self.ctx.titled = self.ctx.titled, None
+        if titled is None:
+            return
+        for tok in sent:
+            if tok.dep_ == "nsubj" and tok.head.dep_ == "ROOT":
+                if (
+                    tok.i not in self.tree.mention
+                    and str(tok.text) not in self.ctx.names
+                    and person_name(tok)
+                    and not self.phrase(tok)
+                ):
+                    self._remember(tok, titled)
+                return
+
     def subjects(self, sent: list[Any]) -> None:
         """Remember the sentence's actor subjects for pronouns in the next ones, and the
         last organisation it names (in any position) for "the bloc"."""
@@ -1506,8 +1504,17 @@ class Reader:
                         c.dep_ == "det" for c in tok.children
                     ):
                         kind = MentionKind.ORGANISATION  # "the Taliban": no "he"
+                    elif m is None:
+                        kind = title_kind(tok)  # "the envoy": "he"; "the authorities": no
                     if self.ctx.previous is None and tok.dep_ == "nsubj" and (
                         tok.head.dep_ == "ROOT"
                     ):
                         self.ctx.previous = codes
+                        if m is None and kind is MentionKind.PERSON and not any(
+                            c.pos_ == "PROPN" and c.i not in self.tree.mention
+                            for c in tok.subtree
+                        ):
+                            self.ctx.titled = codes  # an office holder not yet named
                     self.ctx.note(codes, kind)
+                elif person_name(tok) and tok.i not in self.tree.mention:
+                    self.ctx.unknown_person()

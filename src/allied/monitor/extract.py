@@ -37,8 +37,9 @@ from typing import Any
 from allied.monitor.actors import find_mentions
 from allied.monitor.clauses import Sentence
 from allied.monitor.cleanup import confidence, finalise
+from allied.monitor.context import Context, address_calls
 from allied.monitor.dates import sentence_date
-from allied.monitor.depevents import Context, Reader, Tree
+from allied.monitor.depevents import Reader, Tree
 from allied.monitor.model import Document, EventType, ProposedEvent, date_floor
 from allied.monitor.nlp import Pipeline, default_pipeline
 from allied.monitor.parser import load_parser
@@ -88,9 +89,15 @@ class Extractor:
                 found, subject = self._sentence(
                     document, offset, doc, sent, mentions, previous, pair, reader
                 )
-                events.extend(found)
+                last_call = context.call
                 if reader is not None:
-                    events.extend(self._parsed(document, offset, sent, reader))
+                    found.extend(self._parsed(document, offset, sent, reader))
+                states: tuple[str, ...] = ()
+                if reader is not None:
+                    states = reader.parties(
+                        list(reader.tree.tokens(sent.start_char, sent.end_char))
+                    )
+                events.extend(address_calls(found, states, last_call))
                 previous = subject or previous
                 if subject and len(subject) > 1:
                     pair = subject
