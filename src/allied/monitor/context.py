@@ -233,6 +233,27 @@ def person_name(tok: Any) -> bool:
     return True
 
 
+def appositive_names(office: Any) -> list[Any]:
+    """The names given beside an office ("the AU mediator, special envoy Maria Okafor,";
+    "the spokesperson for the ministry, Ambassador Shafqat Ali Khan," which the parser
+    reads as a conjunct): a later "Okafor" or "Khan" is the same person."""
+    out = []
+    for child in office.children:
+        if child.pos_ != "PROPN":
+            continue
+        if child.dep_ == "appos":
+            out.append(child)
+        elif (
+            child.dep_ == "conj"
+            and child.i > 0
+            and child.doc[child.left_edge.i - 1].text == ","
+            and not any(c.dep_ == "cc" for c in office.children)
+            and person_name(child)
+        ):
+            out.append(child)  # a parenthetical name, not "the minister and Smith"
+    return out
+
+
 def title_kind(tok: Any) -> MentionKind:
     """How a subject naming its actor through a title or body is referred to later: a
     single office holder ("the U.N. special envoy") by "he"/"she", as a person; a plural

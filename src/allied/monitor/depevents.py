@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from allied.monitor import lexicon as lx
-from allied.monitor.context import Context, person_name, title_kind
+from allied.monitor.context import Context, appositive_names, person_name, title_kind
 from allied.monitor.gazetteer import MentionKind
 from allied.monitor.model import EventType
 from allied.monitor.syntax import ORGS, TARGET_SLOTS, Mention
@@ -274,6 +274,9 @@ OFFICES = frozenset(
         "commander",
         "chief",
         "head",
+        "director",
+        "commissioner",
+        "coordinator",
         "representative",
         "office",
         "service",
@@ -677,15 +680,18 @@ class Reader:
                         self._remember(tok, codes)
                     if office:
                         # "the AU mediator, special envoy Maria Okafor,": her name too
-                        for appos in tok.children:
-                            if appos.dep_ == "appos" and appos.pos_ == "PROPN":
-                                self._remember(appos, codes)
+                        for name in appositive_names(tok):
+                            self._remember(name, codes)
                     return codes
             if child.dep_ == "prep" and child.lower_ in ("of", "from", "for") and office:
                 for obj in child.children:
                     if obj.dep_ == "pobj":
                         codes = self.phrase(obj, loose=True, depth=depth + 1)
                         if codes:
+                            # "the spokesperson for Pakistan's Ministry of Foreign
+                            # Affairs, Ambassador Shafqat Ali Khan,": his name too
+                            for name in appositive_names(tok):
+                                self._remember(name, codes)
                             return codes
             if child.dep_ == "appos":
                 codes = self._one(child, loose=loose, depth=depth + 1)
