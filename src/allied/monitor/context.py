@@ -186,6 +186,11 @@ class Context:
     #: ("The U.N. special envoy for Syria is calling ..."): a new name as the next
     #: sentence's subject is theirs ("Geir Pedersen issued his appeal")
     titled: tuple[str, ...] | None = None
+    #: the two states the sentence before names as parties (subjects, possessors):
+    #: talks with no side named in the next sentence are theirs ("Washington's call ...
+    #: and Pyongyang's demand ... did not mesh. An attempt at talks in Stockholm broke
+    #: down")
+    pair: tuple[str, ...] | None = None
     #: the last list of three or more states named together, in any position ("the Quad
     #: consists of Japan, the US, Australia and India ... with the other three countries")
     listed: tuple[str, ...] | None = None

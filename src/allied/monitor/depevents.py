@@ -459,6 +459,9 @@ PLURAL_STATE_NOUNS = frozenset({"countries", "nations", "states", "governments",
 TO_THE_PARTIES = frozenset({"ceasefire", "cease-fire", "truce", "peace", "talk", "negotiation",
                             "end", "calm", "restraint", "halt", "de-escalation", "dialogue",
                             "armistice", "solution", "settlement", "resolution"})
+#: meetings whose sides may be named only around them ("since talks failed in Hanoi";
+#: not "talk of a ceasefire")
+PAIR_MEETINGS = frozenset({"talks", "negotiations", "summit", "summits", "meeting", "meetings"})
 #: nouns of accusation whose that-clause names the accused: "Canada's allegation that India"
 CLAIM_NOUNS = frozenset({"allegation", "accusation", "charge", "claim"})
 
@@ -1208,6 +1211,9 @@ class Reader:
     def frames(self, sent: list[Any]) -> list[Frame]:
         self.local = []
         self._introduced(sent)
+        parties = self.parties(sent)
+        # the two states facing each other here, else in the sentence before
+        pair = parties if len(parties) == 2 else self.ctx.pair
         for tok in sent:
             if tok.dep_ in ("nsubj", "nsubjpass"):
                 codes = self.phrase(tok)
@@ -1277,6 +1283,14 @@ class Reader:
                         Frame(etype, (a,), tuple(t for t in actors if t != a), tok, noun, cues)
                     )
                 continue
+            if etype is T.MEET and noun and not actors and not targets and pair:
+                # "Washington and Pyongyang have been locked in their positions since
+                # talks failed in Hanoi": the two sides named last meet each other
+                if tok.lower_ in PAIR_MEETINGS and self._held(tok):
+                    for a in pair:
+                        others = tuple(t for t in pair if t != a)
+                        out.append(Frame(etype, (a,), others, tok, noun, [*cues, "nominal"]))
+                continue
             if etype is not T.CALL_FOR and not targets:
                 continue  # events without a counterpart are left to the clause rules
             if not targets and noun and _lemma(tok) in NEEDS_ADDRESSEE:
@@ -1320,6 +1334,25 @@ class Reader:
         out.extend(self._appeals(sent))
         out.extend(self._forces_moved(sent))
         return out
+
+    @staticmethod
+    def _held(tok: Any) -> bool:
+        """Whether a meeting noun is told as held: the subject of a verb ("talks failed")
+        or the place of an act ("at talks in Stockholm"), not asked for ("called for
+        talks", "hosted envoys for talks"), not a modifier's ("the way forward on talks",
+        "the sidelines of the summit") and not under a modal or a negation."""
+        if tok.dep_ in ("nsubj", "nsubjpass"):
+            verb = tok.head
+        elif tok.dep_ == "pobj" and tok.head.lower_ in ("at", "in", "during"):
+            verb = tok.head.head
+        else:
+            return False
+        if verb.pos_ not in ("VERB", "AUX"):
+            return False
+        return not any(
+            c.dep_ == "neg" or (c.dep_ == "aux" and c.lower_ in CANCEL_AUX | OBLIGATION)
+            for c in verb.children
+        )
 
     def _not_an_act(self, tok: Any, etype: EventType, noun: bool) -> bool:
         lemma = _lemma(tok)
@@ -1476,6 +1509,8 @@ class Reader:
         last organisation it names (in any position) for "the bloc"."""
         seen: set[int] = set()
         self.ctx.previous = None
+        parties = self.parties(sent)
+        self.ctx.pair = parties if len(parties) == 2 else None
         for tok in sent:
             if tok.dep_ != "conj" and any(c.dep_ == "conj" for c in tok.children):
                 states = [
