@@ -169,6 +169,8 @@ class Context:
     #: the last person or office holder named as a subject ("he"/"she"); ``None`` when
     #: the last person so named is one the gazetteer does not know
     person: tuple[str, ...] | None = None
+    #: whether that last person is one the gazetteer does not know ("Smith said")
+    unknown: bool = False
     state: tuple[str, ...] | None = None
     plural: tuple[str, ...] | None = None
     organisation: tuple[str, ...] | None = None
@@ -207,20 +209,18 @@ class Context:
             self.organisation = codes
             if kind is MentionKind.PERSON:
                 self.person = codes  # "Guterres ... he", not "the U.N. office ... he"
+                self.unknown = False
             return
         if kind in (MentionKind.PERSON, MentionKind.TITLE):
             self.person = codes
+            self.unknown = False
         self.state = codes
 
     def unknown_person(self) -> None:
         """A person the gazetteer does not know was named as a subject: the next
         "he"/"she" is them, not the office holder named before."""
         self.person = None
-
-    def remember(self, name: Any, codes: tuple[str, ...]) -> None:
-        """A person named with an office: later mentions of the surname act for it."""
-        self.names[str(name.text)] = codes
-        self.named = codes
+        self.unknown = True
 
 
 def person_name(tok: Any) -> bool:

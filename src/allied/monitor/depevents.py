@@ -528,6 +528,8 @@ class Reader:
         self.ctx = context
         # this sentence's actor subjects so far: (token index, codes, kind)
         self.local: list[tuple[int, tuple[str, ...], MentionKind]] = []
+        # whether a "he"/"she" of this sentence is a person the gazetteer does not know
+        self.blocked = False
 
     def plausible_trigger(self, char: int, noun: bool) -> bool:
         """Whether the parse agrees with a clause rule's reading of a trigger word: a
@@ -580,6 +582,7 @@ class Reader:
                 continue
             if not codes:
                 if want_person:
+                    self.blocked = True
                     return ()  # "Smith said he ...": a person the gazetteer does not know
                 continue
             if want_plural != (len(codes) > 1):
@@ -588,6 +591,8 @@ class Reader:
                 continue
             return codes
         if want_person:
+            if self.ctx.person is None and self.ctx.unknown:
+                self.blocked = True  # "Smith said ... He urged": Smith, no actor
             return self.ctx.person or ()
         if want_plural:
             return self.ctx.plural or ()
@@ -1210,6 +1215,7 @@ class Reader:
     # -- the sentence -----------------------------------------------------------
     def frames(self, sent: list[Any]) -> list[Frame]:
         self.local = []
+        self.blocked = False
         self._introduced(sent)
         parties = self.parties(sent)
         # the two states facing each other here, else in the sentence before

@@ -91,7 +91,12 @@ class Extractor:
                 )
                 last_call = context.call
                 if reader is not None:
-                    found.extend(self._parsed(document, offset, sent, reader))
+                    parsed_events = self._parsed(document, offset, sent, reader)
+                    if reader.blocked:
+                        # "Smith said she urged ...": the clause rules' pronoun reaches
+                        # past Smith, whom the gazetteer does not know, to an older actor
+                        found = [e for e in found if "pronoun" not in e.cues]
+                    found.extend(parsed_events)
                 states: tuple[str, ...] = ()
                 if reader is not None:
                     states = reader.parties(
