@@ -14,10 +14,17 @@ reading order, by ``depevents.Reader.subjects``. Its rules:
   gazetteer does not know ("Ilyas Ali Hassan, a member of the upper house, urged ...",
   "Smith said ...") is the antecedent of the next "he"/"she", which then names no actor,
   instead of reaching back past them to the last office holder;
+- **an organisation by a word of its name**: "the court", "the agency", "the council"
+  is the last organisation named with that word in its name ("the International Court
+  of Justice ... The court's president rejected Kenya's request");
 - **people introduced with an office** act for it when named again ("UN special
   rapporteur Richard Bennett" ... "Bennett said"); so does a new name given as the
   subject of the sentence right after an unnamed office holder's ("The U.N. special envoy
   for Syria is calling for ... Geir Pedersen issued his appeal Friday");
+- **a call with no addressee** is addressed to the one other state its sentence names
+  as a party, or answers the caller of the call it refuses (``address_calls``);
+- **talks with no side named** are between the two states the sentence, or the one
+  before, names as parties ("Washington and Pyongyang ... since talks failed");
 - **a quotation** that opens a sentence with "we" and names no speaker is the subject
   of the sentence before;
 - **the last call read** (callers, addressees) lets "denied the request" block the caller.
@@ -158,6 +165,27 @@ PERSON_OFFICES = frozenset(
         "coordinator",
     }
 )
+#: words of an organisation's name that name it alone after "the" ("the court")
+INSTITUTIONS = frozenset(
+    {
+        "court",
+        "council",
+        "agency",
+        "commission",
+        "fund",
+        "bank",
+        "mission",
+        "assembly",
+        "tribunal",
+        "union",
+        "programme",
+        "program",
+        "committee",
+        "board",
+        "parliament",
+        "secretariat",
+    }
+)
 #: honorifics before a person's name
 HONORIFICS = frozenset({"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "sir", "dame"})
 
@@ -176,6 +204,10 @@ class Context:
     organisation: tuple[str, ...] | None = None
     #: how often each organisation has been named so far ("the bloc": the most named)
     organisations: dict[str, int] = field(default_factory=dict)
+    #: the organisations named so far, latest last, with the words of their names: "the
+    #: court" is the last one named with "Court" in its name ("the International Court
+    #: of Justice ... the court's president")
+    institutions: list[tuple[tuple[str, ...], frozenset[str]]] = field(default_factory=list)
     #: people introduced with their office ("UN special rapporteur Richard Bennett"), by
     #: the last word of their name: a later "Bennett" or "Mr. Bennett" acts for the same
     names: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -215,6 +247,21 @@ class Context:
             self.person = codes
             self.unknown = False
         self.state = codes
+
+    def named_institution(self, codes: tuple[str, ...], text: str) -> None:
+        """An organisation named as ``text`` ("the U.N. Refugee Agency")."""
+        words = frozenset(w.lower().strip(".,'’") for w in text.split())
+        self.institutions.append((codes, words & INSTITUTIONS))
+
+    def institution(self, noun: str) -> tuple[str, ...]:
+        """The organisation "the <noun>" refers to: the last one named with that word in
+        its name ("the court", "the agency", "the council"), if any."""
+        if noun not in INSTITUTIONS:
+            return ()
+        for codes, words in reversed(self.institutions):
+            if noun in words:
+                return codes
+        return ()
 
     def unknown_person(self) -> None:
         """A person the gazetteer does not know was named as a subject: the next

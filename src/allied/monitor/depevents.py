@@ -646,6 +646,14 @@ class Reader:
         ):
             return self._last_organisation(tok)  # not "the body of water", "a trade bloc's"
         if (
+            any(c.lower_ == "the" for c in tok.children)
+            and not any(c.dep_ in ("poss", "compound", "amod") for c in tok.children)
+            and str(tok.tag_) in ("NN", "NNP")
+        ):
+            codes = self.ctx.institution(lemma)
+            if codes:
+                return codes  # "the International Court of Justice ... the court"
+        if (
             low in PLURAL_STATE_NOUNS
             and self.ctx.listed
             and any(c.lower_ == "other" for c in tok.children)
@@ -1535,6 +1543,7 @@ class Reader:
                 id(m) not in seen
             ):
                 seen.add(id(m))
+                self.ctx.named_institution(m.codes, m.text)
                 self.ctx.organisation = m.codes
                 self.ctx.organisations[m.codes[0]] = self.ctx.organisations.get(m.codes[0], 0) + 1
         for tok in sent:

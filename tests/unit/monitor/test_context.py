@@ -90,6 +90,44 @@ def test_a_name_beside_an_office_read_as_a_conjunct_is_that_offices(
     assert tuples(extractor, text) == {("NOR", "call-for", "RUS")}
 
 
+# -- definite descriptions: "the court" --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Chile took its case to the International Court of Justice. "
+            "The court's president rejected Chile's request for a delay.",
+            {("UN", "block", "CHL")},
+        ),
+        (
+            "The World Food Programme opened an office in Lilongwe. "
+            "The programme sent food to Malawi on Monday.",
+            {("UN", "provide", "MWI")},
+        ),
+        # a council no organisation named before: nobody the monitor knows
+        ("The town council met on Monday. The council condemned Russia.", set()),
+    ],
+    ids=["the court", "the programme", "no such organisation"],
+)
+def test_the_court_is_the_last_organisation_named_with_court_in_its_name(
+    extractor: Extractor, text: str, expected: set[Tuple]
+) -> None:
+    assert tuples(extractor, text) == expected
+
+
+def test_context_institutions_by_the_words_of_their_names() -> None:
+    ctx = Context()
+    ctx.named_institution(("UN",), "the International Court of Justice")
+    ctx.named_institution(("EU",), "the European Court of Auditors")
+    ctx.named_institution(("IMF",), "the International Monetary Fund")
+    assert ctx.institution("court") == ("EU",)  # the last one named
+    assert ctx.institution("fund") == ("IMF",)
+    assert ctx.institution("justice") == ()  # not a word that names an institution alone
+    assert ctx.institution("council") == ()
+
+
 # -- calls: the addressee from the context ------------------------------------------
 
 
