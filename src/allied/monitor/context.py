@@ -23,6 +23,9 @@ reading order, by ``depevents.Reader.subjects``. Its rules:
   for Syria is calling for ... Geir Pedersen issued his appeal Friday");
 - **a call with no addressee** is addressed to the one other state its sentence names
   as a party, or answers the caller of the call it refuses (``address_calls``);
+- **what another actor issued**: "rejected the resolution", "dismissed the statement"
+  with no owner named accuse whoever the resolution or statement was last named with
+  ("a resolution in the U.S. Congress ... Islamabad rejected the resolution");
 - **talks with no side named** are between the two states the sentence, or the one
   before, names as parties ("Washington and Pyongyang ... since talks failed");
 - **a quotation** that opens a sentence with "we" and names no speaker is the subject
@@ -228,6 +231,9 @@ class Context:
     #: the last list of three or more states named together, in any position ("the Quad
     #: consists of Japan, the US, Australia and India ... with the other three countries")
     listed: tuple[str, ...] | None = None
+    #: who issued the last resolution, statement, allegation, plan ... named with an
+    #: owner, by noun: "rejected the resolution" accuses its owner
+    owned: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: the last call read, (callers, addressees): "Trump denied the request" answers it
     call: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 

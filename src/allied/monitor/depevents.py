@@ -424,6 +424,11 @@ CLAIMS = frozenset({
     "allegation", "claim", "accusation", "charge", "report", "assertion", "statement",
     "remark", "criticism",
 })
+#: what an actor issues and another may reject or condemn: "the resolution" names its
+#: owner only where it was first named ("a resolution in the U.S. Congress")
+OWNED = CLAIMS | frozenset({"resolution", "decision", "plan", "proposal", "move", "ruling"})
+#: verbs whose object is what their subject issues ("passed a resolution")
+ISSUING = frozenset({"issue", "pass", "adopt", "release", "publish", "make", "submit", "table"})
 #: verbs that undo or refuse what their noun object names
 UNDOING = frozenset({"resist", "adopt", "lift", "ease", "end", "drop", "delay", "defy"})
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
@@ -969,6 +974,44 @@ class Reader:
                 return tuple(c for c in callers if c not in actors)
         return ()
 
+    def _owner(self, objects: list[Any], actors: tuple[str, ...]) -> tuple[str, ...]:
+        """Whose is "the resolution" (or "the allegations", "the decision") a sentence
+        rejects or condemns without naming its owner: the actor it was named with last
+        (``Context.owned``), if not the rejecter."""
+        if not actors:
+            return ()
+        for obj in objects:
+            if _lemma(obj) in OWNED and any(
+                c.dep_ == "det" and c.lower_ in ("the", "this", "that", "these", "those")
+                for c in obj.children
+            ) and not any(c.dep_ in ("poss", "amod", "compound", "prep") for c in obj.children):
+                owners = self.ctx.owned.get(_lemma(obj), ())
+                return tuple(o for o in owners if o not in actors)
+        return ()
+
+    def _owners(self, sent: list[Any]) -> None:
+        """Remember who issued the resolutions, statements, plans ... the sentence names
+        ("a resolution in the U.S. Congress", "Pakistan's allegation", "the EU adopted a
+        plan"), for a later "rejected the resolution"."""
+        for tok in sent:
+            lemma = _lemma(tok)
+            if lemma not in OWNED or tok.pos_ != "NOUN":
+                continue
+            codes: tuple[str, ...] = ()
+            for child in tok.children:
+                if child.dep_ in ("poss", "compound", "amod", "nmod"):
+                    codes = self._modifier(child, 0)
+                elif child.dep_ == "prep" and child.lower_ in ("in", "by", "from", "of"):
+                    for obj in child.children:
+                        if obj.dep_ == "pobj":
+                            codes = self.phrase(obj, loose=True)
+                if codes:
+                    break
+            if not codes and tok.dep_ == "dobj" and _lemma(tok.head) in ISSUING:
+                codes = self.actors(tok.head, False)[0]
+            if codes:
+                self.ctx.owned[lemma] = codes
+
     @staticmethod
     def _opens_quotation(tok: Any) -> bool:
         """Whether ``tok``'s sentence opens with a quotation mark and has no verb of
@@ -1278,6 +1321,11 @@ class Reader:
             targets = tuple(t for t in self.targets(tok, etype, noun) if t not in actors)
             if etype is T.BLOCK and not targets and not noun:
                 targets = self._answered(objects, actors)
+            if etype in (T.ACCUSE, T.BLOCK) and not targets and not noun:
+                owners = self._owner(objects, actors)
+                if owners:
+                    # "Islamabad rejected the resolution": the U.S. Congress's, named before
+                    targets, etype = owners, T.ACCUSE
             if etype is T.DEPLOY and _lemma(tok) in JOINT and actors:
                 partners = tuple(t for t in self._with(tok) if t not in actors)
                 if partners:  # "held an exercise with India": a meeting with each
@@ -1523,6 +1571,7 @@ class Reader:
         last organisation it names (in any position) for "the bloc"."""
         seen: set[int] = set()
         self.ctx.previous = None
+        self._owners(sent)
         parties = self.parties(sent)
         self.ctx.pair = parties if len(parties) == 2 else None
         for tok in sent:

@@ -128,6 +128,39 @@ def test_context_institutions_by_the_words_of_their_names() -> None:
     assert ctx.institution("council") == ()
 
 
+# -- "rejected the resolution": its owner, named before ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "A resolution in the Dutch parliament called the pipeline a risk. "
+            "Russia rejected the resolution on Friday.",
+            {("RUS", "accuse", "NLD")},
+        ),
+        (
+            "Peru issued a statement on the border on Monday. "
+            "Chile dismissed the statement as baseless.",
+            {("CHL", "accuse", "PER")},
+        ),
+        # no owner named before
+        ("Chile rejected the resolution on Friday.", set()),
+        # another noun than the one named with its owner
+        (
+            "A resolution in the Dutch parliament called the pipeline a risk. "
+            "Russia rejected the request on Friday.",
+            set(),
+        ),
+    ],
+    ids=["resolution", "statement", "no owner", "another noun"],
+)
+def test_rejecting_what_another_actor_issued_accuses_it(
+    extractor: Extractor, text: str, expected: set[Tuple]
+) -> None:
+    assert tuples(extractor, text) == expected
+
+
 # -- calls: the addressee from the context ------------------------------------------
 
 
