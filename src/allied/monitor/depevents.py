@@ -71,6 +71,7 @@ EXTRA_VERBS: dict[str, T] = {
     "chastise": T.ACCUSE,
     "castigate": T.ACCUSE,
     "dismiss": T.ACCUSE,
+    "allege": T.ACCUSE,
     "warn": T.ACCUSE,
     "threaten": T.ACCUSE,
     "phone": T.MEET,
@@ -855,7 +856,11 @@ class Reader:
                     cues.append("intent")
                 if child.dep_ == "mark" and low in ("if", "unless", "whether"):
                     return True
-            if node.dep_ in ("dobj", "pcomp") and _lemma(node.head) in CANCEL_HEADS | {"rule"}:
+            if (
+                node.dep_ in ("dobj", "pcomp")
+                and _lemma(node.head) in CANCEL_HEADS | {"rule"}
+                and not (node is tok and _lemma(tok) in CLAIM_NOUNS)  # an allegation made
+            ):
                 return True  # "refused to rule out sending"
             if node.dep_ not in ("xcomp", "conj", "ccomp", "advcl", "dobj") or (node.head is node):
                 break
@@ -1195,8 +1200,12 @@ class Reader:
                         for obj in child.children:
                             if obj.dep_ == "pobj":
                                 found.extend(self._about(obj))
-        if noun and not found and etype is T.ACCUSE and _lemma(tok) in CLAIM_NOUNS:
-            # "Canada's allegation that India had a role": the clause's subject
+        if not found and etype is T.ACCUSE and (
+            (noun and _lemma(tok) in CLAIM_NOUNS) or (not noun and _lemma(tok) == "allege")
+        ):
+            # "Canada's allegation that India had a role", "Peru alleged that Chilean
+            # troops crossed": the clause's subject; "... that the attack was planned
+            # from Afghan soil": the place it names (guidelines 5, 11.3)
             for child in tok.children:
                 if child.dep_ in ("acl", "ccomp") and any(
                     c.dep_ == "mark" and c.lower_ == "that" for c in child.children
@@ -1204,6 +1213,8 @@ class Reader:
                     for c in child.children:
                         if c.dep_ in ("nsubj", "nsubjpass"):
                             found.extend(self.phrase(c, loose=True))
+                    if not found:
+                        found.extend(self._planned_from(child))
         if not found and etype is T.ACCUSE and _lemma(tok) == "warn":
             # "warned that the Somali government's actions would divide the country"
             for child in tok.children:
@@ -1237,6 +1248,21 @@ class Reader:
                 for obj in child.children:
                     if obj.dep_ == "pobj":
                         out.extend(self.phrase(obj, loose=True))
+        return out
+
+    def _planned_from(self, clause: Any) -> list[str]:
+        """The state an alleged act is placed in: "was planned in Armenia", "directed
+        from Afghan soil" (the clause's own "in/from" phrases and their conjuncts)."""
+        out: list[str] = []
+        for verb in _conjuncts(clause):
+            for child in verb.children:
+                if child.dep_ == "prep" and child.lower_ in ("in", "from"):
+                    for obj in child.children:
+                        if obj.dep_ == "pobj":
+                            out.extend(self.phrase(obj, loose=True))
+                            out.extend(
+                                c for c in self._inside(obj) if c not in ORGS
+                            )  # "Afghan soil"
         return out
 
     def _about(self, head: Any) -> list[str]:
@@ -1434,6 +1460,8 @@ class Reader:
             and (tok.head.head.pos_ == "NOUN")
         ):
             return True  # "the adoption of EU sanctions", "the end of the talks"
+        if noun and lemma in CLAIM_NOUNS and tok.dep_ == "dobj":
+            return False  # "rejected Pakistan's allegation that ...": it was made
         # "resisted EU sanctions", "lifted the tariffs"
         return bool(
             noun
