@@ -425,6 +425,9 @@ CLAIMS = frozenset({
     "allegation", "claim", "accusation", "charge", "report", "assertion", "statement",
     "remark", "criticism",
 })
+#: offices that any employer has: "UNICEF's executive director" is the UN's, but "the
+#: director for health security of a Nigerian charity" is not Nigeria's
+ANY_EMPLOYER = frozenset({"director", "coordinator"})
 #: what an actor issues and another may reject or condemn: "the resolution" names its
 #: owner only where it was first named ("a resolution in the U.S. Congress")
 OWNED = CLAIMS | frozenset({"resolution", "decision", "plan", "proposal", "move", "ruling"})
@@ -705,7 +708,12 @@ class Reader:
                         for name in appositive_names(tok):
                             self._remember(name, codes)
                     return codes
-            if child.dep_ == "prep" and child.lower_ in ("of", "from", "for") and office:
+            if (
+                child.dep_ == "prep"
+                and child.lower_ in ("of", "from", "for")
+                and office
+                and lemma not in ANY_EMPLOYER
+            ):
                 for obj in child.children:
                     if obj.dep_ == "pobj":
                         codes = self.phrase(obj, loose=True, depth=depth + 1)

@@ -90,6 +90,25 @@ def test_a_name_beside_an_office_read_as_a_conjunct_is_that_offices(
     assert tuples(extractor, text) == {("NOR", "call-for", "RUS")}
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("UNICEF's executive director urged Chad to reopen the schools.", {("UN", "call-for", "TCD")}),
+        # a director "for" or "of" something is anyone's: no state by the "of" phrase
+        (
+            "Maria Lopez, director for health programmes of a charity in Peru, urged Chile "
+            "to reopen the border.",
+            set(),
+        ),
+    ],
+    ids=["organisation's director", "director for"],
+)
+def test_a_director_acts_for_the_organisation_named_before_the_title_only(
+    extractor: Extractor, text: str, expected: set[Tuple]
+) -> None:
+    assert tuples(extractor, text) == expected
+
+
 # -- definite descriptions: "the court" --------------------------------------------
 
 
