@@ -93,7 +93,10 @@ def test_a_name_beside_an_office_read_as_a_conjunct_is_that_offices(
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("UNICEF's executive director urged Chad to reopen the schools.", {("UN", "call-for", "TCD")}),
+        (
+            "UNICEF's executive director urged Chad to reopen the schools.",
+            {("UN", "call-for", "TCD")},
+        ),
         # a director "for" or "of" something is anyone's: no state by the "of" phrase
         (
             "Maria Lopez, director for health programmes of a charity in Peru, urged Chile "
