@@ -50,6 +50,13 @@ T = EventType
 __all__ = ["Extractor", "Sentence", "confidence", "finalise"]
 
 
+def unbracket(text: str) -> str:
+    """The text the parser reads: an editor's square brackets in a quotation ("[We] urge
+    Pakistani side", "calls by the [U.N.] Security Council") become spaces, which the
+    tagger otherwise reads as symbols that break the clause. Offsets are unchanged."""
+    return text.replace("[", " ").replace("]", " ")
+
+
 class Extractor:
     """Proposes events in documents. One instance can read many documents."""
 
@@ -75,7 +82,7 @@ class Extractor:
         paragraphs = list(self.pipeline.paragraphs(document.text))
         parses: list[Any] = [None] * len(paragraphs)
         if self.parser is not None:  # one batch: far less overhead than a call per paragraph
-            parses = list(self.parser.pipe(doc.text for _, doc in paragraphs))
+            parses = list(self.parser.pipe(unbracket(doc.text) for _, doc in paragraphs))
         for (offset, doc), parsed in zip(paragraphs, parses, strict=True):
             mentions = find_mentions(self.pipeline, doc, day)
             reader = None

@@ -71,6 +71,9 @@ CASES: list[tuple[str, str, set[Tuple]]] = [
      {("DEU", "call-for", "RUS")}),
     ("second verb's speaker", "Russia denied the accusation and said Ukraine must stop.",
      {("RUS", "call-for", "UKR")}),
+    # an editor's brackets in a quotation do not break its clause
+    ("bracketed subject", '"[We] urge German side to drop the tariffs," the Polish foreign '
+     "ministry spokesperson said.", {("POL", "call-for", "DEU")}),
     # allegations: the accused named in the clause, or the place an act was planned in
     ("alleged that", "Peru alleged that Chilean troops had crossed the border.",
      {("PER", "accuse", "CHL")}),
