@@ -1492,7 +1492,8 @@ class Reader:
                 if clause.dep_ not in ("ccomp", "parataxis"):
                     continue
                 must = (
-                    any(c.dep_ == "aux" and c.lower_ in OBLIGATION for c in clause.children)
+                    self._needed(clause, [c for c in clause.children if c.dep_ == "nsubjpass"])
+                    or any(c.dep_ == "aux" and c.lower_ in OBLIGATION for c in clause.children)
                     or (any(c.lower_ == "up" for c in clause.children) and _lemma(clause) == "be")
                     or any(c.dep_ == "aux" and c.lower_ == "need" for c in clause.children)
                 )
@@ -1511,7 +1512,7 @@ class Reader:
                                         targets = self.phrase(obj, loose=True)
                 if not targets and not (
                     subj and (subj[0].lower_ in EVERYONE or _lemma(subj[0]) in EVERYONE)
-                ):
+                ) and not self._needed(clause, subj):
                     continue
                 out.append(
                     Frame(
@@ -1524,6 +1525,18 @@ class Reader:
                     )
                 )
         return out
+
+    @staticmethod
+    def _needed(clause: Any, subj: list[Any]) -> bool:
+        """"A firm international response was urgently needed": a statement that an
+        action is needed (its subject a noun, no actor), a call with no addressee."""
+        return bool(
+            _lemma(clause) in ("need", "require")
+            and any(c.dep_ == "auxpass" for c in clause.children)
+            and subj
+            and subj[0].pos_ == "NOUN"
+            and not any(c.lower_ == "no" for c in subj[0].children)  # "no visa was needed"
+        )
 
     def _forces_moved(self, sent: list[Any]) -> list[Frame]:
         """A force as subject is deployed by its owner: "forces of the UN mission have been
