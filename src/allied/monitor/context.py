@@ -1,10 +1,17 @@
 """Stage 4c of extraction: the story's context across sentences (rule-based coreference).
 
 A news story names an actor once and then refers to it: "he", "she", "it", "they",
-"the country", "the bloc", "both countries", a surname, a quotation continuing a
-paragraph. The readers of single sentences (``clauses``, ``depevents``) ask this
-module's ``Context`` what such a word refers to; it is filled sentence by sentence, in
-reading order, by ``depevents.Reader.subjects``. Its rules:
+"the country", "the court", "both countries", a surname, a quotation continuing a
+paragraph; and it often names the counterpart of an event only around it. This module
+holds what the story has said so far (``Context``: the last person, state, pair, list
+and organisations named, the people introduced with an office, the owners of
+resolutions and statements, the last call), the tests a word must pass to be an
+antecedent (``person_name``, ``title_kind``, ``appositive_names``) and the rules that
+need no parse tree (``address_calls``). The dependency reader (``depevents.Reader``)
+walks the tree: it asks the ``Context`` what a pronoun or description refers to
+(``Reader.phrase``), and fills it sentence by sentence, in reading order
+(``Reader.subjects``). The extractor (``extract.Extractor``) creates one ``Context`` per
+document and runs ``address_calls`` on each sentence's proposals. The rules:
 
 - **pronouns and definite descriptions** take the most recent compatible actor named as
   a subject: "he"/"she" a person or an office (never an organisation's name), "it" and
