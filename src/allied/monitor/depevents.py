@@ -9,7 +9,8 @@ The clause rules of ``clauses`` read word order; this stage reads the tree spaCy
   verb over a noun trigger ("held talks"), the subject of the verb that controls it
   ("decided to send"), the antecedent of a relative pronoun ("Poland, which sent"),
   or, through a pronoun or "the country", the last actor named ("the three nations":
-  the last states named together; "the regional bloc": the organisation named most);
+  the last states named together; "the regional bloc": the organisation named most;
+  the state of the story so far is ``context.Context``, whose module lists its rules);
   a first-person subject in a quotation is the quotation's named speaker (or, when the
   quotation opens its sentence with no speaker, the subject of the sentence before);
   a person introduced with an office ("UN special rapporteur Richard Bennett") acts for

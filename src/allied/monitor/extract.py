@@ -3,7 +3,9 @@
 The stages: read (``documents``), tokenise and split (``nlp``), parse (``parser``:
 spaCy's ``en_core_web_sm``), actors (``actors.find_mentions``), events from the clause
 rules (``clauses.Sentence``) and from the dependency parse (``depevents.Reader``, which
-also vets the clause rules' triggers), and the document-level clean-up
+also vets the clause rules' triggers), the story's context across sentences
+(``context``: what pronouns and descriptions refer to, addressees of calls; one
+``Context`` per document), and the document-level clean-up
 (``cleanup.finalise``); this module runs them in order. ``Extractor(parse=False)`` runs
 the clause rules alone.
 
