@@ -9,7 +9,8 @@ The clause rules of ``clauses`` read word order; this stage reads the tree spaCy
   verb over a noun trigger ("held talks"), the subject of the verb that controls it
   ("decided to send"), the antecedent of a relative pronoun ("Poland, which sent"),
   or, through a pronoun or "the country", the last actor named ("the three nations":
-  the last states named together; "the regional bloc": the organisation named most);
+  the last states named together; "the regional bloc": the organisation named most;
+  the state of the story so far is ``context.Context``, whose module lists its rules);
   a first-person subject in a quotation is the quotation's named speaker (or, when the
   quotation opens its sentence with no speaker, the subject of the sentence before);
   a person introduced with an office ("UN special rapporteur Richard Bennett") acts for
@@ -42,6 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from allied.monitor import lexicon as lx
+from allied.monitor.context import Context, appositive_names, person_name, title_kind
 from allied.monitor.gazetteer import MentionKind
 from allied.monitor.model import EventType
 from allied.monitor.syntax import ORGS, TARGET_SLOTS, Mention
@@ -70,6 +72,7 @@ EXTRA_VERBS: dict[str, T] = {
     "chastise": T.ACCUSE,
     "castigate": T.ACCUSE,
     "dismiss": T.ACCUSE,
+    "allege": T.ACCUSE,
     "warn": T.ACCUSE,
     "threaten": T.ACCUSE,
     "phone": T.MEET,
@@ -273,6 +276,9 @@ OFFICES = frozenset(
         "commander",
         "chief",
         "head",
+        "director",
+        "commissioner",
+        "coordinator",
         "representative",
         "office",
         "service",
@@ -420,6 +426,14 @@ CLAIMS = frozenset({
     "allegation", "claim", "accusation", "charge", "report", "assertion", "statement",
     "remark", "criticism",
 })
+#: offices that any employer has: "UNICEF's executive director" is the UN's, but "the
+#: director for health security of a Nigerian charity" is not Nigeria's
+ANY_EMPLOYER = frozenset({"director", "coordinator"})
+#: what an actor issues and another may reject or condemn: "the resolution" names its
+#: owner only where it was first named ("a resolution in the U.S. Congress")
+OWNED = CLAIMS | frozenset({"resolution", "decision", "plan", "proposal", "move", "ruling"})
+#: verbs whose object is what their subject issues ("passed a resolution")
+ISSUING = frozenset({"issue", "pass", "adopt", "release", "publish", "make", "submit", "table"})
 #: verbs that undo or refuse what their noun object names
 UNDOING = frozenset({"resist", "adopt", "lift", "ease", "end", "drop", "delay", "defy"})
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
@@ -455,48 +469,11 @@ PLURAL_STATE_NOUNS = frozenset({"countries", "nations", "states", "governments",
 TO_THE_PARTIES = frozenset({"ceasefire", "cease-fire", "truce", "peace", "talk", "negotiation",
                             "end", "calm", "restraint", "halt", "de-escalation", "dialogue",
                             "armistice", "solution", "settlement", "resolution"})
+#: meetings whose sides may be named only around them ("since talks failed in Hanoi";
+#: not "talk of a ceasefire")
+PAIR_MEETINGS = frozenset({"talks", "negotiations", "summit", "summits", "meeting", "meetings"})
 #: nouns of accusation whose that-clause names the accused: "Canada's allegation that India"
 CLAIM_NOUNS = frozenset({"allegation", "accusation", "charge", "claim"})
-
-
-@dataclass
-class Context:
-    """What a pronoun or "the country" can refer to: the last actors named as subjects."""
-
-    person: tuple[str, ...] | None = None
-    state: tuple[str, ...] | None = None
-    plural: tuple[str, ...] | None = None
-    organisation: tuple[str, ...] | None = None
-    #: how often each organisation has been named so far ("the bloc": the most named)
-    organisations: dict[str, int] = field(default_factory=dict)
-    #: people introduced with their office ("UN special rapporteur Richard Bennett"), by
-    #: the last word of their name: a later "Bennett" or "Mr. Bennett" acts for the same
-    names: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    #: the last such person named ("prohibited him from entering": an object pronoun)
-    named: tuple[str, ...] | None = None
-    #: the actor subject of the sentence before: a quotation that opens the next sentence
-    #: with "we" and names no speaker is theirs ("X repeated its stance. 'We urge ...'")
-    previous: tuple[str, ...] | None = None
-    #: the last list of three or more states named together, in any position ("the Quad
-    #: consists of Japan, the US, Australia and India ... with the other three countries")
-    listed: tuple[str, ...] | None = None
-    #: the last call read, (callers, addressees): "Trump denied the request" answers it
-    call: tuple[tuple[str, ...], tuple[str, ...]] | None = None
-
-    def note(self, codes: tuple[str, ...], kind: MentionKind) -> None:
-        if not codes:
-            return
-        if len(codes) > 1:
-            self.plural = codes
-            return
-        if codes[0] in ORGS:
-            self.organisation = codes
-            if kind is MentionKind.PERSON:
-                self.person = codes  # "Guterres ... he", not "the U.N. office ... he"
-            return
-        if kind in (MentionKind.PERSON, MentionKind.TITLE):
-            self.person = codes
-        self.state = codes
 
 
 @dataclass
@@ -561,6 +538,8 @@ class Reader:
         self.ctx = context
         # this sentence's actor subjects so far: (token index, codes, kind)
         self.local: list[tuple[int, tuple[str, ...], MentionKind]] = []
+        # whether a "he"/"she" of this sentence is a person the gazetteer does not know
+        self.blocked = False
 
     def plausible_trigger(self, char: int, noun: bool) -> bool:
         """Whether the parse agrees with a clause rule's reading of a trigger word: a
@@ -611,12 +590,19 @@ class Reader:
         for i, codes, kind in reversed(self.local):
             if i >= tok.i:
                 continue
+            if not codes:
+                if want_person:
+                    self.blocked = True
+                    return ()  # "Smith said he ...": a person the gazetteer does not know
+                continue
             if want_plural != (len(codes) > 1):
                 continue
             if want_person and kind not in (MentionKind.PERSON, MentionKind.TITLE):
                 continue
             return codes
         if want_person:
+            if self.ctx.person is None and self.ctx.unknown:
+                self.blocked = True  # "Smith said ... He urged": Smith, no actor
             return self.ctx.person or ()
         if want_plural:
             return self.ctx.plural or ()
@@ -670,6 +656,14 @@ class Reader:
         ):
             return self._last_organisation(tok)  # not "the body of water", "a trade bloc's"
         if (
+            any(c.lower_ == "the" for c in tok.children)
+            and not any(c.dep_ in ("poss", "compound", "amod") for c in tok.children)
+            and str(tok.tag_) in ("NN", "NNP")
+        ):
+            codes = self.ctx.institution(lemma)
+            if codes:
+                return codes  # "the International Court of Justice ... the court"
+        if (
             low in PLURAL_STATE_NOUNS
             and self.ctx.listed
             and any(c.lower_ == "other" for c in tok.children)
@@ -712,15 +706,23 @@ class Reader:
                         self._remember(tok, codes)
                     if office:
                         # "the AU mediator, special envoy Maria Okafor,": her name too
-                        for appos in tok.children:
-                            if appos.dep_ == "appos" and appos.pos_ == "PROPN":
-                                self._remember(appos, codes)
+                        for name in appositive_names(tok):
+                            self._remember(name, codes)
                     return codes
-            if child.dep_ == "prep" and child.lower_ in ("of", "from", "for") and office:
+            if (
+                child.dep_ == "prep"
+                and child.lower_ in ("of", "from", "for")
+                and office
+                and lemma not in ANY_EMPLOYER
+            ):
                 for obj in child.children:
                     if obj.dep_ == "pobj":
                         codes = self.phrase(obj, loose=True, depth=depth + 1)
                         if codes:
+                            # "the spokesperson for Pakistan's Ministry of Foreign
+                            # Affairs, Ambassador Shafqat Ali Khan,": his name too
+                            for name in appositive_names(tok):
+                                self._remember(name, codes)
                             return codes
             if child.dep_ == "appos":
                 codes = self._one(child, loose=loose, depth=depth + 1)
@@ -863,7 +865,11 @@ class Reader:
                     cues.append("intent")
                 if child.dep_ == "mark" and low in ("if", "unless", "whether"):
                     return True
-            if node.dep_ in ("dobj", "pcomp") and _lemma(node.head) in CANCEL_HEADS | {"rule"}:
+            if (
+                node.dep_ in ("dobj", "pcomp")
+                and _lemma(node.head) in CANCEL_HEADS | {"rule"}
+                and not (node is tok and _lemma(tok) in CLAIM_NOUNS)  # an allegation made
+            ):
                 return True  # "refused to rule out sending"
             if node.dep_ not in ("xcomp", "conj", "ccomp", "advcl", "dobj") or (node.head is node):
                 break
@@ -981,6 +987,44 @@ class Reader:
             ):
                 return tuple(c for c in callers if c not in actors)
         return ()
+
+    def _owner(self, objects: list[Any], actors: tuple[str, ...]) -> tuple[str, ...]:
+        """Whose is "the resolution" (or "the allegations", "the decision") a sentence
+        rejects or condemns without naming its owner: the actor it was named with last
+        (``Context.owned``), if not the rejecter."""
+        if not actors:
+            return ()
+        for obj in objects:
+            if _lemma(obj) in OWNED and any(
+                c.dep_ == "det" and c.lower_ in ("the", "this", "that", "these", "those")
+                for c in obj.children
+            ) and not any(c.dep_ in ("poss", "amod", "compound", "prep") for c in obj.children):
+                owners = self.ctx.owned.get(_lemma(obj), ())
+                return tuple(o for o in owners if o not in actors)
+        return ()
+
+    def _owners(self, sent: list[Any]) -> None:
+        """Remember who issued the resolutions, statements, plans ... the sentence names
+        ("a resolution in the U.S. Congress", "Pakistan's allegation", "the EU adopted a
+        plan"), for a later "rejected the resolution"."""
+        for tok in sent:
+            lemma = _lemma(tok)
+            if lemma not in OWNED or tok.pos_ != "NOUN":
+                continue
+            codes: tuple[str, ...] = ()
+            for child in tok.children:
+                if child.dep_ in ("poss", "compound", "amod", "nmod"):
+                    codes = self._modifier(child, 0)
+                elif child.dep_ == "prep" and child.lower_ in ("in", "by", "from", "of"):
+                    for obj in child.children:
+                        if obj.dep_ == "pobj":
+                            codes = self.phrase(obj, loose=True)
+                if codes:
+                    break
+            if not codes and tok.dep_ == "dobj" and _lemma(tok.head) in ISSUING:
+                codes = self.actors(tok.head, False)[0]
+            if codes:
+                self.ctx.owned[lemma] = codes
 
     @staticmethod
     def _opens_quotation(tok: Any) -> bool:
@@ -1165,8 +1209,12 @@ class Reader:
                         for obj in child.children:
                             if obj.dep_ == "pobj":
                                 found.extend(self._about(obj))
-        if noun and not found and etype is T.ACCUSE and _lemma(tok) in CLAIM_NOUNS:
-            # "Canada's allegation that India had a role": the clause's subject
+        if not found and etype is T.ACCUSE and (
+            (noun and _lemma(tok) in CLAIM_NOUNS) or (not noun and _lemma(tok) == "allege")
+        ):
+            # "Canada's allegation that India had a role", "Peru alleged that Chilean
+            # troops crossed": the clause's subject; "... that the attack was planned
+            # from Afghan soil": the place it names (guidelines 5, 11.3)
             for child in tok.children:
                 if child.dep_ in ("acl", "ccomp") and any(
                     c.dep_ == "mark" and c.lower_ == "that" for c in child.children
@@ -1174,6 +1222,8 @@ class Reader:
                     for c in child.children:
                         if c.dep_ in ("nsubj", "nsubjpass"):
                             found.extend(self.phrase(c, loose=True))
+                    if not found:
+                        found.extend(self._planned_from(child))
         if not found and etype is T.ACCUSE and _lemma(tok) == "warn":
             # "warned that the Somali government's actions would divide the country"
             for child in tok.children:
@@ -1209,6 +1259,21 @@ class Reader:
                         out.extend(self.phrase(obj, loose=True))
         return out
 
+    def _planned_from(self, clause: Any) -> list[str]:
+        """The state an alleged act is placed in: "was planned in Armenia", "directed
+        from Afghan soil" (the clause's own "in/from" phrases and their conjuncts)."""
+        out: list[str] = []
+        for verb in _conjuncts(clause):
+            for child in verb.children:
+                if child.dep_ == "prep" and child.lower_ in ("in", "from"):
+                    for obj in child.children:
+                        if obj.dep_ == "pobj":
+                            out.extend(self.phrase(obj, loose=True))
+                            out.extend(
+                                c for c in self._inside(obj) if c not in ORGS
+                            )  # "Afghan soil"
+        return out
+
     def _about(self, head: Any) -> list[str]:
         """The state a called-for thing is in or for: "a government in Syria", "elections
         for Venezuela" (its own modifiers too: "Syria's new government")."""
@@ -1236,12 +1301,19 @@ class Reader:
     # -- the sentence -----------------------------------------------------------
     def frames(self, sent: list[Any]) -> list[Frame]:
         self.local = []
+        self.blocked = False
+        self._introduced(sent)
+        parties = self.parties(sent)
+        # the two states facing each other here, else in the sentence before
+        pair = parties if len(parties) == 2 else self.ctx.pair
         for tok in sent:
             if tok.dep_ in ("nsubj", "nsubjpass"):
                 codes = self.phrase(tok)
                 if codes:
                     m = self.tree.mention.get(tok.i)
                     self.local.append((tok.i, codes, m.kind if m else MentionKind.TITLE))
+                elif person_name(tok) and tok.i not in self.tree.mention:
+                    self.local.append((tok.i, (), MentionKind.PERSON))
         out: list[Frame] = []
         for tok in sent:
             found = self.trigger_type(tok)
@@ -1284,6 +1356,11 @@ class Reader:
             targets = tuple(t for t in self.targets(tok, etype, noun) if t not in actors)
             if etype is T.BLOCK and not targets and not noun:
                 targets = self._answered(objects, actors)
+            if etype in (T.ACCUSE, T.BLOCK) and not targets and not noun:
+                owners = self._owner(objects, actors)
+                if owners:
+                    # "Islamabad rejected the resolution": the U.S. Congress's, named before
+                    targets, etype = owners, T.ACCUSE
             if etype is T.DEPLOY and _lemma(tok) in JOINT and actors:
                 partners = tuple(t for t in self._with(tok) if t not in actors)
                 if partners:  # "held an exercise with India": a meeting with each
@@ -1302,6 +1379,14 @@ class Reader:
                     out.append(
                         Frame(etype, (a,), tuple(t for t in actors if t != a), tok, noun, cues)
                     )
+                continue
+            if etype is T.MEET and noun and not actors and not targets and pair:
+                # "Washington and Pyongyang have been locked in their positions since
+                # talks failed in Hanoi": the two sides named last meet each other
+                if tok.lower_ in PAIR_MEETINGS and self._held(tok):
+                    for a in pair:
+                        others = tuple(t for t in pair if t != a)
+                        out.append(Frame(etype, (a,), others, tok, noun, [*cues, "nominal"]))
                 continue
             if etype is not T.CALL_FOR and not targets:
                 continue  # events without a counterpart are left to the clause rules
@@ -1347,6 +1432,25 @@ class Reader:
         out.extend(self._forces_moved(sent))
         return out
 
+    @staticmethod
+    def _held(tok: Any) -> bool:
+        """Whether a meeting noun is told as held: the subject of a verb ("talks failed")
+        or the place of an act ("at talks in Stockholm"), not asked for ("called for
+        talks", "hosted envoys for talks"), not a modifier's ("the way forward on talks",
+        "the sidelines of the summit") and not under a modal or a negation."""
+        if tok.dep_ in ("nsubj", "nsubjpass"):
+            verb = tok.head
+        elif tok.dep_ == "pobj" and tok.head.lower_ in ("at", "in", "during"):
+            verb = tok.head.head
+        else:
+            return False
+        if verb.pos_ not in ("VERB", "AUX"):
+            return False
+        return not any(
+            c.dep_ == "neg" or (c.dep_ == "aux" and c.lower_ in CANCEL_AUX | OBLIGATION)
+            for c in verb.children
+        )
+
     def _not_an_act(self, tok: Any, etype: EventType, noun: bool) -> bool:
         lemma = _lemma(tok)
         if lemma in LEFT_TO_RULES or (noun and lemma in lx.BUY_VERBS):
@@ -1365,6 +1469,8 @@ class Reader:
             and (tok.head.head.pos_ == "NOUN")
         ):
             return True  # "the adoption of EU sanctions", "the end of the talks"
+        if noun and lemma in CLAIM_NOUNS and tok.dep_ == "dobj":
+            return False  # "rejected Pakistan's allegation that ...": it was made
         # "resisted EU sanctions", "lifted the tariffs"
         return bool(
             noun
@@ -1387,7 +1493,8 @@ class Reader:
                 if clause.dep_ not in ("ccomp", "parataxis"):
                     continue
                 must = (
-                    any(c.dep_ == "aux" and c.lower_ in OBLIGATION for c in clause.children)
+                    self._needed(clause, [c for c in clause.children if c.dep_ == "nsubjpass"])
+                    or any(c.dep_ == "aux" and c.lower_ in OBLIGATION for c in clause.children)
                     or (any(c.lower_ == "up" for c in clause.children) and _lemma(clause) == "be")
                     or any(c.dep_ == "aux" and c.lower_ == "need" for c in clause.children)
                 )
@@ -1406,7 +1513,7 @@ class Reader:
                                         targets = self.phrase(obj, loose=True)
                 if not targets and not (
                     subj and (subj[0].lower_ in EVERYONE or _lemma(subj[0]) in EVERYONE)
-                ):
+                ) and not self._needed(clause, subj):
                     continue
                 out.append(
                     Frame(
@@ -1419,6 +1526,18 @@ class Reader:
                     )
                 )
         return out
+
+    @staticmethod
+    def _needed(clause: Any, subj: list[Any]) -> bool:
+        """"A firm international response was urgently needed": a statement that an
+        action is needed (its subject a noun, no actor), a call with no addressee."""
+        return bool(
+            _lemma(clause) in ("need", "require")
+            and any(c.dep_ == "auxpass" for c in clause.children)
+            and subj
+            and subj[0].pos_ == "NOUN"
+            and not any(c.lower_ == "no" for c in subj[0].children)  # "no visa was needed"
+        )
 
     def _forces_moved(self, sent: list[Any]) -> list[Frame]:
         """A force as subject is deployed by its owner: "forces of the UN mission have been
@@ -1467,11 +1586,44 @@ class Reader:
             out.append(Frame(T.DEPLOY, actors, tuple(dict.fromkeys(targets)), tok, False, cues))
         return out
 
+    def parties(self, sent: list[Any]) -> tuple[str, ...]:
+        """The states the sentence names as parties: subjects and possessors, not
+        objects ("Washington's call ... and Pyongyang's demand ...", "the Thai government
+        said China had asked ..."), for ``context.address_calls``."""
+        out: list[str] = []
+        for tok in sent:
+            if tok.dep_ in ("nsubj", "nsubjpass", "poss") and tok.lower_ not in (
+                PERSON_PRONOUNS | STATE_PRONOUNS | PLURAL_PRONOUNS
+            ):
+                out.extend(c for c in self.phrase(tok) if c not in ORGS)
+        return tuple(dict.fromkeys(out))
+
+    def _introduced(self, sent: list[Any]) -> None:
+        """A new name as the main subject right after a sentence whose main subject is an
+        office holder named by title alone: the same person ("The U.N. special envoy for
+        Syria is calling for ... Geir Pedersen issued his appeal Friday")."""
+        titled, self.ctx.titled = self.ctx.titled, None
+        if titled is None:
+            return
+        for tok in sent:
+            if tok.dep_ == "nsubj" and tok.head.dep_ == "ROOT":
+                if (
+                    tok.i not in self.tree.mention
+                    and str(tok.text) not in self.ctx.names
+                    and person_name(tok)
+                    and not self.phrase(tok)
+                ):
+                    self._remember(tok, titled)
+                return
+
     def subjects(self, sent: list[Any]) -> None:
         """Remember the sentence's actor subjects for pronouns in the next ones, and the
         last organisation it names (in any position) for "the bloc"."""
         seen: set[int] = set()
         self.ctx.previous = None
+        self._owners(sent)
+        parties = self.parties(sent)
+        self.ctx.pair = parties if len(parties) == 2 else None
         for tok in sent:
             if tok.dep_ != "conj" and any(c.dep_ == "conj" for c in tok.children):
                 states = [
@@ -1490,6 +1642,7 @@ class Reader:
                 id(m) not in seen
             ):
                 seen.add(id(m))
+                self.ctx.named_institution(m.codes, m.text)
                 self.ctx.organisation = m.codes
                 self.ctx.organisations[m.codes[0]] = self.ctx.organisations.get(m.codes[0], 0) + 1
         for tok in sent:
@@ -1506,8 +1659,17 @@ class Reader:
                         c.dep_ == "det" for c in tok.children
                     ):
                         kind = MentionKind.ORGANISATION  # "the Taliban": no "he"
+                    elif m is None:
+                        kind = title_kind(tok)  # "the envoy": "he"; "the authorities": no
                     if self.ctx.previous is None and tok.dep_ == "nsubj" and (
                         tok.head.dep_ == "ROOT"
                     ):
                         self.ctx.previous = codes
+                        if m is None and kind is MentionKind.PERSON and not any(
+                            c.pos_ == "PROPN" and c.i not in self.tree.mention
+                            for c in tok.subtree
+                        ):
+                            self.ctx.titled = codes  # an office holder not yet named
                     self.ctx.note(codes, kind)
+                elif person_name(tok) and tok.i not in self.tree.mention:
+                    self.ctx.unknown_person()

@@ -3,7 +3,9 @@
 The stages: read (``documents``), tokenise and split (``nlp``), parse (``parser``:
 spaCy's ``en_core_web_sm``), actors (``actors.find_mentions``), events from the clause
 rules (``clauses.Sentence``) and from the dependency parse (``depevents.Reader``, which
-also vets the clause rules' triggers), and the document-level clean-up
+also vets the clause rules' triggers), the story's context across sentences
+(``context``: what pronouns and descriptions refer to, addressees of calls; one
+``Context`` per document), and the document-level clean-up
 (``cleanup.finalise``); this module runs them in order. ``Extractor(parse=False)`` runs
 the clause rules alone.
 
@@ -37,8 +39,9 @@ from typing import Any
 from allied.monitor.actors import find_mentions
 from allied.monitor.clauses import Sentence
 from allied.monitor.cleanup import confidence, finalise
+from allied.monitor.context import Context, address_calls
 from allied.monitor.dates import sentence_date
-from allied.monitor.depevents import Context, Reader, Tree
+from allied.monitor.depevents import Reader, Tree
 from allied.monitor.model import Document, EventType, ProposedEvent, date_floor
 from allied.monitor.nlp import Pipeline, default_pipeline
 from allied.monitor.parser import load_parser
@@ -47,6 +50,13 @@ from allied.monitor.syntax import NEEDS_TARGET, Mention, Trigger
 T = EventType
 
 __all__ = ["Extractor", "Sentence", "confidence", "finalise"]
+
+
+def unbracket(text: str) -> str:
+    """The text the parser reads: an editor's square brackets in a quotation ("[We] urge
+    Pakistani side", "calls by the [U.N.] Security Council") become spaces, which the
+    tagger otherwise reads as symbols that break the clause. Offsets are unchanged."""
+    return text.replace("[", " ").replace("]", " ")
 
 
 class Extractor:
@@ -74,7 +84,7 @@ class Extractor:
         paragraphs = list(self.pipeline.paragraphs(document.text))
         parses: list[Any] = [None] * len(paragraphs)
         if self.parser is not None:  # one batch: far less overhead than a call per paragraph
-            parses = list(self.parser.pipe(doc.text for _, doc in paragraphs))
+            parses = list(self.parser.pipe(unbracket(doc.text) for _, doc in paragraphs))
         for (offset, doc), parsed in zip(paragraphs, parses, strict=True):
             mentions = find_mentions(self.pipeline, doc, day)
             reader = None
@@ -88,9 +98,20 @@ class Extractor:
                 found, subject = self._sentence(
                     document, offset, doc, sent, mentions, previous, pair, reader
                 )
-                events.extend(found)
+                last_call = context.call
                 if reader is not None:
-                    events.extend(self._parsed(document, offset, sent, reader))
+                    parsed_events = self._parsed(document, offset, sent, reader)
+                    if reader.blocked:
+                        # "Smith said she urged ...": the clause rules' pronoun reaches
+                        # past Smith, whom the gazetteer does not know, to an older actor
+                        found = [e for e in found if "pronoun" not in e.cues]
+                    found.extend(parsed_events)
+                states: tuple[str, ...] = ()
+                if reader is not None:
+                    states = reader.parties(
+                        list(reader.tree.tokens(sent.start_char, sent.end_char))
+                    )
+                events.extend(address_calls(found, states, last_call))
                 previous = subject or previous
                 if subject and len(subject) > 1:
                     pair = subject

@@ -71,6 +71,23 @@ CASES: list[tuple[str, str, set[Tuple]]] = [
      {("DEU", "call-for", "RUS")}),
     ("second verb's speaker", "Russia denied the accusation and said Ukraine must stop.",
      {("RUS", "call-for", "UKR")}),
+    # a statement that an action is needed is a call with no addressee
+    ("was needed", "Guterres spoke in New York. He said a firm international response was "
+     "urgently needed.", {("UN", "call-for", None)}),
+    ("was not needed", "Poland said a new law was not needed.", set()),
+    ("no visa needed", "Poland said no visa was needed for the trip.", set()),
+    # an editor's brackets in a quotation do not break its clause
+    ("bracketed subject", '"[We] urge German side to drop the tariffs," the Polish foreign '
+     "ministry spokesperson said.", {("POL", "call-for", "DEU")}),
+    # allegations: the accused named in the clause, or the place an act was planned in
+    ("alleged that", "Peru alleged that Chilean troops had crossed the border.",
+     {("PER", "accuse", "CHL")}),
+    ("allegation rejected, still made",
+     "Chile rejected Peru's allegation that the raid was planned from Chilean soil.",
+     {("PER", "accuse", "CHL"), ("CHL", "accuse", "PER")}),
+    ("alleged at home", "Peru alleged that the attack was planned in Lima.", set()),
+    ("allegations of no one", "Chile denied allegations that the raid was planned from its soil.",
+     set()),
     # relative clauses, force used abroad
     ("relative clause subject",
      "Norway, which sent air defence systems to Ukraine last year, called for more sanctions.",
