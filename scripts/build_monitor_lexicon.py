@@ -14,7 +14,7 @@ them (their troponyms: "denounce" -> "stigmatise"). A verb is kept only when
 - it is reached from the seeds of one type only;
 - it is not in ``EXCLUDE`` (read by hand: right sense, wrong use in news);
 - it is not already a trigger of the hand-written lexicons (``allied.monitor.lexicon``
-  and ``allied.monitor.depevents``), which take precedence at run time.
+  and ``allied.monitor.deplexicon``), which take precedence at run time.
 
 Nothing is downloaded, at build time or at run time: the CSV and WordNet's licence
 (``WORDNET-LICENSE.txt``) ship as package data. The run is deterministic: same WordNet
@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from allied.monitor import depevents  # noqa: E402
+from allied.monitor import deplexicon  # noqa: E402
 from allied.monitor import lexicon as lx  # noqa: E402
 from allied.monitor.model import EventType as T  # noqa: E402
 
@@ -110,7 +110,7 @@ def read_wordnet(folder: Path) -> tuple[dict[str, tuple[list[str], list[str]]],
 
 def build(folder: Path) -> list[dict[str, str]]:
     synsets, index = read_wordnet(folder)
-    known = set(lx.VERBS) | set(depevents.EXTRA_VERBS) | set(lx.PHRASAL)
+    known = set(lx.VERBS) | set(deplexicon.EXTRA_VERBS) | set(lx.PHRASAL)
     reached: dict[str, dict[T, str]] = {}
     for etype, seeds in SEEDS.items():
         collected: dict[str, str] = {}  # synset -> the seed it came from

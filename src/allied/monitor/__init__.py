@@ -6,7 +6,8 @@
 - ``extract``: runs the stages -> ``ProposedEvent``s: ``nlp`` (spaCy tokenizer,
   sentencizer, lookup lemmatizer, phrase matchers), ``parser`` (``en_core_web_sm``,
   hash-checked), ``actors``, ``clauses`` (word-order rules), ``depevents`` (rules over
-  the dependency parse), ``cleanup``.
+  the dependency parse; with ``deptree``, ``deplexicon``, ``deptriggers``,
+  ``depphrases``, ``depactors``, ``deptargets``, ``depspeech``), ``cleanup``.
 - ``evaluate``: precision/recall of document-level tuples against a gold file.
 - ``record``: the analyst's record (proposed, confirmed, corrected, rejected).
 - ``positions``: stances per state and issue, timeline, fissures (clusters) and chart.

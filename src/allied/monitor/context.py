@@ -9,7 +9,7 @@ resolutions and statements, the last call), the tests a word must pass to be an
 antecedent (``person_name``, ``title_kind``, ``appositive_names``) and the rules that
 need no parse tree (``address_calls``). The dependency reader (``depevents.Reader``)
 walks the tree: it asks the ``Context`` what a pronoun or description refers to
-(``Reader.phrase``), and fills it sentence by sentence, in reading order
+(``depphrases.Phrases.phrase``), and fills it sentence by sentence, in reading order
 (``Reader.subjects``). The extractor (``extract.Extractor``) creates one ``Context`` per
 document and runs ``address_calls`` on each sentence's proposals. The rules:
 

@@ -41,7 +41,8 @@ from allied.monitor.clauses import Sentence
 from allied.monitor.cleanup import confidence, finalise
 from allied.monitor.context import Context, address_calls
 from allied.monitor.dates import sentence_date
-from allied.monitor.depevents import Reader, Tree
+from allied.monitor.depevents import Reader
+from allied.monitor.deptree import Tree
 from allied.monitor.model import Document, EventType, ProposedEvent, date_floor
 from allied.monitor.nlp import Pipeline, default_pipeline
 from allied.monitor.parser import load_parser

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from allied.monitor import depevents
+from allied.monitor import deplexicon
 from allied.monitor import lexicon as lx
 from allied.monitor.model import EventType
 
@@ -22,7 +22,7 @@ def test_the_shipped_verbs_are_new_triggers_of_known_types() -> None:
     assert len(verbs) >= 50
     assert all(isinstance(t, EventType) for t in verbs.values())
     # the hand-written lexicons take precedence: no verb is in both
-    assert not set(verbs) & (set(lx.VERBS) | set(depevents.EXTRA_VERBS) | set(lx.PHRASAL))
+    assert not set(verbs) & (set(lx.VERBS) | set(deplexicon.EXTRA_VERBS) | set(lx.PHRASAL))
     assert verbs["chide"] is EventType.ACCUSE and verbs["petition"] is EventType.CALL_FOR
 
 
