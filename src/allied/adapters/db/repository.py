@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import builtins
-import contextlib
 import datetime as dt
-import queue
-import threading
 import weakref
 from collections.abc import Callable, Collection, Generator, Mapping, Sequence
 from types import TracebackType
@@ -330,7 +327,9 @@ class SqlLedger:
             cursor = driver.cursor(name=f"allied_ledger_rows_{id(self)}")
             try:
                 cursor.execute(sql, args)
-                yield from _prefetched(cursor, batch)
+                # a page at a time (the cursor's own iteration is a Python call per row)
+                while page := cursor.fetchmany(batch):
+                    yield from page
             finally:
                 cursor.close()
             return
@@ -345,48 +344,6 @@ class SqlLedger:
                 yield tuple(row)
         finally:
             result.close()
-
-
-def _prefetched(cursor: Any, batch: int) -> Generator[tuple[Any, ...], None, None]:
-    """The cursor's rows, ``batch`` at a time, the next page fetched by a thread of its
-    own while the caller works through this one: the database prepares and sends a page
-    while the verification hashes the previous one, instead of each waiting for the
-    other (the thread waits on the socket without the interpreter's lock). At most two
-    pages are held besides the one being read: one waiting, one being fetched."""
-    pages: queue.Queue[list[tuple[Any, ...]] | BaseException] = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def fetch() -> None:
-        try:
-            while not stop.is_set():
-                page = cursor.fetchmany(batch)
-                while not stop.is_set():
-                    try:
-                        pages.put(page, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if not page:
-                    return
-        except BaseException as exc:  # the reader raises it
-            pages.put(exc)
-
-    worker = threading.Thread(target=fetch, name="allied-ledger-rows", daemon=True)
-    worker.start()
-    try:
-        while True:
-            page = pages.get()
-            if isinstance(page, BaseException):
-                raise page
-            if not page:
-                return
-            yield from page
-    finally:
-        stop.set()
-        while worker.is_alive():  # let a pending put through, then the thread ends
-            with contextlib.suppress(queue.Empty):
-                pages.get(timeout=0.05)
-        worker.join()
 
 
 def subject_of(payload: Mapping[str, Any]) -> str | None:
