@@ -93,9 +93,11 @@ else:
         return len(report.main)
 before = rss()
 began = time.perf_counter()
+cpu = time.process_time()
 result = work()
 seconds = time.perf_counter() - began
-print(json.dumps({"seconds": round(seconds, 3), "result": result,
+cpu = time.process_time() - cpu  # this process's own (steadier than wall on a busy machine)
+print(json.dumps({"seconds": round(seconds, 3), "cpu_seconds": round(cpu, 3), "result": result,
                   "peak_mib": round(rss(), 1), "rss_before_mib": round(before, 1)}))
 """
 

@@ -161,6 +161,16 @@ def make_entry(
     )
 
 
+def _unencodable(entry: LedgerEntry) -> str:
+    """The first field of ``entry`` whose text has no UTF-8 encoding (lone surrogates)."""
+    for name in ("at", "user", "nation", "kind", "prev_hash"):
+        try:
+            str(getattr(entry, name)).encode("utf-8")
+        except UnicodeEncodeError:
+            return name
+    return "payload"
+
+
 def verify(
     entries: Iterable[LedgerEntry],
     head: tuple[int, str] | None = None,
@@ -194,15 +204,21 @@ def verify(
             )
         if entry.prev_hash != prev:
             raise LedgerIntegrityError(entry.seq, "previous-hash link broken")
-        recomputed = entry_hash(
-            entry.seq,
-            entry.at,
-            entry.user,
-            entry.nation,
-            entry.kind,
-            entry.payload,
-            entry.prev_hash,
-        )
+        try:
+            recomputed = entry_hash(
+                entry.seq,
+                entry.at,
+                entry.user,
+                entry.nation,
+                entry.kind,
+                entry.payload,
+                entry.prev_hash,
+            )
+        except UnicodeEncodeError:  # e.g. "\ud800" decoded: no UTF-8 to hash
+            raise LedgerIntegrityError(
+                entry.seq, f"field {_unencodable(entry)} holds text UTF-8 cannot encode "
+                "(a lone surrogate such as \\ud800)"
+            ) from None
         if recomputed != entry.hash:
             raise LedgerIntegrityError(entry.seq, "content altered (hash mismatch)")
         anchor = anchors.get(entry.seq)

@@ -325,10 +325,11 @@ class SqlLedger:
             )
             args = (after,) if upto is None else (after, upto)
             cursor = driver.cursor(name=f"allied_ledger_rows_{id(self)}")
-            cursor.itersize = batch
             try:
                 cursor.execute(sql, args)
-                yield from cursor
+                # a page at a time (the cursor's own iteration is a Python call per row)
+                while page := cursor.fetchmany(batch):
+                    yield from page
             finally:
                 cursor.close()
             return
