@@ -4,6 +4,7 @@ storage failure (it used to answer 503 on PostgreSQL and log an ERROR)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import Any
@@ -118,3 +119,23 @@ def test_an_id_with_a_slash_is_refused_when_created(api: Api) -> None:
                 "deadline": "2024-09-01"}
     r = coord.post("/api/v1/proposals", json=proposal)
     assert r.status_code == 422 and r.json()["field"] == "id", r.text
+
+
+@pytest.mark.parametrize("field", ["notes", "id"])
+def test_a_lone_surrogate_in_a_body_is_refused_naming_the_field(
+    api: Api, caplog: pytest.LogCaptureFixture, field: str
+) -> None:
+    """``"\\ud800"`` is valid JSON but no character: it cannot be stored or hashed as
+    UTF-8, so it is the caller's mistake (422 naming the field), never a server error."""
+    caplog.set_level(logging.ERROR)
+    body = {"id": "UKR-SUR-1", "recipient": "UKR", "family": "atgm", "quantity": 5,
+            "needed_by": "2024-09-01", "notes": "fine"}
+    body[field] = "a\ud800b"
+    raw = json.dumps(body)  # ensure_ascii: the surrogate travels as the escape \ud800
+    assert "\\ud800" in raw
+    r = api.client("ukr").post("/api/v1/requests", content=raw,
+                               headers={"Content-Type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert field in str(r.json()["field"])
+    assert not [rec for rec in caplog.records if rec.levelno >= logging.ERROR]
+    assert api.client("ukr").get("/api/v1/requests/UKR-SUR-1").status_code == 404

@@ -174,3 +174,21 @@ def test_a_deployment_can_require_an_explicit_identity_for_changes(
     assert runner.invoke(app, OFFER).exit_code == 0
     last = json.loads(runner.invoke(app, ["ledger", "export"]).stdout.splitlines()[-1])
     assert last["user"] == "cell-officer"
+
+
+def test_a_lone_surrogate_in_a_json_file_is_refused_naming_the_entry(
+    loaded: Path, tmp_path: Path
+) -> None:
+    """``"\\ud800"`` is valid JSON but no character: the import names the entry and the
+    field (it used to end in a UnicodeEncodeError traceback from the database driver)."""
+    path = tmp_path / "requests.json"
+    path.write_text(
+        '[{"id": "UKR-SUR-1", "recipient": "UKR", "family": "atgm", "quantity": 5,'
+        ' "priority": 3, "needed_by": "2024-09-01", "notes": "a\\ud800b"}]',
+        encoding="utf-8",
+    )
+    before = _ledger_size()
+    done = runner.invoke(app, ["import", "requests", str(path)])
+    assert done.exit_code == 2, done.output
+    assert "entry 1, field 'notes': contains a lone surrogate U+D800" in done.stderr
+    assert _ledger_size() == before

@@ -128,12 +128,19 @@ ONE_LINE_TEXT = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
 def check_text(value: str, field: str, *, multiline: bool = True) -> str:
     """Refuse free text holding control characters (other than line breaks and tabs in
     ``multiline`` text) or bidirectional overrides, naming the first and its position:
-    such text is shown otherwise than it is stored, in a terminal or a page."""
+    such text is shown otherwise than it is stored, in a terminal or a page; and lone
+    surrogates (``"\\ud800"`` in JSON), which cannot be stored or hashed as UTF-8."""
     for i, ch in enumerate(value):
         code = ord(ch)
         if ch in _BIDI_CONTROLS:
             raise InvalidInput(
                 f"contains a bidirectional control character U+{code:04X} at position {i + 1}",
+                field=field,
+            )
+        if 0xD800 <= code <= 0xDFFF:
+            raise InvalidInput(
+                f"contains a lone surrogate U+{code:04X} at position {i + 1}, which is not a "
+                "character (UTF-8 cannot encode it)",
                 field=field,
             )
         if (code < 32 or 0x7F <= code < 0xA0) and not (multiline and ch in "\n\t\r"):
