@@ -29,11 +29,10 @@ def list_proposals(
 ) -> Page:
     with uow:
         v = viewer(uow, caller, day)
-        rows = [
-            governance.proposal_view_on(uow, p, day)
-            for p in sorted(uow.proposals.list(), key=lambda p: p.id)
-            if v.sees_proposal(p)
-        ]
+        rows = governance.proposal_views_on(
+            uow, [p for p in sorted(uow.proposals.list(), key=lambda p: p.id)
+                  if v.sees_proposal(p)], day
+        )
     return page(rows, limit, offset)
 
 
