@@ -6,9 +6,8 @@ list queries would read every record with its sums to keep a few.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, select, union_all
+from sqlalchemy import and_, exists, func, select, union_all
 from sqlalchemy.orm import Session
 
 from allied.adapters.db.tables import allocations, consent_requests, offers, requests
@@ -31,7 +30,7 @@ class TodoQueries:
         a = allocations.c
         held = exists().where(a.request_id == r.id, a.status.in_(_COMMITTING))
         # one statement: the first rows, each with the count of all (none found: none)
-        stmt: Select[Any] = (
+        stmt = (
             select(Request, func.count().over())
             .where(r.recipient == recipient, r.status == RecordStatus.OPEN.value, ~held)
             .order_by(r.id)
