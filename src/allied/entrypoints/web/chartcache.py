@@ -4,8 +4,9 @@ A chart is computed once per *data version* (:func:`allied.service.access.data_v
 the ledger's last sequence number, which every change moves) and per what decides its
 figures (the caller's role and nation and the day for the overview; the report's name
 and period for a report), then served from memory until the data changes: a page view
-does not redraw it. The cache holds at most :data:`SIZE` charts (least recently used
-first out) in each server process.
+does not redraw it. The overview's figures themselves (the cell's picture) and the
+caller's to-do list are kept the same way, under the same key. The cache holds at most
+:data:`SIZE` entries (least recently used first out) in each server process.
 
 Routes (each page links them under its interactive chart; shown in ``<noscript>``):
 
