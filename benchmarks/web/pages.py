@@ -7,6 +7,7 @@ to the database: run it on a copy).
         [--catalogue]   # also every page of the catalogue (jobs pages, admin) and one
                         # record page of each kind (request, offer, allocation, consent,
                         # proposal, accession) per role
+        [--paths /,/decisions]  # only these pages (of those chosen above)
 
 Prints one JSON object: {"role path": {"status", "p50_ms", "p95_ms"}}.
 """
@@ -107,7 +108,7 @@ def _catalogue_pages(ids: dict[str, str]) -> list[tuple[str, str]]:
 
 def measure(
     url: str, repeat: int, roles: set[str] | None, api: bool = False, no_pages: bool = False,
-    catalogue: bool = False,
+    catalogue: bool = False, paths: set[str] | None = None,
 ) -> dict[str, Any]:
     from starlette.testclient import TestClient
 
@@ -136,7 +137,7 @@ def measure(
             if catalogue:
                 pages += _catalogue_pages(_record_ids(store.engine))
             for role, path in pages:
-                if role not in tokens:
+                if role not in tokens or (paths is not None and path not in paths):
                     continue
                 if signed_in != role:
                     _sign_in(client, tokens[role])
@@ -157,7 +158,7 @@ def measure(
                 }
                 print(role, path, results[f"{role} {path}"], file=sys.stderr, flush=True)
             for role, path in API_PAGES if api else []:
-                if role not in tokens:
+                if role not in tokens or (paths is not None and path not in paths):
                     continue
                 client.cookies.clear()
                 headers = {"Authorization": f"Bearer {tokens[role]}"}
@@ -179,10 +180,14 @@ def main() -> int:
     parser.add_argument("--no-pages", action="store_true", help="only the API's (with --api)")
     parser.add_argument("--catalogue", action="store_true",
                         help="also every other page of the catalogue and the record pages")
+    parser.add_argument("--paths", default="",
+                        help="only these pages (comma list of paths, as the catalogue spells "
+                             "them)")
     args = parser.parse_args()
     roles = set(args.roles.split(",")) if args.roles else None
+    paths = set(args.paths.split(",")) if args.paths else None
     print(json.dumps(measure(args.database_url, args.repeat, roles, args.api, args.no_pages,
-                             args.catalogue), indent=1))
+                             args.catalogue, paths), indent=1))
     return 0
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 
+from allied.service import access
 from web.test_web_pages import Web, web  # noqa: F401  (the fixture)
 
 
@@ -79,3 +82,22 @@ def test_a_recorded_plan_is_accepted_or_rejected_in_one_action(web: Web) -> None
     ukr = web.signed_in("ukr").post("/allocation/plan", data={
         "to": "pledged", "ids": proposed[:1], "csrf": web.csrf("ukr")})
     assert ukr.status_code == 403
+
+
+def test_the_to_do_list_kept_per_data_version_moves_with_a_change(web: Web) -> None:  # noqa: F811
+    ukr = web.signed_in("ukr")
+
+    def waiting() -> int:
+        html = ukr.get("/").text
+        found = re.search(r"Open requests with nothing allocated <span[^>]*>\(([\d,]+)\)", html)
+        assert found is not None
+        return int(found.group(1).replace(",", ""))
+
+    before = waiting()
+    built = web.app.state.chart_cache.built
+    assert waiting() == before and web.app.state.chart_cache.built == built  # kept
+    made = access.create_request(web.uow(), web.caller("ukr"), {
+        "recipient": "UKR", "family": "155mm-nato", "quantity": 5, "priority": 3,
+        "needed_by": "2024-09-01", "releasability": "public"})
+    # the change moved the data version: the list is read again and shows the request
+    assert made["id"] and waiting() == before + 1

@@ -61,23 +61,49 @@ def participants(uow: UnitOfWork, rule: Rule, forum: str, day: dt.date) -> tuple
     return found
 
 
+class Populations:
+    """The population figures, read from the store once (on the first question) and then
+    asked for any states and year: a page that evaluates many QMV decisions reads the
+    reference table once, not once per decision (it changes only when reference data is
+    loaded). Keep one for the span of one unit of work."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self._by_year: dict[int, dict[str, int]] | None = None
+
+    def _table(self) -> dict[int, dict[str, int]]:
+        if self._by_year is None:
+            by_year: dict[int, dict[str, int]] = {}
+            for i in self._uow.indicators.list(name="population"):
+                by_year.setdefault(i.year, {})[i.actor] = int(i.value)
+            self._by_year = by_year
+        return self._by_year
+
+    def of(self, codes: Sequence[str], year: int) -> tuple[dict[str, int], int]:
+        """Population of each state for ``year`` (or the latest earlier year shipped
+        with a figure for every one of them).
+
+        Returns the figures and the year used; raises naming the states with no figure.
+        """
+        table = self._table()
+        for y in sorted((y for y in table if y <= year), reverse=True):
+            at_year = table[y]
+            if any(c in at_year for c in codes) and all(c in at_year for c in codes):
+                return {c: at_year[c] for c in codes}, y
+        have = {c for y, at_year in table.items() if y <= year for c in codes if c in at_year}
+        missing = [c for c in codes if c not in have]
+        raise InvalidInput(
+            f"no population figure up to {year} for {', '.join(missing) or 'some participants'}",
+            field="population",
+        )
+
+
 def population(uow: UnitOfWork, codes: Sequence[str], year: int) -> tuple[dict[str, int], int]:
     """Population of each state for ``year`` (or the latest earlier year shipped).
 
     Returns the figures and the year used; raises naming the states with no figure.
     """
-    figures = [i for i in uow.indicators.list(name="population") if i.actor in set(codes)]
-    available = sorted({i.year for i in figures if i.year <= year}, reverse=True)
-    for y in available:
-        at_year = {i.actor: int(i.value) for i in figures if i.year == y}
-        if all(c in at_year for c in codes):
-            return at_year, y
-    have = {i.actor for i in figures if i.year <= year}
-    missing = [c for c in codes if c not in have]
-    raise InvalidInput(
-        f"no population figure up to {year} for {', '.join(missing) or 'some participants'}",
-        field="population",
-    )
+    return Populations(uow).of(codes, year)
 
 
 def _positions(
@@ -129,17 +155,24 @@ def _proposal(uow: UnitOfWork, proposal_id: str) -> Proposal:
     return found
 
 
-def _population_for(uow: UnitOfWork, proposal: Proposal) -> dict[str, int] | None:
+def _population_for(
+    uow: UnitOfWork, proposal: Proposal, populations: Populations | None = None
+) -> dict[str, int] | None:
     if proposal.rule is not Rule.QMV:
         return None
-    pop, _ = population(uow, proposal.participants, proposal.deadline.year - 1)
+    pop, _ = (populations or Populations(uow)).of(
+        proposal.participants, proposal.deadline.year - 1
+    )
     return pop
 
 
-def _close_due(uow: UnitOfWork, caller: Caller, proposal: Proposal, today: dt.date) -> bool:
+def _close_due(
+    uow: UnitOfWork, caller: Caller, proposal: Proposal, today: dt.date,
+    populations: Populations | None = None,
+) -> bool:
     if not proposal.due_on(today):
         return False
-    result = proposal.close_if_due(today, _population_for(uow, proposal))
+    result = proposal.close_if_due(today, _population_for(uow, proposal, populations))
     if result is None:
         return False
     uow.ledger.append(
@@ -162,9 +195,10 @@ def close_due(
         else:
             proposals = sorted(uow.proposals.list(), key=lambda p: p.id)
         closed = []
+        populations = Populations(uow)
         for proposal in proposals:
-            if _close_due(uow, caller, proposal, today):
-                closed.append(proposal_view_on(uow, proposal, today))
+            if _close_due(uow, caller, proposal, today, populations):
+                closed.append(proposal_view_on(uow, proposal, today, populations))
             elif proposal_id and proposal.status is ProposalStatus.OPEN:
                 raise InvalidInput(
                     f"proposal {proposal.id} is open until its deadline {proposal.deadline}; "
@@ -181,14 +215,31 @@ def close_due(
     return closed
 
 
-def proposal_view_on(uow: UnitOfWork, proposal: Proposal, day: dt.date) -> dict[str, Any]:
+def outcome_on(
+    uow: UnitOfWork, proposal: Proposal, populations: Populations | None = None
+) -> Outcome | None:
+    """What the proposal's rule says on the positions taken (``None`` once withdrawn):
+    open, the outcome so far; closed or past the deadline, positions are frozen at the
+    deadline, so the same evaluation names who blocked. ``populations``: the figures
+    shared by many proposals (:class:`Populations`), else read for this one."""
+    if proposal.status is ProposalStatus.WITHDRAWN:
+        return None
+    return proposal.provisional(_population_for(uow, proposal, populations))
+
+
+def proposal_view_on(
+    uow: UnitOfWork, proposal: Proposal, day: dt.date, populations: Populations | None = None
+) -> dict[str, Any]:
     """A proposal as it stands on ``day`` (with the rule's outcome so far), read only."""
-    outcome = None
-    if proposal.status is not ProposalStatus.WITHDRAWN:
-        # Open: what the rule says so far. Closed or past the deadline: positions are
-        # frozen at the deadline, so the same evaluation names who blocked.
-        outcome = proposal.provisional(_population_for(uow, proposal))
-    return proposal_view(proposal, outcome, day)
+    return proposal_view(proposal, outcome_on(uow, proposal, populations), day)
+
+
+def proposal_views_on(
+    uow: UnitOfWork, proposals: Sequence[Proposal], day: dt.date
+) -> list[dict[str, Any]]:
+    """:func:`proposal_view_on` of each, the population figures read once for them all."""
+    populations = Populations(uow)
+    return [proposal_view_on(uow, p, day, populations) for p in proposals]
 
 
 def proposal_view(
@@ -366,10 +417,9 @@ def status(uow: UnitOfWork, caller: Caller, today: dt.date) -> dict[str, Any]:
     """Every proposal and every accession as they stand on ``today`` (any date: a query
     records nothing, so asking about next week closes nothing)."""
     with uow:
-        views = [
-            proposal_view_on(uow, proposal, today)
-            for proposal in sorted(uow.proposals.list(), key=lambda p: p.id)
-        ]
+        views = proposal_views_on(
+            uow, sorted(uow.proposals.list(), key=lambda p: p.id), today
+        )
         accessions = [a.summary(today) for a in sorted(uow.accessions.list(), key=lambda a: a.id)]
     return {"proposals": views, "accessions": accessions}
 

@@ -28,6 +28,7 @@ from sqlalchemy import (
     true,
     tuple_,
     type_coerce,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -449,25 +450,36 @@ def _money_value() -> Any:
 
 def _consent_offers(ids: Sequence[str]) -> Any:
     """(consent id, offer id, item type) of the offers each consent request is about: its
-    one offer, or the holder's offers of the family made in the origin state."""
+    one offer, or the holder's offers of the family made in the origin state.
+
+    Two selects joined by ``UNION ALL`` (a consent request names an offer or does not, so
+    no row is in both): each finds its offers by an index (the offer's key; the holder's
+    and family's), where one join on ``a OR b`` probes the holder's offers of the family
+    for every consent request."""
     c = consent_requests.c
     o = offers.c
-    about = or_(
-        o.id == c.offer_id,
-        and_(
-            c.offer_id.is_(None),
-            o.donor == c.holder,
-            o.family == c.family,
-            (literal(",") + type_coerce(o.origin, String) + literal(",")).like(
-                literal("%,") + type_coerce(c.origin, String) + literal(",%")
-            ),
-        ),
-    )
-    return (
+    about_offer = (
         select(c.id.label("consent"), o.id.label("offer"), o.item_type)
-        .select_from(consent_requests.join(offers, about))
+        .select_from(consent_requests.join(offers, o.id == c.offer_id))
         .where(c.id.in_(list(ids)))
     )
+    about_family = (
+        select(c.id.label("consent"), o.id.label("offer"), o.item_type)
+        .select_from(
+            consent_requests.join(
+                offers,
+                and_(
+                    o.donor == c.holder,
+                    o.family == c.family,
+                    (literal(",") + type_coerce(o.origin, String) + literal(",")).like(
+                        literal("%,") + type_coerce(c.origin, String) + literal(",%")
+                    ),
+                ),
+            )
+        )
+        .where(c.id.in_(list(ids)), c.offer_id.is_(None))
+    )
+    return union_all(about_offer, about_family)
 
 
 class ConsentFacts:

@@ -25,6 +25,7 @@ from allied.adapters.db.tables import (
     ledger_entries,
     ledger_head,
 )
+from allied.adapters.db.todo_queries import TodoQueries
 from allied.domain.accession import Accession
 from allied.domain.actors import Actor, Membership
 from allied.domain.assistance import Allocation, AllocationStatus, Offer, RecordStatus, Request
@@ -365,7 +366,7 @@ def row_fields(row: Any) -> tuple[Any, ...]:
     return (row.seq, row.at, row.user, row.nation, row.kind, row.payload, row.prev_hash, row.hash)
 
 
-class SqlUnitOfWork(ListQueries, ConsentFacts):
+class SqlUnitOfWork(ListQueries, ConsentFacts, TodoQueries):
     """One transaction: ``with uow: ...; uow.commit()``. Leaving without commit rolls back."""
 
     actors: Repository[Actor]

@@ -322,7 +322,10 @@ def start_mappers() -> None:
         Proposal,
         proposals,
         properties={
-            "stances": relationship(Stance, order_by=stances.c.seq, cascade="all, delete-orphan"),
+            # loaded with the proposals, in one more query for all of them (a page lists
+            # every proposal with its positions: not one query per proposal)
+            "stances": relationship(Stance, order_by=stances.c.seq, cascade="all, delete-orphan",
+                                    lazy="selectin"),
         },
     )
     m(Ratification, ratifications)

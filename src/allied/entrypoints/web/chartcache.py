@@ -4,8 +4,9 @@ A chart is computed once per *data version* (:func:`allied.service.access.data_v
 the ledger's last sequence number, which every change moves) and per what decides its
 figures (the caller's role and nation and the day for the overview; the report's name
 and period for a report), then served from memory until the data changes: a page view
-does not redraw it. The cache holds at most :data:`SIZE` charts (least recently used
-first out) in each server process.
+does not redraw it. The overview's figures themselves (the cell's picture) and the
+caller's to-do list are kept the same way, under the same key. The cache holds at most
+:data:`SIZE` entries (least recently used first out) in each server process.
 
 Routes (each page links them under its interactive chart; shown in ``<noscript>``):
 
@@ -86,6 +87,35 @@ def overview_key(request: Request, caller: Caller, what: str) -> tuple[Any, ...]
     return ("overview", what, *_scope(caller), ctx.today().isoformat(), version(request))
 
 
+#: How many items of each to-do section the overview shows (it says how many there are).
+TODO_SHOWN = 20
+
+
+def _beside(key: tuple[Any, ...], what: str) -> tuple[Any, ...]:
+    """The key of ``what`` under the same scope, day and data version as ``key``."""
+    return (key[0], what, *key[2:])
+
+
+def overview_data(request: Request, caller: Caller, key: tuple[Any, ...]) -> views.Overview:
+    """The cell's picture (:func:`views.overview`) kept under ``key``'s scope and data
+    version (taken before the read, as for the charts)."""
+    ctx = request.app.state.ctx
+    return cache_of(request).get(
+        _beside(key, "data"), lambda: views.overview(ctx.read_uow, caller, ctx.today())
+    )
+
+
+def overview_todo(request: Request, caller: Caller, key: tuple[Any, ...]) -> dict[str, Any]:
+    """The caller's to-do list, the first :data:`TODO_SHOWN` items of each section, kept
+    under ``key``'s scope (role and nation) and data version: what waits on the caller
+    moves only with a change, and a change moves the version."""
+    ctx = request.app.state.ctx
+    return cache_of(request).get(
+        _beside(key, "todo"),
+        lambda: access.todo(ctx.read_uow(), caller, ctx.today(), limit=TODO_SHOWN),
+    )
+
+
 def overview_figures(
     request: Request, key: tuple[Any, ...], data: views.Overview, donors: list[dict[str, Any]]
 ) -> tuple[int, dict[str, dict[str, Any] | None]]:
@@ -152,8 +182,7 @@ def overview_svg(
     key = overview_key(request, caller, f"svg-{what}")
 
     def build() -> str:
-        data = views.overview(ctx.read_uow, caller, ctx.today())
-        return _overview_svg(data, what)
+        return _overview_svg(overview_data(request, caller, key), what)
 
     svg = cache_of(request).get(key, build)
     return _image('<?xml version="1.0" encoding="utf-8"?>\n' + svg, "image/svg+xml", v, key[-1])

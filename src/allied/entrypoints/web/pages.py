@@ -29,7 +29,7 @@ from allied.domain.errors import AlliedError, InvalidInput
 from allied.domain.users import Action, may
 from allied.entrypoints.api.context import AppContext
 from allied.entrypoints.api.errors import status_for
-from allied.entrypoints.web import chartcache, views
+from allied.entrypoints.web import chartcache
 from allied.entrypoints.web.forms import carried
 from allied.entrypoints.web.session import (
     SignInThrottle,
@@ -44,7 +44,6 @@ from allied.entrypoints.web.session import (
     set_login_cookie,
     start_session,
 )
-from allied.service import access
 from allied.service.caller import Caller
 from allied.service.users import authenticate
 
@@ -330,8 +329,10 @@ def overview_page(request: Request) -> HTMLResponse:
     # newer figures under the older version (the next view builds them again), never
     # older figures under a newer version
     key = chartcache.overview_key(request, caller, "figures")
-    data = views.overview(ctx.read_uow, caller, ctx.today())
-    todo = access.todo(ctx.read_uow(), caller, ctx.today(), limit=20)
+    # the picture and the to-do list are kept per data version too: a view after no change
+    # reads the version only
+    data = chartcache.overview_data(request, caller, key)
+    todo = chartcache.overview_todo(request, caller, key)
     donors = chartcache.sorted_donors(data.offer_totals)
     chart_version, figs = chartcache.overview_figures(request, key, data, donors)
     return render(

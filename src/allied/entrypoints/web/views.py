@@ -167,11 +167,9 @@ def overview(uow_factory: Any, caller: Caller, day: dt.date) -> Overview:
     ]
     consents = 0
     if may(caller.role, Action.READ_CONSENTS):
-        consents = access.list_consents(
-            uow_factory(), caller, day, status="pending", limit=1
-        ).total
-    proposals = all_rows(access.list_proposals, uow_factory(), caller, day)
-    open_proposals = [p for p in proposals if p["status"] == "open"]
+        consents = access.count_consents(uow_factory(), caller, day, status="pending")
+    # shown as recorded (id, title, forum, rule, deadline): no outcome worked out
+    open_proposals = access.open_proposals(uow_factory(), caller, day)
     return Overview(
         gaps=gaps,
         open_requests=sum(g.requests for g in gaps),

@@ -110,13 +110,30 @@ def list_consents(
         q=q, sort=sort, limit=limit, offset=offset,
     )
     with uow:
-        v = viewer(uow, caller, day)
-        if isinstance(uow, listing.RecordLists):
-            found, total = uow.consent_page(grant_of(v), query, day)
-        else:
-            found, total = _consent_page_slow(uow, v, query, day)
+        found, total = _consent_rows(uow, caller, day, query)
         rows = consent_facts_many(uow, found, day)
     return Page(rows, total, limit, offset)
+
+
+def count_consents(
+    uow: UnitOfWork, caller: Caller, day: dt.date, *, status: str | None = None
+) -> int:
+    """How many consent requests :func:`list_consents` lists with ``status`` (a figure:
+    counted by the store, none of their facts worked out)."""
+    require(caller.role, Action.READ_CONSENTS)
+    query = listing.list_query("consents", filters={"status": status}, limit=1)
+    with uow:
+        return _consent_rows(uow, caller, day, query)[1]
+
+
+def _consent_rows(
+    uow: UnitOfWork, caller: Caller, day: dt.date, query: listing.ListQuery
+) -> tuple[list[ConsentRequest], int]:
+    """The page ``query`` asks for and how many match (call inside ``with uow``)."""
+    v = viewer(uow, caller, day)
+    if isinstance(uow, listing.RecordLists):
+        return uow.consent_page(grant_of(v), query, day)
+    return _consent_page_slow(uow, v, query, day)
 
 
 def _consent_page_slow(

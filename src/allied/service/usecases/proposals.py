@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from allied.domain.errors import InvalidInput, NotFound, PermissionDenied
+from allied.domain.proposals import ProposalStatus
 from allied.domain.rules import Position, Rule
 from allied.domain.users import (
     Action,
@@ -29,12 +30,25 @@ def list_proposals(
 ) -> Page:
     with uow:
         v = viewer(uow, caller, day)
-        rows = [
-            governance.proposal_view_on(uow, p, day)
-            for p in sorted(uow.proposals.list(), key=lambda p: p.id)
-            if v.sees_proposal(p)
-        ]
+        rows = governance.proposal_views_on(
+            uow, [p for p in sorted(uow.proposals.list(), key=lambda p: p.id)
+                  if v.sees_proposal(p)], day
+        )
     return page(rows, limit, offset)
+
+
+def open_proposals(uow: UnitOfWork, caller: Caller, day: dt.date) -> list[dict[str, Any]]:
+    """The proposals visible to the caller that are open on ``day`` (the rows
+    :func:`list_proposals` shows with status ``open``: recorded open, deadline not passed),
+    by id, as recorded: no outcome is worked out (a list of what waits, not of how it
+    stands)."""
+    with uow:
+        v = viewer(uow, caller, day)
+        return [
+            governance.proposal_view(p)
+            for p in sorted(uow.proposals.list(status=ProposalStatus.OPEN), key=lambda p: p.id)
+            if v.sees_proposal(p) and not p.due_on(day)
+        ]
 
 
 def get_proposal(uow: UnitOfWork, caller: Caller, day: dt.date, proposal_id: str) -> dict[str, Any]:

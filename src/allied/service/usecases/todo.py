@@ -17,10 +17,11 @@ the allocations it is party to; the coordinator sees all).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from allied.domain.assistance import AllocationStatus, RecordStatus
-from allied.domain.consent import ConsentStatus
+from allied.domain.assistance import AllocationStatus, RecordStatus, Request
+from allied.domain.consent import ConsentRequest, ConsentStatus
 from allied.domain.proposals import ProposalStatus
 from allied.domain.users import Action, UserRole, require
 from allied.ledger.chain import LedgerEntry
@@ -76,13 +77,9 @@ def todo(
     if role == UserRole.RECIPIENT:
         section("deliveries_to_confirm", "Deliveries to confirm",
                 _allocations(uow, caller, day, status=S.SHIPPED.value, recipient=nation))
-        ours = list_requests(uow, caller, day, recipient=nation, status=RecordStatus.OPEN,
-                             limit=_ALL).items
-        section(
-            "requests_with_nothing_allocated",
-            "Open requests with nothing allocated",
-            [_request_row_item(r, day) for r in ours if not r["pledged"]],
-        )
+        bare, bare_total = _nothing_allocated(uow, caller, day, limit)
+        section("requests_with_nothing_allocated", "Open requests with nothing allocated",
+                bare, bare_total)
         section("back_from_repair", "Items back from repair",
                 _allocations(uow, caller, day, status=S.RETURNED.value, recipient=nation))
     elif role == UserRole.DONOR:
@@ -96,12 +93,11 @@ def todo(
         section("consents_holding_pledges", "Pledges waiting on re-export consent", waiting,
                 totals.get(id(held)))
     elif role == UserRole.ORIGIN:
-        section(
-            "consents_to_answer",
-            "Re-export consent requests to answer",
-            list_consents(uow, caller, day, origin=nation, status=ConsentStatus.PENDING.value,
-                          limit=_ALL).items,
-        )
+        # the first ``limit`` by id with their facts, and how many there are
+        asked = list_consents(uow, caller, day, origin=nation,
+                              status=ConsentStatus.PENDING.value, limit=limit or _ALL)
+        section("consents_to_answer", "Re-export consent requests to answer", asked.items,
+                asked.total)
     elif role == UserRole.COORDINATOR:
         section("proposed_to_accept", "Proposed allocations to accept",
                 _allocations(uow, caller, day, status=S.PROPOSED.value))
@@ -152,6 +148,39 @@ def _request_item(request: Any, day: dt.date) -> dict[str, Any]:
     }
 
 
+@runtime_checkable
+class TodoReads(Protocol):
+    """A store that reads the to-do list's sections itself (the SQL unit of work)."""
+
+    def unallocated_requests(self, recipient: str, limit: int) -> tuple[list[Request], int]:
+        """The recipient's open requests with no allocation holding quantity (proposed,
+        pledged or further), the first ``limit`` by id, and how many there are."""
+        ...
+
+    def consents_about_offers(
+        self, offer_ids: Sequence[str]
+    ) -> dict[str, list[ConsentRequest]]:
+        """Per offer: its holder's consent requests of its family naming the offer or no
+        offer, by id."""
+        ...
+
+
+def _nothing_allocated(
+    uow: UnitOfWork, caller: Caller, day: dt.date, limit: int | None
+) -> tuple[list[dict[str, Any]], int]:
+    """The caller's open requests with nothing allocated (nothing held against them: for
+    its own requests every allocation counts), the first ``limit`` by id, and how many."""
+    nation = str(caller.nation)
+    if isinstance(uow, TodoReads):
+        with uow:
+            found, total = uow.unallocated_requests(nation, limit or _ALL)
+            return [_request_item(r, day) for r in found], total
+    ours = list_requests(uow, caller, day, recipient=nation, status=RecordStatus.OPEN,
+                         limit=_ALL).items
+    bare = [_request_row_item(r, day) for r in ours if not r["pledged"]]
+    return bare, len(bare)
+
+
 def _waiting_on_consent(
     uow: UnitOfWork, rows: list[dict[str, Any]], day: dt.date
 ) -> list[dict[str, Any]]:
@@ -159,14 +188,19 @@ def _waiting_on_consent(
     out = []
     # each offer and each holder's family's consent requests read once, not per allocation
     offers = get_many(uow.offers, {str(r["offer"]) for r in rows})
-    by_holder: dict[tuple[str, str], list[Any]] = {}
-    for holder, family in sorted({(o.donor, o.family) for o in offers.values()}):
-        by_holder[(holder, family)] = list(uow.consents.list(holder=holder, family=family))
+    about: dict[str, list[ConsentRequest]] = {}
+    if isinstance(uow, TodoReads):  # only those naming the offer or no offer, by id
+        about = uow.consents_about_offers(sorted(offers))
+    else:
+        by_holder: dict[tuple[str, str], list[ConsentRequest]] = {}
+        for holder, family in sorted({(o.donor, o.family) for o in offers.values()}):
+            by_holder[(holder, family)] = list(uow.consents.list(holder=holder, family=family))
+        about = {i: by_holder[(o.donor, o.family)] for i, o in offers.items()}
     for row in rows:
         offer = offers.get(str(row["offer"]))
         assert offer is not None
         waiting: list[dict[str, Any]] = []
-        for c in by_holder.get((offer.donor, offer.family), []):
+        for c in about.get(offer.id, []):
             if (
                 c.origin in offer.consent_from
                 and c.offer_id in (None, offer.id)
@@ -238,16 +272,13 @@ def _unfilled(
 
 def _blocked(uow: UnitOfWork, day: dt.date) -> list[dict[str, Any]]:
     """Open proposals whose rule, as the positions stand, blocks them, and who blocks."""
-    from allied.domain.rules import Rule
-    from allied.service.governance import population
+    from allied.service.governance import Populations, outcome_on
 
     out = []
+    populations = Populations(uow)  # read once for every QMV proposal
     for p in sorted(uow.proposals.list(status=ProposalStatus.OPEN), key=lambda p: p.id):
-        pop = None
-        if p.rule is Rule.QMV:
-            pop, _ = population(uow, p.participants, p.deadline.year - 1)
-        outcome = p.provisional(pop)
-        if outcome.blocking:
+        outcome = outcome_on(uow, p, populations)  # None only once withdrawn
+        if outcome is not None and outcome.blocking:
             out.append({"kind": "proposal", "id": p.id, "forum": p.forum, "title": p.title,
                         "deadline": p.deadline.isoformat(), "blocked_by": list(outcome.blocking)})
     return out
