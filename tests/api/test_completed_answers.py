@@ -13,7 +13,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from allied.entrypoints.api import create_app
-from allied.entrypoints.api.cache import AnswerStore, Versions
+from allied.entrypoints.api.fast.store import AnswerStore, Versions
 from allied.service import access
 from allied.service.caller import Caller
 from allied.service.holdings import Holdings

@@ -1,5 +1,5 @@
 """List pages complete their committed and pledged sums from the holdings the process
-moves along the ledger (:mod:`allied.entrypoints.api.holdings`): after a pledge the pages
+moves along the ledger (:mod:`allied.entrypoints.api.fast.holdings`): after a pledge the pages
 show it, from one catch-up and no whole read; after anything else that moves allocations
 (a withdrawal) the holdings are read whole; every page agrees with the record's own view,
 which sums from the store; and a donor's page counts only pledges of offers it sees."""
@@ -12,8 +12,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from allied.entrypoints.api.cache import Versions
-from allied.entrypoints.api.holdings import LiveHoldings
+from allied.entrypoints.api.fast.holdings import LiveHoldings
+from allied.entrypoints.api.fast.store import Versions
 from api.conftest import Api
 
 FAMILY = "other"
