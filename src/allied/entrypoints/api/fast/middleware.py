@@ -164,9 +164,10 @@ class CachedReads:
     async def _completed(
         self, scope: Scope, key: Hashable, versions: Versions, day: dt.date
     ) -> Answer | None:
-        """A kept list page completed at the holdings of ``versions``, when only pledges
-        came since it was computed (same records version, so the same records, the same
-        releasability and the same users); ``None`` to go through the application."""
+        """A kept list page completed at the holdings of ``versions``, when only changes
+        of allocations came since it was computed (same records version, so the same
+        records, the same releasability and the same users), or amendments its completer
+        shows do not concern it; ``None`` to go through the application."""
         entry = self.ctx.answers.peek(key)
         if entry is None:
             return None
@@ -175,16 +176,18 @@ class CachedReads:
             not isinstance(at, Versions)
             or not isinstance(kept, Answer)
             or kept.complete is None
-            or at.records != versions.records
             or at.seq >= versions.seq
         ):
             return None
         try:
             holdings = await self.ctx.holdings.at(versions)
             if holdings.records != at.records:
-                # a change other than a pledge came since the versions were read: the
-                # page's records (and what the caller may see) may be older than the sums
-                return None
+                # records changed since the page was read: only amendments the holdings
+                # moved past (anything else made them be read whole, and they no longer
+                # know what came before), each shown not to concern this page
+                changes = holdings.changes_since(at.records)
+                if changes is None or not kept.complete.unchanged(changes):
+                    return None
             answer = kept.completed(kept.complete(holdings))
         except Exception:
             return None  # the application answers it (and any failure) its own way

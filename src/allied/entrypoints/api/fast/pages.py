@@ -10,7 +10,7 @@ completer so that the middleware completes it again after later pledges.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from starlette.responses import Response
@@ -18,7 +18,7 @@ from starlette.responses import Response
 from allied.entrypoints.api.fast.keys import Key, json_key
 from allied.entrypoints.api.fast.responses import Completer, acached_json_from, encode
 from allied.entrypoints.api.fast.store import Versions
-from allied.service.holdings import Holdings
+from allied.service.holdings import Holdings, RecordChange
 
 if TYPE_CHECKING:
     from allied.entrypoints.api.context import AppContext
@@ -33,6 +33,7 @@ async def record_page(
     records: Callable[[Versions], R],
     complete: Callable[[R, Holdings], object],
     weight: Callable[[R], int],
+    unchanged: Callable[[R, Sequence[RecordChange]], bool] | None = None,
 ) -> Response:
     """A list page (or the offer totals) as JSON. Its records are kept across pledges
     (under the records version; a miss is read in a worker thread, in one transaction);
@@ -40,7 +41,9 @@ async def record_page(
     moved along the ledger once per change for all readers. The answer carries its
     completer (``weight``: about what its records weigh in memory), so that after a
     pledge :class:`~allied.entrypoints.api.fast.middleware.CachedReads` completes it
-    again itself."""
+    again itself; ``unchanged(records, amendments)`` says when amendments since leave
+    the records as they are (:mod:`allied.service.unchanged`), so that it is completed
+    after those too."""
     found = await ctx.cache.aget(key, lambda: records(versions), versions.records)
 
     async def page() -> object:
@@ -59,5 +62,9 @@ async def record_page(
         json_key(key),
         page,
         versions.seq,
-        completer=Completer(lambda holdings: encode(complete(found, holdings)), weight(found)),
+        completer=Completer(
+            lambda holdings: encode(complete(found, holdings)),
+            weight(found),
+            *(() if unchanged is None else (lambda changes: unchanged(found, changes),)),
+        ),
     )

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any
 
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from allied.entrypoints.api.fast.store import VersionedCache
-from allied.service.holdings import Holdings
+from allied.service.holdings import Holdings, RecordChange
 
 #: scope keys shared with :mod:`allied.entrypoints.api.fast.middleware`: the versions it
 #: read, the digest of the token the application authenticated, and the mark of a cached
@@ -31,16 +31,23 @@ CACHED_MARK = "allied.cached"
 COMPLETER_KEY = "allied.completer"
 
 
+def _cannot_tell(changes: Sequence[RecordChange]) -> bool:
+    return not changes
+
+
 @dataclasses.dataclass(frozen=True)
 class Completer:
     """The JSON body of an answer at other holdings: a list page whose records are
-    unchanged while the records version is, with the sums a pledge changes completed from
-    the holdings given."""
+    unchanged while the records version is (or after amendments that do not concern it),
+    with the sums a pledge or a move changes completed from the holdings given."""
 
     complete: Callable[[Holdings], bytes]
     #: about how many bytes of memory it keeps alive (the page's records), counted with
     #: the answer in the store's byte budget
     retained: int
+    #: whether the page's records are still those after these amendments (see
+    #: :mod:`allied.service.unchanged`); by default only when there are none
+    unchanged: Callable[[Sequence[RecordChange]], bool] = _cannot_tell
 
     def __call__(self, holdings: Holdings) -> bytes:
         return self.complete(holdings)

@@ -3,9 +3,10 @@
 Every change in ``allied`` appends to the hash-chained ledger in its own transaction, so
 the ledger head's sequence number is a version of all the data: a result computed at
 version V is still right while the head is at V. The head also keeps ``records_seq``,
-the sequence number of the last change other than a pledge: records, memberships and
-users are unchanged while it is, so their views (a page of offers without its committed
-quantities, a nation's memberships, a token's user) are kept across a burst of pledges.
+the sequence number of the last change other than an allocation's (a pledge or a move
+along the lifecycle): records, memberships and users are unchanged while it is, so their
+views (a page of offers without its committed quantities, a nation's memberships, a
+token's user) are kept across a burst of pledges and moves.
 
 A key (:mod:`allied.entrypoints.api.fast.keys`) holds everything else a result depends
 on (route and parameters, the caller's nation and role, the day), so one caller never
@@ -36,7 +37,7 @@ class Versions:
 
     #: the ledger head: moves with every change
     seq: int
-    #: the last change other than a pledge
+    #: the last change other than an allocation's (a pledge or a move)
     records: int
 
 

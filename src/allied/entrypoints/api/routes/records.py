@@ -39,6 +39,7 @@ from allied.entrypoints.api.schemas import (
 )
 from allied.service import access
 from allied.service.listing import SORTS
+from allied.service.unchanged import groups_unchanged, page_unchanged
 
 router = APIRouter(prefix="/api/v1")
 
@@ -159,6 +160,12 @@ async def list_requests(
         ),
         access.with_pledged_held,
         _page_weight,
+        lambda records, changes: page_unchanged(
+            "requests", records, changes,
+            filters={"recipient": recipient, "family": family, "status": status,
+                     "priority": priority},
+            q=q, sort=sort,
+        ),
     )
 
 
@@ -272,6 +279,11 @@ async def list_offers(
         ),
         access.with_committed_held,
         _page_weight,
+        lambda records, changes: page_unchanged(
+            "offers", records, changes,
+            filters={"donor": donor, "family": family, "channel": channel, "status": status},
+            q=q, sort=sort,
+        ),
     )
 
 
@@ -293,6 +305,7 @@ async def offer_totals(
         ),
         access.totals_held,
         _groups_weight,
+        groups_unchanged,
     )
 
 
