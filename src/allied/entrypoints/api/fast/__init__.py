@@ -7,6 +7,8 @@ of the package:
 
 * :func:`acached_json`: a JSON answer kept per key at a data version, given again by the
   middleware while the version holds;
+* :func:`afresh_json`: a JSON answer that changes with nearly every write (a page of
+  allocations), computed once at a time per key for every call that came before;
 * :func:`record_page`: a list page whose records are kept across pledges and whose sums
   are completed from the holdings;
 * :func:`view_key` / :func:`role_key`: the key of such a result (every parameter it
@@ -31,7 +33,7 @@ from __future__ import annotations
 
 from allied.entrypoints.api.fast.keys import role_key, view_key
 from allied.entrypoints.api.fast.pages import record_page
-from allied.entrypoints.api.fast.responses import acached_json
+from allied.entrypoints.api.fast.responses import acached_json, afresh_json
 from allied.entrypoints.api.fast.store import Versions
 
-__all__ = ["Versions", "acached_json", "record_page", "role_key", "view_key"]
+__all__ = ["Versions", "acached_json", "afresh_json", "record_page", "role_key", "view_key"]

@@ -12,6 +12,10 @@ value than it asked for.
 
 Futures belong to their event loop: a server process has one, a test client may run
 several at once, so flights are kept apart per loop.
+
+:class:`NextFlight` is the other kind, for results no version can key (they change
+with nearly every write): one computation per key at a time, each call sharing the
+next one to start after it.
 """
 
 from __future__ import annotations
@@ -91,3 +95,79 @@ class SingleFlight(Generic[V]):
         finally:
             self._flights.pop(flight, None)
         return value
+
+
+class _Batch(Generic[V]):
+    """The calls waiting for the next computation of one key, and how to make it."""
+
+    def __init__(self, future: asyncio.Future[V], make: Callable[[], Awaitable[V]]) -> None:
+        self.future = future
+        self.make = make
+
+
+class _Lane(Generic[V]):
+    def __init__(self) -> None:
+        self.waiting: _Batch[V] | None = None
+        self.runner: asyncio.Task[None] | None = None
+
+
+class NextFlight(Generic[V]):
+    """One computation per key at a time, shared by the calls that came before it
+    started: for results that change with nearly every write (a page of allocations),
+    which no version-keyed store could keep.
+
+    A call never takes the result of a computation already running (it may have read the
+    data before the call's own write was acknowledged); it waits for the next one, which
+    starts when the running one ends and is shared by every call that came meanwhile. So
+    each answer is at least as new as every change acknowledged before its call, and a
+    key costs the database one computation at a time however many calls come (as the
+    data versions are read, :class:`~allied.adapters.db.versions.VersionReader`)."""
+
+    def __init__(self) -> None:
+        self._lanes: dict[tuple[int, Hashable], _Lane[V]] = {}
+        #: computations made, for tests and diagnostics
+        self.runs = 0
+
+    async def get(self, key: Hashable, make: Callable[[], Awaitable[V]]) -> V:
+        """The result of the next computation of ``key`` to start (``make()``, of this
+        call or of another that came for the same key before it started)."""
+        loop = asyncio.get_running_loop()
+        lane_key = (id(loop), key)
+        lane = self._lanes.get(lane_key)
+        if lane is None:
+            lane = self._lanes[lane_key] = _Lane()
+        if lane.waiting is None:
+            lane.waiting = _Batch(loop.create_future(), make)
+        future = lane.waiting.future
+        if lane.runner is None or lane.runner.done():
+            lane.runner = loop.create_task(self._serve(lane_key, lane))
+        try:
+            return await asyncio.shield(future)
+        except LeaderCancelled:
+            return await make()  # the computations stopped (a shutdown): this call's own
+
+    async def _serve(self, lane_key: tuple[int, Hashable], lane: _Lane[V]) -> None:
+        try:
+            while (batch := lane.waiting) is not None:
+                lane.waiting = None  # calls from now on wait for the next computation
+                self.runs += 1
+                try:
+                    value = await batch.make()
+                except BaseException as exc:
+                    batch.future.set_exception(
+                        exc if isinstance(exc, Exception) else LeaderCancelled()
+                    )
+                    batch.future.exception()  # retrieved here; waiters still get it
+                    if not isinstance(exc, Exception):
+                        raise
+                else:
+                    batch.future.set_result(value)
+        finally:
+            if lane.waiting is None and self._lanes.get(lane_key) is lane:
+                del self._lanes[lane_key]
+            elif lane.waiting is not None and not lane.waiting.future.done():
+                # stopped (cancelled) with calls waiting: they compute it themselves
+                lane.waiting.future.set_exception(LeaderCancelled())
+                lane.waiting.future.exception()
+                if self._lanes.get(lane_key) is lane:
+                    del self._lanes[lane_key]

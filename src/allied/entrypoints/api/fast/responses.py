@@ -15,6 +15,7 @@ import json
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
@@ -117,4 +118,14 @@ async def acached_json_from(
     body = await cache.aget_from(key, encoded, version)
     if completer is not None:
         return CompletableJSON(body, completer)
+    return CachedJSON(content=body)
+
+
+async def afresh_json(cache: VersionedCache, key: Hashable, compute: Callable[[], Any]) -> Response:
+    """The result as a JSON response computed after the call (in a worker thread), one
+    computation per key at a time shared by the calls that came before it started
+    (:class:`~allied.entrypoints.api.fast.flight.NextFlight`): for results that change
+    with nearly every write, such as a page of allocations. Marked :class:`CachedJSON`:
+    the middleware gives it again while the data versions stay."""
+    body = await cache.fresh.get(key, lambda: run_in_threadpool(lambda: encode(compute())))
     return CachedJSON(content=body)

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from allied.adapters.db.versions import VersionReader
-from allied.entrypoints.api.fast.flight import LeaderCancelled, SingleFlight
+from allied.entrypoints.api.fast.flight import LeaderCancelled, NextFlight, SingleFlight
 
 T = TypeVar("T")
 
@@ -125,6 +125,8 @@ class VersionedCache(VersionedStore):
         super().__init__(size, max_bytes)
         self.reader = VersionReader(engine)
         self._flights: SingleFlight[Any] = SingleFlight()
+        #: results computed afresh for each call, one computation per key at a time
+        self.fresh: NextFlight[Any] = NextFlight()
 
     async def aversions(self) -> Versions:
         """:meth:`versions` for async code: read after the call, shared by the calls that

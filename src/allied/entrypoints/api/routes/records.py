@@ -19,7 +19,7 @@ from allied.entrypoints.api.deps import (
     acaller_memberships,
     caller_memberships,
 )
-from allied.entrypoints.api.fast import record_page, view_key
+from allied.entrypoints.api.fast import afresh_json, record_page, view_key
 from allied.entrypoints.api.routes.common import READ_ERRORS, WRITE_ERRORS, IdempotencyKey
 from allied.entrypoints.api.schemas import (
     AllocationOut,
@@ -375,7 +375,7 @@ async def create_pledge(
     responses=READ_ERRORS,
     tags=["allocations"],
 )
-def list_allocations(
+async def list_allocations(
     ctx: Ctx,
     caller: CurrentCaller,
     page: Page,
@@ -384,20 +384,26 @@ def list_allocations(
     status: Annotated[AllocationStatusName | None, Query()] = None,
     q: SearchQ = None,
     sort: AllocationSortQ = None,
-) -> access.Page:
+) -> Response:
     """Allocations (pledges) the caller sees: its own and those whose offer is released
     to it; search with ``q``, order by ``sort`` (id by default)."""
-    return access.list_allocations(
-        ctx.read_uow(),
-        caller,
-        ctx.today(),
-        offer=offer,
-        request=request,
-        status=status,
-        q=q,
-        sort=sort,
-        limit=page.limit,
-        offset=page.offset,
+    day = ctx.today()
+    return await afresh_json(
+        ctx.cache,
+        view_key("allocations", caller, day, offer, request, status, q, sort, page.limit,
+                 page.offset),
+        lambda: access.list_allocations(
+            ctx.read_uow(),
+            caller,
+            day,
+            offer=offer,
+            request=request,
+            status=status,
+            q=q,
+            sort=sort,
+            limit=page.limit,
+            offset=page.offset,
+        ),
     )
 
 
