@@ -127,3 +127,46 @@ def test_a_record_no_longer_released_leaves_the_kept_pages_at_once(api: Api) -> 
         assert now[1].json()["items"] == []  # EST-RL2 moved up to the first page
         assert next(r for r in now[2].json()["items"] if r["id"] == "RL-REQ")["pledged"] == 1
         assert gbr.get("/api/v1/offers/EST-RL1").status_code == 404
+
+
+def test_pages_sorted_by_a_sum_follow_pledges_and_withdrawals(api: Api) -> None:
+    """A page sorted by what is committed (or pledged) holds and orders its records by
+    sums every pledge or move changes: it is never completed with new sums over the old
+    order, and equals the uncached answer after each change."""
+    ctx = api.app.state.ctx
+    uncached = create_app(store=api.store, options=ApiOptions(cache_size=0),
+                          today=lambda: TODAY)
+    est_token = api.tokens["est"]
+    with api.client("est") as est, api.client("coord") as coord, \
+            TestClient(uncached, headers={"Authorization": f"Bearer {est_token}"}) as fresh:
+        for oid in ("EST-SS1", "EST-SS2"):
+            _ok(est.post("/api/v1/offers", json=_offer(oid, "EST", 10)))
+        _ok(coord.post("/api/v1/requests", json={
+            "id": "SS-REQ", "recipient": "UKR", "family": FAMILY, "quantity": 40,
+            "priority": 2, "needed_by": "2024-12-31", "releasability": "public"}))
+        queries = [("/api/v1/offers", {"family": FAMILY, "sort": "-committed", "limit": 1}),
+                   ("/api/v1/offers", {"family": FAMILY, "sort": "-available", "limit": 1}),
+                   ("/api/v1/requests", {"family": FAMILY, "sort": "-pledged"})]
+
+        def same() -> list[Any]:
+            out = []
+            for path, query in queries:
+                kept, reference = est.get(path, params=query), fresh.get(path, params=query)
+                assert kept.status_code == 200, kept.text
+                assert kept.content == reference.content, (path, query)
+                out.append(kept.json()["items"])
+            return out
+
+        same()
+        first = _ok(est.post("/api/v1/pledges",
+                             json={"offer": "EST-SS2", "request": "SS-REQ", "quantity": 3}))
+        completed = ctx.answers.completed
+        assert [r["id"] for r in same()[0]] == ["EST-SS2"]
+        _ok(est.post("/api/v1/pledges",
+                     json={"offer": "EST-SS1", "request": "SS-REQ", "quantity": 5}))
+        assert [r["id"] for r in same()[0]] == ["EST-SS1"]
+        _ok(est.post(f"/api/v1/allocations/{first['id']}/transitions", json={"to": "withdrawn"}))
+        pages = same()
+        assert [r["id"] for r in pages[0]] == ["EST-SS1"]
+        assert [r["id"] for r in pages[1]] == ["EST-SS2"]  # 10 available, against 5
+        assert ctx.answers.completed == completed  # none of them completed

@@ -44,6 +44,16 @@ AMENDMENT = {"offers": kinds.OFFER_AMENDED, "requests": kinds.REQUEST_AMENDED}
 RELEASABILITY = "releasability"
 
 
+#: sort columns that read the sums pledges and moves change (see ``listing.SORTS``)
+SUM_COLUMNS = frozenset({"committed", "available", "pledged", "outstanding"})
+
+
+def sums_sorted(sort: str | None) -> bool:
+    """Whether a page sorted by ``sort`` holds records chosen and ordered by their sums
+    (which every pledge or move may change), not by their own fields only."""
+    return (sort or "id").lstrip("-") in SUM_COLUMNS
+
+
 def read_fields(
     kind: str, filters: Mapping[str, object], q: str | None, sort: str | None
 ) -> frozenset[str]:

@@ -34,6 +34,8 @@ async def record_page(
     complete: Callable[[R, Holdings], object],
     weight: Callable[[R], int],
     unchanged: Callable[[R, Sequence[RecordChange]], bool] | None = None,
+    *,
+    sums_sorted: bool = False,
 ) -> Response:
     """A list page (or the offer totals) as JSON. Its records are kept across pledges
     (under the records version; a miss is read in a worker thread, in one transaction);
@@ -43,7 +45,19 @@ async def record_page(
     pledge :class:`~allied.entrypoints.api.fast.middleware.CachedReads` completes it
     again itself; ``unchanged(records, amendments)`` says when amendments since leave
     the records as they are (:mod:`allied.service.unchanged`), so that it is completed
-    after those too."""
+    after those too.
+
+    ``sums_sorted``: the page is sorted by a sum (committed, available, pledged,
+    outstanding), so which records it holds and their order change with every pledge or
+    move: its records are kept under the ledger head, not the records version, and the
+    answer is never completed."""
+    if sums_sorted:
+        found = await ctx.cache.aget(key, lambda: records(versions), versions.seq)
+
+        async def whole() -> object:
+            return complete(found, await ctx.holdings.at(versions))
+
+        return await acached_json_from(ctx.cache, json_key(key), whole, versions.seq)
     found = await ctx.cache.aget(key, lambda: records(versions), versions.records)
 
     async def page() -> object:

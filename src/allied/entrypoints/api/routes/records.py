@@ -39,7 +39,7 @@ from allied.entrypoints.api.schemas import (
 )
 from allied.service import access
 from allied.service.listing import SORTS
-from allied.service.unchanged import groups_unchanged, page_unchanged
+from allied.service.unchanged import groups_unchanged, page_unchanged, sums_sorted
 
 router = APIRouter(prefix="/api/v1")
 
@@ -166,6 +166,7 @@ async def list_requests(
                      "priority": priority},
             q=q, sort=sort,
         ),
+        sums_sorted=sums_sorted(sort),
     )
 
 
@@ -284,6 +285,7 @@ async def list_offers(
             filters={"donor": donor, "family": family, "channel": channel, "status": status},
             q=q, sort=sort,
         ),
+        sums_sorted=sums_sorted(sort),
     )
 
 
