@@ -150,8 +150,8 @@ def test_a_cancelled_computation_is_not_passed_to_those_waiting(api: Api) -> Non
 
 
 def test_the_cache_keeps_at_most_its_bytes_least_recently_used_first(api: Api) -> None:
-    from allied.entrypoints.api.cache import VersionedCache
-    from allied.entrypoints.api.fastread import Answer
+    from allied.entrypoints.api.fast.middleware import Answer
+    from allied.entrypoints.api.fast.store import VersionedCache
 
     cache = VersionedCache(api.store.engine, size=100, max_bytes=1000)
     try:
@@ -194,7 +194,7 @@ def test_encode_writes_dataclasses_as_their_fields_without_copying_first() -> No
 
     import pytest
 
-    from allied.entrypoints.api.cache import encode
+    from allied.entrypoints.api.fast.responses import encode
     from allied.service.access import Page
 
     @dataclasses.dataclass

@@ -230,7 +230,7 @@ def _marking_app(
     computing: asyncio.Event | None = None,
 ) -> object:
     from allied.domain.users import hash_token
-    from allied.entrypoints.api.cache import CACHED_MARK, DIGEST_KEY
+    from allied.entrypoints.api.fast.responses import CACHED_MARK, DIGEST_KEY
 
     async def app(scope: dict[str, object], receive: object, send: object) -> None:
         calls.append(1)
@@ -245,7 +245,7 @@ def _marking_app(
 
 
 def test_an_answer_with_other_headers_is_never_kept(api: Api) -> None:
-    from allied.entrypoints.api.fastread import CachedReads
+    from allied.entrypoints.api.fast.middleware import CachedReads
 
     token = api.tokens["est"]
     ctx = api.app.state.ctx
@@ -272,8 +272,8 @@ def test_waiters_get_the_answer_before_a_slow_client_of_the_leader(
 ) -> None:
     """The request that went through the application hands its answer to those waiting
     as soon as it is known, not after its own client has taken it."""
-    from allied.entrypoints.api.cache import Versions
-    from allied.entrypoints.api.fastread import CachedReads
+    from allied.entrypoints.api.fast.middleware import CachedReads
+    from allied.entrypoints.api.fast.store import Versions
 
     token = api.tokens["est"]
     ctx = api.app.state.ctx

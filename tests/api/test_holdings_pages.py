@@ -1,5 +1,5 @@
 """List pages complete their committed and pledged sums from the holdings the process
-moves along the ledger (:mod:`allied.entrypoints.api.holdings`): after a pledge the pages
+moves along the ledger (:mod:`allied.entrypoints.api.fast.holdings`): after a pledge the pages
 show it, from one catch-up and no whole read; after anything else that moves allocations
 (a withdrawal) the holdings are read whole; every page agrees with the record's own view,
 which sums from the store; and a donor's page counts only pledges of offers it sees."""
@@ -12,8 +12,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from allied.entrypoints.api.cache import Versions
-from allied.entrypoints.api.holdings import LiveHoldings
+from allied.adapters.db.versions import read_versions
+from allied.entrypoints.api.fast.holdings import LiveHoldings
+from allied.entrypoints.api.fast.store import Versions
 from api.conftest import Api
 
 FAMILY = "other"
@@ -109,6 +110,57 @@ def test_a_proposal_moved_to_pledged_keeps_the_pages_right(api: Api) -> None:
         assert moved.status_code == 200 and moved.json()["status"] == "pledged", moved.text
         assert held() == before
         assert holdings.catch_ups == catch_ups + 1  # moved along it, not read whole
+
+
+def test_moves_along_the_lifecycle_keep_the_pages_and_their_sums_right(api: Api) -> None:
+    """Approved, shipped, delivered: each move is an allocation's change only, so the
+    records version stays and the holdings move past it (no whole read); a kept page is
+    completed by the middleware and equals what the app gives a new user of the same
+    nation (who reads everything afresh); a withdrawal is read whole and shows at once."""
+    ctx = api.app.state.ctx
+    holdings: LiveHoldings = ctx.holdings
+    with api.client("coord") as coord, api.client("est") as est:
+        added = est.post("/api/v1/offers", json=_offer("EST-MV", "EST", "public"))
+        assert added.status_code == 201, added.text
+        made = coord.post("/api/v1/requests", json={
+            "id": "MV-REQ", "recipient": "UKR", "family": FAMILY, "quantity": 30,
+            "priority": 2, "needed_by": "2024-12-31", "releasability": "public"})
+        assert made.status_code == 201, made.text
+        pledge = est.post("/api/v1/pledges",
+                          json={"offer": "EST-MV", "request": "MV-REQ", "quantity": 4})
+        assert pledge.status_code == 201, pledge.text
+        aid = pledge.json()["id"]
+        query = {"family": FAMILY, "limit": 200}
+        pages = [est.get(f"/api/v1/{r}", params=query) for r in ("offers", "requests")]
+        assert all(p.status_code == 200 for p in pages)
+        loads = holdings.loads
+        records = read_versions(ctx.cache.reader.engine)[1]
+        for to in ("approved", "shipped", "delivered"):
+            completed = ctx.answers.completed
+            moved = coord.post(f"/api/v1/allocations/{aid}/transitions", json={"to": to})
+            assert moved.status_code == 200 and moved.json()["status"] == to, moved.text
+            again = [est.get(f"/api/v1/{r}", params=query) for r in ("offers", "requests")]
+            assert ctx.answers.completed == completed + 2  # not through the app
+            assert [p.content for p in again] == [p.content for p in pages]
+        assert holdings.loads == loads  # moved along, never read whole
+        assert read_versions(ctx.cache.reader.engine)[1] == records
+        assert _one(est, "offers", "EST-MV")["committed"] == 4
+        assert _one(est, "requests", "MV-REQ")["pledged"] == 4
+        # what a new user of the same nation gets from the app is what was completed
+        api.add_user("est-mv", "donor", "EST")
+        fresh = api.client("est-mv")
+        assert [fresh.get(f"/api/v1/{r}", params=query).content
+                for r in ("offers", "requests")] == [p.content for p in pages]
+
+        second = est.post("/api/v1/pledges",
+                          json={"offer": "EST-MV", "request": "MV-REQ", "quantity": 3})
+        assert second.status_code == 201, second.text
+        gone = est.post(f"/api/v1/allocations/{second.json()['id']}/transitions",
+                        json={"to": "withdrawn"})
+        assert gone.status_code == 200, gone.text
+        offer = _one(est, "offers", "EST-MV")
+        assert (offer["committed"], offer["available"]) == (4, 6)
+        assert _one(est, "requests", "MV-REQ")["pledged"] == 4
 
 
 def test_records_read_again_for_newer_sums_use_memberships_as_new(

@@ -15,7 +15,7 @@ import pytest
 from allied.bootstrap import Store
 from allied.domain.errors import Conflict, InvalidInput, NotFound, StorageError
 from allied.entrypoints.api import ApiOptions
-from allied.entrypoints.api.batching import ATTEMPTS, PledgeBatcher
+from allied.entrypoints.api.fast.batching import ATTEMPTS, PledgeBatcher
 from allied.service.allocations import PledgeOrder, PledgeOutcome
 from allied.service.caller import Caller
 from allied.service.ledger import verify_chain

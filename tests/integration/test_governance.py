@@ -251,3 +251,36 @@ def test_unanswered_consent_expires(store: Store) -> None:
     assert [r["status"] for r in rows if r["offer"] == "O-Z"] == ["expired"]
     assert [r["effective_status"] for r in rows if r["offer"] == "O-Z"] == ["expired"]
     assert _allocations(store)["A-Z"]["status"] == "rejected"
+
+
+def test_the_store_finds_the_same_due_consents_as_the_rule(store: Store) -> None:
+    """``pending_past`` (the store's query behind ``expire_consents``) finds exactly the
+    pending requests whose effective status has expired, on the last day to answer, the
+    day after and later, and none that is answered."""
+    gov.set_policy(store.uow(), CALLER, "DEU", OriginPolicy.CASE_BY_CASE, since=D(2024, 1, 1))
+    for offer, alloc in (("O-D1", "A-D1"), ("O-D2", "A-D2")):
+        _allocation(store, offer, "DEU", alloc)
+        gov.move_allocation(store.uow(), CALLER, alloc, "pledged", today=D(2024, 2, 1))
+    gov.move_allocation(store.uow(), CALLER, "A-D1", "consent-pending", today=D(2024, 2, 1),
+                        expiry_days=10)
+    gov.move_allocation(store.uow(), CALLER, "A-D2", "consent-pending", today=D(2024, 2, 5),
+                        expiry_days=10)
+    uow = store.uow()
+    assert isinstance(uow, gov.DueConsents)
+    with uow:
+        pending = uow.consents.list(status=ConsentStatus.PENDING)
+        assert len(pending) >= 2
+        first = pending[0].id
+        found = {}
+        for day in (D(2024, 2, 1), D(2024, 2, 11), D(2024, 2, 12), D(2024, 2, 16),
+                    D(2024, 3, 1)):
+            by_rule = sorted(c.id for c in pending
+                             if c.effective_status(day) is ConsentStatus.EXPIRED)
+            assert sorted(c.id for c in uow.pending_past(day)) == by_rule, day
+            found[day] = len(by_rule)
+    assert found[D(2024, 2, 11)] < found[D(2024, 2, 12)] < found[D(2024, 2, 16)]
+    gov.record_consent_answer(store.uow(), CALLER, first, ConsentStatus.GRANTED,
+                              on=D(2024, 2, 2))
+    with store.uow() as again:
+        assert isinstance(again, gov.DueConsents)
+        assert first not in {c.id for c in again.pending_past(D(2024, 3, 1))}

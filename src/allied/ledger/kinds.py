@@ -441,7 +441,10 @@ def _kinds() -> dict[str, Kind]:
     ]
     for status in AllocationStatus:
         if status is not AllocationStatus.PLEDGED:
-            out.append(Kind(allocation_kind(status), (Version(MovedV1, _moved_to(status)),)))
+            # a move changes its allocation only (the consents it asks or answers are
+            # entries of their own)
+            out.append(Kind(allocation_kind(status), (Version(MovedV1, _moved_to(status)),),
+                            allocations_only=True))
     for answer in (ConsentStatus.GRANTED, ConsentStatus.DENIED, ConsentStatus.EXPIRED):
         out.append(Kind(consent_kind(answer), (Version(WithId, _consent_to(answer)),)))
     for step in ACCESSION_STEPS:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from allied.domain.accession import Accession
 from allied.domain.actors import ActorKind, Role, members_on
@@ -662,6 +662,15 @@ def _request_consents(
     return asked
 
 
+@runtime_checkable
+class DueConsents(Protocol):
+    """An optional capability of a unit of work: the consent requests still pending
+    whose last day to answer is before ``day``, found by the store rather than by
+    loading every pending one (a thousand at a year's volume, before every move)."""
+
+    def pending_past(self, day: dt.date) -> list[ConsentRequest]: ...
+
+
 def expire_consents(uow: UnitOfWork, caller: Caller, today: dt.date) -> list[dict[str, Any]]:
     """Record the pending consents past their deadline as expired, and settle the
     consent-pending allocations they concern; return the moves made. Only those: every
@@ -669,7 +678,12 @@ def expire_consents(uow: UnitOfWork, caller: Caller, today: dt.date) -> list[dic
     nothing else can move (this runs before every consent or lifecycle command; it used
     to settle every consent-pending allocation, a query per allocation each time)."""
     expired: set[tuple[str, str]] = set()
-    for c in uow.consents.list(status=ConsentStatus.PENDING):
+    pending = (
+        uow.pending_past(today)
+        if isinstance(uow, DueConsents)
+        else uow.consents.list(status=ConsentStatus.PENDING)
+    )
+    for c in pending:
         if c.effective_status(today) is ConsentStatus.EXPIRED:
             assert c.expires_on is not None
             c.answer(ConsentStatus.EXPIRED, max(today, c.requested_on), "no answer in time")

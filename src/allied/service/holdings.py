@@ -12,10 +12,14 @@ read once per change for all readers.
 
 The kind ``allocation.pledged`` is also written by a move along the lifecycle from
 ``proposed`` to ``pledged`` (payload: the allocation's id, ``from`` and ``to``); both
-statuses hold, so such an entry leaves the sums as they are.
+statuses hold, so such an entry leaves the sums as they are, as does every other move
+between two holding statuses (``pledged -> approved -> shipped -> delivered``, each an
+``allocation.<to>`` entry). A move out of them (rejected, withdrawn) names only the
+allocation, so the sums are read whole.
 
 Holdings also know the records version (``records_seq`` of the ledger head: the last
-change other than a pledge) they were read at; moving along pledges leaves it. A list
+change other than an allocation's, a pledge or a move) they were read at; moving along
+pledges and moves leaves it. A list
 page's records and releasability are those of a records version, and are completed
 from holdings of the same records version only (see :attr:`Holdings.records`).
 
@@ -32,7 +36,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from allied.domain.assistance import COMMITTING
+from allied.domain.assistance import COMMITTING, AllocationStatus
 from allied.ledger import kinds
 from allied.service.ports import UnitOfWork
 
@@ -40,8 +44,22 @@ from allied.service.ports import UnitOfWork
 #: quantity), and it changes nothing but that allocation.
 PLEDGED = kinds.ALLOCATION_PLEDGED
 
+#: The kinds of an allocation's moves along its lifecycle (``allocation.approved``, ...;
+#: the move to ``pledged`` shares its kind with a new pledge): a move between two
+#: statuses that both hold leaves every sum as it is.
+MOVES = frozenset(kinds.allocation_kind(s) for s in AllocationStatus)
+
+#: The kinds of an amendment of a request or an offer (payload: the record's id and the
+#: fields that changed, ``before`` and ``after``): it changes that record and no
+#: allocation, so the sums stay; the holdings move past it and note it
+#: (:class:`RecordChange`), for the pages that can show they do not depend on it.
+AMENDED = frozenset({kinds.OFFER_AMENDED, kinds.REQUEST_AMENDED})
+
 #: Past this many entries to catch up, the sums are read whole instead.
 MAX_TAIL = 2000
+
+#: The amendments the holdings remember (the oldest are forgotten first).
+MAX_CHANGES = 2000
 
 #: The statuses that hold quantity, as the ledger's payloads name them.
 HOLDING = frozenset(s.value for s in COMMITTING)
@@ -54,6 +72,17 @@ class TailEntry:
     seq: int
     kind: str
     payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class RecordChange:
+    """An amendment the holdings moved past: the ledger entry, its kind
+    (:data:`AMENDED`), the record and the names of the fields that changed."""
+
+    seq: int
+    kind: str
+    id: str
+    fields: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -89,6 +118,10 @@ class Holdings:
         #: the records version the holdings were read at (the head's ``records_seq``);
         #: pledges leave it, any other entry makes the holdings be read again
         self.records = seq if records is None else records
+        #: the amendments moved past since :attr:`changes_from`, in order
+        self.changes: list[RecordChange] = []
+        #: the records version from which :attr:`changes` holds every change of records
+        self.changes_from = self.records
         self._offer: dict[str, int] = defaultdict(int)
         self._request: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for offer, request, quantity in pairs:
@@ -105,17 +138,40 @@ class Holdings:
     def advance(self, entries: Iterable[TailEntry]) -> bool:
         """Move along the entries that follow :attr:`seq`, in order. ``False`` (and
         nothing moved past the entry before it) at the first entry that is not a pledge,
-        or that does not follow on: the sums must be read whole."""
+        a move between holding statuses or an amendment, or that does not follow on: the
+        sums must be read whole."""
         for e in entries:
-            if e.seq != self.seq + 1 or e.kind != PLEDGED:
+            if e.seq != self.seq + 1:
                 return False
             p = e.payload
-            if "offer" in p:  # a new allocation, pledged
+            if e.kind in AMENDED:
+                after = p.get("after")
+                if not isinstance(after, Mapping) or not after or not p.get("id"):
+                    return False
+                self._changed(RecordChange(e.seq, e.kind, str(p["id"]), frozenset(after)))
+            elif e.kind not in MOVES:
+                return False
+            elif e.kind == PLEDGED and "offer" in p:  # a new allocation, pledged
                 self._add(str(p["offer"]), str(p["request"]), int(p["quantity"]))
             elif not (p.get("from") in HOLDING and p.get("to") in HOLDING):
                 return False  # not a move between holding statuses: read them whole
             self.seq = e.seq
         return True
+
+    def _changed(self, change: RecordChange) -> None:
+        self.changes.append(change)
+        self.records = change.seq
+        if len(self.changes) > MAX_CHANGES:
+            self.changes_from = self.changes.pop(0).seq
+
+    def changes_since(self, records: int) -> list[RecordChange] | None:
+        """Every change of records after records version ``records`` up to
+        :attr:`records` (amendments only), or ``None`` when they are not all known (read
+        whole since, or forgotten)."""
+        last = self.changes[-1].seq if self.changes else self.changes_from
+        if records < self.changes_from or records > self.records or last != self.records:
+            return None  # (the last: the records version moved by other means than these)
+        return [c for c in self.changes if c.seq > records]
 
     def by_offer(self, ids: Iterable[str]) -> dict[str, int]:
         """Quantity held per offer of ``ids`` (those holding none left out)."""

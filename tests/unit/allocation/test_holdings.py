@@ -123,6 +123,31 @@ def test_a_move_from_proposed_to_pledged_holds_the_same() -> None:
     assert h.advance([TailEntry(5, PLEDGED, {"id": "AL-000003"})]) is False and h.seq == 4
 
 
+def test_moves_between_holding_statuses_hold_the_same_and_others_stop() -> None:
+    """A move along the lifecycle (``allocation.approved``, ``.shipped``, ``.delivered``:
+    payload the id and statuses) between statuses that both hold changes no sum; a move
+    out of them (withdrawn, rejected) names no pair, so the sums are read whole."""
+    h = Holdings(2, [("O-1", "R-1", 5)], records=2)
+    tail = [
+        TailEntry(3, "allocation.approved", {"id": "AL-1", "from": "pledged", "to": "approved"}),
+        TailEntry(4, "allocation.shipped", {"id": "AL-1", "from": "approved", "to": "shipped"}),
+        pledged(5, "O-1", "R-1", 1),
+        TailEntry(6, "allocation.delivered",
+                  {"id": "AL-1", "from": "shipped", "to": "delivered"}),
+    ]
+    assert h.advance(tail) is True
+    assert (h.seq, h.records) == (6, 2) and h.by_offer(["O-1"]) == {"O-1": 6}
+    out = TailEntry(7, "allocation.withdrawn", {"id": "AL-2", "from": "pledged",
+                                                "to": "withdrawn"})
+    assert h.advance([out]) is False and h.seq == 6
+    rejected = TailEntry(7, "allocation.rejected", {"id": "AL-2", "from": "consent-pending",
+                                                    "to": "rejected"})
+    assert h.advance([rejected]) is False and h.seq == 6
+    # a kind that is not a move, with a payload that looks like one, is read whole
+    odd = TailEntry(7, "consent.granted", {"id": "C-1", "from": "pledged", "to": "approved"})
+    assert h.advance([odd]) is False and h.seq == 6
+
+
 def test_the_records_version_is_kept_or_taken_as_the_position() -> None:
     assert Holdings.from_snapshot(HeldSnapshot(9, [], records=4)).records == 4
     assert Holdings.from_snapshot(HeldSnapshot(9, [])).records == 9

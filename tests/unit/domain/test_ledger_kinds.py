@@ -69,8 +69,10 @@ def test_dynamic_kinds_are_checked_names() -> None:
         kinds.accession_kind("annex")
 
 
-def test_only_pledges_leave_the_records_version() -> None:
-    assert {kinds.ALLOCATION_PLEDGED} == kinds.ALLOCATIONS_ONLY
+def test_only_pledges_and_moves_leave_the_records_version() -> None:
+    moves = {kinds.allocation_kind(s) for s in AllocationStatus}
+    assert kinds.ALLOCATION_PLEDGED in moves
+    assert moves == kinds.ALLOCATIONS_ONLY
 
 
 def test_stored_fields_come_through_the_creation_payload() -> None:

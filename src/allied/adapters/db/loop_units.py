@@ -1,7 +1,7 @@
 """Units of work that wait for PostgreSQL on the event loop instead of in a thread.
 
 The API's pledges are made by one batch at a time per process (see
-:mod:`allied.entrypoints.api.batching`), a dozen round trips each. In a worker thread,
+:mod:`allied.entrypoints.api.fast.batching`), a dozen round trips each. In a worker thread,
 each round trip ends by taking the GIL back from the event loop, which is busy serving
 reads: under load that wait (up to Python's 5 ms switch interval each time) made up most
 of a batch's time, and the batch holds the ledger head, so every writer of every

@@ -20,6 +20,7 @@ from allied.adapters.db.lists import ConsentFacts, ListQueries
 from allied.adapters.db.tables import (
     RECORDS_UNCHANGED,
     allocations,
+    consent_requests,
     id_counters,
     ledger_checkpoints,
     ledger_entries,
@@ -30,7 +31,7 @@ from allied.domain.accession import Accession
 from allied.domain.actors import Actor, Membership
 from allied.domain.assistance import Allocation, AllocationStatus, Offer, RecordStatus, Request
 from allied.domain.catalogue import ItemType
-from allied.domain.consent import ConsentPolicy, ConsentRequest
+from allied.domain.consent import ConsentPolicy, ConsentRequest, ConsentStatus
 from allied.domain.economy import Indicator
 from allied.domain.errors import Conflict, PermissionDenied, StorageError
 from allied.domain.funds import Contribution, PooledFund
@@ -398,6 +399,16 @@ class SqlUnitOfWork(ListQueries, ConsentFacts, TodoQueries):
         self.session_factory = session_factory
         self.lock_ledger = lock_ledger
         self.refuse_changes = refuse_changes
+
+    def pending_past(self, day: dt.date) -> builtins.list[ConsentRequest]:
+        """:class:`~allied.service.governance.DueConsents`: the pending consent requests
+        whose ``expires_on`` is before ``day`` (those ``effective_status(day)`` expires)."""
+        stmt = (
+            select(ConsentRequest)
+            .filter_by(status=ConsentStatus.PENDING)
+            .where(consent_requests.c.expires_on.is_not(None), consent_requests.c.expires_on < day)
+        )
+        return builtins.list(self.session.scalars(stmt))
 
     def __enter__(self) -> Self:
         self.session = self.session_factory()

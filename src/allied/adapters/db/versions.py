@@ -1,7 +1,7 @@
 """The data versions (ledger head), read cheaply enough for every request of the API.
 
 Every request of the API starts from two numbers in ``ledger_head`` (see
-:mod:`allied.entrypoints.api.cache`), read *after* the request arrived, so that it never
+:mod:`allied.entrypoints.api.fast.store`), read *after* the request arrived, so that it never
 sees data older than a change acknowledged before it. The query is a primary-key lookup
 that never waits for a row lock (PostgreSQL's readers do not block on writers, nor do
 SQLite's under WAL).

@@ -20,7 +20,7 @@ from allied.config import Settings
 from allied.entrypoints.api import errors
 from allied.entrypoints.api.context import ApiOptions, AppContext
 from allied.entrypoints.api.deps import plain_params
-from allied.entrypoints.api.fastread import CachedReads
+from allied.entrypoints.api.fast.middleware import CachedReads
 from allied.entrypoints.api.labjobs import LabJobs
 from allied.entrypoints.api.limits import BodySizeLimit
 from allied.entrypoints.api.openapi import document_limits

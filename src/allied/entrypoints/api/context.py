@@ -20,9 +20,9 @@ from allied.adapters.db.repository_users import (
 )
 from allied.bootstrap import Store
 from allied.domain.errors import InvalidInput
-from allied.entrypoints.api.batching import PledgeBatcher
-from allied.entrypoints.api.cache import AnswerStore, VersionedCache
-from allied.entrypoints.api.holdings import LiveHoldings
+from allied.entrypoints.api.fast.batching import PledgeBatcher
+from allied.entrypoints.api.fast.holdings import LiveHoldings
+from allied.entrypoints.api.fast.store import AnswerStore, VersionedCache
 from allied.service import access
 
 T = TypeVar("T")

@@ -18,9 +18,11 @@ from starlette.concurrency import run_in_threadpool
 from allied.domain.actors import Membership
 from allied.domain.errors import InvalidInput
 from allied.domain.users import hash_token
-from allied.entrypoints.api.cache import DIGEST_KEY, VERSIONS_KEY, Versions
 from allied.entrypoints.api.context import HARD_MAX_PAGE, AppContext
 from allied.entrypoints.api.errors import Unauthorized
+from allied.entrypoints.api.fast.keys import auth_key, memberships_key
+from allied.entrypoints.api.fast.responses import DIGEST_KEY, VERSIONS_KEY
+from allied.entrypoints.api.fast.store import Versions
 from allied.entrypoints.api.plain import CONTROL, control_message
 from allied.service import access
 from allied.service.caller import Caller
@@ -76,7 +78,7 @@ async def current_caller(
     request.state.versions = versions
     token = credentials.credentials
     digest = hash_token(token)
-    key = ("auth", digest)
+    key = auth_key(digest)
     hit, found = ctx.cache.lookup(key, versions.records)
     caller: Caller | None = found
     if not hit:
@@ -106,7 +108,7 @@ def caller_memberships(
 ) -> tuple[Membership, ...]:
     """The caller's nation's memberships, cached while the records do not change."""
     return ctx.cache.get(
-        _memberships_key(caller),
+        memberships_key(caller),
         lambda: access.memberships_of(ctx.read_uow(), caller),
         versions.records,
     )
@@ -117,14 +119,11 @@ async def acaller_memberships(
 ) -> tuple[Membership, ...]:
     """:func:`caller_memberships` for async routes (a miss is read in a worker thread)."""
     return await ctx.cache.aget(
-        _memberships_key(caller),
+        memberships_key(caller),
         lambda: access.memberships_of(ctx.read_uow(), caller),
         versions.records,
     )
 
-
-def _memberships_key(caller: Caller) -> tuple[str, str, str]:
-    return ("memberships", caller.nation, str(caller.role))
 
 
 @dataclass(frozen=True)

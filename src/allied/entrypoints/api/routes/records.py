@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -12,13 +11,6 @@ from starlette.concurrency import run_in_threadpool
 from allied.allocation.model import Options
 from allied.domain.assistance import RecordStatus
 from allied.entrypoints.api import idempotency
-from allied.entrypoints.api.cache import (
-    Completer,
-    Versions,
-    acached_json_from,
-    encode,
-)
-from allied.entrypoints.api.context import AppContext
 from allied.entrypoints.api.deps import (
     Ctx,
     CurrentCaller,
@@ -27,6 +19,7 @@ from allied.entrypoints.api.deps import (
     acaller_memberships,
     caller_memberships,
 )
+from allied.entrypoints.api.fast import afresh_json, record_page, view_key
 from allied.entrypoints.api.routes.common import READ_ERRORS, WRITE_ERRORS, IdempotencyKey
 from allied.entrypoints.api.schemas import (
     AllocationOut,
@@ -45,12 +38,10 @@ from allied.entrypoints.api.schemas import (
     TransitionIn,
 )
 from allied.service import access
-from allied.service.holdings import Holdings
 from allied.service.listing import SORTS
+from allied.service.unchanged import groups_unchanged, page_unchanged, sums_sorted
 
 router = APIRouter(prefix="/api/v1")
-
-R = TypeVar("R")
 
 StatusQ = Annotated[Literal["open", "closed", "withdrawn", "expired"] | None, Query()]
 CodeQ = Annotated[str | None, Query(max_length=16)]
@@ -117,43 +108,6 @@ def _groups_weight(groups: access.OfferGroups) -> int:
     return sum(128 + 64 * len(ids) for _, _, ids in groups.groups)
 
 
-async def _record_page(
-    ctx: AppContext,
-    key: tuple[Hashable, ...],
-    versions: Versions,
-    records: Callable[[Versions], R],
-    complete: Callable[[R, Holdings], object],
-    weight: Callable[[R], int],
-) -> Response:
-    """A list page (or the offer totals) as JSON. Its records are kept across pledges
-    (under the records version; a miss is read in a worker thread, in one transaction);
-    the sums a pledge changes are completed by ``complete`` from the process's holdings,
-    moved along the ledger once per change for all readers
-    (:mod:`allied.entrypoints.api.holdings`). The answer carries its completer (``weight``:
-    about what its records weigh in memory), so that after a pledge
-    :class:`~allied.entrypoints.api.fastread.CachedReads` completes it again itself."""
-    found = await ctx.cache.aget(key, lambda: records(versions), versions.records)
-
-    async def page() -> object:
-        holdings = await ctx.holdings.at(versions)
-        if holdings.records > versions.records:
-            # a change other than a pledge came after this request read its versions:
-            # records (and releasability, and the memberships it depends on) read again,
-            # as of the holdings' records version or later, never older than the sums
-            newer = Versions(holdings.seq, holdings.records)
-            again = await ctx.cache.aget(key, lambda: records(newer), newer.records)
-            return complete(again, holdings)
-        return complete(found, holdings)
-
-    return await acached_json_from(
-        ctx.cache,
-        ("json", *key),
-        page,
-        versions.seq,
-        completer=Completer(lambda holdings: encode(complete(found, holdings)), weight(found)),
-    )
-
-
 @router.get(
     "/requests", response_model=PageOut[RequestOut], responses=READ_ERRORS, tags=["requests"]
 )
@@ -172,10 +126,9 @@ async def list_requests(
     """Requests the caller may see; filter by recipient, family, status, priority, search
     with ``q``, order by ``sort`` (id by default)."""
     day = ctx.today()
-    key = (
+    key = view_key(
         "requests",
-        caller.nation,
-        caller.role,
+        caller,
         day,
         recipient,
         family,
@@ -187,7 +140,7 @@ async def list_requests(
         page.offset,
     )
 
-    return await _record_page(
+    return await record_page(
         ctx,
         key,
         versions,
@@ -207,6 +160,13 @@ async def list_requests(
         ),
         access.with_pledged_held,
         _page_weight,
+        lambda records, changes: page_unchanged(
+            "requests", records, changes,
+            filters={"recipient": recipient, "family": family, "status": status,
+                     "priority": priority},
+            q=q, sort=sort,
+        ),
+        sums_sorted=sums_sorted(sort),
     )
 
 
@@ -286,10 +246,9 @@ async def list_offers(
     """Offers released to the caller; filter by donor, family, channel, status, search
     with ``q``, order by ``sort`` (id by default)."""
     day = ctx.today()
-    key = (
+    key = view_key(
         "offers",
-        caller.nation,
-        caller.role,
+        caller,
         day,
         donor,
         family,
@@ -301,7 +260,7 @@ async def list_offers(
         page.offset,
     )
 
-    return await _record_page(
+    return await record_page(
         ctx,
         key,
         versions,
@@ -321,6 +280,12 @@ async def list_offers(
         ),
         access.with_committed_held,
         _page_weight,
+        lambda records, changes: page_unchanged(
+            "offers", records, changes,
+            filters={"donor": donor, "family": family, "channel": channel, "status": status},
+            q=q, sort=sort,
+        ),
+        sums_sorted=sums_sorted(sort),
     )
 
 
@@ -333,15 +298,16 @@ async def offer_totals(
 ) -> Response:
     """Offered and committed quantities per group, over the offers released to the caller."""
     day = ctx.today()
-    return await _record_page(
+    return await record_page(
         ctx,
-        ("offer-groups", caller.nation, caller.role, day, by),
+        view_key("offer-groups", caller, day, by),
         versions,
         lambda at: access.offer_groups(
             ctx.read_uow(), caller, day, by, memberships=caller_memberships(ctx, caller, at)
         ),
         access.totals_held,
         _groups_weight,
+        groups_unchanged,
     )
 
 
@@ -411,7 +377,7 @@ async def create_pledge(
     responses=READ_ERRORS,
     tags=["allocations"],
 )
-def list_allocations(
+async def list_allocations(
     ctx: Ctx,
     caller: CurrentCaller,
     page: Page,
@@ -420,20 +386,26 @@ def list_allocations(
     status: Annotated[AllocationStatusName | None, Query()] = None,
     q: SearchQ = None,
     sort: AllocationSortQ = None,
-) -> access.Page:
+) -> Response:
     """Allocations (pledges) the caller sees: its own and those whose offer is released
     to it; search with ``q``, order by ``sort`` (id by default)."""
-    return access.list_allocations(
-        ctx.read_uow(),
-        caller,
-        ctx.today(),
-        offer=offer,
-        request=request,
-        status=status,
-        q=q,
-        sort=sort,
-        limit=page.limit,
-        offset=page.offset,
+    day = ctx.today()
+    return await afresh_json(
+        ctx.cache,
+        view_key("allocations", caller, day, offer, request, status, q, sort, page.limit,
+                 page.offset),
+        lambda: access.list_allocations(
+            ctx.read_uow(),
+            caller,
+            day,
+            offer=offer,
+            request=request,
+            status=status,
+            q=q,
+            sort=sort,
+            limit=page.limit,
+            offset=page.offset,
+        ),
     )
 
 

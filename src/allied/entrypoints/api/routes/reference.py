@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from allied.entrypoints.api.cache import acached_json
 from allied.entrypoints.api.deps import Ctx, CurrentCaller, DataVersions, Page
+from allied.entrypoints.api.fast import acached_json, role_key
 from allied.entrypoints.api.routes.common import READ_ERRORS
 from allied.entrypoints.api.schemas import ActorOut, IsoDate, ItemTypeOut, MembershipOut, PageOut
 from allied.service import access
@@ -26,7 +26,7 @@ async def list_actors(
 ) -> Response:
     return await acached_json(
         ctx.cache,
-        ("actors", caller.role, kind, page.limit, page.offset),
+        role_key("actors", caller, kind, page.limit, page.offset),
         lambda: access.list_actors(
             ctx.read_uow(), caller, kind=kind, limit=page.limit, offset=page.offset
         ),

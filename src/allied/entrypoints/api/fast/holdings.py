@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol, TypeVar
 
 from allied.adapters.loops import PerLoop
-from allied.entrypoints.api.cache import Versions
+from allied.entrypoints.api.fast.store import Versions
 from allied.service.holdings import (
     MAX_TAIL,
     HeldSnapshot,

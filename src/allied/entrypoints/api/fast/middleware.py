@@ -7,7 +7,7 @@ exact answer a route gave a caller and gives it again while nothing it depends o
 changed, without entering the application:
 
 * Only ``GET`` under ``/api/v1/`` with a bearer token, and only answers the application
-  itself marked as cached results (:class:`~allied.entrypoints.api.cache.CachedJSON`:
+  itself marked as cached results (:class:`~allied.entrypoints.api.fast.responses.CachedJSON`:
   a pure function of the route, its query, the caller, the day and the data versions).
 * They are kept in a store of their own (``AppContext.answers``, bounded in entries and
   bytes like the read cache), so that many of them (one per token and query) never push
@@ -23,12 +23,12 @@ changed, without entering the application:
   application wait for its answer rather than each computing it (for keys that held an
   answer before, so that routes never kept are not made to queue).
 * A list page the application marked as completable
-  (:class:`~allied.entrypoints.api.cache.CompletableJSON`) is, after pledges, completed
+  (:class:`~allied.entrypoints.api.fast.responses.CompletableJSON`) is, after pledges, completed
   here with the new sums instead of computed by the application again: a pledge changes
   only the committed and pledged sums, so while the records version is the one the page
   was computed at (same records, same releasability, same users and tokens), the page at
   the new ledger head is its records completed from the process's holdings
-  (:mod:`allied.entrypoints.api.holdings`), the same bytes the application would give.
+  (:mod:`allied.entrypoints.api.fast.holdings`), the same bytes the application would give.
   With readers of many nations, every pledge made each of their pages go through the
   framework again; this is most of what they cost.
 * An entry is stored only when the token the application authenticated and the day it
@@ -43,20 +43,24 @@ import asyncio
 import datetime as dt
 from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from allied.domain.users import hash_token
-from allied.entrypoints.api.cache import (
+from allied.entrypoints.api.fast.flight import SingleFlight
+from allied.entrypoints.api.fast.keys import answer_key
+from allied.entrypoints.api.fast.responses import (
     CACHED_MARK,
     COMPLETER_KEY,
     DIGEST_KEY,
     VERSIONS_KEY,
     Completer,
-    Versions,
 )
-from allied.entrypoints.api.context import AppContext
+from allied.entrypoints.api.fast.store import Versions
+
+if TYPE_CHECKING:
+    from allied.entrypoints.api.context import AppContext
 
 PREFIX = "/api/v1/"
 
@@ -106,7 +110,7 @@ class CachedReads:
     def __init__(self, app: ASGIApp, ctx: AppContext) -> None:
         self.app = app
         self.ctx = ctx
-        self._flights: dict[Hashable, asyncio.Future[Answer | None]] = {}
+        self._flights: SingleFlight[Answer | None] = SingleFlight()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -129,7 +133,7 @@ class CachedReads:
             return
         digest = hash_token(token)
         day = self.ctx.today()
-        key = ("http", scope["path"], scope["query_string"], digest, day)
+        key = answer_key(scope["path"], scope["query_string"], digest, day)
         hit, found = self.ctx.answers.lookup(key, versions)
         if hit:
             await self._answer(found, send)
@@ -142,9 +146,8 @@ class CachedReads:
         # while it runs (after each pledge every reader misses at once) take its answer.
         # Only for keys that held an answer before: the others (first reads, routes whose
         # answers are never kept) each go their own way, not one after another.
-        loop = asyncio.get_running_loop()
-        flight = (id(loop), key, versions)
-        running = self._flights.get(flight)
+        flight = (key, versions)
+        running = self._flights.running(flight)
         if running is not None:
             found = await asyncio.shield(running)
             if found is not None:
@@ -155,21 +158,16 @@ class CachedReads:
         if running is not None or key not in self.ctx.answers:
             await self._through(scope, receive, send, key, versions, digest, day)
             return
-        future: asyncio.Future[Answer | None] = loop.create_future()
-        self._flights[flight] = future
-        try:
+        with self._flights.lead(flight, otherwise=None) as future:
             await self._through(scope, receive, send, key, versions, digest, day, future)
-        finally:
-            self._flights.pop(flight, None)
-            if not future.done():
-                future.set_result(None)
 
     async def _completed(
         self, scope: Scope, key: Hashable, versions: Versions, day: dt.date
     ) -> Answer | None:
-        """A kept list page completed at the holdings of ``versions``, when only pledges
-        came since it was computed (same records version, so the same records, the same
-        releasability and the same users); ``None`` to go through the application."""
+        """A kept list page completed at the holdings of ``versions``, when only changes
+        of allocations came since it was computed (same records version, so the same
+        records, the same releasability and the same users), or amendments its completer
+        shows do not concern it; ``None`` to go through the application."""
         entry = self.ctx.answers.peek(key)
         if entry is None:
             return None
@@ -178,16 +176,18 @@ class CachedReads:
             not isinstance(at, Versions)
             or not isinstance(kept, Answer)
             or kept.complete is None
-            or at.records != versions.records
             or at.seq >= versions.seq
         ):
             return None
         try:
             holdings = await self.ctx.holdings.at(versions)
             if holdings.records != at.records:
-                # a change other than a pledge came since the versions were read: the
-                # page's records (and what the caller may see) may be older than the sums
-                return None
+                # records changed since the page was read: only amendments the holdings
+                # moved past (anything else made them be read whole, and they no longer
+                # know what came before), each shown not to concern this page
+                changes = holdings.changes_since(at.records)
+                if changes is None or not kept.complete.unchanged(changes):
+                    return None
             answer = kept.completed(kept.complete(holdings))
         except Exception:
             return None  # the application answers it (and any failure) its own way
