@@ -4,6 +4,7 @@ signed in through the login form as a fresh user of each role (it adds one user 
 to the database: run it on a copy).
 
     python benchmarks/web/pages.py --database-url URL [--repeat 5] [--roles donor,origin]
+        [--paths /offers,/allocation]   # only these paths of the catalogue
         [--catalogue]   # also every page of the catalogue (jobs pages, admin) and one
                         # record page of each kind (request, offer, allocation, consent,
                         # proposal, accession) per role
@@ -107,7 +108,7 @@ def _catalogue_pages(ids: dict[str, str]) -> list[tuple[str, str]]:
 
 def measure(
     url: str, repeat: int, roles: set[str] | None, api: bool = False, no_pages: bool = False,
-    catalogue: bool = False,
+    catalogue: bool = False, paths: set[str] | None = None,
 ) -> dict[str, Any]:
     from starlette.testclient import TestClient
 
@@ -136,7 +137,7 @@ def measure(
             if catalogue:
                 pages += _catalogue_pages(_record_ids(store.engine))
             for role, path in pages:
-                if role not in tokens:
+                if role not in tokens or (paths is not None and path not in paths):
                     continue
                 if signed_in != role:
                     _sign_in(client, tokens[role])
@@ -157,7 +158,7 @@ def measure(
                 }
                 print(role, path, results[f"{role} {path}"], file=sys.stderr, flush=True)
             for role, path in API_PAGES if api else []:
-                if role not in tokens:
+                if role not in tokens or (paths is not None and path not in paths):
                     continue
                 client.cookies.clear()
                 headers = {"Authorization": f"Bearer {tokens[role]}"}
@@ -177,12 +178,15 @@ def main() -> int:
     parser.add_argument("--roles", default="", help="only these roles (comma list)")
     parser.add_argument("--api", action="store_true", help="also the API's list pages")
     parser.add_argument("--no-pages", action="store_true", help="only the API's (with --api)")
+    parser.add_argument("--paths", default="",
+                        help="only these paths of the catalogue (comma list, exact)")
     parser.add_argument("--catalogue", action="store_true",
                         help="also every other page of the catalogue and the record pages")
     args = parser.parse_args()
     roles = set(args.roles.split(",")) if args.roles else None
+    paths = set(args.paths.split(",")) if args.paths else None
     print(json.dumps(measure(args.database_url, args.repeat, roles, args.api, args.no_pages,
-                             args.catalogue), indent=1))
+                             args.catalogue, paths), indent=1))
     return 0
 
 
