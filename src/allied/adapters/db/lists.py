@@ -160,22 +160,12 @@ def _count(session: Session, stmt: Select[Any]) -> int:
     return int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
 
 
-def _held_by_offer() -> Any:
-    a = allocations.c
-    return (
-        select(a.offer_id.label("key"), func.sum(a.quantity).label("held"))
-        .where(a.status.in_(_COMMITTING))
-        .group_by(a.offer_id)
-        .subquery()
-    )
-
-
 def _pledged_seen(grant: Grant) -> Any:
     """Per request: what is held against it, counting for others' requests only the
-    allocations of offers the grant admits (see ``with_pledged``)."""
+    allocations of offers the grant admits (see ``with_pledged``). A viewer's own requests
+    count every allocation: their ``held`` (kept by the database, migration 0017) answers
+    for them, so only the others' are summed here; :func:`_with_pledged` joins the two."""
     a = allocations.c
-    seen = or_(requests.c.recipient == grant.nation, offer_visible(grant)) if grant.nation \
-        else offer_visible(grant)
     stmt = (
         select(a.request_id.label("key"), func.sum(a.quantity).label("held"))
         .select_from(
@@ -183,12 +173,42 @@ def _pledged_seen(grant: Grant) -> Any:
                 requests, requests.c.id == a.request_id
             )
         )
-        .where(a.status.in_(_COMMITTING))
+        .where(a.status.in_(_COMMITTING), offer_visible(grant))
         .group_by(a.request_id)
     )
-    if not grant.everything:
-        stmt = stmt.where(seen)
+    if grant.nation:
+        stmt = stmt.where(requests.c.recipient != grant.nation)
     return stmt.subquery()
+
+
+def _own_requests(grant: Grant, r: Any = requests.c) -> ColumnElement[bool]:
+    """The requests whose every allocation the viewer counts: all for who sees
+    everything, else the viewer's own."""
+    if grant.everything:
+        return true()
+    if not grant.nation:
+        return false()
+    return r.recipient == grant.nation
+
+
+def _available(o: Any = offers.c) -> Any:
+    """What is left of an offer: its quantity less what its allocations hold, never
+    below nothing."""
+    return case((o.quantity > o.held, o.quantity - o.held), else_=0)
+
+
+def _with_pledged(stmt: Select[Any], grant: Grant) -> tuple[Select[Any], Any]:
+    """``stmt`` over requests, joined to what the viewer counts as pledged against each
+    (:meth:`ListQueries.pledged_seen`), and that quantity as a column."""
+    r = requests.c
+    if grant.everything:
+        return stmt, r.held
+    held = _pledged_seen(grant)
+    others = func.coalesce(held.c.held, 0)
+    stmt = stmt.outerjoin(held, held.c.key == r.id)
+    if not grant.nation:
+        return stmt, others
+    return stmt, case((_own_requests(grant), r.held), else_=others)
 
 
 class ListQueries:
@@ -210,21 +230,17 @@ class ListQueries:
                 or_(_contains(r.id, query.q), _contains(r.item_type, query.q),
                     _contains(r.notes, query.q), _contains(r.family, query.q))
             )
+        pledged: Any = None
+        if query.filters.get("short") or query.column in ("pledged", "outstanding"):
+            stmt, pledged = _with_pledged(stmt, grant)
         if query.filters.get("short"):
-            held = _pledged_seen(grant)
-            stmt = stmt.outerjoin(held, held.c.key == r.id).where(
-                r.quantity > func.coalesce(held.c.held, 0)
-            )
+            stmt = stmt.where(r.quantity > pledged)
         total = _count(self.session, stmt)
         column: Any
-        if query.column in ("pledged", "outstanding"):
-            if not query.filters.get("short"):
-                held = _pledged_seen(grant)
-                stmt = stmt.outerjoin(held, held.c.key == r.id)
-            pledged = func.coalesce(held.c.held, 0)
-            column = pledged if query.column == "pledged" else case(
-                (r.quantity > pledged, r.quantity - pledged), else_=0
-            )
+        if query.column == "pledged":
+            column = pledged
+        elif query.column == "outstanding":
+            column = case((r.quantity > pledged, r.quantity - pledged), else_=0)
         else:
             column = r[query.column]
         stmt = _order(stmt, column, r.id, query).limit(query.limit).offset(query.offset)
@@ -245,13 +261,10 @@ class ListQueries:
             )
         total = _count(self.session, stmt)
         column: Any
-        if query.column in ("committed", "available"):
-            held = _held_by_offer()
-            stmt = stmt.outerjoin(held, held.c.key == o.id)
-            committed = func.coalesce(held.c.held, 0)
-            column = committed if query.column == "committed" else case(
-                (o.quantity > committed, o.quantity - committed), else_=0
-            )
+        if query.column == "committed":
+            column = o.held
+        elif query.column == "available":
+            column = _available()
         else:
             column = o[query.column]
         stmt = _order(stmt, column, o.id, query).limit(query.limit).offset(query.offset)
@@ -345,11 +358,19 @@ class ListQueries:
     def pledged_seen(self, grant: Grant, request_ids: Sequence[str]) -> dict[str, int]:
         if not request_ids:
             return {}
-        held = _pledged_seen(grant)
-        rows = self.session.execute(
-            select(held.c.key, held.c.held).where(held.c.key.in_(list(request_ids)))
+        ids = sorted(set(request_ids))
+        r = requests.c
+        own = self.session.execute(
+            select(r.id, r.held).where(r.id.in_(ids), _own_requests(grant), r.held != 0)
         )
-        return {str(k): int(v) for k, v in rows}
+        out = {str(k): int(v) for k, v in own}
+        if not grant.everything:
+            held = _pledged_seen(grant)
+            rows = self.session.execute(
+                select(held.c.key, held.c.held).where(held.c.key.in_(ids))
+            )
+            out.update((str(k), int(v)) for k, v in rows)
+        return out
 
     def visible_offer_ids(self, grant: Grant) -> tuple[str, ...]:
         """The ids of the offers the grant admits, in order."""
@@ -372,16 +393,9 @@ class ListQueries:
     def offer_totals(self, grant: Grant, by: str) -> list[tuple[str, int, int, int]]:
         """Per value of ``by`` over the offers the grant admits: (key, offers, quantity
         offered, quantity committed), in order of the key."""
-        held = _held_by_offer()
         key = offers.c[by]
         rows = self.session.execute(
-            select(
-                key,
-                func.count(),
-                func.sum(offers.c.quantity),
-                func.sum(func.coalesce(held.c.held, 0)),
-            )
-            .select_from(offers.outerjoin(held, held.c.key == offers.c.id))
+            select(key, func.count(), func.sum(offers.c.quantity), func.sum(offers.c.held))
             .where(offer_visible(grant))
             .group_by(key)
         )

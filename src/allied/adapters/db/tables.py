@@ -111,6 +111,8 @@ requests = Table(
     Column("notes", Text, nullable=False, default=""),
     Column("releasability", ReleasabilityText, nullable=False),
     Column("created_by", String(100), nullable=False, default=""),
+    # the quantity its allocations hold: a read model kept by triggers (migration 0017)
+    Column("held", Integer, nullable=False, server_default="0"),
 )
 
 offers = Table(
@@ -131,6 +133,8 @@ offers = Table(
     Column("status", EnumText(RecordStatus), nullable=False),
     Column("releasability", ReleasabilityText, nullable=False),
     Column("created_by", String(100), nullable=False, default=""),
+    # as requests.held (migration 0017)
+    Column("held", Integer, nullable=False, server_default="0"),
 )
 
 allocations = Table(
@@ -310,8 +314,9 @@ def start_mappers() -> None:
     m(Membership, memberships)
     m(Indicator, indicators)
     m(ItemType, item_types)
-    m(Request, requests)
-    m(Offer, offers)
+    # ``held`` is a read model the database keeps (migration 0017), not the domain's
+    m(Request, requests, exclude_properties=["held"])
+    m(Offer, offers, exclude_properties=["held"])
     m(Allocation, allocations)
     m(ConsentPolicy, consent_policies)
     m(ConsentRequest, consent_requests)

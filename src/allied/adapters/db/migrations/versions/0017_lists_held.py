@@ -1,0 +1,156 @@
+"""offers.held and requests.held: the quantity allocations hold, kept by triggers
+
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-12-05
+
+The offers list sorts by what is committed of each offer and what is still available,
+the to-do list and the requests list by what is pledged against each request and what
+is outstanding; each was a sum over every allocation (250,000 at scale 0.25) per page.
+``held`` is that sum kept as a column: the quantity of the record's allocations in a
+status that holds quantity (every status but ``rejected`` and ``withdrawn``: the
+domain's ``COMMITTING``). Triggers on ``allocations`` keep it in the transaction of
+every write to an allocation (insert, a status move, a quantity, a delete), whatever
+path writes it. Existing rows get theirs here, from their allocations.
+
+A read model, not a record: the domain does not map it, the ledger does not hash it,
+and ``tests/integration/test_held_read_model.py`` holds it equal to the recomputed sums
+after random writes on both backends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0017"
+down_revision: str | Sequence[str] | None = "0016"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+#: The statuses that do not hold quantity (the complement of the domain's COMMITTING, as
+#: this migration wrote the triggers; a change to COMMITTING needs a new migration).
+RELEASED = ("rejected", "withdrawn")
+_HOLDS = "{0}.status NOT IN (" + ", ".join(f"'{s}'" for s in RELEASED) + ")"
+
+_PG_FUNCTION = f"""
+CREATE FUNCTION allocations_held() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    old_held integer := 0;
+    new_held integer := 0;
+BEGIN
+    IF TG_OP <> 'INSERT' AND {_HOLDS.format("OLD")} THEN
+        old_held := OLD.quantity;
+    END IF;
+    IF TG_OP <> 'DELETE' AND {_HOLDS.format("NEW")} THEN
+        new_held := NEW.quantity;
+    END IF;
+    IF TG_OP = 'UPDATE' AND OLD.offer_id = NEW.offer_id
+            AND OLD.request_id = NEW.request_id THEN
+        IF new_held <> old_held THEN
+            UPDATE offers SET held = held + new_held - old_held WHERE id = NEW.offer_id;
+            UPDATE requests SET held = held + new_held - old_held WHERE id = NEW.request_id;
+        END IF;
+        RETURN NULL;
+    END IF;
+    IF old_held <> 0 THEN
+        UPDATE offers SET held = held - old_held WHERE id = OLD.offer_id;
+        UPDATE requests SET held = held - old_held WHERE id = OLD.request_id;
+    END IF;
+    IF new_held <> 0 THEN
+        UPDATE offers SET held = held + new_held WHERE id = NEW.offer_id;
+        UPDATE requests SET held = held + new_held WHERE id = NEW.request_id;
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+
+_PG_TRIGGER = """
+CREATE TRIGGER allocations_held
+AFTER INSERT OR DELETE OR UPDATE OF status, quantity, offer_id, request_id ON allocations
+FOR EACH ROW EXECUTE FUNCTION allocations_held()
+"""
+
+
+def _sqlite_held(row: str) -> str:
+    return f"(CASE WHEN {_HOLDS.format(row)} THEN {row}.quantity ELSE 0 END)"
+
+
+_SQLITE_TRIGGERS = (
+    f"""
+CREATE TRIGGER allocations_held_insert AFTER INSERT ON allocations
+WHEN {_HOLDS.format("NEW")}
+BEGIN
+    UPDATE offers SET held = held + NEW.quantity WHERE id = NEW.offer_id;
+    UPDATE requests SET held = held + NEW.quantity WHERE id = NEW.request_id;
+END
+""",
+    f"""
+CREATE TRIGGER allocations_held_delete AFTER DELETE ON allocations
+WHEN {_HOLDS.format("OLD")}
+BEGIN
+    UPDATE offers SET held = held - OLD.quantity WHERE id = OLD.offer_id;
+    UPDATE requests SET held = held - OLD.quantity WHERE id = OLD.request_id;
+END
+""",
+    f"""
+CREATE TRIGGER allocations_held_update
+AFTER UPDATE OF status, quantity, offer_id, request_id ON allocations
+WHEN {_sqlite_held("OLD")} <> {_sqlite_held("NEW")}
+    OR OLD.offer_id <> NEW.offer_id OR OLD.request_id <> NEW.request_id
+BEGIN
+    UPDATE offers SET held = held - {_sqlite_held("OLD")} WHERE id = OLD.offer_id;
+    UPDATE offers SET held = held + {_sqlite_held("NEW")} WHERE id = NEW.offer_id;
+    UPDATE requests SET held = held - {_sqlite_held("OLD")} WHERE id = OLD.request_id;
+    UPDATE requests SET held = held + {_sqlite_held("NEW")} WHERE id = NEW.request_id;
+END
+""",
+)
+
+_SQLITE_NAMES = ("allocations_held_insert", "allocations_held_delete", "allocations_held_update")
+
+
+def _backfill(table: str, key: str) -> str:
+    return (
+        f"UPDATE {table} SET held = COALESCE((SELECT sum(a.quantity) FROM allocations a "
+        f"WHERE a.{key} = {table}.id AND {_HOLDS.format('a')}), 0)"
+    )
+
+
+def upgrade() -> None:
+    for table in ("offers", "requests"):
+        op.add_column(
+            table, sa.Column("held", sa.Integer(), nullable=False, server_default="0")
+        )
+    conn = op.get_bind()
+    if conn.dialect.name == "postgresql":
+        # writers are serialised (each takes the ledger head first), so no write to an
+        # allocation runs between the backfill and the trigger
+        conn.execute(sa.text("LOCK TABLE allocations IN SHARE MODE"))
+        conn.execute(sa.text(_PG_FUNCTION))
+        conn.execute(sa.text(_PG_TRIGGER))
+    else:
+        for sql in _SQLITE_TRIGGERS:
+            conn.execute(sa.text(sql))
+    conn.execute(sa.text(_backfill("offers", "offer_id")))
+    conn.execute(sa.text(_backfill("requests", "request_id")))
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("ANALYZE offers"))
+        conn.execute(sa.text("ANALYZE requests"))
+
+
+def downgrade() -> None:
+    conn = op.get_bind()
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("DROP TRIGGER allocations_held ON allocations"))
+        conn.execute(sa.text("DROP FUNCTION allocations_held()"))
+    else:
+        for name in _SQLITE_NAMES:
+            conn.execute(sa.text(f"DROP TRIGGER {name}"))
+    for table in ("requests", "offers"):
+        # SQLite drops a plain column in place (3.35+): no table copy, which the foreign
+        # keys onto offers and requests would refuse
+        op.drop_column(table, "held")
