@@ -188,7 +188,8 @@ def _own_requests(grant: Grant, r: Any = requests.c) -> ColumnElement[bool]:
         return true()
     if not grant.nation:
         return false()
-    return r.recipient == grant.nation
+    own: ColumnElement[bool] = r.recipient == grant.nation
+    return own
 
 
 def _available(o: Any = offers.c) -> Any:

@@ -1,6 +1,6 @@
 """offers.held and requests.held: the quantity allocations hold, kept by triggers
 
-Revision ID: 0017
+Revision ID: 0017_lists
 Revises: 0016
 Create Date: 2026-12-05
 
@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017"
+revision: str = "0017_lists"
 down_revision: str | Sequence[str] | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
