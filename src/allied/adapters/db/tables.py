@@ -149,6 +149,12 @@ allocations = Table(
     Column("updated_at", DateTime(timezone=True), nullable=True),
 )
 
+#: The latest moved first, as the dashboard lists them (migration 0017_lists; SQLite takes
+#: no NULLS LAST in an index, and its DESC puts nulls last by itself)
+Index(
+    "ix_allocations_updated_at", allocations.c.updated_at.desc().nulls_last(), allocations.c.id
+)
+
 consent_policies = Table(
     "consent_policies",
     metadata,
