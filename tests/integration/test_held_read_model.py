@@ -1,5 +1,6 @@
-"""The held quantities the database keeps per offer and per request (``offers.held``,
-``requests.held``: migration 0017) against the sums recomputed from the allocations, on
+"""The held quantities and allocation counts the database keeps per offer and per request
+(``held``, ``allocation_count``: migration 0017_lists) against those recomputed from the
+allocations, on
 each backend: after a random mix of every kind of write to allocations (pledges one at a
 time and in batches, the optimiser's proposals and their acceptance, single and bulk
 lifecycle moves, withdrawals and amendments of the records, plain SQL updates and
@@ -34,21 +35,26 @@ DONORS = ["POL", "EST", "USA"]
 KINDS = ["pledge", "batch", "move", "bulk", "record", "sql", "run"]
 
 
-def _sums(store: Store) -> tuple[dict[str, int], dict[str, int]]:
-    """Held per offer and per request, recomputed from the allocations (the domain's
-    ``COMMITTING``, not the triggers' list), and as the columns say."""
+def _sums(store: Store) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]]:
+    """(held, allocation count) per offer and per request, recomputed from the
+    allocations (held: the domain's ``COMMITTING``, not the triggers' list), and as the
+    columns say."""
     with store.uow() as uow:
-        by_offer: dict[str, int] = defaultdict(int)
-        by_request: dict[str, int] = defaultdict(int)
+        held: dict[tuple[str, str], int] = defaultdict(int)
+        count: dict[tuple[str, str], int] = defaultdict(int)
         for a in uow.allocations.list():
-            if a.status in COMMITTING:
-                by_offer[a.offer_id] += a.quantity
-                by_request[a.request_id] += a.quantity
-        want_o = {o.id: by_offer.get(o.id, 0) for o in uow.offers.list()}
-        want_r = {r.id: by_request.get(r.id, 0) for r in uow.requests.list()}
+            for key in (("o", a.offer_id), ("r", a.request_id)):
+                count[key] += 1
+                if a.status in COMMITTING:
+                    held[key] += a.quantity
+        want_o = {o.id: (held[("o", o.id)], count[("o", o.id)]) for o in uow.offers.list()}
+        want_r = {r.id: (held[("r", r.id)], count[("r", r.id)]) for r in uow.requests.list()}
     with store.engine.connect() as conn:
-        got_o = {str(i): int(h) for i, h in conn.execute(text("SELECT id, held FROM offers"))}
-        got_r = {str(i): int(h) for i, h in conn.execute(text("SELECT id, held FROM requests"))}
+        got_o, got_r = (
+            {str(i): (int(h), int(n)) for i, h, n in conn.execute(
+                text(f"SELECT id, held, allocation_count FROM {table}"))}
+            for table in ("offers", "requests")
+        )
     assert got_o == want_o
     assert got_r == want_r
     return want_o, want_r
@@ -180,7 +186,7 @@ def test_held_equals_the_recomputed_sums_after_random_writes(store: Store, seed:
     want_o, want_r = _sums(store)
     # the mix held something and released something
     statuses = set(_allocations(store).values())
-    assert any(want_o[o] for o in offers) and any(want_r[r] for r in requests)
+    assert any(want_o[o][0] for o in offers) and any(want_r[r][0] for r in requests)
     assert statuses & set(COMMITTING) and statuses - set(COMMITTING)
 
 
@@ -222,5 +228,7 @@ def test_the_migration_fills_held_from_existing_allocations(store: Store) -> Non
         ), {"o": offers[0], "r": requests[0]})
     command.upgrade(cfg, "heads")
     got_o, got_r = _sums(store)
-    assert got_o == {**want_o, offers[0]: want_o[offers[0]] + 4}
-    assert got_r == {**want_r, requests[0]: want_r[requests[0]] + 4}
+    held, count = want_o[offers[0]]
+    assert got_o == {**want_o, offers[0]: (held + 4, count + 1)}
+    held, count = want_r[requests[0]]
+    assert got_r == {**want_r, requests[0]: (held + 4, count + 1)}

@@ -23,6 +23,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    not_,
     or_,
     select,
     true,
@@ -100,8 +101,17 @@ def allocation_visible(
     visible."""
     if grant.everything:
         return true()
-    seen = offer_visible(grant, offer)
     if not grant.nation:
+        return offer_visible(grant, offer)
+    # cheap terms first: an OR stops at the first true one
+    return or_(request.c.recipient == grant.nation, _offer_side(grant, offer))
+
+
+def _offer_side(grant: Grant, offer: Any = offers) -> ColumnElement[bool]:
+    """What of :func:`allocation_visible` the offer decides: the viewer is its donor, or
+    sees it, or was asked as an origin state to consent to passing it on."""
+    seen = offer_visible(grant, offer)
+    if grant.everything or not grant.nation:
         return seen
     n = grant.nation
     c = consent_requests.c
@@ -117,8 +127,34 @@ def allocation_visible(
             tuple_(offer.c.donor, offer.c.family).in_(about_family),
         ),
     )
-    # cheap terms first: an OR stops at the first true one
-    return or_(request.c.recipient == n, offer.c.donor == n, seen, asked)
+    return or_(offer.c.donor == n, seen, asked)
+
+
+def _allocations_seen(session: Session, grant: Grant) -> int:
+    """How many allocations a viewer who does not see everything sees, from the counts
+    kept per record (``allocation_count``, migration 0017_lists) instead of joining every
+    allocation to its offer and request: a viewer with no requests of its own sees the
+    allocations of the offers it sees (or gives, or was asked about); one with requests
+    of its own sees all of theirs, and of the others' those of such offers (joined from
+    the others' requests only)."""
+    r, o, a = requests.c, offers.c, allocations.c
+    own = _own_requests(grant)
+    by_request, mine = session.execute(
+        select(func.coalesce(func.sum(r.allocation_count), 0), func.count()).where(own)
+    ).one()
+    if not mine:
+        by_offer = select(func.coalesce(func.sum(o.allocation_count), 0)).where(
+            _offer_side(grant)
+        )
+        return int(session.scalar(by_offer) or 0)
+    others = (
+        select(func.count())
+        .select_from(
+            requests.join(allocations, a.request_id == r.id).join(offers, o.id == a.offer_id)
+        )
+        .where(not_(own), _offer_side(grant))
+    )
+    return int(by_request) + int(session.scalar(others) or 0)
 
 
 def consent_visible(grant: Grant) -> ColumnElement[bool]:
@@ -309,7 +345,10 @@ class ListQueries:
                     _contains(a.request_id, query.q), _contains(ot.c.item_type, query.q),
                     _contains(ot.c.family, query.q))
             )
-        total = _count(self.session, base)
+        if grant.everything or query.q or query.filters:
+            total = _count(self.session, base)
+        else:
+            total = _allocations_seen(self.session, grant)
         sort_columns: dict[str, Any] = {
             "id": a.id, "offer": a.offer_id, "request": a.request_id, "donor": ot.c.donor,
             "recipient": rt.c.recipient, "family": ot.c.family, "item_type": ot.c.item_type,

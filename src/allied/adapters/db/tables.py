@@ -111,8 +111,10 @@ requests = Table(
     Column("notes", Text, nullable=False, default=""),
     Column("releasability", ReleasabilityText, nullable=False),
     Column("created_by", String(100), nullable=False, default=""),
-    # the quantity its allocations hold: a read model kept by triggers (migration 0017)
+    # the quantity its allocations hold, and how many it has (any status): a read model
+    # kept by triggers (migration 0017_lists)
     Column("held", Integer, nullable=False, server_default="0"),
+    Column("allocation_count", Integer, nullable=False, server_default="0"),
 )
 
 offers = Table(
@@ -133,8 +135,9 @@ offers = Table(
     Column("status", EnumText(RecordStatus), nullable=False),
     Column("releasability", ReleasabilityText, nullable=False),
     Column("created_by", String(100), nullable=False, default=""),
-    # as requests.held (migration 0017)
+    # as requests.held and requests.allocation_count (migration 0017_lists)
     Column("held", Integer, nullable=False, server_default="0"),
+    Column("allocation_count", Integer, nullable=False, server_default="0"),
 )
 
 allocations = Table(
@@ -320,9 +323,10 @@ def start_mappers() -> None:
     m(Membership, memberships)
     m(Indicator, indicators)
     m(ItemType, item_types)
-    # ``held`` is a read model the database keeps (migration 0017), not the domain's
-    m(Request, requests, exclude_properties=["held"])
-    m(Offer, offers, exclude_properties=["held"])
+    # ``held`` and ``allocation_count`` are a read model the database keeps (migration
+    # 0017_lists), not the domain's
+    m(Request, requests, exclude_properties=["held", "allocation_count"])
+    m(Offer, offers, exclude_properties=["held", "allocation_count"])
     m(Allocation, allocations)
     m(ConsentPolicy, consent_policies)
     m(ConsentRequest, consent_requests)

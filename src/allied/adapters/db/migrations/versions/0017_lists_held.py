@@ -1,4 +1,4 @@
-"""offers.held and requests.held: the quantity allocations hold, kept by triggers
+"""offers and requests: held quantity and allocation count, kept by triggers
 
 Revision ID: 0017_lists
 Revises: 0016
@@ -9,7 +9,10 @@ the to-do list and the requests list by what is pledged against each request and
 is outstanding; each was a sum over every allocation (250,000 at scale 0.25) per page.
 ``held`` is that sum kept as a column: the quantity of the record's allocations in a
 status that holds quantity (every status but ``rejected`` and ``withdrawn``: the
-domain's ``COMMITTING``). Triggers on ``allocations`` keep it in the transaction of
+domain's ``COMMITTING``). ``allocation_count`` is how many allocations (any status) the
+record has: a nation's allocation list counts what it sees from them (the allocations of
+its own requests and of the offers it sees) instead of joining every allocation to its
+offer and request. Triggers on ``allocations`` keep it in the transaction of
 every write to an allocation (insert, a status move, a quantity, a delete), whatever
 path writes it. Existing rows get theirs here, from their allocations.
 
@@ -55,13 +58,17 @@ BEGIN
         END IF;
         RETURN NULL;
     END IF;
-    IF old_held <> 0 THEN
-        UPDATE offers SET held = held - old_held WHERE id = OLD.offer_id;
-        UPDATE requests SET held = held - old_held WHERE id = OLD.request_id;
+    IF TG_OP <> 'INSERT' THEN
+        UPDATE offers SET held = held - old_held, allocation_count = allocation_count - 1
+            WHERE id = OLD.offer_id;
+        UPDATE requests SET held = held - old_held, allocation_count = allocation_count - 1
+            WHERE id = OLD.request_id;
     END IF;
-    IF new_held <> 0 THEN
-        UPDATE offers SET held = held + new_held WHERE id = NEW.offer_id;
-        UPDATE requests SET held = held + new_held WHERE id = NEW.request_id;
+    IF TG_OP <> 'DELETE' THEN
+        UPDATE offers SET held = held + new_held, allocation_count = allocation_count + 1
+            WHERE id = NEW.offer_id;
+        UPDATE requests SET held = held + new_held, allocation_count = allocation_count + 1
+            WHERE id = NEW.request_id;
     END IF;
     RETURN NULL;
 END
@@ -79,21 +86,26 @@ def _sqlite_held(row: str) -> str:
     return f"(CASE WHEN {_HOLDS.format(row)} THEN {row}.quantity ELSE 0 END)"
 
 
+def _sqlite_add(row: str, sign: str) -> str:
+    """The statements adding (``+``) or taking away (``-``) allocation ``row``."""
+    return "\n".join(
+        f"    UPDATE {table} SET held = held {sign} {_sqlite_held(row)}, "
+        f"allocation_count = allocation_count {sign} 1 WHERE id = {row}.{key};"
+        for table, key in (("offers", "offer_id"), ("requests", "request_id"))
+    )
+
+
 _SQLITE_TRIGGERS = (
     f"""
 CREATE TRIGGER allocations_held_insert AFTER INSERT ON allocations
-WHEN {_HOLDS.format("NEW")}
 BEGIN
-    UPDATE offers SET held = held + NEW.quantity WHERE id = NEW.offer_id;
-    UPDATE requests SET held = held + NEW.quantity WHERE id = NEW.request_id;
+{_sqlite_add("NEW", "+")}
 END
 """,
     f"""
 CREATE TRIGGER allocations_held_delete AFTER DELETE ON allocations
-WHEN {_HOLDS.format("OLD")}
 BEGIN
-    UPDATE offers SET held = held - OLD.quantity WHERE id = OLD.offer_id;
-    UPDATE requests SET held = held - OLD.quantity WHERE id = OLD.request_id;
+{_sqlite_add("OLD", "-")}
 END
 """,
     f"""
@@ -102,29 +114,33 @@ AFTER UPDATE OF status, quantity, offer_id, request_id ON allocations
 WHEN {_sqlite_held("OLD")} <> {_sqlite_held("NEW")}
     OR OLD.offer_id <> NEW.offer_id OR OLD.request_id <> NEW.request_id
 BEGIN
-    UPDATE offers SET held = held - {_sqlite_held("OLD")} WHERE id = OLD.offer_id;
-    UPDATE offers SET held = held + {_sqlite_held("NEW")} WHERE id = NEW.offer_id;
-    UPDATE requests SET held = held - {_sqlite_held("OLD")} WHERE id = OLD.request_id;
-    UPDATE requests SET held = held + {_sqlite_held("NEW")} WHERE id = NEW.request_id;
+{_sqlite_add("OLD", "-")}
+{_sqlite_add("NEW", "+")}
 END
 """,
 )
 
 _SQLITE_NAMES = ("allocations_held_insert", "allocations_held_delete", "allocations_held_update")
 
+#: The columns kept: the quantity held, and how many allocations (any status) there are.
+COLUMNS = ("held", "allocation_count")
+
 
 def _backfill(table: str, key: str) -> str:
     return (
-        f"UPDATE {table} SET held = COALESCE((SELECT sum(a.quantity) FROM allocations a "
-        f"WHERE a.{key} = {table}.id AND {_HOLDS.format('a')}), 0)"
+        f"UPDATE {table} SET "
+        f"held = COALESCE((SELECT sum(a.quantity) FROM allocations a "
+        f"WHERE a.{key} = {table}.id AND {_HOLDS.format('a')}), 0), "
+        f"allocation_count = (SELECT count(*) FROM allocations a WHERE a.{key} = {table}.id)"
     )
 
 
 def upgrade() -> None:
     for table in ("offers", "requests"):
-        op.add_column(
-            table, sa.Column("held", sa.Integer(), nullable=False, server_default="0")
-        )
+        for column in COLUMNS:
+            op.add_column(
+                table, sa.Column(column, sa.Integer(), nullable=False, server_default="0")
+            )
     conn = op.get_bind()
     if conn.dialect.name == "postgresql":
         # writers are serialised (each takes the ledger head first), so no write to an
@@ -160,4 +176,5 @@ def downgrade() -> None:
     for table in ("requests", "offers"):
         # SQLite drops a plain column in place (3.35+): no table copy, which the foreign
         # keys onto offers and requests would refuse
-        op.drop_column(table, "held")
+        for column in reversed(COLUMNS):
+            op.drop_column(table, column)
