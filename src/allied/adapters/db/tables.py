@@ -212,7 +212,7 @@ ledger_entries = Table(
     Column("at", String(40), nullable=False),
     Column("user", String(100), nullable=False),
     Column("nation", String(16), nullable=False),
-    Column("kind", String(64), nullable=False, index=True),
+    Column("kind", String(64), nullable=False),
     Column("payload", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
@@ -220,6 +220,10 @@ ledger_entries = Table(
     # kept beside the hashed payload, not part of the hash (migration 0016)
     Column("subject", String(64), nullable=True, index=True),
 )
+
+#: The entries of a kind, in order: "the latest entry of a kind" is one index lookup, not
+#: a backward scan of the whole ledger hoping to meet one (migration 0017_lists)
+Index("ix_ledger_entries_kind", ledger_entries.c.kind, ledger_entries.c.seq)
 
 ledger_head = Table(
     "ledger_head",
