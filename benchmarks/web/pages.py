@@ -4,10 +4,10 @@ signed in through the login form as a fresh user of each role (it adds one user 
 to the database: run it on a copy).
 
     python benchmarks/web/pages.py --database-url URL [--repeat 5] [--roles donor,origin]
+        [--paths /offers,/allocation]   # only these paths of the catalogue
         [--catalogue]   # also every page of the catalogue (jobs pages, admin) and one
                         # record page of each kind (request, offer, allocation, consent,
                         # proposal, accession) per role
-        [--paths /,/decisions]  # only these pages (of those chosen above)
 
 Prints one JSON object: {"role path": {"status", "p50_ms", "p95_ms"}}.
 """
@@ -178,11 +178,10 @@ def main() -> int:
     parser.add_argument("--roles", default="", help="only these roles (comma list)")
     parser.add_argument("--api", action="store_true", help="also the API's list pages")
     parser.add_argument("--no-pages", action="store_true", help="only the API's (with --api)")
+    parser.add_argument("--paths", default="",
+                        help="only these paths of the catalogue (comma list, exact)")
     parser.add_argument("--catalogue", action="store_true",
                         help="also every other page of the catalogue and the record pages")
-    parser.add_argument("--paths", default="",
-                        help="only these pages (comma list of paths, as the catalogue spells "
-                             "them)")
     args = parser.parse_args()
     roles = set(args.roles.split(",")) if args.roles else None
     paths = set(args.paths.split(",")) if args.paths else None

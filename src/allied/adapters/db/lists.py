@@ -23,6 +23,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    not_,
     or_,
     select,
     true,
@@ -101,8 +102,17 @@ def allocation_visible(
     visible."""
     if grant.everything:
         return true()
-    seen = offer_visible(grant, offer)
     if not grant.nation:
+        return offer_visible(grant, offer)
+    # cheap terms first: an OR stops at the first true one
+    return or_(request.c.recipient == grant.nation, _offer_side(grant, offer))
+
+
+def _offer_side(grant: Grant, offer: Any = offers) -> ColumnElement[bool]:
+    """What of :func:`allocation_visible` the offer decides: the viewer is its donor, or
+    sees it, or was asked as an origin state to consent to passing it on."""
+    seen = offer_visible(grant, offer)
+    if grant.everything or not grant.nation:
         return seen
     n = grant.nation
     c = consent_requests.c
@@ -118,8 +128,34 @@ def allocation_visible(
             tuple_(offer.c.donor, offer.c.family).in_(about_family),
         ),
     )
-    # cheap terms first: an OR stops at the first true one
-    return or_(request.c.recipient == n, offer.c.donor == n, seen, asked)
+    return or_(offer.c.donor == n, seen, asked)
+
+
+def _allocations_seen(session: Session, grant: Grant) -> int:
+    """How many allocations a viewer who does not see everything sees, from the counts
+    kept per record (``allocation_count``, migration 0017_lists) instead of joining every
+    allocation to its offer and request: a viewer with no requests of its own sees the
+    allocations of the offers it sees (or gives, or was asked about); one with requests
+    of its own sees all of theirs, and of the others' those of such offers (joined from
+    the others' requests only)."""
+    r, o, a = requests.c, offers.c, allocations.c
+    own = _own_requests(grant)
+    by_request, mine = session.execute(
+        select(func.coalesce(func.sum(r.allocation_count), 0), func.count()).where(own)
+    ).one()
+    if not mine:
+        by_offer = select(func.coalesce(func.sum(o.allocation_count), 0)).where(
+            _offer_side(grant)
+        )
+        return int(session.scalar(by_offer) or 0)
+    others = (
+        select(func.count())
+        .select_from(
+            requests.join(allocations, a.request_id == r.id).join(offers, o.id == a.offer_id)
+        )
+        .where(not_(own), _offer_side(grant))
+    )
+    return int(by_request) + int(session.scalar(others) or 0)
 
 
 def consent_visible(grant: Grant) -> ColumnElement[bool]:
@@ -161,22 +197,12 @@ def _count(session: Session, stmt: Select[Any]) -> int:
     return int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
 
 
-def _held_by_offer() -> Any:
-    a = allocations.c
-    return (
-        select(a.offer_id.label("key"), func.sum(a.quantity).label("held"))
-        .where(a.status.in_(_COMMITTING))
-        .group_by(a.offer_id)
-        .subquery()
-    )
-
-
 def _pledged_seen(grant: Grant) -> Any:
     """Per request: what is held against it, counting for others' requests only the
-    allocations of offers the grant admits (see ``with_pledged``)."""
+    allocations of offers the grant admits (see ``with_pledged``). A viewer's own requests
+    count every allocation: their ``held`` (kept by the database, migration 0017) answers
+    for them, so only the others' are summed here; :func:`_with_pledged` joins the two."""
     a = allocations.c
-    seen = or_(requests.c.recipient == grant.nation, offer_visible(grant)) if grant.nation \
-        else offer_visible(grant)
     stmt = (
         select(a.request_id.label("key"), func.sum(a.quantity).label("held"))
         .select_from(
@@ -184,12 +210,43 @@ def _pledged_seen(grant: Grant) -> Any:
                 requests, requests.c.id == a.request_id
             )
         )
-        .where(a.status.in_(_COMMITTING))
+        .where(a.status.in_(_COMMITTING), offer_visible(grant))
         .group_by(a.request_id)
     )
-    if not grant.everything:
-        stmt = stmt.where(seen)
+    if grant.nation:
+        stmt = stmt.where(requests.c.recipient != grant.nation)
     return stmt.subquery()
+
+
+def _own_requests(grant: Grant, r: Any = requests.c) -> ColumnElement[bool]:
+    """The requests whose every allocation the viewer counts: all for who sees
+    everything, else the viewer's own."""
+    if grant.everything:
+        return true()
+    if not grant.nation:
+        return false()
+    own: ColumnElement[bool] = r.recipient == grant.nation
+    return own
+
+
+def _available(o: Any = offers.c) -> Any:
+    """What is left of an offer: its quantity less what its allocations hold, never
+    below nothing."""
+    return case((o.quantity > o.held, o.quantity - o.held), else_=0)
+
+
+def _with_pledged(stmt: Select[Any], grant: Grant) -> tuple[Select[Any], Any]:
+    """``stmt`` over requests, joined to what the viewer counts as pledged against each
+    (:meth:`ListQueries.pledged_seen`), and that quantity as a column."""
+    r = requests.c
+    if grant.everything:
+        return stmt, r.held
+    held = _pledged_seen(grant)
+    others = func.coalesce(held.c.held, 0)
+    stmt = stmt.outerjoin(held, held.c.key == r.id)
+    if not grant.nation:
+        return stmt, others
+    return stmt, case((_own_requests(grant), r.held), else_=others)
 
 
 class ListQueries:
@@ -211,21 +268,17 @@ class ListQueries:
                 or_(_contains(r.id, query.q), _contains(r.item_type, query.q),
                     _contains(r.notes, query.q), _contains(r.family, query.q))
             )
+        pledged: Any = None
+        if query.filters.get("short") or query.column in ("pledged", "outstanding"):
+            stmt, pledged = _with_pledged(stmt, grant)
         if query.filters.get("short"):
-            held = _pledged_seen(grant)
-            stmt = stmt.outerjoin(held, held.c.key == r.id).where(
-                r.quantity > func.coalesce(held.c.held, 0)
-            )
+            stmt = stmt.where(r.quantity > pledged)
         total = _count(self.session, stmt)
         column: Any
-        if query.column in ("pledged", "outstanding"):
-            if not query.filters.get("short"):
-                held = _pledged_seen(grant)
-                stmt = stmt.outerjoin(held, held.c.key == r.id)
-            pledged = func.coalesce(held.c.held, 0)
-            column = pledged if query.column == "pledged" else case(
-                (r.quantity > pledged, r.quantity - pledged), else_=0
-            )
+        if query.column == "pledged":
+            column = pledged
+        elif query.column == "outstanding":
+            column = case((r.quantity > pledged, r.quantity - pledged), else_=0)
         else:
             column = r[query.column]
         stmt = _order(stmt, column, r.id, query).limit(query.limit).offset(query.offset)
@@ -246,13 +299,10 @@ class ListQueries:
             )
         total = _count(self.session, stmt)
         column: Any
-        if query.column in ("committed", "available"):
-            held = _held_by_offer()
-            stmt = stmt.outerjoin(held, held.c.key == o.id)
-            committed = func.coalesce(held.c.held, 0)
-            column = committed if query.column == "committed" else case(
-                (o.quantity > committed, o.quantity - committed), else_=0
-            )
+        if query.column == "committed":
+            column = o.held
+        elif query.column == "available":
+            column = _available()
         else:
             column = o[query.column]
         stmt = _order(stmt, column, o.id, query).limit(query.limit).offset(query.offset)
@@ -296,7 +346,10 @@ class ListQueries:
                     _contains(a.request_id, query.q), _contains(ot.c.item_type, query.q),
                     _contains(ot.c.family, query.q))
             )
-        total = _count(self.session, base)
+        if grant.everything or query.q or query.filters:
+            total = _count(self.session, base)
+        else:
+            total = _allocations_seen(self.session, grant)
         sort_columns: dict[str, Any] = {
             "id": a.id, "offer": a.offer_id, "request": a.request_id, "donor": ot.c.donor,
             "recipient": rt.c.recipient, "family": ot.c.family, "item_type": ot.c.item_type,
@@ -346,11 +399,19 @@ class ListQueries:
     def pledged_seen(self, grant: Grant, request_ids: Sequence[str]) -> dict[str, int]:
         if not request_ids:
             return {}
-        held = _pledged_seen(grant)
-        rows = self.session.execute(
-            select(held.c.key, held.c.held).where(held.c.key.in_(list(request_ids)))
+        ids = sorted(set(request_ids))
+        r = requests.c
+        own = self.session.execute(
+            select(r.id, r.held).where(r.id.in_(ids), _own_requests(grant), r.held != 0)
         )
-        return {str(k): int(v) for k, v in rows}
+        out = {str(k): int(v) for k, v in own}
+        if not grant.everything:
+            held = _pledged_seen(grant)
+            rows = self.session.execute(
+                select(held.c.key, held.c.held).where(held.c.key.in_(ids))
+            )
+            out.update((str(k), int(v)) for k, v in rows)
+        return out
 
     def visible_offer_ids(self, grant: Grant) -> tuple[str, ...]:
         """The ids of the offers the grant admits, in order."""
@@ -373,16 +434,9 @@ class ListQueries:
     def offer_totals(self, grant: Grant, by: str) -> list[tuple[str, int, int, int]]:
         """Per value of ``by`` over the offers the grant admits: (key, offers, quantity
         offered, quantity committed), in order of the key."""
-        held = _held_by_offer()
         key = offers.c[by]
         rows = self.session.execute(
-            select(
-                key,
-                func.count(),
-                func.sum(offers.c.quantity),
-                func.sum(func.coalesce(held.c.held, 0)),
-            )
-            .select_from(offers.outerjoin(held, held.c.key == offers.c.id))
+            select(key, func.count(), func.sum(offers.c.quantity), func.sum(offers.c.held))
             .where(offer_visible(grant))
             .group_by(key)
         )

@@ -14,12 +14,22 @@ from collections.abc import Callable, Collection
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import bindparam, create_engine, event, func, or_, select, true
+from sqlalchemy import (
+    bindparam,
+    create_engine,
+    event,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from allied.adapters.db.repository import SqlRepository, SqlUnitOfWork, session_factory
-from allied.adapters.db.tables import allocations, ledger_entries, ledger_head
+from allied.adapters.db.tables import allocations, ledger_entries, ledger_head, offers, requests
 from allied.adapters.db.tables_users import idempotency_keys, start_user_mappers, web_sessions
 from allied.domain.assistance import COMMITTING
 from allied.domain.users import User
@@ -29,18 +39,15 @@ from allied.service.ports import Repository
 
 CommitHook = Callable[[Session], None]
 
-#: What pledges check capacity against: held quantity per (offer, request) pair of the
-#: allocations touching the offers or requests (summed per side by the caller).
-_COMMITTED_BOTH = (
-    select(allocations.c.offer_id, allocations.c.request_id, func.sum(allocations.c.quantity))
-    .where(
-        or_(
-            allocations.c.offer_id.in_(bindparam("offers", expanding=True)),
-            allocations.c.request_id.in_(bindparam("requests", expanding=True)),
-        ),
-        allocations.c.status.in_(sorted(s.value for s in COMMITTING)),
-    )
-    .group_by(allocations.c.offer_id, allocations.c.request_id)
+#: What pledges check capacity against: the quantity held by the allocations of each
+#: offer and each request, kept beside the record by the database (migration 0017).
+_HELD_BOTH = union_all(
+    select(literal("offer").label("kind"), offers.c.id, offers.c.held).where(
+        offers.c.id.in_(bindparam("offers", expanding=True))
+    ),
+    select(literal("request").label("kind"), requests.c.id, requests.c.held).where(
+        requests.c.id.in_(bindparam("requests", expanding=True))
+    ),
 )
 
 _HELD_PAIRS = (
@@ -128,15 +135,22 @@ class SqlServiceUnitOfWork(SqlUnitOfWork):
         in SQL; ``offer_ids`` restricts the allocations counted to those offers."""
         if not ids:
             return {}
+        if offer_ids is None:
+            table = offers if by == "offer" else requests
+            rows = self.session.execute(
+                select(table.c.id, table.c.held).where(
+                    table.c.id.in_(sorted(set(ids))), table.c.held != 0
+                )
+            )
+            return {str(k): int(v) for k, v in rows}
         column = allocations.c.offer_id if by == "offer" else allocations.c.request_id
         stmt = (
             select(column, func.sum(allocations.c.quantity))
             .where(column.in_(list(ids)))
             .where(allocations.c.status.in_([s.value for s in COMMITTING]))
+            .where(allocations.c.offer_id.in_(list(offer_ids)))
             .group_by(column)
         )
-        if offer_ids is not None:
-            stmt = stmt.where(allocations.c.offer_id.in_(list(offer_ids)))
         return {str(k): int(v) for k, v in self.session.execute(stmt)}
 
     def committed_both(
@@ -148,15 +162,12 @@ class SqlServiceUnitOfWork(SqlUnitOfWork):
         by_request: dict[str, int] = {}
         if not offer_ids and not request_ids:
             return by_offer, by_request
-        offers, requests = set(offer_ids), set(request_ids)
         rows = self.session.execute(
-            _COMMITTED_BOTH, {"offers": sorted(offers), "requests": sorted(requests)}
+            _HELD_BOTH, {"offers": sorted(set(offer_ids)), "requests": sorted(set(request_ids))}
         )
-        for offer_id, request_id, held in rows:
-            if offer_id in offers:
-                by_offer[offer_id] = by_offer.get(offer_id, 0) + int(held)
-            if request_id in requests:
-                by_request[request_id] = by_request.get(request_id, 0) + int(held)
+        for kind, key, held in rows:
+            if held:
+                (by_offer if kind == "offer" else by_request)[str(key)] = int(held)
         return by_offer, by_request
 
     def held_snapshot(self) -> HeldSnapshot:

@@ -111,6 +111,10 @@ requests = Table(
     Column("notes", Text, nullable=False, default=""),
     Column("releasability", ReleasabilityText, nullable=False),
     Column("created_by", String(100), nullable=False, default=""),
+    # the quantity its allocations hold, and how many it has (any status): a read model
+    # kept by triggers (migration 0017_lists)
+    Column("held", Integer, nullable=False, server_default="0"),
+    Column("allocation_count", Integer, nullable=False, server_default="0"),
 )
 
 offers = Table(
@@ -131,6 +135,9 @@ offers = Table(
     Column("status", EnumText(RecordStatus), nullable=False),
     Column("releasability", ReleasabilityText, nullable=False),
     Column("created_by", String(100), nullable=False, default=""),
+    # as requests.held and requests.allocation_count (migration 0017_lists)
+    Column("held", Integer, nullable=False, server_default="0"),
+    Column("allocation_count", Integer, nullable=False, server_default="0"),
 )
 
 allocations = Table(
@@ -143,6 +150,12 @@ allocations = Table(
     Column("needs_consent", Boolean, nullable=False),
     Column("status", EnumText(AllocationStatus), nullable=False, index=True),
     Column("updated_at", DateTime(timezone=True), nullable=True),
+)
+
+#: The latest moved first, as the dashboard lists them (migration 0017_lists; SQLite takes
+#: no NULLS LAST in an index, and its DESC puts nulls last by itself)
+Index(
+    "ix_allocations_updated_at", allocations.c.updated_at.desc().nulls_last(), allocations.c.id
 )
 
 consent_policies = Table(
@@ -199,7 +212,7 @@ ledger_entries = Table(
     Column("at", String(40), nullable=False),
     Column("user", String(100), nullable=False),
     Column("nation", String(16), nullable=False),
-    Column("kind", String(64), nullable=False, index=True),
+    Column("kind", String(64), nullable=False),
     Column("payload", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
@@ -207,6 +220,10 @@ ledger_entries = Table(
     # kept beside the hashed payload, not part of the hash (migration 0016)
     Column("subject", String(64), nullable=True, index=True),
 )
+
+#: The entries of a kind, in order: "the latest entry of a kind" is one index lookup, not
+#: a backward scan of the whole ledger hoping to meet one (migration 0017_lists)
+Index("ix_ledger_entries_kind", ledger_entries.c.kind, ledger_entries.c.seq)
 
 ledger_head = Table(
     "ledger_head",
@@ -310,8 +327,10 @@ def start_mappers() -> None:
     m(Membership, memberships)
     m(Indicator, indicators)
     m(ItemType, item_types)
-    m(Request, requests)
-    m(Offer, offers)
+    # ``held`` and ``allocation_count`` are a read model the database keeps (migration
+    # 0017_lists), not the domain's
+    m(Request, requests, exclude_properties=["held", "allocation_count"])
+    m(Offer, offers, exclude_properties=["held", "allocation_count"])
     m(Allocation, allocations)
     m(ConsentPolicy, consent_policies)
     m(ConsentRequest, consent_requests)

@@ -1,0 +1,234 @@
+"""The held quantities and allocation counts the database keeps per offer and per request
+(``held``, ``allocation_count``: migration 0017_lists) against those recomputed from the
+allocations, on
+each backend: after a random mix of every kind of write to allocations (pledges one at a
+time and in batches, the optimiser's proposals and their acceptance, single and bulk
+lifecycle moves, withdrawals and amendments of the records, plain SQL updates and
+deletes), and after the migration's backfill of a database that already holds
+allocations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import defaultdict
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from allied.adapters.db.engine import _alembic_config
+from allied.bootstrap import Store
+from allied.domain.assistance import COMMITTING, TRANSITIONS, AllocationStatus
+from allied.domain.errors import AlliedError
+from allied.service import access
+from allied.service import governance as gov
+from allied.service.allocations import PledgeOrder, make_pledges
+from allied.service.assistance import add_offers, add_requests
+from allied.service.caller import Caller
+from allied.service.lifecycle import Move, advance_many
+
+DAY = dt.date(2024, 6, 1)
+COORD = Caller(user="coord", nation="", role="coordinator")
+FAMILIES = ["155mm-nato", "other"]
+DONORS = ["POL", "EST", "USA"]
+KINDS = ["pledge", "batch", "move", "bulk", "record", "sql", "run"]
+
+
+def _sums(store: Store) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]]:
+    """(held, allocation count) per offer and per request, recomputed from the
+    allocations (held: the domain's ``COMMITTING``, not the triggers' list), and as the
+    columns say."""
+    with store.uow() as uow:
+        held: dict[tuple[str, str], int] = defaultdict(int)
+        count: dict[tuple[str, str], int] = defaultdict(int)
+        for a in uow.allocations.list():
+            for key in (("o", a.offer_id), ("r", a.request_id)):
+                count[key] += 1
+                if a.status in COMMITTING:
+                    held[key] += a.quantity
+        want_o = {o.id: (held[("o", o.id)], count[("o", o.id)]) for o in uow.offers.list()}
+        want_r = {r.id: (held[("r", r.id)], count[("r", r.id)]) for r in uow.requests.list()}
+    with store.engine.connect() as conn:
+        got_o, got_r = (
+            {str(i): (int(h), int(n)) for i, h, n in conn.execute(
+                text(f"SELECT id, held, allocation_count FROM {table}"))}
+            for table in ("offers", "requests")
+        )
+    assert got_o == want_o
+    assert got_r == want_r
+    return want_o, want_r
+
+
+def _pair(rng: random.Random, requests: list[str], offers: list[str]) -> tuple[str, str]:
+    """An offer and a request of its family (ids end in the family's index)."""
+    offer = rng.choice(offers)
+    return offer, rng.choice([r for r in requests if r[-1] == offer[-1]] or requests)
+
+
+def _records(store: Store, rng: random.Random, n: int) -> tuple[list[str], list[str]]:
+    requests = [
+        (None, f"r{i}", {
+            "id": f"HR-{i:03d}-{i % 2}", "recipient": "UKR", "family": FAMILIES[i % 2],
+            "quantity": rng.randint(20, 200), "priority": rng.randint(1, 5),
+            "needed_by": "2024-12-01", "releasability": "public"})
+        for i in range(n)
+    ]
+    offers = [
+        (None, f"o{i}", {
+            "id": f"HO-{i:03d}-{i % 2}", "donor": rng.choice(DONORS), "family": FAMILIES[i % 2],
+            "quantity": rng.randint(10, 100), "available_from": "2024-01-01",
+            "releasability": "public"})
+        for i in range(n)
+    ]
+    add_requests(store.uow(), COORD, requests)
+    add_offers(store.uow(), COORD, offers)
+    return [str(r[2]["id"]) for r in requests], [str(o[2]["id"]) for o in offers]
+
+
+def _allocations(store: Store) -> dict[str, AllocationStatus]:
+    with store.uow() as uow:
+        return {a.id: a.status for a in uow.allocations.list()}
+
+
+def _next_move(rng: random.Random, status: AllocationStatus) -> str | None:
+    # consent-pending asks origin states: the records here have none, so it moves on
+    choices = sorted(TRANSITIONS[status])
+    return rng.choice(choices).value if choices else None
+
+
+def _step(store: Store, rng: random.Random, requests: list[str], offers: list[str]) -> None:
+    """One random write to allocations (refusals are part of the mix: they write
+    nothing)."""
+    kind = rng.choice(KINDS)
+    try:
+        if kind == "pledge":
+            offer, request = _pair(rng, requests, offers)
+            access.pledge(store.uow(), COORD, DAY, offer_id=offer, request_id=request,
+                          quantity=rng.randint(1, 15))
+        elif kind == "batch":
+            orders = [
+                PledgeOrder(COORD, *_pair(rng, requests, offers), rng.randint(1, 15))
+                for _ in range(rng.randint(2, 6))
+            ]
+            make_pledges(store.uow(), orders)
+        elif kind in ("move", "bulk"):
+            live = [(i, s) for i, s in sorted(_allocations(store).items()) if TRANSITIONS[s]]
+            if not live:
+                return
+            picked = rng.sample(live, min(len(live), 1 if kind == "move" else 4))
+            moves = [(i, _next_move(rng, s)) for i, s in picked]
+            if kind == "move":
+                (i, to), = moves
+                gov.move_allocation(store.uow(), COORD, i, str(to), today=DAY)
+            else:
+                advance_many(store.uow(), COORD, [Move(i, str(to)) for i, to in moves],
+                             today=DAY)
+        elif kind == "record":
+            what = rng.choice(["amend-offer", "amend-request"] * 3
+                              + ["withdraw-offer", "withdraw-request"])
+            if what == "amend-offer":
+                access.amend_offer(store.uow(), COORD, DAY, rng.choice(offers),
+                                   {"quantity": rng.randint(10, 150)})
+            elif what == "amend-request":
+                access.amend_request(store.uow(), COORD, DAY, rng.choice(requests),
+                                     {"quantity": rng.randint(20, 250)})
+            elif what == "withdraw-offer":
+                access.withdraw_offer(store.uow(), COORD, DAY, rng.choice(offers))
+            else:
+                access.withdraw_request(store.uow(), COORD, DAY, rng.choice(requests))
+        elif kind == "sql":
+            _plain_sql(store, rng, requests, offers)
+        else:
+            run = access.run_allocation(store.uow(), COORD, as_of=DAY, record=True)
+            ids = list(run["allocation_ids"])
+            accepted = rng.sample(ids, len(ids) // 2)
+            if accepted:
+                access.advance_allocations(
+                    store.uow(), COORD, DAY, [{"allocation": i, "to": "pledged"}
+                                              for i in accepted])
+    except AlliedError:
+        pass
+
+
+def _plain_sql(store: Store, rng: random.Random, requests: list[str], offers: list[str]) -> None:
+    """Writes no service makes, which the triggers follow all the same: an allocation's
+    quantity, offer, request or status changed in place, or the row deleted."""
+    ids = sorted(_allocations(store))
+    if not ids:
+        return
+    target = rng.choice(ids)
+    statements: list[tuple[str, dict[str, Any]]] = [
+        ("UPDATE allocations SET quantity = quantity + :n WHERE id = :id",
+         {"n": rng.randint(1, 5)}),
+        ("UPDATE allocations SET offer_id = :o WHERE id = :id", {"o": rng.choice(offers)}),
+        ("UPDATE allocations SET request_id = :r, quantity = :n WHERE id = :id",
+         {"r": rng.choice(requests), "n": rng.randint(1, 9)}),
+        ("UPDATE allocations SET status = :s WHERE id = :id",
+         {"s": rng.choice(list(AllocationStatus)).value}),
+        ("UPDATE allocations SET status = status WHERE id = :id", {}),
+        ("DELETE FROM allocations WHERE id = :id", {}),
+    ]
+    sql, params = rng.choice(statements)
+    with store.engine.begin() as conn:
+        conn.execute(text(sql), {**params, "id": target})
+
+
+@pytest.mark.parametrize("seed", [7])
+def test_held_equals_the_recomputed_sums_after_random_writes(store: Store, seed: int) -> None:
+    rng = random.Random(seed)
+    _sums(store)  # the reference data's, as the migration filled them
+    requests, offers = _records(store, rng, 12)
+    for step in range(80):
+        _step(store, rng, requests, offers)
+        if step % 10 == 9:
+            _sums(store)
+    want_o, want_r = _sums(store)
+    # the mix held something and released something
+    statuses = set(_allocations(store).values())
+    assert any(want_o[o][0] for o in offers) and any(want_r[r][0] for r in requests)
+    assert statuses & set(COMMITTING) and statuses - set(COMMITTING)
+
+
+def test_a_write_rolled_back_leaves_held_as_it_was(store: Store) -> None:
+    rng = random.Random(3)
+    requests, offers = _records(store, rng, 2)
+    before = _sums(store)
+    uow = store.uow()
+    # the pledge's transaction ends without its commit: rolled back with what it wrote
+    uow.commit = lambda: None  # type: ignore[method-assign]
+    (outcome,) = make_pledges(uow, [PledgeOrder(COORD, offers[0], requests[0], 1)])
+    assert not isinstance(outcome, AlliedError)
+    assert _sums(store) == before
+
+
+def test_the_migration_fills_held_from_existing_allocations(store: Store) -> None:
+    from alembic import command
+
+    rng = random.Random(11)
+    requests, offers = _records(store, rng, 6)
+    for _ in range(12):
+        offer, request = _pair(rng, requests, offers)
+        try:
+            access.pledge(store.uow(), COORD, DAY, offer_id=offer, request_id=request,
+                          quantity=rng.randint(1, 9))
+        except AlliedError:
+            continue
+    for i in sorted(_allocations(store))[:3]:
+        gov.move_allocation(store.uow(), COORD, i, "withdrawn", today=DAY)
+    want_o, want_r = _sums(store)
+    cfg = _alembic_config(store.engine)
+    command.downgrade(cfg, "0016")
+    with store.engine.begin() as conn:
+        assert "held" not in set(conn.execute(text("SELECT * FROM offers LIMIT 1")).keys())
+        # written while no trigger keeps held: the backfill counts it all the same
+        conn.execute(text(
+            "INSERT INTO allocations (id, offer_id, request_id, quantity, needs_consent, "
+            "status) VALUES ('AL-OLD', :o, :r, 4, false, 'approved')"
+        ), {"o": offers[0], "r": requests[0]})
+    command.upgrade(cfg, "heads")
+    got_o, got_r = _sums(store)
+    held, count = want_o[offers[0]]
+    assert got_o == {**want_o, offers[0]: (held + 4, count + 1)}
+    held, count = want_r[requests[0]]
+    assert got_r == {**want_r, requests[0]: (held + 4, count + 1)}
