@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from allied.domain.errors import InvalidInput
-from allied.entrypoints.api.deps import HARD_MAX_PAGE, Ctx, CurrentCaller
+from allied.entrypoints.api.context import HARD_MAX_PAGE
+from allied.entrypoints.api.deps import Ctx, CurrentCaller
 from allied.entrypoints.api.routes.common import READ_ERRORS
 from allied.entrypoints.api.schemas import TodoOut
 from allied.service import access
