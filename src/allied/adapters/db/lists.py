@@ -329,13 +329,26 @@ class ListQueries:
             or query.column in ("donor", "recipient", "family", "item_type", "needed_by")
         )
         # who sees everything, filtering and sorting by the allocation's own columns,
-        # reads the allocations alone (the count of a million rows needs no join)
+        # reads the allocations alone (the count of a million rows needs no join); a
+        # nation listing the allocations of its own requests sees every one of them
+        everyone = grant.everything or (
+            bool(grant.nation) and query.filters.get("recipient") == grant.nation
+        )
+        # the offers are joined only where something of theirs is asked for (the
+        # coordinator's overdue deliveries filter by the request's date alone)
+        with_offer = (
+            not everyone
+            or bool(query.q)
+            or any(k in query.filters for k in ("family", "donor"))
+            or query.column in ("donor", "family", "item_type")
+        )
+        source: Any = allocations.join(rt, rt.c.id == a.request_id)
+        if with_offer:
+            source = source.join(ot, ot.c.id == a.offer_id)
         base: Select[Any] = (
-            select(a.id)
-            .select_from(
-                allocations.join(ot, ot.c.id == a.offer_id).join(rt, rt.c.id == a.request_id)
+            select(a.id).select_from(source).where(
+                true() if everyone else allocation_visible(grant, ot, rt)
             )
-            .where(allocation_visible(grant, ot, rt))
             if joined
             else select(a.id)
         )
