@@ -32,7 +32,7 @@ def _intact(api: Api) -> None:
 
 
 def _todo(api: Api, user: str, section: str) -> list[dict[str, Any]]:
-    out = api.client(user).get("/api/v1/todo")
+    out = api.client(user).get("/api/v1/todo", params={"limit": 200})
     assert out.status_code == 200, out.text
     (found,) = [s for s in out.json()["sections"] if s["name"] == section]
     return list(found["items"])

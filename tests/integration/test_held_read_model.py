@@ -1,5 +1,6 @@
 """The held quantities and allocation counts the database keeps per offer and per request
-(``held``, ``allocation_count``: migration 0017_lists) against those recomputed from the
+(``held``, ``allocation_count``: migration 0017_lists; of a request also the quantity
+proposed and delivered, migration 0018_picture) against those recomputed from the
 allocations, on
 each backend: after a random mix of every kind of write to allocations (pledges one at a
 time and in batches, the optimiser's proposals and their acceptance, single and bulk
@@ -19,7 +20,12 @@ from sqlalchemy import text
 
 from allied.adapters.db.engine import _alembic_config
 from allied.bootstrap import Store
-from allied.domain.assistance import COMMITTING, TRANSITIONS, AllocationStatus
+from allied.domain.assistance import (
+    COMMITTING,
+    DELIVERED_STATES,
+    TRANSITIONS,
+    AllocationStatus,
+)
 from allied.domain.errors import AlliedError
 from allied.service import access
 from allied.service import governance as gov
@@ -57,7 +63,24 @@ def _sums(store: Store) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int
         )
     assert got_o == want_o
     assert got_r == want_r
+    _split(store)
     return want_o, want_r
+
+
+def _split(store: Store) -> None:
+    """Of each request, the quantity proposed and the quantity delivered (migration
+    0018_picture), recomputed from the allocations and as the columns say."""
+    with store.uow() as uow:
+        want: dict[str, list[int]] = {r.id: [0, 0] for r in uow.requests.list()}
+        for a in uow.allocations.list():
+            if a.status is AllocationStatus.PROPOSED:
+                want[a.request_id][0] += a.quantity
+            if a.status in DELIVERED_STATES:
+                want[a.request_id][1] += a.quantity
+    with store.engine.connect() as conn:
+        got = {str(i): [int(p), int(d)] for i, p, d in conn.execute(
+            text("SELECT id, proposed, delivered FROM requests"))}
+    assert got == want
 
 
 def _pair(rng: random.Random, requests: list[str], offers: list[str]) -> tuple[str, str]:
@@ -151,6 +174,40 @@ def _step(store: Store, rng: random.Random, requests: list[str], offers: list[st
         pass
 
 
+def _path(start: AllocationStatus, goal: AllocationStatus) -> list[AllocationStatus]:
+    """The shortest way from ``start`` to ``goal`` through the lifecycle (empty: none)."""
+    ways: dict[AllocationStatus, list[AllocationStatus]] = {start: []}
+    frontier = [start]
+    while frontier:
+        nxt = []
+        for s in frontier:
+            for t in sorted(TRANSITIONS[s]):
+                if t not in ways:
+                    ways[t] = [*ways[s], t]
+                    nxt.append(t)
+        frontier = nxt
+    return ways.get(goal, [])
+
+
+def _walk_to_delivered(store: Store) -> set[AllocationStatus]:
+    """Move the first allocation that can reach ``delivered`` there, then on through
+    the delivered states, checking the kept quantities after each move; the statuses
+    it passed through."""
+    passed: set[AllocationStatus] = set()
+    for i, status in sorted(_allocations(store).items()):
+        if not _path(status, AllocationStatus.DELIVERED):
+            continue
+        passed.add(status)
+        for goal in (AllocationStatus.DELIVERED, AllocationStatus.IN_REPAIR,
+                     AllocationStatus.RETURNED):
+            for to in _path(_allocations(store)[i], goal):
+                gov.move_allocation(store.uow(), COORD, i, to.value, today=DAY)
+                passed.add(to)
+                _split(store)
+        return passed
+    return passed
+
+
 def _plain_sql(store: Store, rng: random.Random, requests: list[str], offers: list[str]) -> None:
     """Writes no service makes, which the triggers follow all the same: an allocation's
     quantity, offer, request or status changed in place, or the row deleted."""
@@ -188,6 +245,11 @@ def test_held_equals_the_recomputed_sums_after_random_writes(store: Store, seed:
     statuses = set(_allocations(store).values())
     assert any(want_o[o][0] for o in offers) and any(want_r[r][0] for r in requests)
     assert statuses & set(COMMITTING) and statuses - set(COMMITTING)
+    # then one allocation walked along to delivered, into repair and back (each step
+    # kept), so the delivered quantities move too
+    walked = _walk_to_delivered(store)
+    assert walked >= set(DELIVERED_STATES), walked
+    assert AllocationStatus.PROPOSED in statuses | walked
 
 
 def test_a_write_rolled_back_leaves_held_as_it_was(store: Store) -> None:
@@ -218,7 +280,7 @@ def test_the_migration_fills_held_from_existing_allocations(store: Store) -> Non
         gov.move_allocation(store.uow(), COORD, i, "withdrawn", today=DAY)
     want_o, want_r = _sums(store)
     cfg = _alembic_config(store.engine)
-    command.downgrade(cfg, "0016")
+    command.downgrade(cfg, "0016")  # (through 0018_picture: its columns go first)
     with store.engine.begin() as conn:
         assert "held" not in set(conn.execute(text("SELECT * FROM offers LIMIT 1")).keys())
         # written while no trigger keeps held: the backfill counts it all the same

@@ -218,3 +218,37 @@ def test_a_bad_sort_names_the_field(store: Store) -> None:
     with pytest.raises(InvalidInput) as err:
         access.list_offers(store.uow(), Caller(user="t"), DAYS[0], sort="releasability")
     assert err.value.field == "sort"
+
+
+@pytest.mark.parametrize("seed", [4, 8])
+def test_filtered_allocation_pages_match_the_repositories(store: Store, seed: int) -> None:
+    """The allocation pages the to-do lists read (a nation's own requests' allocations by
+    status, the coordinator's overdue ones by the request's date), which join the offers
+    only where something of theirs is asked for, equal the repositories' pages, and so do
+    the same filters with an offer's column asked for (a search, a sort by donor)."""
+    fake = _fill(store, seed)
+    day = DAYS[3]
+    callers = [Caller(user="t", role="coordinator"), Caller(user="t", role="auditor")] + [
+        Caller(user="t", role=role, nation=n)
+        for role in ("recipient", "donor") for n in NATIONS[:5]
+    ]
+    found = 0
+    for caller in callers:
+        for where in (
+            {"recipient": caller.nation or NATIONS[4]},
+            {"recipient": caller.nation or NATIONS[4], "status": "pledged"},
+            {"recipient": NATIONS[4]},
+            {"recipient": NATIONS[2], "statuses": ["pledged", "approved", "shipped",
+                                                   "delivered", "proposed"]},
+            {"needed_before": DAYS[2], "statuses": ["pledged", "consent-pending",
+                                                    "approved", "shipped"]},
+            {"needed_before": DAYS[3]},
+        ):
+            for extra in ({}, {"sort": "-donor"}, {"q": "us"}, {"sort": "needed_by"}):
+                kw: dict[str, Any] = {**where, **extra, "limit": 7, "offset": 2}
+                sql = access.list_allocations(store.uow(), caller, day, **kw)
+                slow = access.list_allocations(fake, caller, day, **kw)
+                assert (_ids(sql), sql.total) == (_ids(slow), slow.total), (caller, kw)
+                assert sql.items == slow.items, (caller, kw)
+                found += sql.total
+    assert found

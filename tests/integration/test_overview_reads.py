@@ -7,7 +7,9 @@ paths give, on each backend:
 * the population figures read once for many QMV decisions (``governance.Populations``)
   equal a read per decision, and every proposal's outcome worked out in one batch equals
   the outcome worked out for that proposal alone;
-* the overview's open proposals and consent count equal what the lists show.
+* the overview's open proposals and consent count equal what the lists show;
+* the cell's picture read from the quantities kept per request (migration 0018_picture)
+  equals the picture summed allocation by allocation.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from allied.domain.rules import Position, Rule
 from allied.service import access
 from allied.service import governance as gov
 from allied.service.caller import Caller
+from allied.service.usecases.common import viewer
+from allied.service.usecases.picture import FamilyPicture, _gap, _picture_slow
 from allied.service.usecases.todo import TodoReads
 from callers import CALLER
 
@@ -236,3 +240,46 @@ def test_overview_open_proposals_and_consent_count_are_the_lists(store: Store) -
                                         limit=1).total
             assert access.count_consents(store.uow(), caller, day, status="pending") == want
             assert access.count_consents(fake, caller, day, status="pending") == want
+
+
+@pytest.mark.parametrize("seed", [5, 11])
+def test_the_picture_from_the_kept_quantities_is_the_repositories(
+    store: Store, seed: int
+) -> None:
+    """The cell's picture read from what the database keeps per request (``held``,
+    ``proposed``, ``delivered``) and, for the others' requests a nation sees, from their
+    allocations, equals the picture summed allocation by allocation through the
+    visibility policy (the repositories' path), for every kind of viewer."""
+    _fill(store, seed)
+    with store.uow() as uow:
+        # one request with an allocation in every status
+        rows = list(uow.requests.list())
+        offer = next(iter(uow.offers.list()))
+        bare = Request("PIC-EVERY", NATIONS[0], rows[0].family, 50, 1, D(2024, 1, 1),
+                       item_type=rows[0].item_type)
+        uow.requests.add(bare)
+        uow.flush()  # type: ignore[attr-defined]
+        for i, status in enumerate(AllocationStatus):
+            uow.allocations.add(Allocation(f"PIC-A{i}", offer.id, bare.id, i + 1,
+                                           status=status))
+        uow.commit()
+    uow = store.uow()
+    assert isinstance(uow, FamilyPicture)  # the SQL path is the one compared
+    callers = [Caller(user="t", role="coordinator"), Caller(user="t", role="auditor")] + [
+        Caller(user="t", role=role, nation=n)
+        for role in ("recipient", "donor", "origin")
+        for n in NATIONS[:6]
+    ]
+    seen = {"proposed": 0, "pledged": 0, "delivered": 0, "pledged_eur": 0.0}
+    for day in DAYS[1:]:
+        for caller in callers:
+            got = access.family_gaps(store.uow(), caller, day)
+            with store.uow() as slow_uow:
+                raw = _picture_slow(slow_uow, viewer(slow_uow, caller, day))
+            want = sorted((_gap(r) for r in raw), key=lambda g: (-g["outstanding"], g["family"]))
+            assert got == want, (caller, day)
+            for g in got:
+                for key in seen:
+                    seen[key] += g[key]
+    # the comparison saw every figure (the random records make some)
+    assert all(seen.values()), seen

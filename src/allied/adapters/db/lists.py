@@ -41,13 +41,21 @@ from allied.adapters.db.tables import (
     offers,
     requests,
 )
-from allied.domain.assistance import COMMITTING, Allocation, Offer, Request
+from allied.domain.assistance import (
+    COMMITTING,
+    DELIVERED_STATES,
+    Allocation,
+    AllocationStatus,
+    Offer,
+    Request,
+)
 from allied.domain.consent import ConsentRequest, ConsentStatus
 from allied.domain.visibility import Grant
 from allied.ledger.chain import LedgerEntry, entry_from_row
 from allied.service.listing import ListQuery
 
 _COMMITTING = sorted(s.value for s in COMMITTING)
+_DELIVERED = sorted(s.value for s in DELIVERED_STATES)
 
 
 def _like_escape(text: str) -> str:
@@ -321,13 +329,26 @@ class ListQueries:
             or query.column in ("donor", "recipient", "family", "item_type", "needed_by")
         )
         # who sees everything, filtering and sorting by the allocation's own columns,
-        # reads the allocations alone (the count of a million rows needs no join)
+        # reads the allocations alone (the count of a million rows needs no join); a
+        # nation listing the allocations of its own requests sees every one of them
+        everyone = grant.everything or (
+            bool(grant.nation) and query.filters.get("recipient") == grant.nation
+        )
+        # the offers are joined only where something of theirs is asked for (the
+        # coordinator's overdue deliveries filter by the request's date alone)
+        with_offer = (
+            not everyone
+            or bool(query.q)
+            or any(k in query.filters for k in ("family", "donor"))
+            or query.column in ("donor", "family", "item_type")
+        )
+        source: Any = allocations.join(rt, rt.c.id == a.request_id)
+        if with_offer:
+            source = source.join(ot, ot.c.id == a.offer_id)
         base: Select[Any] = (
-            select(a.id)
-            .select_from(
-                allocations.join(ot, ot.c.id == a.offer_id).join(rt, rt.c.id == a.request_id)
+            select(a.id).select_from(source).where(
+                true() if everyone else allocation_visible(grant, ot, rt)
             )
-            .where(allocation_visible(grant, ot, rt))
             if joined
             else select(a.id)
         )
@@ -446,42 +467,68 @@ class ListQueries:
 
     def family_picture(self, grant: Grant) -> list[dict[str, Any]]:
         """Per family of the open requests the grant admits: requests, quantity requested
-        and its value in EUR where the request's item type has a money valuation, and
-        per allocation status (of the allocations the viewer sees against them) quantity
-        and value."""
+        and its value in EUR where the request's item type has a money valuation, and of
+        the allocations the viewer sees against them the quantity proposed, pledged (held
+        past proposed) with its value, and delivered.
+
+        Of the requests whose every allocation the viewer sees (all, for who sees
+        everything; else its own) these are the request's own columns (``held``,
+        ``proposed``, ``delivered``: kept by the database, migrations 0017_lists and
+        0018_picture) instead of a sum over every allocation; only the others' requests
+        a nation sees join their allocations, counting those of offers it sees."""
         valued = _money_value()
         r = requests.alias("r")
         o = offers.alias("o")
         it = item_types.alias("it")
-        value = (r.c.quantity * valued(it)).label("eur")
+        own = _own_requests(grant, r.c)
+        if grant.nation:  # a request of no recipient is nobody's own
+            own = and_(r.c.recipient.is_not(None), own)
+        pledged = r.c.held - r.c.proposed
         req_rows = self.session.execute(
-            select(r.c.family, func.count(), func.sum(r.c.quantity), func.sum(value),
-                   func.sum(case((valued(it).is_not(None), r.c.quantity), else_=0)))
+            select(r.c.family, func.count(), func.sum(r.c.quantity),
+                   func.sum(r.c.quantity * valued(it)),
+                   func.sum(case((valued(it).is_not(None), r.c.quantity), else_=0)),
+                   func.sum(case((own, r.c.proposed), else_=0)),
+                   func.sum(case((own, pledged), else_=0)),
+                   func.sum(case((own, pledged * valued(it)), else_=None)),
+                   func.sum(case((own, r.c.delivered), else_=0)))
             .select_from(r.outerjoin(it, it.c.code == r.c.item_type))
             .where(request_visible(grant, r), r.c.status == "open")
             .group_by(r.c.family)
         ).all()
+        out: dict[str, dict[str, Any]] = {}
+        for fam, n, q, eur, q_valued, prop, pled, pled_eur, deliv in req_rows:
+            out[str(fam)] = {"family": str(fam), "requests": int(n), "requested": int(q or 0),
+                             "requested_eur": float(eur or 0), "valued": int(q_valued or 0),
+                             "proposed": int(prop or 0), "pledged": int(pled or 0),
+                             "pledged_eur": float(pled_eur or 0), "delivered": int(deliv or 0)}
+        if grant.everything:
+            return [out[k] for k in sorted(out)]
         a = allocations.c
+        status = type_coerce(a.status, String)
+        proposed = status == AllocationStatus.PROPOSED.value
+        held_past = and_(status.in_(_COMMITTING), not_(proposed))
         alloc_rows = self.session.execute(
-            select(r.c.family, a.status, func.sum(a.quantity),
-                   func.sum(a.quantity * valued(it)))
+            select(r.c.family,
+                   func.sum(case((proposed, a.quantity), else_=0)),
+                   func.sum(case((held_past, a.quantity), else_=0)),
+                   func.sum(case((held_past, a.quantity * valued(it)), else_=None)),
+                   func.sum(case((status.in_(_DELIVERED), a.quantity), else_=0)))
             .select_from(
                 allocations.join(o, o.c.id == a.offer_id)
                 .join(r, r.c.id == a.request_id)
                 .outerjoin(it, it.c.code == r.c.item_type)
             )
-            .where(allocation_visible(grant, o, r), request_visible(grant, r),
+            .where(not_(own), _offer_side(grant, o), request_visible(grant, r),
                    r.c.status == "open")
-            .group_by(r.c.family, a.status)
+            .group_by(r.c.family)
         ).all()
-        out: dict[str, dict[str, Any]] = {}
-        for fam, n, q, eur, q_valued in req_rows:
-            out[str(fam)] = {"family": str(fam), "requests": int(n), "requested": int(q or 0),
-                             "requested_eur": float(eur or 0), "valued": int(q_valued or 0),
-                             "by_status": {}}
-        for fam, status, q, eur in alloc_rows:
-            s = str(getattr(status, "value", status))
-            out[str(fam)]["by_status"][s] = (int(q or 0), float(eur or 0))
+        for fam, prop, pled, pled_eur, deliv in alloc_rows:
+            g = out[str(fam)]
+            g["proposed"] += int(prop or 0)
+            g["pledged"] += int(pled or 0)
+            g["pledged_eur"] += float(pled_eur or 0)
+            g["delivered"] += int(deliv or 0)
         return [out[k] for k in sorted(out)]
 
 

@@ -115,6 +115,10 @@ requests = Table(
     # kept by triggers (migration 0017_lists)
     Column("held", Integer, nullable=False, server_default="0"),
     Column("allocation_count", Integer, nullable=False, server_default="0"),
+    # of what is held, the quantity proposed and the quantity delivered (delivered,
+    # in repair, returned): the same read model (migration 0018_picture)
+    Column("proposed", Integer, nullable=False, server_default="0"),
+    Column("delivered", Integer, nullable=False, server_default="0"),
 )
 
 offers = Table(
@@ -329,7 +333,8 @@ def start_mappers() -> None:
     m(ItemType, item_types)
     # ``held`` and ``allocation_count`` are a read model the database keeps (migration
     # 0017_lists), not the domain's
-    m(Request, requests, exclude_properties=["held", "allocation_count"])
+    m(Request, requests,
+      exclude_properties=["held", "allocation_count", "proposed", "delivered"])
     m(Offer, offers, exclude_properties=["held", "allocation_count"])
     m(Allocation, allocations)
     m(ConsentPolicy, consent_policies)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -65,6 +66,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # the pages' templates compiled while the server waits for its first request
+        from allied.entrypoints.web.pages import compile_templates
+
+        threading.Thread(target=compile_templates, name="templates", daemon=True).start()
         yield
         lab_jobs.close()
         ctx.close()

@@ -29,8 +29,12 @@ def _limit_param(param: dict[str, Any], options: ApiOptions) -> None:
     for choice in schema.get("anyOf", [schema]):
         if choice.get("type") == "integer":
             choice["maximum"] = options.max_page_size
+    # a route with its own default (the to-do list's items per section) declares it
+    default = schema.get("default")
+    if not isinstance(default, int):
+        default = options.default_page_size
     param["description"] = (
-        f"page size, 1 to {options.max_page_size} (default {options.default_page_size})"
+        f"page size, 1 to {options.max_page_size} (default {min(default, options.max_page_size)})"
     )
     schema["description"] = param["description"]
 

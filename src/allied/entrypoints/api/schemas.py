@@ -465,6 +465,7 @@ class TodoSection(BaseModel):
     name: str
     title: str
     items: list[dict[str, Any]]
+    total: int = Field(description="how many items the section has (`items`: the first)")
 
 
 class TodoOut(BaseModel):

@@ -2,10 +2,12 @@
 unit (never summed across families), and in EUR where the requests' item types carry a
 money valuation (SIPRI trend-indicator values are not money and do not count).
 
-Summed by the store where it can (:class:`FamilyPicture`: one grouped query for the
-requests, one for the allocations), else from the repositories through the visibility
-policy, with the same result. Only open requests the caller sees count, and against them
-only the allocations the caller sees.
+Summed by the store where it can (:class:`FamilyPicture`: per family, the quantities
+proposed, pledged (held past proposed) with its EUR value, and delivered, from what the
+database keeps per request where the viewer sees every allocation of the request, and
+from the allocations only for the others' requests a nation sees), else from the
+repositories through the visibility policy, with the same result. Only open requests
+the caller sees count, and against them only the allocations the caller sees.
 """
 
 from __future__ import annotations
@@ -51,25 +53,15 @@ def family_gaps(uow: UnitOfWork, caller: Caller, day: dt.date) -> list[dict[str,
 
 
 def _gap(raw: Mapping[str, Any]) -> dict[str, Any]:
-    proposed = pledged = delivered = 0
-    pledged_eur = 0.0
-    for status_name, (quantity, eur) in raw["by_status"].items():
-        status = AllocationStatus(status_name)
-        if status is AllocationStatus.PROPOSED:
-            proposed += quantity
-        elif status in COMMITTING:
-            pledged += quantity
-            pledged_eur += eur
-        if status in DELIVERED_STATES:
-            delivered += quantity
+    pledged, pledged_eur = int(raw["pledged"]), float(raw["pledged_eur"])
     requested = int(raw["requested"])
     return {
         "family": raw["family"],
         "requests": int(raw["requests"]),
         "requested": requested,
-        "proposed": proposed,
+        "proposed": int(raw["proposed"]),
         "pledged": pledged,
-        "delivered": delivered,
+        "delivered": int(raw["delivered"]),
         "outstanding": max(requested - pledged, 0),
         "valued": int(raw["valued"]),
         "requested_eur": round(raw["requested_eur"], 2),
@@ -90,7 +82,8 @@ def _picture_slow(uow: UnitOfWork, v: Viewer) -> list[dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for r in requests.values():
         g = out.setdefault(r.family, {"family": r.family, "requests": 0, "requested": 0,
-                                      "requested_eur": 0.0, "valued": 0, "by_status": {}})
+                                      "requested_eur": 0.0, "valued": 0, "proposed": 0,
+                                      "pledged": 0, "pledged_eur": 0.0, "delivered": 0})
         g["requests"] += 1
         g["requested"] += r.quantity
         if r.item_type in values:
@@ -105,8 +98,12 @@ def _picture_slow(uow: UnitOfWork, v: Viewer) -> list[dict[str, Any]]:
         o = offers[a.offer_id]
         if not v.sees_allocation(o, against, o.id in asked):
             continue
-        by = out[against.family]["by_status"]
-        q, eur = by.get(a.status.value, (0, 0.0))
-        worth = a.quantity * values.get(against.item_type or "", 0)
-        by[a.status.value] = (q + a.quantity, eur + worth)
+        g = out[against.family]
+        if a.status is AllocationStatus.PROPOSED:
+            g["proposed"] += a.quantity
+        elif a.status in COMMITTING:  # held past proposed
+            g["pledged"] += a.quantity
+            g["pledged_eur"] += a.quantity * values.get(against.item_type or "", 0)
+        if a.status in DELIVERED_STATES:
+            g["delivered"] += a.quantity
     return [out[k] for k in sorted(out)]
