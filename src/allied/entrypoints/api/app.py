@@ -65,6 +65,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        from allied.entrypoints.web.pages import warm_templates  # (imports this module)
+
+        warm_templates()
         yield
         lab_jobs.close()
         ctx.close()

@@ -51,6 +51,14 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals["version"] = __version__
 
+
+def warm_templates() -> None:
+    """Compile every page's template once, when the app starts (the environment keeps
+    them, one per process), so the first visitor of each page after a start does not
+    wait for its template to be parsed and compiled (0.1-0.2 s a page)."""
+    for name in templates.env.list_templates(extensions=["html"]):
+        templates.env.get_template(name)
+
 router = APIRouter(include_in_schema=False)
 
 CHANNELS = ("bilateral", "udcg", "nato-cap", "nsatu", "eu-epf", "g7")
