@@ -16,6 +16,7 @@ from allied.entrypoints.api import create_app
 from allied.service import access
 from allied.service.caller import Caller
 from allied.service.usecases import detail
+from allied.service.usecases.allocations import asked_offers
 from allied.service.users import add_user
 from web.page_catalogue import RECORD_PAGES
 from web.support import TODAY
@@ -437,3 +438,18 @@ def test_a_list_pages_moves_are_each_allocations_own_when_consents_are_read_once
                 alone += [answering[-1].id] if answering else []
             assert shared == alone, i
         assert len(read) == 1  # one holder, family and origin: one read
+        # what a nation was asked about as origin, offer by offer, is what the whole
+        # read of its consent requests says
+        seen = []
+        for nation in ("DEU", "EST", "UKR", "GBR"):
+            asked = asked_offers(uow, nation)
+            standing = detail._standing_asks(uow, nation)
+            for i in ids:
+                alloc = uow.allocations.get(i)
+                assert alloc is not None
+                offer_of = uow.offers.get(alloc.offer_id)
+                assert offer_of is not None
+                one = detail._asked_about(uow, nation, offer_of, standing)
+                assert one == (offer_of.id in asked), (nation, i)
+                seen.append(one)
+        assert True in seen and False in seen

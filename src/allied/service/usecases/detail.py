@@ -99,6 +99,26 @@ def _offered_moves(
     )
 
 
+def _standing_asks(uow: UnitOfWork, nation: str) -> set[tuple[str, str]]:
+    """(holder, family) of the standing consent requests asked of ``nation``."""
+    if not nation:
+        return set()
+    return {(c.holder, c.family) for c in uow.consents.list(origin=nation, offer_id=None)}
+
+
+def _asked_about(
+    uow: UnitOfWork, nation: str, offer: Offer, standing: set[tuple[str, str]]
+) -> bool:
+    """``offer.id in asked_offers(uow, nation)`` without reading every consent asked of
+    the nation: a consent request names the offer, or a standing one (``standing``, from
+    :func:`_standing_asks`) its holder and family and the offer was made in the nation."""
+    if not nation:
+        return False
+    if (offer.donor, offer.family) in standing and nation in offer.consent_from:
+        return True
+    return bool(uow.consents.list(origin=nation, offer_id=offer.id))
+
+
 def allocation_moves(
     uow: UnitOfWork, caller: Caller, day: dt.date, allocation_ids: Sequence[str]
 ) -> dict[str, list[dict[str, Any]]]:
@@ -111,9 +131,9 @@ def allocation_moves(
     with uow:
         v = viewer(uow, caller, day)
         # the page's records, read once for the page; what the viewer was asked about as
-        # an origin state (a long read: every consent asked of the nation) only once an
-        # allocation needs it, that is one it sees by no other right
-        asked: set[str] | None = None
+        # an origin state only for an allocation it sees by no other right, and only about
+        # its offer (not every consent asked of the nation: a long read)
+        standing: set[tuple[str, str]] | None = None
         allocs = get_many(uow.allocations, set(allocation_ids))
         offers = get_many(uow.offers, {a.offer_id for a in allocs.values()})
         requests = get_many(uow.requests, {a.request_id for a in allocs.values()})
@@ -126,9 +146,11 @@ def allocation_moves(
             if offer is None or request is None:
                 continue
             if not v.sees_allocation(offer, request):
-                if asked is None:
-                    asked = asked_offers(uow, v.nation) if not v.all else set()
-                if not v.sees_allocation(offer, request, offer.id in asked):
+                if standing is None:
+                    standing = _standing_asks(uow, v.nation)
+                if not v.sees_allocation(
+                    offer, request, _asked_about(uow, v.nation, offer, standing)
+                ):
                     continue
             out[i] = _actions(_offered_moves(uow, caller, day, alloc, offer, request, read))
     return out
