@@ -11,9 +11,12 @@ import pytest
 
 from allied.adapters.db.repository_users import SqlServiceUnitOfWork, service_sessions
 from allied.bootstrap import Store
+from allied.domain.errors import NotFound
 from allied.entrypoints.api import create_app
 from allied.service import access
 from allied.service.caller import Caller
+from allied.service.usecases import detail
+from allied.service.usecases.allocations import asked_offers
 from allied.service.users import add_user
 from web.page_catalogue import RECORD_PAGES
 from web.support import TODAY
@@ -361,3 +364,92 @@ def test_a_request_withdrawn_from_its_page_records_the_reason(web: Web) -> None:
     assert history[-1]["reason"] == "met elsewhere" and "user" not in history[-1]
     page = ukr.get(path).text
     assert "met elsewhere" in page and _buttons(page) == []
+
+
+def test_a_list_pages_moves_are_each_allocations_own_when_consents_are_read_once(
+    web: Web,
+) -> None:
+    """The moves offered on a list page read the consent requests of one holder, family
+    and origin once for the page: each allocation's moves are still what its own page
+    offers, whatever another allocation of the same holder and family was answered."""
+    first = _setup(web)
+    offer = _offer(web, "EST", "nations:UKR", origin="DEU")
+    more = str(access.create_request(
+        web.uow(), web.caller("ukr"), {**_request_form(), "recipient": "UKR", "quantity": 100}
+    )["id"])
+    made = access.pledge(web.uow(), web.caller("est"), TODAY, offer_id=offer,
+                         request_id=more, quantity=50)
+    second = access.advance_allocation(
+        web.uow(), web.caller("est"), TODAY, made["id"], "consent-pending"
+    )
+    access.answer_consent(web.uow(), web.caller("deu"), TODAY,
+                          second["consents"][0]["consent"], "granted", "end use agreed")
+    # another of the granted offer's allocations waits for consent: the answer is given
+    later = access.pledge(web.uow(), web.caller("est"), TODAY, offer_id=offer,
+                          request_id=more, quantity=5)
+    later_moved = access.advance_allocation(
+        web.uow(), web.caller("est"), TODAY, later["id"], "consent-pending"
+    )
+    assert later_moved["status"] == "approved"  # the granted answer approves it at once
+    public = _offer(web, "EST", "public", origin="DEU")
+    third = access.pledge(web.uow(), web.caller("est"), TODAY, offer_id=public,
+                          request_id=more, quantity=10)
+    ids = [first["allocation"], made["id"], third["id"], later["id"]]
+    differ = set()
+    for user in ("coord", "est", "gbr", "deu", "ukr", "audit"):
+        caller = web.caller(user)
+        listed = access.allocation_moves(web.uow(), caller, TODAY, ids)
+        own = {}
+        for i in ids:
+            try:
+                own[i] = access.allocation_detail(web.uow(), caller, TODAY, i)["actions"]
+            except NotFound:
+                continue
+        if caller.role in ("coordinator", "donor", "recipient", "origin"):
+            assert listed == own, user
+        differ.add(str(own.get(first["allocation"])) != str(own.get(made["id"])))
+    assert set(access.allocation_moves(web.uow(), web.caller("gbr"), TODAY, ids)) == {third["id"]}
+    # the origin sees the two allocations released to UKR only because it was asked
+    assert set(access.allocation_moves(web.uow(), web.caller("deu"), TODAY, ids)) == set(ids)
+    assert True in differ  # one granted, one pending: the moves are not the same
+    est = access.allocation_moves(web.uow(), web.caller("est"), TODAY, ids)
+    # pending (the first offer's consent) and granted (the second's), each its own
+    assert [m["name"] for m in est[first["allocation"]]] == ["withdrawn"]
+    assert [m["name"] for m in est[made["id"]]] == ["shipped", "withdrawn"]
+    # the consent requests answering each allocation, read for the page at once, are
+    # those read for it alone
+    uow = web.uow()
+    with uow:
+        read: detail.ConsentsRead = {}
+        for i in ids:
+            alloc = uow.allocations.get(i)
+            assert alloc is not None
+            offer_of = uow.offers.get(alloc.offer_id)
+            assert offer_of is not None
+            shared = [c.id for c in detail._consents_of(uow, alloc, offer_of, read)]
+            alone = []
+            for origin in offer_of.consent_from:
+                answering = sorted(
+                    (c for c in uow.consents.list()
+                     if c.origin == origin and c.holder == offer_of.donor
+                     and c.family == offer_of.family and c.offer_id in (None, offer_of.id)),
+                    key=lambda c: (c.requested_on, c.id),
+                )
+                alone += [answering[-1].id] if answering else []
+            assert shared == alone, i
+        assert len(read) == 1  # one holder, family and origin: one read
+        # what a nation was asked about as origin, offer by offer, is what the whole
+        # read of its consent requests says
+        seen = []
+        for nation in ("DEU", "EST", "UKR", "GBR"):
+            asked = asked_offers(uow, nation)
+            standing = detail._standing_asks(uow, nation)
+            for i in ids:
+                alloc = uow.allocations.get(i)
+                assert alloc is not None
+                offer_of = uow.offers.get(alloc.offer_id)
+                assert offer_of is not None
+                one = detail._asked_about(uow, nation, offer_of, standing)
+                assert one == (offer_of.id in asked), (nation, i)
+                seen.append(one)
+        assert True in seen and False in seen

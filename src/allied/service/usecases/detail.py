@@ -50,16 +50,25 @@ def _actions(found: Sequence[Offered]) -> list[dict[str, Any]]:
     return [{"name": a.name, "verb": a.verb, "irreversible": a.irreversible} for a in found]
 
 
-def _consents_of(uow: UnitOfWork, alloc: Allocation, offer: Offer) -> list[ConsentRequest]:
+#: The consent requests of one (origin, holder, family), read once per page.
+ConsentsRead = dict[tuple[str, str, str], list[ConsentRequest]]
+
+
+def _consents_of(
+    uow: UnitOfWork, alloc: Allocation, offer: Offer, read: ConsentsRead | None = None
+) -> list[ConsentRequest]:
     """The latest consent request per origin that answers for an allocation (as the
-    lifecycle reads them: ``governance``)."""
+    lifecycle reads them: ``governance``). ``read`` keeps what was read for a page's
+    allocations: those of one holder, family and origin are read once, not per
+    allocation."""
+    if read is None:
+        read = {}
     found = []
     for origin in offer.consent_from:
-        matches = [
-            c
-            for c in uow.consents.list(origin=origin, holder=offer.donor)
-            if c.offer_id in (None, offer.id) and c.family == offer.family
-        ]
+        key = (origin, offer.donor, offer.family)
+        if key not in read:
+            read[key] = uow.consents.list(origin=origin, holder=offer.donor, family=offer.family)
+        matches = [c for c in read[key] if c.offer_id in (None, offer.id)]
         matches.sort(key=lambda c: (c.requested_on, c.id))
         if matches:
             found.append(matches[-1])
@@ -78,16 +87,36 @@ def consent_state(
 
 def _offered_moves(
     uow: UnitOfWork, caller: Caller, day: dt.date, alloc: Allocation, offer: Offer,
-    request: Request,
+    request: Request, read: ConsentsRead | None = None,
 ) -> list[Offered]:
     consent = None
     if alloc.needs_consent:
-        consent = consent_state(_consents_of(uow, alloc, offer), offer, day)
+        consent = consent_state(_consents_of(uow, alloc, offer, read), offer, day)
     return allocation_actions(
         caller.role, caller.nation, status=alloc.status.value,
         needs_consent=alloc.needs_consent, donor=offer.donor, recipient=request.recipient,
         consent=consent,
     )
+
+
+def _standing_asks(uow: UnitOfWork, nation: str) -> set[tuple[str, str]]:
+    """(holder, family) of the standing consent requests asked of ``nation``."""
+    if not nation:
+        return set()
+    return {(c.holder, c.family) for c in uow.consents.list(origin=nation, offer_id=None)}
+
+
+def _asked_about(
+    uow: UnitOfWork, nation: str, offer: Offer, standing: set[tuple[str, str]]
+) -> bool:
+    """``offer.id in asked_offers(uow, nation)`` without reading every consent asked of
+    the nation: a consent request names the offer, or a standing one (``standing``, from
+    :func:`_standing_asks`) its holder and family and the offer was made in the nation."""
+    if not nation:
+        return False
+    if (offer.donor, offer.family) in standing and nation in offer.consent_from:
+        return True
+    return bool(uow.consents.list(origin=nation, offer_id=offer.id))
 
 
 def allocation_moves(
@@ -101,22 +130,29 @@ def allocation_moves(
         return {i: [] for i in allocation_ids}
     with uow:
         v = viewer(uow, caller, day)
-        # what the viewer was asked about, and the page's records, read once for the page
-        # (not once per allocation: the consents asked of a nation alone are a long read)
-        asked = asked_offers(uow, v.nation) if not v.all else set()
+        # the page's records, read once for the page; what the viewer was asked about as
+        # an origin state only for an allocation it sees by no other right, and only about
+        # its offer (not every consent asked of the nation: a long read)
+        standing: set[tuple[str, str]] | None = None
         allocs = get_many(uow.allocations, set(allocation_ids))
         offers = get_many(uow.offers, {a.offer_id for a in allocs.values()})
         requests = get_many(uow.requests, {a.request_id for a in allocs.values()})
+        read: ConsentsRead = {}
         for i in allocation_ids:
             alloc = allocs.get(i)
             if alloc is None:
                 continue
             offer, request = offers.get(alloc.offer_id), requests.get(alloc.request_id)
-            if offer is None or request is None or not v.sees_allocation(
-                offer, request, offer.id in asked
-            ):
+            if offer is None or request is None:
                 continue
-            out[i] = _actions(_offered_moves(uow, caller, day, alloc, offer, request))
+            if not v.sees_allocation(offer, request):
+                if standing is None:
+                    standing = _standing_asks(uow, v.nation)
+                if not v.sees_allocation(
+                    offer, request, _asked_about(uow, v.nation, offer, standing)
+                ):
+                    continue
+            out[i] = _actions(_offered_moves(uow, caller, day, alloc, offer, request, read))
     return out
 
 
@@ -213,10 +249,11 @@ def allocation_detail(
     with uow:
         v = viewer(uow, caller, day)
         alloc, offer, request = _visible_allocation(uow, v, allocation_id)
-        consents = _consents_of(uow, alloc, offer) if alloc.needs_consent else []
+        read: ConsentsRead = {}
+        consents = _consents_of(uow, alloc, offer, read) if alloc.needs_consent else []
         state = consent_state(consents, offer, day) if alloc.needs_consent else None
         row = allocation_row(alloc, offer, request)
-        moves = _offered_moves(uow, caller, day, alloc, offer, request)
+        moves = _offered_moves(uow, caller, day, alloc, offer, request, read)
         return {
             "allocation": row,
             "request_record": record_payload(request) if v.sees_record(request) else None,
