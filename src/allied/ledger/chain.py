@@ -23,7 +23,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, NamedTuple
 
-from allied.domain.errors import LedgerIntegrityError
+from allied.domain.errors import InvalidInput, LedgerIntegrityError
 
 GENESIS = "0" * 64
 
@@ -149,6 +149,17 @@ def make_entry(
 ) -> LedgerEntry:
     stamp = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).isoformat(timespec="microseconds")
     body = normalise_payload(payload)
+    try:
+        digest = entry_hash(seq, stamp, user, nation, kind, body, prev_hash)
+    except UnicodeEncodeError:
+        # text no check before caught (a lone surrogate such as "\ud800"): refused with
+        # the field named, before anything is stored
+        where = _unencodable_path({"user": user, "nation": nation, "kind": kind,
+                                   "payload": body})
+        raise InvalidInput(
+            "holds text UTF-8 cannot encode (a lone surrogate such as \\ud800), which "
+            "cannot be stored or hashed", field=where,
+        ) from None
     return LedgerEntry(
         seq=seq,
         at=stamp,
@@ -157,8 +168,36 @@ def make_entry(
         kind=kind,
         payload=body,
         prev_hash=prev_hash,
-        hash=entry_hash(seq, stamp, user, nation, kind, body, prev_hash),
+        hash=digest,
     )
+
+
+def _unencodable_path(value: Any, path: str = "") -> str:
+    """The dotted path of the first text in ``value`` UTF-8 cannot encode (a key or a
+    value), or ``path`` itself when none is found below it."""
+    if isinstance(value, str):
+        return path
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            name = str(key).encode("utf-8", "backslashreplace").decode("utf-8")
+            here = f"{path}.{name}" if path else name
+            if name != str(key):  # the key itself, named with the character escaped
+                return here
+            try:
+                canonical(item).encode("utf-8")
+            except UnicodeEncodeError:
+                return _unencodable_path(item, here)
+            except (TypeError, ValueError):
+                continue
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            try:
+                canonical(item).encode("utf-8")
+            except UnicodeEncodeError:
+                return _unencodable_path(item, f"{path}.{i}" if path else str(i))
+            except (TypeError, ValueError):
+                continue
+    return path or "payload"
 
 
 def _unencodable(entry: LedgerEntry) -> str:

@@ -107,3 +107,26 @@ def test_a_damaged_row_is_named_not_crashed_on(field: str, value: object, reason
     with pytest.raises(LedgerIntegrityError, match=reason) as info:
         entry_from_row(**(row | {field: value}))
     assert info.value.seq == 3
+
+
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        ({"payload": {"note": "a\ud800b"}}, "payload.note"),
+        ({"payload": {"made": [{"id": "A1"}, {"reason": "\udc00"}]}}, "payload.made.1.reason"),
+        ({"payload": {"k\ud800": 1}}, "payload.k\\ud800"),
+        ({"payload": {}, "user": "u\udfff"}, "user"),
+    ],
+)
+def test_text_utf8_cannot_encode_is_refused_naming_the_field(
+    fields: dict[str, object], named: str
+) -> None:
+    """A lone surrogate that no check before caught is refused when the entry is made,
+    with the field named, instead of failing inside the hash."""
+    from allied.domain.errors import InvalidInput
+
+    kwargs: dict[str, object] = {"user": "coord", "nation": "USA", "kind": "offer.add"}
+    kwargs.update(fields)
+    with pytest.raises(InvalidInput, match="UTF-8 cannot encode") as err:
+        make_entry(1, GENESIS, **kwargs)  # type: ignore[arg-type]
+    assert err.value.field == named
