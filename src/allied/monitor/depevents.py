@@ -86,6 +86,8 @@ class Reader:
         self.phrases.blocked = False
         self._introduced(sent)
         parties = self.parties(sent)
+        # the place this sentence opens on, else the one the sentence before opened on
+        self.ctx.place = self.place(sent) or self.ctx.place
         # the two states facing each other here, else in the sentence before
         pair = parties if len(parties) == 2 else self.ctx.pair
         for tok in sent:
@@ -174,6 +176,12 @@ class Reader:
                         others = tuple(t for t in pair if t != a)
                         out.append(Frame(etype, (a,), others, tok, noun, [*cues, "nominal"]))
                 continue
+            if etype is T.WITHDRAW and not targets and not noun and any(
+                lemma_of(o) in ("ambassador", "envoy") for o in objects
+            ):
+                # "Erdogan suggested Macron needed treatment, prompting France to recall
+                # its ambassador": the one other state the sentence names
+                targets = self.other_state(sent, actors)
             if etype is not T.CALL_FOR and not targets:
                 continue  # events without a counterpart are left to the clause rules
             if not targets and noun and lemma_of(tok) in NEEDS_ADDRESSEE:
@@ -295,6 +303,34 @@ class Reader:
                     self.phrases.remember(tok, titled)
                 return
 
+    def other_state(self, sent: list[Any], actors: tuple[str, ...]) -> tuple[str, ...]:
+        """The one state other than ``actors`` that a sentence names (in any position,
+        as a name, an adjective or an office holder), else none."""
+        others: set[str] = set()
+        for tok in sent:
+            m = self.tree.mention.get(tok.i)
+            if m is None:
+                continue
+            others.update(c for c in m.codes if c not in actors and c not in ORGS)
+        return (others.pop(),) if len(others) == 1 else ()
+
+    def place(self, sent: list[Any]) -> tuple[str, ...] | None:
+        """The one state a sentence opens on as its place: "In Malawi, aid agencies and
+        the government were able to start relief operations"."""
+        first = next((t for t in sent if not t.is_punct and not t.is_space), None)
+        if first is None or first.lower_ != "in" or first.dep_ != "prep":
+            return None
+        if first.head.dep_ != "ROOT":
+            return None
+        for obj in first.children:
+            if obj.dep_ == "pobj":
+                m = self.tree.mention.get(obj.i)
+                if m is not None and not m.modifier and len(m.codes) == 1 and (
+                    m.codes[0] not in ORGS
+                ):
+                    return m.codes
+        return None
+
     def subjects(self, sent: list[Any]) -> None:
         """Remember the sentence's actor subjects for pronouns in the next ones, and the
         last organisation it names (in any position) for "the bloc"."""
@@ -303,6 +339,7 @@ class Reader:
         self._owners(sent)
         parties = self.parties(sent)
         self.ctx.pair = parties if len(parties) == 2 else None
+        self.ctx.place = self.place(sent)
         for tok in sent:
             if tok.dep_ != "conj" and any(c.dep_ == "conj" for c in tok.children):
                 states = [

@@ -24,6 +24,7 @@ EXTRA_VERBS: dict[str, T] = {
     "earmark": T.PROVIDE,
     "contribute": T.PROVIDE,
     "gift": T.PROVIDE,
+    "distribute": T.PROVIDE,
     "ban": T.SANCTION,
     "blacklist": T.SANCTION,
     "embargo": T.SANCTION,
@@ -99,6 +100,13 @@ NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "2": 2, "3": 3,
 #: joint military activities: those held "with" a state meet it (guidelines 5, meet)
 JOINT = frozenset({"exercise", "drill", "manoeuvre", "maneuver", "wargame"})
 #: what a call is called when it is answered ("denied the request")
+#: nouns for the people of a state: aid "to affected people in Malawi" is aid to Malawi
+POPULATION = frozenset(
+    {
+        "people", "population", "refugee", "civilian", "resident", "victim", "family",
+        "community", "citizen", "household", "survivor", "inhabitant", "villager",
+    }
+)
 ASKED = frozenset({"request", "demand", "proposal", "offer", "appeal", "plea", "call"})
 #: noun calls that are events only with an addressee ("a proposal to build a road" is not)
 NEEDS_ADDRESSEE = frozenset({"proposal", "request"})

@@ -371,3 +371,54 @@ def test_the_other_three_countries_are_the_list_named_before_but_the_actor(
         run(extractor, listed + "Greece held an exercise with the other two countries.")
     )
     assert not any(t == "meet" for _, t, _ in miscounted)
+
+
+# -- aid to a state's people, and the place a sentence opens on -----------------------
+def test_aid_to_the_people_of_a_state_is_aid_to_the_state(extractor: Extractor) -> None:
+    assert ("DEU", "provide", "SDN") in tuples(
+        run(extractor, "Germany delivered food aid to displaced families in Sudan.")
+    )
+    assert ("JPN", "provide", "NPL") in tuples(
+        run(extractor, "Japan distributed tents to villagers in the Gorkha district of Nepal.")
+    )
+    # a people with no state named and no place opened on: no recipient
+    assert not any(
+        t == "provide"
+        for _, t, _ in tuples(
+            run(extractor, "Japan distributed tents to villagers in the Gorkha district.")
+        )
+    )
+
+
+def test_the_place_a_sentence_opens_on_holds_for_the_next(extractor: Extractor) -> None:
+    text = (
+        "In Nepal, relief agencies and the army began work in the hills. "
+        "Japan distributed tents to villagers in the Gorkha district."
+    )
+    assert ("JPN", "provide", "NPL") in tuples(run(extractor, text))
+    # two sentences later the place no longer holds
+    later = (
+        "In Nepal, relief agencies began work in the hills. The rain stopped on Monday. "
+        "Japan distributed tents to villagers in the Gorkha district."
+    )
+    assert not any(t == "provide" for _, t, _ in tuples(run(extractor, later)))
+
+
+
+# -- an ambassador recalled with no place named ---------------------------------------
+def test_a_recalled_ambassador_leaves_the_one_other_state_named(extractor: Extractor) -> None:
+    found = tuples(
+        run(extractor, "Ankara mocked Mr. Macron, prompting France to recall its ambassador.")
+    )
+    assert ("FRA", "withdraw", "TUR") in found
+    # no other state named, or two of them: no counterpart
+    assert not any(
+        t == "withdraw"
+        for _, t, _ in tuples(run(extractor, "France recalled its ambassador for consultations."))
+    )
+    assert not any(
+        t == "withdraw"
+        for _, t, _ in tuples(
+            run(extractor, "Italy and Spain protested after France recalled its ambassador.")
+        )
+    )
