@@ -422,3 +422,28 @@ def test_a_recalled_ambassador_leaves_the_one_other_state_named(extractor: Extra
             run(extractor, "Italy and Spain protested after France recalled its ambassador.")
         )
     )
+
+
+
+# -- a misparse repaired: a light verb's object read as a participle's subject --------
+def test_a_light_verbs_object_read_as_a_participles_subject_is_its_object(
+    extractor: Extractor,
+) -> None:
+    from allied.monitor.deptree import repair
+    from allied.monitor.parser import load_parser
+
+    text = "China conducted the military drills encircling Taiwan."
+    parsed = load_parser()(text)
+    # en_core_web_sm 3.8.0 reads "the drills" as the subject of "encircling"
+    assert (parsed[4].text, parsed[4].dep_, parsed[4].head.text) == (
+        "drills", "nsubj", "encircling"
+    )
+    repair(parsed)
+    assert (parsed[4].dep_, parsed[4].head.text) == ("dobj", "conducted")
+    assert (parsed[5].dep_, parsed[5].head.text) == ("acl", "drills")
+    assert ("CHN", "deploy", "TWN") in tuples(run(extractor, text))
+    # not a light verb: what was said is left alone
+    said = load_parser()("Officials said the troops leaving Finland were tired.")
+    kept = [(t.dep_, t.head.i) for t in said]
+    repair(said)
+    assert [(t.dep_, t.head.i) for t in said] == kept
