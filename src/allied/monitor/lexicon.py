@@ -40,7 +40,7 @@ VERBS: dict[str, T] = {
     # deploy
     "deploy": T.DEPLOY, "station": T.DEPLOY, "mobilize": T.DEPLOY, "mobilise": T.DEPLOY,
     "invade": T.DEPLOY, "mass": T.DEPLOY, "reinforce": T.DEPLOY, "attack": T.DEPLOY,
-    "move": T.DEPLOY, "relocate": T.DEPLOY, "redeploy": T.DEPLOY,
+    "move": T.DEPLOY, "relocate": T.DEPLOY, "redeploy": T.DEPLOY, "activate": T.DEPLOY,
     # withdraw
     "withdraw": T.WITHDRAW, "evacuate": T.WITHDRAW, "recall": T.WITHDRAW, "leave": T.WITHDRAW,
     # meet
@@ -153,8 +153,9 @@ BLOCKING_PRECEDERS = frozenset({
     "decline", "declined", "declines", "stall", "stalled", "postpone", "postponed",
     "refusal", "reluctance", "unwillingness",
 })
-# verbs that are deployments only when what moves is military: "moved troops to Belarus"
-NEEDS_FORCE_OBJECT = frozenset({"move", "relocate"})
+# verbs that are deployments only when what moves is military: "moved troops to Belarus",
+# "activated its standby force"
+NEEDS_FORCE_OBJECT = frozenset({"move", "relocate", "activate"})
 MILITARY_OBJECTS = frozenset({
     "weapons", "missiles", "nuclear", "warheads", "artillery", "tanks", "aircraft",
     "bombers", "ships", "equipment",

@@ -447,3 +447,12 @@ def test_a_light_verbs_object_read_as_a_participles_subject_is_its_object(
     kept = [(t.dep_, t.head.i) for t in said]
     repair(said)
     assert [(t.dep_, t.head.i) for t in said] == kept
+
+
+# -- a force activated is deployed ---------------------------------------------------
+def test_activating_a_force_deploys_it(extractor: Extractor, rules_only: Extractor) -> None:
+    text = "The African Union activated its standby force on Thursday."
+    assert ("AU", "deploy", None) in tuples(run(rules_only, text))
+    assert ("AU", "deploy", None) in tuples(run(extractor, text))
+    # what is activated is no force: no event
+    assert not tuples(run(extractor, "Germany activated its new payment system on Thursday."))
