@@ -104,6 +104,8 @@ class Reader:
             if found is None:
                 continue
             etype, noun = found
+            if not noun and deptriggers.ultimatum(tok):
+                etype = T.CALL_FOR  # "gave the agency 14 days to present a plan"
             if deptriggers.not_an_act(tok, etype, noun):
                 continue
             cues: list[str] = []

@@ -435,6 +435,9 @@ MEMBERSHIP_OBJECTS = frozenset({"bid", "accession", "membership", "application",
 EVERYONE = frozenset({"world", "we", "everyone", "community", "all", "europe", "us"})
 FIRST_PERSON = frozenset({"we", "i"})
 #: "the regional bloc", "the world body": the organisation last named
+#: the bodies of an organisation, which act for it when it modifies them ("the U.N.
+#: refugee agency", "the EU's border agency")
+AGENCIES = frozenset({"agency", "programme", "program", "mission", "office", "fund"})
 ORG_NOUNS = frozenset({"bloc", "body", "organisation", "organization", "grouping"})
 #: "the two countries", "both nations": the states last named together
 PLURAL_STATE_NOUNS = frozenset({"countries", "nations", "states", "governments", "neighbours",

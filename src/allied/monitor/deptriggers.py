@@ -134,6 +134,28 @@ def plausible_trigger(tree: Tree, char: int, noun: bool) -> bool:
     )
 
 
+def ultimatum(tok: Any) -> bool:
+    """"Kenya had given the agency 14 days to present a plan", "gave Sweden a deadline to
+    act": a time given to someone to act is a demand on them, not aid."""
+    if lemma_of(tok) not in ("give", "grant"):
+        return False
+    times = [
+        c
+        for c in tok.children
+        if c.dep_ == "dobj"
+        and (lemma_of(c) in lx.ULTIMATUM_OBJECTS or c.lower_ in lx.ULTIMATUM_OBJECTS)
+    ]
+    if not times:
+        return False
+    # "to act" on the verb ("gave Hamas 48 hours to release") or on the time ("a deadline
+    # to act")
+    return any(
+        c.dep_ in ("xcomp", "advcl", "relcl", "acl")
+        and any(a.dep_ == "aux" and a.lower_ == "to" for a in c.children)
+        for c in [*tok.children, *times[0].children]
+    )
+
+
 def not_an_act(tok: Any, etype: EventType, noun: bool) -> bool:
     lemma = lemma_of(tok)
     if lemma in LEFT_TO_RULES or (noun and lemma in lx.BUY_VERBS):

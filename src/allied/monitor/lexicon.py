@@ -156,6 +156,11 @@ BLOCKING_PRECEDERS = frozenset({
 # verbs that are deployments only when what moves is military: "moved troops to Belarus",
 # "activated its standby force"
 NEEDS_FORCE_OBJECT = frozenset({"move", "relocate", "activate"})
+# what "gave X 14 days to ..." gives is a deadline: an ultimatum, a demand, not aid
+ULTIMATUM_OBJECTS = frozenset({
+    "hour", "hours", "day", "days", "week", "weeks", "month", "months", "deadline",
+    "ultimatum",
+})
 MILITARY_OBJECTS = frozenset({
     "weapons", "missiles", "nuclear", "warheads", "artillery", "tanks", "aircraft",
     "bombers", "ships", "equipment",

@@ -456,3 +456,24 @@ def test_activating_a_force_deploys_it(extractor: Extractor, rules_only: Extract
     assert ("AU", "deploy", None) in tuples(run(extractor, text))
     # what is activated is no force: no event
     assert not tuples(run(extractor, "Germany activated its new payment system on Thursday."))
+
+
+# -- a deadline given is a demand, and an organisation's agency acts for it -----------
+def test_time_given_to_act_is_a_demand_not_aid(extractor: Extractor) -> None:
+    found = tuples(run(extractor, "Russia gave Ukraine 48 hours to withdraw its troops."))
+    assert ("RUS", "call-for", "UKR") in found
+    assert ("RUS", "provide", "UKR") not in found
+    assert ("TUR", "call-for", "SWE") in tuples(
+        run(extractor, "Turkey gave Sweden a deadline to act.")
+    )
+    # something given: aid, as before
+    assert ("DEU", "provide", "UKR") in tuples(run(extractor, "Germany gave Ukraine tanks."))
+
+
+def test_an_organisations_agency_acts_for_it(extractor: Extractor) -> None:
+    assert ("KEN", "call-for", "UN") in tuples(
+        run(extractor, "Kenya had given the U.N. Refugee Agency 14 days to present a plan.")
+    )
+    # an agency a state's adjective modifies is no organisation's
+    found = tuples(run(extractor, "Germany gave the Ukrainian agency 14 days to act."))
+    assert not any(target == "UN" for _, _, target in found)
