@@ -50,6 +50,8 @@ from allied.monitor.deplexicon import (
     PEACEKEEPERS,
     PERSON_PRONOUNS,
     PLURAL_PRONOUNS,
+    REFUSED_CALLS,
+    REFUSING,
     STATE_PRONOUNS,
 )
 from allied.monitor.depphrases import Phrases
@@ -225,7 +227,43 @@ class Reader:
             targets = tuple(t for t in targets if t not in actors)
             out.append(Frame(etype, actors, targets, tok, noun, cues))
         out.extend(depspeech.appeals(self.phrases, sent))
+        out.extend(self._refused_calls(sent))
         out.extend(self._forces_moved(sent))
+        return out
+
+    def _refused_calls(self, sent: list[Any]) -> list[Frame]:
+        """Calls someone defies, ignores or rejects were made: "Russia ignored calls by
+        the United Nations to withdraw", "the military continues to defy calls, including
+        by the Security Council, to end violations" (``call-for``, from whoever made them
+        to whoever refuses them; with a possessor, "the EU's call", too)."""
+        out: list[Frame] = []
+        for tok in sent:
+            if tok.pos_ != "NOUN" or lemma_of(tok) not in REFUSED_CALLS:
+                continue
+            if tok.dep_ != "dobj" or lemma_of(tok.head) not in REFUSING:
+                continue
+            callers: list[str] = []
+            for child in tok.children:
+                if child.dep_ == "poss":
+                    callers.extend(self.phrases.phrase(child))
+                preps = [child]
+                if child.dep_ == "prep" and child.lower_ == "including":
+                    preps = list(child.children)  # "calls, including by the council,"
+                for prep in preps:
+                    if prep.dep_ in ("prep", "agent") and prep.lower_ in ("by", "from"):
+                        for obj in prep.children:
+                            if obj.dep_ == "pobj":
+                                callers.extend(self.phrases.phrase(obj))
+            if not callers:
+                continue
+            cues: list[str] = []
+            if deptriggers.cancelled(tok.head, cues, T.CALL_FOR):
+                continue
+            refusers = depactors.actors(self.phrases, tok.head, False)[0]
+            targets = tuple(t for t in refusers if t not in callers)
+            if targets:
+                out.append(Frame(T.CALL_FOR, tuple(dict.fromkeys(callers)), targets, tok, True,
+                                 [*cues, "nominal"]))
         return out
 
     def _forces_moved(self, sent: list[Any]) -> list[Frame]:

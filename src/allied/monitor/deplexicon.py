@@ -107,6 +107,12 @@ POPULATION = frozenset(
         "community", "citizen", "household", "survivor", "inhabitant", "villager",
     }
 )
+#: calls that, refused, were still made ("ignored calls by the UN to withdraw"), and the
+#: verbs that refuse them
+REFUSED_CALLS = frozenset({"call", "demand", "appeal", "plea", "request", "ultimatum"})
+REFUSING = frozenset(
+    {"defy", "ignore", "reject", "resist", "dismiss", "rebuff", "disregard", "spurn", "snub"}
+)
 ASKED = frozenset({"request", "demand", "proposal", "offer", "appeal", "plea", "call"})
 #: noun calls that are events only with an addressee ("a proposal to build a road" is not)
 NEEDS_ADDRESSEE = frozenset({"proposal", "request"})

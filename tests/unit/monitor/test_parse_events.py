@@ -477,3 +477,24 @@ def test_an_organisations_agency_acts_for_it(extractor: Extractor) -> None:
     # an agency a state's adjective modifies is no organisation's
     found = tuples(run(extractor, "Germany gave the Ukrainian agency 14 days to act."))
     assert not any(target == "UN" for _, _, target in found)
+
+
+# -- a call refused was made -------------------------------------------------------
+def test_a_call_defied_or_ignored_was_made(extractor: Extractor) -> None:
+    assert ("UN", "call-for", "RUS") in tuples(
+        run(extractor, "Russia ignored calls by the United Nations to withdraw its troops.")
+    )
+    assert ("FRA", "call-for", "RUS") in tuples(
+        run(extractor, "Russia defied calls, including from France, to withdraw its troops.")
+    )
+    assert ("EU", "call-for", "RUS") in tuples(
+        run(extractor, "Russia rejected the EU's call for a ceasefire.")
+    )
+    # no caller named, or the refusal denied: no call read
+    assert not any(
+        t == "call-for"
+        for _, t, _ in tuples(run(extractor, "Russia ignored calls to withdraw its troops."))
+    )
+    assert ("UN", "call-for", "RUS") not in tuples(
+        run(extractor, "Russia did not ignore calls by the United Nations to withdraw.")
+    )
