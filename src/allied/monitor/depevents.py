@@ -133,6 +133,14 @@ class Reader:
                 and any(lemma_of(o) in lx.FORCE_WORDS for o in objects)
             ):
                 etype = T.DEPLOY  # "sent troops to Poland" (to Ukraine: aid, below)
+            delegation = (
+                etype is T.PROVIDE
+                and not noun
+                and lemma_of(tok) in ("send", "dispatch")
+                and any(o.lower_ in lx.DELEGATES for o in objects)
+            )
+            if delegation:
+                etype = T.MEET  # "sent a delegation to attend the inauguration"
             if lemma_of(tok) in ("reject", "deny", "dismiss") and any(
                 lemma_of(o) in CLAIMS for o in objects
             ):
@@ -144,6 +152,12 @@ class Reader:
             targets = tuple(
                 t for t in deptargets.targets(self.phrases, tok, etype, noun) if t not in actors
             )
+            if delegation and not targets:
+                # "... to attend the inauguration of Taiwan's new president": the state
+                # whose event the delegation attends
+                targets = tuple(
+                    t for t in deptargets.attended(self.phrases, tok) if t not in actors
+                )
             if etype is T.BLOCK and not targets and not noun:
                 targets = deptargets.answered(self.ctx, objects, actors)
             if etype in (T.ACCUSE, T.BLOCK) and not targets and not noun:

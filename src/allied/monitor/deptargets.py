@@ -194,6 +194,19 @@ def targets(phrases: Phrases, tok: Any, etype: EventType, noun: bool) -> tuple[s
     return tuple(dict.fromkeys(found))
 
 
+def attended(phrases: Phrases, verb: Any) -> list[str]:
+    """The states whose event those sent attend or visit: "sent a delegation to attend the
+    inauguration of Taiwan's new president" (the actors the purpose clause names)."""
+    out: list[str] = []
+    for child in verb.children:
+        if child.dep_ in ("xcomp", "advcl") and lemma_of(child) in ("attend", "visit", "join"):
+            for sub in child.subtree:
+                m = phrases.tree.mention.get(sub.i)
+                if m is not None and sub.i != child.i:
+                    out.extend(m.codes)
+    return list(dict.fromkeys(out))
+
+
 def population(phrases: Phrases, head: Any, depth: int = 0) -> list[str]:
     """The state whose people receive aid: "to affected people in Malawi", "to the
     population of Gaza", "to Ukrainian refugees", "to people in Mulanje district of

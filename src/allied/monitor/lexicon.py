@@ -156,6 +156,12 @@ BLOCKING_PRECEDERS = frozenset({
 # verbs that are deployments only when what moves is military: "moved troops to Belarus",
 # "activated its standby force"
 NEEDS_FORCE_OBJECT = frozenset({"move", "relocate", "activate"})
+# who is sent to a state or to its event is a visit, not aid: "sent a delegation to attend
+# the inauguration of Taiwan's new president", "dispatched an envoy to Kyiv"
+DELEGATES = frozenset({
+    "delegation", "delegations", "envoy", "envoys", "emissary", "emissaries",
+    "representative", "representatives",
+})
 # what "gave X 14 days to ..." gives is a deadline: an ultimatum, a demand, not aid
 ULTIMATUM_OBJECTS = frozenset({
     "hour", "hours", "day", "days", "week", "weeks", "month", "months", "deadline",

@@ -498,3 +498,17 @@ def test_a_call_defied_or_ignored_was_made(extractor: Extractor) -> None:
     assert ("UN", "call-for", "RUS") not in tuples(
         run(extractor, "Russia did not ignore calls by the United Nations to withdraw.")
     )
+
+
+# -- a delegation sent is a visit, not aid -----------------------------------------
+def test_a_delegation_sent_meets_the_state_it_visits(extractor: Extractor) -> None:
+    found = tuples(
+        run(extractor, "Japan sent a delegation to attend the inauguration of Chile's president.")
+    )
+    assert ("JPN", "meet", "CHL") in found
+    assert not any(t == "provide" for _, t, _ in found)
+    kyiv = tuples(run(extractor, "Germany sent a delegation to Kyiv."))
+    assert ("DEU", "meet", "UKR") in kyiv
+    assert ("DEU", "provide", "UKR") not in kyiv
+    # goods sent: aid, as before
+    assert ("DEU", "provide", "UKR") in tuples(run(extractor, "Germany sent tanks to Ukraine."))
