@@ -30,6 +30,7 @@ from allied.monitor.deplexicon import (
     FORMER,
     INTENT_AUX,
     INTENT_HEADS,
+    JOINT,
     LEFT_TO_RULES,
     OBLIGATION,
     PAIRS,
@@ -89,6 +90,14 @@ def trigger_type(tok: Any) -> tuple[EventType, bool] | None:
             return lx.NOUNS[lemma], True
         if lemma in EXTRA_NOUNS:
             return EXTRA_NOUNS[lemma], True
+    if (
+        tok.pos_ == "PROPN"
+        and tok.dep_ != "compound"
+        and lemma.rstrip("s") in JOINT
+        and any(c.dep_ == "compound" for c in tok.children)
+    ):
+        # a named exercise: "held the Malabar Joint Maritime Exercise with ..."
+        return lx.NOUNS.get(lemma.rstrip("s"), T.DEPLOY), True
     return None
 
 

@@ -512,3 +512,13 @@ def test_a_delegation_sent_meets_the_state_it_visits(extractor: Extractor) -> No
     assert ("DEU", "provide", "UKR") not in kyiv
     # goods sent: aid, as before
     assert ("DEU", "provide", "UKR") in tuples(run(extractor, "Germany sent tanks to Ukraine."))
+
+
+# -- a named exercise is an exercise --------------------------------------------------
+def test_a_named_exercise_is_read_like_an_exercise(extractor: Extractor) -> None:
+    found = tuples(
+        run(extractor, "Greece held the Medusa Joint Naval Exercise with Cyprus and France.")
+    )
+    assert {("GRC", "meet", "CYP"), ("GRC", "meet", "FRA")} <= found
+    # a proper noun that names no exercise: nothing
+    assert not tuples(run(extractor, "Greece held the Medusa Cultural Festival with Cyprus."))
