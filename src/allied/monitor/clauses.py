@@ -813,6 +813,10 @@ class Sentence:
             set(objects) & lx.FORCE_WORDS
         ):
             etype = T.DEPLOY
+        if trig.lemma in ("send", "dispatch") and set(objects[:3]) & lx.DELEGATES:
+            return []  # "sent a delegation to attend the inauguration": a visit (parse)
+        if trig.lemma in ("give", "grant") and set(objects) & lx.ULTIMATUM_OBJECTS:
+            return []  # "gave the agency 14 days to present a plan": a demand (parse)
         if trig.lemma in lx.NEEDS_FORCE_OBJECT and not (
             set(objects) & (lx.FORCE_WORDS | lx.MILITARY_OBJECTS)
         ):

@@ -235,6 +235,10 @@ class Context:
     #: and Pyongyang's demand ... did not mesh. An attempt at talks in Stockholm broke
     #: down")
     pair: tuple[str, ...] | None = None
+    #: the state a sentence opens on as its place ("In Malawi, aid agencies ..."), for
+    #: that sentence and the next: aid "to affected people in Mulanje district" with no
+    #: state named goes there (``deptargets.population``)
+    place: tuple[str, ...] | None = None
     #: the last list of three or more states named together, in any position ("the Quad
     #: consists of Japan, the US, Australia and India ... with the other three countries")
     listed: tuple[str, ...] | None = None

@@ -50,6 +50,8 @@ from allied.monitor.deplexicon import (
     PEACEKEEPERS,
     PERSON_PRONOUNS,
     PLURAL_PRONOUNS,
+    REFUSED_CALLS,
+    REFUSING,
     STATE_PRONOUNS,
 )
 from allied.monitor.depphrases import Phrases
@@ -86,6 +88,8 @@ class Reader:
         self.phrases.blocked = False
         self._introduced(sent)
         parties = self.parties(sent)
+        # the place this sentence opens on, else the one the sentence before opened on
+        self.ctx.place = self.place(sent) or self.ctx.place
         # the two states facing each other here, else in the sentence before
         pair = parties if len(parties) == 2 else self.ctx.pair
         for tok in sent:
@@ -102,6 +106,8 @@ class Reader:
             if found is None:
                 continue
             etype, noun = found
+            if not noun and deptriggers.ultimatum(tok):
+                etype = T.CALL_FOR  # "gave the agency 14 days to present a plan"
             if deptriggers.not_an_act(tok, etype, noun):
                 continue
             cues: list[str] = []
@@ -127,6 +133,14 @@ class Reader:
                 and any(lemma_of(o) in lx.FORCE_WORDS for o in objects)
             ):
                 etype = T.DEPLOY  # "sent troops to Poland" (to Ukraine: aid, below)
+            delegation = (
+                etype is T.PROVIDE
+                and not noun
+                and lemma_of(tok) in ("send", "dispatch")
+                and any(o.lower_ in lx.DELEGATES for o in objects)
+            )
+            if delegation:
+                etype = T.MEET  # "sent a delegation to attend the inauguration"
             if lemma_of(tok) in ("reject", "deny", "dismiss") and any(
                 lemma_of(o) in CLAIMS for o in objects
             ):
@@ -138,6 +152,12 @@ class Reader:
             targets = tuple(
                 t for t in deptargets.targets(self.phrases, tok, etype, noun) if t not in actors
             )
+            if delegation and not targets:
+                # "... to attend the inauguration of Taiwan's new president": the state
+                # whose event the delegation attends
+                targets = tuple(
+                    t for t in deptargets.attended(self.phrases, tok) if t not in actors
+                )
             if etype is T.BLOCK and not targets and not noun:
                 targets = deptargets.answered(self.ctx, objects, actors)
             if etype in (T.ACCUSE, T.BLOCK) and not targets and not noun:
@@ -174,6 +194,12 @@ class Reader:
                         others = tuple(t for t in pair if t != a)
                         out.append(Frame(etype, (a,), others, tok, noun, [*cues, "nominal"]))
                 continue
+            if etype is T.WITHDRAW and not targets and not noun and any(
+                lemma_of(o) in ("ambassador", "envoy") for o in objects
+            ):
+                # "Erdogan suggested Macron needed treatment, prompting France to recall
+                # its ambassador": the one other state the sentence names
+                targets = self.other_state(sent, actors)
             if etype is not T.CALL_FOR and not targets:
                 continue  # events without a counterpart are left to the clause rules
             if not targets and noun and lemma_of(tok) in NEEDS_ADDRESSEE:
@@ -215,7 +241,43 @@ class Reader:
             targets = tuple(t for t in targets if t not in actors)
             out.append(Frame(etype, actors, targets, tok, noun, cues))
         out.extend(depspeech.appeals(self.phrases, sent))
+        out.extend(self._refused_calls(sent))
         out.extend(self._forces_moved(sent))
+        return out
+
+    def _refused_calls(self, sent: list[Any]) -> list[Frame]:
+        """Calls someone defies, ignores or rejects were made: "Russia ignored calls by
+        the United Nations to withdraw", "the military continues to defy calls, including
+        by the Security Council, to end violations" (``call-for``, from whoever made them
+        to whoever refuses them; with a possessor, "the EU's call", too)."""
+        out: list[Frame] = []
+        for tok in sent:
+            if tok.pos_ != "NOUN" or lemma_of(tok) not in REFUSED_CALLS:
+                continue
+            if tok.dep_ != "dobj" or lemma_of(tok.head) not in REFUSING:
+                continue
+            callers: list[str] = []
+            for child in tok.children:
+                if child.dep_ == "poss":
+                    callers.extend(self.phrases.phrase(child))
+                preps = [child]
+                if child.dep_ == "prep" and child.lower_ == "including":
+                    preps = list(child.children)  # "calls, including by the council,"
+                for prep in preps:
+                    if prep.dep_ in ("prep", "agent") and prep.lower_ in ("by", "from"):
+                        for obj in prep.children:
+                            if obj.dep_ == "pobj":
+                                callers.extend(self.phrases.phrase(obj))
+            if not callers:
+                continue
+            cues: list[str] = []
+            if deptriggers.cancelled(tok.head, cues, T.CALL_FOR):
+                continue
+            refusers = depactors.actors(self.phrases, tok.head, False)[0]
+            targets = tuple(t for t in refusers if t not in callers)
+            if targets:
+                out.append(Frame(T.CALL_FOR, tuple(dict.fromkeys(callers)), targets, tok, True,
+                                 [*cues, "nominal"]))
         return out
 
     def _forces_moved(self, sent: list[Any]) -> list[Frame]:
@@ -295,6 +357,34 @@ class Reader:
                     self.phrases.remember(tok, titled)
                 return
 
+    def other_state(self, sent: list[Any], actors: tuple[str, ...]) -> tuple[str, ...]:
+        """The one state other than ``actors`` that a sentence names (in any position,
+        as a name, an adjective or an office holder), else none."""
+        others: set[str] = set()
+        for tok in sent:
+            m = self.tree.mention.get(tok.i)
+            if m is None:
+                continue
+            others.update(c for c in m.codes if c not in actors and c not in ORGS)
+        return (others.pop(),) if len(others) == 1 else ()
+
+    def place(self, sent: list[Any]) -> tuple[str, ...] | None:
+        """The one state a sentence opens on as its place: "In Malawi, aid agencies and
+        the government were able to start relief operations"."""
+        first = next((t for t in sent if not t.is_punct and not t.is_space), None)
+        if first is None or first.lower_ != "in" or first.dep_ != "prep":
+            return None
+        if first.head.dep_ != "ROOT":
+            return None
+        for obj in first.children:
+            if obj.dep_ == "pobj":
+                m = self.tree.mention.get(obj.i)
+                if m is not None and not m.modifier and len(m.codes) == 1 and (
+                    m.codes[0] not in ORGS
+                ):
+                    return m.codes
+        return None
+
     def subjects(self, sent: list[Any]) -> None:
         """Remember the sentence's actor subjects for pronouns in the next ones, and the
         last organisation it names (in any position) for "the bloc"."""
@@ -303,6 +393,7 @@ class Reader:
         self._owners(sent)
         parties = self.parties(sent)
         self.ctx.pair = parties if len(parties) == 2 else None
+        self.ctx.place = self.place(sent)
         for tok in sent:
             if tok.dep_ != "conj" and any(c.dep_ == "conj" for c in tok.children):
                 states = [

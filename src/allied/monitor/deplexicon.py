@@ -24,6 +24,7 @@ EXTRA_VERBS: dict[str, T] = {
     "earmark": T.PROVIDE,
     "contribute": T.PROVIDE,
     "gift": T.PROVIDE,
+    "distribute": T.PROVIDE,
     "ban": T.SANCTION,
     "blacklist": T.SANCTION,
     "embargo": T.SANCTION,
@@ -99,6 +100,19 @@ NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "2": 2, "3": 3,
 #: joint military activities: those held "with" a state meet it (guidelines 5, meet)
 JOINT = frozenset({"exercise", "drill", "manoeuvre", "maneuver", "wargame"})
 #: what a call is called when it is answered ("denied the request")
+#: nouns for the people of a state: aid "to affected people in Malawi" is aid to Malawi
+POPULATION = frozenset(
+    {
+        "people", "population", "refugee", "civilian", "resident", "victim", "family",
+        "community", "citizen", "household", "survivor", "inhabitant", "villager",
+    }
+)
+#: calls that, refused, were still made ("ignored calls by the UN to withdraw"), and the
+#: verbs that refuse them
+REFUSED_CALLS = frozenset({"call", "demand", "appeal", "plea", "request", "ultimatum"})
+REFUSING = frozenset(
+    {"defy", "ignore", "reject", "resist", "dismiss", "rebuff", "disregard", "spurn", "snub"}
+)
 ASKED = frozenset({"request", "demand", "proposal", "offer", "appeal", "plea", "call"})
 #: noun calls that are events only with an addressee ("a proposal to build a road" is not)
 NEEDS_ADDRESSEE = frozenset({"proposal", "request"})
@@ -427,6 +441,9 @@ MEMBERSHIP_OBJECTS = frozenset({"bid", "accession", "membership", "application",
 EVERYONE = frozenset({"world", "we", "everyone", "community", "all", "europe", "us"})
 FIRST_PERSON = frozenset({"we", "i"})
 #: "the regional bloc", "the world body": the organisation last named
+#: the bodies of an organisation, which act for it when it modifies them ("the U.N.
+#: refugee agency", "the EU's border agency")
+AGENCIES = frozenset({"agency", "programme", "program", "mission", "office", "fund"})
 ORG_NOUNS = frozenset({"bloc", "body", "organisation", "organization", "grouping"})
 #: "the two countries", "both nations": the states last named together
 PLURAL_STATE_NOUNS = frozenset({"countries", "nations", "states", "governments", "neighbours",

@@ -23,6 +23,7 @@ from typing import Any
 from allied.monitor import lexicon as lx
 from allied.monitor.context import Context, appositive_names
 from allied.monitor.deplexicon import (
+    AGENCIES,
     ANY_EMPLOYER,
     EXTRA_NOUNS,
     FORMER,
@@ -125,6 +126,14 @@ class Phrases:
             and not any(c.dep_ in ("amod", "compound", "poss") for c in tok.children)
         ):
             return self._refer(tok, "it") if refer else ()
+        if lemma in AGENCIES:
+            # "the U.N. refugee agency", "the EU's border agency": the organisation's own
+            for c in tok.children:
+                m = self.tree.mention.get(c.i)
+                if c.dep_ in ("compound", "nmod", "poss") and m is not None and (
+                    m.codes and set(m.codes) <= ORGS
+                ):
+                    return m.codes
         if lemma == "alliance" and any(c.lower_ == "the" for c in tok.children):
             return ("NATO",)
         if lemma in ORG_NOUNS and any(c.lower_ == "the" for c in tok.children) and not any(

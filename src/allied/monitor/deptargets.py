@@ -25,6 +25,7 @@ from allied.monitor.deplexicon import (
     LOOSE_TYPES,
     OWNED,
     PAIRS,
+    POPULATION,
     TO_THE_PARTIES,
 )
 from allied.monitor.depphrases import Phrases
@@ -90,6 +91,10 @@ def targets(phrases: Phrases, tok: Any, etype: EventType, noun: bool) -> tuple[s
                     for obj in child.children:
                         if obj.dep_ == "pobj":
                             found.extend(phrases.phrase(obj, loose=loose))
+                            if etype is T.PROVIDE and lemma_of(obj) in POPULATION:
+                                found.extend(
+                                    population(phrases, obj) or phrases.ctx.place or ()
+                                )
                             if etype in (T.SANCTION, T.DEPLOY, T.ACCUSE):
                                 found.extend(inside(phrases, obj))
                 if (
@@ -187,6 +192,37 @@ def targets(phrases: Phrases, tok: Any, etype: EventType, noun: bool) -> tuple[s
     if noun and not found and etype is T.MEET:
         found.extend(between(phrases, tok))
     return tuple(dict.fromkeys(found))
+
+
+def attended(phrases: Phrases, verb: Any) -> list[str]:
+    """The states whose event those sent attend or visit: "sent a delegation to attend the
+    inauguration of Taiwan's new president" (the actors the purpose clause names)."""
+    out: list[str] = []
+    for child in verb.children:
+        if child.dep_ in ("xcomp", "advcl") and lemma_of(child) in ("attend", "visit", "join"):
+            for sub in child.subtree:
+                m = phrases.tree.mention.get(sub.i)
+                if m is not None and sub.i != child.i:
+                    out.extend(m.codes)
+    return list(dict.fromkeys(out))
+
+
+def population(phrases: Phrases, head: Any, depth: int = 0) -> list[str]:
+    """The state whose people receive aid: "to affected people in Malawi", "to the
+    population of Gaza", "to Ukrainian refugees", "to people in Mulanje district of
+    Malawi" (guidelines 5, provide)."""
+    out: list[str] = []
+    for child in head.children:
+        if child.dep_ == "prep" and child.lower_ in ("of", "in"):
+            for obj in child.children:
+                if obj.dep_ == "pobj":
+                    found = phrases.phrase(obj, loose=True)
+                    out.extend(found or (population(phrases, obj, depth + 1) if depth < 2 else ()))
+        elif child.dep_ in ("amod", "compound", "nmod"):
+            m = phrases.tree.mention.get(child.i)
+            if m is not None:
+                out.extend(m.codes)
+    return out
 
 
 def inside(phrases: Phrases, head: Any) -> list[str]:

@@ -30,6 +30,7 @@ from allied.monitor.deplexicon import (
     FORMER,
     INTENT_AUX,
     INTENT_HEADS,
+    JOINT,
     LEFT_TO_RULES,
     OBLIGATION,
     PAIRS,
@@ -89,6 +90,14 @@ def trigger_type(tok: Any) -> tuple[EventType, bool] | None:
             return lx.NOUNS[lemma], True
         if lemma in EXTRA_NOUNS:
             return EXTRA_NOUNS[lemma], True
+    if (
+        tok.pos_ == "PROPN"
+        and tok.dep_ != "compound"
+        and lemma.rstrip("s") in JOINT
+        and any(c.dep_ == "compound" for c in tok.children)
+    ):
+        # a named exercise: "held the Malabar Joint Maritime Exercise with ..."
+        return lx.NOUNS.get(lemma.rstrip("s"), T.DEPLOY), True
     return None
 
 
@@ -131,6 +140,28 @@ def plausible_trigger(tree: Tree, char: int, noun: bool) -> bool:
         tok.pos_ in ("VERB", "AUX")
         or str(tok.tag_).startswith("VB")
         or (tok.tag_ == "NN" and str(tok.text).endswith("ing"))  # "include meeting Modi"
+    )
+
+
+def ultimatum(tok: Any) -> bool:
+    """"Kenya had given the agency 14 days to present a plan", "gave Sweden a deadline to
+    act": a time given to someone to act is a demand on them, not aid."""
+    if lemma_of(tok) not in ("give", "grant"):
+        return False
+    times = [
+        c
+        for c in tok.children
+        if c.dep_ == "dobj"
+        and (lemma_of(c) in lx.ULTIMATUM_OBJECTS or c.lower_ in lx.ULTIMATUM_OBJECTS)
+    ]
+    if not times:
+        return False
+    # "to act" on the verb ("gave Hamas 48 hours to release") or on the time ("a deadline
+    # to act")
+    return any(
+        c.dep_ in ("xcomp", "advcl", "relcl", "acl")
+        and any(a.dep_ == "aux" and a.lower_ == "to" for a in c.children)
+        for c in [*tok.children, *times[0].children]
     )
 
 

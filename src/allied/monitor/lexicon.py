@@ -40,7 +40,7 @@ VERBS: dict[str, T] = {
     # deploy
     "deploy": T.DEPLOY, "station": T.DEPLOY, "mobilize": T.DEPLOY, "mobilise": T.DEPLOY,
     "invade": T.DEPLOY, "mass": T.DEPLOY, "reinforce": T.DEPLOY, "attack": T.DEPLOY,
-    "move": T.DEPLOY, "relocate": T.DEPLOY, "redeploy": T.DEPLOY,
+    "move": T.DEPLOY, "relocate": T.DEPLOY, "redeploy": T.DEPLOY, "activate": T.DEPLOY,
     # withdraw
     "withdraw": T.WITHDRAW, "evacuate": T.WITHDRAW, "recall": T.WITHDRAW, "leave": T.WITHDRAW,
     # meet
@@ -153,8 +153,20 @@ BLOCKING_PRECEDERS = frozenset({
     "decline", "declined", "declines", "stall", "stalled", "postpone", "postponed",
     "refusal", "reluctance", "unwillingness",
 })
-# verbs that are deployments only when what moves is military: "moved troops to Belarus"
-NEEDS_FORCE_OBJECT = frozenset({"move", "relocate"})
+# verbs that are deployments only when what moves is military: "moved troops to Belarus",
+# "activated its standby force"
+NEEDS_FORCE_OBJECT = frozenset({"move", "relocate", "activate"})
+# who is sent to a state or to its event is a visit, not aid: "sent a delegation to attend
+# the inauguration of Taiwan's new president", "dispatched an envoy to Kyiv"
+DELEGATES = frozenset({
+    "delegation", "delegations", "envoy", "envoys", "emissary", "emissaries",
+    "representative", "representatives",
+})
+# what "gave X 14 days to ..." gives is a deadline: an ultimatum, a demand, not aid
+ULTIMATUM_OBJECTS = frozenset({
+    "hour", "hours", "day", "days", "week", "weeks", "month", "months", "deadline",
+    "ultimatum",
+})
 MILITARY_OBJECTS = frozenset({
     "weapons", "missiles", "nuclear", "warheads", "artillery", "tanks", "aircraft",
     "bombers", "ships", "equipment",

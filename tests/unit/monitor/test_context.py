@@ -121,7 +121,8 @@ def test_a_director_acts_for_the_organisation_named_before_the_title_only(
         (
             "Chile took its case to the International Court of Justice. "
             "The court's president rejected Chile's request for a delay.",
-            {("UN", "block", "CHL")},
+            # the request rejected was made, to the court (``Reader._refused_calls``)
+            {("UN", "block", "CHL"), ("CHL", "call-for", "UN")},
         ),
         (
             "The World Food Programme opened an office in Lilongwe. "
