@@ -6,6 +6,8 @@ allocations and consent requests ``Viewer.sees_record`` / ``sees_allocation`` /
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import datetime as dt
 import random
 from typing import Any
@@ -31,7 +33,7 @@ from allied.service import access
 from allied.service.caller import Caller
 from allied.service.listing import SORTS
 from allied.service.usecases.allocations import asked_offers
-from fakes import FakeUnitOfWork
+from fakes import KEYS, FakeUnitOfWork
 
 NATIONS = ["USA", "GBR", "DEU", "EST", "UKR", "SWE", "AUS", "CHE", "JPN", "FIN"]
 FAMILIES = ["155mm-nato", "air-defence", "mbt", "training"]
@@ -99,11 +101,48 @@ def _records(rng: random.Random, item_types: list[str]) -> dict[str, list[Any]]:
             "consents": consents}
 
 
-def _fill(store: Store, seed: int) -> FakeUnitOfWork:
+class ReadFake(FakeUnitOfWork):
+    """The fake the comparisons read: a unit of work on it keeps no snapshot to roll
+    back to (copying the records at every read was most of these tests' time). Nothing
+    a read does is undone, so a read that changed a record would show: ``unchanged``
+    checks, at the end of a test, that every record is still as ``seal`` saw it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sealed: tuple[dict[str, dict[Any, dict[str, Any]]], int] | None = None
+
+    def __enter__(self) -> ReadFake:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def rollback(self) -> None:
+        pass
+
+    def _records(self) -> tuple[dict[str, dict[Any, dict[str, Any]]], int]:
+        """A copy of every record's fields, by repository and key, and the ledger's length."""
+        fields = {
+            name: {key: copy.deepcopy({f.name: getattr(o, f.name)
+                                       for f in dataclasses.fields(o)})
+                   for key, o in getattr(self, name).items.items()}
+            for name in KEYS
+        }
+        return fields, len(self.ledger.log)  # type: ignore[attr-defined]
+
+    def seal(self) -> None:
+        self.sealed = self._records()
+
+    def unchanged(self) -> bool:
+        assert self.sealed is not None
+        return self._records() == self.sealed
+
+
+def _fill(store: Store, seed: int) -> ReadFake:
     """The same random records in the store and in a fake (with the store's
     memberships), so the fake's answers (the repositories' path) can be compared."""
     rng = random.Random(seed)
-    fake = FakeUnitOfWork()
+    fake = ReadFake()
     with store.uow() as uow:
         item_types = sorted(t.code for t in uow.item_types.list())[:3]
         for m in uow.memberships.list():
@@ -123,6 +162,7 @@ def _fill(store: Store, seed: int) -> FakeUnitOfWork:
     for name, rows in _records(random.Random(seed), item_types).items():
         for row in rows:
             getattr(fake, name).add(row)
+    fake.seal()
     return fake
 
 
@@ -172,6 +212,7 @@ def test_sql_lists_are_the_visibility_policy(store: Store, seed: int) -> None:
                     assert _ids(got_c) == want_c, (role, nation, day)
                 checked += 1
     assert checked > 100
+    assert fake.unchanged()
 
 
 @pytest.mark.parametrize(
@@ -210,6 +251,7 @@ def test_sort_search_and_pages_match_the_repositories(
         slow = access.list_requests(fake, caller, day, short=True, sort=sort, limit=20)
         assert (sql.items, sql.total) == (slow.items, slow.total)
         assert all(r["outstanding"] > 0 for r in sql.items)
+    assert fake.unchanged()
 
 
 def test_a_bad_sort_names_the_field(store: Store) -> None:
@@ -252,3 +294,4 @@ def test_filtered_allocation_pages_match_the_repositories(store: Store, seed: in
                 assert sql.items == slow.items, (caller, kw)
                 found += sql.total
     assert found
+    assert fake.unchanged()

@@ -82,6 +82,7 @@ def test_todo_sections_read_in_sql_are_the_repositories_answers(
 ) -> None:
     fake = _fill(store, seed)
     _bare_requests(store, fake)
+    fake.seal()
     uow = store.uow()
     assert isinstance(uow, TodoReads)  # the SQL path is the one compared
     callers = [Caller(user="t", role="coordinator")] + [
@@ -100,6 +101,7 @@ def test_todo_sections_read_in_sql_are_the_repositories_answers(
                     seen[name] += len(got[name]["items"])
     # the comparison saw items in every section (the random records make some)
     assert all(seen.values()), seen
+    assert fake.unchanged()
 
 
 def _population_one_by_one(
@@ -240,6 +242,7 @@ def test_overview_open_proposals_and_consent_count_are_the_lists(store: Store) -
                                         limit=1).total
             assert access.count_consents(store.uow(), caller, day, status="pending") == want
             assert access.count_consents(fake, caller, day, status="pending") == want
+    assert fake.unchanged()
 
 
 @pytest.mark.parametrize("seed", [5, 11])
