@@ -194,8 +194,13 @@ def _walk_to_delivered(store: Store) -> set[AllocationStatus]:
     the delivered states, checking the kept quantities after each move; the statuses
     it passed through."""
     passed: set[AllocationStatus] = set()
+    with store.uow() as uow:
+        # the shortest path skips consent-pending, which one needing consent must pass
+        # through (the reference data's offers of items other states made; allocation
+        # ids are random, so which allocation comes first varies from run to run)
+        needs = {a.id for a in uow.allocations.list() if a.needs_consent}
     for i, status in sorted(_allocations(store).items()):
-        if not _path(status, AllocationStatus.DELIVERED):
+        if i in needs or not _path(status, AllocationStatus.DELIVERED):
             continue
         passed.add(status)
         for goal in (AllocationStatus.DELIVERED, AllocationStatus.IN_REPAIR,
@@ -294,3 +299,14 @@ def test_the_migration_fills_held_from_existing_allocations(store: Store) -> Non
     assert got_o == {**want_o, offers[0]: (held + 4, count + 1)}
     held, count = want_r[requests[0]]
     assert got_r == {**want_r, requests[0]: (held + 4, count + 1)}
+
+
+def test_every_sql_unit_of_work_sums_what_is_held_in_the_database(store: Store) -> None:
+    """The command line's and the read configuration's units of work sum held quantities
+    in SQL too (before, only the API's did, and the others asked once per record)."""
+    from allied.service.allocations import CommittedQuery, sum_committed
+
+    for uow in (store.uow(), store.read_uow()):
+        assert isinstance(uow, CommittedQuery)
+        with uow:
+            assert sum_committed(uow, "offer", ["no-such-offer"]) == {}

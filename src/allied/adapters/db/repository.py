@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Mapper, Session, sessionmaker
 
 from allied.adapters.db import record_rows, report_sums
+from allied.adapters.db.held_queries import HeldQueries
 from allied.adapters.db.lists import ConsentFacts, ListQueries
 from allied.adapters.db.tables import (
     RECORDS_UNCHANGED,
@@ -367,7 +368,7 @@ def row_fields(row: Any) -> tuple[Any, ...]:
     return (row.seq, row.at, row.user, row.nation, row.kind, row.payload, row.prev_hash, row.hash)
 
 
-class SqlUnitOfWork(ListQueries, ConsentFacts, TodoQueries):
+class SqlUnitOfWork(ListQueries, ConsentFacts, TodoQueries, HeldQueries):
     """One transaction: ``with uow: ...; uow.commit()``. Leaving without commit rolls back."""
 
     actors: Repository[Actor]

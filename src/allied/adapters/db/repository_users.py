@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -19,17 +19,15 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
-    literal,
     or_,
     select,
     true,
-    union_all,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from allied.adapters.db.repository import SqlRepository, SqlUnitOfWork, session_factory
-from allied.adapters.db.tables import allocations, ledger_entries, ledger_head, offers, requests
+from allied.adapters.db.tables import allocations, ledger_entries, ledger_head
 from allied.adapters.db.tables_users import idempotency_keys, start_user_mappers, web_sessions
 from allied.domain.assistance import COMMITTING
 from allied.domain.users import User
@@ -38,17 +36,6 @@ from allied.service.holdings import HeldSnapshot, TailEntry
 from allied.service.ports import Repository
 
 CommitHook = Callable[[Session], None]
-
-#: What pledges check capacity against: the quantity held by the allocations of each
-#: offer and each request, kept beside the record by the database (migration 0017).
-_HELD_BOTH = union_all(
-    select(literal("offer").label("kind"), offers.c.id, offers.c.held).where(
-        offers.c.id.in_(bindparam("offers", expanding=True))
-    ),
-    select(literal("request").label("kind"), requests.c.id, requests.c.held).where(
-        requests.c.id.in_(bindparam("requests", expanding=True))
-    ),
-)
 
 _HELD_PAIRS = (
     select(
@@ -123,52 +110,6 @@ class SqlServiceUnitOfWork(SqlUnitOfWork):
         finally:
             if self.writer_lock is not None:
                 self.writer_lock.release()
-
-    def committed(
-        self,
-        by: str,
-        ids: Collection[str],
-        *,
-        offer_ids: Collection[str] | None = None,
-    ) -> dict[str, int]:
-        """Quantity held by allocations per offer (``by="offer"``) or per request, summed
-        in SQL; ``offer_ids`` restricts the allocations counted to those offers."""
-        if not ids:
-            return {}
-        if offer_ids is None:
-            table = offers if by == "offer" else requests
-            rows = self.session.execute(
-                select(table.c.id, table.c.held).where(
-                    table.c.id.in_(sorted(set(ids))), table.c.held != 0
-                )
-            )
-            return {str(k): int(v) for k, v in rows}
-        column = allocations.c.offer_id if by == "offer" else allocations.c.request_id
-        stmt = (
-            select(column, func.sum(allocations.c.quantity))
-            .where(column.in_(list(ids)))
-            .where(allocations.c.status.in_([s.value for s in COMMITTING]))
-            .where(allocations.c.offer_id.in_(list(offer_ids)))
-            .group_by(column)
-        )
-        return {str(k): int(v) for k, v in self.session.execute(stmt)}
-
-    def committed_both(
-        self, offer_ids: Collection[str], request_ids: Collection[str]
-    ) -> tuple[dict[str, int], dict[str, int]]:
-        """Quantity held by allocations per offer of ``offer_ids`` and per request of
-        ``request_ids``, in one query."""
-        by_offer: dict[str, int] = {}
-        by_request: dict[str, int] = {}
-        if not offer_ids and not request_ids:
-            return by_offer, by_request
-        rows = self.session.execute(
-            _HELD_BOTH, {"offers": sorted(set(offer_ids)), "requests": sorted(set(request_ids))}
-        )
-        for kind, key, held in rows:
-            if held:
-                (by_offer if kind == "offer" else by_request)[str(key)] = int(held)
-        return by_offer, by_request
 
     def held_snapshot(self) -> HeldSnapshot:
         """Held quantity per (offer, request) pair and the ledger head, in one statement."""
