@@ -111,13 +111,10 @@ class AppContext:
         self.holdings = LiveHoldings(self.aread)
         if self.loop_units.available:
             # PostgreSQL: each batch waits for the database on the event loop
-            # ...and so do the other writes of the hot routes, one transaction at a time
-            # (the loop's one write connection), in turn with the batches of pledges
             self.pledges = PledgeBatcher(
                 arun=lambda orders: self.loop_units.run(
                     lambda uow: access.pledge_many(uow, orders)
                 ),
-                achange=self.loop_units.run,
                 max_batch=self.options.pledge_batch,
             )
         else:

@@ -11,21 +11,13 @@ as if alone, with its own ledger entry; under light load a batch holds one pledg
 nothing waits. When a batch fails as a whole (the store failed, or a generated id was
 taken meanwhile), each of its pledges is made again alone, so one pledge's failure is
 never another's answer.
-
-The other writes of the hot routes (an offer's amendment, an allocation's lifecycle move)
-take the same queue when the batcher has ``achange`` (PostgreSQL): each is its own
-transaction, made in its turn between the batches of pledges, on the event loop (its
-round trips awaited there, like the pledges'). In a worker thread instead each round trip
-waited for the interpreter's lock held by the busy event loop, while holding the ledger
-head every writer waits for; and the loop's one write connection serves one transaction
-at a time, so they queue here rather than open connections of their own.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
@@ -40,35 +32,17 @@ RunBatch = Callable[[Sequence[PledgeOrder]], list[PledgeOutcome]]
 #: :mod:`allied.adapters.db.loop_units`).
 AsyncRunBatch = Callable[[Sequence[PledgeOrder]], Awaitable[list[PledgeOutcome]]]
 
-#: A change made in its own transaction: a use-case on a unit of work, its answer.
-Change = Callable[[Any], Any]
-#: Runs a change in its own transaction on the event loop (:meth:`EventLoopUnits.run`).
-AsyncRunChange = Callable[[Change], Awaitable[Any]]
-
-T = TypeVar("T")
-
 #: A batch that failed whole, then a pledge made alone that lost a race on a generated
-#: id, is tried this many times before answering 409 (a change that lost such a race
-#: too, as ``idempotency.run`` does).
+#: id, is tried this many times before answering 409.
 ATTEMPTS = 3
 
 
 class _Lane:
-    """The queue of writes of one event loop (pledges, and changes), and the task making
-    them."""
+    """The queue of pledges of one event loop, and the task making them."""
 
     def __init__(self) -> None:
-        self.queue: list[tuple[PledgeOrder | _Changing, asyncio.Future[Any]]] = []
+        self.queue: list[tuple[PledgeOrder, asyncio.Future[dict[str, Any]]]] = []
         self.drainer: asyncio.Task[None] | None = None
-
-
-class _Changing:
-    """A change waiting in the queue."""
-
-    __slots__ = ("work",)
-
-    def __init__(self, work: Change) -> None:
-        self.work = work
 
 
 class PledgeBatcher:
@@ -79,20 +53,15 @@ class PledgeBatcher:
         run: RunBatch | None = None,
         *,
         arun: AsyncRunBatch | None = None,
-        achange: AsyncRunChange | None = None,
         max_batch: int = 50,
     ) -> None:
-        """``run`` makes a batch in a worker thread, or ``arun`` on the event loop;
-        ``achange`` (with ``arun``) makes a change on the event loop (:meth:`change`)."""
+        """``run`` makes a batch in a worker thread, or ``arun`` on the event loop."""
         if max_batch < 1:
             raise ValueError("max_batch must be positive")
         if (run is None) == (arun is None):
             raise ValueError("give one of run and arun")
-        if achange is not None and arun is None:
-            raise ValueError("achange goes with arun (both on the event loop)")
         self._run = run
         self._arun = arun
-        self._achange = achange
         self.max_batch = max_batch
         # one queue per event loop (a server process has one; a test client may run
         # several at once, and a future is answered only on its own loop)
@@ -111,45 +80,15 @@ class PledgeBatcher:
             lane.drainer = loop.create_task(self._drain(lane))
         return await answer
 
-    @property
-    def takes_changes(self) -> bool:
-        """Whether :meth:`change` may be called (the batcher runs on the event loop)."""
-        return self._achange is not None
-
-    async def change(self, work: Callable[[Any], T]) -> T:
-        """``work(uow)`` in a transaction of its own, in its turn among the pledges of
-        this event loop; its answer, or raise what it raised (a ``Conflict``: tried again,
-        up to :data:`ATTEMPTS` times, each attempt rolled back whole)."""
-        if self._achange is None:
-            raise RuntimeError("this batcher makes pledges only (no achange)")
-        loop = asyncio.get_running_loop()
-        lane = self._lanes.get(loop)
-        answer: asyncio.Future[T] = loop.create_future()
-        lane.queue.append((_Changing(work), answer))
-        if lane.drainer is None or lane.drainer.done():
-            lane.drainer = loop.create_task(self._drain(lane))
-        return await answer
-
     async def _drain(self, lane: _Lane) -> None:
         queue = lane.queue
         while queue:
-            head, head_answer = queue[0]
-            if isinstance(head, _Changing):
-                del queue[0]
-                await self._change(head, head_answer)
-                continue
-            # the pledges at the head of the queue, up to the next change
-            size = 0
-            while size < min(len(queue), self.max_batch) and not isinstance(
-                queue[size][0], _Changing
-            ):
-                size += 1
-            batch = queue[:size]
-            del queue[:size]
+            batch = queue[: self.max_batch]
+            del queue[: self.max_batch]
             self.batch_sizes.append(len(batch))
             del self.batch_sizes[:-1000]
             try:
-                outcomes = await self._make([o for o, _ in batch if isinstance(o, PledgeOrder)])
+                outcomes = await self._make([o for o, _ in batch])
             except BaseException as exc:  # cancelled at shutdown, or a bug in _make
                 for _, answer in batch:
                     if not answer.done():
@@ -166,28 +105,6 @@ class PledgeBatcher:
                     answer.set_exception(outcome)
                 else:
                     answer.set_result(outcome)
-
-    async def _change(self, change: _Changing, answer: asyncio.Future[Any]) -> None:
-        """Make one change and answer it (a client gone away: the change stands)."""
-        assert self._achange is not None
-        try:
-            for attempt in range(ATTEMPTS):
-                try:
-                    result = await self._achange(change.work)
-                    break
-                except Conflict:
-                    if attempt == ATTEMPTS - 1:
-                        raise
-        except Exception as exc:
-            if not answer.done():
-                answer.set_exception(exc)
-            return
-        except BaseException:  # cancelled at shutdown
-            if not answer.done():
-                answer.set_exception(StorageError("the server stopped before the change was made"))
-            raise
-        if not answer.done():
-            answer.set_result(result)
 
     async def _make(self, orders: list[PledgeOrder]) -> list[PledgeOutcome | Exception]:
         """Outcomes of the orders: together, or each alone if together failed whole."""
