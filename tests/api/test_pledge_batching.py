@@ -487,3 +487,51 @@ def test_a_pledge_with_an_idempotency_key_does_not_go_through_the_batcher(api: A
     assert batcher.batch_sizes == [*before, 1]
     offer = api.client("coord").get("/api/v1/offers/GC-IDEM").json()
     assert offer["committed"] == 4
+
+
+def test_amendments_and_transitions_beside_pledges_answer_each_their_own(api: Api) -> None:
+    """In one burst on one event loop: pledges, amendments of the offer and moves of
+    allocations pledged before (in worker threads, beside the pledges' batches). Every
+    answer is its own, the amendment's answer is the offer as amended with what is
+    committed, and the chain verifies."""
+    _records(api, "GC-CHG", 100, "GC-CHG-REQ", 100)
+    ok = {"offer": "GC-CHG", "request": "GC-CHG-REQ", "quantity": 1}
+    made = [api.client("est").post("/api/v1/pledges", json=ok).json()["id"] for _ in range(3)]
+    ctx = api.app.state.ctx
+    sizes_before = len(ctx.pledges.batch_sizes)
+
+    async def main() -> list[Any]:
+        async with api.app.router.lifespan_context(api.app):
+            transport = httpx.ASGITransport(app=api.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+                sent = await asyncio.gather(
+                    c.post("/api/v1/pledges", json=ok, headers=_auth(api, "est")),
+                    c.patch("/api/v1/offers/GC-CHG", json={"caveats": "first"},
+                            headers=_auth(api, "est")),
+                    c.post(f"/api/v1/allocations/{made[0]}/transitions",
+                           json={"to": "approved"}, headers=_auth(api, "coord")),
+                    c.post("/api/v1/pledges", json=ok, headers=_auth(api, "est")),
+                    c.patch("/api/v1/offers/GC-CHG", json={"caveats": "second"},
+                            headers=_auth(api, "gbr")),
+                    c.post(f"/api/v1/allocations/{made[1]}/transitions",
+                           json={"to": "shipped"}, headers=_auth(api, "coord")),
+                    c.post("/api/v1/allocations/AL-NONE/transitions",
+                           json={"to": "approved"}, headers=_auth(api, "coord")),
+                )
+        return [(r.status_code, r.json()) for r in sent]
+
+    results = run(main)
+    statuses = [s for s, _ in results]
+    # GBR may not amend EST's offer (it sees it: public); pledged -> shipped skips a step
+    assert statuses == [201, 200, 200, 201, 403, 409, 404], results
+    amended = results[1][1]
+    assert amended["id"] == "GC-CHG" and amended["caveats"] == "first"
+    assert amended["committed"] >= 3  # the three pledged before, and any of the burst's
+    moved = results[2][1]
+    assert moved["id"] == made[0] and moved["status"] == "approved"
+    assert moved["moves"] == [{"id": made[0], "from": "pledged", "to": "approved",
+                               "reason": ""}]
+    assert sum(ctx.pledges.batch_sizes[sizes_before:]) == 2  # only the pledges batched
+    offer = api.client("coord").get("/api/v1/offers/GC-CHG").json()
+    assert offer["caveats"] == "first" and offer["committed"] == 5
+    assert verify_chain(api.store.uow()) > 0

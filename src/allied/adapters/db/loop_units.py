@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engin
 from sqlalchemy.pool import StaticPool
 
 from allied.adapters.db.engine import close_connections, libpq_conninfo
+from allied.adapters.db.repository import session_info
 from allied.adapters.db.repository_users import SqlServiceUnitOfWork
 from allied.adapters.db.tables_users import start_user_mappers
 from allied.adapters.loops import PerLoop
@@ -124,7 +125,11 @@ class EventLoopUnits:
         """``work(uow)`` with a unit of work on this loop's connection (one at a time per
         loop: the caller runs one batch at a time)."""
         bound = self._bound.get(asyncio.get_running_loop())
-        async with AsyncSession(bound.engine, expire_on_commit=False, autoflush=True) as s:
+        # the writers' checkpoint policy of the engine, as its own sessions carry it (a
+        # change that crosses a multiple of its entries, or the day's first, signs one)
+        async with AsyncSession(
+            bound.engine, expire_on_commit=False, autoflush=True, info=session_info(self.engine)
+        ) as s:
             return await s.run_sync(
                 lambda session: work(SqlServiceUnitOfWork(lambda: session, lock_ledger=lock_ledger))
             )

@@ -59,9 +59,22 @@ _NEXT_NUMBERS = text(
 )
 
 
-#: Most entries appended in the statement that moves the head (8 parameters each; a
-#: statement takes at most 65,535).
-_ENTRIES_WITH_HEAD = 1000
+#: On PostgreSQL, the entries (one array per column, any number of them) and the head in
+#: one statement whose text never changes: compiled once per process, prepared by the
+#: driver after a few uses. (An insert of a VALUES list in a CTE cannot be cached by
+#: SQLAlchemy: it was compiled again for every change, most of the CPU of the append.)
+_APPEND_WITH_HEAD = text(
+    "WITH new_entries AS (INSERT INTO ledger_entries"
+    ' (seq, at, "user", nation, kind, payload, prev_hash, hash, subject)'
+    " SELECT * FROM unnest(CAST(:seq AS integer[]), CAST(:at AS varchar[]),"
+    " CAST(:user AS varchar[]), CAST(:nation AS varchar[]), CAST(:kind AS varchar[]),"
+    " CAST(:payload AS text[]), CAST(:prev_hash AS varchar[]), CAST(:hash AS varchar[]),"
+    " CAST(:subject AS varchar[])))"
+    " UPDATE ledger_head SET seq = :head_seq, hash = :head_hash,"
+    " records_seq = COALESCE(CAST(:records_seq AS integer), records_seq) WHERE id = 1"
+)
+_APPEND_COLUMNS = ("seq", "at", "user", "nation", "kind", "payload", "prev_hash", "hash",
+                   "subject")
 
 #: per mapped class: its one primary-key column and the attribute that holds it
 _PRIMARY_KEYS: dict[type, tuple[Any, str]] = {}
@@ -153,6 +166,13 @@ def sign_checkpoints(engine: Engine, policy: CheckpointPolicy | None) -> None:
         _POLICIES.pop(engine, None)
     else:
         _POLICIES[engine] = policy
+
+
+def session_info(engine: Engine) -> dict[str, Any] | None:
+    """What a session of a writer on ``engine`` carries (its checkpoint policy), for a
+    session made other than by :func:`session_factory` (the event loop's)."""
+    policy = _POLICIES.get(engine)
+    return {"checkpoints": policy} if policy is not None else None
 
 
 def checkpoint_signer(engine: Engine) -> Signer | None:
@@ -257,22 +277,20 @@ class SqlLedger:
                 )
             )
             self._row_exists = True
+        elif self.session.get_bind().dialect.name == "postgresql":
+            # the entries and the head in one statement (one round trip fewer for every
+            # change, while it holds every writer's turn)
+            params: dict[str, Any] = {c: [r[c] for r in rows] for c in _APPEND_COLUMNS}
+            params.update(head_seq=seq, head_hash=prev, records_seq=records_seq)
+            self.session.execute(_APPEND_WITH_HEAD, params)
         else:
             values: dict[str, Any] = {"seq": seq, "hash": prev}
             if records_seq is not None:
                 values["records_seq"] = records_seq
             move_head = ledger_head.update().where(ledger_head.c.id == 1).values(**values)
-            if (
-                len(rows) <= _ENTRIES_WITH_HEAD
-                and self.session.get_bind().dialect.name == "postgresql"
-            ):
-                # the entries and the head in one statement (one round trip fewer for
-                # every change, while it holds every writer's turn)
-                entries = ledger_entries.insert().values(rows).cte("new_entries")
-                self.session.execute(move_head.add_cte(entries))
-            else:  # SQLite has no INSERT inside WITH
-                self.session.execute(ledger_entries.insert(), rows)
-                self.session.execute(move_head)
+            # SQLite has no INSERT inside WITH
+            self.session.execute(ledger_entries.insert(), rows)
+            self.session.execute(move_head)
         policy = self.session.info.get("checkpoints")
         if isinstance(policy, CheckpointPolicy) and policy.due(self.session, made[0].seq - 1, seq):
             cp = policy.signer.sign(seq, prev)
@@ -560,6 +578,6 @@ class SqlUnitOfWork(ListQueries, ConsentFacts, TodoQueries, HeldQueries):
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    policy = _POLICIES.get(engine)
-    info = {"checkpoints": policy} if policy is not None else None
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info=info)
+    return sessionmaker(
+        bind=engine, expire_on_commit=False, autoflush=True, info=session_info(engine)
+    )

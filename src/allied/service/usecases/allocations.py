@@ -249,15 +249,22 @@ def pledge_many(uow: UnitOfWork, orders: Sequence[PledgeOrder]) -> list[PledgeOu
     return allocation_service.make_pledges(uow, orders)
 
 
-def _check_move(uow: UnitOfWork, v: Viewer, caller: Caller, allocation_id: str, to: str) -> None:
-    """The caller sees the allocation and its role may move it to ``to``, for its nation."""
-    _, offer, request = _visible_allocation(uow, v, allocation_id)
+def _check_move(
+    uow: UnitOfWork, v: Viewer, caller: Caller, allocation_id: str, to: str
+) -> tuple[Allocation, Offer, Request]:
+    """The caller sees the allocation and its role may move it to ``to``, for its nation;
+    the allocation, its offer and its request as read (hold them while the transaction
+    runs: the session keeps only records referenced, so reading one again after it was
+    dropped is another query)."""
+    found = _visible_allocation(uow, v, allocation_id)
+    _, offer, request = found
     if not may_move_allocation(caller.role, to):
         raise PermissionDenied(f"a {caller.role} may not move an allocation to {to!r}")
     if caller.role == UserRole.DONOR:
         require_own_nation(caller.role, caller.nation, offer.donor, "allocation")
     elif caller.role == UserRole.RECIPIENT:
         require_own_nation(caller.role, caller.nation, request.recipient, "allocation")
+    return found
 
 
 def advance_allocation(
@@ -269,21 +276,28 @@ def advance_allocation(
     *,
     expiry_days: int = governance.DEFAULT_CONSENT_EXPIRY_DAYS,
     reason: str = "",
+    memberships: Sequence[Membership] | None = None,
 ) -> dict[str, Any]:
     """Move one allocation along its lifecycle (one transaction, a ledger entry, which
-    records ``reason`` when one is given)."""
+    records ``reason`` when one is given). ``memberships``: the caller's
+    (:func:`memberships_of`), not read again when given."""
     require(caller.role, Action.ADVANCE_ALLOCATION)
     check_text(reason, "reason")
     with uow:
-        v = viewer(uow, caller, day)
-        _check_move(uow, v, caller, allocation_id, to)
+        v = viewer(uow, caller, day, memberships)
+        alloc, offer, request = _check_move(uow, v, caller, allocation_id, to)
         made = governance.move_in(
             uow, caller, allocation_id, to, today=day, expiry_days=expiry_days,
             reason=reason.strip(),
         )
-        # the allocation as this move left it (read in the move's transaction: a later
-        # writer's change is not this move's answer), as the caller sees it
-        view = allocation_row(*_visible_allocation(uow, v, allocation_id))
+        # the allocation as this move left it (in the move's transaction: a later
+        # writer's change is not this move's answer), as the caller sees it now (the
+        # move may have asked consents, which count for an origin state's view): the
+        # records read above, held, so not read again
+        asked = asked_offers(uow, v.nation) if not v.all else set()
+        if not _sees(v, offer, request, asked):
+            raise NotFound(f"no allocation {allocation_id!r}")
+        view = allocation_row(alloc, offer, request)
         # what the move did, in words (the CLI prints it): this allocation's moves and
         # the consents answering for it, and moves expired consents caused, of
         # allocations the caller may see
@@ -323,6 +337,8 @@ def advance_allocations(
     if len(moves) > MAX_MOVES:
         raise InvalidInput(f"at most {MAX_MOVES} moves in one call", field="body")
     ids: list[str] = []
+    # the records each check read, held until the rows below are made (else read again)
+    held: list[tuple[Allocation, Offer, Request]] = []
     with uow:
         v = viewer(uow, caller, day)
         for index, move in enumerate(moves):
@@ -339,7 +355,7 @@ def advance_allocations(
                 if not isinstance(reason, str):
                     raise InvalidInput("must be text", field="reason")
                 check_text(reason, "reason")
-                _check_move(uow, v, caller, allocation_id, to)
+                held.append(_check_move(uow, v, caller, allocation_id, to))
                 governance.move_in(
                     uow, caller, allocation_id, to, today=day, expiry_days=expiry_days,
                     reason=reason.strip(),

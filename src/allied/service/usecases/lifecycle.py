@@ -12,9 +12,10 @@ read never changes anything.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from allied.domain.actors import Membership
 from allied.domain.assistance import AllocationStatus, Offer, RecordStatus, Request
 from allied.domain.codes import check_releasability
 from allied.domain.consent import ConsentStatus
@@ -22,20 +23,28 @@ from allied.domain.errors import NotFound
 from allied.domain.lifecycle import DEFAULT_GRACE_DAYS, amend, end, overdue
 from allied.domain.users import Action, require, require_own_nation
 from allied.domain.values import int_in_range
+from allied.domain.visibility import Viewer
 from allied.ledger import kinds
 from allied.service import allocations as allocation_service
 from allied.service import governance
 from allied.service.caller import Caller
 from allied.service.ports import UnitOfWork
 from allied.service.usecases.common import viewer
-from allied.service.usecases.offers import get_offer
+from allied.service.usecases.offers import get_offer, offer_view
 from allied.service.usecases.requests import get_request
 
 
-def _request(uow: UnitOfWork, caller: Caller, day: dt.date, request_id: str) -> Request:
-    """The request, locked, if the caller sees it and may act for its recipient."""
+def _request(
+    uow: UnitOfWork,
+    caller: Caller,
+    day: dt.date,
+    request_id: str,
+    memberships: Sequence[Membership] | None = None,
+) -> Request:
+    """The request, locked, if the caller sees it and may act for its recipient
+    (``memberships``: the caller's, not read again when given)."""
     require(caller.role, Action.CREATE_REQUEST)
-    v = viewer(uow, caller, day)
+    v = viewer(uow, caller, day, memberships)
     request = uow.requests.lock(request_id)
     if request is None or not v.sees_record(request):
         raise NotFound(f"no request {request_id!r}")
@@ -43,15 +52,22 @@ def _request(uow: UnitOfWork, caller: Caller, day: dt.date, request_id: str) -> 
     return request
 
 
-def _offer(uow: UnitOfWork, caller: Caller, day: dt.date, offer_id: str) -> Offer:
-    """The offer, locked, if the caller sees it and may act for its donor."""
+def _offer(
+    uow: UnitOfWork,
+    caller: Caller,
+    day: dt.date,
+    offer_id: str,
+    memberships: Sequence[Membership] | None = None,
+) -> tuple[Offer, Viewer]:
+    """The offer, locked, if the caller sees it and may act for its donor; and the
+    caller's viewer (``memberships``: the caller's, not read again when given)."""
     require(caller.role, Action.CREATE_OFFER)
-    v = viewer(uow, caller, day)
+    v = viewer(uow, caller, day, memberships)
     offer = uow.offers.lock(offer_id)
     if offer is None or not v.sees_record(offer):
         raise NotFound(f"no offer {offer_id!r}")
     require_own_nation(caller.role, caller.nation, offer.donor, "offer")
-    return offer
+    return offer, v
 
 
 def _committed(uow: UnitOfWork, by: str, record_id: str) -> int:
@@ -92,12 +108,19 @@ def _entry(uow: UnitOfWork, caller: Caller, kind: str, record_id: str,
 
 
 def amend_request(
-    uow: UnitOfWork, caller: Caller, day: dt.date, request_id: str, changes: Mapping[str, Any]
+    uow: UnitOfWork,
+    caller: Caller,
+    day: dt.date,
+    request_id: str,
+    changes: Mapping[str, Any],
+    *,
+    memberships: Sequence[Membership] | None = None,
 ) -> dict[str, Any]:
     """The recipient (its own) or the coordinator changes an open request's quantity (never
-    below what is allocated), priority, needed-by date, notes or releasability."""
+    below what is allocated), priority, needed-by date, notes or releasability
+    (``memberships``: the caller's, not read again when given)."""
     with uow:
-        request = _request(uow, caller, day, request_id)
+        request = _request(uow, caller, day, request_id, memberships)
         change = amend(request, changes, _committed(uow, "request", request.id))
         if "releasability" in change["after"]:
             _check_release(uow, request)
@@ -143,19 +166,34 @@ def _end_request(
 
 
 def amend_offer(
-    uow: UnitOfWork, caller: Caller, day: dt.date, offer_id: str, changes: Mapping[str, Any]
+    uow: UnitOfWork,
+    caller: Caller,
+    day: dt.date,
+    offer_id: str,
+    changes: Mapping[str, Any],
+    *,
+    memberships: Sequence[Membership] | None = None,
 ) -> dict[str, Any]:
     """The donor (its own) or the coordinator changes an open offer's quantity (never below
-    what is allocated), available-from date, caveats or releasability."""
+    what is allocated), available-from date, caveats or releasability. Answers the offer
+    as the amendment left it, as :func:`get_offer` shows it (``NotFound`` if the caller no
+    longer sees it), from the records of the amendment's own transaction: no second
+    transaction reads them again (an amendment leaves the committed quantity as it was).
+    ``memberships``: the caller's (:func:`memberships_of`), not read again when given."""
     with uow:
-        offer = _offer(uow, caller, day, offer_id)
-        change = amend(offer, changes, _committed(uow, "offer", offer.id))
+        offer, v = _offer(uow, caller, day, offer_id, memberships)
+        committed = _committed(uow, "offer", offer.id)
+        change = amend(offer, changes, committed)
         if "releasability" in change["after"]:
             _check_release(uow, offer)
+        visible = v.sees_record(offer)
+        view = offer_view(offer, committed)
         if change["after"]:
             _entry(uow, caller, kinds.OFFER_AMENDED, offer.id, change)
             uow.commit()
-    return get_offer(uow, caller, day, offer_id)
+    if not visible:
+        raise NotFound(f"no offer {offer_id!r}")
+    return view
 
 
 def withdraw_offer(
@@ -164,7 +202,7 @@ def withdraw_offer(
     """Withdraw an open offer: it takes no new allocations, and its ``proposed``
     allocations fall away (pledges already made stay, to be withdrawn one by one)."""
     with uow:
-        offer = _offer(uow, caller, day, offer_id)
+        offer, _ = _offer(uow, caller, day, offer_id)
         change = end(offer, RecordStatus.WITHDRAWN)
         dropped = _drop_proposed(uow, caller, offer_id=offer.id)
         _entry(uow, caller, kinds.OFFER_WITHDRAWN, offer.id, change, reason=reason,

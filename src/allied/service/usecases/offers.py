@@ -38,7 +38,8 @@ def _offer_row(payload: Mapping[str, Any], committed: int) -> dict[str, Any]:
     return {**payload, "committed": committed, "available": max(payload["quantity"] - committed, 0)}
 
 
-def _offer_view(offer: Offer, committed: int) -> dict[str, Any]:
+def offer_view(offer: Offer, committed: int) -> dict[str, Any]:
+    """An offer as :func:`get_offer` answers it, with ``committed`` held of it."""
     return _offer_row(record_payload(offer), committed)
 
 
@@ -155,7 +156,7 @@ def get_offer(uow: UnitOfWork, caller: Caller, day: dt.date, offer_id: str) -> d
         if offer is None or not v.sees_record(offer):
             raise NotFound(f"no offer {offer_id!r}")
         committed = allocation_service.sum_committed(uow, "offer", [offer.id])
-        return _offer_view(offer, committed.get(offer.id, 0))
+        return offer_view(offer, committed.get(offer.id, 0))
 
 
 OFFER_GROUPS = ("family", "donor", "channel", "status")
@@ -247,7 +248,7 @@ def create_offer(uow: UnitOfWork, caller: Caller, data: Mapping[str, Any]) -> di
     require_own_nation(caller.role, caller.nation, donor, "offer")
     body = national_id(uow, caller, data, "OFF", donor)
     made = add_offers(uow, caller, [(None, "body", body)], source="request body")
-    return _offer_view(made[0], 0)
+    return offer_view(made[0], 0)
 
 
 def import_offers(
