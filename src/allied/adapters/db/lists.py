@@ -39,6 +39,7 @@ from allied.adapters.db.tables import (
     item_types,
     ledger_entries,
     offers,
+    picture_parts,
     requests,
 )
 from allied.domain.assistance import (
@@ -78,20 +79,33 @@ def record_visible(grant: Grant, rel_column: Any, owner_column: Any) -> ColumnEl
     """The SQL form of :meth:`Grant.admits` over a table's releasability and owner."""
     if grant.everything:
         return true()
+    if grant.nation:
+        return or_(*_text_terms(grant, rel_column), owner_column == grant.nation)
+    return or_(*_text_terms(grant, rel_column))
+
+
+def released_by_text(grant: Grant, rel_column: Any) -> ColumnElement[bool]:
+    """Whether a releasability text releases a record to the grant whoever owns it: what
+    of :meth:`Grant.admits` does not look at the owner."""
+    if grant.everything:
+        return true()
+    return or_(*_text_terms(grant, rel_column))
+
+
+def _text_terms(grant: Grant, rel_column: Any) -> list[ColumnElement[bool]]:
     rel = type_coerce(rel_column, String)
     terms: list[ColumnElement[bool]] = [rel.in_(sorted(grant.forms))]
     terms.append(
         and_(rel.like("public:%"), func.substr(rel, 8) <= grant.public_on.isoformat())
     )
     if grant.nation:
-        terms.append(owner_column == grant.nation)
         terms.append(
             and_(
                 rel.like("nations:%"),
                 _listed(func.substr(rel, 9), grant.nation),
             )
         )
-    return or_(*terms)
+    return terms
 
 
 def offer_visible(grant: Grant, table: Any = offers) -> ColumnElement[bool]:
@@ -122,13 +136,17 @@ def _offer_side(grant: Grant, offer: Any = offers) -> ColumnElement[bool]:
     seen = offer_visible(grant, offer)
     if grant.everything or not grant.nation:
         return seen
-    n = grant.nation
+    return or_(offer.c.donor == grant.nation, seen, _asked(grant.nation, offer))
+
+
+def _asked(n: str, offer: Any = offers) -> ColumnElement[bool]:
+    """Nation ``n`` was asked as an origin state to consent to passing the offer on."""
     c = consent_requests.c
     # the consent requests asked of the nation, as two sets computed once (hashed), not
     # a probe per row: those about one offer, and standing ones about a holder's family
     about_offer = select(c.offer_id).where(c.origin == n, c.offer_id.is_not(None))
     about_family = select(c.holder, c.family).where(c.origin == n, c.offer_id.is_(None))
-    asked = and_(
+    return and_(
         offer.c.donor != n,
         _listed(offer.c.origin, n),
         or_(
@@ -136,7 +154,6 @@ def _offer_side(grant: Grant, offer: Any = offers) -> ColumnElement[bool]:
             tuple_(offer.c.donor, offer.c.family).in_(about_family),
         ),
     )
-    return or_(offer.c.donor == n, seen, asked)
 
 
 def _allocations_seen(session: Session, grant: Grant) -> int:
@@ -474,8 +491,11 @@ class ListQueries:
         Of the requests whose every allocation the viewer sees (all, for who sees
         everything; else its own) these are the request's own columns (``held``,
         ``proposed``, ``delivered``: kept by the database, migrations 0017_lists and
-        0018_picture) instead of a sum over every allocation; only the others' requests
-        a nation sees join their allocations, counting those of offers it sees."""
+        0018_picture) instead of a sum over every allocation. Of the others' requests a
+        nation sees, the allocations of the offers it sees: those released to it by
+        their releasability text from ``picture_parts`` (migration 0019_picture_parts),
+        and only its own offers released to nobody else and those it was asked about
+        from their allocations."""
         valued = _money_value()
         r = requests.alias("r")
         o = offers.alias("o")
@@ -504,26 +524,43 @@ class ListQueries:
                              "pledged_eur": float(pled_eur or 0), "delivered": int(deliv or 0)}
         if grant.everything:
             return [out[k] for k in sorted(out)]
-        a = allocations.c
-        status = type_coerce(a.status, String)
-        proposed = status == AllocationStatus.PROPOSED.value
-        held_past = and_(status.in_(_COMMITTING), not_(proposed))
-        alloc_rows = self.session.execute(
-            select(r.c.family,
-                   func.sum(case((proposed, a.quantity), else_=0)),
-                   func.sum(case((held_past, a.quantity), else_=0)),
-                   func.sum(case((held_past, a.quantity * valued(it)), else_=None)),
-                   func.sum(case((status.in_(_DELIVERED), a.quantity), else_=0)))
+        others = and_(not_(own), request_visible(grant, r), r.c.status == "open")
+        # the offers whose releasability text releases them to the viewer: their parts
+        # (migration 0019_picture_parts), a few rows per request
+        p = picture_parts.c
+        rows = list(self.session.execute(
+            select(r.c.family, func.sum(p.proposed), func.sum(p.pledged),
+                   func.sum(p.pledged * valued(it)), func.sum(p.delivered))
             .select_from(
-                allocations.join(o, o.c.id == a.offer_id)
-                .join(r, r.c.id == a.request_id)
+                picture_parts.join(r, r.c.id == p.request_id)
                 .outerjoin(it, it.c.code == r.c.item_type)
             )
-            .where(not_(own), _offer_side(grant, o), request_visible(grant, r),
-                   r.c.status == "open")
+            .where(others, released_by_text(grant, p.releasability))
             .group_by(r.c.family)
-        ).all()
-        for fam, prop, pled, pled_eur, deliv in alloc_rows:
+        ))
+        if grant.nation:
+            # the offers the viewer sees otherwise (its own, those it was asked about as
+            # an origin state): their allocations
+            a = allocations.c
+            status = type_coerce(a.status, String)
+            proposed = status == AllocationStatus.PROPOSED.value
+            held_past = and_(status.in_(_COMMITTING), not_(proposed))
+            rows += self.session.execute(
+                select(r.c.family,
+                       func.sum(case((proposed, a.quantity), else_=0)),
+                       func.sum(case((held_past, a.quantity), else_=0)),
+                       func.sum(case((held_past, a.quantity * valued(it)), else_=None)),
+                       func.sum(case((status.in_(_DELIVERED), a.quantity), else_=0)))
+                .select_from(
+                    allocations.join(o, o.c.id == a.offer_id)
+                    .join(r, r.c.id == a.request_id)
+                    .outerjoin(it, it.c.code == r.c.item_type)
+                )
+                .where(others, not_(released_by_text(grant, o.c.releasability)),
+                       or_(o.c.donor == grant.nation, _asked(grant.nation, o)))
+                .group_by(r.c.family)
+            ).all()
+        for fam, prop, pled, pled_eur, deliv in rows:
             g = out[str(fam)]
             g["proposed"] += int(prop or 0)
             g["pledged"] += int(pled or 0)

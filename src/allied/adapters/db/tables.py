@@ -144,6 +144,21 @@ offers = Table(
     Column("allocation_count", Integer, nullable=False, server_default="0"),
 )
 
+#: Per request and per releasability text of the offers allocated to it, the quantity
+#: proposed, pledged (held past proposed) and delivered: a read model kept by triggers
+#: (migration 0019_picture_parts), so a nation's picture sums the allocations of the
+#: offers released to it by their text without joining every allocation to its offer.
+#: Only parts with something in them are kept.
+picture_parts = Table(
+    "picture_parts",
+    metadata,
+    Column("request_id", ID, primary_key=True),
+    Column("releasability", String(400), primary_key=True),
+    Column("proposed", Integer, nullable=False),
+    Column("pledged", Integer, nullable=False),
+    Column("delivered", Integer, nullable=False),
+)
+
 allocations = Table(
     "allocations",
     metadata,
