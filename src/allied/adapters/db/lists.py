@@ -256,8 +256,8 @@ def _own_requests(grant: Grant, r: Any = requests.c) -> ColumnElement[bool]:
 
 def _available(o: Any = offers.c) -> Any:
     """What is left of an offer: its quantity less what its allocations hold, never
-    below nothing."""
-    return case((o.quantity > o.held, o.quantity - o.held), else_=0)
+    below nothing (computed by the database and indexed, migration 0019_picture_parts)."""
+    return o.available
 
 
 def _with_pledged(stmt: Select[Any], grant: Grant) -> tuple[Select[Any], Any]:

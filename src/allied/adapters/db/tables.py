@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Computed,
     Date,
     DateTime,
     ForeignKey,
@@ -51,6 +52,9 @@ metadata = MetaData(
 
 CODE = String(16)
 ID = String(64)
+#: An offer's available quantity as the database computes it (the column
+#: ``offers.available``, migration 0019_picture_parts)
+AVAILABLE = "CASE WHEN quantity > held THEN quantity - held ELSE 0 END"
 
 actors = Table(
     "actors",
@@ -142,7 +146,15 @@ offers = Table(
     # as requests.held and requests.allocation_count (migration 0017_lists)
     Column("held", Integer, nullable=False, server_default="0"),
     Column("allocation_count", Integer, nullable=False, server_default="0"),
+    # what is left: the quantity less what is held, never below nothing; computed by the
+    # database from the two (migration 0019_picture_parts), indexed for the offers list
+    # sorted by it
+    Column("available", Integer, Computed(AVAILABLE)),
 )
+
+#: The most available first, as the offers list sorts them (migration 0019_picture_parts;
+#: SQLite takes no NULLS LAST in an index, and its DESC puts nulls last by itself)
+Index("ix_offers_available", offers.c.available.desc().nulls_last(), offers.c.id)
 
 #: Per request and per releasability text of the offers allocated to it, the quantity
 #: proposed, pledged (held past proposed) and delivered: a read model kept by triggers
@@ -350,7 +362,7 @@ def start_mappers() -> None:
     # 0017_lists), not the domain's
     m(Request, requests,
       exclude_properties=["held", "allocation_count", "proposed", "delivered"])
-    m(Offer, offers, exclude_properties=["held", "allocation_count"])
+    m(Offer, offers, exclude_properties=["held", "allocation_count", "available"])
     m(Allocation, allocations)
     m(ConsentPolicy, consent_policies)
     m(ConsentRequest, consent_requests)

@@ -1,4 +1,5 @@
-"""picture_parts: per request and offer releasability, what is proposed, pledged, delivered
+"""picture_parts: per request and offer releasability, what is proposed, pledged, delivered;
+offers.available computed and indexed
 
 Revision ID: 0019_picture_parts
 Revises: 0018_picture
@@ -20,6 +21,12 @@ Only rows with something in them are kept. Triggers keep it in the transaction o
 write to an allocation (insert, delete, a change of status, quantity, offer or request)
 and of every change of an offer's releasability, as 0017_lists and 0018_picture keep
 their columns; existing rows get theirs here, from their allocations.
+
+``offers.available`` is what is left of an offer (its quantity less what its allocations
+hold, never below nothing), a column the database computes from ``quantity`` and
+``held`` (stored on PostgreSQL, virtual on SQLite) and indexed (most first, then the id):
+the offers list sorted by it (``/offers?sort=-available``) read every offer it may show to
+compute it and sort them, 40-60 ms at scale 0.25, where it now walks the index.
 
 A read model, not a record: the domain does not map it, the ledger does not hash it, and
 ``tests/integration/test_picture_parts.py`` holds it equal to the recomputed sums after
@@ -65,6 +72,8 @@ def _counts(row: str) -> str:
 
 _EMPTY = " AND ".join(f"{c} = 0" for c in COLUMNS)
 _COLS = ", ".join(COLUMNS)
+#: an offer's quantity less what is held, never below nothing (as this migration wrote it)
+AVAILABLE = "CASE WHEN quantity > held THEN quantity - held ELSE 0 END"
 _ADD_EXCLUDED = ", ".join(f"{c} = picture_parts.{c} + excluded.{c}" for c in COLUMNS)
 
 
@@ -230,11 +239,26 @@ def upgrade() -> None:
             conn.execute(sa.text(sql))
     conn.execute(sa.text(_BACKFILL))
     conn.execute(sa.text(f"DELETE FROM picture_parts WHERE {_EMPTY}"))
-    if conn.dialect.name == "postgresql":
+    # what is left of each offer, computed by the database and indexed: the offers list
+    # sorted by it walks the index instead of computing and sorting every visible offer
+    pg = conn.dialect.name == "postgresql"
+    kept = "STORED" if pg else "VIRTUAL"  # (SQLite adds only virtual columns in place)
+    conn.execute(sa.text(
+        f"ALTER TABLE offers ADD COLUMN available INTEGER GENERATED ALWAYS AS ({AVAILABLE}) "
+        + kept
+    ))
+    op.create_index(
+        "ix_offers_available", "offers",
+        [sa.text("available DESC NULLS LAST" if pg else "available DESC"), "id"],
+    )
+    if pg:
         conn.execute(sa.text("ANALYZE picture_parts"))
+        conn.execute(sa.text("ANALYZE offers"))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_offers_available", table_name="offers")
+    op.drop_column("offers", "available")
     conn = op.get_bind()
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text("DROP TRIGGER offers_picture_parts ON offers"))
