@@ -29,6 +29,7 @@ from sqlalchemy import (
     true,
     tuple_,
     type_coerce,
+    union,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -181,6 +182,29 @@ def _allocations_seen(session: Session, grant: Grant) -> int:
         .where(not_(own), _offer_side(grant))
     )
     return int(by_request) + int(session.scalar(others) or 0)
+
+
+def _seen_otherwise(grant: Grant) -> Any:
+    """The ids of the offers a nation sees though their releasability does not release
+    them to it: those it gives, and those it was asked about as an origin state (the
+    rest of :func:`_offer_side`). Each part found by an index (the offers' donor; the
+    consent requests' origin, then the offer's key or its holder's offers of the family)
+    and filtered there, so their allocations are read by the offer's key instead of
+    joining every allocation to its offer."""
+    n = grant.nation
+    c, o = consent_requests.c, offers.c
+    hidden = not_(released_by_text(grant, o.releasability))
+    passed_on = and_(o.donor != n, _listed(o.origin, n), hidden)
+    return union(
+        select(o.id).where(o.donor == n, hidden),
+        select(o.id)
+        .select_from(consent_requests.join(offers, o.id == c.offer_id))
+        .where(c.origin == n, passed_on),
+        select(o.id)
+        .select_from(consent_requests.join(
+            offers, and_(o.donor == c.holder, o.family == c.family)))
+        .where(c.origin == n, c.offer_id.is_(None), passed_on),
+    )
 
 
 def consent_visible(grant: Grant) -> ColumnElement[bool]:
@@ -498,7 +522,6 @@ class ListQueries:
         from their allocations."""
         valued = _money_value()
         r = requests.alias("r")
-        o = offers.alias("o")
         it = item_types.alias("it")
         own = _own_requests(grant, r.c)
         if grant.nation:  # a request of no recipient is nobody's own
@@ -552,12 +575,10 @@ class ListQueries:
                        func.sum(case((held_past, a.quantity * valued(it)), else_=None)),
                        func.sum(case((status.in_(_DELIVERED), a.quantity), else_=0)))
                 .select_from(
-                    allocations.join(o, o.c.id == a.offer_id)
-                    .join(r, r.c.id == a.request_id)
+                    allocations.join(r, r.c.id == a.request_id)
                     .outerjoin(it, it.c.code == r.c.item_type)
                 )
-                .where(others, not_(released_by_text(grant, o.c.releasability)),
-                       or_(o.c.donor == grant.nation, _asked(grant.nation, o)))
+                .where(a.offer_id.in_(_seen_otherwise(grant)), others)
                 .group_by(r.c.family)
             ).all()
         for fam, prop, pled, pled_eur, deliv in rows:

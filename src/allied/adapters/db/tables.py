@@ -175,13 +175,18 @@ allocations = Table(
     "allocations",
     metadata,
     Column("id", ID, primary_key=True),
-    Column("offer_id", ID, ForeignKey("offers.id"), nullable=False, index=True),
+    Column("offer_id", ID, ForeignKey("offers.id"), nullable=False),
     Column("request_id", ID, ForeignKey("requests.id"), nullable=False, index=True),
     Column("quantity", Integer, nullable=False),
     Column("needs_consent", Boolean, nullable=False),
     Column("status", EnumText(AllocationStatus), nullable=False, index=True),
     Column("updated_at", DateTime(timezone=True), nullable=True),
 )
+
+#: An offer's allocations, with what a picture sums of them (their request, status and
+#: quantity): read from the index alone (migration 0019_picture_parts)
+Index("ix_allocations_offer_parts", allocations.c.offer_id, allocations.c.request_id,
+      allocations.c.status, allocations.c.quantity)
 
 #: The latest moved first, as the dashboard lists them (migration 0017_lists; SQLite takes
 #: no NULLS LAST in an index, and its DESC puts nulls last by itself)

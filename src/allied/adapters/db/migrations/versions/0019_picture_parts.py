@@ -22,6 +22,10 @@ write to an allocation (insert, delete, a change of status, quantity, offer or r
 and of every change of an offer's releasability, as 0017_lists and 0018_picture keep
 their columns; existing rows get theirs here, from their allocations.
 
+``ix_allocations_offer_parts`` (an offer's allocations with their request, status and
+quantity) replaces the index on ``allocations.offer_id`` alone: the picture reads the
+allocations of a nation's own and asked-about offers from it.
+
 ``offers.available`` is what is left of an offer (its quantity less what its allocations
 hold, never below nothing), a column the database computes from ``quantity`` and
 ``held`` (stored on PostgreSQL, virtual on SQLite) and indexed (most first, then the id):
@@ -251,12 +255,21 @@ def upgrade() -> None:
         "ix_offers_available", "offers",
         [sa.text("available DESC NULLS LAST" if pg else "available DESC"), "id"],
     )
+    # an offer's allocations with their request, status and quantity in the index (it
+    # replaces the index on the offer alone): a nation's picture reads those of its own
+    # offers and of those it was asked about from the index, where the planner otherwise
+    # scans every allocation to hash-join them
+    op.drop_index("ix_allocations_offer_id", table_name="allocations")
+    op.create_index("ix_allocations_offer_parts", "allocations",
+                    ["offer_id", "request_id", "status", "quantity"])
     if pg:
-        conn.execute(sa.text("ANALYZE picture_parts"))
-        conn.execute(sa.text("ANALYZE offers"))
+        for table in ("picture_parts", "offers", "allocations"):
+            conn.execute(sa.text(f"ANALYZE {table}"))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_allocations_offer_parts", table_name="allocations")
+    op.create_index("ix_allocations_offer_id", "allocations", ["offer_id"])
     op.drop_index("ix_offers_available", table_name="offers")
     op.drop_column("offers", "available")
     conn = op.get_bind()
