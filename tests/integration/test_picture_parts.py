@@ -20,12 +20,14 @@ from allied.adapters.db.engine import _alembic_config
 from allied.bootstrap import Store
 from allied.domain.assistance import COMMITTING, DELIVERED_STATES, TRANSITIONS, AllocationStatus
 from allied.domain.errors import AlliedError
+from allied.domain.visibility import grant_of
 from allied.service import access
 from allied.service import governance as gov
 from allied.service.allocations import PledgeOrder, make_pledges
 from allied.service.assistance import add_offers, add_requests
 from allied.service.caller import Caller
 from allied.service.lifecycle import Move, advance_many
+from allied.service.listing import RecordLists, pledged_seen_slow
 from allied.service.usecases.common import viewer
 from allied.service.usecases.picture import _gap, _picture_slow, family_gaps
 
@@ -76,13 +78,21 @@ def _parts(store: Store) -> dict[tuple[str, str], tuple[int, int, int]]:
 
 
 def _pictures_agree(store: Store) -> None:
-    """Each viewer's picture from the store's sums equals the one from the records."""
+    """Each viewer's picture from the store's sums equals the one from the records, and
+    so does what it sees pledged against each request (the pledge form's, the requests
+    list's figure, read from the same parts)."""
     for caller in VIEWERS:
         fast = family_gaps(store.uow(), caller, DAY)
         with store.uow() as uow:
-            slow = sorted((_gap(r) for r in _picture_slow(uow, viewer(uow, caller, DAY))),
+            v = viewer(uow, caller, DAY)
+            slow = sorted((_gap(r) for r in _picture_slow(uow, v)),
                           key=lambda g: (-g["outstanding"], g["family"]))
+            ids = [r.id for r in uow.requests.list()]
+            assert isinstance(uow, RecordLists)
+            seen = uow.pledged_seen(grant_of(v), ids)
+            seen_slow = {k: n for k, n in pledged_seen_slow(uow, v, ids).items() if n}
         assert fast == slow, caller
+        assert seen == seen_slow, caller
 
 
 def _records(store: Store, rng: random.Random, n: int) -> tuple[list[str], list[str]]:

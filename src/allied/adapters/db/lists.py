@@ -11,6 +11,7 @@ canonical, as :class:`~allied.adapters.db.types.ReleasabilityText` writes it), a
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -467,12 +468,38 @@ class ListQueries:
             select(r.id, r.held).where(r.id.in_(ids), _own_requests(grant), r.held != 0)
         )
         out = {str(k): int(v) for k, v in own}
-        if not grant.everything:
-            held = _pledged_seen(grant)
-            rows = self.session.execute(
-                select(held.c.key, held.c.held).where(held.c.key.in_(ids))
+        if grant.everything:
+            return out
+        # of the others' requests, what the allocations of the offers the viewer sees
+        # hold (as :func:`_pledged_seen` sums it): of the offers released to it by their
+        # releasability text from their parts (migration 0019_picture_parts), of its own
+        # offers released to nobody else from their allocations (read by the requests'
+        # ids, not every allocation joined to its offer)
+        p, a, o = picture_parts.c, allocations.c, offers.c
+        others = not_(_own_requests(grant))
+        seen: dict[str, int] = defaultdict(int)
+        by_text = self.session.execute(
+            select(p.request_id, func.sum(p.proposed + p.pledged))
+            .select_from(picture_parts.join(requests, requests.c.id == p.request_id))
+            .where(p.request_id.in_(ids), others, released_by_text(grant, p.releasability))
+            .group_by(p.request_id)
+        )
+        for k, v in by_text:
+            seen[str(k)] += int(v)
+        if grant.nation:
+            by_own = self.session.execute(
+                select(a.request_id, func.sum(a.quantity))
+                .select_from(
+                    allocations.join(offers, o.id == a.offer_id)
+                    .join(requests, requests.c.id == a.request_id)
+                )
+                .where(a.request_id.in_(ids), others, a.status.in_(_COMMITTING),
+                       o.donor == grant.nation, not_(released_by_text(grant, o.releasability)))
+                .group_by(a.request_id)
             )
-            out.update((str(k), int(v)) for k, v in rows)
+            for k, v in by_own:
+                seen[str(k)] += int(v)
+        out.update((k, v) for k, v in seen.items() if v)
         return out
 
     def visible_offer_ids(self, grant: Grant) -> tuple[str, ...]:
