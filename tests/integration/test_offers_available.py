@@ -67,7 +67,11 @@ def _check(store: Store) -> dict[str, int]:
     want = _available_recomputed(store)
     with store.engine.connect() as conn:
         got = {str(i): int(v) for i, v in conn.execute(text("SELECT id, available FROM offers"))}
+        allocated = int(conn.execute(text("SELECT count(*) FROM allocations")).scalar_one())
     assert got == want
+    # the offers page's allocations list, for who sees them all: counted from the counts
+    # kept per request
+    assert access.list_allocations(store.uow(), COORD, DAY, limit=1).total == allocated
     for caller in VIEWERS:
         seen = access.list_offers(store.uow(), caller, DAY, limit=1000).items
         for sort, sign in (("-available", -1), ("available", 1)):
@@ -111,5 +115,7 @@ def test_available_and_its_order_follow_writes(store: Store, seed: int) -> None:
     with store.engine.begin() as conn:
         conn.execute(text("UPDATE offers SET quantity = 1 WHERE held > 1 AND id = ("
                           "SELECT min(id) FROM offers WHERE held > 1)"))
+        # and an allocation deleted as no service does: the counts follow
+        conn.execute(text("DELETE FROM allocations WHERE id = :i"), {"i": made[-1]})
     want = _check(store)
     assert 0 in want.values() and len(set(want.values())) > 3

@@ -182,9 +182,8 @@ def post_priority(
 
 OFFER_COLUMNS = ("id", "donor", "family", "item_type", "quantity", "committed", "available",
                  "available_from", "channel", "status", "caveats")
-#: How many choices the pledge form offers at most (of the largest open offers those with
-#: some left, the most urgent open requests); a record not among them is pledged from its
-#: own page.
+#: How many choices the pledge form offers at most (the open offers with the most left,
+#: the most urgent open requests); a record not among them is pledged from its own page.
 PLEDGE_CHOICES = 200
 
 
@@ -241,7 +240,8 @@ def _offers_page(
         own_offers = [
             o for o in access.list_offers(
                 ctx.read_uow(), caller, day, donor=caller.nation if mine else None,
-                status=RecordStatus.OPEN, sort="-quantity", limit=PLEDGE_CHOICES,
+                # most left first (the offers' index, migration 0019_picture_parts)
+                status=RecordStatus.OPEN, sort="-available", limit=PLEDGE_CHOICES,
             ).items
             if o["available"] > 0
         ]
