@@ -600,18 +600,32 @@ class ListQueries:
             status = type_coerce(a.status, String)
             proposed = status == AllocationStatus.PROPOSED.value
             held_past = and_(status.in_(_COMMITTING), not_(proposed))
+            # the requests they count for read once (materialised: hashed, not their
+            # releasability tested again for each of thousands of allocations), the
+            # allocations summed per request against them
+            counted = (
+                select(r.c.id, r.c.family, valued(it).label("value"))
+                .select_from(r.outerjoin(it, it.c.code == r.c.item_type))
+                .where(others)
+                .cte("counted")
+                .prefix_with("MATERIALIZED")
+            )
+            per_request = (
+                select(a.request_id.label("request_id"),
+                       func.sum(case((proposed, a.quantity), else_=0)).label("proposed"),
+                       func.sum(case((held_past, a.quantity), else_=0)).label("pledged"),
+                       func.sum(case((status.in_(_DELIVERED), a.quantity), else_=0))
+                       .label("delivered"))
+                .where(a.offer_id.in_(_seen_otherwise(grant)))
+                .group_by(a.request_id)
+                .subquery()
+            )
+            q, k = per_request.c, counted.c
             rows += self.session.execute(
-                select(r.c.family,
-                       func.sum(case((proposed, a.quantity), else_=0)),
-                       func.sum(case((held_past, a.quantity), else_=0)),
-                       func.sum(case((held_past, a.quantity * valued(it)), else_=None)),
-                       func.sum(case((status.in_(_DELIVERED), a.quantity), else_=0)))
-                .select_from(
-                    allocations.join(r, r.c.id == a.request_id)
-                    .outerjoin(it, it.c.code == r.c.item_type)
-                )
-                .where(a.offer_id.in_(_seen_otherwise(grant)), others)
-                .group_by(r.c.family)
+                select(k.family, func.sum(q.proposed), func.sum(q.pledged),
+                       func.sum(q.pledged * k.value), func.sum(q.delivered))
+                .select_from(per_request.join(counted, k.id == q.request_id))
+                .group_by(k.family)
             ).all()
         for fam, prop, pled, pled_eur, deliv in rows:
             g = out[str(fam)]
