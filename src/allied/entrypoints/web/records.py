@@ -13,7 +13,7 @@ from allied.domain.assistance import RecordStatus
 from allied.domain.errors import AlliedError, RuleViolation
 from allied.domain.users import Action, UserRole, may
 from allied.domain.values import int_in_range
-from allied.entrypoints.web import tables, views
+from allied.entrypoints.web import chartcache, tables, views
 from allied.entrypoints.web.forms import confirmed_reason
 from allied.entrypoints.web.pages import (
     CHANNELS,
@@ -89,7 +89,7 @@ def _requests_page(
         status=error["status"] if error else 200,
         page=page,
         t=t,
-        families=views.families(ctx.read_uow(), caller),
+        families=chartcache.families(request, caller),
         filters={"family": family or "", "priority": priority or "", "status": status or ""},
         editable=editable,
         changeable=changeable,
@@ -279,8 +279,8 @@ def _offers_page(
         status=error["status"] if error else 200,
         page=page,
         t=t,
-        families=views.families(ctx.read_uow(), caller),
-        donors=views.donors(ctx.read_uow(), caller),
+        families=chartcache.families(request, caller),
+        donors=chartcache.donors(request, caller),
         filters={"family": family or "", "status": status or "", "donor": donor or ""},
         allocations=allocations.items,
         allocations_total=allocations.total,
