@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Computed,
     Date,
     DateTime,
     ForeignKey,
@@ -51,6 +52,9 @@ metadata = MetaData(
 
 CODE = String(16)
 ID = String(64)
+#: An offer's available quantity as the database computes it (the column
+#: ``offers.available``, migration 0019_picture_parts)
+AVAILABLE = "CASE WHEN quantity > held THEN quantity - held ELSE 0 END"
 
 actors = Table(
     "actors",
@@ -142,19 +146,47 @@ offers = Table(
     # as requests.held and requests.allocation_count (migration 0017_lists)
     Column("held", Integer, nullable=False, server_default="0"),
     Column("allocation_count", Integer, nullable=False, server_default="0"),
+    # what is left: the quantity less what is held, never below nothing; computed by the
+    # database from the two (migration 0019_picture_parts), indexed for the offers list
+    # sorted by it
+    Column("available", Integer, Computed(AVAILABLE)),
+)
+
+#: The most available first, as the offers list sorts them (migration 0019_picture_parts;
+#: SQLite takes no NULLS LAST in an index, and its DESC puts nulls last by itself)
+Index("ix_offers_available", offers.c.available.desc().nulls_last(), offers.c.id)
+
+#: Per request and per releasability text of the offers allocated to it, the quantity
+#: proposed, pledged (held past proposed) and delivered: a read model kept by triggers
+#: (migration 0019_picture_parts), so a nation's picture sums the allocations of the
+#: offers released to it by their text without joining every allocation to its offer.
+#: Only parts with something in them are kept.
+picture_parts = Table(
+    "picture_parts",
+    metadata,
+    Column("request_id", ID, primary_key=True),
+    Column("releasability", String(400), primary_key=True),
+    Column("proposed", Integer, nullable=False),
+    Column("pledged", Integer, nullable=False),
+    Column("delivered", Integer, nullable=False),
 )
 
 allocations = Table(
     "allocations",
     metadata,
     Column("id", ID, primary_key=True),
-    Column("offer_id", ID, ForeignKey("offers.id"), nullable=False, index=True),
+    Column("offer_id", ID, ForeignKey("offers.id"), nullable=False),
     Column("request_id", ID, ForeignKey("requests.id"), nullable=False, index=True),
     Column("quantity", Integer, nullable=False),
     Column("needs_consent", Boolean, nullable=False),
     Column("status", EnumText(AllocationStatus), nullable=False, index=True),
     Column("updated_at", DateTime(timezone=True), nullable=True),
 )
+
+#: An offer's allocations, with what a picture sums of them (their request, status and
+#: quantity): read from the index alone (migration 0019_picture_parts)
+Index("ix_allocations_offer_parts", allocations.c.offer_id, allocations.c.request_id,
+      allocations.c.status, allocations.c.quantity)
 
 #: The latest moved first, as the dashboard lists them (migration 0017_lists; SQLite takes
 #: no NULLS LAST in an index, and its DESC puts nulls last by itself)
@@ -335,7 +367,7 @@ def start_mappers() -> None:
     # 0017_lists), not the domain's
     m(Request, requests,
       exclude_properties=["held", "allocation_count", "proposed", "delivered"])
-    m(Offer, offers, exclude_properties=["held", "allocation_count"])
+    m(Offer, offers, exclude_properties=["held", "allocation_count", "available"])
     m(Allocation, allocations)
     m(ConsentPolicy, consent_policies)
     m(ConsentRequest, consent_requests)

@@ -75,6 +75,26 @@ def version(request: Request, *, reports: bool = False) -> int:
     return access.data_version(ctx.report_uow() if reports else ctx.read_uow())
 
 
+def families(request: Request, caller: Caller) -> list[str]:
+    """The catalogue's capability families (a filter's choices: public reference data,
+    the same for every caller), kept per data version."""
+    ctx = request.app.state.ctx
+    return cache_of(request).get(
+        ("choices", "families", version(request)),
+        lambda: views.families(ctx.read_uow(), caller),
+    )
+
+
+def donors(request: Request, caller: Caller) -> list[str]:
+    """The states (the donor filter's choices: public reference data, the same for every
+    caller), kept per data version."""
+    ctx = request.app.state.ctx
+    return cache_of(request).get(
+        ("choices", "donors", version(request)),
+        lambda: views.donors(ctx.read_uow(), caller),
+    )
+
+
 def _scope(caller: Caller) -> tuple[str, str]:
     return (caller.role, caller.nation or "")
 

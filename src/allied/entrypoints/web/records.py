@@ -13,7 +13,7 @@ from allied.domain.assistance import RecordStatus
 from allied.domain.errors import AlliedError, RuleViolation
 from allied.domain.users import Action, UserRole, may
 from allied.domain.values import int_in_range
-from allied.entrypoints.web import tables, views
+from allied.entrypoints.web import chartcache, tables, views
 from allied.entrypoints.web.forms import confirmed_reason
 from allied.entrypoints.web.pages import (
     CHANNELS,
@@ -89,7 +89,7 @@ def _requests_page(
         status=error["status"] if error else 200,
         page=page,
         t=t,
-        families=views.families(ctx.read_uow(), caller),
+        families=chartcache.families(request, caller),
         filters={"family": family or "", "priority": priority or "", "status": status or ""},
         editable=editable,
         changeable=changeable,
@@ -182,9 +182,8 @@ def post_priority(
 
 OFFER_COLUMNS = ("id", "donor", "family", "item_type", "quantity", "committed", "available",
                  "available_from", "channel", "status", "caveats")
-#: How many choices the pledge form offers at most (of the largest open offers those with
-#: some left, the most urgent open requests); a record not among them is pledged from its
-#: own page.
+#: How many choices the pledge form offers at most (the open offers with the most left,
+#: the most urgent open requests); a record not among them is pledged from its own page.
 PLEDGE_CHOICES = 200
 
 
@@ -241,7 +240,8 @@ def _offers_page(
         own_offers = [
             o for o in access.list_offers(
                 ctx.read_uow(), caller, day, donor=caller.nation if mine else None,
-                status=RecordStatus.OPEN, sort="-quantity", limit=PLEDGE_CHOICES,
+                # most left first (the offers' index, migration 0019_picture_parts)
+                status=RecordStatus.OPEN, sort="-available", limit=PLEDGE_CHOICES,
             ).items
             if o["available"] > 0
         ]
@@ -279,8 +279,8 @@ def _offers_page(
         status=error["status"] if error else 200,
         page=page,
         t=t,
-        families=views.families(ctx.read_uow(), caller),
-        donors=views.donors(ctx.read_uow(), caller),
+        families=chartcache.families(request, caller),
+        donors=chartcache.donors(request, caller),
         filters={"family": family or "", "status": status or "", "donor": donor or ""},
         allocations=allocations.items,
         allocations_total=allocations.total,
