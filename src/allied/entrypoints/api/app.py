@@ -66,10 +66,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        # the pages' templates compiled while the server waits for its first request
-        from allied.entrypoints.web.pages import compile_templates
-
-        threading.Thread(target=compile_templates, name="templates", daemon=True).start()
+        threading.Thread(target=_warm_up, name="templates", daemon=True).start()
         yield
         lab_jobs.close()
         ctx.close()
@@ -120,6 +117,17 @@ def app_from_env() -> FastAPI:
     app = create_app(Settings.from_env(), options=ApiOptions.from_env(), migrate=False)
     freeze_heap()
     return app
+
+
+def _warm_up() -> None:
+    """The pages' templates compiled while the server waits for its first request; in a
+    server worker (its heap frozen by :func:`freeze_heap`), frozen with the rest, so that
+    the collector's full passes do not scan their code either."""
+    from allied.entrypoints.web.pages import compile_templates
+
+    compile_templates()
+    if gc.get_freeze_count():
+        freeze_heap()
 
 
 def freeze_heap() -> None:
