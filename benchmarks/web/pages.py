@@ -159,7 +159,11 @@ def measure(
     results: dict[str, Any] = {}
     signed_in = ""
     try:
-        with TestClient(create_app(store=store), raise_server_exceptions=False) as client:
+        try:  # a worker reads the API's holdings at start-up (sources before: on first use)
+            app = create_app(store=store, warm=compiled)  # type: ignore[call-arg,unused-ignore]
+        except TypeError:
+            app = create_app(store=store)
+        with TestClient(app, raise_server_exceptions=False) as client:
             if compiled:
                 _compile_templates()
                 _freeze_heap()

@@ -7,8 +7,10 @@ OpenAPI document is served at ``/api/v1/openapi.json`` and health at ``/healthz`
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import gc
+import logging
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -40,6 +42,7 @@ from allied.entrypoints.api.routes import (
 from allied.entrypoints.web import mount_web, upload_limits
 
 OPENAPI_URL = "/api/v1/openapi.json"
+_log = logging.getLogger("allied.api")
 
 
 def create_app(
@@ -49,6 +52,7 @@ def create_app(
     store: Store | None = None,
     today: Callable[[], dt.date] | None = None,
     migrate: bool = True,
+    warm: bool = False,
 ) -> FastAPI:
     """Build the API.
 
@@ -56,7 +60,9 @@ def create_app(
     open store instead (the caller then closes it); ``today`` replaces the clock that
     releasability (membership on a date) and consent expiry are evaluated against;
     ``migrate=False`` skips the schema upgrade (``allied serve`` upgrades once before
-    starting its workers).
+    starting its workers); ``warm=True`` (a server worker) reads at start-up, in the
+    background, what the first list request would otherwise wait for (the held quantities
+    the API's list pages complete from: about 0.7 s at scale 0.25).
     """
     owned = store is None
     if store is None:
@@ -67,7 +73,10 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         threading.Thread(target=_warm_up, name="templates", daemon=True).start()
+        holdings = asyncio.get_running_loop().create_task(_warm_holdings(ctx)) if warm else None
         yield
+        if holdings is not None:
+            holdings.cancel()
         lab_jobs.close()
         ctx.close()
         if owned:
@@ -114,9 +123,21 @@ def create_app(
 
 def app_from_env() -> FastAPI:
     """The factory ``uvicorn --factory`` calls in each worker (schema already upgraded)."""
-    app = create_app(Settings.from_env(), options=ApiOptions.from_env(), migrate=False)
+    app = create_app(Settings.from_env(), options=ApiOptions.from_env(), migrate=False,
+                     warm=True)
     freeze_heap()
     return app
+
+
+async def _warm_holdings(ctx: AppContext) -> None:
+    """The holdings of this event loop read once at start (``LiveHoldings.at``): a list
+    request that comes meanwhile waits for this read instead of starting its own. A
+    failure here (the database not reachable yet) is left to the first request, which
+    reads again and answers with the error."""
+    try:
+        await ctx.holdings.at(await ctx.cache.aversions())
+    except Exception:  # the request path reports it; the server must start regardless
+        _log.warning("reading the holdings at start-up failed", exc_info=True)
 
 
 def _warm_up() -> None:
