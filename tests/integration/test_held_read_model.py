@@ -33,6 +33,7 @@ from allied.service.allocations import PledgeOrder, make_pledges
 from allied.service.assistance import add_offers, add_requests
 from allied.service.caller import Caller
 from allied.service.lifecycle import Move, advance_many
+from lifecycle_paths import shortest_path
 
 DAY = dt.date(2024, 6, 1)
 COORD = Caller(user="coord", nation="", role="coordinator")
@@ -174,21 +175,6 @@ def _step(store: Store, rng: random.Random, requests: list[str], offers: list[st
         pass
 
 
-def _path(start: AllocationStatus, goal: AllocationStatus) -> list[AllocationStatus]:
-    """The shortest way from ``start`` to ``goal`` through the lifecycle (empty: none)."""
-    ways: dict[AllocationStatus, list[AllocationStatus]] = {start: []}
-    frontier = [start]
-    while frontier:
-        nxt = []
-        for s in frontier:
-            for t in sorted(TRANSITIONS[s]):
-                if t not in ways:
-                    ways[t] = [*ways[s], t]
-                    nxt.append(t)
-        frontier = nxt
-    return ways.get(goal, [])
-
-
 def _walk_to_delivered(store: Store) -> set[AllocationStatus]:
     """Move the first allocation that can reach ``delivered`` there, then on through
     the delivered states, checking the kept quantities after each move; the statuses
@@ -200,12 +186,12 @@ def _walk_to_delivered(store: Store) -> set[AllocationStatus]:
         # ids are random, so which allocation comes first varies from run to run)
         needs = {a.id for a in uow.allocations.list() if a.needs_consent}
     for i, status in sorted(_allocations(store).items()):
-        if i in needs or not _path(status, AllocationStatus.DELIVERED):
+        if i in needs or not shortest_path(status, AllocationStatus.DELIVERED):
             continue
         passed.add(status)
         for goal in (AllocationStatus.DELIVERED, AllocationStatus.IN_REPAIR,
                      AllocationStatus.RETURNED):
-            for to in _path(_allocations(store)[i], goal):
+            for to in shortest_path(_allocations(store)[i], goal):
                 gov.move_allocation(store.uow(), COORD, i, to.value, today=DAY)
                 passed.add(to)
                 _split(store)

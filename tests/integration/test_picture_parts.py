@@ -30,6 +30,7 @@ from allied.service.lifecycle import Move, advance_many
 from allied.service.listing import RecordLists, pledged_seen_slow
 from allied.service.usecases.common import viewer
 from allied.service.usecases.picture import _gap, _picture_slow, family_gaps
+from lifecycle_paths import shortest_path
 
 DAY = dt.date(2024, 6, 1)
 COORD = Caller(user="coord", nation="", role="coordinator")
@@ -155,21 +156,6 @@ def _plain_sql(store: Store, rng: random.Random, requests: list[str], offers: li
         conn.execute(text(sql), params)
 
 
-def _path(start: AllocationStatus, goal: AllocationStatus) -> list[AllocationStatus]:
-    """The shortest way from ``start`` to ``goal`` through the lifecycle (empty: none)."""
-    ways: dict[AllocationStatus, list[AllocationStatus]] = {start: []}
-    frontier = [start]
-    while frontier:
-        nxt = []
-        for s in frontier:
-            for t in sorted(TRANSITIONS[s]):
-                if t not in ways:
-                    ways[t] = [*ways[s], t]
-                    nxt.append(t)
-        frontier = nxt
-    return ways.get(goal, [])
-
-
 def _walk_to_delivered(store: Store) -> list[str]:
     """Two allocations that can reach ``delivered`` moved there (where consent allows),
     the parts and pictures checked after each move; those delivered."""
@@ -177,10 +163,10 @@ def _walk_to_delivered(store: Store) -> list[str]:
     for i, status in sorted(_allocations(store).items()):
         if len(done) == 2:
             break
-        if not _path(status, AllocationStatus.DELIVERED):
+        if not shortest_path(status, AllocationStatus.DELIVERED):
             continue
         try:
-            for to in _path(status, AllocationStatus.DELIVERED):
+            for to in shortest_path(status, AllocationStatus.DELIVERED):
                 gov.move_allocation(store.uow(), COORD, i, to.value, today=DAY)
                 _parts(store)
         except AlliedError:  # consent not granted: stays where it is
