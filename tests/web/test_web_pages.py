@@ -5,6 +5,7 @@ page shows a nation exactly what the API shows it."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import secrets
 from collections.abc import Iterator
@@ -551,6 +552,24 @@ def test_ledger_verify_for_the_auditor(web: Web) -> None:
     assert web.signed_in("ukr").get("/ledger/verify").status_code == 403
 
 
+def test_the_ledger_page_links_its_download(web: Web) -> None:
+    """The auditor finds the ledger's export where the ledger is, not only on /data."""
+    auditor = web.signed_in("audit")
+    page = auditor.get("/ledger")
+    found = re.search(r'<a href="(/data/ledger\.jsonl)" download id="ledger-download">', page.text)
+    assert found, page.text[:2000]
+    lines = auditor.get(found.group(1)).text.splitlines()
+    assert lines and all(json.loads(line)["seq"] for line in lines)
+
+
+def test_the_requests_board_says_allocated_not_pledged(web: Web) -> None:
+    """Its quantity column counts proposed allocations too (they hold capacity), so it is
+    not headed "Pledged" (the overview shows proposed and pledged apart)."""
+    page = web.signed_in("ukr").get("/requests")
+    assert ">Allocated" in page.text and ">Pledged<" not in page.text
+    assert "a proposed line holds its quantity" in page.text
+
+
 # -- the pure parts ----------------------------------------------------------------------
 
 
@@ -768,3 +787,16 @@ def test_the_lab_refuses_structural_overrides_and_a_second_run_at_once(web: Web)
     finally:
         slots.give_back("est")
     assert slots.running() == 0
+
+
+def test_record_forms_hold_input_to_what_the_server_takes(web: Web) -> None:
+    """The browser stops typing where the server's limits are (notes and caveats 2,000
+    characters, a quantity of 12 digits), instead of a refusal that loses the form."""
+    requests = web.signed_in("ukr").get("/requests").text
+    assert re.search(r'id="r-notes" name="notes" rows="2" maxlength="2000"', requests)
+    assert re.search(r'id="r-quantity" name="quantity" type="number" min="1" max="999999999999"',
+                     requests)
+    offers = web.signed_in("est").get("/offers").text
+    assert re.search(r'id="o-caveats" name="caveats" rows="2" maxlength="2000"', offers)
+    assert 'max="999999999999"' in offers
+    assert len(str(999999999999)) == 12  # the quantity's Form(max_length=12)
