@@ -104,7 +104,8 @@ def test_the_recipient_amends_its_request_and_the_board_shows_it(web: Web) -> No
     row = _board(client, rid)
     # the form is pre-filled with the current values, each input labelled
     assert f'action="/requests/{rid}/amend"' in row
-    quantity = f'id="am-{rid}-quantity" name="quantity" type="number" min="1" required'
+    quantity = (f'id="am-{rid}-quantity" name="quantity" type="number" min="1"'
+                ' max="999999999999" required')
     assert f'{quantity} value="500"' in row
     assert f'<label for="am-{rid}-needed_by">' in row and 'value="2024-09-01"' in row
     assert f'action="/requests/{rid}/withdraw"' in row and f'action="/requests/{rid}/close"' in row
