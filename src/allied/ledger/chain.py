@@ -155,7 +155,7 @@ def make_entry(
         # text no check before caught (a lone surrogate such as "\ud800"): refused with
         # the field named, before anything is stored
         where = _unencodable_path({"user": user, "nation": nation, "kind": kind,
-                                   "payload": body})
+                                   "payload": body}) or "payload"
         raise InvalidInput(
             "holds text UTF-8 cannot encode (a lone surrogate such as \\ud800), which "
             "cannot be stored or hashed", field=where,
@@ -172,42 +172,38 @@ def make_entry(
     )
 
 
-def _unencodable_path(value: Any, path: str = "") -> str:
-    """The dotted path of the first text in ``value`` UTF-8 cannot encode (a key or a
-    value), or ``path`` itself when none is found below it."""
+def _unencodable_path(value: Any, path: str = "") -> str | None:
+    """The dotted path of the first text in ``value`` (plain JSON values) that UTF-8
+    cannot encode (a lone surrogate), a key named with that character escaped; ``None``
+    when all of it encodes."""
     if isinstance(value, str):
-        return path
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path
+        return None
     if isinstance(value, Mapping):
-        for key, item in value.items():
-            name = str(key).encode("utf-8", "backslashreplace").decode("utf-8")
-            here = f"{path}.{name}" if path else name
-            if name != str(key):  # the key itself, named with the character escaped
-                return here
-            try:
-                canonical(item).encode("utf-8")
-            except UnicodeEncodeError:
-                return _unencodable_path(item, here)
-            except (TypeError, ValueError):
-                continue
+        items = [(str(k), v) for k, v in value.items()]
     elif isinstance(value, list | tuple):
-        for i, item in enumerate(value):
-            try:
-                canonical(item).encode("utf-8")
-            except UnicodeEncodeError:
-                return _unencodable_path(item, f"{path}.{i}" if path else str(i))
-            except (TypeError, ValueError):
-                continue
-    return path or "payload"
+        items = [(str(i), v) for i, v in enumerate(value)]
+    else:
+        return None
+    for key, item in items:
+        name = key.encode("utf-8", "backslashreplace").decode("utf-8")
+        here = f"{path}.{name}" if path else name
+        if name != key:  # the key itself
+            return here
+        found = _unencodable_path(item, here)
+        if found is not None:
+            return found
+    return None
 
 
 def _unencodable(entry: LedgerEntry) -> str:
     """The first field of ``entry`` whose text has no UTF-8 encoding (lone surrogates)."""
-    for name in ("at", "user", "nation", "kind", "prev_hash"):
-        try:
-            str(getattr(entry, name)).encode("utf-8")
-        except UnicodeEncodeError:
-            return name
-    return "payload"
+    fields = {name: str(getattr(entry, name))
+              for name in ("at", "user", "nation", "kind", "prev_hash")}
+    return _unencodable_path(fields) or "payload"
 
 
 def verify(
