@@ -33,7 +33,7 @@ from allied.service.allocations import PledgeOrder, make_pledges
 from allied.service.assistance import add_offers, add_requests
 from allied.service.caller import Caller
 from allied.service.lifecycle import Move, advance_many
-from lifecycle_paths import shortest_path
+from lifecycle_paths import allocation_statuses, pledge_then_withdraw, shortest_path
 
 DAY = dt.date(2024, 6, 1)
 COORD = Caller(user="coord", nation="", role="coordinator")
@@ -110,11 +110,6 @@ def _records(store: Store, rng: random.Random, n: int) -> tuple[list[str], list[
     return [str(r[2]["id"]) for r in requests], [str(o[2]["id"]) for o in offers]
 
 
-def _allocations(store: Store) -> dict[str, AllocationStatus]:
-    with store.uow() as uow:
-        return {a.id: a.status for a in uow.allocations.list()}
-
-
 def _next_move(rng: random.Random, status: AllocationStatus) -> str | None:
     # consent-pending asks origin states: the records here have none, so it moves on
     choices = sorted(TRANSITIONS[status])
@@ -137,7 +132,7 @@ def _step(store: Store, rng: random.Random, requests: list[str], offers: list[st
             ]
             make_pledges(store.uow(), orders)
         elif kind in ("move", "bulk"):
-            live = [(i, s) for i, s in sorted(_allocations(store).items()) if TRANSITIONS[s]]
+            live = [(i, s) for i, s in sorted(allocation_statuses(store).items()) if TRANSITIONS[s]]
             if not live:
                 return
             picked = rng.sample(live, min(len(live), 1 if kind == "move" else 4))
@@ -185,13 +180,13 @@ def _walk_to_delivered(store: Store) -> set[AllocationStatus]:
         # through (the reference data's offers of items other states made; allocation
         # ids are random, so which allocation comes first varies from run to run)
         needs = {a.id for a in uow.allocations.list() if a.needs_consent}
-    for i, status in sorted(_allocations(store).items()):
+    for i, status in sorted(allocation_statuses(store).items()):
         if i in needs or not shortest_path(status, AllocationStatus.DELIVERED):
             continue
         passed.add(status)
         for goal in (AllocationStatus.DELIVERED, AllocationStatus.IN_REPAIR,
                      AllocationStatus.RETURNED):
-            for to in shortest_path(_allocations(store)[i], goal):
+            for to in shortest_path(allocation_statuses(store)[i], goal):
                 gov.move_allocation(store.uow(), COORD, i, to.value, today=DAY)
                 passed.add(to)
                 _split(store)
@@ -202,7 +197,7 @@ def _walk_to_delivered(store: Store) -> set[AllocationStatus]:
 def _plain_sql(store: Store, rng: random.Random, requests: list[str], offers: list[str]) -> None:
     """Writes no service makes, which the triggers follow all the same: an allocation's
     quantity, offer, request or status changed in place, or the row deleted."""
-    ids = sorted(_allocations(store))
+    ids = sorted(allocation_statuses(store))
     if not ids:
         return
     target = rng.choice(ids)
@@ -233,7 +228,7 @@ def test_held_equals_the_recomputed_sums_after_random_writes(store: Store, seed:
             _sums(store)
     want_o, want_r = _sums(store)
     # the mix held something and released something
-    statuses = set(_allocations(store).values())
+    statuses = set(allocation_statuses(store).values())
     assert any(want_o[o][0] for o in offers) and any(want_r[r][0] for r in requests)
     assert statuses & set(COMMITTING) and statuses - set(COMMITTING)
     # then one allocation walked along to delivered, into repair and back (each step
@@ -260,15 +255,7 @@ def test_the_migration_fills_held_from_existing_allocations(store: Store) -> Non
 
     rng = random.Random(11)
     requests, offers = _records(store, rng, 6)
-    for _ in range(12):
-        offer, request = _pair(rng, requests, offers)
-        try:
-            access.pledge(store.uow(), COORD, DAY, offer_id=offer, request_id=request,
-                          quantity=rng.randint(1, 9))
-        except AlliedError:
-            continue
-    for i in sorted(_allocations(store))[:3]:
-        gov.move_allocation(store.uow(), COORD, i, "withdrawn", today=DAY)
+    pledge_then_withdraw(store, COORD, DAY, rng, lambda: _pair(rng, requests, offers), 12)
     want_o, want_r = _sums(store)
     cfg = _alembic_config(store.engine)
     command.downgrade(cfg, "0016")  # (through 0018_picture: its columns go first)

@@ -30,7 +30,7 @@ from allied.service.lifecycle import Move, advance_many
 from allied.service.listing import RecordLists, pledged_seen_slow
 from allied.service.usecases.common import viewer
 from allied.service.usecases.picture import _gap, _picture_slow, family_gaps
-from lifecycle_paths import shortest_path
+from lifecycle_paths import allocation_statuses, pledge_then_withdraw, shortest_path
 
 DAY = dt.date(2024, 6, 1)
 COORD = Caller(user="coord", nation="", role="coordinator")
@@ -124,14 +124,9 @@ def _pair(rng: random.Random, requests: list[str], offers: list[str]) -> tuple[s
     return offer, rng.choice([r for r in requests if r[-1] == offer[-1]])
 
 
-def _allocations(store: Store) -> dict[str, AllocationStatus]:
-    with store.uow() as uow:
-        return {a.id: a.status for a in uow.allocations.list()}
-
-
 def _plain_sql(store: Store, rng: random.Random, requests: list[str], offers: list[str]) -> None:
     """Writes no service makes, which the triggers follow all the same."""
-    ids = sorted(_allocations(store))
+    ids = sorted(allocation_statuses(store))
     statements: list[tuple[str, dict[str, Any]]] = [
         ("UPDATE offers SET releasability = :s WHERE id = :o",
          {"s": rng.choice(RELEASABILITIES), "o": rng.choice(offers)}),
@@ -160,7 +155,7 @@ def _walk_to_delivered(store: Store) -> list[str]:
     """Two allocations that can reach ``delivered`` moved there (where consent allows),
     the parts and pictures checked after each move; those delivered."""
     done: list[str] = []
-    for i, status in sorted(_allocations(store).items()):
+    for i, status in sorted(allocation_statuses(store).items()):
         if len(done) == 2:
             break
         if not shortest_path(status, AllocationStatus.DELIVERED):
@@ -190,7 +185,7 @@ def _step(store: Store, rng: random.Random, requests: list[str], offers: list[st
                 for _ in range(rng.randint(2, 5))
             ])
         elif kind in ("move", "bulk"):
-            live = [(i, s) for i, s in sorted(_allocations(store).items()) if TRANSITIONS[s]]
+            live = [(i, s) for i, s in sorted(allocation_statuses(store).items()) if TRANSITIONS[s]]
             if not live:
                 return kind
             picked = rng.sample(live, min(len(live), 1 if kind == "move" else 4))
@@ -279,15 +274,7 @@ def test_the_migration_fills_the_parts_from_existing_allocations(store: Store) -
 
     rng = random.Random(9)
     requests, offers = _records(store, rng, 6)
-    for _ in range(14):
-        offer, request = _pair(rng, requests, offers)
-        try:
-            access.pledge(store.uow(), COORD, DAY, offer_id=offer, request_id=request,
-                          quantity=rng.randint(1, 9))
-        except AlliedError:
-            continue
-    for i in sorted(_allocations(store))[:3]:
-        gov.move_allocation(store.uow(), COORD, i, "withdrawn", today=DAY)
+    pledge_then_withdraw(store, COORD, DAY, rng, lambda: _pair(rng, requests, offers), 14)
     want = _parts(store)
     assert want
     cfg = _alembic_config(store.engine)
