@@ -80,10 +80,19 @@ def _visible_allocation(
         offer = uow.offers.get(alloc.offer_id)
         request = uow.requests.get(alloc.request_id)
         if offer is not None and request is not None:
-            asked = asked_offers(uow, v.nation) if not v.all else set()
-            if _sees(v, offer, request, asked):
-                return alloc, offer, request
+            return _seen(uow, v, alloc, offer, request)
     raise NotFound(f"no allocation {allocation_id!r}")
+
+
+def _seen(
+    uow: UnitOfWork, v: Viewer, alloc: Allocation, offer: Offer, request: Request
+) -> tuple[Allocation, Offer, Request]:
+    """The allocation with its offer and request, read already, if the viewer sees it
+    (what it was asked as an origin state read now), else ``NotFound``."""
+    asked = asked_offers(uow, v.nation) if not v.all else set()
+    if not _sees(v, offer, request, asked):
+        raise NotFound(f"no allocation {alloc.id!r}")
+    return alloc, offer, request
 
 
 def list_allocations(
@@ -294,10 +303,7 @@ def advance_allocation(
         # writer's change is not this move's answer), as the caller sees it now (the
         # move may have asked consents, which count for an origin state's view): the
         # records read above, held, so not read again
-        asked = asked_offers(uow, v.nation) if not v.all else set()
-        if not _sees(v, offer, request, asked):
-            raise NotFound(f"no allocation {allocation_id!r}")
-        view = allocation_row(alloc, offer, request)
+        view = allocation_row(*_seen(uow, v, alloc, offer, request))
         # what the move did, in words (the CLI prints it): this allocation's moves and
         # the consents answering for it, and moves expired consents caused, of
         # allocations the caller may see
