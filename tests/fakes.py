@@ -82,6 +82,12 @@ class FakeLedger:
         wanted = set(subjects)
         return [e for e in self.log if e.payload.get("id") in wanted][-limit:]
 
+    def run_that_made(self, allocation_id: str) -> LedgerEntry | None:
+        for e in reversed(self.log):
+            if e.kind == "allocation.run" and allocation_id in e.payload.get("allocations", ()):
+                return e
+        return None
+
 
 class FakeUnitOfWork:
     """Commits by keeping the state; leaving without commit restores the last commit.

@@ -130,6 +130,33 @@ def test_history_lists_the_ledger_entries_about_the_record(web: Web) -> None:
     assert 'Allocation pledged <code class="reason-code">allocation.pledged</code>' in req
 
 
+def test_an_allocation_a_run_proposed_shows_the_run_in_its_history(web: Web) -> None:
+    """A run's one entry lists the allocations it made; each one's page shows that entry
+    (with only its own line of the plan), and one a pledge made shows no run."""
+    pledged = _setup(web)
+    _offer(web, "EST", "nations:UKR")
+    access.create_request(
+        web.uow(), web.caller("ukr"), {**_request_form(), "recipient": "UKR", "quantity": 40}
+    )
+    run = access.run_allocation(web.uow(), web.caller("coord"), as_of=TODAY)
+    assert run["allocation_ids"]
+    made = run["allocation_ids"][0]
+    history = access.record_history(web.uow(), web.caller("audit"), TODAY, "allocation", made)
+    assert [h["kind"] for h in history] == ["allocation.run"]
+    assert history[0]["payload"]["made"] == [
+        m for m in history[0]["payload"]["made"] if m["id"] == made
+    ] and len(history[0]["payload"]["made"]) == 1
+    page = web.signed_in("coord").get(f"/allocations/{made}").text
+    assert 'Allocation run: plan proposed <code class="reason-code">allocation.run</code>' in page
+    assert "No ledger entry names this record" not in page
+    ukr = access.record_history(web.uow(), web.caller("ukr"), TODAY, "allocation", made)
+    assert [h["kind"] for h in ukr] == ["allocation.run"] and "payload" not in ukr[0]
+    # the pledged one was not made by the run
+    kinds = [h["kind"] for h in access.record_history(
+        web.uow(), web.caller("coord"), TODAY, "allocation", pledged["allocation"])]
+    assert "allocation.run" not in kinds
+
+
 def test_only_possible_actions_are_offered(web: Web) -> None:
     ids = _setup(web)
     path = f"/allocations/{ids['allocation']}"

@@ -53,6 +53,11 @@ class LedgerPort(Protocol):
         ascending sequence order."""
         ...
 
+    def run_that_made(self, allocation_id: str) -> LedgerEntry | None:
+        """The ``allocation.run`` entry whose plan made ``allocation_id`` (it lists the
+        allocations it made), or ``None`` when a run did not make it (a pledge did)."""
+        ...
+
     def head(self) -> tuple[int, str] | None: ...
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import json
 import weakref
 from collections.abc import Callable, Collection, Generator, Mapping, Sequence
 from types import TracebackType
@@ -37,6 +38,7 @@ from allied.domain.economy import Indicator
 from allied.domain.errors import Conflict, PermissionDenied, StorageError
 from allied.domain.funds import Contribution, PooledFund
 from allied.domain.proposals import Proposal
+from allied.ledger import kinds
 from allied.ledger.chain import (
     GENESIS,
     EntryDraft,
@@ -326,6 +328,23 @@ class SqlLedger:
         rows = self.session.execute(stmt).all()
         return [entry_from_row(*row_fields(row)) for row in reversed(rows)]
 
+    def run_that_made(self, allocation_id: str) -> LedgerEntry | None:
+        """The latest ``allocation.run`` entry listing ``allocation_id`` among the
+        allocations it made: the runs (``ix_ledger_entries_kind``) whose stored payload
+        holds the id as a JSON string, each candidate then checked on its parsed payload."""
+        quoted = json.dumps(allocation_id)
+        pattern = "%" + quoted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        t = ledger_entries.c
+        stmt = (
+            select(*_ENTRY_COLUMNS)
+            .where(t.kind == kinds.ALLOCATION_RUN, t.payload.like(pattern, escape="\\"))
+            .order_by(t.seq.desc())
+        )
+        for row in self.session.execute(stmt):
+            entry = entry_from_row(*row_fields(row))
+            if allocation_id in entry.payload.get("allocations", ()):
+                return entry
+        return None
 
     def rows(
         self, *, after: int = 0, upto: int | None = None, batch: int = 5000

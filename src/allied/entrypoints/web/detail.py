@@ -88,7 +88,7 @@ KIND_WORDS = {
     "silence-broken": "silence broken", "revised": "revised", "apply": "applied",
     "invite": "invited", "sign": "protocols signed", "ratify": "ratified", "join": "joined",
     "propose": "proposed", "confirm": "confirmed", "correct": "corrected",
-    "reject": "rejected", "policy": "standing policy set",
+    "reject": "rejected", "policy": "standing policy set", "run": "run: plan proposed",
 }
 
 

@@ -410,7 +410,36 @@ def _history(
             row["user"] = e.user
             row["payload"] = payload
         rows.append(row)
+    if kind == "allocation" and len(rows) < limit:
+        made = _made_by_run(uow, record_id, reader)
+        if made is not None:
+            rows.insert(0, made)
     return rows
+
+
+def _made_by_run(
+    uow: UnitOfWork, allocation_id: str, reader: bool
+) -> dict[str, Any] | None:
+    """The history row of the allocation run that made an allocation (its entry lists
+    the allocations it made rather than naming one), or ``None`` when a pledge made it.
+    A reader of the ledger gets the run's facts and this allocation's line of the plan,
+    not the whole plan."""
+    run = uow.ledger.run_that_made(allocation_id)
+    if run is None:
+        return None
+    p = run.payload
+    row: dict[str, Any] = {
+        "seq": run.seq, "at": run.at, "kind": run.kind, "nation": run.nation,
+        "reason": f"proposed by the allocation run as of {p.get('as_of', '?')}",
+        "before": None, "after": None,
+    }
+    if reader:
+        line = [m for m in p.get("made", ()) if m.get("id") == allocation_id]
+        row["user"] = run.user
+        row["payload"] = {
+            k: p[k] for k in ("as_of", "solver", "status") if k in p
+        } | {"made": line}
+    return row
 
 
 def _sees(uow: UnitOfWork, caller: Caller, day: dt.date, kind: str, record_id: str) -> list[str]:
