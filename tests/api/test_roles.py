@@ -17,6 +17,7 @@ from allied.domain.users import (
     require_own_nation,
     sees_all,
     user_name,
+    user_nation,
 )
 
 A = Action
@@ -90,6 +91,12 @@ def test_inputs() -> None:
     with pytest.raises(InvalidInput) as err:
         check_nation_for_role(UserRole.ORIGIN, " ")
     assert err.value.field == "nation"
+    assert user_nation(UserRole.COORDINATOR, "nld") == "NLD"
+    assert user_nation(UserRole.AUDITOR, "") == "" and user_nation(UserRole.ADMIN, None) == ""
+    for nationless in (UserRole.AUDITOR, UserRole.ADMIN):
+        with pytest.raises(InvalidInput) as err:
+            user_nation(nationless, "DEU")
+        assert err.value.field == "nation"
     with pytest.raises(InvalidInput):
         user_name("has space")
     assert user_name("a.b@c-d") == "a.b@c-d"

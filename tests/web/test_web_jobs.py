@@ -76,6 +76,14 @@ def test_the_admin_adds_a_user_resets_its_token_and_disables_it(web: Web) -> Non
         bad.text
     )
     assert 'id="u-nation-err"' in bad.text and 'value="nobody"' in bad.text
+    # an auditor reads every nation and acts for none: a nation is refused beside the field
+    before_auditor = _count(web)
+    nation_auditor = admin.post(
+        "/admin/users",
+        data={"name": "aud2", "role": "auditor", "nation": "DEU", "csrf": web.csrf("admin")},
+    )
+    assert nation_auditor.status_code == 422 and 'id="u-nation-err"' in nation_auditor.text
+    assert "acts for no nation" in nation_auditor.text and _count(web) == before_auditor
     # reset: the old token stops working
     reset = admin.post("/admin/users/pol-donor/reset", data={"csrf": web.csrf("admin")})
     new = re.search(r'id="tok-value" readonly value="([^"]+)"', reset.text)

@@ -105,6 +105,11 @@ SEES_ALL = frozenset({R.COORDINATOR, R.AUDITOR})
 #: Roles that act for one nation and so must have one.
 NATIONAL_ROLES = frozenset({R.DONOR, R.ORIGIN, R.RECIPIENT})
 
+#: Roles that act for no nation: an auditor reads every nation's records, an admin manages
+#: users; a nation on either would read as a party it is not (a coordinator may name the
+#: nation its member comes from, recorded beside its ledger entries).
+NATIONLESS_ROLES = frozenset({R.AUDITOR, R.ADMIN})
+
 #: Allocation statuses each role may move an allocation *to* (the coordinator: any).
 DONOR_MOVES = frozenset({"pledged", "consent-pending", "withdrawn", "shipped", "returned"})
 RECIPIENT_MOVES = frozenset({"delivered", "in-repair", "lost", "rejected"})
@@ -176,6 +181,18 @@ def check_nation_for_role(role: UserRole, nation: str | None, field: str = "nati
             raise InvalidInput(f"a {role.value} acts for a nation: give its ISO3 code", field=field)
         return ""
     return actor_code(nation, field)
+
+
+def user_nation(role: UserRole, nation: str | None, field: str = "nation") -> str:
+    """The nation a new user of ``role`` is recorded with: required for a national role,
+    refused for a nationless one (:data:`NATIONLESS_ROLES`), optional otherwise."""
+    code = check_nation_for_role(role, nation, field)
+    if code and role in NATIONLESS_ROLES:
+        raise InvalidInput(
+            f"an {role.value} acts for no nation: leave the nation empty (got {code})",
+            field=field,
+        )
+    return code
 
 
 def hash_token(token: str) -> str:

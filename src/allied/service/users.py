@@ -17,10 +17,10 @@ from allied.domain.errors import InvalidInput, NotFound
 from allied.domain.users import (
     User,
     UserRole,
-    check_nation_for_role,
     hash_token,
     parse_role,
     user_name,
+    user_nation,
 )
 from allied.ledger import kinds
 from allied.service.caller import Caller
@@ -64,7 +64,7 @@ def add_user(
     """Add a user and return its token (shown once, never stored)."""
     clean_name = user_name(name)
     clean_role = parse_role(role)
-    clean_nation = check_nation_for_role(clean_role, nation)
+    clean_nation = user_nation(clean_role, nation)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     with uow:
         if clean_nation and uow.actors.get(clean_nation) is None:
