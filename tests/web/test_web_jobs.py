@@ -297,6 +297,23 @@ def test_the_coordinator_imports_kiel_and_sipri_files(web: Web) -> None:
         files={"file": ("trade-register.csv", sipri, "text/csv")},
     )
     assert ok.status_code == 200 and 'id="import-done"' in ok.text
+    # the same files again, under other names: nothing changes, nothing is written
+    before = _count(web)
+    for kind, body in (("kiel", kiel), ("sipri", sipri)):
+        same = coord.post(
+            "/data/import",
+            data={"kind": kind, "csrf": web.csrf("coord")},
+            files={"file": (f"copy-of-{kind}.csv", body, "text/csv")},
+        )
+        assert same.status_code == 200 and " 0 changed" in same.text, same.text[-1500:]
+    assert _count(web) == before
+    # an empty file is named as empty, not as a file missing
+    empty = coord.post(
+        "/data/import",
+        data={"kind": "kiel", "csrf": web.csrf("coord")},
+        files={"file": ("empty.csv", b"", "text/csv")},
+    )
+    assert empty.status_code == 422 and "empty.csv is empty" in empty.text
     # a broken line is named, beside the file field, and nothing is written
     before = _count(web)
     lines = kiel.decode("utf-8").splitlines()

@@ -38,6 +38,8 @@ REQUIRED = (
     "gdp",
     "pct_gdp",
 )
+#: The release label of a file imported without one
+UNSTATED = "Kiel Institute Ukraine Support Tracker (release not stated)"
 OPTIONAL_NUMBERS = ("commitments", "to_be_allocated", "gdp", "pct_gdp")
 _MISSING = {"", "na", "n/a", "nan"}
 
@@ -88,7 +90,7 @@ def parse_kiel(
         from allied.reports.data import name_book
 
         names = name_book()
-    label = release or "Kiel Institute Ukraine Support Tracker (release not stated)"
+    label = release or UNSTATED
     reader = csv.reader(io.StringIO(body.lstrip("\ufeff"), newline=""))
     try:
         header = next(reader)

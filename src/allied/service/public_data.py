@@ -12,17 +12,19 @@ Each import is one transaction and at most one ledger entry:
   leaves each deal once.
 
 Re-importing the same file changes nothing and writes nothing, not even a ledger
-entry. A malformed row is caught by the parser before anything is written.
+entry, also under another file name or without its release label (the rows keep the
+label they had); a later release stated as such relabels the months it holds. A
+malformed row is caught by the parser before anything is written.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from allied.domain.errors import StorageError
-from allied.ingest.kiel import KielDataset
+from allied.ingest.kiel import UNSTATED, KielDataset
 from allied.ledger import kinds
 from allied.reports.records import KielMonth, SipriTransfer
 from allied.service.caller import Caller
@@ -98,6 +100,17 @@ class ImportReport:
         }
 
 
+def _same(stored: KielMonth | SipriTransfer, incoming: KielMonth | SipriTransfer) -> bool:
+    """Whether a stored row says what the incoming one says, its ``source`` (the file or
+    unstated release it came from) aside: a file imported again under another name, or
+    without its release label, leaves the rows and their labels as they were."""
+    return replace(stored, source="") == replace(incoming, source="")
+
+
+def _equal(stored: KielMonth, incoming: KielMonth) -> bool:
+    return stored == incoming
+
+
 def import_kiel(uow: UnitOfWork, caller: Caller, dataset: KielDataset) -> ImportReport:
     """Store a parsed Kiel file: all of it in one transaction, or nothing."""
     report = ImportReport(
@@ -112,7 +125,12 @@ def import_kiel(uow: UnitOfWork, caller: Caller, dataset: KielDataset) -> Import
         existing = {m.key: m for m in port.kiel_months(dataset.donors)}
         incoming = {m.key: m for m in dataset.months}
         new = [m for k, m in incoming.items() if k not in existing]
-        changed = [m for k, m in incoming.items() if k in existing and existing[k] != m]
+        # a stated release relabels every month it holds; a file without a label keeps
+        # the labels of what it does not change
+        same = _same if dataset.release == UNSTATED else _equal
+        changed = [
+            m for k, m in incoming.items() if k in existing and not same(existing[k], m)
+        ]
         gone = sorted(k for k in existing if k not in incoming)
         report.inserted, report.updated, report.deleted = len(new), len(changed), len(gone)
         report.unchanged = len(incoming) - len(new) - len(changed)
@@ -153,7 +171,9 @@ def import_sipri(
         new = [t for k, t in incoming.items() if k not in existing]
         # The key is the row's content, so a deal either stays or goes; only what the
         # importer derives (codes, family) could change between versions of allied.
-        changed = [t for k, t in incoming.items() if k in existing and existing[k] != t]
+        changed = [
+            t for k, t in incoming.items() if k in existing and not _same(existing[k], t)
+        ]
         gone = sorted(k for k in existing if k not in incoming)
         report.inserted = len(new)
         report.updated = len(changed)

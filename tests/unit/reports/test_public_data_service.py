@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 
 from allied.domain.errors import InvalidInput, StorageError
-from allied.ingest.kiel import KielDataset, builtin_kiel_path, read_kiel
+from allied.ingest.kiel import (
+    UNSTATED,
+    KielDataset,
+    builtin_kiel_path,
+    parse_kiel,
+    read_kiel,
+)
 from allied.ingest.sipri import builtin_sipri_path, read_sipri
 from allied.reports.records import KielMonth, SipriTransfer
 from allied.service.caller import Caller
@@ -87,6 +93,30 @@ def test_imports_go_through_the_port_and_the_ledger() -> None:
     deals = read_sipri(builtin_sipri_path())
     assert import_sipri(uow, CALLER, deals, source="x.csv").inserted == 356
     assert len(uow.ledger.log) == 2
+
+
+def test_the_same_data_again_without_its_label_or_under_another_name_changes_nothing() -> None:
+    """A file imported again with no release label (the dashboard's empty label field),
+    or under another file name, is the same data: nothing changes, no ledger entry, and
+    the rows keep the label of the import that stored them."""
+    uow = Uow()
+    data = read_kiel(builtin_kiel_path())
+    import_kiel(uow, CALLER, data)
+    # the dashboard's upload: the file's text, no release_info.csv beside it, no label typed
+    unlabelled = parse_kiel(builtin_kiel_path().read_text(encoding="utf-8"), source="up.csv")
+    assert unlabelled.release == UNSTATED and unlabelled.months[0].source == UNSTATED
+    again = import_kiel(uow, CALLER, unlabelled)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 929)
+    assert {m.source for m in uow.public.kiel.values()} == {data.release}
+    deals = read_sipri(builtin_sipri_path())
+    import_sipri(uow, CALLER, deals, source="x.csv")
+    renamed = [dataclasses.replace(t, source="copy of x.csv") for t in deals]
+    assert import_sipri(uow, CALLER, renamed, source="copy of x.csv").unchanged == 356
+    assert len(uow.ledger.log) == 2
+    # a real change is still one: a number moves
+    moved = dataclasses.replace(data.months[0], military=data.months[0].military + 1)
+    changed = import_kiel(uow, CALLER, dataclasses.replace(data, months=(moved,)))
+    assert changed.updated == 1 and len(uow.ledger.log) == 3
 
 
 def test_a_failure_inside_the_unit_of_work_leaves_the_port_as_it_was() -> None:

@@ -111,8 +111,10 @@ def import_file(
                 f"choose one of {', '.join(kinds)}" if kinds else "your role imports nothing",
                 field="kind",
             )
-        if not name or not raw:
+        if not name:
             raise InvalidInput("choose a file to import", field="file")
+        if not raw:
+            raise InvalidInput(f"{name} is empty: nothing to import", field="file")
         if len(raw) > MAX_UPLOAD:
             raise InvalidInput(f"the file is larger than {MAX_UPLOAD // 2**20} MB", field="file")
         summary = _import(ctx, caller, kind, raw, name, release.strip() or None)
