@@ -82,6 +82,24 @@ class FakeLedger:
         wanted = set(subjects)
         return [e for e in self.log if e.payload.get("id") in wanted][-limit:]
 
+    def window(
+        self,
+        *,
+        after: int = 0,
+        before: int | None = None,
+        kind: str | None = None,
+        subject: str | None = None,
+        limit: int = 50,
+        newest: bool = False,
+    ) -> list[LedgerEntry]:
+        found = [
+            e for e in self.log
+            if e.seq > after and (before is None or e.seq < before)
+            and (kind is None or e.kind == kind)
+            and (subject is None or e.payload.get("id") == subject)
+        ]
+        return found[-limit:] if newest else found[:limit]
+
     def run_that_made(self, allocation_id: str) -> LedgerEntry | None:
         for e in reversed(self.log):
             if e.kind == "allocation.run" and allocation_id in e.payload.get("allocations", ()):

@@ -5,6 +5,7 @@ page shows a nation exactly what the API shows it."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 import secrets
@@ -560,6 +561,51 @@ def test_the_ledger_page_links_its_download(web: Web) -> None:
     assert found, page.text[:2000]
     lines = auditor.get(found.group(1)).text.splitlines()
     assert lines and all(json.loads(line)["seq"] for line in lines)
+
+
+def test_the_ledger_page_opens_on_the_latest_entries_and_filters_by_kind_and_record(
+    web: Web,
+) -> None:
+    """At real volume the latest entries are the ones looked for: the page opens on them,
+    pages back and forth by the entries' numbers, and filters by kind and by record,
+    the filters kept while paging; a bad kind is refused beside its field."""
+    from allied.entrypoints.web import views
+
+    for n in range(views.PAGE_SIZE + 5):
+        access.create_request(
+            web.uow(), web.caller("ukr"), {**_request_form(), "recipient": "UKR", "quantity": n + 1}
+        )
+    auditor = web.signed_in("audit")
+    head = web.uow()
+    with head:
+        total = head.ledger.head()[0]  # type: ignore[index]
+    page = auditor.get("/ledger").text
+    seqs = [int(x) for x in re.findall(r'<tr id="entry-(\d+)">', page)]
+    assert seqs == list(range(total - views.PAGE_SIZE + 1, total + 1))
+    assert 'id="ledger-latest"' not in page and 'id="ledger-later"' not in page
+    earlier = re.search(r'href="([^"]+)" id="ledger-earlier"', page)
+    assert earlier and html.unescape(earlier.group(1)) == f"/ledger?before={seqs[0]}"
+    back = auditor.get(html.unescape(earlier.group(1))).text
+    assert [int(x) for x in re.findall(r'<tr id="entry-(\d+)">', back)][-1] == seqs[0] - 1
+    assert 'id="ledger-latest"' in back
+    oldest = auditor.get("/ledger?after=0").text
+    assert re.findall(r'<tr id="entry-(\d+)">', oldest)[0] == "1"
+    # by kind: only that kind, its pages keep the filter
+    made = auditor.get("/ledger?kind=request.created").text
+    kinds_shown = set(re.findall(r"<td><code>([a-z.-]+)</code></td>", made))
+    assert kinds_shown == {"request.created"}
+    more = re.search(r'href="([^"]+)" id="ledger-earlier"', made)
+    assert more and "kind=request.created" in html.unescape(more.group(1))
+    # by record: the entries about one record
+    rid = access.create_request(
+        web.uow(), web.caller("ukr"), {**_request_form(), "recipient": "UKR"}
+    )["id"]
+    access.amend_request(web.uow(), web.caller("ukr"), TODAY, rid, {"quantity": 7})
+    one = auditor.get(f"/ledger?record={rid}").text
+    assert set(re.findall(r"<td><code>([a-z.-]+)</code></td>", one)) == {
+        "request.created", "request.amended"}
+    bad = auditor.get("/ledger?kind=nonsense")
+    assert bad.status_code == 422 and 'id="l-kind-err"' in bad.text
 
 
 def test_the_requests_board_says_allocated_not_pledged(web: Web) -> None:

@@ -53,6 +53,21 @@ class LedgerPort(Protocol):
         ascending sequence order."""
         ...
 
+    def window(
+        self,
+        *,
+        after: int = 0,
+        before: int | None = None,
+        kind: str | None = None,
+        subject: str | None = None,
+        limit: int = 50,
+        newest: bool = False,
+    ) -> list[LedgerEntry]:
+        """Entries with ``after < seq < before`` of ``kind`` about ``subject`` (each when
+        given), in ascending order: the first ``limit`` of them, or with ``newest`` the
+        last ``limit``. A page of the ledger, read by an index whatever its length."""
+        ...
+
     def run_that_made(self, allocation_id: str) -> LedgerEntry | None:
         """The ``allocation.run`` entry whose plan made ``allocation_id`` (it lists the
         allocations it made), or ``None`` when a run did not make it (a pledge did)."""

@@ -328,6 +328,30 @@ class SqlLedger:
         rows = self.session.execute(stmt).all()
         return [entry_from_row(*row_fields(row)) for row in reversed(rows)]
 
+    def window(
+        self,
+        *,
+        after: int = 0,
+        before: int | None = None,
+        kind: str | None = None,
+        subject: str | None = None,
+        limit: int = 50,
+        newest: bool = False,
+    ) -> list[LedgerEntry]:
+        """A page of entries by the primary key, ``ix_ledger_entries_kind`` or the
+        ``subject`` index (one range scan of at most ``limit`` rows)."""
+        t = ledger_entries.c
+        stmt = select(*_ENTRY_COLUMNS).where(t.seq > after)
+        if before is not None:
+            stmt = stmt.where(t.seq < before)
+        if kind is not None:
+            stmt = stmt.where(t.kind == kind)
+        if subject is not None:
+            stmt = stmt.where(t.subject == subject)
+        stmt = stmt.order_by(t.seq.desc() if newest else t.seq).limit(limit)
+        rows = [entry_from_row(*row_fields(row)) for row in self.session.execute(stmt)]
+        return rows[::-1] if newest else rows
+
     def run_that_made(self, allocation_id: str) -> LedgerEntry | None:
         """The latest ``allocation.run`` entry listing ``allocation_id`` among the
         allocations it made: the runs (``ix_ledger_entries_kind``) whose stored payload

@@ -13,6 +13,7 @@ from allied.domain.users import (
     require,
 )
 from allied.ledger.checkpoint import Checkpoint, Signer
+from allied.ledger.kinds import KINDS
 from allied.service import ledger as _ledger
 from allied.service.caller import Caller
 from allied.service.ledger import Replay, entry_dict, ledger_rows, records_error
@@ -38,6 +39,53 @@ def ledger_entries(uow: UnitOfWork, caller: Caller, *, after: int = 0, limit: in
             entries.close()
         head = uow.ledger.head()
     return Page(rows, head[0] if head else 0, limit, after)
+
+
+def ledger_window(
+    uow: UnitOfWork,
+    caller: Caller,
+    *,
+    after: int | None = None,
+    before: int | None = None,
+    kind: str = "",
+    record: str = "",
+    limit: int = 50,
+) -> dict[str, Any]:
+    """A page of the ledger as its readers browse it: the latest entries unless ``after``
+    (entries after that number) or ``before`` (the page before that number) is given,
+    only of ``kind`` and about ``record`` (the payload's ``id``) when given.
+
+    ``{"entries", "total" (the last entry's number), "first", "last", "earlier", "later"}``:
+    ``earlier``/``later`` say whether entries matching lie before/after the page."""
+    require(caller.role, Action.READ_LEDGER)
+    for name, value in (("after", after), ("before", before)):
+        if value is not None and value < 0:
+            raise InvalidInput("must not be negative", field=name)
+    if after is not None and before is not None:
+        raise InvalidInput("give after or before, not both", field="before")
+    kind = kind.strip()
+    if kind and kind not in KINDS:
+        raise InvalidInput(f"no entry kind {kind!r}", field="kind")
+    record = record.strip()
+    if len(record) > 64:
+        raise InvalidInput("a record id has at most 64 characters", field="record")
+    where: dict[str, Any] = {"kind": kind or None, "subject": record or None}
+    with uow:
+        if after is not None:
+            found = uow.ledger.window(after=after, limit=limit, **where)
+        else:
+            found = uow.ledger.window(before=before, limit=limit, newest=True, **where)
+        head = uow.ledger.head()
+        first = found[0].seq if found else None
+        last = found[-1].seq if found else None
+        earlier = bool(first and uow.ledger.window(before=first, limit=1, newest=True, **where))
+        later = bool(last and uow.ledger.window(after=last, limit=1, **where))
+    return {
+        "entries": [entry_dict(e) for e in found],
+        "total": head[0] if head else 0,
+        "first": first, "last": last, "earlier": earlier, "later": later,
+        "kind": kind, "record": record,
+    }
 
 
 def data_version(uow: UnitOfWork) -> int:
