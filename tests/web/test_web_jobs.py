@@ -436,6 +436,25 @@ def test_the_coordinator_extracts_from_a_text_and_reviews_the_events(web: Web) -
         web.uow(), _events_of(), web.caller("coord"))}
     assert states[events["DEU"]] == "confirmed" and states[events["ITA"]] == "corrected"
     assert states[rid] == "rejected"
+    # a confirmed event can be corrected or retracted (a mis-click is not for good); a
+    # rejected one offers nothing more
+    page = coord.get("/monitor/review?status=confirmed").text
+    deu = page[page.index(f'id="ev-{events["DEU"]}"'):]
+    deu = deu[:deu.index("</article>")]
+    assert "<summary>Correct…</summary>" in deu and "<summary>Retract…</summary>" in deu
+    assert "/confirm" not in deu
+    retracted = coord.post(
+        f"/monitor/events/{events['DEU']}/reject",
+        data={"note": "the sentence denies it", "confirm": "yes", "csrf": web.csrf("coord")},
+    )
+    assert retracted.status_code == 303
+    assert _entries(web, "monitor.reject")[-1]["payload"]["note"] == "the sentence denies it"
+    gone = coord.get("/monitor/review?status=rejected").text
+    assert "<summary>Correct…</summary>" not in gone and "Retract…" not in gone
+    again = coord.post(
+        f"/monitor/events/{rid}/confirm", data={"csrf": web.csrf("coord")}
+    )
+    assert again.status_code == 409
 
 
 def _events_of() -> Any:

@@ -51,7 +51,12 @@ class RecordedEvent:
         at: dt.datetime,
         note: str = "",
     ) -> None:
-        if self.status is not Status.PROPOSED and status is not Status.CORRECTED:
+        # proposed: any decision; confirmed or corrected: corrected again, or rejected (a
+        # retraction: a mis-click or a later reading); rejected: final
+        again = {Status.CORRECTED, Status.REJECTED}
+        if self.status is not Status.PROPOSED and (
+            self.status is Status.REJECTED or status not in again
+        ):
             raise IllegalTransition(f"monitor event {self.id}", self.status.value, status.value)
         if status is Status.PROPOSED:
             raise IllegalTransition(f"monitor event {self.id}", self.status.value, status.value)

@@ -138,7 +138,8 @@ def decide(
     note: str = "",
     at: dt.datetime | None = None,
 ) -> RecordedEvent:
-    """Confirm, correct or reject one proposed event (a correction may be corrected again)."""
+    """Confirm, correct or reject one proposed event; a confirmed or corrected one may be
+    corrected again or retracted (rejected, with a reason); a rejected one stays so."""
     if status is Status.PROPOSED:
         raise InvalidInput("a decision is confirm, correct or reject", field="status")
     changes = actor is not None or etype is not None or target is not None or clear_target or (
@@ -156,6 +157,11 @@ def decide(
         if ev is None:
             raise NotFound(f"no monitor event {event!r}")
         previous = f"{ev.actor} {ev.type.value} {ev.target or '-'} {ev.date or '-'}"
+        if status is Status.REJECTED and ev.status is not Status.PROPOSED and not note.strip():
+            raise InvalidInput(
+                f"give a reason to retract a {ev.status.value} event; it is recorded in the "
+                "ledger", field="reason"
+            )
         if status is Status.CORRECTED:
             if actor is not None:
                 code = actor.strip().upper()

@@ -137,7 +137,17 @@ def test_decisions_follow_the_lifecycle() -> None:
     assert (ev.status, ev.analyst, ev.decided_at) == (Status.CONFIRMED, "ana", NOW)
     ev.decide(Status.CORRECTED, "bo", NOW, "target was wrong")
     with pytest.raises(IllegalTransition):
-        ev.decide(Status.REJECTED, "ana", NOW)
+        ev.decide(Status.CONFIRMED, "ana", NOW)  # a corrected event is accepted already
+    ev.decide(Status.REJECTED, "ana", NOW, "misread: the sentence is a denial")
+    for again in (Status.CONFIRMED, Status.CORRECTED, Status.REJECTED):
+        with pytest.raises(IllegalTransition):  # a rejection is final
+            ev.decide(again, "ana", NOW)
+    confirmed = rec("DEU", "block", "EST", status=Status.PROPOSED)
+    confirmed.decide(Status.CONFIRMED, "ana", NOW)
+    with pytest.raises(IllegalTransition):
+        confirmed.decide(Status.CONFIRMED, "ana", NOW)
+    confirmed.decide(Status.REJECTED, "bo", NOW, "clicked the wrong one")
+    assert confirmed.status is Status.REJECTED
     fresh = rec("DEU", "block", "EST", status=Status.PROPOSED)
     with pytest.raises(IllegalTransition):
         fresh.decide(Status.PROPOSED, "ana", NOW)
