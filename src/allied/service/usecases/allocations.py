@@ -24,6 +24,7 @@ from allied.service import allocations as allocation_service
 from allied.service import governance, listing
 from allied.service.allocations import AllocationRun, PledgeOrder, PledgeOutcome
 from allied.service.caller import Caller
+from allied.service.consent_reads import consents_of
 from allied.service.ports import UnitOfWork
 from allied.service.usecases.common import (
     Page,
@@ -112,11 +113,16 @@ def list_allocations(
     sort: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    consent: bool = False,
 ) -> Page:
     """The allocations the caller sees (:meth:`Viewer.sees_allocation`): filtered
     (``statuses``: any of them; ``needed_before``: the request's needed-by date before it),
     searched (``q``: its id, its offer's and request's, item type, family), sorted
-    (``sort``, see :data:`~allied.service.listing.SORTS`; id by default)."""
+    (``sort``, see :data:`~allied.service.listing.SORTS`; id by default).
+
+    ``consent``: each row also says where it stands on re-export consent (``consent``:
+    :meth:`~allied.domain.consent.AllocationConsent.as_dict`), the page's consent
+    requests read in one query."""
     query = listing.list_query(
         "allocations",
         filters={"offer": offer, "request": request, "status": status, "family": family,
@@ -132,6 +138,10 @@ def list_allocations(
         else:
             found, total = _allocation_page_slow(uow, v, query)
         rows = [allocation_row(a, o, r) for a, o, r in found]
+        if consent:
+            states = consents_of(uow, [(a, o) for a, o, _ in found], day)
+            for row in rows:
+                row["consent"] = states[row["id"]].as_dict()
     return Page(rows, total, limit, offset)
 
 

@@ -21,16 +21,17 @@ from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from allied.domain.assistance import AllocationStatus, RecordStatus, Request
-from allied.domain.consent import ConsentRequest, ConsentStatus
+from allied.domain.consent import ConsentRequest
 from allied.domain.proposals import ProposalStatus
 from allied.domain.users import Action, UserRole, require
 from allied.ledger.chain import LedgerEntry
 from allied.service.bulk import get_many
 from allied.service.caller import Caller
+from allied.service.consent_reads import consent_of, consents_about
 from allied.service.ports import UnitOfWork
 from allied.service.usecases.allocations import list_allocations
 from allied.service.usecases.common import viewer
-from allied.service.usecases.consents import list_consents
+from allied.service.usecases.consents import waiting_consents
 from allied.service.usecases.requests import list_requests
 
 S = AllocationStatus
@@ -82,6 +83,8 @@ def todo(
                 bare, bare_total)
         section("back_from_repair", "Items back from repair",
                 _allocations(uow, caller, day, status=S.RETURNED.value, recipient=nation))
+        _consents_waiting(section, uow, caller, day, limit,
+                          "Re-export consent requests for items to you, waiting")
     elif role == UserRole.DONOR:
         section("proposed_to_pledge", "Proposed allocations of your offers to pledge",
                 _allocations(uow, caller, day, status=S.PROPOSED.value, donor=nation))
@@ -92,10 +95,12 @@ def todo(
             waiting = _waiting_on_consent(uow, held, day)
         section("consents_holding_pledges", "Pledges waiting on re-export consent", waiting,
                 totals.get(id(held)))
+        _consents_waiting(section, uow, caller, day, limit,
+                          "Re-export consent requests asked for your items, waiting")
     elif role == UserRole.ORIGIN:
-        # the first ``limit`` by id with their facts, and how many there are
-        asked = list_consents(uow, caller, day, origin=nation,
-                              status=ConsentStatus.PENDING.value, limit=limit or _ALL)
+        # the caller's queue (the requests asking it): the first ``limit`` by id with
+        # their facts, and how many there are
+        asked = waiting_consents(uow, caller, day, limit=limit or _ALL)
         section("consents_to_answer", "Re-export consent requests to answer", asked.items,
                 asked.total)
     elif role == UserRole.COORDINATOR:
@@ -122,7 +127,22 @@ def todo(
             "Deliveries overdue (not delivered by the request's needed-by date)",
             overdue,
         )
+        _consents_waiting(section, uow, caller, day, limit,
+                          "Re-export consent requests waiting for an answer, to chase")
+    elif role == UserRole.AUDITOR:
+        _consents_waiting(section, uow, caller, day, limit,
+                          "Re-export consent requests waiting for an answer")
     return {"on": day.isoformat(), "role": str(role), "nation": nation, "sections": sections}
+
+
+def _consents_waiting(
+    section: Any, uow: UnitOfWork, caller: Caller, day: dt.date, limit: int | None,
+    title: str,
+) -> None:
+    """The section of the consent requests in the caller's queue (``consents_waiting``):
+    the set the overview's "consents waiting" counts and the consents page lists."""
+    found = waiting_consents(uow, caller, day, limit=limit or _ALL)
+    section("consents_waiting", title, found.items, found.total)
 
 
 def _request_row_item(row: dict[str, Any], day: dt.date) -> dict[str, Any]:
@@ -184,34 +204,25 @@ def _nothing_allocated(
 def _waiting_on_consent(
     uow: UnitOfWork, rows: list[dict[str, Any]], day: dt.date
 ) -> list[dict[str, Any]]:
-    """Allocations in consent-pending, each with the origin states yet to answer."""
-    out = []
-    # each offer and each holder's family's consent requests read once, not per allocation
+    """Allocations in consent-pending, each with the origin states asked that have not
+    answered (their allocation's consent: :mod:`allied.service.consent_reads`)."""
+    # each offer read once, and the consent requests of all the offers in one query
     offers = get_many(uow.offers, {str(r["offer"]) for r in rows})
-    about: dict[str, list[ConsentRequest]] = {}
-    if isinstance(uow, TodoReads):  # only those naming the offer or no offer, by id
-        about = uow.consents_about_offers(sorted(offers))
-    else:
-        by_holder: dict[tuple[str, str], list[ConsentRequest]] = {}
-        for holder, family in sorted({(o.donor, o.family) for o in offers.values()}):
-            by_holder[(holder, family)] = list(uow.consents.list(holder=holder, family=family))
-        about = {i: by_holder[(o.donor, o.family)] for i, o in offers.items()}
+    about = consents_about(uow, offers.values())
+    out = []
     for row in rows:
         offer = offers.get(str(row["offer"]))
         assert offer is not None
-        waiting: list[dict[str, Any]] = []
-        for c in about.get(offer.id, []):
-            if (
-                c.origin in offer.consent_from
-                and c.offer_id in (None, offer.id)
-                and c.effective_status(day) is ConsentStatus.PENDING
-            ):
-                waiting.append(
-                    {"consent": c.id, "origin": c.origin, "since": c.requested_on.isoformat(),
-                     "days_waited": (day - c.requested_on).days}
-                )
-        blocked_by = sorted({str(w["origin"]) for w in waiting})
-        out.append({**row, "kind": "allocation", "blocked_by": blocked_by, "waiting_on": waiting})
+        consent = consent_of(offer, about, day)
+        waiting: list[dict[str, Any]] = [
+            {"consent": o.consent.id, "origin": o.origin,
+             "since": o.consent.requested_on.isoformat(),
+             "days_waited": (day - o.consent.requested_on).days}
+            for o in consent.waiting_on if o.consent is not None
+        ]
+        blocked_by = sorted({str(w["origin"]) for w in waiting} | set(consent.not_asked))
+        out.append({**row, "kind": "allocation", "blocked_by": blocked_by, "waiting_on": waiting,
+                    "consent": consent.as_dict()})
     return out
 
 
