@@ -271,6 +271,7 @@ def _consents_page(
     t = tables.table_state("/consents", "consents", q=q, sort=sort, page=page_no)
     empty = access.Page([], 0, t.size, 0)
     waiting = answered = empty
+    party = queue_filter(caller.role, caller.nation)
     if not access_denied:
         # the caller's queue (an origin state: the requests asking it, not those it holds)
         waiting = access.waiting_consents(
@@ -280,7 +281,8 @@ def _consents_page(
             return tables.csv_response(waiting.items, CONSENT_COLUMNS, "consents-waiting.csv")
         answered = access.list_consents(
             ctx.read_uow(), caller, day, answered=True, q=t.q, sort="-requested_on",
-            limit=t.size, **queue_filter(caller.role, caller.nation),
+            limit=t.size, origin=party.get("origin"), holder=party.get("holder"),
+            recipient=party.get("recipient"),
         )
     return render(
         request,
@@ -295,7 +297,7 @@ def _consents_page(
         answered=answered.items,
         answered_total=answered.total,
         too_long=WAITING_TOO_LONG,
-        party=next(iter(queue_filter(caller.role, caller.nation)), None),
+        party=next(iter(party), None),
         may_answer=may(caller.role, Action.ANSWER_CONSENT),
         denied=access_denied,
         error=error,

@@ -142,9 +142,11 @@ def waiting_consents(
     it; a donor, those its items wait on; a recipient, those for items to it; the
     coordinator and the auditor, all). The consents page, the overview's "consents
     waiting" and the to-do list all read this one set."""
+    party = queue_filter(caller.role, caller.nation)
     return list_consents(
         uow, caller, day, status=ConsentStatus.PENDING.value, q=q, sort=sort, limit=limit,
-        offset=offset, **queue_filter(caller.role, caller.nation),
+        offset=offset, origin=party.get("origin"), holder=party.get("holder"),
+        recipient=party.get("recipient"),
     )
 
 
