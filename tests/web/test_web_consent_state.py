@@ -156,3 +156,8 @@ def test_the_overviews_consents_waiting_is_the_todo_lists_count(web: Web) -> Non
                       if s["name"] in ("consents_to_answer", "consents_waiting")]
         assert section["total"] == count
         assert access.count_waiting_consents(web.uow(), web.caller(user), TODAY) == count
+    # the allocations waiting on consent in the to-do list link to their own pages
+    for user, section in (("coord", "blocked_decisions"), ("est", "consents_holding_pledges")):
+        html = web.signed_in(user).get("/").text
+        items = re.search(rf'<ul class="todo" data-section="{section}">(.*?)</ul>', html, re.S)
+        assert items and f'href="/allocations/{allocation}"' in items.group(1), user
