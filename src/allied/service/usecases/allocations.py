@@ -109,6 +109,7 @@ def list_allocations(
     recipient: str | None = None,
     statuses: Sequence[str] | None = None,
     needed_before: dt.date | None = None,
+    needs_consent: bool | None = None,
     q: str | None = None,
     sort: str | None = None,
     limit: int = 50,
@@ -116,7 +117,8 @@ def list_allocations(
     consent: bool = False,
 ) -> Page:
     """The allocations the caller sees (:meth:`Viewer.sees_allocation`): filtered
-    (``statuses``: any of them; ``needed_before``: the request's needed-by date before it),
+    (``statuses``: any of them; ``needed_before``: the request's needed-by date before it;
+    ``needs_consent``: whether re-export consent is needed),
     searched (``q``: its id, its offer's and request's, item type, family), sorted
     (``sort``, see :data:`~allied.service.listing.SORTS`; id by default).
 
@@ -128,7 +130,7 @@ def list_allocations(
         filters={"offer": offer, "request": request, "status": status, "family": family,
                  "donor": donor, "recipient": recipient,
                  "statuses": frozenset(statuses) if statuses is not None else None,
-                 "needed_before": needed_before},
+                 "needed_before": needed_before, "needs_consent": needs_consent},
         q=q, sort=sort, limit=limit, offset=offset,
     )
     with uow:
@@ -165,7 +167,7 @@ def _allocation_page_slow(
         f = query.filters
         if ("statuses" in f and a.status.value not in f["statuses"]) or (
             "needed_before" in f and not r.needed_by < f["needed_before"]
-        ):
+        ) or ("needs_consent" in f and a.needs_consent != f["needs_consent"]):
             continue
         if ("family" in f and o.family != f["family"]) or (
             "donor" in f and o.donor != f["donor"]) or (

@@ -2,13 +2,15 @@
 
 * recipient: deliveries to confirm (shipped to it), its open requests with nothing
   allocated, items back from repair;
-* donor: proposed allocations of its offers to pledge, pledges to ship (approved),
-  consents holding its pledges (with the origin asked and since when);
+* donor: proposed allocations of its offers to pledge, its pledges of items made elsewhere
+  to ask consent for, pledges to ship (approved), consents holding its pledges (with the
+  origin asked and since when);
 * origin: consent requests to answer, each with item, quantity, holder, recipient, the
   allocations it unlocks and how long it has waited;
-* coordinator: proposed allocations to accept, unfilled requests and the reasons the last
-  optimiser run gave, decisions blocked and by whom (proposals; allocations waiting on
-  consent), overdue deliveries (not delivered by the request's needed-by date).
+* coordinator: proposed allocations to accept, pledges needing no consent to approve,
+  unfilled requests and the reasons the last optimiser run gave, decisions blocked and by
+  whom (proposals; allocations waiting on consent), overdue deliveries (not delivered by
+  the request's needed-by date).
 
 A read: nothing changes. Everything listed is visible to the caller (its own records and
 the allocations it is party to; the coordinator sees all).
@@ -88,6 +90,10 @@ def todo(
     elif role == UserRole.DONOR:
         section("proposed_to_pledge", "Proposed allocations of your offers to pledge",
                 _allocations(uow, caller, day, status=S.PROPOSED.value, donor=nation))
+        section("pledges_to_ask_consent",
+                "Pledges of items made elsewhere: ask the origin states' consent",
+                _allocations(uow, caller, day, status=S.PLEDGED.value, donor=nation,
+                             needs_consent=True))
         section("pledges_to_ship", "Pledges approved, to ship",
                 _allocations(uow, caller, day, status=S.APPROVED.value, donor=nation))
         held = _allocations(uow, caller, day, status=S.CONSENT_PENDING.value, donor=nation)
@@ -106,6 +112,10 @@ def todo(
     elif role == UserRole.COORDINATOR:
         section("proposed_to_accept", "Proposed allocations to accept",
                 _allocations(uow, caller, day, status=S.PROPOSED.value))
+        # a pledge needing consent waits on its donor asking, then on the origins (their
+        # answers approve it); one needing none waits on the coordinator
+        section("pledges_to_approve", "Pledges to approve",
+                _allocations(uow, caller, day, status=S.PLEDGED.value, needs_consent=False))
         pending = _allocations(uow, caller, day, status=S.CONSENT_PENDING.value)
         with uow:
             last_run = _last_run(uow)
@@ -132,6 +142,8 @@ def todo(
     elif role == UserRole.AUDITOR:
         _consents_waiting(section, uow, caller, day, limit,
                           "Re-export consent requests waiting for an answer")
+    if role in (UserRole.RECIPIENT, UserRole.DONOR, UserRole.ORIGIN):
+        _positions_awaited(section, uow, caller, day)
     return {"on": day.isoformat(), "role": str(role), "nation": nation, "sections": sections}
 
 
@@ -143,6 +155,27 @@ def _consents_waiting(
     the set the overview's "consents waiting" counts and the consents page lists."""
     found = waiting_consents(uow, caller, day, limit=limit or _ALL)
     section("consents_waiting", title, found.items, found.total)
+
+
+def _positions_awaited(section: Any, uow: UnitOfWork, caller: Caller, day: dt.date) -> None:
+    """The open proposals the caller's nation takes part in and has taken no position
+    on (this version): a vote to cast, or a silence to keep or break, by the deadline."""
+    nation = str(caller.nation)
+    with uow:
+        v = viewer(uow, caller, day)
+        found = [
+            p for p in sorted(uow.proposals.list(status=ProposalStatus.OPEN),
+                              key=lambda p: p.id)
+            if nation in p.participants and v.sees_proposal(p) and not p.due_on(day)
+            and nation not in p.current_stances()
+        ]
+        items = [
+            {"kind": "proposal", "id": p.id, "forum": p.forum, "title": p.title,
+             "rule": p.rule.value, "deadline": p.deadline.isoformat(),
+             "days_left": (p.deadline - day).days}
+            for p in found
+        ]
+    section("positions_awaited", f"Proposals awaiting {nation}'s position", items, len(items))
 
 
 def _request_row_item(row: dict[str, Any], day: dt.date) -> dict[str, Any]:
