@@ -96,7 +96,8 @@ def test_todo_per_role(loaded: Path) -> None:
     out = json.loads(result.output)
     assert out["role"] == "coordinator"
     assert [s["name"] for s in out["sections"]] == [
-        "proposed_to_accept", "unfilled_requests", "blocked_decisions", "overdue_deliveries"]
+        "proposed_to_accept", "pledges_to_approve", "unfilled_requests", "blocked_decisions",
+        "overdue_deliveries", "consents_waiting"]
     origin = runner.invoke(app, ["todo", "--role", "origin", "--as", "DEU", "--format", "json"])
     assert origin.exit_code == 0, origin.output
     assert json.loads(origin.output)["sections"][0]["name"] == "consents_to_answer"

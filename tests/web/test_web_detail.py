@@ -15,6 +15,7 @@ from allied.domain.errors import NotFound
 from allied.entrypoints.api import create_app
 from allied.service import access
 from allied.service.caller import Caller
+from allied.service.consent_reads import consents_of
 from allied.service.usecases import detail
 from allied.service.usecases.allocations import asked_offers
 from allied.service.users import add_user
@@ -447,13 +448,16 @@ def test_a_list_pages_moves_are_each_allocations_own_when_consents_are_read_once
     # those read for it alone
     uow = web.uow()
     with uow:
-        read: detail.ConsentsRead = {}
+        pairs = []
         for i in ids:
             alloc = uow.allocations.get(i)
             assert alloc is not None
             offer_of = uow.offers.get(alloc.offer_id)
             assert offer_of is not None
-            shared = [c.id for c in detail._consents_of(uow, alloc, offer_of, read)]
+            pairs.append((alloc, offer_of))
+        together = consents_of(uow, pairs, TODAY)
+        for alloc, offer_of in pairs:
+            shared = [c.id for c in together[alloc.id].consents]
             alone = []
             for origin in offer_of.consent_from:
                 answering = sorted(
@@ -463,8 +467,9 @@ def test_a_list_pages_moves_are_each_allocations_own_when_consents_are_read_once
                     key=lambda c: (c.requested_on, c.id),
                 )
                 alone += [answering[-1].id] if answering else []
-            assert shared == alone, i
-        assert len(read) == 1  # one holder, family and origin: one read
+            assert shared == alone, alloc.id
+            assert [c.id for c in consents_of(uow, [(alloc, offer_of)], TODAY)[
+                alloc.id].consents] == alone
         # what a nation was asked about as origin, offer by offer, is what the whole
         # read of its consent requests says
         seen = []

@@ -60,11 +60,16 @@ def test_a_consent_is_denied_from_the_record_pages(
         actions = page.locator("#actions")
         assert actions.get_by_role("button", name="Ask for consent").count() == 1
         assert actions.get_by_role("button", name="Approve").count() == 0
+        # not asked yet: the facts and the consents table say the same
+        assert "Germany not asked yet" in page.locator("dl.facts").inner_text()
+        assert "waiting for" not in page.locator("dl.facts").inner_text()
+        assert "Not asked yet" in page.locator("table#consents tr#origin-DEU").inner_text()
         actions.get_by_role("button", name="Ask for consent").click()
         assert page.locator(".flash.ok").inner_text() == f"Allocation {pledge_id} moved."
         assert "waiting for Germany's consent as origin state" in page.locator(
             "dl.facts"
         ).inner_text()
+        assert "pending" in page.locator("table#consents tr#origin-DEU").inner_text()
         est.shot("detail-allocation-donor")
         consent_link = page.locator("table#consents a").first
         consent_id = consent_link.inner_text().strip()
@@ -92,8 +97,11 @@ def test_a_consent_is_denied_from_the_record_pages(
         assert page.locator("h1 .pill").inner_text() == "rejected"
         assert page.locator("#actions button").count() == 0
         est.shot("detail-allocation-refused")
+        assert "Germany denied consent" in page.locator("dl.facts").inner_text()
         page = ukr.go(f"/requests/{request_id}")
         assert page.locator(f'a[href="/allocations/{pledge_id}"]').count() == 1
+        # the recipient's list says where it stands on consent, as the allocation's page
+        assert "denied: DEU" in page.locator(f"table#allocations tr#{pledge_id}").inner_text()
         ukr.shot("detail-request-recipient")
     finally:
         for desk in desks.values():

@@ -101,3 +101,68 @@ def test_the_to_do_list_kept_per_data_version_moves_with_a_change(web: Web) -> N
         "needed_by": "2024-09-01", "releasability": "public"})
     # the change moved the data version: the list is read again and shows the request
     assert made["id"] and waiting() == before + 1
+
+
+def test_every_pledge_and_every_open_vote_waits_on_someone(web: Web) -> None:  # noqa: F811
+    """A pledge needing no consent is on the coordinator's list (to approve); one of an
+    item made elsewhere on its donor's (to ask consent); an open proposal on the list of
+    each participant that has not spoken, until it does."""
+    import datetime as dt
+
+    from allied.domain.rules import Rule
+    from allied.service.governance import circulate_proposal
+    from web.support import TODAY
+    from web.test_web_pages import _offer, _request_form
+
+    request_id = access.create_request(
+        web.uow(), web.caller("ukr"), {**_request_form(), "recipient": "UKR", "quantity": 50}
+    )["id"]
+    own = _offer(web, "EST", "public")
+    made_elsewhere = _offer(web, "EST", "public", origin="DEU")
+    plain = access.pledge(web.uow(), web.caller("est"), TODAY, offer_id=own,
+                          request_id=request_id, quantity=10)["id"]
+    asking = access.pledge(web.uow(), web.caller("est"), TODAY, offer_id=made_elsewhere,
+                           request_id=request_id, quantity=10)["id"]
+
+    def section(user: str, name: str) -> list[str]:
+        out = access.todo(web.uow(), web.caller(user), TODAY)
+        return [i["id"] for s in out["sections"] if s["name"] == name for i in s["items"]]
+
+    assert section("coord", "pledges_to_approve") == [plain]
+    assert section("est", "pledges_to_ask_consent") == [asking]
+    home = web.signed_in("coord").get("/").text
+    assert "Pledges to approve" in home and f'href="/allocations/{plain}"' in home
+    access.advance_allocation(web.uow(), web.caller("coord"), TODAY, plain, "approved")
+    access.advance_allocation(web.uow(), web.caller("est"), TODAY, asking, "consent-pending")
+    assert section("coord", "pledges_to_approve") == []
+    assert section("est", "pledges_to_ask_consent") == []
+    # a vote awaited: on EST's list until EST takes a position
+    made = circulate_proposal(
+        web.uow(), web.caller("coord"), forum="EU", rule=Rule.UNANIMITY,
+        title="Tranche for air defence", on=TODAY, deadline=TODAY + dt.timedelta(days=14),
+    )
+    pid = made["id"]
+    assert section("est", "positions_awaited") == [pid]
+    home = web.signed_in("est").get("/").text
+    assert "Proposals awaiting EST&#39;s position" in home or "Proposals awaiting EST's" in home
+    assert f'href="/proposals/{pid}"' in home and "Tranche for air defence" in home
+    access.take_position(web.uow(), web.caller("est"), TODAY, pid, actor="EST",
+                         position="yes")
+    assert section("est", "positions_awaited") == []
+    assert pid in section("deu", "positions_awaited")  # DEU has not spoken yet
+
+
+def test_a_long_to_do_section_links_to_the_whole_list(web: Web) -> None:  # noqa: F811
+    from web.support import TODAY
+    from web.test_web_pages import _request_form
+
+    for n in range(23):
+        access.create_request(
+            web.uow(), web.caller("ukr"),
+            {**_request_form(), "recipient": "UKR", "quantity": n + 1},
+        )
+    home = web.signed_in("ukr").get("/").text
+    more = re.search(r'<li class="more"><a href="([^"]+)">and (\d+) more: see them all</a>', home)
+    assert more and more.group(1) == "/requests?status=open"
+    assert int(more.group(2)) >= 3
+    assert TODAY  # the requests are open on the test's day

@@ -114,4 +114,32 @@ def in_words(text: str, names: Mapping[str, str] | None = None) -> str:
     return WITH_ARGUMENT[head](arg, names)
 
 
-__all__ = ["CHANNEL_NAMES", "PLAIN", "WITH_ARGUMENT", "in_words", "is_code", "state_name"]
+def consent_in_words(part: Mapping[str, object], names: Mapping[str, str] | None = None) -> str:
+    """One origin state's part in an allocation's consent (an item of
+    :meth:`allied.domain.consent.AllocationConsent.as_dict`'s ``origins``) as a phrase:
+    not asked yet (and what its standing policy would answer), waiting for it (until
+    when), granted (by a standing consent), denied, expired."""
+    names = names or {}
+    origin = str(part["origin"])
+    state = str(part["state"])
+    who = state_name(origin, names)
+    if state == "not-asked":
+        words = f"{who} not asked yet (moving it to consent-pending asks)"
+        policy = part.get("policy")
+        if policy == "permissive":
+            words += f"; {_possessive(origin, names)} standing policy grants at once"
+        elif policy == "restrictive":
+            words += f"; {_possessive(origin, names)} standing policy denies at once"
+        return words
+    if state == "pending":
+        until = part.get("until")
+        return _pending(origin, names) + (f", asked to answer by {until}" if until else "")
+    if state == "granted":
+        return f"granted by {who}" + (" (a standing consent)" if part.get("standing") else "")
+    if state == "denied":
+        return _denied(origin, names)
+    return f"{_possessive(origin, names)} consent {state}"
+
+
+__all__ = ["CHANNEL_NAMES", "PLAIN", "WITH_ARGUMENT", "consent_in_words", "in_words",
+           "is_code", "state_name"]

@@ -17,11 +17,12 @@ from allied.domain.accession import Accession
 from allied.domain.actors import ActorKind, Role, members_on
 from allied.domain.assistance import Allocation, AllocationStatus
 from allied.domain.consent import (
+    AllocationConsent,
     ConsentPolicy,
     ConsentRequest,
+    ConsentState,
     ConsentStatus,
     OriginPolicy,
-    combined,
     standing_answer,
 )
 from allied.domain.errors import InvalidInput, NotFound, UnknownActor
@@ -30,6 +31,7 @@ from allied.domain.rules import Outcome, Position, Rule, evaluate
 from allied.domain.values import check_text, identifier
 from allied.ledger import kinds
 from allied.service.caller import Caller
+from allied.service.consent_reads import consents_of
 from allied.service.ids import free_ids
 from allied.service.ports import UnitOfWork
 
@@ -527,20 +529,12 @@ def consent_view(c: ConsentRequest, today: dt.date) -> dict[str, Any]:
     }
 
 
-def _consents_for(uow: UnitOfWork, alloc: Allocation) -> list[ConsentRequest]:
+def _consent_for(uow: UnitOfWork, alloc: Allocation, today: dt.date) -> AllocationConsent:
+    """The allocation's re-export consent on ``today`` (the one definition:
+    :func:`~allied.domain.consent.allocation_consent`)."""
     offer = uow.offers.get(alloc.offer_id)
     assert offer is not None
-    found = []
-    for origin in offer.consent_from:
-        matches = [
-            c
-            for c in uow.consents.list(origin=origin, holder=offer.donor)
-            if c.offer_id in (None, offer.id) and c.family == offer.family
-        ]
-        matches.sort(key=lambda c: (c.requested_on, c.id))
-        if matches:
-            found.append(matches[-1])
-    return found
+    return consents_of(uow, [(alloc, offer)], today)[alloc.id]
 
 
 def _settle(
@@ -550,16 +544,10 @@ def _settle(
     move made (``{"id", "from", "to", "reason"}``), or None."""
     if alloc.status is not AllocationStatus.CONSENT_PENDING:
         return None
-    offer = uow.offers.get(alloc.offer_id)
-    assert offer is not None
-    consents = _consents_for(uow, alloc)
-    answered = {c.origin for c in consents}
-    statuses = [c.effective_status(today) for c in consents]
-    if any(o not in answered for o in offer.consent_from):
-        statuses.append(ConsentStatus.PENDING)
-    overall = combined(statuses)
-    if overall is ConsentStatus.PENDING:
+    consent = _consent_for(uow, alloc, today)
+    if not consent.settled:
         return None
+    overall = consent.combined
     target = (
         AllocationStatus.APPROVED
         if overall is ConsentStatus.GRANTED
@@ -607,9 +595,9 @@ def _request_consents(
     request = uow.requests.get(alloc.request_id)
     assert offer is not None and request is not None
     have = {
-        c.origin: c
-        for c in _consents_for(uow, alloc)
-        if c.effective_status(today) in (ConsentStatus.PENDING, ConsentStatus.GRANTED)
+        o.origin: o.consent
+        for o in _consent_for(uow, alloc, today).origins
+        if o.consent is not None and o.state in (ConsentState.PENDING, ConsentState.GRANTED)
     }
     asked: list[dict[str, Any]] = []
     for origin in offer.consent_from:
@@ -742,10 +730,7 @@ def move_in(
     expired = expire_consents(uow, caller, today)
     granted = False
     if to == AllocationStatus.APPROVED.value and alloc.needs_consent:
-        granted = (
-            combined([c.effective_status(today) for c in _consents_for(uow, alloc)])
-            is ConsentStatus.GRANTED
-        )
+        granted = _consent_for(uow, alloc, today).state is ConsentState.GRANTED
     before = alloc.status
     alloc.advance(to, consent_granted=granted, by=caller.user, note=reason)
     payload = kinds.allocation_moved(alloc, before)

@@ -396,7 +396,8 @@ class ListQueries:
         )
         for key, column in (("offer", a.offer_id), ("request", a.request_id),
                             ("status", a.status), ("family", ot.c.family),
-                            ("donor", ot.c.donor), ("recipient", rt.c.recipient)):
+                            ("donor", ot.c.donor), ("recipient", rt.c.recipient),
+                            ("needs_consent", a.needs_consent)):
             if key in query.filters:
                 base = base.where(column == query.filters[key])
         if "statuses" in query.filters:

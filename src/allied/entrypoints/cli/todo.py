@@ -28,6 +28,9 @@ COLUMNS = {
         "id", "family", "item_type", "quantity", "holder", "recipient", "allocations",
         "days_waited",
     ],
+    "consents_waiting": [
+        "id", "origin", "holder", "family", "recipient", "quantity", "days_waited", "expires_on",
+    ],
     "proposed_to_accept": ["id", "donor", "recipient", "family", "quantity"],
     "unfilled_requests": ["id", "recipient", "family", "outstanding", "needed_by", "reasons"],
     "blocked_decisions": ["kind", "id", "blocked_by"],

@@ -24,7 +24,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
 
 from allied.domain.errors import AlliedError, InvalidInput, NotFound, PermissionDenied
-from allied.domain.reasons import in_words, is_code
+from allied.domain.reasons import consent_in_words, in_words, is_code
 from allied.entrypoints.web.forms import confirmed_reason
 from allied.entrypoints.web.pages import _ctx, _error, render, templates
 from allied.entrypoints.web.session import check_csrf, current
@@ -50,6 +50,14 @@ def reason_filter(text: object) -> Markup:
         return Markup(escape(value))
     shown = '<span class="reason-words">{}</span> <code class="reason-code">{}</code>'
     return Markup(shown).format(in_words(value, state_names()), value)
+
+
+def consent_filter(part: dict[str, object]) -> str:
+    """One origin state's part in an allocation's consent, in words (names for codes)."""
+    shown = dict(part)
+    if part.get("until"):
+        shown["until"] = day_filter(part["until"])
+    return consent_in_words(shown, state_names())
 
 
 def day_filter(value: object) -> str:
@@ -106,6 +114,7 @@ def kind_filter(kind: object) -> Markup:
 templates.env.filters["kind"] = kind_filter
 templates.env.filters["reason"] = reason_filter
 templates.env.filters["day"] = day_filter
+templates.env.filters["consent_words"] = consent_filter
 templates.env.globals["unit"] = unit_of
 templates.env.globals["late_days"] = late_days
 

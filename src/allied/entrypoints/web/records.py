@@ -228,7 +228,7 @@ def _offers_page(
     mine = caller.role == UserRole.DONOR
     allocations = access.list_allocations(
         ctx.read_uow(), caller, day, donor=caller.nation if mine else None,
-        sort="-updated_at", limit=views.PAGE_SIZE,
+        sort="-updated_at", limit=views.PAGE_SIZE, consent=True,
     )
     may_pledge = may(caller.role, Action.PLEDGE)
     # the pledge form: one offer at a time, and only the requests it can fill (its

@@ -167,7 +167,8 @@ def overview(uow_factory: Any, caller: Caller, day: dt.date) -> Overview:
     ]
     consents = 0
     if may(caller.role, Action.READ_CONSENTS):
-        consents = access.count_consents(uow_factory(), caller, day, status="pending")
+        # the caller's queue, as its to-do list counts it (one definition)
+        consents = access.count_waiting_consents(uow_factory(), caller, day)
     # shown as recorded (id, title, forum, rule, deadline): no outcome worked out
     open_proposals = access.open_proposals(uow_factory(), caller, day)
     return Overview(

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from allied.allocation.model import Options
 from allied.domain.actions import IRREVERSIBLE_MOVES, MOVE_VERBS
 from allied.domain.assistance import AllocationStatus
+from allied.domain.consent import queue_filter
 from allied.domain.errors import AlliedError, InvalidInput
 from allied.domain.rules import Rule
 from allied.domain.users import Action, UserRole, may
@@ -66,7 +67,7 @@ def _allocation_page(
     )
     page = access.list_allocations(
         ctx.read_uow(), caller, day, status=status, donor=donor, q=t.q, sort=t.sort,
-        limit=t.size, offset=t.offset,
+        limit=t.size, offset=t.offset, consent=not as_csv,
     )
     if as_csv:
         return tables.csv_response(page.items, ALLOCATION_COLUMNS, "allocations.csv")
@@ -270,16 +271,18 @@ def _consents_page(
     t = tables.table_state("/consents", "consents", q=q, sort=sort, page=page_no)
     empty = access.Page([], 0, t.size, 0)
     waiting = answered = empty
+    party = queue_filter(caller.role, caller.nation)
     if not access_denied:
-        waiting = access.list_consents(
-            ctx.read_uow(), caller, day, status="pending", q=t.q, sort=t.sort, limit=t.size,
-            offset=t.offset,
+        # the caller's queue (an origin state: the requests asking it, not those it holds)
+        waiting = access.waiting_consents(
+            ctx.read_uow(), caller, day, q=t.q, sort=t.sort, limit=t.size, offset=t.offset,
         )
         if as_csv:
             return tables.csv_response(waiting.items, CONSENT_COLUMNS, "consents-waiting.csv")
         answered = access.list_consents(
             ctx.read_uow(), caller, day, answered=True, q=t.q, sort="-requested_on",
-            limit=t.size,
+            limit=t.size, origin=party.get("origin"), holder=party.get("holder"),
+            recipient=party.get("recipient"),
         )
     return render(
         request,
@@ -294,6 +297,7 @@ def _consents_page(
         answered=answered.items,
         answered_total=answered.total,
         too_long=WAITING_TOO_LONG,
+        party=next(iter(party), None),
         may_answer=may(caller.role, Action.ANSWER_CONSENT),
         denied=access_denied,
         error=error,

@@ -24,6 +24,7 @@ from allied.service import allocations as allocation_service
 from allied.service import governance, listing
 from allied.service.allocations import AllocationRun, PledgeOrder, PledgeOutcome
 from allied.service.caller import Caller
+from allied.service.consent_reads import consents_of
 from allied.service.ports import UnitOfWork
 from allied.service.usecases.common import (
     Page,
@@ -108,21 +109,28 @@ def list_allocations(
     recipient: str | None = None,
     statuses: Sequence[str] | None = None,
     needed_before: dt.date | None = None,
+    needs_consent: bool | None = None,
     q: str | None = None,
     sort: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    consent: bool = False,
 ) -> Page:
     """The allocations the caller sees (:meth:`Viewer.sees_allocation`): filtered
-    (``statuses``: any of them; ``needed_before``: the request's needed-by date before it),
+    (``statuses``: any of them; ``needed_before``: the request's needed-by date before it;
+    ``needs_consent``: whether re-export consent is needed),
     searched (``q``: its id, its offer's and request's, item type, family), sorted
-    (``sort``, see :data:`~allied.service.listing.SORTS`; id by default)."""
+    (``sort``, see :data:`~allied.service.listing.SORTS`; id by default).
+
+    ``consent``: each row also says where it stands on re-export consent (``consent``:
+    :meth:`~allied.domain.consent.AllocationConsent.as_dict`), the page's consent
+    requests read in one query."""
     query = listing.list_query(
         "allocations",
         filters={"offer": offer, "request": request, "status": status, "family": family,
                  "donor": donor, "recipient": recipient,
                  "statuses": frozenset(statuses) if statuses is not None else None,
-                 "needed_before": needed_before},
+                 "needed_before": needed_before, "needs_consent": needs_consent},
         q=q, sort=sort, limit=limit, offset=offset,
     )
     with uow:
@@ -132,6 +140,10 @@ def list_allocations(
         else:
             found, total = _allocation_page_slow(uow, v, query)
         rows = [allocation_row(a, o, r) for a, o, r in found]
+        if consent:
+            states = consents_of(uow, [(a, o) for a, o, _ in found], day)
+            for row in rows:
+                row["consent"] = states[row["id"]].as_dict()
     return Page(rows, total, limit, offset)
 
 
@@ -155,7 +167,7 @@ def _allocation_page_slow(
         f = query.filters
         if ("statuses" in f and a.status.value not in f["statuses"]) or (
             "needed_before" in f and not r.needed_by < f["needed_before"]
-        ):
+        ) or ("needs_consent" in f and a.needs_consent != f["needs_consent"]):
             continue
         if ("family" in f and o.family != f["family"]) or (
             "donor" in f and o.donor != f["donor"]) or (

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from allied.domain.assistance import AllocationStatus
-from allied.domain.consent import ConsentRequest, ConsentStatus, OriginPolicy
+from allied.domain.consent import ConsentRequest, ConsentStatus, OriginPolicy, queue_filter
 from allied.domain.errors import InvalidInput, NotFound, PermissionDenied
 from allied.domain.users import (
     Action,
@@ -122,6 +122,43 @@ def count_consents(
     counted by the store, none of their facts worked out)."""
     require(caller.role, Action.READ_CONSENTS)
     query = listing.list_query("consents", filters={"status": status}, limit=1)
+    with uow:
+        return _consent_rows(uow, caller, day, query)[1]
+
+
+def waiting_consents(
+    uow: UnitOfWork,
+    caller: Caller,
+    day: dt.date,
+    *,
+    q: str | None = None,
+    sort: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
+    """The caller's queue: the consent requests waiting for an answer on ``day`` (pending)
+    in which the caller's nation is the party its role is
+    (:func:`~allied.domain.consent.queue_filter`: an origin state, the requests asking
+    it; a donor, those its items wait on; a recipient, those for items to it; the
+    coordinator and the auditor, all). The consents page, the overview's "consents
+    waiting" and the to-do list all read this one set."""
+    party = queue_filter(caller.role, caller.nation)
+    return list_consents(
+        uow, caller, day, status=ConsentStatus.PENDING.value, q=q, sort=sort, limit=limit,
+        offset=offset, origin=party.get("origin"), holder=party.get("holder"),
+        recipient=party.get("recipient"),
+    )
+
+
+def count_waiting_consents(uow: UnitOfWork, caller: Caller, day: dt.date) -> int:
+    """How many consent requests :func:`waiting_consents` lists (counted by the store)."""
+    require(caller.role, Action.READ_CONSENTS)
+    query = listing.list_query(
+        "consents",
+        filters={"status": ConsentStatus.PENDING.value,
+                 **queue_filter(caller.role, caller.nation)},
+        limit=1,
+    )
     with uow:
         return _consent_rows(uow, caller, day, query)[1]
 

@@ -22,7 +22,7 @@ from allied.domain.actions import (
     record_actions,
 )
 from allied.domain.assistance import Allocation, Offer, Request
-from allied.domain.consent import ConsentRequest, ConsentStatus, combined
+from allied.domain.consent import AllocationConsent
 from allied.domain.errors import InvalidInput, NotFound
 from allied.domain.users import Action, may, require
 from allied.domain.visibility import Viewer
@@ -30,6 +30,7 @@ from allied.service import governance
 from allied.service.assistance import record_payload
 from allied.service.bulk import get_many
 from allied.service.caller import Caller
+from allied.service.consent_reads import consent_of, consents_about, consents_of, policies
 from allied.service.ports import UnitOfWork
 from allied.service.usecases.allocations import (
     _visible_allocation,
@@ -50,52 +51,14 @@ def _actions(found: Sequence[Offered]) -> list[dict[str, Any]]:
     return [{"name": a.name, "verb": a.verb, "irreversible": a.irreversible} for a in found]
 
 
-#: The consent requests of one (origin, holder, family), read once per page.
-ConsentsRead = dict[tuple[str, str, str], list[ConsentRequest]]
-
-
-def _consents_of(
-    uow: UnitOfWork, alloc: Allocation, offer: Offer, read: ConsentsRead | None = None
-) -> list[ConsentRequest]:
-    """The latest consent request per origin that answers for an allocation (as the
-    lifecycle reads them: ``governance``). ``read`` keeps what was read for a page's
-    allocations: those of one holder, family and origin are read once, not per
-    allocation."""
-    if read is None:
-        read = {}
-    found = []
-    for origin in offer.consent_from:
-        key = (origin, offer.donor, offer.family)
-        if key not in read:
-            read[key] = uow.consents.list(origin=origin, holder=offer.donor, family=offer.family)
-        matches = [c for c in read[key] if c.offer_id in (None, offer.id)]
-        matches.sort(key=lambda c: (c.requested_on, c.id))
-        if matches:
-            found.append(matches[-1])
-    return found
-
-
-def consent_state(
-    consents: Sequence[ConsentRequest], offer: Offer, day: dt.date
-) -> ConsentStatus:
-    """The combined answer of every origin (an origin not asked yet counts as pending)."""
-    statuses = [c.effective_status(day) for c in consents]
-    if any(o not in {c.origin for c in consents} for o in offer.consent_from):
-        statuses.append(ConsentStatus.PENDING)
-    return combined(statuses)
-
-
 def _offered_moves(
-    uow: UnitOfWork, caller: Caller, day: dt.date, alloc: Allocation, offer: Offer,
-    request: Request, read: ConsentsRead | None = None,
+    caller: Caller, alloc: Allocation, offer: Offer, request: Request,
+    consent: AllocationConsent,
 ) -> list[Offered]:
-    consent = None
-    if alloc.needs_consent:
-        consent = consent_state(_consents_of(uow, alloc, offer, read), offer, day)
     return allocation_actions(
         caller.role, caller.nation, status=alloc.status.value,
         needs_consent=alloc.needs_consent, donor=offer.donor, recipient=request.recipient,
-        consent=consent,
+        consent=consent.combined if alloc.needs_consent else None,
     )
 
 
@@ -137,7 +100,8 @@ def allocation_moves(
         allocs = get_many(uow.allocations, set(allocation_ids))
         offers = get_many(uow.offers, {a.offer_id for a in allocs.values()})
         requests = get_many(uow.requests, {a.request_id for a in allocs.values()})
-        read: ConsentsRead = {}
+        about = consents_about(uow, offers.values())
+        standing_policies = policies(uow) if about else {}
         for i in allocation_ids:
             alloc = allocs.get(i)
             if alloc is None:
@@ -152,7 +116,8 @@ def allocation_moves(
                     offer, request, _asked_about(uow, v.nation, offer, standing)
                 ):
                     continue
-            out[i] = _actions(_offered_moves(uow, caller, day, alloc, offer, request, read))
+            consent = consent_of(offer, about, day, standing_policies)
+            out[i] = _actions(_offered_moves(caller, alloc, offer, request, consent))
     return out
 
 
@@ -168,17 +133,22 @@ def _allocations_of(
     # the offers and requests in one round trip each (not one per allocation)
     offers = get_many(uow.offers, {a.offer_id for a in allocs})
     requests = get_many(uow.requests, {a.request_id for a in allocs})
-    rows = []
+    seen = []
     for a in sorted(allocs, key=lambda a: a.id):
         offer = offers.get(a.offer_id)
         request = requests.get(a.request_id)
         if offer is None or request is None:
             continue
         if v.sees_allocation(offer, request, offer.id in asked):
-            row = allocation_row(a, offer, request)
-            row["offer_visible"] = v.sees_record(offer)
-            row["request_visible"] = v.sees_record(request)
-            rows.append(row)
+            seen.append((a, offer, request))
+    states = consents_of(uow, [(a, o) for a, o, _ in seen], v.day)
+    rows = []
+    for a, offer, request in seen:
+        row = allocation_row(a, offer, request)
+        row["offer_visible"] = v.sees_record(offer)
+        row["request_visible"] = v.sees_record(request)
+        row["consent"] = states[a.id].as_dict()
+        rows.append(row)
     return rows
 
 
@@ -249,21 +219,22 @@ def allocation_detail(
     with uow:
         v = viewer(uow, caller, day)
         alloc, offer, request = _visible_allocation(uow, v, allocation_id)
-        read: ConsentsRead = {}
-        consents = _consents_of(uow, alloc, offer, read) if alloc.needs_consent else []
-        state = consent_state(consents, offer, day) if alloc.needs_consent else None
+        consent = consents_of(uow, [(alloc, offer)], day)[alloc.id]
         row = allocation_row(alloc, offer, request)
-        moves = _offered_moves(uow, caller, day, alloc, offer, request, read)
+        moves = _offered_moves(caller, alloc, offer, request, consent)
         return {
             "allocation": row,
             "request_record": record_payload(request) if v.sees_record(request) else None,
             "offer_record": _offer_or_none(v, offer),
             "origin": offer.origin,
             "consent_from": list(offer.consent_from),
-            "consents": [
-                governance.consent_view(c, day) for c in consents if v.sees_consent(c)
-            ],
-            "consent_state": state.value if state else None,
+            # where it stands on consent, per origin (the one definition), and the
+            # consent requests it names that the caller reads, by id
+            "consent": consent.as_dict(),
+            "consents": {
+                c.id: governance.consent_view(c, day)
+                for c in consent.consents if v.sees_consent(c)
+            },
             "actions": _actions(moves),
             "history": _history(uow, caller, "allocation", allocation_id),
         }

@@ -2,13 +2,15 @@
 
 * recipient: deliveries to confirm (shipped to it), its open requests with nothing
   allocated, items back from repair;
-* donor: proposed allocations of its offers to pledge, pledges to ship (approved),
-  consents holding its pledges (with the origin asked and since when);
+* donor: proposed allocations of its offers to pledge, its pledges of items made elsewhere
+  to ask consent for, pledges to ship (approved), consents holding its pledges (with the
+  origin asked and since when);
 * origin: consent requests to answer, each with item, quantity, holder, recipient, the
   allocations it unlocks and how long it has waited;
-* coordinator: proposed allocations to accept, unfilled requests and the reasons the last
-  optimiser run gave, decisions blocked and by whom (proposals; allocations waiting on
-  consent), overdue deliveries (not delivered by the request's needed-by date).
+* coordinator: proposed allocations to accept, pledges needing no consent to approve,
+  unfilled requests and the reasons the last optimiser run gave, decisions blocked and by
+  whom (proposals; allocations waiting on consent), overdue deliveries (not delivered by
+  the request's needed-by date).
 
 A read: nothing changes. Everything listed is visible to the caller (its own records and
 the allocations it is party to; the coordinator sees all).
@@ -21,16 +23,17 @@ from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from allied.domain.assistance import AllocationStatus, RecordStatus, Request
-from allied.domain.consent import ConsentRequest, ConsentStatus
+from allied.domain.consent import ConsentRequest
 from allied.domain.proposals import ProposalStatus
 from allied.domain.users import Action, UserRole, require
 from allied.ledger.chain import LedgerEntry
 from allied.service.bulk import get_many
 from allied.service.caller import Caller
+from allied.service.consent_reads import consent_of, consents_about
 from allied.service.ports import UnitOfWork
 from allied.service.usecases.allocations import list_allocations
 from allied.service.usecases.common import viewer
-from allied.service.usecases.consents import list_consents
+from allied.service.usecases.consents import waiting_consents
 from allied.service.usecases.requests import list_requests
 
 S = AllocationStatus
@@ -82,9 +85,15 @@ def todo(
                 bare, bare_total)
         section("back_from_repair", "Items back from repair",
                 _allocations(uow, caller, day, status=S.RETURNED.value, recipient=nation))
+        _consents_waiting(section, uow, caller, day, limit,
+                          "Re-export consent requests for items to you, waiting")
     elif role == UserRole.DONOR:
         section("proposed_to_pledge", "Proposed allocations of your offers to pledge",
                 _allocations(uow, caller, day, status=S.PROPOSED.value, donor=nation))
+        section("pledges_to_ask_consent",
+                "Pledges of items made elsewhere: ask the origin states' consent",
+                _allocations(uow, caller, day, status=S.PLEDGED.value, donor=nation,
+                             needs_consent=True))
         section("pledges_to_ship", "Pledges approved, to ship",
                 _allocations(uow, caller, day, status=S.APPROVED.value, donor=nation))
         held = _allocations(uow, caller, day, status=S.CONSENT_PENDING.value, donor=nation)
@@ -92,15 +101,21 @@ def todo(
             waiting = _waiting_on_consent(uow, held, day)
         section("consents_holding_pledges", "Pledges waiting on re-export consent", waiting,
                 totals.get(id(held)))
+        _consents_waiting(section, uow, caller, day, limit,
+                          "Re-export consent requests asked for your items, waiting")
     elif role == UserRole.ORIGIN:
-        # the first ``limit`` by id with their facts, and how many there are
-        asked = list_consents(uow, caller, day, origin=nation,
-                              status=ConsentStatus.PENDING.value, limit=limit or _ALL)
+        # the caller's queue (the requests asking it): the first ``limit`` by id with
+        # their facts, and how many there are
+        asked = waiting_consents(uow, caller, day, limit=limit or _ALL)
         section("consents_to_answer", "Re-export consent requests to answer", asked.items,
                 asked.total)
     elif role == UserRole.COORDINATOR:
         section("proposed_to_accept", "Proposed allocations to accept",
                 _allocations(uow, caller, day, status=S.PROPOSED.value))
+        # a pledge needing consent waits on its donor asking, then on the origins (their
+        # answers approve it); one needing none waits on the coordinator
+        section("pledges_to_approve", "Pledges to approve",
+                _allocations(uow, caller, day, status=S.PLEDGED.value, needs_consent=False))
         pending = _allocations(uow, caller, day, status=S.CONSENT_PENDING.value)
         with uow:
             last_run = _last_run(uow)
@@ -122,7 +137,45 @@ def todo(
             "Deliveries overdue (not delivered by the request's needed-by date)",
             overdue,
         )
+        _consents_waiting(section, uow, caller, day, limit,
+                          "Re-export consent requests waiting for an answer, to chase")
+    elif role == UserRole.AUDITOR:
+        _consents_waiting(section, uow, caller, day, limit,
+                          "Re-export consent requests waiting for an answer")
+    if role in (UserRole.RECIPIENT, UserRole.DONOR, UserRole.ORIGIN):
+        _positions_awaited(section, uow, caller, day)
     return {"on": day.isoformat(), "role": str(role), "nation": nation, "sections": sections}
+
+
+def _consents_waiting(
+    section: Any, uow: UnitOfWork, caller: Caller, day: dt.date, limit: int | None,
+    title: str,
+) -> None:
+    """The section of the consent requests in the caller's queue (``consents_waiting``):
+    the set the overview's "consents waiting" counts and the consents page lists."""
+    found = waiting_consents(uow, caller, day, limit=limit or _ALL)
+    section("consents_waiting", title, found.items, found.total)
+
+
+def _positions_awaited(section: Any, uow: UnitOfWork, caller: Caller, day: dt.date) -> None:
+    """The open proposals the caller's nation takes part in and has taken no position
+    on (this version): a vote to cast, or a silence to keep or break, by the deadline."""
+    nation = str(caller.nation)
+    with uow:
+        v = viewer(uow, caller, day)
+        found = [
+            p for p in sorted(uow.proposals.list(status=ProposalStatus.OPEN),
+                              key=lambda p: p.id)
+            if nation in p.participants and v.sees_proposal(p) and not p.due_on(day)
+            and nation not in p.current_stances()
+        ]
+        items = [
+            {"kind": "proposal", "id": p.id, "forum": p.forum, "title": p.title,
+             "rule": p.rule.value, "deadline": p.deadline.isoformat(),
+             "days_left": (p.deadline - day).days}
+            for p in found
+        ]
+    section("positions_awaited", f"Proposals awaiting {nation}'s position", items, len(items))
 
 
 def _request_row_item(row: dict[str, Any], day: dt.date) -> dict[str, Any]:
@@ -184,34 +237,25 @@ def _nothing_allocated(
 def _waiting_on_consent(
     uow: UnitOfWork, rows: list[dict[str, Any]], day: dt.date
 ) -> list[dict[str, Any]]:
-    """Allocations in consent-pending, each with the origin states yet to answer."""
-    out = []
-    # each offer and each holder's family's consent requests read once, not per allocation
+    """Allocations in consent-pending, each with the origin states asked that have not
+    answered (their allocation's consent: :mod:`allied.service.consent_reads`)."""
+    # each offer read once, and the consent requests of all the offers in one query
     offers = get_many(uow.offers, {str(r["offer"]) for r in rows})
-    about: dict[str, list[ConsentRequest]] = {}
-    if isinstance(uow, TodoReads):  # only those naming the offer or no offer, by id
-        about = uow.consents_about_offers(sorted(offers))
-    else:
-        by_holder: dict[tuple[str, str], list[ConsentRequest]] = {}
-        for holder, family in sorted({(o.donor, o.family) for o in offers.values()}):
-            by_holder[(holder, family)] = list(uow.consents.list(holder=holder, family=family))
-        about = {i: by_holder[(o.donor, o.family)] for i, o in offers.items()}
+    about = consents_about(uow, offers.values())
+    out = []
     for row in rows:
         offer = offers.get(str(row["offer"]))
         assert offer is not None
-        waiting: list[dict[str, Any]] = []
-        for c in about.get(offer.id, []):
-            if (
-                c.origin in offer.consent_from
-                and c.offer_id in (None, offer.id)
-                and c.effective_status(day) is ConsentStatus.PENDING
-            ):
-                waiting.append(
-                    {"consent": c.id, "origin": c.origin, "since": c.requested_on.isoformat(),
-                     "days_waited": (day - c.requested_on).days}
-                )
-        blocked_by = sorted({str(w["origin"]) for w in waiting})
-        out.append({**row, "kind": "allocation", "blocked_by": blocked_by, "waiting_on": waiting})
+        consent = consent_of(offer, about, day)
+        waiting: list[dict[str, Any]] = [
+            {"consent": o.consent.id, "origin": o.origin,
+             "since": o.consent.requested_on.isoformat(),
+             "days_waited": (day - o.consent.requested_on).days}
+            for o in consent.waiting_on if o.consent is not None
+        ]
+        blocked_by = sorted({str(w["origin"]) for w in waiting} | set(consent.not_asked))
+        out.append({**row, "kind": "allocation", "blocked_by": blocked_by, "waiting_on": waiting,
+                    "consent": consent.as_dict()})
     return out
 
 
