@@ -136,7 +136,7 @@ def reports_page(
             rows=rows[:200],
         )
     except AlliedError as exc:
-        context["error"] = _error(exc)
+        context["error"] = _error(exc, lead="Not shown")
         status = context["error"]["status"]
     return render(
         request, "reports.html", caller, token, active="/reports", status=status, **context
@@ -311,7 +311,7 @@ def lab_run(
     lines = [line.strip() for line in overrides.splitlines() if line.strip()]
 
     def refuse(exc: AlliedError) -> HTMLResponse:
-        err = _error(exc)
+        err = _error(exc, lead="Not run")
         return _lab(request, caller, token, form=form, error=err, status=err["status"])
 
     try:
@@ -376,7 +376,7 @@ def lab_sweep(
     lines = [line.strip() for line in grid.splitlines() if line.strip()]
 
     def refuse(exc: AlliedError) -> HTMLResponse:
-        err = _error(exc)
+        err = _error(exc, lead="Not run")
         return _lab(
             request, caller, token, form=form, error=err, status=err["status"], mode="sweep"
         )
