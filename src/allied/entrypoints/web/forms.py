@@ -226,7 +226,7 @@ def invalid_input_of(exc: RequestValidationError) -> InvalidInput:
 
 #: how a refused form's page is shown again: (request, caller, session, what was typed,
 #: the refusal) -> the page
-Show = Callable[[Request, Caller, str, dict[str, str], dict[str, Any]], Response]
+Show = Callable[[Request, Caller, str, "Typed", dict[str, Any]], Response]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -265,13 +265,37 @@ def form_page_of(request: Request) -> FormPage | None:
     return page if isinstance(page, FormPage) else None
 
 
-async def typed_fields(request: Request) -> dict[str, str]:
-    """What was typed in a posted form (the first value of each text field; not files,
-    not the CSRF token), to show the form again with it."""
-    out: dict[str, str] = {}
-    for key, value in await resume_fields(request):
-        out.setdefault(key, value)
-    return out
+class Typed(dict[str, str]):
+    """What was typed in a posted form: each text field's first value (``typed[name]``),
+    and every value of a field that has several (:meth:`every`); never files nor the
+    CSRF token."""
+
+    def __init__(self, pairs: Sequence[tuple[str, str]] = ()) -> None:
+        super().__init__()
+        self._every: dict[str, list[str]] = {}
+        for key, value in pairs:
+            self.setdefault(key, value)
+            self._every.setdefault(key, []).append(value)
+
+    def every(self, name: str) -> list[str]:
+        return list(self._every.get(name, ()))
+
+
+#: at most this many values are kept of a refused form (a plan's ticked lines: 1,000)
+MAX_TYPED = 2000
+
+
+async def typed_fields(request: Request) -> Typed:
+    """What was typed in a posted form, to show the form again with it."""
+    form = await request.form()
+    # kept whole (the body's size is bounded by the app): a refused over-long note comes
+    # back as it was typed, to shorten
+    pairs = [
+        (key[:100], value)
+        for key, value in form.multi_items()
+        if isinstance(value, str) and key not in _NOT_CARRIED
+    ]
+    return Typed(pairs[:MAX_TYPED])
 
 
 Fallback = Callable[[Request, Exception], Response | Awaitable[Response]]
