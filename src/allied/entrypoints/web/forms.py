@@ -316,7 +316,9 @@ def refused_form(fallback: Fallback | None) -> Callable[[Request, Exception], Aw
             from allied.entrypoints.api.errors import status_for
 
             if status_for(refused)[0] < 500:
-                return await _show_again(request, page, refused)
+                shown = await _show_again(request, page, refused, isinstance(exc, AlliedError))
+                if shown is not None:
+                    return shown
         if fallback is None:
             raise exc
         answer = fallback(request, exc)
@@ -325,7 +327,12 @@ def refused_form(fallback: Fallback | None) -> Callable[[Request, Exception], Aw
     return handle
 
 
-async def _show_again(request: Request, page: FormPage, exc: AlliedError) -> Response:
+async def _show_again(
+    request: Request, page: FormPage, exc: AlliedError, raised: bool
+) -> Response | None:
+    """The form's page with the refusal; None when no one is signed in and the refusal
+    is not FastAPI's of the form's fields (``raised``: a check of the address, before the
+    endpoint: the API's answer stands)."""
     from allied.entrypoints.web import _csrf, _sign_in
     from allied.entrypoints.web.pages import _ctx
     from allied.entrypoints.web.session import (
@@ -349,6 +356,9 @@ async def _show_again(request: Request, page: FormPage, exc: AlliedError) -> Res
     try:
         return await run_in_threadpool(show)
     except SignInRequired as gone:
+        if raised:
+            return None
+        # the session ended while the form was filled: the sign-in page carries it
         return await _sign_in(request, gone)
     except CsrfFailed as failed:
         return _csrf(request, failed)
