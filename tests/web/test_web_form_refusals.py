@@ -98,7 +98,8 @@ def test_a_refused_request_comes_back_as_the_board_with_the_form_as_typed(
     client = web.signed_in("ukr")
     before = _ledger(web)
     answer = client.post("/requests", data=_request_form(csrf=web.csrf("ukr"), **over))
-    assert_refused(answer, fid, label, typed)
+    words = assert_refused(answer, fid, label, typed)
+    assert not re.search(r"expected|got |field '", words), words  # in words, for people
     assert "typed</textarea>" in answer.text or fid == "r-notes"  # the other fields kept
     assert 'value="2024-08-01"' in answer.text or fid == "r-needed"
     assert _ledger(web) == before
@@ -371,3 +372,26 @@ def test_every_dashboard_post_is_a_form_shown_again_when_refused(web: Web) -> No
     unmarked = [r.path for r in posts if r.path not in NOT_FORMS
                 and not isinstance(getattr(r.endpoint, "form_page", None), FormPage)]
     assert unmarked == []
+
+
+@pytest.mark.parametrize(
+    ("message", "field", "text"),
+    [
+        ("expected an integer from 1 to 1000000000, got 'ten'", "quantity",
+         "Quantity: give a whole number from 1 to 1,000,000,000; 'ten' is not one."),
+        ("not a date (YYYY-MM-DD): 'soon'", "needed_by",
+         "Needed by: give a date as year-month-day (2024-08-01); 'soon' is not one."),
+        ("is required", "family", "Capability family: this is required."),
+        ("give a reason; it is recorded in the ledger", "reason",
+         "Reason: give a reason; it is recorded in the ledger."),
+        ("the needed-by date is before the request was made", None,
+         "The needed-by date is before the request was made."),
+    ],
+)
+def test_a_refusal_is_worded_for_people(message: str, field: str | None, text: str) -> None:
+    from allied.domain.errors import InvalidInput
+    from allied.entrypoints.web.forms import refusal
+
+    shown = refusal(InvalidInput(message, field=field), {"quantity": "r-quantity"})
+    assert shown["text"] == text and shown["status"] == 422
+    assert shown["anchor"] == ("r-quantity" if field == "quantity" else None)

@@ -26,6 +26,7 @@ is named by its label, without a status code or a field's code name (:func:`refu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -151,6 +152,44 @@ def _first_lower(text: str) -> str:
     return text
 
 
+def _num(text: str) -> str:
+    return f"{int(text):,}" if text.isdigit() else text
+
+
+def _not_one(given: str) -> str:
+    return f"; {given} is not one" if given not in ("''", '""', "None") else ""
+
+
+#: the service's wording of a value's check (domain/values.py), for people: what to give
+_PLAIN: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"expected an integer from (\d+) to (\d+), got (.*)", re.S),
+     lambda m: f"give a whole number from {_num(m[1])} to {_num(m[2])}{_not_one(m[3])}"),
+    (re.compile(r"(?:expected|must be) a positive integer, got (.*)", re.S),
+     lambda m: f"give a whole number above 0{_not_one(m[1])}"),
+    (re.compile(r"must be at most ([\d,]+), got ([\d,]+)", re.S),
+     lambda m: f"at most {m[1]}; this is {m[2]}"),
+    (re.compile(r"(?:expected a date YYYY-MM-DD, got|not a date \(YYYY-MM-DD\):) (.*)", re.S),
+     lambda m: f"give a date as year-month-day (2024-08-01){_not_one(m[1])}"),
+    (re.compile(r"expected a number, got (.*)", re.S),
+     lambda m: f"give a number{_not_one(m[1])}"),
+    (re.compile(r"is required"), lambda m: "this is required"),
+    (re.compile(r"longer than (\d+) characters"),
+     lambda m: f"at most {_num(m[1])} characters"),
+    (re.compile(r"expected one of (.*); got (.*)", re.S),
+     lambda m: f"choose one of {m[1]}{_not_one(m[2])}"),
+)
+
+
+def plain_words(message: str) -> str:
+    """A check's message as a person reads it (``expected an integer from 1 to 5, got
+    '9'`` -> ``give a whole number from 1 to 5; '9' is not one``); others as they are."""
+    for pattern, words in _PLAIN:
+        found = pattern.fullmatch(message.strip())
+        if found:
+            return words(found)
+    return message
+
+
 def refusal(
     exc: AlliedError, anchors: Mapping[str, str] | None = None, lead: str = "Not saved"
 ) -> dict[str, Any]:
@@ -163,7 +202,7 @@ def refusal(
 
     status, _ = status_for(exc)
     field = exc.field if isinstance(exc, InvalidInput) else None
-    message = (exc.message if isinstance(exc, InvalidInput) else str(exc)).strip()
+    message = plain_words(exc.message if isinstance(exc, InvalidInput) else str(exc)).strip()
     message = message.rstrip(".") + "." if message else "it was refused."
     label = label_of(field) if field else None
     text = f"{label}: {_first_lower(message)}" if label else message[:1].upper() + message[1:]
