@@ -325,8 +325,12 @@ MAX_TYPED = 2000
 
 
 async def typed_fields(request: Request) -> Typed:
-    """What was typed in a posted form, to show the form again with it."""
-    form = await request.form()
+    """What was typed in a posted form, to show the form again with it (nothing, when
+    the body is not a form that can be read)."""
+    try:
+        form = await request.form()
+    except Exception:  # an unreadable body keeps nothing; the page still shows
+        return Typed()
     # kept whole (the body's size is bounded by the app): a refused over-long note comes
     # back as it was typed, to shorten
     pairs = [
@@ -382,8 +386,10 @@ async def _show_again(
     )
 
     typed = await typed_fields(request)
-    form = await request.form()
-    submitted = form.get("csrf")
+    try:
+        submitted = (await request.form()).get("csrf")
+    except Exception:  # unreadable: no token, so refused as a forged post below
+        submitted = None
 
     def show() -> Response:
         caller, token = current(request, _ctx(request))
@@ -401,3 +407,5 @@ async def _show_again(
         return await _sign_in(request, gone)
     except CsrfFailed as failed:
         return _csrf(request, failed)
+    except AlliedError:  # the page itself could not be read now: the API's answer stands
+        return None
