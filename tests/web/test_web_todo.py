@@ -40,7 +40,7 @@ def test_a_recorded_plan_is_accepted_or_rejected_in_one_action(web: Web) -> None
     # all or nothing: one unknown line and nothing moves
     bad = client.post("/allocation/plan", data={"to": "pledged", "ids": [proposed[0], "AL-NOPE"],
                                                 "csrf": web.csrf("coord")})
-    assert bad.status_code == 404 and "item 1 (allocation AL-NOPE)" in bad.text
+    assert bad.status_code == 404 and "Item 1 (allocation AL-NOPE)" in bad.text
     assert api.get(f"/api/v1/allocations/{proposed[0]}").json()["status"] == "proposed"
     done = client.post("/allocation/plan", data={"to": "pledged", "ids": proposed[:2],
                                                  "csrf": web.csrf("coord")},

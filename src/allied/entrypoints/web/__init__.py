@@ -3,8 +3,10 @@
 ``mount_web(app, ctx)`` adds the pages, ``/static`` (with ``nosniff``), the sign-in
 sessions store and throttle (:mod:`allied.entrypoints.web.session`) and the handlers
 that send a visitor who is not signed in to ``/login`` and refuse a form without its
-CSRF token (403). The pages read through :mod:`allied.service.access` with the app's
-context (``ctx``), so the dashboard shows each nation exactly what the API shows it.
+CSRF token (403), and that answer a refused form with its page again (not the API's
+JSON; see :mod:`allied.entrypoints.web.forms`). The pages read through
+:mod:`allied.service.access` with the app's context (``ctx``), so the dashboard shows
+each nation exactly what the API shows it.
 Works without JavaScript.
 """
 
@@ -15,12 +17,14 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from allied.adapters.db.repository_users import SqlWebSessions
-from allied.entrypoints.web.forms import resume_fields
+from allied.domain.errors import AlliedError
+from allied.entrypoints.web.forms import refused_form, resume_fields
 from allied.entrypoints.web.session import CsrfFailed, SignInRequired, SignInThrottle
 from allied.service.lab import LabSlots
 
@@ -113,6 +117,10 @@ def mount_web(app: FastAPI, ctx: AppContext) -> None:
     app.mount("/static", HardenedStaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(SignInRequired, _sign_in)
     app.add_exception_handler(CsrfFailed, _csrf)
+    # a dashboard form refused (by FastAPI's validation or by the service) comes back as
+    # its page; everything else keeps the API's JSON answer (forms.refused_form)
+    for kind in (RequestValidationError, AlliedError):
+        app.add_exception_handler(kind, refused_form(app.exception_handlers.get(kind)))
 
 
 __all__ = ["UPLOADS", "mount_web", "upload_limits"]

@@ -13,10 +13,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from allied.domain.errors import AlliedError, InvalidInput
+from allied.domain.errors import InvalidInput
 from allied.domain.users import NATIONAL_ROLES, Action, UserRole, may
-from allied.entrypoints.web.forms import confirmed_reason
-from allied.entrypoints.web.pages import _ctx, _done, _error, render
+from allied.entrypoints.web.forms import Typed, confirmed_reason, form_page
+from allied.entrypoints.web.pages import _ctx, _done, render
 from allied.entrypoints.web.session import check_csrf, current
 from allied.service import access
 from allied.service.caller import Caller
@@ -57,7 +57,7 @@ def _page(
         roles=[r.value for r in UserRole],
         national=sorted(r.value for r in NATIONAL_ROLES),
         states=states,
-        error=error if not edit else None,
+        error=error,
         form=form or {"role": "", "nation": "", "name": ""},
         edit=edit,
         new_token=new_token,
@@ -70,7 +70,29 @@ def users_page(request: Request) -> HTMLResponse:
     return _page(request, caller, token)
 
 
+def _add_refused(
+    request: Request, caller: Caller, token: str, typed: Typed, error: dict[str, Any]
+) -> Response:
+    """The users page again, the add form as typed."""
+    form = {"name": typed.get("name", ""), "role": typed.get("role", ""),
+            "nation": typed.get("nation", "").strip().upper()}
+    return _page(request, caller, token, error=error, form=form)
+
+
+def _user_refused(
+    request: Request, caller: Caller, token: str, typed: Typed, error: dict[str, Any]
+) -> Response:
+    """The users page again, the user's disable form open as typed (a refused reset: the
+    page with the refusal)."""
+    name = str(request.path_params.get("name", ""))
+    edit = None
+    if request.url.path.endswith("/disable"):
+        edit = {"id": name, "error": error, "form": {"reason": typed.get("reason", "")}}
+    return _page(request, caller, token, error=error, edit=edit)
+
+
 @router.post(PATH, response_class=HTMLResponse)
+@form_page(_add_refused, prefix="u-", fields=("name", "role", "nation"))
 def add_user(
     request: Request,
     csrf: Annotated[str, Form(max_length=200)] = "",
@@ -81,35 +103,30 @@ def add_user(
     ctx = _ctx(request)
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
-    form = {"name": name.strip(), "role": role, "nation": nation.strip().upper()}
-    try:
-        made = access.add_user(
-            ctx.uow(), caller, name=form["name"], role=role, nation=form["nation"] or None
-        )
-    except AlliedError as exc:
-        return _page(request, caller, token, error=_error(exc), form=form)
+    made = access.add_user(
+        ctx.uow(), caller, name=name.strip(), role=role, nation=nation.strip().upper() or None
+    )
     return _page(
         request, caller, token, new_token={"name": made.user.name, "token": made.token}
     )
 
 
 @router.post(PATH + "/{name}/reset", response_class=HTMLResponse)
+@form_page(_user_refused)
 def reset_token(
     request: Request, name: str, csrf: Annotated[str, Form(max_length=200)] = ""
 ) -> HTMLResponse:
     ctx = _ctx(request)
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
-    try:
-        made = access.reset_user_token(ctx.uow(), caller, name)
-    except AlliedError as exc:
-        return _page(request, caller, token, error=_error(exc))
+    made = access.reset_user_token(ctx.uow(), caller, name)
     return _page(
         request, caller, token, new_token={"name": made.user.name, "token": made.token}
     )
 
 
 @router.post(PATH + "/{name}/disable", response_class=HTMLResponse)
+@form_page(_user_refused, prefix="dis-{name}-", fields=("reason", "confirm"))
 def disable_user(
     request: Request,
     name: str,
@@ -120,12 +137,8 @@ def disable_user(
     ctx = _ctx(request)
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
-    try:
-        if name == caller.user:
-            raise InvalidInput("you cannot disable the user you are signed in as", field="name")
-        why = confirmed_reason(confirm, reason)
-        access.revoke_user(ctx.uow(), caller, name, reason=why)
-    except AlliedError as exc:
-        edit = {"id": name, "error": _error(exc), "form": {"reason": reason}}
-        return _page(request, caller, token, error=_error(exc), edit=edit)
+    if name == caller.user:
+        raise InvalidInput("you cannot disable the user you are signed in as")
+    why = confirmed_reason(confirm, reason)
+    access.revoke_user(ctx.uow(), caller, name, reason=why)
     return _done(PATH, "disabled", name)

@@ -31,6 +31,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from allied.domain.errors import AlliedError, Busy, InvalidInput
 from allied.domain.users import sees_all
+from allied.entrypoints.web.forms import Typed, form_page, refusal
 from allied.entrypoints.web.pages import _ctx, _error, harden, render, templates
 from allied.entrypoints.web.session import check_csrf, csrf_for, current
 from allied.service.caller import Caller
@@ -136,7 +137,7 @@ def reports_page(
             rows=rows[:200],
         )
     except AlliedError as exc:
-        context["error"] = _error(exc)
+        context["error"] = _error(exc, lead="Not shown")
         status = context["error"]["status"]
     return render(
         request, "reports.html", caller, token, active="/reports", status=status, **context
@@ -178,6 +179,17 @@ def _lab(
         error=error,
         mode=mode,
     )
+
+
+def _lab_refused(
+    request: Request, caller: Caller, token: str, typed: Typed, error: dict[str, Any]
+) -> Response:
+    """The lab again with the refused run's or sweep's form as typed."""
+    mode = "sweep" if request.url.path.endswith("/sweep") else "run"
+    fields = ("scenario", "runs", "seed", "overrides", "grid")
+    form = _lab_form(**{k: typed[k] for k in fields if k in typed})
+    return _lab(request, caller, token, form=form, error={**error, "lead": "Not run"},
+                status=error["status"], mode=mode)
 
 
 @router.get("/lab", response_class=HTMLResponse)
@@ -291,7 +303,15 @@ def _stream_lab(
     return response
 
 
+#: the ids of the lab's forms' fields (an override's key is the overrides' field)
+RUN_IDS = {"scenario": "lab-scenario", "runs": "lab-runs", "seed": "lab-seed",
+           "overrides": "lab-over"}
+SWEEP_IDS = {"scenario": "sweep-scenario", "grid": "sweep-grid", "runs": "sweep-runs",
+             "seed": "sweep-seed"}
+
+
 @router.post("/lab/run", response_class=HTMLResponse)
+@form_page(_lab_refused, RUN_IDS)
 def lab_run(
     request: Request,
     csrf: Annotated[str, Form(max_length=200)] = "",
@@ -311,7 +331,7 @@ def lab_run(
     lines = [line.strip() for line in overrides.splitlines() if line.strip()]
 
     def refuse(exc: AlliedError) -> HTMLResponse:
-        err = _error(exc)
+        err = refusal(exc, RUN_IDS, lead="Not run")
         return _lab(request, caller, token, form=form, error=err, status=err["status"])
 
     try:
@@ -355,6 +375,7 @@ def lab_run(
 
 
 @router.post("/lab/sweep", response_class=HTMLResponse)
+@form_page(_lab_refused, SWEEP_IDS)
 def lab_sweep(
     request: Request,
     csrf: Annotated[str, Form(max_length=200)] = "",
@@ -376,7 +397,7 @@ def lab_sweep(
     lines = [line.strip() for line in grid.splitlines() if line.strip()]
 
     def refuse(exc: AlliedError) -> HTMLResponse:
-        err = _error(exc)
+        err = refusal(exc, SWEEP_IDS, lead="Not run")
         return _lab(
             request, caller, token, form=form, error=err, status=err["status"], mode="sweep"
         )

@@ -52,7 +52,7 @@ def _ledger_page(
             limit=views.PAGE_SIZE,
         )
     except AlliedError as exc:
-        error = _error(exc)
+        error = _error(exc, "Not shown")
         page = access.ledger_window(ctx.read_uow(), caller, limit=views.PAGE_SIZE)
         page.update(kind=kind, record=record)
     return render(

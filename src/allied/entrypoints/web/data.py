@@ -26,6 +26,7 @@ from allied.domain.users import Action, may
 from allied.entrypoints.api.context import AppContext
 from allied.entrypoints.web import UPLOADS
 from allied.entrypoints.web.analysis import _date, reports_for
+from allied.entrypoints.web.forms import Typed, form_page
 from allied.entrypoints.web.pages import _ctx, _error, harden, render
 from allied.entrypoints.web.session import check_csrf, current
 from allied.service import access
@@ -90,7 +91,17 @@ def data_page(request: Request) -> HTMLResponse:
     return _page(request, caller, token)
 
 
+def _refused(
+    request: Request, caller: Caller, token: str, typed: Typed, error: dict[str, Any]
+) -> Response:
+    """The data page again with the refused form as typed (a file is chosen again)."""
+    form = {"kind": "", "report": "burden", "format": "csv", "from": "", "to": "",
+            "release": "", "grace_days": "90", **typed}
+    return _page(request, caller, token, error=error, form=form)
+
+
 @router.post(PATH + "/import", response_class=HTMLResponse)
+@form_page(_refused, {"kind": "i-kind", "file": "i-file", "release": "i-release"})
 def import_file(
     request: Request,
     csrf: Annotated[str, Form(max_length=200)] = "",
@@ -101,29 +112,27 @@ def import_file(
     ctx = _ctx(request)
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
-    form = {"kind": kind, "release": release}
     name = (file.filename if file else "") or ""
     raw = file.file.read(MAX_UPLOAD + 1) if file else b""
+    kinds = [k for k, _ in imports_for(caller)]
+    if kind not in kinds:
+        raise InvalidInput(
+            f"choose one of {', '.join(kinds)}" if kinds else "your role imports nothing",
+            field="kind",
+        )
+    if not name:
+        raise InvalidInput("choose a file to import", field="file")
+    if not raw:
+        raise InvalidInput(f"{name} is empty: nothing to import", field="file")
+    if len(raw) > MAX_UPLOAD:
+        raise InvalidInput(f"the file is larger than {MAX_UPLOAD // 2**20} MB", field="file")
     try:
-        kinds = [k for k, _ in imports_for(caller)]
-        if kind not in kinds:
-            raise InvalidInput(
-                f"choose one of {', '.join(kinds)}" if kinds else "your role imports nothing",
-                field="kind",
-            )
-        if not name:
-            raise InvalidInput("choose a file to import", field="file")
-        if not raw:
-            raise InvalidInput(f"{name} is empty: nothing to import", field="file")
-        if len(raw) > MAX_UPLOAD:
-            raise InvalidInput(f"the file is larger than {MAX_UPLOAD // 2**20} MB", field="file")
         summary = _import(ctx, caller, kind, raw, name, release.strip() or None)
-    except AlliedError as exc:
-        error = _error(exc)
-        if isinstance(exc, InvalidInput) and (exc.line is not None or exc.source):
+    except InvalidInput as exc:
+        if exc.line is not None or exc.source:
             # the file's own error: name the file and the line, beside the file field
-            error.update(message=str(exc), field="file")
-        return _page(request, caller, token, error=error, form=form)
+            raise InvalidInput(str(exc), field="file") from exc
+        raise
     return _page(request, caller, token, done=summary)
 
 
@@ -144,6 +153,7 @@ def _import(
 
 
 @router.post(PATH + "/expire", response_class=HTMLResponse)
+@form_page(_refused, {"grace_days": "x-grace", "confirm": "x-confirm"})
 def expire(
     request: Request,
     csrf: Annotated[str, Form(max_length=200)] = "",
@@ -156,14 +166,9 @@ def expire(
     ctx = _ctx(request)
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
-    form = {"kind": "", "report": "burden", "format": "csv", "from": "", "to": "",
-            "grace_days": grace_days}
-    try:
-        if confirm != "yes":
-            raise InvalidInput("tick the box to confirm: this cannot be undone", field="confirm")
-        out = access.expire_all(ctx.uow(), caller, ctx.today(), grace_days.strip())
-    except AlliedError as exc:
-        return _page(request, caller, token, error=_error(exc), form=form)
+    if confirm != "yes":
+        raise InvalidInput("tick the box to confirm: this cannot be undone", field="confirm")
+    out = access.expire_all(ctx.uow(), caller, ctx.today(), grace_days.strip())
     summary = f"{len(out['requests'])} requests, {len(out['consents'])} consents"
     return RedirectResponse(
         f"{PATH}?ok=expired&ref={summary.replace(' ', '-').replace(',', '')}", status_code=303

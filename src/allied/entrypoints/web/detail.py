@@ -23,10 +23,10 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
 
-from allied.domain.errors import AlliedError, InvalidInput, NotFound, PermissionDenied
+from allied.domain.errors import InvalidInput, NotFound, PermissionDenied
 from allied.domain.reasons import consent_in_words, in_words, is_code
-from allied.entrypoints.web.forms import confirmed_reason
-from allied.entrypoints.web.pages import _ctx, _error, render, templates
+from allied.entrypoints.web.forms import Typed, confirmed_reason, form_page, placed
+from allied.entrypoints.web.pages import _ctx, render, templates
 from allied.entrypoints.web.session import check_csrf, current
 from allied.service import access
 from allied.service.caller import Caller
@@ -226,7 +226,20 @@ def allocation_page(
     return _allocation_page(request, caller, token, allocation_id, do=do)
 
 
+def _act_refused(
+    request: Request, caller: Caller, token: str, typed: Typed, error: dict[str, Any]
+) -> Response:
+    """The allocation's page again, the move's form as typed (a record no longer seen:
+    the page says it is missing)."""
+    to = typed.get("to", "")
+    return _allocation_page(
+        request, caller, token, str(request.path_params.get("allocation_id", "")), do=to,
+        error=error, form={"reason": typed.get("reason", ""), "to": to},
+    )
+
+
 @router.post("/allocations/{allocation_id}/act", response_class=HTMLResponse)
+@form_page(_act_refused, {"reason": "c-reason", "confirm": "c-confirm"})
 def act_on_allocation(
     request: Request,
     allocation_id: str,
@@ -241,20 +254,12 @@ def act_on_allocation(
     ctx = _ctx(request)
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
-    try:
-        data = access.allocation_detail(ctx.read_uow(), caller, ctx.today(), allocation_id)
-        offered = {a["name"]: a for a in data["actions"]}
-        why = reason.strip()
-        if to in offered and offered[to]["irreversible"]:
-            why = confirmed_reason(confirm, reason)
-        access.advance_allocation(ctx.uow(), caller, ctx.today(), allocation_id, to, reason=why)
-    except NotFound:
-        return _missing(request, caller, token, f"allocation {allocation_id}")
-    except AlliedError as exc:
-        return _allocation_page(
-            request, caller, token, allocation_id, do=to, error=_error(exc),
-            form={"reason": reason, "to": to},
-        )
+    data = access.allocation_detail(ctx.read_uow(), caller, ctx.today(), allocation_id)
+    offered = {a["name"]: a for a in data["actions"]}
+    why = reason.strip()
+    if to in offered and offered[to]["irreversible"]:
+        why = confirmed_reason(confirm, reason)
+    access.advance_allocation(ctx.uow(), caller, ctx.today(), allocation_id, to, reason=why)
     return RedirectResponse(
         f"/allocations/{allocation_id}?ok=moved&ref={allocation_id}", status_code=303
     )
@@ -292,7 +297,23 @@ def consent_page(
     return _consent_page(request, caller, token, consent_id, do=do)
 
 
+def _decide_refused(
+    request: Request, caller: Caller, token: str, typed: Typed, error: dict[str, Any]
+) -> Response:
+    """The consent request's page again: a refused denial on its confirmation step, a
+    refused grant on the answer form, with the reason as typed."""
+    answer = typed.get("answer", "")
+    if answer != "denied" and error["field"] in ("reason", "answer"):
+        error = placed(error, "reason", "g-reason")  # the answer form's one field
+    return _consent_page(
+        request, caller, token, str(request.path_params.get("consent_id", "")),
+        do="denied" if answer == "denied" else None, error=error,
+        form={"reason": typed.get("reason", ""), "answer": answer},
+    )
+
+
 @router.post("/consents/{consent_id}/decide", response_class=HTMLResponse)
+@form_page(_decide_refused, {"reason": "c-reason", "confirm": "c-confirm"})
 def decide_consent(
     request: Request,
     consent_id: str,
@@ -305,18 +326,10 @@ def decide_consent(
     ctx = _ctx(request)
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
-    try:
-        if answer not in ("granted", "denied"):
-            raise InvalidInput("choose grant or deny", field="answer")
-        why = confirmed_reason(confirm, reason) if answer == "denied" else reason.strip()
-        access.answer_consent(ctx.uow(), caller, ctx.today(), consent_id, answer, why)
-    except NotFound:
-        return _missing(request, caller, token, f"consent request {consent_id}")
-    except AlliedError as exc:
-        return _consent_page(
-            request, caller, token, consent_id, do="denied" if answer == "denied" else None,
-            error=_error(exc), form={"reason": reason, "answer": answer},
-        )
+    if answer not in ("granted", "denied"):
+        raise InvalidInput("choose to grant or to deny", field="answer")
+    why = confirmed_reason(confirm, reason) if answer == "denied" else reason.strip()
+    access.answer_consent(ctx.uow(), caller, ctx.today(), consent_id, answer, why)
     return RedirectResponse(
         f"/consents/{consent_id}?ok=answered&ref={consent_id}", status_code=303
     )

@@ -11,18 +11,19 @@ The forms post to the record's own address (``/proposals/{id}/...``,
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from allied.domain.errors import AlliedError, InvalidInput
+from allied.domain.errors import InvalidInput
 from allied.domain.values import identifier, parse_date
-from allied.entrypoints.web.forms import confirmed_reason
-from allied.entrypoints.web.pages import _ctx, _done, _error
+from allied.entrypoints.web.forms import Show, Typed, confirmed_reason, form_page
+from allied.entrypoints.web.pages import _ctx, _done
 from allied.entrypoints.web.session import check_csrf, current
 from allied.entrypoints.web.workflow import _decisions_page
 from allied.service import access
+from allied.service.caller import Caller
 
 router = APIRouter(include_in_schema=False)
 
@@ -30,21 +31,42 @@ BACK = "/decisions"
 STEPS = ("invite", "sign", "ratify", "join")
 
 
+def _refused(action: str, fields: tuple[str, ...]) -> Show:
+    """A refused governance form: the decisions page again, the form (``action``: revise,
+    withdraw, step, apply) open with what was typed and the error beside its field."""
+
+    def show(
+        request: Request, caller: Caller, token: str, typed: Typed, error: dict[str, Any]
+    ) -> Response:
+        record_id = str(next(iter(request.path_params.values()), ""))
+        form = {name: typed.get(name, "") for name in fields}
+        edit = {"id": record_id, "action": action, "error": error, "form": form}
+        return _decisions_page(request, caller, token, error=error, edit=edit)
+
+    return show
+
+
+def _page_refused(
+    request: Request, caller: Caller, token: str, typed: Typed, error: dict[str, Any]
+) -> Response:
+    return _decisions_page(request, caller, token, error=error)
+
+
 @router.post("/proposals/close-due")
+@form_page(_page_refused)
 def close_due(request: Request, csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
     """Record the closing of every open proposal whose deadline has passed (today's date:
     ``allied decide close``)."""
     ctx = _ctx(request)
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
-    try:
-        closed = access.close_proposals(ctx.uow(), caller, ctx.today())
-    except AlliedError as exc:
-        return _decisions_page(request, caller, token, error=_error(exc))
+    closed = access.close_proposals(ctx.uow(), caller, ctx.today())
     return _done(BACK, "closed-due", str(len(closed)))
 
 
 @router.post("/proposals/{proposal_id}/revise")
+@form_page(_refused("revise", ("text", "deadline")), prefix="rv-{proposal_id}-",
+           fields=("text", "deadline"))
 def revise_proposal(
     request: Request,
     proposal_id: str,
@@ -56,21 +78,18 @@ def revise_proposal(
     ctx = _ctx(request)
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
-    form = {"text": text, "deadline": deadline}
-    try:
-        if not text.strip():
-            raise InvalidInput("give the revised text", field="text")
-        due = parse_date(deadline, "deadline")
-        access.revise_proposal(
-            ctx.uow(), caller, proposal_id, text=text.strip(), on=ctx.today(), deadline=due
-        )
-    except AlliedError as exc:
-        edit = {"id": proposal_id, "action": "revise", "error": _error(exc), "form": form}
-        return _decisions_page(request, caller, token, error=_error(exc), edit=edit)
+    if not text.strip():
+        raise InvalidInput("give the revised text", field="text")
+    due = parse_date(deadline, "deadline")
+    access.revise_proposal(
+        ctx.uow(), caller, proposal_id, text=text.strip(), on=ctx.today(), deadline=due
+    )
     return _done(BACK, "revised", proposal_id)
 
 
 @router.post("/proposals/{proposal_id}/withdraw")
+@form_page(_refused("withdraw", ("reason",)), prefix="wd-{proposal_id}-",
+           fields=("reason", "confirm"))
 def withdraw_proposal(
     request: Request,
     proposal_id: str,
@@ -82,19 +101,14 @@ def withdraw_proposal(
     ctx = _ctx(request)
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
-    try:
-        why = confirmed_reason(confirm, reason)
-        access.withdraw_proposal(ctx.uow(), caller, proposal_id, on=ctx.today(), reason=why)
-    except AlliedError as exc:
-        edit = {
-            "id": proposal_id, "action": "withdraw", "error": _error(exc),
-            "form": {"reason": reason},
-        }
-        return _decisions_page(request, caller, token, error=_error(exc), edit=edit)
+    why = confirmed_reason(confirm, reason)
+    access.withdraw_proposal(ctx.uow(), caller, proposal_id, on=ctx.today(), reason=why)
     return _done(BACK, "proposal-withdrawn", proposal_id)
 
 
 @router.post("/accessions")
+@form_page(_refused("apply", ("id", "candidate", "org", "on")), prefix="ap-",
+           fields=("id", "candidate", "org", "on"))
 def apply_accession(
     request: Request,
     csrf: Annotated[str, Form(max_length=200)] = "",
@@ -107,21 +121,18 @@ def apply_accession(
     ctx = _ctx(request)
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
-    form = {"id": id, "candidate": candidate, "org": org, "on": on}
-    try:
-        acc_id = identifier(id.strip(), "id")
-        day = parse_date(on, "on") if on.strip() else ctx.today()
-        access.accession_step(
-            ctx.uow(), caller, acc_id, "apply", on=day,
-            candidate=candidate.strip().upper() or None, org=org.strip().upper() or None,
-        )
-    except AlliedError as exc:
-        edit = {"id": "", "action": "apply", "error": _error(exc), "form": form}
-        return _decisions_page(request, caller, token, error=_error(exc), edit=edit)
+    acc_id = identifier(id.strip(), "id")
+    day = parse_date(on, "on") if on.strip() else ctx.today()
+    access.accession_step(
+        ctx.uow(), caller, acc_id, "apply", on=day,
+        candidate=candidate.strip().upper() or None, org=org.strip().upper() or None,
+    )
     return _done(BACK, "accession", acc_id)
 
 
 @router.post("/accessions/{accession_id}/step")
+@form_page(_refused("step", ("step", "state", "on")), prefix="ac-{accession_id}-",
+           fields=("state", "on"))
 def accession_step(
     request: Request,
     accession_id: str,
@@ -134,16 +145,10 @@ def accession_step(
     ctx = _ctx(request)
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
-    form = {"step": step, "state": state, "on": on}
-    try:
-        if step not in STEPS:
-            raise InvalidInput(f"choose one of {', '.join(STEPS)}", field="step")
-        day = parse_date(on, "on") if on.strip() else ctx.today()
-        access.accession_step(
-            ctx.uow(), caller, accession_id, step, on=day,
-            state=state.strip().upper() or None,
-        )
-    except AlliedError as exc:
-        edit = {"id": accession_id, "action": "step", "error": _error(exc), "form": form}
-        return _decisions_page(request, caller, token, error=_error(exc), edit=edit)
+    if step not in STEPS:
+        raise InvalidInput(f"choose one of {', '.join(STEPS)}", field="step")
+    day = parse_date(on, "on") if on.strip() else ctx.today()
+    access.accession_step(
+        ctx.uow(), caller, accession_id, step, on=day, state=state.strip().upper() or None,
+    )
     return _done(BACK, "accession", accession_id)

@@ -16,10 +16,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from allied.domain.errors import AlliedError, InvalidInput
+from allied.domain.errors import InvalidInput
 from allied.domain.users import Action, may
 from allied.entrypoints.web import UPLOADS
-from allied.entrypoints.web.forms import confirmed_reason
+from allied.entrypoints.web.forms import Typed, confirmed_reason, form_page, placed
 from allied.entrypoints.web.pages import _ctx, _done, _error, render
 from allied.entrypoints.web.session import check_csrf, current
 from allied.monitor.record import Status
@@ -98,7 +98,7 @@ def monitor_page(
         if counts or "groups" in request.query_params:  # asked of too few states: say so
             chosen = _groups(groups, states)
     except InvalidInput as exc:
-        error = _error(exc)
+        error = _error(exc, "Not shown")
         asked = int(groups) if groups.strip().isdigit() else 2
         chosen = max(counts) if counts and asked > max(counts) else 2  # the nearest allowed
     split = fissures(found, groups=chosen) if counts else None
@@ -244,7 +244,16 @@ def review_page(
     return _review_page(request, caller, token, status=status)
 
 
+def _extract_refused(
+    request: Request, caller: Caller, token: str, typed: Typed, error: dict[str, Any]
+) -> Response:
+    """The review page again with the extract form as typed (a file is chosen again)."""
+    form = {k: typed.get(k, "") for k in ("document", "date", "text")}
+    return _review_page(request, caller, token, error=error, form=form)
+
+
 @router.post("/monitor/extract", response_class=HTMLResponse)
+@form_page(_extract_refused, prefix="mx-", fields=("document", "date", "text", "file"))
 def extract(
     request: Request,
     csrf: Annotated[str, Form(max_length=200)] = "",
@@ -263,32 +272,24 @@ def extract(
     check_csrf(request, token, csrf)
     upload = file.file.read(MAX_TEXT + 1) if file and file.filename else b""
     form = {"document": document, "date": date, "text": text}
-    try:
-        if upload:
-            if len(upload) > MAX_TEXT:
-                raise InvalidInput("the file is larger than 2 MB", field="file")
-            try:
-                body = upload.decode("utf-8-sig")
-            except UnicodeDecodeError as exc:
-                line = upload.count(b"\n", 0, exc.start) + 1
-                raise InvalidInput(
-                    f"line {line} is not UTF-8 text; save the file as UTF-8", field="file"
-                ) from None
-            name = document.strip() or (file.filename if file else "") or "upload"
-        else:
-            body, name = text, document.strip()
-        doc = access.text_document(name, body, date.strip() or None)
-        batches = access.extract_events(caller, [doc])
-        recorded = None
-        if action == "save":
-            recorded = access.propose_monitor_events(
-                ctx.uow(), sql_monitor_events, caller, batches
-            )
-    except AlliedError as exc:
-        err = _error(exc)
-        if err["field"] == "document" and not document.strip() and not upload:
-            err["field"] = "document"
-        return _review_page(request, caller, token, error=err, form=form)
+    if upload:
+        if len(upload) > MAX_TEXT:
+            raise InvalidInput("the file is larger than 2 MB", field="file")
+        try:
+            body = upload.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = upload.count(b"\n", 0, exc.start) + 1
+            raise InvalidInput(
+                f"line {line} is not UTF-8 text; save the file as UTF-8", field="file"
+            ) from None
+        name = document.strip() or (file.filename if file else "") or "upload"
+    else:
+        body, name = text, document.strip()
+    doc = access.text_document(name, body, date.strip() or None)
+    batches = access.extract_events(caller, [doc])
+    recorded = None
+    if action == "save":
+        recorded = access.propose_monitor_events(ctx.uow(), sql_monitor_events, caller, batches)
     found = [
         {
             "event": e,
@@ -302,16 +303,32 @@ def extract(
     return _review_page(request, caller, token, form=keep, extracted=extracted)
 
 
-def _field(exc: AlliedError) -> dict[str, Any]:
-    err = _error(exc)
-    if err["field"]:
-        err["field"] = str(err["field"]).lstrip("-")
-    if err["field"] == "correction":
-        err["message"] = "a correction changes the actor, the type, the target or the date"
-    return err
+def _review_refused(
+    request: Request, caller: Caller, token: str, typed: Typed, error: dict[str, Any]
+) -> Response:
+    """The review page again, the event's refused form (confirm, correct, reject) open
+    with what was typed and the error beside its field."""
+    event_id = str(request.path_params.get("event_id", ""))
+    decision = str(request.path_params.get("decision", ""))
+    p = f"rv-{event_id}"
+    field = str(error["field"] or "").lstrip("-")
+    if decision == "reject" and field == "note":
+        field = "reason"  # the rejection's note is its reason
+    if field == "correction":
+        error = {**error, "message": "a correction changes the actor, the type, the target "
+                 "or the date"}
+    ids = {"actor": f"{p}-actor", "type": f"{p}-type", "target": f"{p}-target",
+           "date": f"{p}-date", "note": f"{p}-cnote", "correction": f"{p}-actor",
+           "reason": f"{p}-reason", "confirm": f"{p}-confirm"}
+    if field:
+        error = placed(error, field, ids.get(field))
+    form = {k: typed.get(k, "") for k in ("note", "actor", "type", "target", "date")}
+    edit = {"id": event_id, "action": decision, "error": error, "form": form}
+    return _review_page(request, caller, token, error=error, edit=edit)
 
 
 @router.post("/monitor/events/{event_id}/{decision}", response_class=HTMLResponse)
+@form_page(_review_refused)
 def review_event(
     request: Request,
     event_id: str,
@@ -331,34 +348,28 @@ def review_event(
     ctx = _ctx(request)
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
-    form = {"note": note, "actor": actor, "type": type, "target": target, "date": date}
-    try:
-        if decision == "confirm":
-            access.review_monitor_event(
-                ctx.uow(), sql_monitor_events, caller, event_id, Status.CONFIRMED,
-                note=note.strip(),
-            )
-        elif decision == "reject":
-            why = confirmed_reason(confirm, note)
-            access.review_monitor_event(
-                ctx.uow(), sql_monitor_events, caller, event_id, Status.REJECTED, note=why
-            )
-        elif decision == "correct":
-            ev = access.get_monitor_event(ctx.read_uow(), sql_monitor_events, caller, event_id)
-            new_target = target.strip().upper()
-            access.review_monitor_event(
-                ctx.uow(), sql_monitor_events, caller, event_id, Status.CORRECTED,
-                actor=actor.strip().upper() if actor.strip().upper() != ev.actor else None,
-                etype=type.strip() if type.strip() != ev.type.value else None,
-                target=new_target if new_target and new_target != ev.target else None,
-                clear_target=not new_target and ev.target is not None,
-                date=date.strip() if date.strip() and date.strip() != ev.date else None,
-                note=note.strip(),
-            )
-        else:
-            raise InvalidInput("a decision is confirm, correct or reject", field="decision")
-    except AlliedError as exc:
-        err = _field(exc)
-        edit = {"id": event_id, "action": decision, "error": err, "form": form}
-        return _review_page(request, caller, token, error=err, edit=edit)
+    if decision == "confirm":
+        access.review_monitor_event(
+            ctx.uow(), sql_monitor_events, caller, event_id, Status.CONFIRMED,
+            note=note.strip(),
+        )
+    elif decision == "reject":
+        why = confirmed_reason(confirm, note)
+        access.review_monitor_event(
+            ctx.uow(), sql_monitor_events, caller, event_id, Status.REJECTED, note=why
+        )
+    elif decision == "correct":
+        ev = access.get_monitor_event(ctx.read_uow(), sql_monitor_events, caller, event_id)
+        new_target = target.strip().upper()
+        access.review_monitor_event(
+            ctx.uow(), sql_monitor_events, caller, event_id, Status.CORRECTED,
+            actor=actor.strip().upper() if actor.strip().upper() != ev.actor else None,
+            etype=type.strip() if type.strip() != ev.type.value else None,
+            target=new_target if new_target and new_target != ev.target else None,
+            clear_target=not new_target and ev.target is not None,
+            date=date.strip() if date.strip() and date.strip() != ev.date else None,
+            note=note.strip(),
+        )
+    else:
+        raise InvalidInput("choose to confirm, correct or reject", field="decision")
     return _done(REVIEW, "reviewed", event_id)

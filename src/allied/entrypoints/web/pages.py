@@ -26,12 +26,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from allied import __version__
-from allied.domain.errors import AlliedError, InvalidInput
+from allied.domain.errors import AlliedError
 from allied.domain.users import Action, may
 from allied.entrypoints.api.context import AppContext
-from allied.entrypoints.api.errors import status_for
 from allied.entrypoints.web import chartcache
-from allied.entrypoints.web.forms import carried
+from allied.entrypoints.web.forms import carried, refusal
 from allied.entrypoints.web.session import (
     SignInThrottle,
     check_csrf,
@@ -178,11 +177,9 @@ def render(
     return response
 
 
-def _error(exc: AlliedError) -> dict[str, Any]:
-    status, _ = status_for(exc)
-    field = exc.field if isinstance(exc, InvalidInput) else None
-    message = exc.message if isinstance(exc, InvalidInput) else str(exc)
-    return {"status": status, "message": message, "field": field}
+def _error(exc: AlliedError, lead: str = "Not saved") -> dict[str, Any]:
+    """A refusal as a page shows it (:func:`allied.entrypoints.web.forms.refusal`)."""
+    return refusal(exc, lead=lead)
 
 
 def _done(path: str, key: str, ref: str) -> RedirectResponse:

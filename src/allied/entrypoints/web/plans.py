@@ -22,9 +22,10 @@ from fastapi.responses import HTMLResponse, Response
 from allied.allocation.model import Options
 from allied.domain.errors import AlliedError, InvalidInput
 from allied.domain.values import choice, parse_date
+from allied.entrypoints.web.forms import form_page, refusal
 from allied.entrypoints.web.pages import SOLVERS, _ctx, _done, _error
 from allied.entrypoints.web.session import check_csrf, current
-from allied.entrypoints.web.workflow import _allocation_page
+from allied.entrypoints.web.workflow import RUN_FORM, _allocation_page, _run_refused
 from allied.service import access
 
 router = APIRouter(include_in_schema=False)
@@ -58,6 +59,7 @@ def _field_of(exc: AlliedError) -> str | None:
 
 
 @router.post("/allocation/preview", response_class=HTMLResponse)
+@form_page(_run_refused, RUN_FORM)
 def preview(
     request: Request,
     csrf: Annotated[str, Form(max_length=200)] = "",
@@ -70,17 +72,15 @@ def preview(
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
     form = {"as_of": as_of.strip(), "solver": solver, "pending": pending == "on"}
-    try:
-        day, name, options = _inputs(as_of, solver, pending)
-        plan = access.run_allocation(
-            ctx.read_uow(), caller, as_of=day, solver=name, options=options, record=False
-        )
-    except AlliedError as exc:
-        return _allocation_page(request, caller, token, error=_error(exc), form=form)
+    day, name, options = _inputs(as_of, solver, pending)
+    plan = access.run_allocation(
+        ctx.read_uow(), caller, as_of=day, solver=name, options=options, record=False
+    )
     return _allocation_page(request, caller, token, plan=_shown(plan), form=form)
 
 
 @router.post("/allocation/accept", response_class=HTMLResponse)
+@form_page(_run_refused, RUN_FORM)
 def accept(
     request: Request,
     csrf: Annotated[str, Form(max_length=200)] = "",
@@ -117,7 +117,9 @@ def accept(
             raise InvalidInput(f"not a line of the plan: {unknown[0]}", field="lines")
     except AlliedError as exc:
         plan = _shown(again) if again is not None and _field_of(exc) == "plan" else None
-        return _allocation_page(request, caller, token, error=_error(exc), form=form, plan=plan)
+        return _allocation_page(
+            request, caller, token, error=refusal(exc, RUN_FORM), form=form, plan=plan
+        )
     try:
         recorded = access.run_allocation(
             ctx.uow(), caller, as_of=day, solver=name, options=options, record=True
@@ -133,9 +135,9 @@ def accept(
             )
     except AlliedError as exc:
         error = _error(exc)
-        error["message"] = (
-            f"the plan was recorded as proposed allocations, but accepting them was refused: "
-            f"{error['message']}. Accept or reject them below."
+        error["message"] = error["text"] = (
+            f"The plan was recorded as proposed allocations, but accepting them was refused: "
+            f"{error['text'].rstrip('.')}. Accept or reject them below."
         )
         return _allocation_page(request, caller, token, error=error, form=form)
     return _done("/allocation", "accepted", str(len(ids)))

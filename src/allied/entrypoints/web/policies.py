@@ -12,10 +12,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from allied.domain.errors import AlliedError
 from allied.domain.users import Action, UserRole, may
 from allied.domain.values import parse_date
-from allied.entrypoints.web.pages import _ctx, _done, _error, render
+from allied.entrypoints.web.forms import Typed, form_page
+from allied.entrypoints.web.pages import _ctx, _done, render
 from allied.entrypoints.web.session import check_csrf, current
 from allied.service import access
 from allied.service.caller import Caller
@@ -73,7 +73,17 @@ def policies_page(request: Request) -> HTMLResponse:
     return _page(request, caller, token)
 
 
+def _refused(
+    request: Request, caller: Caller, token: str, typed: Typed, error: dict[str, Any]
+) -> Response:
+    """The policies page again, the form as typed."""
+    form = {"origin": (typed.get("origin") or caller.nation).strip().upper(),
+            **{k: typed.get(k, "") for k in ("policy", "since", "source")}}
+    return _page(request, caller, token, error=error, form=form)
+
+
 @router.post(PATH, response_class=HTMLResponse)
+@form_page(_refused, prefix="cp-", fields=("origin", "policy", "since", "source"))
 def set_policy(
     request: Request,
     csrf: Annotated[str, Form(max_length=200)] = "",
@@ -86,12 +96,6 @@ def set_policy(
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
     code = (origin or caller.nation).strip().upper()
-    form = {"origin": code, "policy": policy, "since": since, "source": source}
-    try:
-        day = parse_date(since, "since") if since.strip() else ctx.today()
-        access.set_consent_policy(
-            ctx.uow(), caller, code, policy, since=day, source=source.strip()
-        )
-    except AlliedError as exc:
-        return _page(request, caller, token, error=_error(exc), form=form)
+    day = parse_date(since, "since") if since.strip() else ctx.today()
+    access.set_consent_policy(ctx.uow(), caller, code, policy, since=day, source=source.strip())
     return _done(PATH, "policy-set", code)

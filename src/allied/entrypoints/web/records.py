@@ -4,22 +4,21 @@ amending, withdrawing and closing records (forms over the access service, as
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from allied.domain.assistance import RecordStatus
-from allied.domain.errors import AlliedError, RuleViolation
 from allied.domain.users import Action, UserRole, may
 from allied.domain.values import int_in_range
 from allied.entrypoints.web import chartcache, tables, views
-from allied.entrypoints.web.forms import confirmed_reason
+from allied.entrypoints.web.forms import F, Show, confirmed_reason, form_page, placed
 from allied.entrypoints.web.pages import (
     CHANNELS,
     _ctx,
     _done,
-    _error,
     _opt,
     render,
     templates,
@@ -128,7 +127,23 @@ def requests_page(
     )
 
 
+def _request_refused_form(
+    request: Request, caller: Caller, token: str, typed: dict[str, str], error: dict[str, Any]
+) -> Response:
+    """The board again with the post form as typed, the error beside its field."""
+    return _requests_page(request, caller, token, error=error, form=typed)
+
+
+#: the ids of the post form's fields on the board (requests.html)
+REQUEST_FORM = {
+    "recipient": "r-recipient", "family": "r-family", "quantity": "r-quantity",
+    "priority": "r-priority", "needed_by": "r-needed", "releasability": "r-release",
+    "notes": "r-notes",
+}
+
+
 @router.post("/requests", response_class=HTMLResponse)
+@form_page(_request_refused_form, REQUEST_FORM)
 def post_request(
     request: Request,
     csrf: Annotated[str, Form(max_length=200)] = "",
@@ -153,14 +168,18 @@ def post_request(
         "releasability": releasability.strip(),
     }
     data = {k: v for k, v in form.items() if v != ""}
-    try:
-        made = access.create_request(ctx.uow(), caller, data)
-    except AlliedError as exc:
-        return _requests_page(request, caller, token, error=_error(exc), form=form)
+    made = access.create_request(ctx.uow(), caller, data)
     return _done("/requests", "request-posted", str(made["id"]))
 
 
+def _board_refused(
+    request: Request, caller: Caller, token: str, typed: dict[str, str], error: dict[str, Any]
+) -> Response:
+    return _requests_page(request, caller, token, error=error)
+
+
 @router.post("/requests/{request_id}/priority", response_class=HTMLResponse)
+@form_page(_board_refused, {"priority": "prio-{request_id}"})
 def post_priority(
     request: Request,
     request_id: str,
@@ -170,10 +189,7 @@ def post_priority(
     ctx = _ctx(request)
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
-    try:
-        access.set_request_priority(ctx.uow(), caller, ctx.today(), request_id, priority)
-    except AlliedError as exc:
-        return _requests_page(request, caller, token, error=_error(exc))
+    access.set_request_priority(ctx.uow(), caller, ctx.today(), request_id, priority)
     return _done("/requests", "priority-set", request_id)
 
 
@@ -334,7 +350,24 @@ def offers_page(
     )
 
 
+def _offer_refused_form(
+    request: Request, caller: Caller, token: str, typed: dict[str, str], error: dict[str, Any]
+) -> Response:
+    """The offers page again with the post form as typed, the error beside its field."""
+    form: dict[str, Any] = {**typed, "lethal": typed.get("lethal") == "on"}
+    return _offers_page(request, caller, token, error=error, form=form)
+
+
+#: the ids of the offer form's fields on the offers page (offers.html)
+OFFER_FORM = {
+    "donor": "o-donor", "family": "o-family", "item_type": "o-item", "quantity": "o-quantity",
+    "available_from": "o-from", "channel": "o-channel", "origin": "o-origin",
+    "lethal": "o-lethal", "releasability": "o-release", "caveats": "o-caveats",
+}
+
+
 @router.post("/offers", response_class=HTMLResponse)
+@form_page(_offer_refused_form, OFFER_FORM)
 def post_offer(
     request: Request,
     csrf: Annotated[str, Form(max_length=200)] = "",
@@ -365,15 +398,23 @@ def post_offer(
     }
     data: dict[str, Any] = {k: v for k, v in form.items() if v != ""}
     data["lethal"] = lethal == "on"
-    form["lethal"] = data["lethal"]
-    try:
-        made = access.create_offer(ctx.uow(), caller, data)
-    except AlliedError as exc:
-        return _offers_page(request, caller, token, error=_error(exc), form=form)
+    made = access.create_offer(ctx.uow(), caller, data)
     return _done("/offers", "offer-posted", str(made["id"]))
 
 
+def _pledge_refused(
+    request: Request, caller: Caller, token: str, typed: dict[str, str], error: dict[str, Any]
+) -> Response:
+    """The offers page again with the pledge form of the same offer as typed."""
+    return _offers_page(
+        request, caller, token, error=error, pledge=typed.get("offer") or None,
+        form={"pledge_request": typed.get("request", ""),
+              "pledge_quantity": typed.get("quantity", "")},
+    )
+
+
 @router.post("/pledges", response_class=HTMLResponse)
+@form_page(_pledge_refused, {"offer": "p-choose", "request": "p-request", "quantity": "p-qty"})
 def post_pledge(
     request: Request,
     csrf: Annotated[str, Form(max_length=200)] = "",
@@ -384,16 +425,10 @@ def post_pledge(
     ctx = _ctx(request)
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
-    try:
-        qty = int_in_range(quantity, "quantity", 1, 1_000_000_000)
-        made = access.pledge(
-            ctx.uow(), caller, ctx.today(), offer_id=offer, request_id=request_id, quantity=qty
-        )
-    except AlliedError as exc:
-        return _offers_page(
-            request, caller, token, error=_error(exc), pledge=offer,
-            form={"pledge_request": request_id, "pledge_quantity": quantity},
-        )
+    qty = int_in_range(quantity, "quantity", 1, 1_000_000_000)
+    made = access.pledge(
+        ctx.uow(), caller, ctx.today(), offer_id=offer, request_id=request_id, quantity=qty
+    )
     return _done("/offers", "pledged", str(made["id"]))
 
 
@@ -425,12 +460,34 @@ def _changes(current: dict[str, Any], form: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in form.items() if v != str(current.get(k) or "")}
 
 
-def _amend_error(exc: AlliedError) -> dict[str, Any]:
-    error = _error(exc)
-    if isinstance(exc, RuleViolation) and error["field"] is None:
-        # the one rule an amendment can break: a quantity below what is allocated
-        error["field"] = "quantity"
-    return error
+def _record_refused(kind: str, action: str) -> Show:
+    """How a refused amend, withdraw or close form of a request or offer (``kind``:
+    requests, offers) is shown: its page searched for the record, the record's form open
+    with what was typed and the error beside the field."""
+
+    def show(
+        request: Request, caller: Caller, token: str, typed: dict[str, str],
+        error: dict[str, Any],
+    ) -> Response:
+        record_id = str(next(iter(request.path_params.values()), ""))
+        fields = AMENDABLE[kind[:-1]] if action == "amend" else ("reason",)
+        form = {name: typed.get(name, "").strip() for name in fields}
+        if action == "amend" and error["field"] is None and error["status"] == 409:
+            # the one rule an amendment can break: a quantity below what is allocated
+            error = placed(error, "quantity", f"am-{record_id}-quantity")
+        edit = {"id": record_id, "action": action, "form": form, "error": error}
+        refused = _request_refused if kind == "requests" else _offer_refused
+        return refused(request, caller, token, edit)
+
+    return show
+
+
+def _record_form(kind: str, action: str) -> Callable[[F], F]:
+    """Mark an amend, withdraw or close endpoint (its path's parameter: the record's id)."""
+    param = "{request_id}" if kind == "requests" else "{offer_id}"
+    prefix = f"am-{param}-" if action == "amend" else f"{action}-{param}-"
+    fields = (*AMENDABLE[kind[:-1]],) if action == "amend" else ("reason", "confirm")
+    return form_page(_record_refused(kind, action), prefix=prefix, fields=fields)
 
 
 def _request_refused(
@@ -447,6 +504,7 @@ def _offer_refused(
 
 
 @router.post("/requests/{request_id}/amend", response_class=HTMLResponse)
+@_record_form("requests", "amend")
 def amend_request(
     request: Request,
     request_id: str,
@@ -474,18 +532,14 @@ def _amend_record(
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
     form = {name: value.strip() for name, value in fields.items()}
-    read, amend, refused = {
-        "requests": (access.get_request, access.amend_request, _request_refused),
-        "offers": (access.get_offer, access.amend_offer, _offer_refused),
+    read, amend = {
+        "requests": (access.get_request, access.amend_request),
+        "offers": (access.get_offer, access.amend_offer),
     }[kind]
-    try:
-        now = read(ctx.read_uow(), caller, ctx.today(), record_id)
-        changes = _changes(now, form)
-        if changes:
-            amend(ctx.uow(), caller, ctx.today(), record_id, changes)
-    except AlliedError as exc:
-        edit = {"id": record_id, "action": "amend", "form": form, "error": _amend_error(exc)}
-        return refused(request, caller, token, edit)
+    now = read(ctx.read_uow(), caller, ctx.today(), record_id)
+    changes = _changes(now, form)
+    if changes:
+        amend(ctx.uow(), caller, ctx.today(), record_id, changes)
     return _done(f"/{kind}", "amended" if changes else "unchanged", record_id)
 
 
@@ -502,19 +556,13 @@ def _end_record(
         ("requests", "closed"): access.close_request,
         ("offers", "withdrawn"): access.withdraw_offer,
     }
-    try:
-        why = confirmed_reason(confirm, reason)
-        ends[(kind, to)](ctx.uow(), caller, ctx.today(), record_id, why)
-    except AlliedError as exc:
-        action = "withdraw" if to == "withdrawn" else "close"
-        edit = {"id": record_id, "action": action, "form": {"reason": reason.strip()},
-                "error": _error(exc)}
-        refused = _request_refused if kind == "requests" else _offer_refused
-        return refused(request, caller, token, edit)
+    why = confirmed_reason(confirm, reason)
+    ends[(kind, to)](ctx.uow(), caller, ctx.today(), record_id, why)
     return _done(f"/{kind}", to, record_id)
 
 
 @router.post("/requests/{request_id}/withdraw", response_class=HTMLResponse)
+@_record_form("requests", "withdraw")
 def withdraw_request(
     request: Request,
     request_id: str,
@@ -528,6 +576,7 @@ def withdraw_request(
 
 
 @router.post("/requests/{request_id}/close", response_class=HTMLResponse)
+@_record_form("requests", "close")
 def close_request(
     request: Request,
     request_id: str,
@@ -540,6 +589,7 @@ def close_request(
 
 
 @router.post("/offers/{offer_id}/amend", response_class=HTMLResponse)
+@_record_form("offers", "amend")
 def amend_offer(
     request: Request,
     offer_id: str,
@@ -558,6 +608,7 @@ def amend_offer(
 
 
 @router.post("/offers/{offer_id}/withdraw", response_class=HTMLResponse)
+@_record_form("offers", "withdraw")
 def withdraw_offer(
     request: Request,
     offer_id: str,

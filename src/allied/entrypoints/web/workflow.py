@@ -12,17 +12,16 @@ from allied.allocation.model import Options
 from allied.domain.actions import IRREVERSIBLE_MOVES, MOVE_VERBS
 from allied.domain.assistance import AllocationStatus
 from allied.domain.consent import queue_filter
-from allied.domain.errors import AlliedError, InvalidInput
+from allied.domain.errors import InvalidInput
 from allied.domain.rules import Rule
 from allied.domain.users import Action, UserRole, may
 from allied.domain.values import choice, parse_date
 from allied.entrypoints.web import tables, views
-from allied.entrypoints.web.forms import confirmed_reason
+from allied.entrypoints.web.forms import Typed, confirmed_reason, form_page
 from allied.entrypoints.web.pages import (
     SOLVERS,
     _ctx,
     _done,
-    _error,
     render,
 )
 from allied.entrypoints.web.records import _offers_page
@@ -129,7 +128,22 @@ def allocation_page(
     )
 
 
+def _run_refused(
+    request: Request, caller: Caller, token: str, typed: Typed, error: dict[str, Any]
+) -> Response:
+    """The allocation page again with the run form as typed (also the preview's and the
+    acceptance's: web/plans.py)."""
+    form = {"as_of": typed.get("as_of", ""), "solver": typed.get("solver", "auto"),
+            "pending": typed.get("pending") == "on"}
+    return _allocation_page(request, caller, token, error=error, form=form)
+
+
+#: the ids of the run form's fields on the allocation page
+RUN_FORM = {"as_of": "a-asof", "solver": "a-solver", "pending": "a-pending"}
+
+
 @router.post("/allocation/run", response_class=HTMLResponse)
+@form_page(_run_refused, RUN_FORM)
 def run_allocation(
     request: Request,
     csrf: Annotated[str, Form(max_length=200)] = "",
@@ -141,22 +155,33 @@ def run_allocation(
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
     form = {"as_of": as_of.strip(), "solver": solver, "pending": pending == "on"}
-    try:
-        choice(solver, "solver", SOLVERS)
-        day = parse_date(as_of, "as_of")
-        plan = access.run_allocation(
-            ctx.uow(),
-            caller,
-            as_of=day,
-            solver=solver,
-            options=Options(allow_pending_consent=form["pending"] is True),
-        )
-    except AlliedError as exc:
-        return _allocation_page(request, caller, token, error=_error(exc), form=form)
+    choice(solver, "solver", SOLVERS)
+    day = parse_date(as_of, "as_of")
+    plan = access.run_allocation(
+        ctx.uow(),
+        caller,
+        as_of=day,
+        solver=solver,
+        options=Options(allow_pending_consent=form["pending"] is True),
+    )
     return _allocation_page(request, caller, token, plan=plan, form=form)
 
 
+def _plan_refused(
+    request: Request, caller: Caller, token: str, typed: Typed, error: dict[str, Any]
+) -> Response:
+    """A refused confirmation step of an irreversible move comes back with its lines and
+    the reason typed; another refusal shows the allocation page."""
+    to, ids = typed.get("to", ""), [i[:64] for i in typed.every("ids")]
+    if to in IRREVERSIBLE_MOVES and ids and typed.get("step") == "confirm":
+        return _bulk_confirm_page(
+            request, caller, token, to, ids, reason=typed.get("reason", ""), error=error
+        )
+    return _allocation_page(request, caller, token, error=error)
+
+
 @router.post("/allocation/plan", response_class=HTMLResponse)
+@form_page(_plan_refused, {"reason": "c-reason", "confirm": "c-confirm"})
 def decide_plan(
     request: Request,
     csrf: Annotated[str, Form(max_length=200)] = "",
@@ -177,19 +202,11 @@ def decide_plan(
     if to in IRREVERSIBLE_MOVES and chosen:
         if step != "confirm":
             return _bulk_confirm_page(request, caller, token, to, chosen)
-        try:
-            reason = confirmed_reason(confirm, reason)
-        except InvalidInput as exc:
-            return _bulk_confirm_page(
-                request, caller, token, to, chosen, reason=reason, error=_error(exc)
-            )
+        reason = confirmed_reason(confirm, reason)
     moves = [{"allocation": i, "to": to, "reason": reason.strip()} for i in chosen]
-    try:
-        if to not in ("pledged", "rejected"):
-            raise InvalidInput("expected pledged or rejected", field="to")
-        done = access.advance_allocations(ctx.uow(), caller, ctx.today(), moves)
-    except AlliedError as exc:
-        return _allocation_page(request, caller, token, error=_error(exc))
+    if to not in ("pledged", "rejected"):
+        raise InvalidInput("choose to accept or to reject the lines", field="to")
+    done = access.advance_allocations(ctx.uow(), caller, ctx.today(), moves)
     return _done("/allocation", "moved", f"{len(done)}")
 
 
@@ -220,7 +237,17 @@ def _bulk_confirm_page(
     )
 
 
+def _move_refused(
+    request: Request, caller: Caller, token: str, typed: Typed, error: dict[str, Any]
+) -> Response:
+    """A refused move shows the page its button was on again, with the refusal."""
+    if typed.get("back") == "/offers":
+        return _offers_page(request, caller, token, error=error)
+    return _allocation_page(request, caller, token, error=error)
+
+
 @router.post("/allocations/{allocation_id}/move", response_class=HTMLResponse)
+@form_page(_move_refused)
 def move_allocation(
     request: Request,
     allocation_id: str,
@@ -235,12 +262,7 @@ def move_allocation(
     if to in IRREVERSIBLE_MOVES:
         # an irreversible move is confirmed, with a reason, on the allocation's page
         return RedirectResponse(f"/allocations/{allocation_id}?do={to}#act", status_code=303)
-    try:
-        access.advance_allocation(ctx.uow(), caller, ctx.today(), allocation_id, to)
-    except AlliedError as exc:
-        if back == "/offers":
-            return _offers_page(request, caller, token, error=_error(exc))
-        return _allocation_page(request, caller, token, error=_error(exc))
+    access.advance_allocation(ctx.uow(), caller, ctx.today(), allocation_id, to)
     return _done(back, "moved", allocation_id)
 
 
@@ -264,6 +286,7 @@ def _consents_page(
     page_no: int | None = None,
     as_csv: bool = False,
     error: dict[str, Any] | None = None,
+    answering: dict[str, str] | None = None,
 ) -> Response:
     ctx = _ctx(request)
     day = ctx.today()
@@ -301,6 +324,7 @@ def _consents_page(
         may_answer=may(caller.role, Action.ANSWER_CONSENT),
         denied=access_denied,
         error=error,
+        answering=answering or {},
     )
 
 
@@ -317,7 +341,17 @@ def consents_page(
                           as_csv=format == "csv")
 
 
+def _answer_refused(
+    request: Request, caller: Caller, token: str, typed: Typed, error: dict[str, Any]
+) -> Response:
+    """The consents page again, the refused answer's reason as typed beside its error."""
+    answering = {"id": str(request.path_params.get("consent_id", "")),
+                 "reason": typed.get("reason", "")}
+    return _consents_page(request, caller, token, error=error, answering=answering)
+
+
 @router.post("/consents/{consent_id}/answer", response_class=HTMLResponse)
+@form_page(_answer_refused, {"reason": "why-{consent_id}", "answer": "why-{consent_id}"})
 def answer_consent(
     request: Request,
     consent_id: str,
@@ -328,15 +362,12 @@ def answer_consent(
     ctx = _ctx(request)
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
-    try:
-        if answer not in ("granted", "denied"):
-            raise InvalidInput("choose grant or deny", field="answer")
-        if answer == "denied":
-            # a denial is confirmed, with a reason, on the consent request's page
-            return RedirectResponse(f"/consents/{consent_id}?do=denied#act", status_code=303)
-        access.answer_consent(ctx.uow(), caller, ctx.today(), consent_id, answer, reason.strip())
-    except AlliedError as exc:
-        return _consents_page(request, caller, token, error=_error(exc))
+    if answer not in ("granted", "denied"):
+        raise InvalidInput("choose to grant or to deny", field="answer")
+    if answer == "denied":
+        # a denial is confirmed, with a reason, on the consent request's page
+        return RedirectResponse(f"/consents/{consent_id}?do=denied#act", status_code=303)
+    access.answer_consent(ctx.uow(), caller, ctx.today(), consent_id, answer, reason.strip())
     return _done("/consents", "answered", consent_id)
 
 
@@ -351,6 +382,7 @@ def _decisions_page(
     error: dict[str, Any] | None = None,
     form: dict[str, Any] | None = None,
     edit: dict[str, Any] | None = None,
+    position: dict[str, str] | None = None,
 ) -> HTMLResponse:
     ctx = _ctx(request)
     day = ctx.today()
@@ -374,6 +406,7 @@ def _decisions_page(
         form=form or {"forum": "NATO", "rule": "consensus-silence"},
         error=error,
         edit=edit,
+        position=position or {},
         may_accede=may(caller.role, Action.ACCESSION),
         actors=access.list_actors(ctx.read_uow(), caller, limit=10_000).items
         if may(caller.role, Action.ACCESSION)
@@ -387,7 +420,21 @@ def decisions_page(request: Request) -> HTMLResponse:
     return _decisions_page(request, caller, token)
 
 
+def _proposal_refused(
+    request: Request, caller: Caller, token: str, typed: Typed, error: dict[str, Any]
+) -> Response:
+    """The decisions page again, the proposal form open as typed."""
+    return _decisions_page(request, caller, token, error=error, form=dict(typed))
+
+
+#: the ids of the proposal form's fields on the decisions page (an organisation refused
+#: is the forum's)
+PROPOSAL_FORM = {"forum": "pr-forum", "org": "pr-forum", "rule": "pr-rule",
+                 "title": "pr-title", "deadline": "pr-deadline", "text": "pr-text"}
+
+
 @router.post("/decisions", response_class=HTMLResponse)
+@form_page(_proposal_refused, PROPOSAL_FORM)
 def post_proposal(
     request: Request,
     csrf: Annotated[str, Form(max_length=200)] = "",
@@ -401,26 +448,32 @@ def post_proposal(
     ctx = _ctx(request)
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
-    form = {"forum": forum, "rule": rule, "title": title, "deadline": deadline, "text": text}
-    try:
-        choice(rule, "rule", tuple(r.value for r in Rule))
-        due = parse_date(deadline, "deadline")
-        made = access.propose(
-            ctx.uow(),
-            caller,
-            forum=forum.strip().upper(),
-            rule=Rule(rule),
-            title=title,
-            on=ctx.today(),
-            deadline=due,
-            text=text.strip(),
-        )
-    except AlliedError as exc:
-        return _decisions_page(request, caller, token, error=_error(exc), form=form)
+    choice(rule, "rule", tuple(r.value for r in Rule))
+    due = parse_date(deadline, "deadline")
+    made = access.propose(
+        ctx.uow(),
+        caller,
+        forum=forum.strip().upper(),
+        rule=Rule(rule),
+        title=title,
+        on=ctx.today(),
+        deadline=due,
+        text=text.strip(),
+    )
     return _done("/decisions", "circulated", str(made["id"]))
 
 
+def _position_refused(
+    request: Request, caller: Caller, token: str, typed: Typed, error: dict[str, Any]
+) -> Response:
+    """The decisions page again, the proposal's position form as typed."""
+    position = {"id": str(request.path_params.get("proposal_id", "")), **typed}
+    return _decisions_page(request, caller, token, error=error, position=position)
+
+
 @router.post("/decisions/{proposal_id}/position", response_class=HTMLResponse)
+@form_page(_position_refused, {"actor": "{proposal_id}-actor", "position": "{proposal_id}-pos",
+                               "reason": "{proposal_id}-why"})
 def post_position(
     request: Request,
     proposal_id: str,
@@ -432,16 +485,13 @@ def post_position(
     ctx = _ctx(request)
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
-    try:
-        access.take_position(
-            ctx.uow(),
-            caller,
-            ctx.today(),
-            proposal_id,
-            actor=(actor or caller.nation).strip().upper(),
-            position=position,
-            reason=reason.strip(),
-        )
-    except AlliedError as exc:
-        return _decisions_page(request, caller, token, error=_error(exc))
+    access.take_position(
+        ctx.uow(),
+        caller,
+        ctx.today(),
+        proposal_id,
+        actor=(actor or caller.nation).strip().upper(),
+        position=position,
+        reason=reason.strip(),
+    )
     return _done("/decisions", "position", proposal_id)
