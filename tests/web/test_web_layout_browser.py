@@ -160,6 +160,18 @@ def test_the_allocation_preview_shows_every_column_of_the_plan(
     cell = plan.locator("tbody tr").first.locator("td.num")
     cell.scroll_into_view_if_needed()
     assert cell.is_visible() and re.fullmatch(r"[\d,]+.*", cell.inner_text().strip())
+    # the plan's box is a tab stop while it scrolls (at 390 px), not while it fits
+    box = plan.locator("xpath=..")
+    assert box.get_attribute("role") == "region"
+    scrolls = box.evaluate("b => b.scrollWidth > b.clientWidth + 1")
+    assert scrolls == (width == "390"), f"at {width} px"
+    if scrolls:
+        box.evaluate("b => b.scrollLeft = 0")
+        box.focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("b => b.scrollLeft > 0", arg=box.element_handle())
+    else:
+        assert box.get_attribute("tabindex") is None
 
 
 def test_the_preview_shows_the_offer_s_family_and_marks_a_substitution(
