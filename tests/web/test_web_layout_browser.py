@@ -165,6 +165,9 @@ def test_the_allocation_preview_shows_every_column_of_the_plan(
     assert box.get_attribute("role") == "region"
     scrolls = box.evaluate("b => b.scrollWidth > b.clientWidth + 1")
     assert scrolls == (width == "390"), f"at {width} px"
+    # a line above the table says it scrolls (a phone hides scrollbars until touched)
+    hint = box.evaluate("b => getComputedStyle(b, '::before').content")
+    assert ("scroll sideways" in hint) == scrolls, hint
     if scrolls:
         box.evaluate("b => b.scrollLeft = 0")
         box.focus()

@@ -14,16 +14,18 @@ document.addEventListener("submit", function (event) {
 
 // A table wider than its card scrolls sideways in its own box (_table.html box, which is
 // in the tab order without script): keep that box reachable with the keyboard (Tab, then
-// the arrow keys) while it scrolls, and take it out of the tab order while the table
-// fits. A table without such a box scrolls itself on narrow screens (app.css): the same.
+// the arrow keys) while it scrolls, saying so above the table (scrollbars may be hidden,
+// as on a phone), and take it out of the tab order while the table fits. A table without such a box scrolls itself on narrow screens (app.css): the same.
 (function () {
   "use strict";
   function mark() {
     var boxes = document.querySelectorAll(".table-box[role=region]");
     for (var b = 0; b < boxes.length; b++) {
       var box = boxes[b];
-      if (box.scrollWidth > box.clientWidth + 1) box.setAttribute("tabindex", "0");
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls) box.setAttribute("tabindex", "0");
       else box.removeAttribute("tabindex");
+      box.classList.toggle("scrolls", scrolls);  // app.css: a line says so above it
     }
     var tables = document.querySelectorAll(":not(.table-box[role=region]) > table.data");
     for (var i = 0; i < tables.length; i++) {
