@@ -485,3 +485,58 @@ def test_a_list_pages_moves_are_each_allocations_own_when_consents_are_read_once
                 assert one == (offer_of.id in asked), (nation, i)
                 seen.append(one)
         assert True in seen and False in seen
+
+
+def test_a_pledge_is_offered_only_while_something_of_the_offer_is_left(web: Web) -> None:
+    ids = _setup(web)  # EST's offer of 300, 100 of it pledged to UKR's request
+    path = f"/offers/{ids['offer']}"
+    page = web.signed_in("est").get(path).text
+    assert _buttons(page) == ["Amend…", "Pledge…", "Withdraw…"]
+    # the pledge form of the offers board, with this offer chosen
+    assert f'href="/offers?pledge={ids["offer"]}#pledge"' in page
+    chosen = web.signed_in("est").get(f"/offers?pledge={ids['offer']}").text
+    assert re.search(rf'<option value="{ids["offer"]}" selected>', chosen)
+    # the other 200 pledged: nothing is left, and the page says why instead
+    other = access.create_request(
+        web.uow(), web.caller("ukr"), {**_request_form(), "recipient": "UKR", "quantity": 250}
+    )["id"]
+    access.pledge(
+        web.uow(), web.caller("est"), TODAY, offer_id=ids["offer"], request_id=other,
+        quantity=200,
+    )
+    for user in ("est", "coord"):
+        page = web.signed_in(user).get(path).text
+        assert _buttons(page) == ["Amend…", "Withdraw…"], user
+        assert "nothing left to pledge: all 300 held by allocations" in page, user
+    # a rejected line gives its quantity back: the pledge is offered again
+    coord = web.caller("coord")
+    pledged = [a for a in access.offer_detail(web.uow(), coord, TODAY, ids["offer"])[
+        "allocations"] if a["request"] == str(other)]
+    access.advance_allocation(web.uow(), coord, TODAY, pledged[0]["id"], "rejected",
+                              reason="met bilaterally")
+    assert "Pledge…" in _buttons(web.signed_in("est").get(path).text)
+
+
+def test_amend_on_a_record_s_page_opens_the_amend_form(web: Web) -> None:
+    ids = _setup(web)
+    for user, path, kind in (
+        ("est", f"/offers/{ids['offer']}", "offer"),
+        ("ukr", f"/requests/{ids['request']}", "request"),
+        ("coord", f"/requests/{ids['request']}", "request"),
+    ):
+        client = web.signed_in(user)
+        page = client.get(path).text
+        assert 'href="?do=amend#amend"' in page, (user, path)
+        assert 'id="amend"' not in page  # the form only once asked for
+        page = client.get(f"{path}?do=amend").text
+        record = path.rsplit("/", 1)[1]
+        form = re.search(r'<section aria-labelledby="amend-h" class="panel" id="amend">(.*?)'
+                         r"</section>", page, re.S)
+        assert form, (user, path)
+        assert re.search(r'<details class="record-form" open', form.group(1))
+        assert f'action="/{kind}s/{record}/amend"' in form.group(1)
+        assert f'aria-label="Amend {kind} {record}"' in form.group(1)
+    # who may not amend gets the page without the form
+    for user, path in (("ukr", f"/offers/{ids['offer']}"), ("est", f"/requests/{ids['request']}")):
+        page = web.signed_in(user).get(f"{path}?do=amend").text
+        assert 'id="amend"' not in page and "Amend…" not in page, (user, path)

@@ -141,6 +141,11 @@ def _confirming(actions: list[dict[str, Any]], do: str | None) -> dict[str, Any]
     return None
 
 
+def _amending(actions: list[dict[str, Any]], do: str | None) -> bool:
+    """Whether the amend form is asked for (``?do=amend``) and the caller may amend."""
+    return do == "amend" and any(a["name"] == "amend" for a in actions)
+
+
 def _page(
     request: Request,
     template: str,
@@ -172,7 +177,7 @@ def request_page(
         return _missing(request, caller, token, f"request {request_id}")
     return _page(
         request, "detail_request.html", caller, token, active="/requests", **data,
-        confirm=_confirming(data["actions"], do),
+        confirm=_confirming(data["actions"], do), amending=_amending(data["actions"], do),
     )
 
 
@@ -188,7 +193,7 @@ def offer_page(
         return _missing(request, caller, token, f"offer {offer_id}")
     return _page(
         request, "detail_offer.html", caller, token, active="/offers", **data,
-        confirm=_confirming(data["actions"], do),
+        confirm=_confirming(data["actions"], do), amending=_amending(data["actions"], do),
     )
 
 

@@ -12,13 +12,22 @@ document.addEventListener("submit", function (event) {
   }
 });
 
-// A table wider than the screen scrolls sideways in its own box (app.css, narrow screens):
-// make that box reachable with the keyboard (Tab, then the arrow keys), named by its
-// caption, and drop it from the tab order again when it fits.
+// A table wider than its card scrolls sideways in its own box (_table.html box, which is
+// in the tab order without script): keep that box reachable with the keyboard (Tab, then
+// the arrow keys) while it scrolls, saying so above the table (scrollbars may be hidden,
+// as on a phone), and take it out of the tab order while the table fits. A table without such a box scrolls itself on narrow screens (app.css): the same.
 (function () {
   "use strict";
   function mark() {
-    var tables = document.querySelectorAll("table.data");
+    var boxes = document.querySelectorAll(".table-box[role=region]");
+    for (var b = 0; b < boxes.length; b++) {
+      var box = boxes[b];
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls) box.setAttribute("tabindex", "0");
+      else box.removeAttribute("tabindex");
+      box.classList.toggle("scrolls", scrolls);  // app.css: a line says so above it
+    }
+    var tables = document.querySelectorAll(":not(.table-box[role=region]) > table.data");
     for (var i = 0; i < tables.length; i++) {
       var table = tables[i];
       if (table.scrollWidth > table.clientWidth + 1) {
