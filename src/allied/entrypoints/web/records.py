@@ -154,7 +154,7 @@ def post_request(
     }
     data = {k: v for k, v in form.items() if v != ""}
     try:
-        made = access.create_request(ctx.uow(), caller, data)
+        made = access.create_request(ctx.uow(), caller, ctx.today(), data)
     except AlliedError as exc:
         return _requests_page(request, caller, token, error=_error(exc), form=form)
     return _done("/requests", "request-posted", str(made["id"]))
@@ -367,7 +367,7 @@ def post_offer(
     data["lethal"] = lethal == "on"
     form["lethal"] = data["lethal"]
     try:
-        made = access.create_offer(ctx.uow(), caller, data)
+        made = access.create_offer(ctx.uow(), caller, ctx.today(), data)
     except AlliedError as exc:
         return _offers_page(request, caller, token, error=_error(exc), form=form)
     return _done("/offers", "offer-posted", str(made["id"]))
