@@ -23,6 +23,8 @@ OFFER = [
     "10",
     "--available-from",
     "2024-01-01",
+    "--on",  # the day it is filed
+    "2024-01-01",
 ]
 REQUEST = [
     "request",
@@ -35,6 +37,8 @@ REQUEST = [
     "10",
     "--needed-by",
     "2024-06-01",
+    "--on",
+    "2024-01-01",
 ]
 
 
@@ -123,7 +127,7 @@ def test_an_unclosed_quote_is_reported_on_its_own_line(loaded: Path, tmp_path: P
         encoding="utf-8",
     )
     before = _ledger_size()
-    done = runner.invoke(app, ["import", "requests", str(path)])
+    done = runner.invoke(app, ["import", "requests", str(path), "--on", "2024-01-01"])
     assert done.exit_code == 2
     assert "line 3: not valid CSV: a quoted field opened on line 3 is not closed" in done.stderr
     assert _ledger_size() == before
@@ -137,7 +141,7 @@ def test_a_quoted_line_break_still_imports(loaded: Path, tmp_path: Path) -> None
         "R-C,UKR,155mm-nato,5,x,2024-01-01,fine\n",
         encoding="utf-8",
     )
-    done = runner.invoke(app, ["import", "requests", str(path)])
+    done = runner.invoke(app, ["import", "requests", str(path), "--on", "2024-01-01"])
     # the bad priority is on line 4 (the record before it spans lines 2-3)
     assert done.exit_code == 2 and "line 4" in done.stderr and "priority" in done.stderr
 
@@ -188,7 +192,7 @@ def test_a_lone_surrogate_in_a_json_file_is_refused_naming_the_entry(
         encoding="utf-8",
     )
     before = _ledger_size()
-    done = runner.invoke(app, ["import", "requests", str(path)])
+    done = runner.invoke(app, ["import", "requests", str(path), "--on", "2024-01-01"])
     assert done.exit_code == 2, done.output
     assert "entry 1, field 'notes': contains a lone surrogate U+D800" in done.stderr
     assert _ledger_size() == before
