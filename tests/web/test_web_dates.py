@@ -58,6 +58,12 @@ def test_a_pledge_to_a_long_overdue_request_is_refused_on_the_page(
     offer_id = access.create_offer(web.uow(), web.caller("est"), TODAY, {
         "donor": "EST", "family": "120mm-mortar", "quantity": 50,
         "available_from": "2024-05-01", "releasability": "public"})["id"]
+    current = access.create_request(web.uow(), web.caller("ukr"), TODAY, {
+        "recipient": "UKR", "family": "120mm-mortar", "quantity": 100, "priority": 3,
+        "needed_by": "2024-08-01", "releasability": "public"})["id"]
+    # the pledge form offers only the requests the offer may still be pledged to
+    form = web.signed_in("est").get(f"/offers?pledge={offer_id}").text
+    assert f'<option value="{current}"' in form and f'<option value="{request_id}"' not in form
     before = _count(web)
     page = web.signed_in("est").post("/pledges", data={
         "offer": offer_id, "request": request_id, "quantity": "10", "csrf": web.csrf("est")})

@@ -135,6 +135,12 @@ def overdue_by(request: Request, today: dt.date) -> int:
     return max((today - request.needed_by).days, 0)
 
 
+def takes_pledge(needed_by: dt.date, today: dt.date, grace_days: int) -> bool:
+    """Whether a request needed by ``needed_by`` takes a new pledge on ``today`` (see
+    :func:`check_takes_pledge`; for lists of what a donor may pledge to)."""
+    return (today - needed_by).days <= grace_days
+
+
 def check_takes_pledge(
     request: Request,
     today: dt.date,
@@ -143,8 +149,8 @@ def check_takes_pledge(
 ) -> None:
     """A request takes a new pledge on ``today`` unless its needed-by date passed more
     than ``grace_days`` ago: then the recipient must first confirm the need."""
-    late = overdue_by(request, today)
-    if late > grace_days:
+    if not takes_pledge(request.needed_by, today, grace_days):
+        late = overdue_by(request, today)
         raise InvalidInput(
             f"request {request.id} was needed by {request.needed_by.isoformat()}, {late} days "
             f"before today ({today.isoformat()}), more than the {grace_days} days' grace: "

@@ -4,13 +4,16 @@ amending, withdrawing and closing records (forms over the access service, as
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from allied.domain.assistance import RecordStatus
+from allied.domain.dates import takes_pledge
 from allied.domain.errors import AlliedError, RuleViolation
+from allied.domain.lifecycle import DEFAULT_GRACE_DAYS
 from allied.domain.users import Action, UserRole, may
 from allied.domain.values import int_in_range
 from allied.entrypoints.web import chartcache, tables, views
@@ -232,7 +235,8 @@ def _offers_page(
     )
     may_pledge = may(caller.role, Action.PLEDGE)
     # the pledge form: one offer at a time, and only the requests it can fill (its
-    # family, something still outstanding); another offer is chosen with a GET
+    # family, something still outstanding, not overdue past the grace: allied.domain.dates);
+    # another offer is chosen with a GET
     own_offers: list[dict[str, Any]] = []
     open_requests: list[dict[str, Any]] = []
     chosen: dict[str, Any] | None = None
@@ -269,6 +273,8 @@ def _offers_page(
                     status=RecordStatus.OPEN, sort="-priority", limit=PLEDGE_CHOICES,
                 ).items
                 if r.get("outstanding", 1) > 0
+                # a long-overdue request takes no pledge until its need is confirmed
+                and takes_pledge(dt.date.fromisoformat(r["needed_by"]), day, DEFAULT_GRACE_DAYS)
             ]
     return render(
         request,
