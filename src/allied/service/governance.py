@@ -733,8 +733,11 @@ def check_move_dates(
 
     Accepting a ``proposed`` allocation is not checked against the request's needed-by
     date: the line is the optimiser's, from a plan drawn up as of the day the coordinator
-    chose, and the optimiser weighs lateness (``late:<DAYS>``) without refusing it."""
-    if to in (AllocationStatus.SHIPPED.value, AllocationStatus.DELIVERED.value):
+    chose, and the optimiser weighs lateness (``late:<DAYS>``) without refusing it.
+    A move the lifecycle does not allow from where the allocation stands is left to the
+    state machine to refuse (its error names the move, not a date)."""
+    legal = {s.value for s in alloc.allowed_next()}
+    if to in legal and to in (AllocationStatus.SHIPPED.value, AllocationStatus.DELIVERED.value):
         offer = offer or uow.offers.get(alloc.offer_id)
         if offer is not None:
             check_move_on(to, offer, today)

@@ -150,6 +150,9 @@ def test_items_are_not_shipped_nor_delivered_before_the_offer_is_available(api: 
     made = est.post("/api/v1/pledges", json={"offer": offer, "request": rid, "quantity": 5})
     assert made.status_code == 201, made.text  # pledging future supply is fine
     aid = made.json()["id"]
+    # a move the lifecycle does not allow is refused as such, whatever the day
+    early = est.post(f"/api/v1/allocations/{aid}/transitions", json={"to": "shipped"})
+    assert early.status_code == 409 and early.json()["error"] == "illegal-transition"
     assert coord.post(f"/api/v1/allocations/{aid}/transitions",
                       json={"to": "approved"}).status_code == 200
     _refused(api, lambda: est.post(f"/api/v1/allocations/{aid}/transitions",
