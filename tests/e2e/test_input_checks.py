@@ -78,6 +78,31 @@ def test_offer_refused(loaded: Path, args: list[str], message: str) -> None:
     assert _ledger_size() == before
 
 
+def test_dates_are_checked_against_the_day_the_records_are_filed(
+    loaded: Path, tmp_path: Path
+) -> None:
+    """Issue 19: without --on the day is today's, so 2024 dates are long past; --on names
+    the day records of another day were filed; a bad day is refused naming the option."""
+    before = _ledger_size()
+    for args, field in ((REQUEST[:-2], "needed_by"), (OFFER[:-2], "available_from")):
+        done = runner.invoke(app, args)
+        assert done.exit_code == 2, done.output
+        assert f"field '{field}'" in done.stderr and "today" in done.stderr
+    far = runner.invoke(app, [*REQUEST[:-2], "--needed-by", "9999-12-31", "--on", "2024-01-01"])
+    assert far.exit_code == 2 and "at the latest 2034-01-01" in far.stderr
+    path = tmp_path / "requests.csv"
+    path.write_text("id,recipient,family,quantity,priority,needed_by\n"
+                    "R-OLD,UKR,155mm-nato,5,3,2023-01-01\n", encoding="utf-8")
+    refused = runner.invoke(app, ["import", "requests", str(path)])
+    assert refused.exit_code == 2 and "line 2" in refused.stderr
+    assert "field 'needed_by'" in refused.stderr
+    bad_day = runner.invoke(app, ["import", "requests", str(path), "--on", "yesterday"])
+    assert bad_day.exit_code == 2 and "--on" in bad_day.stderr
+    assert _ledger_size() == before
+    filed = runner.invoke(app, ["import", "requests", str(path), "--on", "2023-01-01"])
+    assert filed.exit_code == 0, filed.output
+
+
 def test_non_lethal_offer_through_nato_cap_and_a_line_break_in_notes_are_fine(
     loaded: Path,
 ) -> None:
