@@ -28,6 +28,7 @@ Traffic goes to 127.0.0.1 only.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import http.client
 import json
 import random
@@ -84,13 +85,14 @@ def _setup(url: str) -> tuple[Any, dict[str, str], str]:
     uow = SqlServiceUnitOfWork(service_sessions(store.engine))
     gbr = Caller("gbr", "GBR", "donor")
     hidden = access.create_offer(
-        uow, gbr, {"donor": "GBR", "family": "atgm", "quantity": 5,
+        uow, gbr, dt.date(2024, 6, 1), {"donor": "GBR", "family": "atgm", "quantity": 5,
                    "available_from": "2024-01-01"})["id"]
     uow = SqlServiceUnitOfWork(service_sessions(store.engine))
     coord = Caller("bench", role="coordinator")
     request = access.create_request(
-        uow, coord, {"recipient": "UKR", "family": "atgm", "quantity": 5, "priority": 3,
-                     "needed_by": "2030-01-01", "releasability": "public"})["id"]
+        uow, coord, dt.date(2024, 6, 1),
+        {"recipient": "UKR", "family": "atgm", "quantity": 5, "priority": 3,
+         "needed_by": "2030-01-01", "releasability": "public"})["id"]
     app = create_app(store=store)
     return app, tokens, json.dumps({"hidden": hidden, "request": request})
 

@@ -9,9 +9,13 @@ the coordinator (NLD), and a bystander donor (EST); the auditor checks the ledge
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from allied.adapters.db.repository_users import SqlServiceUnitOfWork, service_sessions
 from allied.bootstrap import Store
+from allied.service import access
+from allied.service.caller import Caller
 from api.conftest import Api, make_api
 
 FAMILY = "radar"  # no reference record uses it
@@ -48,13 +52,18 @@ def test_one_full_cycle_across_five_users(store: Store) -> None:
     api.add_user("cell", "coordinator", "NLD")
     ukr, gbr, deu, cell = (api.client(u) for u in FIVE[:4])
 
-    # 1. the recipient posts its requests with the default releasability
-    for rid, qty, needed in (("UKR-R1", 10, "2024-12-31"), ("UKR-R2", 5, "2024-12-31"),
-                             ("UKR-OLD", 4, "2023-12-01")):
+    # 1. the recipient posts its requests with the default releasability (one it filed
+    # last autumn, needed by 2023-12-01: a request is needed by the day it is filed or later)
+    for rid, qty, needed in (("UKR-R1", 10, "2024-12-31"), ("UKR-R2", 5, "2024-12-31")):
         made = _ok(ukr.post("/api/v1/requests", json={
             "id": rid, "recipient": "UKR", "family": FAMILY, "quantity": qty,
             "needed_by": needed}), 201)
         assert made["releasability"] == "support"
+    old_uow = SqlServiceUnitOfWork(service_sessions(store.engine))
+    made = access.create_request(old_uow, Caller("ukr", "UKR", "recipient"), dt.date(2023, 11, 1), {
+        "id": "UKR-OLD", "recipient": "UKR", "family": FAMILY, "quantity": 4, "priority": 3,
+        "needed_by": "2023-12-01"})
+    assert made["releasability"] == "support"
     # 2. a donor of another nation sees it with default settings (every supporter does)
     _sees(api, "/api/v1/requests/UKR-R1", {"ukr", "gbr", "deu", "cell", "est"})
     _intact(api)

@@ -3,10 +3,14 @@ the API, each change one ledger entry naming who, as which nation, before and af
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from allied.adapters.db.repository_users import SqlServiceUnitOfWork, service_sessions
+from allied.service import access
+from allied.service.caller import Caller
 from api.conftest import Api
 
 
@@ -127,8 +131,15 @@ def test_close_and_offers_amended_and_withdrawn(api: Api) -> None:
 
 def test_overdue_requests_expire_by_the_job_not_by_a_read(api: Api) -> None:
     coord, ukr = api.client("coord"), api.client("ukr")
-    _request(ukr, "UKR-OLD", needed_by="2024-01-31")  # 122 days before 2024-06-01
-    _request(ukr, "UKR-RECENT", needed_by="2024-04-01")  # 61 days: within the grace
+    # filed back then (a request is needed by the day it is filed or later)
+    for rid, needed_by in (("UKR-OLD", "2024-01-31"),  # 122 days before 2024-06-01
+                           ("UKR-RECENT", "2024-04-01")):  # 61 days: within the grace
+        access.create_request(
+            SqlServiceUnitOfWork(service_sessions(api.store.engine)),
+            Caller("ukr", "UKR", "recipient"), dt.date.fromisoformat(needed_by),
+            {"id": rid, "recipient": "UKR", "family": "atgm", "quantity": 40, "priority": 3,
+             "needed_by": needed_by},
+        )
     for _ in range(2):  # reading never expires anything
         assert ukr.get("/api/v1/requests/UKR-OLD").json()["status"] == "open"
     assert ukr.post("/api/v1/expiry").status_code == 403  # the system's (coordinator's) job

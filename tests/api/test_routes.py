@@ -150,6 +150,13 @@ def test_lifecycle_with_re_export_consent(api: Api) -> None:
     )
     assert r.status_code == 201, r.text
     request = coord.get("/api/v1/requests", params={"family": "mbt-western"}).json()["items"][0]
+    # the reference data's need of 2023 is long past: it takes no pledge until confirmed
+    late = pol.post(
+        "/api/v1/pledges", json={"offer": "POL-LEO", "request": request["id"], "quantity": 14}
+    )
+    assert late.status_code == 422 and late.json()["field"] == "request"
+    confirmed = coord.patch(f"/api/v1/requests/{request['id']}", json={"needed_by": "2024-09-01"})
+    assert confirmed.status_code == 200, confirmed.text
     pledge = pol.post(
         "/api/v1/pledges", json={"offer": "POL-LEO", "request": request["id"], "quantity": 14}
     )

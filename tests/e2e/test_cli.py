@@ -107,6 +107,8 @@ def test_request_add_and_list(loaded: Path) -> None:
             "5",
             "--needed-by",
             "2024-06-01",
+            "--on",
+            "2024-06-01",
             "--id",
             "R-NEW",
             "-f",
@@ -138,6 +140,7 @@ def test_offer_add_bad_input(loaded: Path, args: list[str], field: str) -> None:
         "--family": "155mm-nato",
         "--quantity": "10",
         "--available-from": "2024-01-01",
+        "--on": "2024-06-01",
     }
     base[args[0]] = args[1]
     flat = [x for kv in base.items() for x in kv]
@@ -152,7 +155,7 @@ def test_an_unknown_family_is_refused_with_a_suggestion(loaded: Path) -> None:
     result = runner.invoke(
         app,
         ["request", "add", "--recipient", "UKR", "--family", "155mm-natoo", "--quantity", "5",
-         "--priority", "3", "--needed-by", "2024-06-01"],
+         "--priority", "3", "--needed-by", "2024-06-01", "--on", "2024-06-01"],
     )
     assert result.exit_code == 2
     assert "field 'family'" in result.stderr and "155mm-nato" in result.stderr
@@ -168,7 +171,7 @@ def test_import_csv_with_one_bad_row_writes_nothing(loaded: Path, tmp_path: Path
         encoding="utf-8",
     )
     before = runner.invoke(app, ["offer", "list", "-f", "json"]).stdout
-    result = runner.invoke(app, ["import", "offers", str(csv_file)])
+    result = runner.invoke(app, ["import", "offers", str(csv_file), "--on", "2024-06-01"])
     assert result.exit_code == 2
     assert "line 3" in result.stderr and "field 'quantity'" in result.stderr
     assert runner.invoke(app, ["offer", "list", "-f", "json"]).stdout == before
@@ -202,7 +205,7 @@ def test_import_json_requests(loaded: Path, tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    result = runner.invoke(app, ["import", "requests", str(path)])
+    result = runner.invoke(app, ["import", "requests", str(path), "--on", "2024-06-01"])
     assert result.exit_code == 0, result.output
     listed = {
         r["id"]: r for r in json.loads(runner.invoke(app, ["request", "list", "-f", "json"]).stdout)
@@ -233,6 +236,8 @@ def test_ledger_verify_names_the_altered_entry(loaded: Path) -> None:
                     "--quantity",
                     "5",
                     "--needed-by",
+                    "2024-06-01",
+                    "--on",
                     "2024-06-01",
                     "--id",
                     f"R-L{i}",

@@ -184,9 +184,10 @@ def _pledged_with_origin(origin: str, family: str = "105mm-nato", tag: str = "")
     """An offer made by ``origin`` and passed on by POL, matched and pledged: its id."""
     for args in (
         ["offer", "add", "--donor", "POL", "--family", family, "--quantity", "10",
-         "--available-from", "2023-05-01", "--origin", origin, "--id", f"O-{origin}{tag}"],
+         "--available-from", "2023-05-01", "--origin", origin, "--id", f"O-{origin}{tag}",
+         "--on", "2023-05-01"],
         ["request", "add", "--recipient", "UKR", "--family", family, "--quantity", "10",
-         "--needed-by", "2023-09-01", "--id", f"R-{origin}{tag}"],
+         "--needed-by", "2023-09-01", "--id", f"R-{origin}{tag}", "--on", "2023-05-01"],
         ["allocate", "--as-of", "2023-06-01", "--allow-pending-consent"],
     ):
         done = runner.invoke(app, args)

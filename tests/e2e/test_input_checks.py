@@ -23,6 +23,8 @@ OFFER = [
     "10",
     "--available-from",
     "2024-01-01",
+    "--on",  # the day it is filed
+    "2024-01-01",
 ]
 REQUEST = [
     "request",
@@ -35,6 +37,8 @@ REQUEST = [
     "10",
     "--needed-by",
     "2024-06-01",
+    "--on",
+    "2024-01-01",
 ]
 
 
@@ -72,6 +76,31 @@ def test_offer_refused(loaded: Path, args: list[str], message: str) -> None:
     assert done.exit_code == 2, done.output
     assert message in done.stderr
     assert _ledger_size() == before
+
+
+def test_dates_are_checked_against_the_day_the_records_are_filed(
+    loaded: Path, tmp_path: Path
+) -> None:
+    """Issue 19: without --on the day is today's, so 2024 dates are long past; --on names
+    the day records of another day were filed; a bad day is refused naming the option."""
+    before = _ledger_size()
+    for args, field in ((REQUEST[:-2], "needed_by"), (OFFER[:-2], "available_from")):
+        done = runner.invoke(app, args)
+        assert done.exit_code == 2, done.output
+        assert f"field '{field}'" in done.stderr and "today" in done.stderr
+    far = runner.invoke(app, [*REQUEST[:-2], "--needed-by", "9999-12-31", "--on", "2024-01-01"])
+    assert far.exit_code == 2 and "at the latest 2034-01-01" in far.stderr
+    path = tmp_path / "requests.csv"
+    path.write_text("id,recipient,family,quantity,priority,needed_by\n"
+                    "R-OLD,UKR,155mm-nato,5,3,2023-01-01\n", encoding="utf-8")
+    refused = runner.invoke(app, ["import", "requests", str(path)])
+    assert refused.exit_code == 2 and "line 2" in refused.stderr
+    assert "field 'needed_by'" in refused.stderr
+    bad_day = runner.invoke(app, ["import", "requests", str(path), "--on", "yesterday"])
+    assert bad_day.exit_code == 2 and "--on" in bad_day.stderr
+    assert _ledger_size() == before
+    filed = runner.invoke(app, ["import", "requests", str(path), "--on", "2023-01-01"])
+    assert filed.exit_code == 0, filed.output
 
 
 def test_non_lethal_offer_through_nato_cap_and_a_line_break_in_notes_are_fine(
@@ -123,7 +152,7 @@ def test_an_unclosed_quote_is_reported_on_its_own_line(loaded: Path, tmp_path: P
         encoding="utf-8",
     )
     before = _ledger_size()
-    done = runner.invoke(app, ["import", "requests", str(path)])
+    done = runner.invoke(app, ["import", "requests", str(path), "--on", "2024-01-01"])
     assert done.exit_code == 2
     assert "line 3: not valid CSV: a quoted field opened on line 3 is not closed" in done.stderr
     assert _ledger_size() == before
@@ -137,7 +166,7 @@ def test_a_quoted_line_break_still_imports(loaded: Path, tmp_path: Path) -> None
         "R-C,UKR,155mm-nato,5,x,2024-01-01,fine\n",
         encoding="utf-8",
     )
-    done = runner.invoke(app, ["import", "requests", str(path)])
+    done = runner.invoke(app, ["import", "requests", str(path), "--on", "2024-01-01"])
     # the bad priority is on line 4 (the record before it spans lines 2-3)
     assert done.exit_code == 2 and "line 4" in done.stderr and "priority" in done.stderr
 
@@ -188,7 +217,7 @@ def test_a_lone_surrogate_in_a_json_file_is_refused_naming_the_entry(
         encoding="utf-8",
     )
     before = _ledger_size()
-    done = runner.invoke(app, ["import", "requests", str(path)])
+    done = runner.invoke(app, ["import", "requests", str(path), "--on", "2024-01-01"])
     assert done.exit_code == 2, done.output
     assert "entry 1, field 'notes': contains a lone surrogate U+D800" in done.stderr
     assert _ledger_size() == before

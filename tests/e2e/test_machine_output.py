@@ -192,6 +192,8 @@ OFFER = [
     "DEU",
     "--id",
     "O-TEST",
+    "--on",  # filed back then
+    "2023-05-01",
 ]
 REQUEST = [
     "request",
@@ -206,6 +208,8 @@ REQUEST = [
     "2023-09-01",
     "--id",
     "R-TEST",
+    "--on",
+    "2023-05-01",
 ]
 PLEDGE = ["allocate", "--as-of", "2023-06-01", "--allow-pending-consent"]
 #: The allocation of O-TEST to R-TEST (no other offer of its family), moved to the point

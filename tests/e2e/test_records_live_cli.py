@@ -37,7 +37,7 @@ def _ledger() -> list[dict[str, object]]:
 
 def test_requests_and_offers_live_from_the_command_line(loaded: Path) -> None:
     _ok("request", "add", "--id", "CLI-R1", "--recipient", "UKR", "--family", "atgm",
-        "--quantity", "40", "--needed-by", "2024-09-01")
+        "--quantity", "40", "--needed-by", "2024-09-01", "--on", "2024-06-01")
     (row,) = _ok("request", "amend", "CLI-R1", "--quantity", "30", "--priority", "5")
     assert (row["quantity"], row["priority"]) == (30, 5)
     bad = runner.invoke(app, ["request", "amend", "CLI-R1", "--needed-by", "soon"])
@@ -48,7 +48,7 @@ def test_requests_and_offers_live_from_the_command_line(loaded: Path) -> None:
     assert again.exit_code == 2 and "illegal transition" in again.output
 
     _ok("offer", "add", "--id", "CLI-O1", "--donor", "EST", "--family", "atgm",
-        "--quantity", "8", "--available-from", "2024-05-01")
+        "--quantity", "8", "--available-from", "2024-05-01", "--on", "2024-06-01")
     (row,) = _ok("offer", "amend", "CLI-O1", "--caveats", "with training")
     assert row["quantity"] == 8
     (row,) = _ok("offer", "withdraw", "CLI-O1")
@@ -64,7 +64,7 @@ def test_requests_and_offers_live_from_the_command_line(loaded: Path) -> None:
 
 def test_the_expiry_job(loaded: Path) -> None:
     _ok("request", "add", "--id", "CLI-OLD", "--recipient", "UKR", "--family", "atgm",
-        "--quantity", "4", "--needed-by", "2024-01-01")
+        "--quantity", "4", "--needed-by", "2024-01-01", "--on", "2024-01-01")
     rows = _ok("request", "list")
     assert {r["id"]: r["status"] for r in rows}["CLI-OLD"] == "open"  # a read changes nothing
     out = runner.invoke(app, ["request", "expire", "--on", "2024-03-31", "--format", "json"])

@@ -5,6 +5,7 @@ waits for a writer."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from typing import Any
 
@@ -69,7 +70,9 @@ def test_cli_and_api_writers_together_finish_without_deadlock(store: Store) -> N
         try:
             for n in range(10):
                 uow = SqlServiceUnitOfWork(api_sessions, lock_ledger=postgres)
-                made.append(access.create_offer(uow, CALLER, offer(n))["id"])
+                made.append(
+                    access.create_offer(uow, CALLER, dt.date(2024, 6, 1), offer(n))["id"]
+                )
         except BaseException as exc:
             errors.append(exc)
 

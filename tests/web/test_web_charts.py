@@ -45,7 +45,7 @@ def _figures(page: str) -> dict[str, dict[str, Any]]:
 def _request(web: Web, family: str, quantity: int) -> dict[str, Any]:
     data = {"recipient": "UKR", "family": family, "quantity": quantity, "priority": 3,
             "needed_by": "2024-09-01", "releasability": "public"}
-    return access.create_request(web.uow(), web.caller("ukr"), data)
+    return access.create_request(web.uow(), web.caller("ukr"), TODAY, data)
 
 
 def test_gap_figure_gives_shares_and_each_familys_own_quantities() -> None:
@@ -182,7 +182,7 @@ def _invalid_ids(page: str) -> list[str]:
 
 def test_a_refused_pledge_marks_the_pledge_quantity_not_the_offer_forms(web: Web) -> None:
     request = _request(web, "120mm-mortar", 500)
-    offer = access.create_offer(web.uow(), web.caller("est"), {
+    offer = access.create_offer(web.uow(), web.caller("est"), TODAY, {
         "donor": "EST", "family": "120mm-mortar", "quantity": 30,
         "available_from": "2024-05-01", "releasability": "public"})
     client = web.signed_in("est")

@@ -41,7 +41,8 @@ def _setup(web: Web) -> dict[str, Any]:
     """EST offers DEU-made mortars to UKR only; UKR asks; EST pledges and asks DEU."""
     offer = _offer(web, "EST", "nations:UKR", origin="DEU")
     request_id = access.create_request(
-        web.uow(), web.caller("ukr"), {**_request_form(), "recipient": "UKR", "quantity": 100}
+        web.uow(), web.caller("ukr"), TODAY,
+        {**_request_form(), "recipient": "UKR", "quantity": 100},
     )["id"]
     made = access.pledge(
         web.uow(), web.caller("est"), TODAY, offer_id=offer, request_id=request_id, quantity=100
@@ -171,7 +172,7 @@ def test_only_possible_actions_are_offered(web: Web) -> None:
     # on the list page, another donor sees no button on EST's allocation
     gbr_offer = _offer(web, "GBR", "public")
     other = access.create_request(
-        web.uow(), web.caller("ukr"), {**_request_form(), "recipient": "UKR", "quantity": 10}
+        web.uow(), web.caller("ukr"), TODAY, {**_request_form(), "recipient": "UKR", "quantity": 10}
     )["id"]
     gbr_made = access.pledge(
         web.uow(), web.caller("coord"), TODAY, offer_id=gbr_offer, request_id=other, quantity=10
@@ -274,7 +275,7 @@ def test_an_allocation_withdrawn_from_its_page_records_the_reason(web: Web) -> N
 def test_a_reversible_move_works_from_the_page(web: Web) -> None:
     gbr_offer = _offer(web, "GBR", "public")
     request_id = access.create_request(
-        web.uow(), web.caller("ukr"), {**_request_form(), "recipient": "UKR", "quantity": 10}
+        web.uow(), web.caller("ukr"), TODAY, {**_request_form(), "recipient": "UKR", "quantity": 10}
     )["id"]
     made = access.pledge(
         web.uow(), web.caller("coord"), TODAY, offer_id=gbr_offer, request_id=request_id,
@@ -403,7 +404,8 @@ def test_a_list_pages_moves_are_each_allocations_own_when_consents_are_read_once
     first = _setup(web)
     offer = _offer(web, "EST", "nations:UKR", origin="DEU")
     more = str(access.create_request(
-        web.uow(), web.caller("ukr"), {**_request_form(), "recipient": "UKR", "quantity": 100}
+        web.uow(), web.caller("ukr"), TODAY,
+        {**_request_form(), "recipient": "UKR", "quantity": 100},
     )["id"])
     made = access.pledge(web.uow(), web.caller("est"), TODAY, offer_id=offer,
                          request_id=more, quantity=50)

@@ -571,12 +571,14 @@ def test_a_form_sent_after_the_session_ended_comes_back_filled_after_signing_in(
 def test_the_pledge_form_lists_only_requests_matching_the_offer(web: Web) -> None:
     data = {"recipient": "UKR", "quantity": 50, "priority": 3, "needed_by": "2024-09-01",
             "releasability": "public"}
-    atgm = access.create_request(web.uow(), web.caller("ukr"), {**data, "family": "atgm"})["id"]
+    atgm = access.create_request(
+        web.uow(), web.caller("ukr"), TODAY, {**data, "family": "atgm"}
+    )["id"]
     other = access.create_request(
-        web.uow(), web.caller("ukr"), {**data, "family": "155mm-nato"}
+        web.uow(), web.caller("ukr"), TODAY, {**data, "family": "155mm-nato"}
     )["id"]
     offer = access.create_offer(
-        web.uow(), web.caller("est"),
+        web.uow(), web.caller("est"), TODAY,
         {"donor": "EST", "family": "atgm", "quantity": 30, "available_from": "2024-05-01",
          "releasability": "public"},
     )["id"]
@@ -613,8 +615,9 @@ def test_the_coordinator_runs_the_daily_jobs_from_the_browser(web: Web) -> None:
     assert closed.status_code == 303 and "ok=closed-due" in closed.headers["location"]
     got = access.get_proposal(web.uow(), web.caller("coord"), TODAY, str(made["id"]))
     assert got["status"] in ("adopted", "rejected")
+    # filed back then (on its needed-by day), long past now
     old = access.create_request(
-        web.uow(), web.caller("ukr"),
+        web.uow(), web.caller("ukr"), dt.date(2023, 1, 1),
         {"recipient": "UKR", "family": "atgm", "quantity": 5, "priority": 3,
          "needed_by": "2023-01-01"},
     )["id"]

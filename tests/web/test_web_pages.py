@@ -133,7 +133,7 @@ def _offer(web: Web, donor: str, releasability: str, **extra: object) -> str:
         **extra,
     }
     role = "est" if donor == "EST" else "coord"
-    return str(access.create_offer(web.uow(), web.caller(role), data)["id"])
+    return str(access.create_offer(web.uow(), web.caller(role), TODAY, data)["id"])
 
 
 # -- sign in -----------------------------------------------------------------------------
@@ -311,7 +311,7 @@ def test_pledges_follow_their_offer_and_totals_count_only_visible_offers(web: We
     else:
         request_id = access.create_request(
             web.uow(),
-            web.caller("ukr"),
+            web.caller("ukr"), TODAY,
             {
                 "recipient": "UKR",
                 "family": "120mm-mortar",
@@ -456,7 +456,7 @@ def test_only_the_origin_answers_its_consent_requests(web: Web) -> None:
     offer = _offer(web, "EST", "nations:UKR", origin="DEU")
     request_id = access.create_request(
         web.uow(),
-        web.caller("ukr"),
+        web.caller("ukr"), TODAY,
         {**_request_form(), "recipient": "UKR", "quantity": 100},
     )["id"]
     made = access.pledge(

@@ -48,7 +48,7 @@ def _request(web: Web, quantity: int = 500) -> dict[str, Any]:
         "notes": "for the spring",
         "releasability": "public",
     }
-    return access.create_request(web.uow(), web.caller("ukr"), data)
+    return access.create_request(web.uow(), web.caller("ukr"), TODAY, data)
 
 
 def _offer(web: Web, donor: str = "EST", quantity: int = 30) -> str:
@@ -60,7 +60,7 @@ def _offer(web: Web, donor: str = "EST", quantity: int = 30) -> str:
         "releasability": "public",
     }
     role = {"EST": "est", "GBR": "gbr"}[donor]
-    return str(access.create_offer(web.uow(), web.caller(role), data)["id"])
+    return str(access.create_offer(web.uow(), web.caller(role), TODAY, data)["id"])
 
 
 def _amend_form(record: dict[str, Any], csrf: str, **over: str) -> dict[str, str]:

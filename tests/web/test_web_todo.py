@@ -7,6 +7,7 @@ import re
 from fastapi.testclient import TestClient
 
 from allied.service import access
+from web.support import TODAY
 from web.test_web_pages import Web, web  # noqa: F401  (the fixture)
 
 
@@ -96,7 +97,7 @@ def test_the_to_do_list_kept_per_data_version_moves_with_a_change(web: Web) -> N
     before = waiting()
     built = web.app.state.chart_cache.built
     assert waiting() == before and web.app.state.chart_cache.built == built  # kept
-    made = access.create_request(web.uow(), web.caller("ukr"), {
+    made = access.create_request(web.uow(), web.caller("ukr"), TODAY, {
         "recipient": "UKR", "family": "155mm-nato", "quantity": 5, "priority": 3,
         "needed_by": "2024-09-01", "releasability": "public"})
     # the change moved the data version: the list is read again and shows the request

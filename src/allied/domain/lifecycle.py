@@ -1,7 +1,9 @@
 """Requests and offers that live: amended, withdrawn, closed, expired (pure rules).
 
 Only an open record changes. An amendment names the fields it changes; a quantity never
-goes below what allocations already hold of the record. A request is expired once it is
+goes below what allocations already hold of the record; a date it changes keeps to the
+rules of :mod:`allied.domain.dates` (a needed-by date not in the past, an available-from
+date within the offer's window, neither more than ten years ahead). A request is expired once it is
 past its needed-by date by more than a grace period (90 days unless configured). A
 record that is not open takes no new allocations (the pledge and the optimiser take open
 records only).
@@ -16,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from allied.domain.assistance import Offer, RecordStatus, Request
+from allied.domain.dates import check_amended
 from allied.domain.errors import IllegalTransition, InvalidInput, RuleViolation
 from allied.domain.releasability import Releasability
 from allied.domain.values import int_in_range, parse_date, quantity, text
@@ -68,11 +71,12 @@ def _require_open(record: Request | Offer, what: str, attempted: str) -> None:
 
 
 def amend(
-    record: Request | Offer, changes: Mapping[str, Any], committed: int
+    record: Request | Offer, changes: Mapping[str, Any], committed: int, *, today: dt.date
 ) -> Change:
-    """Apply ``changes`` to an open record; ``committed`` is what allocations hold of it.
-    Returns ``{"before": {...}, "after": {...}}`` of the fields that changed (empty when
-    nothing did). Raises naming the field; nothing changes on an error."""
+    """Apply ``changes`` to an open record on ``today``; ``committed`` is what allocations
+    hold of it; a date it changes meets :func:`allied.domain.dates.check_amended`. Returns
+    ``{"before": {...}, "after": {...}}`` of the fields that changed (empty when nothing
+    did). Raises naming the field; nothing changes on an error."""
     what = "request" if isinstance(record, Request) else "offer"
     allowed = REQUEST_FIELDS if isinstance(record, Request) else OFFER_FIELDS
     if not changes:
@@ -86,6 +90,7 @@ def amend(
         )
     _require_open(record, what, "amended")
     parsed = {name: allowed[name](value, name) for name, value in changes.items()}
+    check_amended(record, parsed, today)
     if "quantity" in parsed and parsed["quantity"] < committed:
         raise RuleViolation(
             f"{what} {record.id}: quantity {parsed['quantity']} is below the {committed} "

@@ -36,7 +36,9 @@ from allied.domain.assistance import (
     Request,
 )
 from allied.domain.consent import ConsentRequest, ConsentStatus
+from allied.domain.dates import check_takes_pledge
 from allied.domain.errors import AlliedError, InvalidInput, NotFound, RuleViolation
+from allied.domain.lifecycle import DEFAULT_GRACE_DAYS
 from allied.ledger import kinds
 from allied.ledger.chain import EntryDraft
 from allied.service.bulk import append_many, get_many, lock_many
@@ -120,7 +122,10 @@ class PledgeOrder:
     pledges of offers the caller may not see (the API passes it for nations).
     ``check_offer`` runs on the offer, then ``check_request`` on the offer and request
     (the API's visibility and ownership checks, in that order, so that a hidden offer
-    answers exactly as a missing one), on plain reads before anything is locked."""
+    answers exactly as a missing one), on plain reads before anything is locked.
+    ``day``: the day a person pledges, on which the request must not be overdue beyond
+    the grace period (:func:`allied.domain.dates.check_takes_pledge`); without it (the
+    volume generator writing pledges of other days) that rule is not applied."""
 
     caller: Caller
     offer_id: str
@@ -129,6 +134,7 @@ class PledgeOrder:
     reveal_need: bool = True
     check_offer: Callable[[Offer], None] | None = None
     check_request: Callable[[Offer, Request], None] | None = None
+    day: dt.date | None = None
 
 
 #: What a batch of pledges answers each order: its allocation's view, or why not.
@@ -145,6 +151,7 @@ def make_pledge(
     reveal_need: bool = True,
     check_offer: Callable[[Offer], None] | None = None,
     check_request: Callable[[Offer, Request], None] | None = None,
+    day: dt.date | None = None,
 ) -> dict[str, Any]:
     """A donor pledges part of an offer against a request (status ``pledged``); see
     :class:`PledgeOrder` for the options. Raises why it is refused."""
@@ -152,7 +159,8 @@ def make_pledge(
         uow,
         [
             PledgeOrder(
-                caller, offer_id, request_id, quantity, reveal_need, check_offer, check_request
+                caller, offer_id, request_id, quantity, reveal_need, check_offer, check_request,
+                day,
             )
         ],
     )
@@ -218,6 +226,8 @@ def make_pledges(uow: UnitOfWork, orders: Sequence[PledgeOrder]) -> list[PledgeO
                     raise NotFound(f"no request {o.request_id!r}")
                 if offer.status is not RecordStatus.OPEN or request.status is not RecordStatus.OPEN:
                     raise RuleViolation("offer and request must both be open")
+                if o.day is not None:
+                    check_takes_pledge(request, o.day, DEFAULT_GRACE_DAYS)
                 _check_pair(offer, request)
                 _check_free(o, offer.quantity - held_offer[offer.id],
                             request.quantity - held_request[request.id])

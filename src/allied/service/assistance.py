@@ -11,6 +11,7 @@ from allied.domain.actors import ActorKind
 from allied.domain.assistance import Offer, Request
 from allied.domain.catalogue import FAMILIES
 from allied.domain.codes import KnownActors, check_actor, check_releasability
+from allied.domain.dates import check_new
 from allied.domain.errors import InvalidInput
 from allied.ledger import kinds
 from allied.ledger.chain import EntryDraft
@@ -92,6 +93,7 @@ def _add_many(
     repo_name: str,
     prefix: str,
     kind: str,
+    today: dt.date | None = None,
 ) -> list[T]:
     repo = getattr(uow, repo_name)
     if all(not _blank(data.get("id")) for _, _, data in rows):
@@ -111,6 +113,8 @@ def _add_many(
         try:
             default = None if not _blank(data.get("id")) else _next_id(prefix, taken, seen)
             record = parse(data, default_id=default)
+            if today is not None:
+                check_new(record, today)
             if record.id in taken:
                 raise InvalidInput(f"id {record.id!r} already exists", field="id")
             if record.id in seen:
@@ -167,9 +171,17 @@ def record_payload(record: Request | Offer) -> dict[str, Any]:
 
 
 def add_requests(
-    uow: UnitOfWork, caller: Caller, rows: Sequence[RawRow], *, source: str = "input"
+    uow: UnitOfWork,
+    caller: Caller,
+    rows: Sequence[RawRow],
+    *,
+    source: str = "input",
+    today: dt.date | None = None,
 ) -> list[Request]:
-    """Validate every row, then store all of them (one transaction) or none."""
+    """Validate every row, then store all of them (one transaction) or none. ``today``:
+    the day a person files them, whose date rules (:mod:`allied.domain.dates`) they
+    meet; without it (the volume generator, benchmarks: records of other days written
+    as they were) the dates are taken as they are."""
     with uow:
         out = _add_many(
             uow,
@@ -180,14 +192,21 @@ def add_requests(
             repo_name="requests",
             prefix="REQ",
             kind=kinds.REQUEST_CREATED,
+            today=today,
         )
         uow.commit()
     return out
 
 
 def add_offers(
-    uow: UnitOfWork, caller: Caller, rows: Sequence[RawRow], *, source: str = "input"
+    uow: UnitOfWork,
+    caller: Caller,
+    rows: Sequence[RawRow],
+    *,
+    source: str = "input",
+    today: dt.date | None = None,
 ) -> list[Offer]:
+    """As :func:`add_requests`, for offers."""
     with uow:
         out = _add_many(
             uow,
@@ -198,6 +217,7 @@ def add_offers(
             repo_name="offers",
             prefix="OFF",
             kind=kinds.OFFER_CREATED,
+            today=today,
         )
         uow.commit()
     return out

@@ -15,7 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from allied.domain.accession import Accession
 from allied.domain.actors import ActorKind, Role, members_on
-from allied.domain.assistance import Allocation, AllocationStatus
+from allied.domain.assistance import Allocation, AllocationStatus, Offer
 from allied.domain.consent import (
     AllocationConsent,
     ConsentPolicy,
@@ -25,6 +25,7 @@ from allied.domain.consent import (
     OriginPolicy,
     standing_answer,
 )
+from allied.domain.dates import check_move_on
 from allied.domain.errors import InvalidInput, NotFound, UnknownActor
 from allied.domain.proposals import Proposal, ProposalStatus, participants_for
 from allied.domain.rules import Outcome, Position, Rule, evaluate
@@ -711,6 +712,25 @@ def move_allocation(
     return view
 
 
+def check_move_dates(
+    uow: UnitOfWork, alloc: Allocation, to: str, today: dt.date, offer: Offer | None = None
+) -> None:
+    """The dates a move of ``alloc`` to ``to`` on ``today`` must keep
+    (:func:`allied.domain.dates.check_move_on`): ``shipped`` and ``delivered`` not before
+    the offer's available-from date. ``offer``: the allocation's, when read already.
+
+    Accepting a ``proposed`` allocation is not checked against the request's needed-by
+    date: the line is the optimiser's, from a plan drawn up as of the day the coordinator
+    chose, and the optimiser weighs lateness (``late:<DAYS>``) without refusing it.
+    A move the lifecycle does not allow from where the allocation stands is left to the
+    state machine to refuse (its error names the move, not a date)."""
+    legal = {s.value for s in alloc.allowed_next()}
+    if to in legal and to in (AllocationStatus.SHIPPED.value, AllocationStatus.DELIVERED.value):
+        offer = offer or uow.offers.get(alloc.offer_id)
+        if offer is not None:
+            check_move_on(to, offer, today)
+
+
 def move_in(
     uow: UnitOfWork,
     caller: Caller,
@@ -723,10 +743,14 @@ def move_in(
 ) -> dict[str, Any]:
     """:func:`move_allocation` inside the caller's transaction (not committed): the
     allocation's view with the moves made (``moves``), the consent requests that answer
-    for it (``consents``) and the moves expired consents caused (``expired_moves``)."""
+    for it (``consents``) and the moves expired consents caused (``expired_moves``).
+
+    The move is made on ``today``, so it keeps to the dates of
+    :func:`check_move_dates`."""
     alloc = uow.allocations.get(allocation_id)
     if alloc is None:
         raise NotFound(f"no allocation {allocation_id!r}")
+    check_move_dates(uow, alloc, to, today)
     expired = expire_consents(uow, caller, today)
     granted = False
     if to == AllocationStatus.APPROVED.value and alloc.needs_consent:

@@ -31,6 +31,7 @@ from allied.service.caller import Caller
 from allied.service.governance import (
     DEFAULT_CONSENT_EXPIRY_DAYS,
     allocation_view,
+    check_move_dates,
     expire_consents,
 )
 from allied.service.ids import free_ids
@@ -102,6 +103,7 @@ def advance_many(
             if alloc is None:
                 raise NotFound(f"no allocation {move.allocation_id!r}")
             offer = offers[alloc.offer_id]
+            check_move_dates(uow, alloc, move.to, today, offer)
             granted = False
             if move.to == AllocationStatus.APPROVED.value and alloc.needs_consent:
                 granted = (

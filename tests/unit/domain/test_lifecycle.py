@@ -10,6 +10,9 @@ from allied.domain.assistance import Offer, RecordStatus, Request
 from allied.domain.errors import IllegalTransition, InvalidInput, RuleViolation
 from allied.domain.lifecycle import amend, end, overdue
 
+#: the day the amendments are made
+TODAY = dt.date(2024, 6, 1)
+
 
 def _request() -> Request:
     return Request("R-1", "UKR", "155mm-nato", 40, 3, dt.date(2024, 9, 1))
@@ -17,7 +20,7 @@ def _request() -> Request:
 
 def test_amend_returns_before_and_after_of_what_changed() -> None:
     r = _request()
-    change = amend(r, {"quantity": "30", "priority": 3, "needed_by": "2024-10-01"}, 10)
+    change = amend(r, {"quantity": "30", "priority": 3, "needed_by": "2024-10-01"}, 10, today=TODAY)
     assert change == {
         "before": {"quantity": 40, "needed_by": "2024-09-01"},
         "after": {"quantity": 30, "needed_by": "2024-10-01"},
@@ -43,7 +46,7 @@ def test_a_bad_amendment_changes_nothing(
 ) -> None:
     r = _request()
     with pytest.raises(error) as caught:
-        amend(r, changes, 10)
+        amend(r, changes, 10, today=TODAY)
     if field is not None:
         assert getattr(caught.value, "field", None) == field
     assert (r.quantity, r.priority, r.needed_by) == (40, 3, dt.date(2024, 9, 1))
@@ -53,7 +56,7 @@ def test_only_an_open_record_changes_and_ends_once() -> None:
     r = _request()
     assert end(r, RecordStatus.WITHDRAWN)["after"] == {"status": "withdrawn"}
     with pytest.raises(IllegalTransition):
-        amend(r, {"priority": 1}, 0)
+        amend(r, {"priority": 1}, 0, today=TODAY)
     with pytest.raises(IllegalTransition):
         end(r, RecordStatus.CLOSED)
     offer = Offer("O-1", "DEU", "155mm-nato", 5, dt.date(2024, 1, 1))

@@ -81,6 +81,10 @@ class PageOut(BaseModel, Generic[T]):
 
 # -- requests and offers -----------------------------------------------------------------
 
+#: The date rules (allied.domain.dates), as the API's document states them.
+NEEDED_BY = "from the server's today to 10 years ahead (an amendment: the same)"
+AVAILABLE_FROM = "from 365 days before the server's today to 10 years ahead"
+
 
 class RequestIn(Strict):
     id: Short | None = None
@@ -89,7 +93,7 @@ class RequestIn(Strict):
     accepts: Annotated[list[Short], Field(max_length=20)] | None = None
     quantity: Quantity
     priority: Annotated[int, Field(ge=1, le=5), JsonInt] = 3
-    needed_by: IsoDate
+    needed_by: IsoDate = Field(description=NEEDED_BY)
     item_type: Short | None = None
     notes: Text | None = None
     releasability: Spec | None = Field(
@@ -120,7 +124,7 @@ class OfferIn(Strict):
     donor: Code
     family: Short
     quantity: Quantity
-    available_from: IsoDate
+    available_from: IsoDate = Field(description=AVAILABLE_FROM)
     channel: ChannelName = "bilateral"
     lethal: Flag = True
     item_type: Short | None = None
@@ -409,7 +413,7 @@ class RequestPatch(Strict):
 
     quantity: Quantity | None = Field(None, description="never below what is allocated")
     priority: Annotated[int, Field(ge=1, le=5)] | None = None
-    needed_by: dt.date | None = None
+    needed_by: dt.date | None = Field(None, description=NEEDED_BY)
     notes: Text | None = None
     releasability: Spec | None = None
 
@@ -418,7 +422,7 @@ class OfferPatch(Strict):
     """The fields of an open offer to change (at least one)."""
 
     quantity: Quantity | None = Field(None, description="never below what is allocated")
-    available_from: dt.date | None = None
+    available_from: dt.date | None = Field(None, description=AVAILABLE_FROM)
     caveats: Text | None = None
     releasability: Spec | None = None
 

@@ -29,6 +29,14 @@ offer_app = typer.Typer(help="Donors' offers.", no_args_is_help=True)
 import_app = typer.Typer(help="Import records from CSV or JSON files.", no_args_is_help=True)
 ledger_app = typer.Typer(help="The append-only, hash-chained audit ledger.", no_args_is_help=True)
 
+#: The day records are filed: their dates are checked against it (allied.domain.dates).
+FILED_ON = typer.Option(
+    None,
+    "--on",
+    help="the day the records are filed, YYYY-MM-DD (default today): a needed-by date "
+    "from it to 10 years ahead, an available-from date from a year before it",
+)
+
 REQUEST_COLUMNS = [
     "id",
     "recipient",
@@ -175,12 +183,14 @@ def request_add(
     request_id: str | None = typer.Option(None, "--id", help="id (default: generated)"),
     releasability: str | None = typer.Option(None, help="owner | nations:A,B | org:ORG | public"),
     notes: str | None = typer.Option(None),
+    on: str | None = FILED_ON,
     fmt: Format = FormatOption,
     wide: bool = WideOption,
 ) -> None:
     """Register one request."""
     from allied.service.access import import_requests, record_payload
 
+    day = parse_day(on, "--on")
     data = {
         "id": request_id,
         "recipient": recipient,
@@ -197,7 +207,8 @@ def request_add(
         store = _store()
         try:
             made = import_requests(
-                store.uow(), _caller(), [(None, "options", _clean(data))], source="command line"
+                store.uow(), _caller(), day, [(None, "options", _clean(data))],
+                source="command line",
             )
         finally:
             store.close()
@@ -231,12 +242,14 @@ def offer_add(
     offer_id: str | None = typer.Option(None, "--id"),
     releasability: str | None = typer.Option(None, help="owner | nations:A,B | org:ORG | public"),
     caveats: str | None = typer.Option(None),
+    on: str | None = FILED_ON,
     fmt: Format = FormatOption,
     wide: bool = WideOption,
 ) -> None:
     """Register one offer."""
     from allied.service.access import import_offers, record_payload
 
+    day = parse_day(on, "--on")
     data = {
         "id": offer_id,
         "donor": donor,
@@ -256,7 +269,8 @@ def offer_add(
         store = _store()
         try:
             made = import_offers(
-                store.uow(), _caller(), [(None, "options", _clean(data))], source="command line"
+                store.uow(), _caller(), day, [(None, "options", _clean(data))],
+                source="command line",
             )
         finally:
             store.close()
@@ -279,31 +293,38 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def _import(kind: str, path: Path) -> None:
+def _import(kind: str, path: Path, on: str | None) -> None:
     from allied.ingest.files import read_records
     from allied.service.access import import_offers, import_requests
 
+    day = parse_day(on, "--on")
     with errors_to_exit():
         rows = read_records(path, kind)
         store = _store()
         try:
             add = import_requests if kind == "requests" else import_offers
-            made = add(store.uow(), _caller(), rows, source=str(path))
+            made = add(store.uow(), _caller(), day, rows, source=str(path))
         finally:
             store.close()
     console().print(f"imported {len(made)} {kind} from {path}")
 
 
 @import_app.command("requests")
-def import_requests(path: Path = typer.Argument(..., help="FILE.csv or FILE.json")) -> None:
-    """Import requests: every row is checked first; one bad row stops it and nothing is written."""
-    _import("requests", path)
+def import_requests(
+    path: Path = typer.Argument(..., help="FILE.csv or FILE.json"), on: str | None = FILED_ON
+) -> None:
+    """Import requests: every row is checked first; one bad row stops it and nothing is
+    written. Records filed on an earlier day are imported with that day as --on."""
+    _import("requests", path, on)
 
 
 @import_app.command("offers")
-def import_offers(path: Path = typer.Argument(..., help="FILE.csv or FILE.json")) -> None:
-    """Import offers: every row is checked first; one bad row stops it and nothing is written."""
-    _import("offers", path)
+def import_offers(
+    path: Path = typer.Argument(..., help="FILE.csv or FILE.json"), on: str | None = FILED_ON
+) -> None:
+    """Import offers: every row is checked first; one bad row stops it and nothing is
+    written. Records filed on an earlier day are imported with that day as --on."""
+    _import("offers", path, on)
 
 
 @ledger_app.command("export")

@@ -148,7 +148,7 @@ def _import(
 
     rows = parse_records(raw, name, kind)
     use_case = access.import_requests if kind == "requests" else access.import_offers
-    made = use_case(ctx.uow(), caller, rows, source=name)
+    made = use_case(ctx.uow(), caller, ctx.today(), rows, source=name)
     return {"kind": kind, "source": name, "ids": [m.id for m in made], "warnings": []}
 
 

@@ -4,6 +4,7 @@ amending, withdrawing and closing records (forms over the access service, as
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -11,6 +12,8 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from allied.domain.assistance import RecordStatus
+from allied.domain.dates import takes_pledge
+from allied.domain.lifecycle import DEFAULT_GRACE_DAYS
 from allied.domain.users import Action, UserRole, may
 from allied.domain.values import int_in_range
 from allied.entrypoints.web import chartcache, tables, views
@@ -168,7 +171,7 @@ def post_request(
         "releasability": releasability.strip(),
     }
     data = {k: v for k, v in form.items() if v != ""}
-    made = access.create_request(ctx.uow(), caller, data)
+    made = access.create_request(ctx.uow(), caller, ctx.today(), data)
     return _done("/requests", "request-posted", str(made["id"]))
 
 
@@ -248,7 +251,8 @@ def _offers_page(
     )
     may_pledge = may(caller.role, Action.PLEDGE)
     # the pledge form: one offer at a time, and only the requests it can fill (its
-    # family, something still outstanding); another offer is chosen with a GET
+    # family, something still outstanding, not overdue past the grace: allied.domain.dates);
+    # another offer is chosen with a GET
     own_offers: list[dict[str, Any]] = []
     open_requests: list[dict[str, Any]] = []
     chosen: dict[str, Any] | None = None
@@ -285,6 +289,8 @@ def _offers_page(
                     status=RecordStatus.OPEN, sort="-priority", limit=PLEDGE_CHOICES,
                 ).items
                 if r.get("outstanding", 1) > 0
+                # a long-overdue request takes no pledge until its need is confirmed
+                and takes_pledge(dt.date.fromisoformat(r["needed_by"]), day, DEFAULT_GRACE_DAYS)
             ]
     return render(
         request,
@@ -398,7 +404,7 @@ def post_offer(
     }
     data: dict[str, Any] = {k: v for k, v in form.items() if v != ""}
     data["lethal"] = lethal == "on"
-    made = access.create_offer(ctx.uow(), caller, data)
+    made = access.create_offer(ctx.uow(), caller, ctx.today(), data)
     return _done("/offers", "offer-posted", str(made["id"]))
 
 

@@ -240,6 +240,7 @@ def pledge_order(
         reveal_need=sees_all(caller.role),
         check_offer=check_offer,
         check_request=check_request,
+        day=day,
     )
 
 

@@ -117,11 +117,12 @@ def amend_request(
     memberships: Sequence[Membership] | None = None,
 ) -> dict[str, Any]:
     """The recipient (its own) or the coordinator changes an open request's quantity (never
-    below what is allocated), priority, needed-by date, notes or releasability
+    below what is allocated), priority, needed-by date (not before ``day``: how a
+    recipient confirms a need that has passed), notes or releasability
     (``memberships``: the caller's, not read again when given)."""
     with uow:
         request = _request(uow, caller, day, request_id, memberships)
-        change = amend(request, changes, _committed(uow, "request", request.id))
+        change = amend(request, changes, _committed(uow, "request", request.id), today=day)
         if "releasability" in change["after"]:
             _check_release(uow, request)
         if change["after"]:
@@ -183,7 +184,7 @@ def amend_offer(
     with uow:
         offer, v = _offer(uow, caller, day, offer_id, memberships)
         committed = _committed(uow, "offer", offer.id)
-        change = amend(offer, changes, committed)
+        change = amend(offer, changes, committed, today=day)
         if "releasability" in change["after"]:
             _check_release(uow, offer)
         visible = v.sees_record(offer)

@@ -242,23 +242,29 @@ def offer_totals(uow: UnitOfWork, caller: Caller, day: dt.date, by: str) -> list
         return totals_with(_groups(offers, by), committed)
 
 
-def create_offer(uow: UnitOfWork, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+def create_offer(
+    uow: UnitOfWork, caller: Caller, day: dt.date, data: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A new offer filed on ``day`` (its dates checked against it:
+    :mod:`allied.domain.dates`)."""
     require(caller.role, Action.CREATE_OFFER)
     donor = str(data.get("donor") or "").strip().upper()
     require_own_nation(caller.role, caller.nation, donor, "offer")
     body = national_id(uow, caller, data, "OFF", donor)
-    made = add_offers(uow, caller, [(None, "body", body)], source="request body")
+    made = add_offers(uow, caller, [(None, "body", body)], source="request body",
+                    today=day)
     return offer_view(made[0], 0)
 
 
 def import_offers(
-    uow: UnitOfWork, caller: Caller, rows: Sequence[RawRow], *, source: str
+    uow: UnitOfWork, caller: Caller, day: dt.date, rows: Sequence[RawRow], *, source: str
 ) -> list[Offer]:
-    """Offers from a file or options: every row checked first, all or nothing. A donor
+    """Offers from a file or options: every row checked first, all or nothing, filed on
+    ``day`` (their dates checked against it: :mod:`allied.domain.dates`). A donor
     registers offers of its own nation only."""
     require(caller.role, Action.CREATE_OFFER)
     for line, _, data in rows:
         own_record(caller, data, "donor", line)
     # a nation's ids never reveal another's records (see national_id)
     named = national_ids(uow, caller, rows, "OFF", source, "donor")
-    return add_offers(uow, caller, named, source=source)
+    return add_offers(uow, caller, named, source=source, today=day)

@@ -197,12 +197,17 @@ def get_request(uow: UnitOfWork, caller: Caller, day: dt.date, request_id: str) 
         return _request_view(request, _visible_pledged(uow, v, [request]).get(request.id, 0))
 
 
-def create_request(uow: UnitOfWork, caller: Caller, data: Mapping[str, Any]) -> dict[str, Any]:
+def create_request(
+    uow: UnitOfWork, caller: Caller, day: dt.date, data: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A new request filed on ``day`` (its dates checked against it:
+    :mod:`allied.domain.dates`)."""
     require(caller.role, Action.CREATE_REQUEST)
     recipient = str(data.get("recipient") or "").strip().upper()
     require_own_nation(caller.role, caller.nation, recipient, "request")
     body = national_id(uow, caller, data, "REQ", recipient)
-    made = add_requests(uow, caller, [(None, "body", body)], source="request body")
+    made = add_requests(uow, caller, [(None, "body", body)], source="request body",
+                    today=day)
     return _request_view(made[0], 0)
 
 
@@ -240,13 +245,14 @@ def set_request_priority(
 
 
 def import_requests(
-    uow: UnitOfWork, caller: Caller, rows: Sequence[RawRow], *, source: str
+    uow: UnitOfWork, caller: Caller, day: dt.date, rows: Sequence[RawRow], *, source: str
 ) -> list[Request]:
-    """Requests from a file or options: every row checked first, all or nothing. A
-    recipient registers requests of its own nation only."""
+    """Requests from a file or options: every row checked first, all or nothing, filed
+    on ``day`` (their dates checked against it: :mod:`allied.domain.dates`). A recipient
+    registers requests of its own nation only."""
     require(caller.role, Action.CREATE_REQUEST)
     for line, _, data in rows:
         own_record(caller, data, "recipient", line)
     # a nation's ids never reveal another's records (see national_id)
     named = national_ids(uow, caller, rows, "REQ", source, "recipient")
-    return add_requests(uow, caller, named, source=source)
+    return add_requests(uow, caller, named, source=source, today=day)

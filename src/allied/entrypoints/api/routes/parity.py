@@ -121,7 +121,7 @@ def import_records(
 
     def action(uow: UnitOfWork) -> dict[str, Any]:
         try:
-            made = use_case(uow, caller, rows, source="request body")
+            made = use_case(uow, caller, ctx.today(), rows, source="request body")
         except InvalidInput as exc:
             if exc.line is not None:
                 exc.field = f"records.{exc.line}.{exc.field or ''}".rstrip(".")

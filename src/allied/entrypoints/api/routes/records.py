@@ -96,7 +96,7 @@ def create_request(
         path=request.url.path,
         body=data,
         status_code=201,
-        action=lambda uow: access.create_request(uow, caller, data),
+        action=lambda uow: access.create_request(uow, caller, ctx.today(), data),
     )
 
 
@@ -227,7 +227,7 @@ def create_offer(
         path=request.url.path,
         body=data,
         status_code=201,
-        action=lambda uow: access.create_offer(uow, caller, data),
+        action=lambda uow: access.create_offer(uow, caller, ctx.today(), data),
     )
 
 
