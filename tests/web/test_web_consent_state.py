@@ -20,7 +20,8 @@ def _pledged(web: Web) -> tuple[str, str, str]:  # noqa: F811
     """EST offers DEU-made mortars; UKR asks; EST pledges (DEU not asked yet)."""
     offer = _offer(web, "EST", "public", origin="DEU")
     request_id = str(access.create_request(
-        web.uow(), web.caller("ukr"), {**_request_form(), "recipient": "UKR", "quantity": 100}
+        web.uow(), web.caller("ukr"), TODAY,
+        {**_request_form(), "recipient": "UKR", "quantity": 100},
     )["id"])
     made = access.pledge(
         web.uow(), web.caller("est"), TODAY, offer_id=offer, request_id=request_id, quantity=40

@@ -138,7 +138,8 @@ def test_an_allocation_a_run_proposed_shows_the_run_in_its_history(web: Web) -> 
     pledged = _setup(web)
     _offer(web, "EST", "nations:UKR")
     access.create_request(
-        web.uow(), web.caller("ukr"), {**_request_form(), "recipient": "UKR", "quantity": 40}
+        web.uow(), web.caller("ukr"), TODAY,
+        {**_request_form(), "recipient": "UKR", "quantity": 40},
     )
     run = access.run_allocation(web.uow(), web.caller("coord"), as_of=TODAY)
     assert run["allocation_ids"]
@@ -172,7 +173,8 @@ def test_only_possible_actions_are_offered(web: Web) -> None:
     # on the list page, another donor sees no button on EST's allocation
     gbr_offer = _offer(web, "GBR", "public")
     other = access.create_request(
-        web.uow(), web.caller("ukr"), TODAY, {**_request_form(), "recipient": "UKR", "quantity": 10}
+        web.uow(), web.caller("ukr"), TODAY,
+        {**_request_form(), "recipient": "UKR", "quantity": 10},
     )["id"]
     gbr_made = access.pledge(
         web.uow(), web.caller("coord"), TODAY, offer_id=gbr_offer, request_id=other, quantity=10
@@ -275,7 +277,8 @@ def test_an_allocation_withdrawn_from_its_page_records_the_reason(web: Web) -> N
 def test_a_reversible_move_works_from_the_page(web: Web) -> None:
     gbr_offer = _offer(web, "GBR", "public")
     request_id = access.create_request(
-        web.uow(), web.caller("ukr"), TODAY, {**_request_form(), "recipient": "UKR", "quantity": 10}
+        web.uow(), web.caller("ukr"), TODAY,
+        {**_request_form(), "recipient": "UKR", "quantity": 10},
     )["id"]
     made = access.pledge(
         web.uow(), web.caller("coord"), TODAY, offer_id=gbr_offer, request_id=request_id,
@@ -500,7 +503,8 @@ def test_a_pledge_is_offered_only_while_something_of_the_offer_is_left(web: Web)
     assert re.search(rf'<option value="{ids["offer"]}" selected>', chosen)
     # the other 200 pledged: nothing is left, and the page says why instead
     other = access.create_request(
-        web.uow(), web.caller("ukr"), {**_request_form(), "recipient": "UKR", "quantity": 250}
+        web.uow(), web.caller("ukr"), TODAY,
+        {**_request_form(), "recipient": "UKR", "quantity": 250},
     )["id"]
     access.pledge(
         web.uow(), web.caller("est"), TODAY, offer_id=ids["offer"], request_id=other,

@@ -59,13 +59,13 @@ def assert_refused(
 
 
 def _request(web: Web, family: str = "120mm-mortar") -> str:  # noqa: F811
-    return str(access.create_request(web.uow(), web.caller("ukr"), {
+    return str(access.create_request(web.uow(), web.caller("ukr"), TODAY, {
         "recipient": "UKR", "family": family, "quantity": 500, "priority": 3,
         "needed_by": "2024-08-01", "releasability": "public"})["id"])
 
 
 def _offer(web: Web, **extra: Any) -> str:  # noqa: F811
-    return str(access.create_offer(web.uow(), web.caller("est"), {
+    return str(access.create_offer(web.uow(), web.caller("est"), TODAY, {
         "donor": "EST", "family": "120mm-mortar", "quantity": 300,
         "available_from": "2024-05-01", "releasability": "public", **extra})["id"])
 

@@ -576,7 +576,8 @@ def test_the_ledger_page_opens_on_the_latest_entries_and_filters_by_kind_and_rec
 
     for n in range(views.PAGE_SIZE + 5):
         access.create_request(
-            web.uow(), web.caller("ukr"), {**_request_form(), "recipient": "UKR", "quantity": n + 1}
+            web.uow(), web.caller("ukr"), TODAY,
+            {**_request_form(), "recipient": "UKR", "quantity": n + 1},
         )
     auditor = web.signed_in("audit")
     head = web.uow()
@@ -601,7 +602,7 @@ def test_the_ledger_page_opens_on_the_latest_entries_and_filters_by_kind_and_rec
     assert more and "kind=request.created" in html.unescape(more.group(1))
     # by record: the entries about one record
     rid = access.create_request(
-        web.uow(), web.caller("ukr"), {**_request_form(), "recipient": "UKR"}
+        web.uow(), web.caller("ukr"), TODAY, {**_request_form(), "recipient": "UKR"}
     )["id"]
     access.amend_request(web.uow(), web.caller("ukr"), TODAY, rid, {"quantity": 7})
     one = auditor.get(f"/ledger?record={rid}").text

@@ -116,7 +116,7 @@ def test_every_pledge_and_every_open_vote_waits_on_someone(web: Web) -> None:  #
     from web.test_web_pages import _offer, _request_form
 
     request_id = access.create_request(
-        web.uow(), web.caller("ukr"), {**_request_form(), "recipient": "UKR", "quantity": 50}
+        web.uow(), web.caller("ukr"), TODAY, {**_request_form(), "recipient": "UKR", "quantity": 50}
     )["id"]
     own = _offer(web, "EST", "public")
     made_elsewhere = _offer(web, "EST", "public", origin="DEU")
@@ -160,7 +160,7 @@ def test_a_long_to_do_section_links_to_the_whole_list(web: Web) -> None:  # noqa
     for n in range(23):
         access.create_request(
             web.uow(), web.caller("ukr"),
-            {**_request_form(), "recipient": "UKR", "quantity": n + 1},
+            TODAY, {**_request_form(), "recipient": "UKR", "quantity": n + 1},
         )
     home = web.signed_in("ukr").get("/").text
     more = re.search(r'<li class="more"><a href="([^"]+)">and (\d+) more: see them all</a>', home)
