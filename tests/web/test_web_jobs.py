@@ -84,11 +84,27 @@ def test_the_admin_adds_a_user_resets_its_token_and_disables_it(web: Web) -> Non
     )
     assert nation_auditor.status_code == 422 and 'id="u-nation-err"' in nation_auditor.text
     assert "acts for no nation" in nation_auditor.text and _count(web) == before_auditor
-    # reset: the old token stops working
-    reset = admin.post("/admin/users/pol-donor/reset", data={"csrf": web.csrf("admin")})
+    # reset: confirmed, sent once; the old token stops working
+    page = admin.get("/admin/users").text
+    version = re.search(
+        r'action="/admin/users/pol-donor/reset"[^>]*>\s*<input type="hidden" name="csrf"'
+        r'[^>]*>\s*<input type="hidden" name="version" value="([0-9a-f]+)"', page)
+    assert version and "<summary>Reset token…</summary>" in page
+    unconfirmed = admin.post("/admin/users/pol-donor/reset",
+                             data={"csrf": web.csrf("admin"), "version": version.group(1)})
+    assert unconfirmed.status_code == 422 and 'id="rst-pol-donor-confirm-err"' in unconfirmed.text
+    assert authenticate(web.uow(), token.group(1)) is not None  # nothing changed
+    sent = {"csrf": web.csrf("admin"), "version": version.group(1), "confirm": "yes"}
+    reset = admin.post("/admin/users/pol-donor/reset", data=sent)
     new = re.search(r'id="tok-value" readonly value="([^"]+)"', reset.text)
     assert new and authenticate(web.uow(), token.group(1)) is None
     assert authenticate(web.uow(), new.group(1)) is not None
+    # the result page reloaded sends the same post: refused, the token just shown still works
+    before_reload = _count(web)
+    again = admin.post("/admin/users/pol-donor/reset", data=sent)
+    assert again.status_code == 409 and "already replaced" in again.text
+    assert 'id="tok-value"' not in again.text
+    assert authenticate(web.uow(), new.group(1)) is not None and _count(web) == before_reload
     # nobody disables the user they are signed in as
     own = admin.post(
         "/admin/users/admin/disable",

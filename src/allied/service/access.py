@@ -152,6 +152,7 @@ from allied.service.usecases.users import (
     list_users,
     reset_user_token,
     revoke_user,
+    token_versions,
 )
 
 __all__ = [
@@ -254,6 +255,7 @@ __all__ = [
     "take_position",
     "text_document",
     "todo",
+    "token_versions",
     "totals_held",
     "totals_with",
     "verify_ledger",

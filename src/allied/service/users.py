@@ -7,13 +7,14 @@ so a lost token cannot be recovered: revoke the user and add a new one.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from allied.domain.errors import InvalidInput, NotFound
+from allied.domain.errors import Conflict, InvalidInput, NotFound
 from allied.domain.users import (
     User,
     UserRole,
@@ -138,14 +139,31 @@ def authenticate_digest(uow: UsersUnitOfWork, digest: str) -> Caller | None:
         return Caller(user=user.name, nation=user.nation, role=user.role.value, user_id=user.id)
 
 
-def rotate_token(uow: UsersUnitOfWork, caller: Caller, name: str) -> NewUser:
-    """Give a user a new token (the old one stops working) and reactivate it."""
+def token_version(user: User) -> str:
+    """A short fingerprint of a user's current token (of its stored hash, so it says
+    nothing of the token): a form that resets the token carries it, and a reset asked of
+    a token already replaced (the result page reloaded, two admins at once) is refused."""
+    return hashlib.sha256(user.token_hash.encode("ascii")).hexdigest()[:16]
+
+
+def rotate_token(
+    uow: UsersUnitOfWork, caller: Caller, name: str, *, expected: str | None = None
+) -> NewUser:
+    """Give a user a new token (the old one stops working) and reactivate it.
+    ``expected``: the :func:`token_version` the caller saw; :class:`Conflict` when the
+    token has been replaced since, and nothing changes."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
     with uow:
         found = uow.users.list(name=name)
         if not found:
             raise NotFound(f"no user {name!r}")
         user = found[0]
+        if expected is not None and expected != token_version(user):
+            raise Conflict(
+                f"{name}'s token was already replaced after this page was shown (a reload "
+                "sends the reset again): the token shown then is the one that works; to "
+                "reset it again, use Reset token on the users list"
+            )
         user.token_hash = hash_token(token)
         user.revoked_at = None
         uow.ledger.append(

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from allied.domain.errors import InvalidInput
-from allied.domain.users import NATIONAL_ROLES, Action, UserRole, may
+from allied.domain.users import NATIONAL_ROLES, Action, UserRole, may, require
 from allied.entrypoints.web.forms import Typed, confirmed_reason, form_page
 from allied.entrypoints.web.pages import _ctx, _done, render
 from allied.entrypoints.web.session import check_csrf, current
@@ -54,6 +54,7 @@ def _page(
         active=PATH,
         status=error["status"] if error else 200,
         users=users,
+        versions=access.token_versions(ctx.read_uow(), caller),
         roles=[r.value for r in UserRole],
         national=sorted(r.value for r in NATIONAL_ROLES),
         states=states,
@@ -85,9 +86,9 @@ def _user_refused(
     """The users page again, the user's disable form open as typed (a refused reset: the
     page with the refusal)."""
     name = str(request.path_params.get("name", ""))
-    edit = None
-    if request.url.path.endswith("/disable"):
-        edit = {"id": name, "error": error, "form": {"reason": typed.get("reason", "")}}
+    action = "disable" if request.url.path.endswith("/disable") else "reset"
+    edit = {"id": name, "action": action, "error": error,
+            "form": {"reason": typed.get("reason", "")}}
     return _page(request, caller, token, error=error, edit=edit)
 
 
@@ -112,14 +113,25 @@ def add_user(
 
 
 @router.post(PATH + "/{name}/reset", response_class=HTMLResponse)
-@form_page(_user_refused)
+@form_page(_user_refused, prefix="rst-{name}-", fields=("confirm",))
 def reset_token(
-    request: Request, name: str, csrf: Annotated[str, Form(max_length=200)] = ""
+    request: Request,
+    name: str,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    confirm: Annotated[str, Form(max_length=3)] = "",
+    version: Annotated[str, Form(max_length=64)] = "",
 ) -> HTMLResponse:
+    """A new token, once: the form is confirmed and carries the version of the token it
+    replaces, so the result page reloaded (the post sent again) resets nothing."""
     ctx = _ctx(request)
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
-    made = access.reset_user_token(ctx.uow(), caller, name)
+    require(caller.role, Action.MANAGE_USERS)  # a role that may not reset is told so first
+    if confirm != "yes":
+        raise InvalidInput(
+            f"tick the box to confirm: {name}'s current token stops working", field="confirm"
+        )
+    made = access.reset_user_token(ctx.uow(), caller, name, expected=version)
     return _page(
         request, caller, token, new_token={"name": made.user.name, "token": made.token}
     )

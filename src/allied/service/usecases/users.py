@@ -19,6 +19,14 @@ def list_users(uow: UsersUnitOfWork, caller: Caller) -> list[dict[str, Any]]:
     return user_service.list_users(uow)
 
 
+def token_versions(uow: UsersUnitOfWork, caller: Caller) -> dict[str, str]:
+    """Each user's :func:`~allied.service.users.token_version`, by name: what the
+    dashboard's reset form carries so that a reset is sent once."""
+    require(caller.role, Action.MANAGE_USERS)
+    with uow:
+        return {u.name: user_service.token_version(u) for u in uow.users.list()}
+
+
 def add_user(
     uow: UsersUnitOfWork, caller: Caller, *, name: str, role: str, nation: str | None = None
 ) -> NewUser:
@@ -36,7 +44,10 @@ def revoke_user(
     return user_service.revoke_user(uow, caller, name, reason=reason)
 
 
-def reset_user_token(uow: UsersUnitOfWork, caller: Caller, name: str) -> NewUser:
-    """Give a user a new token (the old one stops working; a disabled user is enabled)."""
+def reset_user_token(
+    uow: UsersUnitOfWork, caller: Caller, name: str, *, expected: str | None = None
+) -> NewUser:
+    """Give a user a new token (the old one stops working; a disabled user is enabled);
+    with ``expected``, only if the token is still the one of that version."""
     require(caller.role, Action.MANAGE_USERS)
-    return user_service.rotate_token(uow, caller, name)
+    return user_service.rotate_token(uow, caller, name, expected=expected)
