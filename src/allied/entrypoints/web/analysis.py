@@ -217,7 +217,8 @@ def _stream_lab(
 ) -> Response:
     """Run ``job(progress)`` in a thread (one of the server's lab slots) and stream the
     page: its head, one progress bar per chunk of runs as the engine reports it (the page's
-    style shows only the last, so it reads as one bar filling up, without script), then
+    style stacks them in one place, the latest on top, so it reads as one bar filling up
+    while the page streams, without script), then
     ``finish(result)`` (the results) or the error, then the page's end."""
     ctx = _ctx(request)
     slots = request.app.state.lab_slots
