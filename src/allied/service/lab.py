@@ -209,7 +209,8 @@ def run_sweep(
     Returns ``{"keys", "points", "rows"}``: the grid's keys, its points, and per point its
     flattened metrics (:func:`allied.lab.sweep.flatten`). Every point is checked (and the
     whole work bounded by ``max_work``) before anything runs; ``progress(done, total)``
-    counts runs over all points."""
+    counts runs over all points and their variants (points x variants x ``runs``), only
+    ever up, ending at ``total``."""
     from allied.lab import sweep as sw
 
     raw, _ = sc.load_raw(scenario)
@@ -240,14 +241,23 @@ def run_sweep(
             f"{max_work:,}: fewer runs or fewer points",
             field="runs",
         )
-    total = runs * len(points)
+    scenarios = [sc.apply_overrides(raw, point) for point in points]
+    # a point runs every variant `runs` times (the engine counts them so): the sweep's
+    # total is the sum of the points' totals, and a point's count starts where the
+    # previous point's ended, so the count only goes up and ends at the total
+    sizes = [runs * max(1, len(sc.validate(each).variants)) for each in scenarios]
+    total = sum(sizes)
     rows = []
-    for i, point in enumerate(points):
+    before = 0
+    for point, each, size in zip(points, scenarios, sizes, strict=True):
 
-        def step(done: int, _: int, before: int = i * runs) -> None:
+        def step(done: int, of: int, before: int = before, size: int = size) -> None:
+            if of != size:  # the engine runs other work than counted: never report past 100 %
+                raise RuntimeError(f"a sweep point reported {of} runs, counted {size}")
             if progress is not None:
                 progress(before + done, total)
 
-        result = engine.run(sc.apply_overrides(raw, point), runs=runs, seed=seed, progress=step)
+        result = engine.run(each, runs=runs, seed=seed, progress=step)
         rows.append({**point, **sw.flatten(result.summary)})
+        before += size
     return {"keys": list(points[0]), "points": points, "rows": rows}

@@ -365,7 +365,8 @@ def lab_sweep(
     seed: Annotated[str, Form(max_length=12)] = "0",
 ) -> Response:
     """A parameter sweep (``allied sweep --grid``) in the browser: the grid's points run
-    one after the other with the same seed, progress counted over all their runs."""
+    one after the other with the same seed, progress counted over every run of every
+    variant of every point (only up, ending at 100 %)."""
     from allied.entrypoints.web import figures
     from allied.service.lab import list_scenarios, run_sweep
 
