@@ -5,6 +5,7 @@ page shows a nation exactly what the API shows it."""
 from __future__ import annotations
 
 import datetime as dt
+import html as htmllib
 import json
 import re
 import secrets
@@ -657,6 +658,63 @@ def test_the_lab_refuses_bad_parameters_before_running(web: Web) -> None:
     assert client.post("/lab/run", data={**base, "csrf": ""}).status_code == 403
 
 
+def _field_error(page: str) -> str:
+    found = re.search(r'<p class="field-error" id="lab-err">(.*?)</p>', page, re.S)
+    assert found, "no message beside a field"
+    return htmllib.unescape(found.group(1))
+
+
+def test_the_lab_lists_each_scenarios_parameters_and_words_errors_in_the_forms_terms(
+    web: Web,
+) -> None:
+    """The review found no list of keys and errors such as "Extra inputs are not
+    permitted", "field: --set": the page lists every scenario's parameters (value, default,
+    meaning) and a wrong line is refused on the form's own field, naming its keys."""
+    client = web.signed_in("est")
+    page = client.get("/lab").text
+    box = re.search(r'<details class="lab-params" id="params-epf-tranche".*?</details>', page, re.S)
+    assert box, "no parameters of epf-tranche"
+    row = re.search(r"<tr><th scope=\"row\"><code>decision\.max_rounds</code></th>(.*?)</tr>",
+                    box.group(0), re.S)
+    assert row, "decision.max_rounds is not listed"
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1))
+    assert cells[:2] == ["60", "4"]  # in this scenario, default
+    assert "rounds" in cells[2] and "at most 200" in cells[3]
+    assert 'href="#params"' in page
+    base = {"scenario": "epf-tranche", "runs": "1000", "seed": "0", "csrf": web.csrf("est")}
+
+    unknown = client.post("/lab/run", data={**base, "overrides": "decision.nosuch=1"})
+    assert unknown.status_code == 422 and "Extra inputs" not in unknown.text
+    said = _field_error(unknown.text)
+    assert said.startswith("unknown parameter decision.nosuch; this scenario's parameters are:")
+    assert "decision.escalation" in said and "decision.holdup.median_days" in said
+    assert "field: <code>overrides</code>" in unknown.text  # the textarea's name
+    assert re.search(r'<textarea id="lab-over" name="overrides"[^>]*aria-invalid="true"',
+                     unknown.text)
+    assert 'id="params-epf-tranche" open' in unknown.text  # the chosen scenario's list, open
+
+    no_equals = client.post("/lab/run", data={**base, "overrides": "foo"})
+    assert no_equals.status_code == 422 and "--set" not in no_equals.text
+    assert _field_error(no_equals.text).startswith("'foo' is not key=value")
+    assert "field: <code>overrides</code>" in no_equals.text
+
+    # a block the scenario has not (it would add a mechanism) is not one of its parameters
+    other = client.post("/lab/run", data={**base, "overrides": "aid.months=12"})
+    assert _field_error(other.text).startswith("unknown parameter aid.months;")
+
+    out_of_range = client.post("/lab/run", data={**base, "overrides": "decision.escalation=2"})
+    assert out_of_range.status_code == 422
+    assert _field_error(out_of_range.text).startswith("decision.escalation: ")
+    assert "field: <code>overrides</code>" in out_of_range.text
+
+    sweep = client.post("/lab/sweep", data={**base, "runs": "100", "grid": "decision.nosuch=1,2"})
+    assert sweep.status_code == 422
+    assert "unknown parameter decision.nosuch; this scenario's parameters are:" in htmllib.unescape(
+        sweep.text
+    )
+    assert "field: <code>grid</code>" in sweep.text
+
+
 def test_the_web_package_imports_on_its_own() -> None:
     import subprocess
     import sys
@@ -771,7 +829,8 @@ def test_the_lab_refuses_structural_overrides_and_a_second_run_at_once(web: Web)
     base = {"scenario": "natoization-2024", "runs": "1000", "seed": "0", "csrf": web.csrf("est")}
     many = "variants={" + ",".join(f"v{i}: {{}}" for i in range(100)) + "}"
     r = client.post("/lab/run", data={**base, "overrides": many})
-    assert r.status_code == 422 and "field: <code>variants</code>" in r.text
+    assert r.status_code == 422 and "field: <code>overrides</code>" in r.text
+    assert "'variants' cannot be set here" in htmllib.unescape(r.text)
     r = client.post("/lab/run", data={**base, "runs": "200000", "overrides": "aid.months=240"})
     assert r.status_code == 422 and "run-actor-months" in r.text
     # a run of this user still going: the next one waits (429), others are not held up

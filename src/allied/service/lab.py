@@ -121,6 +121,42 @@ def list_scenarios() -> list[dict[str, Any]]:
     return out
 
 
+def scenario_parameters(scenario: str) -> list[dict[str, Any]]:
+    """The parameters an override may set in the built-in ``scenario``: ``key``, ``value``
+    (in the scenario), ``default``, ``meaning``, ``accepts`` (:func:`allied.lab.scenario.
+    parameters`)."""
+    raw, _ = sc.load_raw(scenario)
+    return sc.parameters(raw)
+
+
+def check_parameter_lines(scenario: str, lines: Sequence[str], *, field: str, shape: str) -> None:
+    """Each line of a form's box (``key=value`` for a run, ``key=a,b,c`` for a sweep's grid,
+    ``shape`` naming which) sets a parameter of ``scenario``; else ``InvalidInput`` on the
+    form's ``field``, naming the line or the key and listing the scenario's parameters."""
+    known = [p["key"] for p in scenario_parameters(scenario)]
+    for line in lines:
+        key, sep, _ = line.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise InvalidInput(
+                f"{line!r} is not {shape} (one a line, e.g. decision.escalation="
+                f"{'0.2,0.5' if ',' in shape else '0.5'})",
+                field=field,
+            )
+        top = key.split(".")[0]
+        if top in STRUCTURAL_KEYS:
+            raise InvalidInput(
+                f"{top!r} cannot be set here (it changes the scenario's shape); "
+                f"this scenario's parameters are: {', '.join(known)}",
+                field=field,
+            )
+        if key not in known:
+            raise InvalidInput(
+                f"unknown parameter {key}; this scenario's parameters are: {', '.join(known)}",
+                field=field,
+            )
+
+
 def run_scenario(
     scenario: str | Mapping[str, Any],
     *,

@@ -162,8 +162,9 @@ def _lab(
     status: int = 200,
     mode: str = "run",
 ) -> HTMLResponse:
-    from allied.service.lab import MAX_SWEEP_POINTS, list_scenarios
+    from allied.service.lab import MAX_SWEEP_POINTS, list_scenarios, scenario_parameters
 
+    scenarios = list_scenarios()
     return render(
         request,
         "lab.html",
@@ -171,7 +172,8 @@ def _lab(
         token,
         active="/lab",
         status=status,
-        scenarios=list_scenarios(),
+        scenarios=scenarios,
+        parameters={s["name"]: scenario_parameters(s["name"]) for s in scenarios},
         form=form,
         max_runs=MAX_RUNS,
         max_points=MAX_SWEEP_POINTS,
@@ -302,7 +304,7 @@ def lab_run(
     overrides: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     from allied.entrypoints.web import figures
-    from allied.service.lab import list_scenarios, run_scenario
+    from allied.service.lab import check_parameter_lines, list_scenarios, run_scenario
 
     ctx = _ctx(request)
     caller, token = current(request, ctx)
@@ -320,18 +322,24 @@ def lab_run(
             raise InvalidInput(f"unknown scenario {scenario!r}", field="scenario")
         n_runs = _int(runs, "runs", 100, MAX_RUNS)
         n_seed = _int(seed, "seed", 0, 2**32 - 1)
+        check_parameter_lines(scenario, lines, field="overrides", shape="key=value")
     except AlliedError as exc:
         return refuse(exc)
 
     def job(progress: Any) -> dict[str, Any]:
-        return run_scenario(
-            scenario,
-            runs=n_runs,
-            seed=n_seed,
-            overrides=lines or None,
-            chart="png",
-            progress=progress,
-        )
+        try:
+            return run_scenario(
+                scenario,
+                runs=n_runs,
+                seed=n_seed,
+                overrides=lines or None,
+                chart="png",
+                progress=progress,
+            )
+        except InvalidInput as exc:  # a value the parameter refuses: the form's box, by key
+            if exc.field in (None, "runs", "scenario", "seed", "overrides"):
+                raise
+            raise InvalidInput(f"{exc.field}: {exc.message}", field="overrides") from None
 
     def finish(out: dict[str, Any]) -> dict[str, Any]:
         variants, metrics = side_by_side(out["table"])
@@ -368,7 +376,7 @@ def lab_sweep(
     one after the other with the same seed, progress counted over every run of every
     variant of every point (only up, ending at 100 %)."""
     from allied.entrypoints.web import figures
-    from allied.service.lab import list_scenarios, run_sweep
+    from allied.service.lab import check_parameter_lines, list_scenarios, run_sweep
 
     ctx = _ctx(request)
     caller, token = current(request, ctx)
@@ -390,6 +398,7 @@ def lab_sweep(
         n_seed = _int(seed, "sweep-seed", 0, 2**32 - 1)
         if not lines:
             raise InvalidInput("give at least one line key=a,b,c", field="grid")
+        check_parameter_lines(scenario, lines, field="grid", shape="key=a,b,c")
     except AlliedError as exc:
         return refuse(exc)
 
