@@ -859,3 +859,45 @@ def test_record_forms_hold_input_to_what_the_server_takes(web: Web) -> None:
     assert re.search(r'id="o-caveats" name="caveats" rows="2" maxlength="2000"', offers)
     assert 'max="999999999999"' in offers
     assert len(str(999999999999)) == 12  # the quantity's Form(max_length=12)
+
+
+def test_the_monitors_fissures_offer_only_the_groups_the_states_allow(web: Web) -> None:
+    """Review item 6: with 4 states, Groups = 4..6 removed the whole Fissures section
+    (the Regroup control too) without a word. It offers 2..3 now, and a count out of range
+    keeps the section and its control and says why beside it."""
+    from allied.adapters.db.tables_monitor import sql_monitor_events
+    from allied.monitor.extract import Extractor
+    from allied.monitor.model import Document
+    from allied.monitor.record import Status
+    from allied.service.monitor import decide, list_events, record_proposals
+
+    text = (
+        "Germany refused Estonia permission to pass on the howitzers. "
+        "Washington cleared Latvia to transfer American-made missiles to Ukraine. "
+        "Italy called for an immediate ceasefire."
+    )
+    doc = Document("brief.txt", text, "2022-01", source="brief.txt")
+    analyst = Caller("analyst")
+    record_proposals(web.uow(), sql_monitor_events, analyst, [(doc, Extractor().extract(doc))])
+    for event in list_events(web.uow(), sql_monitor_events):
+        decide(web.uow(), sql_monitor_events, analyst, event.id, Status.CONFIRMED)
+    client = web.signed_in("coord")
+    page = client.get("/monitor").text
+    states = len(_ids(page, "positions"))
+    assert states == 4, page
+    select = re.search(r'<select id="mo-groups" name="groups"[^>]*>(.*?)</select>', page, re.S)
+    assert select and re.findall(r'<option value="(\d+)"', select.group(1)) == ["2", "3"]
+    for asked in ("4", "6", "9"):
+        out = client.get(f"/monitor?groups={asked}")
+        assert out.status_code == 422
+        assert 'id="fissures"' in out.text and 'id="mo-groups"' in out.text  # kept
+        assert re.search(r'<select id="mo-groups" name="groups"[^>]*aria-invalid="true"', out.text)
+        said = re.search(r'<p class="field-error" id="mo-groups-err">(.*?)</p>', out.text, re.S)
+        assert said and said.group(1).startswith(
+            "only 4 states have confirmed events: at most 3 groups"
+        ), said
+        assert "Fissures: 3 groups" in out.text  # the nearest count allowed
+    assert "at least 2 groups" in client.get("/monitor?groups=1").text
+    assert "whole number" in client.get("/monitor?groups=x").text
+    fine = client.get("/monitor?groups=3")
+    assert fine.status_code == 200 and "Fissures: 3 groups" in fine.text
