@@ -628,6 +628,23 @@ def test_reports_show_public_data_to_all_and_records_only_to_who_sees_all(web: W
     assert bad.status_code == 422 and "field: <code>to</code>" in bad.text
 
 
+def test_report_tables_use_one_number_format_never_scientific(web: Web) -> None:
+    """Review item 20: the burden table showed BGR's financial aid as "6e-05" and CHN's
+    pct_gdp as "1.6e-05"; every number cell is in the one format of the HTML export."""
+    from allied.reports.render import display_value
+
+    _import_public_data(web)
+    page = web.signed_in("coord").get("/reports?name=burden")
+    assert page.status_code == 200
+    table = re.search(r'<table[^>]*id="report-table".*?</table>', page.text, re.S)
+    assert table
+    cells = re.findall(r'<td class="num">([^<]*)</td>', table.group(0))
+    assert len(cells) > 50
+    assert not [c for c in cells if re.search(r"\d[eE][-+]?\d", c)]
+    assert any(re.fullmatch(r"0\.0000\d\d", c) for c in cells)  # a small fraction, fixed
+    assert display_value(6e-05) == "0.000060" and display_value(1412360000) == "1,412,360,000"
+
+
 def test_the_lab_runs_a_scenario_and_streams_its_progress(web: Web) -> None:
     client = web.signed_in("ukr")
     page = client.get("/lab")
