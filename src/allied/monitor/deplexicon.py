@@ -415,11 +415,6 @@ OWNED = CLAIMS | frozenset({"resolution", "decision", "plan", "proposal", "move"
 #: verbs whose object is what their subject issues ("passed a resolution")
 ISSUING = frozenset({"issue", "pass", "adopt", "release", "publish", "make", "submit", "table"})
 #: verbs that undo or refuse what their noun object names
-#: verbs whose clause complement is what they permit: "allow Estonia to send" is sent
-#: only if the permission is (a refused permission cancels the sending)
-PERMITTING = frozenset({"allow", "let", "permit", "authorise", "authorize", "enable"})
-#: verbs that stop what the noun they take names: "vetoed a plan to send weapons"
-BARRING = frozenset({"veto", "thwart", "scupper", "torpedo", "kill", "sink", "derail"})
 UNDOING = frozenset({"resist", "adopt", "lift", "ease", "end", "drop", "delay", "defy"})
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
 STATE_PRONOUNS = frozenset({"it", "its"})

@@ -22,7 +22,6 @@ from allied.monitor import lexicon as lx
 from allied.monitor.deplexicon import (
     ACCUSE_ADJECTIVES,
     CANCEL_AUX,
-    BARRING,
     CANCEL_HEADS,
     CLAIM_NOUNS,
     CLAIMS,
@@ -35,7 +34,6 @@ from allied.monitor.deplexicon import (
     LEFT_TO_RULES,
     OBLIGATION,
     PAIRS,
-    PERMITTING,
     PRESSING,
     RARELY,
     SPEECH,
@@ -113,18 +111,6 @@ def _calls_unfair(tok: Any) -> bool:
     return False
 
 
-def _barred(tok: Any) -> bool:
-    """"blocked the proposal to fund weapons", "vetoed a plan to send": the act of a
-    clause of a noun that a verb of refusal or barring takes is not done."""
-    return bool(
-        tok.dep_ == "acl"
-        and tok.head.dep_ in ("dobj", "nsubjpass")
-        and lemma_of(tok.head.head) in CANCEL_HEADS | BARRING
-        # "blocked Sweden's bid to join NATO": the bid, a membership sought, was made
-        and lemma_of(tok) not in ("join", "accede")
-    )
-
-
 def plausible_trigger(tree: Tree, char: int, noun: bool) -> bool:
     """Whether the parse agrees with a clause rule's reading of a trigger word: a
     verb trigger must be tagged a verb ("press freedom", "Iran Shipping Lines" are
@@ -137,8 +123,6 @@ def plausible_trigger(tree: Tree, char: int, noun: bool) -> bool:
         c.dep_ in ("dobj", "dative") for c in tok.head.children
     ):
         return False  # "to pressure them to block the flow": not their act
-    if _barred(tok):
-        return False  # "blocked the proposal to fund weapons": not funded
     if lemma_of(tok) in ("reject", "deny", "dismiss") and any(
         c.dep_ == "dobj" and lemma_of(c) in CLAIMS for c in tok.children
     ):
@@ -231,8 +215,6 @@ def cancelled(tok: Any, cues: list[str], etype: EventType) -> bool:
             and not (node is tok and lemma_of(tok) in CLAIM_NOUNS)  # an allegation made
         ):
             return True  # "refused to rule out sending"
-        if _barred(node):
-            return True
         if node.dep_ not in ("xcomp", "conj", "ccomp", "advcl", "dobj") or (node.head is node):
             break
         if node.dep_ == "xcomp":
@@ -241,9 +223,6 @@ def cancelled(tok: Any, cues: list[str], etype: EventType) -> bool:
                 return True
             if head_lemma in INTENT_HEADS:
                 cues.append("intent")
-        if node.dep_ == "ccomp" and lemma_of(node.head) in PERMITTING:
-            node = node.head  # "refused to allow Estonia to send": the permission's fate
-            continue
         if node.dep_ == "ccomp":
             if lemma_of(node.head) in SPEECH | {"report", "claim", "allege"}:
                 cues.append("reported")

@@ -32,20 +32,55 @@ router = APIRouter(include_in_schema=False)
 # -- the monitor -------------------------------------------------------------------------
 
 
+#: the most groups the monitor's Fissures offers (and at most one fewer than the states)
+MAX_GROUPS = 6
+
+
+def group_counts(states: int) -> list[int]:
+    """The numbers of groups Fissures offers for ``states`` states with stances: 2 up to
+    one fewer than the states (every state its own group says nothing), at most
+    :data:`MAX_GROUPS`; none below three states."""
+    return list(range(2, min(MAX_GROUPS, states - 1) + 1))
+
+
+def _groups(value: str, states: int) -> int:
+    """The Groups field as a number the states allow, or ``InvalidInput`` saying why."""
+    try:
+        n = int(value.strip())
+    except ValueError:
+        raise InvalidInput(f"groups is a whole number, got {value!r}", field="groups") from None
+    if n < 2:
+        raise InvalidInput("at least 2 groups", field="groups")
+    if n > states - 1:
+        raise InvalidInput(
+            f"only {states} state{'' if states == 1 else 's'} "
+            f"{'has' if states == 1 else 'have'} confirmed events: "
+            + (f"at most {states - 1} groups" if states > 2 else "fissures need at least 3"),
+            field="groups",
+        )
+    if n > MAX_GROUPS:
+        raise InvalidInput(f"at most {MAX_GROUPS} groups", field="groups")
+    return n
+
+
 @router.get("/monitor", response_class=HTMLResponse)
 def monitor_page(
     request: Request,
-    groups: Annotated[int, Query(ge=2, le=6)] = 2,
+    groups: Annotated[str, Query(max_length=6)] = "2",
 ) -> HTMLResponse:
     """Positions per state and issue from the analysts' confirmed events, the fissures
     between states, the timeline of events and how many proposals wait for review.
+
+    Fissures offers 2 groups up to one fewer than the states with stances (at most
+    :data:`MAX_GROUPS`); a count out of range keeps the section and its Regroup control,
+    says why beside it (422) and shows the groups at the nearest count allowed.
 
     The monitor reads public news and analysis (no releasability applies); reviewing
     proposals stays with ``allied monitor review|confirm|correct|reject``.
     """
     from allied.adapters.db.tables_monitor import sql_monitor_events
     from allied.domain.users import Action, may
-    from allied.monitor.positions import ISSUE_HELP, Issue, fissures, timeline
+    from allied.monitor.positions import ISSUE_HELP, ORGANISATIONS, Issue, fissures, timeline
     from allied.monitor.record import Status
     from allied.service.access import list_monitor_events, monitor_stances
 
@@ -55,12 +90,18 @@ def monitor_page(
     issues = [i for i in Issue if any(p.issue is i for p in found)]
     actors = sorted({p.actor for p in found})
     cell = {(p.actor, p.issue): p for p in found}
-    split = None
+    states = len({p.actor for p in found if p.actor not in ORGANISATIONS})
+    counts = group_counts(states)
+    error: dict[str, Any] | None = None
+    chosen = 2
     try:
-        if len({p.actor for p in found}) > groups:
-            split = fissures(found, groups=groups)
-    except AlliedError:
-        split = None
+        if counts or "groups" in request.query_params:  # asked of too few states: say so
+            chosen = _groups(groups, states)
+    except InvalidInput as exc:
+        error = _error(exc)
+        asked = int(groups) if groups.strip().isdigit() else 2
+        chosen = max(counts) if counts and asked > max(counts) else 2  # the nearest allowed
+    split = fissures(found, groups=chosen) if counts else None
     # the record of events (proposals and the analysts' decisions) is the coordinator's
     # and the auditor's, as in the API; every role sees the positions drawn from it
     waiting: int | None = None
@@ -80,7 +121,11 @@ def monitor_page(
         actors=actors,
         cell=cell,
         split=split,
-        groups=groups,
+        groups=chosen,
+        group_counts=counts,
+        states=states,
+        error=error,
+        status=422 if error else 200,
         waiting=waiting,
         timeline=None if rows is None else list(reversed(rows))[:100],
         total_events=0 if rows is None else len(rows),
