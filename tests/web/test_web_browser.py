@@ -317,3 +317,58 @@ def test_reports_and_lab(desks: dict[str, Desk]) -> None:
     assert page.locator("table#lab-table tbody tr").count() > 3
     page.locator("#lab-results [data-drawn]").first.wait_for()
     analyst.shot("lab")
+
+
+#: The lab's progress while the page still streams: the last tick streamed so far, if its
+#: bar is between 0 and 100 %, with what the browser makes of it; "finished" once the
+#: results are on the page (too late to judge the progress bar).
+MID_RUN_JS = """
+() => {
+  if (document.getElementById('lab-results')) return 'finished';
+  const ticks = Array.from(document.querySelectorAll('#lab-progress .tick'));
+  if (ticks.length < 2) return null;
+  const last = ticks[ticks.length - 1];
+  const bar = last.querySelector('progress');
+  if (!bar || !(bar.value > 0 && bar.value < bar.max)) return null;
+  const style = getComputedStyle(last);
+  const box = last.getBoundingClientRect();
+  const hit = document.elementFromPoint(box.left + 3, box.top + box.height / 2);
+  return {
+    ticks: ticks.length, value: bar.value, max: bar.max, text: last.innerText,
+    display: style.display, visibility: style.visibility,
+    width: box.width, height: box.height, onTop: last.contains(hit),
+    earlierHidden: ticks.slice(0, -1).every(t => getComputedStyle(t).visibility === 'hidden'),
+  };
+}
+"""
+
+
+def mid_run(page: Any) -> dict[str, Any]:
+    """Wait (while the page streams) for a tick between 0 and 100 %; what it looks like."""
+    seen = page.wait_for_function(MID_RUN_JS, polling=50, timeout=60_000).json_value()
+    assert seen != "finished", "the run ended before a tick between 0 and 100 % was seen"
+    assert isinstance(seen, dict)
+    return seen
+
+
+def test_lab_progress_shows_while_the_run_streams(desks: dict[str, Desk]) -> None:
+    """The latest progress tick is visible (and on top of the earlier ones) mid-run,
+    before the page has finished: the review saw an empty panel until the end."""
+    est = desks["est"]
+    page = est.go("/lab")
+    form = page.get_by_role("region", name="Run")
+    form.get_by_label("Scenario").select_option("natoization-2024")
+    form.get_by_label("Runs").fill("30000")  # 2 variants: 12 chunks of 5,000 runs
+    with page.expect_navigation(wait_until="commit"):
+        form.get_by_role("button", name="Run scenario").click()
+    seen = mid_run(page)
+    assert seen["display"] != "none" and seen["visibility"] == "visible", seen
+    assert seen["width"] > 0 and seen["height"] > 0, seen
+    assert seen["onTop"], seen  # the latest paints over the earlier ticks
+    assert seen["earlierHidden"], seen  # and only it is in the accessibility tree
+    pct = 100 * int(seen["value"]) // int(seen["max"])
+    assert seen["text"].endswith(f"of {int(seen['max']):,} runs ({pct}%)"), seen
+    est.shot("lab-progress-mid")
+    page.locator("#lab-results").wait_for(timeout=120_000)
+    bars = page.get_by_role("progressbar")
+    assert bars.count() == 1 and bars.get_attribute("value") == "60000"

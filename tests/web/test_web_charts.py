@@ -172,6 +172,22 @@ def test_a_sweep_runs_the_grid_and_refuses_a_bad_one_beside_the_field(web: Web) 
     assert many.status_code == 422 and "at most 24" in many.text
 
 
+def test_a_sweeps_progress_on_the_page_counts_points_times_variants_only_up(web: Web) -> None:
+    """Each tick of the sweep's page is out of points x variants x runs, goes only up and
+    the last is 100 % (the review saw "10,000 of 6,000 runs (166%)")."""
+    client = web.signed_in("ukr")
+    page = client.post("/lab/sweep", data={
+        "scenario": "escalation-ladder", "runs": "2000", "seed": "1", "csrf": web.csrf("ukr"),
+        "grid": "escalation.total=0.5,1,1.5",
+    })
+    assert page.status_code == 200
+    ticks = re.findall(r"<span>([\d,]+) of ([\d,]+) runs \((\d+)%\)</span>", page.text)
+    done = [int(d.replace(",", "")) for d, _, _ in ticks]
+    assert {t for _, t, _ in ticks} == {"12,000"}  # 3 points x 2 variants x 2,000 runs
+    assert done == [2000 * i for i in range(1, 7)]
+    assert [int(p) for _, _, p in ticks] == [16, 33, 50, 66, 83, 100]
+
+
 # -- a refused form marks its own field, never a field of another form of the page --------
 
 

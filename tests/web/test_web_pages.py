@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import html as htmllib
 import json
 import re
 import secrets
@@ -677,6 +678,23 @@ def test_reports_show_public_data_to_all_and_records_only_to_who_sees_all(web: W
     assert bad.status_code == 422 and "<strong>Not shown:</strong> To: " in bad.text
 
 
+def test_report_tables_use_one_number_format_never_scientific(web: Web) -> None:
+    """Review item 20: the burden table showed BGR's financial aid as "6e-05" and CHN's
+    pct_gdp as "1.6e-05"; every number cell is in the one format of the HTML export."""
+    from allied.reports.render import display_value
+
+    _import_public_data(web)
+    page = web.signed_in("coord").get("/reports?name=burden")
+    assert page.status_code == 200
+    table = re.search(r'<table[^>]*id="report-table".*?</table>', page.text, re.S)
+    assert table
+    cells = re.findall(r'<td class="num">([^<]*)</td>', table.group(0))
+    assert len(cells) > 50
+    assert not [c for c in cells if re.search(r"\d[eE][-+]?\d", c)]
+    assert any(re.fullmatch(r"0\.0000\d\d", c) for c in cells)  # a small fraction, fixed
+    assert display_value(6e-05) == "0.000060" and display_value(1412360000) == "1,412,360,000"
+
+
 def test_the_lab_runs_a_scenario_and_streams_its_progress(web: Web) -> None:
     client = web.signed_in("ukr")
     page = client.get("/lab")
@@ -706,6 +724,69 @@ def test_the_lab_refuses_bad_parameters_before_running(web: Web) -> None:
     override = client.post("/lab/run", data={**base, "overrides": "no.such.key=1"})
     assert override.status_code == 422 and "no.such.key" in override.text
     assert client.post("/lab/run", data={**base, "csrf": ""}).status_code == 403
+
+
+def _field_error(page: str) -> str:
+    found = re.search(r'<p class="field-error" id="lab-err">(.*?)</p>', page, re.S)
+    assert found, "no message beside a field"
+    said = htmllib.unescape(found.group(1))
+    # the field's label first, as every refused form says it ("Overrides: ...")
+    for label in ("Overrides: ", "Grid: "):
+        said = said.removeprefix(label)
+    return said
+
+
+def test_the_lab_lists_each_scenarios_parameters_and_words_errors_in_the_forms_terms(
+    web: Web,
+) -> None:
+    """The review found no list of keys and errors such as "Extra inputs are not
+    permitted", "field: --set": the page lists every scenario's parameters (value, default,
+    meaning) and a wrong line is refused on the form's own field, naming its keys."""
+    client = web.signed_in("est")
+    page = client.get("/lab").text
+    box = re.search(r'<details class="lab-params" id="params-epf-tranche".*?</details>', page, re.S)
+    assert box, "no parameters of epf-tranche"
+    row = re.search(r"<tr><th scope=\"row\"><code>decision\.max_rounds</code></th>(.*?)</tr>",
+                    box.group(0), re.S)
+    assert row, "decision.max_rounds is not listed"
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1))
+    assert cells[:2] == ["60", "4"]  # in this scenario, default
+    assert "rounds" in cells[2] and "at most 200" in cells[3]
+    assert 'href="#params"' in page
+    base = {"scenario": "epf-tranche", "runs": "1000", "seed": "0", "csrf": web.csrf("est")}
+
+    unknown = client.post("/lab/run", data={**base, "overrides": "decision.nosuch=1"})
+    assert unknown.status_code == 422 and "Extra inputs" not in unknown.text
+    said = _field_error(unknown.text)
+    assert said.startswith("unknown parameter decision.nosuch; this scenario's parameters are:")
+    assert "decision.escalation" in said and "decision.holdup.median_days" in said
+    assert re.search(r'<textarea id="lab-over" name="overrides"[^>]*aria-invalid="true"',
+                     unknown.text)
+    assert 'id="params-epf-tranche" open' in unknown.text  # the chosen scenario's list, open
+
+    no_equals = client.post("/lab/run", data={**base, "overrides": "foo"})
+    assert no_equals.status_code == 422 and "--set" not in no_equals.text
+    assert _field_error(no_equals.text).startswith("'foo' is not key=value")
+    assert re.search(r'<textarea id="lab-over" name="overrides"[^>]*aria-invalid="true"',
+                     no_equals.text)
+
+    # a block the scenario has not (it would add a mechanism) is not one of its parameters
+    other = client.post("/lab/run", data={**base, "overrides": "aid.months=12"})
+    assert _field_error(other.text).startswith("unknown parameter aid.months;")
+
+    out_of_range = client.post("/lab/run", data={**base, "overrides": "decision.escalation=2"})
+    assert out_of_range.status_code == 422
+    assert _field_error(out_of_range.text).startswith("decision.escalation: ")
+    assert re.search(r'<textarea id="lab-over" name="overrides"[^>]*aria-invalid="true"',
+                     out_of_range.text)
+
+    sweep = client.post("/lab/sweep", data={**base, "runs": "100", "grid": "decision.nosuch=1,2"})
+    assert sweep.status_code == 422
+    assert "unknown parameter decision.nosuch; this scenario's parameters are:" in htmllib.unescape(
+        sweep.text
+    )
+    assert re.search(r'<textarea id="sweep-grid" name="grid"[^>]*aria-invalid="true"',
+                     sweep.text)
 
 
 def test_the_web_package_imports_on_its_own() -> None:
@@ -822,7 +903,8 @@ def test_the_lab_refuses_structural_overrides_and_a_second_run_at_once(web: Web)
     base = {"scenario": "natoization-2024", "runs": "1000", "seed": "0", "csrf": web.csrf("est")}
     many = "variants={" + ",".join(f"v{i}: {{}}" for i in range(100)) + "}"
     r = client.post("/lab/run", data={**base, "overrides": many})
-    assert r.status_code == 422 and "Variants: " in r.text
+    assert r.status_code == 422
+    assert "'variants' cannot be set here" in htmllib.unescape(r.text)
     r = client.post("/lab/run", data={**base, "runs": "200000", "overrides": "aid.months=240"})
     assert r.status_code == 422 and "run-actor-months" in r.text
     # a run of this user still going: the next one waits (429), others are not held up
@@ -851,3 +933,45 @@ def test_record_forms_hold_input_to_what_the_server_takes(web: Web) -> None:
     assert re.search(r'id="o-caveats" name="caveats" rows="2" maxlength="2000"', offers)
     assert 'max="999999999999"' in offers
     assert len(str(999999999999)) == 12  # the quantity's Form(max_length=12)
+
+
+def test_the_monitors_fissures_offer_only_the_groups_the_states_allow(web: Web) -> None:
+    """Review item 6: with 4 states, Groups = 4..6 removed the whole Fissures section
+    (the Regroup control too) without a word. It offers 2..3 now, and a count out of range
+    keeps the section and its control and says why beside it."""
+    from allied.adapters.db.tables_monitor import sql_monitor_events
+    from allied.monitor.extract import Extractor
+    from allied.monitor.model import Document
+    from allied.monitor.record import Status
+    from allied.service.monitor import decide, list_events, record_proposals
+
+    text = (
+        "Germany refused Estonia permission to pass on the howitzers. "
+        "Washington cleared Latvia to transfer American-made missiles to Ukraine. "
+        "Italy called for an immediate ceasefire."
+    )
+    doc = Document("brief.txt", text, "2022-01", source="brief.txt")
+    analyst = Caller("analyst")
+    record_proposals(web.uow(), sql_monitor_events, analyst, [(doc, Extractor().extract(doc))])
+    for event in list_events(web.uow(), sql_monitor_events):
+        decide(web.uow(), sql_monitor_events, analyst, event.id, Status.CONFIRMED)
+    client = web.signed_in("coord")
+    page = client.get("/monitor").text
+    states = len(_ids(page, "positions"))
+    assert states == 4, page
+    select = re.search(r'<select id="mo-groups" name="groups"[^>]*>(.*?)</select>', page, re.S)
+    assert select and re.findall(r'<option value="(\d+)"', select.group(1)) == ["2", "3"]
+    for asked in ("4", "6", "9"):
+        out = client.get(f"/monitor?groups={asked}")
+        assert out.status_code == 422
+        assert 'id="fissures"' in out.text and 'id="mo-groups"' in out.text  # kept
+        assert re.search(r'<select id="mo-groups" name="groups"[^>]*aria-invalid="true"', out.text)
+        said = re.search(r'<p class="field-error" id="mo-groups-err">(.*?)</p>', out.text, re.S)
+        assert said and said.group(1).startswith(
+            "only 4 states have confirmed events: at most 3 groups"
+        ), said
+        assert "Fissures: 3 groups" in out.text  # the nearest count allowed
+    assert "at least 2 groups" in client.get("/monitor?groups=1").text
+    assert "whole number" in client.get("/monitor?groups=x").text
+    fine = client.get("/monitor?groups=3")
+    assert fine.status_code == 200 and "Fissures: 3 groups" in fine.text

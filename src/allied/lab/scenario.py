@@ -14,7 +14,7 @@ import copy
 import datetime as dt
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -32,12 +32,20 @@ class Logit(_Base):
     """A logistic response: ``sigmoid(base + escalation*e + reluctance*(1-position)*salience
     + support*position*salience + transactional*t + noise)``."""
 
-    base: float = -4.0
-    escalation: float = 3.0
-    reluctance: float = 4.0
-    support: float = 0.0
-    transactional: float = 2.0
-    run_noise: Annotated[float, Field(ge=0)] = 0.5
+    base: float = Field(default=-4.0, description="intercept of the logit")
+    escalation: float = Field(default=3.0, description="weight of the escalation level asked (0-1)")
+    reluctance: float = Field(
+        default=4.0, description="weight of the actor's opposition (1 - position) x salience"
+    )
+    support: float = Field(
+        default=0.0, description="weight of the actor's support position x salience"
+    )
+    transactional: float = Field(
+        default=2.0, description="weight of the actor's transactionalism (0-1)"
+    )
+    run_noise: float = Field(
+        default=0.5, ge=0, description="sd of a shock drawn once per run and shared by all actors"
+    )
 
 
 class Holdup(_Base):
@@ -47,29 +55,50 @@ class Holdup(_Base):
     sigma)`` days, by a change of government (``Exponential(government_change_days)``,
     when set) or by a deadline (``deadline_days``, when set), whichever comes first."""
 
-    start: Logit = Logit(
-        base=-3.5, escalation=0.0, reluctance=0.0, transactional=0.0, run_noise=0.0
+    start: Logit = Field(
+        Logit(base=-3.5, escalation=0.0, reluctance=0.0, transactional=0.0, run_noise=0.0),
+        description="P(a participant takes the decision hostage at the outset)",
     )
-    median_days: float = Field(120.0, gt=0)
-    sigma: float = Field(1.2, gt=0, le=5)
-    government_change_days: float | None = Field(None, gt=0)
-    deadline_days: float | None = Field(None, gt=0)
+    median_days: float = Field(
+        120.0, gt=0, description="median days until a side payment releases a hold-up"
+    )
+    sigma: float = Field(1.2, gt=0, le=5, description="log-scale spread of those days")
+    government_change_days: float | None = Field(
+        None, gt=0, description="mean days to a change of government that ends it (off: none)"
+    )
+    deadline_days: float | None = Field(
+        None, gt=0, description="a deadline releasing any hold-up after this many days"
+    )
 
 
 class Decision(_Base):
-    forum: str = "NATO"
-    rule: Rule = Rule.CONSENSUS_SILENCE
-    issue: str = "support"
-    escalation: float = Field(0.5, ge=0, le=1)
-    max_rounds: int = Field(4, ge=1, le=200)
-    softening: float = Field(0.25, ge=0, lt=1)
-    days_per_round: float = Field(3.0, gt=0)
-    abstain_share: float = Field(0.3, ge=0, le=1)
-    objection: Logit = Logit(base=-7.0, escalation=3.0, reluctance=3.0, transactional=3.0)
-    fallback: Literal["none", "coalition"] = "coalition"
-    coalition_pool: str = "UDCG"
-    join: Logit = Logit(base=-2.5, escalation=-1.0, reluctance=0.0, support=5.0, transactional=-2.0)
-    holdup: Holdup | None = None
+    """A proposal decided in a forum by a rule, round after round, softened when it fails."""
+
+    forum: str = Field("NATO", description="the forum whose members decide (NATO, EU, UDCG)")
+    rule: Rule = Field(Rule.CONSENSUS_SILENCE, description="the decision rule")
+    issue: str = Field("support", description="the issue whose positions drive objections")
+    escalation: float = Field(0.5, ge=0, le=1, description="escalation level of the proposal")
+    max_rounds: int = Field(4, ge=1, le=200, description="rounds at most before it fails")
+    softening: float = Field(
+        0.25, ge=0, lt=1, description="share the escalation drops after a failed round"
+    )
+    days_per_round: float = Field(3.0, gt=0, description="days one round takes")
+    abstain_share: float = Field(
+        0.3, ge=0, le=1, description="share of objectors who abstain (unanimity, QMV)"
+    )
+    objection: Logit = Field(
+        Logit(base=-7.0, escalation=3.0, reluctance=3.0, transactional=3.0),
+        description="P(a participant objects in a round)",
+    )
+    fallback: Literal["none", "coalition"] = Field(
+        "coalition", description="what follows a failure: a coalition of the willing or none"
+    )
+    coalition_pool: str = Field("UDCG", description="who may join the coalition")
+    join: Logit = Field(
+        Logit(base=-2.5, escalation=-1.0, reluctance=0.0, support=5.0, transactional=-2.0),
+        description="P(a member of the pool joins the coalition)",
+    )
+    holdup: Holdup | None = Field(None, description="hold-ups that last (issue linkage)")
 
 
 class ConsentCase(_Base):
@@ -81,46 +110,81 @@ class ConsentCase(_Base):
 
 
 class Consent(_Base):
-    requested_on: dt.date = dt.date(2022, 1, 14)
+    """Re-export consent asked of origin states, answered by their standing policy or
+    drawn case by case."""
+
+    requested_on: dt.date = Field(dt.date(2022, 1, 14), description="the day consent is asked")
     cases: list[ConsentCase] = Field(min_length=1)
     policies: dict[str, OriginPolicy] = {}
-    grant: Logit = Logit(base=0.5, escalation=0.0, reluctance=-3.0, transactional=0.0)
-    lethal: float = -1.0
-    prewar: float = -1.5
-    answer_days_mean: float = Field(10.0, gt=0)
-    expiry_days: float = Field(30.0, gt=0)
+    grant: Logit = Field(
+        Logit(base=0.5, escalation=0.0, reluctance=-3.0, transactional=0.0),
+        description="P(a case-by-case origin grants)",
+    )
+    lethal: float = Field(-1.0, description="added to the grant logit for lethal items")
+    prewar: float = Field(-1.5, description="added for requests before 2022-02-24")
+    answer_days_mean: float = Field(10.0, gt=0, description="mean days to an answer")
+    expiry_days: float = Field(30.0, gt=0, description="a request unanswered this long expires")
 
 
 class Ratification(_Base):
-    candidate: str
-    org: str = "NATO"
-    signed_on: dt.date
-    issue: str = "support"
-    median_days: float = Field(60.0, gt=0)
-    sigma: float = Field(0.6, gt=0)
-    holdup: Logit = Logit(base=-5.0, escalation=0.0, reluctance=2.0, transactional=5.0)
-    war: float = 0.0
-    holdup_mean_days: float = Field(240.0, gt=0)
+    """An accession protocol ratified by every member's parliament."""
+
+    candidate: str = Field(description="the acceding state (ISO3)")
+    org: str = Field("NATO", description="the organisation joined")
+    signed_on: dt.date = Field(description="the day the protocol is signed")
+    issue: str = Field("support", description="the issue whose positions drive hold-ups")
+    median_days: float = Field(60.0, gt=0, description="median days a parliament takes")
+    sigma: float = Field(0.6, gt=0, description="log-scale spread of those days")
+    holdup: Logit = Field(
+        Logit(base=-5.0, escalation=0.0, reluctance=2.0, transactional=5.0),
+        description="P(a member holds the ratification up for side payments)",
+    )
+    war: float = Field(0.0, description="added to the hold-up logit while the war is hot")
+    holdup_mean_days: float = Field(
+        240.0, gt=0, description="mean extra days of a hold-up (exponential)"
+    )
     # when set, a hold-up lasts LogNormal(log(holdup_median_days), holdup_sigma) days
     # (the form fitted by `allied lab fit`) instead of Exponential(holdup_mean_days)
-    holdup_median_days: float | None = Field(None, gt=0)
-    holdup_sigma: float = Field(1.2, gt=0, le=5)
+    holdup_median_days: float | None = Field(
+        None, gt=0, description="when set, hold-ups last LogNormal days of this median"
+    )
+    holdup_sigma: float = Field(
+        1.2, gt=0, le=5, description="log-scale spread of those hold-up days"
+    )
 
 
 class Aid(_Base):
-    start: dt.date = dt.date(2022, 3, 1)
-    months: int = Field(36, ge=1, le=240)
-    channel: Literal["coalition", "consensus"] = "coalition"
-    forum: str = "NATO"
-    target: Literal["kiel", "model"] = "kiel"
-    model_scale_pct: float = Field(0.6, gt=0)
-    stock_months: float = Field(6.0, ge=0)
-    production_share: float = Field(0.6, ge=0)
-    noise: float = Field(0.4, ge=0, le=0.57)  # sd of a uniform shock; <= 1/sqrt(3) stays > 0
-    pause: Logit = Logit(base=-6.0, escalation=0.0, reluctance=0.0, transactional=4.0)
-    pause_months: int = Field(4, ge=1)
-    package: Logit = Logit(base=-7.0, escalation=3.0, reluctance=3.0, transactional=4.0)
-    package_escalation: float = Field(0.3, ge=0, le=1)
+    """Monthly aid flows of the donors, limited by stocks and production."""
+
+    start: dt.date = Field(dt.date(2022, 3, 1), description="the first month")
+    months: int = Field(36, ge=1, le=240, description="months simulated")
+    channel: Literal["coalition", "consensus"] = Field(
+        "coalition", description="bilateral (coalition) or a forum's monthly package (consensus)"
+    )
+    forum: str = Field("NATO", description="the forum of the consensus channel")
+    target: Literal["kiel", "model"] = Field(
+        "kiel", description="pledge targets from the Kiel tracker or from the model"
+    )
+    model_scale_pct: float = Field(
+        0.6, gt=0, description="% of GDP a year per unit of support (target model)"
+    )
+    stock_months: float = Field(6.0, ge=0, description="the starting stock, in months of target")
+    production_share: float = Field(
+        0.6, ge=0, description="share of target refilled into stock each month"
+    )
+    noise: float = Field(
+        0.4, ge=0, le=0.57, description="sd of the monthly pledge shock (uniform, mean 1)"
+    )
+    pause: Logit = Field(
+        Logit(base=-6.0, escalation=0.0, reluctance=0.0, transactional=4.0),
+        description="P(a donor pauses its pledges in a month)",
+    )
+    pause_months: int = Field(4, ge=1, description="months a pause lasts")
+    package: Logit = Field(
+        Logit(base=-7.0, escalation=3.0, reluctance=3.0, transactional=4.0),
+        description="P(an ally objects to a month's package, consensus channel)",
+    )
+    package_escalation: float = Field(0.3, ge=0, le=1, description="escalation level of a package")
 
 
 class Step(_Base):
@@ -129,31 +193,45 @@ class Step(_Base):
 
 
 class Escalation(_Base):
-    months: int = Field(36, ge=1, le=240)
-    strategy: Literal["salami", "fait-accompli", "steps"] = "salami"
-    total: float = Field(1.0, gt=0)
-    n_steps: int = Field(8, ge=1, le=240)  # at most one a month
-    first_month: int = Field(1, ge=0)
+    """The alliance's steps up a ladder and the adversary's responses."""
+
+    months: int = Field(36, ge=1, le=240, description="months simulated")
+    strategy: Literal["salami", "fait-accompli", "steps"] = Field(
+        "salami", description="equal slices, all at once, or the listed steps"
+    )
+    total: float = Field(1.0, gt=0, description="the planned total step (1 = the planned step)")
+    n_steps: int = Field(8, ge=1, le=240, description="slices of a salami (at most one a month)")
+    first_month: int = Field(1, ge=0, description="the month of the first step")
     steps: list[Step] = []
-    size_noise: float = Field(0.2, ge=0)
-    detect_mid: float = Field(0.15, ge=0)
-    detect_slope: float = Field(25.0, gt=0)
-    single_threshold: float = Field(0.5, gt=0)
-    single_sd: float = Field(0.15, ge=0)
-    cumulative_threshold: float = Field(0.8, gt=0)
-    cumulative_sd: float = Field(0.2, ge=0)
-    decay: float = Field(0.85, ge=0, le=1)
-    inadvertent: float = Field(0.01, ge=0, le=1)
-    rungs: int = Field(5, ge=1)
+    size_noise: float = Field(0.2, ge=0, description="log-scale noise on each step's size")
+    detect_mid: float = Field(0.15, ge=0, description="step size detected half the time")
+    detect_slope: float = Field(25.0, gt=0, description="steepness of detection with size")
+    single_threshold: float = Field(
+        0.5, gt=0, description="mean size of one detected step that draws a response"
+    )
+    single_sd: float = Field(0.15, ge=0, description="its sd across runs")
+    cumulative_threshold: float = Field(
+        0.8, gt=0, description="mean pressure that draws a response"
+    )
+    cumulative_sd: float = Field(0.2, ge=0, description="its sd across runs")
+    decay: float = Field(0.85, ge=0, le=1, description="share of pressure kept each month")
+    inadvertent: float = Field(
+        0.01, ge=0, le=1, description="monthly P(one rung up whatever the alliance does)"
+    )
+    rungs: int = Field(5, ge=1, description="rungs of the ladder")
 
 
 class Cohesion(_Base):
+    """Positions and behaviour of the donors drifting year by year, split in two tiers."""
+
     years: list[int] = [2022, 2023, 2024]
-    issue: str = "support"
-    drift: float = Field(0.3, ge=0, le=1)
-    noise: float = Field(0.08, ge=0)
-    behaviour_weight: float = Field(0.5, ge=0, le=1)
-    fatigue: float = Field(0.03, ge=0)
+    issue: str = Field("support", description="the issue whose positions drift")
+    drift: float = Field(0.3, ge=0, le=1, description="pull towards the anchor each year")
+    noise: float = Field(0.08, ge=0, description="sd of the yearly noise on positions")
+    behaviour_weight: float = Field(
+        0.5, ge=0, le=1, description="weight of behaviour (Kiel aid) against position"
+    )
+    fatigue: float = Field(0.03, ge=0, description="yearly drift down per unit of transactionalism")
 
 
 class Scenario(_Base):
@@ -192,20 +270,28 @@ def _parse_value(text: str) -> Any:
 
 
 def apply_overrides(raw: dict[str, Any], sets: list[str] | dict[str, Any]) -> dict[str, Any]:
-    """Apply ``key.sub=value`` overrides (values parsed as YAML) to a raw scenario."""
+    """Apply ``key.sub=value`` overrides (values parsed as YAML) to a raw scenario.
+
+    A block the scenario leaves out starts from the model's default for it (setting
+    ``decision.objection.base`` keeps the decision's default objection weights, not the
+    bare ``Logit``'s), so a parameter's listed default is what the other fields keep."""
     out = copy.deepcopy(raw)
     items = list(sets.items()) if isinstance(sets, dict) else [split_set(s) for s in sets]
     for key, value in items:
         parts = key.split(".")
         node: Any = out
+        model: type[BaseModel] | None = Scenario
         for i, p in enumerate(parts[:-1]):
             if not isinstance(node, dict):
                 raise InvalidInput(
                     f"cannot set {key}: {'.'.join(parts[:i])} is not a block", field=key
                 )
-            node = node.setdefault(p, {})
-            if node is None:
-                node = {}
+            info = model.model_fields.get(p) if model is not None else None
+            if node.get(p) is None:
+                seed = info.default if info is not None else None
+                node[p] = seed.model_dump(mode="json") if isinstance(seed, BaseModel) else {}
+            node = node[p]
+            model = _model_of(info.annotation) if info is not None else None
         if not isinstance(node, dict):
             raise InvalidInput(f"cannot set {key}", field=key)
         node[parts[-1]] = value
@@ -314,3 +400,111 @@ def issues_read(model: BaseModel) -> set[str]:
             if isinstance(item, BaseModel):
                 found |= issues_read(item)
     return found
+
+
+# -- the parameters an override may set ---------------------------------------------------
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    """The model class of a field's annotation (``Holdup | None`` -> ``Holdup``), if any."""
+    for each in (annotation, *get_args(annotation)):
+        if isinstance(each, type) and issubclass(each, BaseModel):
+            return each
+    return None
+
+
+def _bounds(info: Any) -> str:
+    """What a field accepts, in words: its range or its choices."""
+    words = []
+    for rule in info.metadata:
+        for attr, word in (("ge", "at least"), ("gt", "above"), ("le", "at most"), ("lt", "below")):
+            if getattr(rule, attr, None) is not None:
+                words.append(f"{word} {getattr(rule, attr):g}")
+    annotation = info.annotation
+    kinds = [a for a in (annotation, *get_args(annotation)) if a is not type(None)]
+    for kind in kinds:
+        if get_origin(kind) is Literal:
+            words.append("one of " + ", ".join(str(c) for c in get_args(kind)))
+        elif isinstance(kind, type) and issubclass(kind, Rule):
+            words.append("one of " + ", ".join(r.value for r in kind))
+        elif kind is dt.date:
+            words.append("a date YYYY-MM-DD")
+        elif kind is int:
+            words.insert(0, "a whole number")
+        elif kind is bool:
+            words.append("true or false")
+        elif kind is float:
+            words.insert(0, "a number")
+        elif kind is str:
+            words.insert(0, "a name")
+    if type(None) in get_args(annotation):
+        words.append("null to unset")
+    return ", ".join(words)
+
+
+def show_value(value: Any) -> str:
+    """A parameter's value as the form takes it (``key=value``)."""
+    if value is None:
+        return "not set"
+    if isinstance(value, Rule):
+        return value.value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _fields(
+    prefix: str, cls: type[BaseModel], current: Any, defaults: Any, about: str
+) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for name, info in cls.model_fields.items():
+        key = f"{prefix}.{name}"
+        value = getattr(current, name) if current is not None else None
+        if defaults is not None:
+            default = getattr(defaults, name)
+        else:
+            default = None if info.is_required() else info.default
+        meaning = info.description or ""
+        if get_origin(info.annotation) in (list, dict):
+            continue  # cases, policies, steps, years: not one value
+        sub = _model_of(info.annotation)
+        if sub is not None:
+            out += _fields(
+                key,
+                sub,
+                value,
+                default if isinstance(default, BaseModel) else None,
+                meaning or about,
+            )
+            continue
+        out.append(
+            {
+                "key": key,
+                "value": show_value(value),
+                "default": show_value(default) if not info.is_required() else "required",
+                "meaning": f"{about}: {meaning}" if about else meaning,
+                "accepts": _bounds(info),
+            }
+        )
+    return out
+
+
+def parameters(raw: dict[str, Any]) -> list[dict[str, Any]]:
+    """The parameters an override (``key=value``) may set in the scenario ``raw``: every
+    single-valued field of the mechanism blocks it has, as a dotted key, with its value in
+    the scenario, its default, its meaning and what it accepts. A block the scenario lacks
+    is not offered (setting one would add a mechanism), nor are lists and mappings (cases,
+    policies, steps, years); an optional sub-block (``decision.holdup``) is, "not set"."""
+    scenario = validate(raw)
+    out: list[dict[str, Any]] = []
+    for name, info in Scenario.model_fields.items():
+        block = getattr(scenario, name)
+        cls = _model_of(info.annotation)
+        if cls is None or block is None or name == "variants":
+            continue
+        out += _fields(name, cls, block, None, "")
+    return out

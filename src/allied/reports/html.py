@@ -90,7 +90,7 @@ def _table(report: Report, name: str) -> str:
         for c in columns:
             value = row.get(c)
             raw = "" if value is None else str(value)
-            shown = html.escape(display_value(value))
+            shown = html.escape(display_value(value, c))
             cells.append(f'<td data-v="{html.escape(raw, quote=True)}">{shown}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (

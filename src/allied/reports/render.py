@@ -35,12 +35,27 @@ def to_csv(report: Report, table: str | None = None) -> str:
     return buf.getvalue()
 
 
-def display_value(value: Any) -> str:
-    """A cell for people: floats to a sensible number of decimals."""
+#: the most decimals a small fraction is shown with (below that it shows as 0)
+MAX_DECIMALS = 8
+
+
+def _plain_int(column: str) -> bool:
+    """Whether a whole number in ``column`` is a label, shown without separators (a year)."""
+    name = column.lower()
+    return name == "year" or name.endswith("_year") or name.startswith("year_")
+
+
+def display_value(value: Any, column: str = "") -> str:
+    """A cell for people, the one number format of every report table (the page, the HTML
+    download, the CLI's tables): whole numbers with thousands separators (not a year);
+    floats to a sensible number of decimals, and fractions below 0.1 as fixed decimals
+    to two significant digits (0.000016, never 1.6e-05)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value) if _plain_int(column) else f"{value:,}"
     if isinstance(value, float):
         if not math.isfinite(value):
             return ""
@@ -51,7 +66,11 @@ def display_value(value: Any) -> str:
             return f"{value:.1f}"
         if magnitude >= 0.1 or value == 0:
             return f"{value:.2f}"
-        return f"{value:.2g}"
+        decimals = min(1 - math.floor(math.log10(magnitude)), MAX_DECIMALS)
+        shown = f"{value:.{decimals}f}"
+        if abs(float(shown)) >= 0.1:  # 0.0999 rounds up: as the fractions above
+            return f"{value:.2f}"
+        return "0" if float(shown) == 0 else shown
     return str(value)
 
 
@@ -59,4 +78,4 @@ def display_rows(report: Report, table: str) -> tuple[list[str], list[dict[str, 
     """The brief columns of ``table`` with values formatted for people."""
     columns, rows = report.table(table)
     columns = report.brief.get(table, columns)
-    return columns, [{c: display_value(r.get(c)) for c in columns} for r in rows]
+    return columns, [{c: display_value(r.get(c), c) for c in columns} for r in rows]

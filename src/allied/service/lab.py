@@ -121,6 +121,42 @@ def list_scenarios() -> list[dict[str, Any]]:
     return out
 
 
+def scenario_parameters(scenario: str) -> list[dict[str, Any]]:
+    """The parameters an override may set in the built-in ``scenario``: ``key``, ``value``
+    (in the scenario), ``default``, ``meaning``, ``accepts`` (:func:`allied.lab.scenario.
+    parameters`)."""
+    raw, _ = sc.load_raw(scenario)
+    return sc.parameters(raw)
+
+
+def check_parameter_lines(scenario: str, lines: Sequence[str], *, field: str, shape: str) -> None:
+    """Each line of a form's box (``key=value`` for a run, ``key=a,b,c`` for a sweep's grid,
+    ``shape`` naming which) sets a parameter of ``scenario``; else ``InvalidInput`` on the
+    form's ``field``, naming the line or the key and listing the scenario's parameters."""
+    known = [p["key"] for p in scenario_parameters(scenario)]
+    for line in lines:
+        key, sep, _ = line.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise InvalidInput(
+                f"{line!r} is not {shape} (one a line, e.g. decision.escalation="
+                f"{'0.2,0.5' if ',' in shape else '0.5'})",
+                field=field,
+            )
+        top = key.split(".")[0]
+        if top in STRUCTURAL_KEYS:
+            raise InvalidInput(
+                f"{top!r} cannot be set here (it changes the scenario's shape); "
+                f"this scenario's parameters are: {', '.join(known)}",
+                field=field,
+            )
+        if key not in known:
+            raise InvalidInput(
+                f"unknown parameter {key}; this scenario's parameters are: {', '.join(known)}",
+                field=field,
+            )
+
+
 def run_scenario(
     scenario: str | Mapping[str, Any],
     *,
@@ -209,7 +245,8 @@ def run_sweep(
     Returns ``{"keys", "points", "rows"}``: the grid's keys, its points, and per point its
     flattened metrics (:func:`allied.lab.sweep.flatten`). Every point is checked (and the
     whole work bounded by ``max_work``) before anything runs; ``progress(done, total)``
-    counts runs over all points."""
+    counts runs over all points and their variants (points x variants x ``runs``), only
+    ever up, ending at ``total``."""
     from allied.lab import sweep as sw
 
     raw, _ = sc.load_raw(scenario)
@@ -240,14 +277,23 @@ def run_sweep(
             f"{max_work:,}: fewer runs or fewer points",
             field="runs",
         )
-    total = runs * len(points)
+    scenarios = [sc.apply_overrides(raw, point) for point in points]
+    # a point runs every variant `runs` times (the engine counts them so): the sweep's
+    # total is the sum of the points' totals, and a point's count starts where the
+    # previous point's ended, so the count only goes up and ends at the total
+    sizes = [runs * max(1, len(sc.validate(each).variants)) for each in scenarios]
+    total = sum(sizes)
     rows = []
-    for i, point in enumerate(points):
+    before = 0
+    for point, each, size in zip(points, scenarios, sizes, strict=True):
 
-        def step(done: int, _: int, before: int = i * runs) -> None:
+        def step(done: int, of: int, before: int = before, size: int = size) -> None:
+            if of != size:  # the engine runs other work than counted: never report past 100 %
+                raise RuntimeError(f"a sweep point reported {of} runs, counted {size}")
             if progress is not None:
                 progress(before + done, total)
 
-        result = engine.run(sc.apply_overrides(raw, point), runs=runs, seed=seed, progress=step)
+        result = engine.run(each, runs=runs, seed=seed, progress=step)
         rows.append({**point, **sw.flatten(result.summary)})
+        before += size
     return {"keys": list(points[0]), "points": points, "rows": rows}

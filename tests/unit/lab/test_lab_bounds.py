@@ -85,3 +85,44 @@ def test_lab_slots_bound_runs_per_user_and_in_all() -> None:
     slots.give_back("b")
     slots.give_back("c")
     assert slots.running() == 0
+
+
+def test_each_listed_parameter_is_one_an_override_may_set() -> None:
+    """The page's list of a scenario's parameters (issue 19, review item 14): every key,
+    set to its own value in the scenario, gives the same scenario; every field with a
+    description is listed with its meaning; no list or block the scenario lacks is."""
+    from allied.lab import scenario as sc
+    from allied.service.lab import check_overrides, scenario_parameters
+
+    for name in sc.builtin_names():
+        raw, _ = sc.load_raw(name)
+        params = scenario_parameters(name)
+        assert params and all(p["meaning"] for p in params), name
+        for p in params:
+            if p["value"] == "not set":
+                continue
+            value = sc.yaml.safe_load(p["value"])
+            same = sc.apply_overrides(raw, check_overrides({p["key"]: value}))
+            assert sc.validate(same) == sc.validate(raw), (name, p["key"])
+        keys = {p["key"].split(".")[0] for p in params}
+        assert keys <= {k for k in ("decision", "consent", "ratification", "aid", "escalation",
+                                    "cohesion") if raw.get(k) is not None}, name
+        assert not any(p["key"] in ("consent.cases", "escalation.steps", "cohesion.years")
+                       for p in params)
+
+
+def test_an_override_in_a_block_left_out_keeps_that_blocks_defaults() -> None:
+    """The page lists decision.objection.reluctance's default as 3 (the decision's
+    objection), so setting decision.objection.base alone must keep 3, not the bare Logit's
+    4; likewise a hold-up added by one key starts from the Holdup's defaults."""
+    from allied.lab import scenario as sc
+
+    raw = {"name": "x", "date": "2024-01-01", "decision": {}}
+    out = sc.validate(sc.apply_overrides(raw, ["decision.objection.base=-6"]))
+    assert out.decision is not None
+    default = sc.Decision().objection
+    assert out.decision.objection == default.model_copy(update={"base": -6.0})
+    held = sc.validate(sc.apply_overrides(raw, ["decision.holdup.start.support=1"]))
+    assert held.decision is not None and held.decision.holdup is not None
+    assert held.decision.holdup.start == sc.Holdup().start.model_copy(update={"support": 1.0})
+    assert raw == {"name": "x", "date": "2024-01-01", "decision": {}}  # not changed

@@ -35,6 +35,19 @@ def test_a_sweep_through_the_service_gives_the_clis_rows() -> None:
     assert seen[-1] == (600, 600) and all(a <= b for (a, _), (b, _) in itertools.pairwise(seen))
 
 
+def test_a_sweeps_progress_counts_every_variant_only_up_and_ends_at_the_total() -> None:
+    """escalation-ladder has 2 variants: 3 points x 2 variants x 6,000 runs (chunks of 5,000
+    and 1,000). The review saw the count fall back at each point and end at 166 %."""
+    seen: list[tuple[int, int]] = []
+    run_sweep("escalation-ladder", ["escalation.total=0.5,1,1.5"], runs=6000, seed=1,
+              progress=lambda done, total: seen.append((done, total)))
+    assert {total for _, total in seen} == {36_000}
+    done = [d for d, _ in seen]
+    assert done == [5000, 6000, 11000, 12000, 17000, 18000, 23000, 24000, 29000, 30000,
+                    35000, 36000]
+    assert all(a < b for a, b in itertools.pairwise(done)) and done[-1] == 36_000
+
+
 @pytest.mark.parametrize(
     ("grid", "field"),
     [

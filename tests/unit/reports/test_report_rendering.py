@@ -74,6 +74,32 @@ def test_display_values() -> None:
     ]
 
 
+def test_one_number_format_never_scientific() -> None:
+    """Review item 20: "6e-05", "1.6e-05" and an unformatted population "1412360000"."""
+    shown = [display_value(v) for v in (6e-05, 1.6e-05, -0.00042, 0.0999, 1e-12, 1412360000, 7)]
+    assert shown == ["0.000060", "0.000016", "-0.00042", "0.10", "0", "1,412,360,000", "7"]
+    assert display_value(2014, "year") == "2014"  # a year is a label, not an amount
+
+
+def test_the_html_export_formats_every_cell_as_the_page_does(
+    reports: dict[str, Report],
+) -> None:
+    import re
+
+    for report in reports.values():
+        page = render_html(report)
+        cells = re.findall(r'<td data-v="([^"]*)">([^<]*)</td>', page)
+        assert cells or report.name == "gaps"  # no records: no rows
+        for raw, shown in cells:
+            assert not re.search(r"\d[eE][-+]?\d", shown), (report.name, raw, shown)
+            if re.fullmatch(r"-?\d{4,}", raw) and not 1900 <= int(raw) <= 2100:
+                assert "," in shown, (report.name, raw, shown)
+    burden = render_html(reports["burden"])
+    assert re.search(r'<td data-v="1412360000">1,412,360,000</td>', burden) or re.search(
+        r'<td data-v="(\d{7,})">\d{1,3}(,\d{3})+</td>', burden
+    )
+
+
 @pytest.mark.parametrize("name", ["burden", "predictability", "deliveries", "gaps"])
 def test_png_charts(reports: dict[str, Report], name: str) -> None:
     png = render_png(reports[name])

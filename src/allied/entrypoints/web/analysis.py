@@ -163,8 +163,9 @@ def _lab(
     status: int = 200,
     mode: str = "run",
 ) -> HTMLResponse:
-    from allied.service.lab import MAX_SWEEP_POINTS, list_scenarios
+    from allied.service.lab import MAX_SWEEP_POINTS, list_scenarios, scenario_parameters
 
+    scenarios = list_scenarios()
     return render(
         request,
         "lab.html",
@@ -172,7 +173,8 @@ def _lab(
         token,
         active="/lab",
         status=status,
-        scenarios=list_scenarios(),
+        scenarios=scenarios,
+        parameters={s["name"]: scenario_parameters(s["name"]) for s in scenarios},
         form=form,
         max_runs=MAX_RUNS,
         max_points=MAX_SWEEP_POINTS,
@@ -229,7 +231,8 @@ def _stream_lab(
 ) -> Response:
     """Run ``job(progress)`` in a thread (one of the server's lab slots) and stream the
     page: its head, one progress bar per chunk of runs as the engine reports it (the page's
-    style shows only the last, so it reads as one bar filling up, without script), then
+    style stacks them in one place, the latest on top, so it reads as one bar filling up
+    while the page streams, without script), then
     ``finish(result)`` (the results) or the error, then the page's end."""
     ctx = _ctx(request)
     slots = request.app.state.lab_slots
@@ -321,7 +324,7 @@ def lab_run(
     overrides: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     from allied.entrypoints.web import figures
-    from allied.service.lab import list_scenarios, run_scenario
+    from allied.service.lab import check_parameter_lines, list_scenarios, run_scenario
 
     ctx = _ctx(request)
     caller, token = current(request, ctx)
@@ -339,18 +342,24 @@ def lab_run(
             raise InvalidInput(f"unknown scenario {scenario!r}", field="scenario")
         n_runs = _int(runs, "runs", 100, MAX_RUNS)
         n_seed = _int(seed, "seed", 0, 2**32 - 1)
+        check_parameter_lines(scenario, lines, field="overrides", shape="key=value")
     except AlliedError as exc:
         return refuse(exc)
 
     def job(progress: Any) -> dict[str, Any]:
-        return run_scenario(
-            scenario,
-            runs=n_runs,
-            seed=n_seed,
-            overrides=lines or None,
-            chart="png",
-            progress=progress,
-        )
+        try:
+            return run_scenario(
+                scenario,
+                runs=n_runs,
+                seed=n_seed,
+                overrides=lines or None,
+                chart="png",
+                progress=progress,
+            )
+        except InvalidInput as exc:  # a value the parameter refuses: the form's box, by key
+            if exc.field in (None, "runs", "scenario", "seed", "overrides"):
+                raise
+            raise InvalidInput(f"{exc.field}: {exc.message}", field="overrides") from None
 
     def finish(out: dict[str, Any]) -> dict[str, Any]:
         variants, metrics = side_by_side(out["table"])
@@ -385,9 +394,10 @@ def lab_sweep(
     seed: Annotated[str, Form(max_length=12)] = "0",
 ) -> Response:
     """A parameter sweep (``allied sweep --grid``) in the browser: the grid's points run
-    one after the other with the same seed, progress counted over all their runs."""
+    one after the other with the same seed, progress counted over every run of every
+    variant of every point (only up, ending at 100 %)."""
     from allied.entrypoints.web import figures
-    from allied.service.lab import list_scenarios, run_sweep
+    from allied.service.lab import check_parameter_lines, list_scenarios, run_sweep
 
     ctx = _ctx(request)
     caller, token = current(request, ctx)
@@ -409,6 +419,7 @@ def lab_sweep(
         n_seed = _int(seed, "sweep-seed", 0, 2**32 - 1)
         if not lines:
             raise InvalidInput("give at least one line key=a,b,c", field="grid")
+        check_parameter_lines(scenario, lines, field="grid", shape="key=a,b,c")
     except AlliedError as exc:
         return refuse(exc)
 
