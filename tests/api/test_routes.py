@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from allied.adapters.db.repository_users import SqlServiceUnitOfWork, service_sessions
 from allied.bootstrap import Store
 from allied.entrypoints.api import ApiOptions
+from allied.service.users import authenticate
 from api.conftest import Api, make_api
 
 OFFER = {"donor": "EST", "family": "atgm", "quantity": 3, "available_from": "2024-01-01"}
@@ -313,7 +315,17 @@ def test_auditors_and_admins_never_speak_for_a_nation(api: Api) -> None:
     )
     pid = made.json()["id"]
     for name, role in (("est-audit", "auditor"), ("est-admin", "admin")):
-        api.add_user(name, role, "EST")
+        # a nation is refused to these roles now; a user stored with one before that rule
+        # still speaks for no nation
+        api.add_user(name, role, None)
+        uow = SqlServiceUnitOfWork(service_sessions(api.store.engine))
+        with uow:
+            (stored,) = uow.users.list(name=name)
+            stored.nation = "EST"
+            uow.commit()
+        who = authenticate(SqlServiceUnitOfWork(service_sessions(api.store.engine)),
+                           api.tokens[name])
+        assert who is not None and who.nation == "EST"
         said = api.client(name).post(
             f"/api/v1/proposals/{pid}/positions", json={"actor": "EST", "position": "no"}
         )
