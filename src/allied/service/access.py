@@ -46,6 +46,7 @@ from allied.service.usecases.consents import (
     set_consent_policy,
 )
 from allied.service.usecases.detail import (
+    accession_by_id,
     accession_detail,
     allocation_detail,
     allocation_moves,
@@ -164,6 +165,7 @@ __all__ = [
     "PledgeOrder",
     "PledgeOutcome",
     "RecordPage",
+    "accession_by_id",
     "accession_detail",
     "accession_step",
     "add_user",

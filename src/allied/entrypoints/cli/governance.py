@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import typer
@@ -319,7 +320,9 @@ def _accession(step: str, accession_id: str, on: str | None, fmt: Format, **kw: 
     from allied.service.access import accession_step
 
     day = parse_day(on, "--on")
-    view = _run(accession_step, _caller(), accession_id, step, on=day, **kw)
+    view = _run(
+        accession_step, _caller(), accession_id, step, on=day, today=dt.date.today(), **kw
+    )
     emit(
         [
             {

@@ -3,6 +3,7 @@ moving allocations, answering consent requests, circulating proposals and positi
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -12,7 +13,8 @@ from allied.allocation.model import Options
 from allied.domain.actions import IRREVERSIBLE_MOVES, MOVE_VERBS
 from allied.domain.assistance import AllocationStatus
 from allied.domain.errors import AlliedError, InvalidInput
-from allied.domain.rules import Rule
+from allied.domain.proposals import MAX_DEADLINE_DAYS
+from allied.domain.rules import Rule, forums_deciding_by
 from allied.domain.users import Action, UserRole, may
 from allied.domain.values import choice, parse_date
 from allied.entrypoints.web import tables, views
@@ -366,7 +368,8 @@ def _decisions_page(
         may_state=caller.role in access.STATES_POSITIONS
         and (caller.role == UserRole.COORDINATOR or bool(caller.nation)),
         may_propose=may(caller.role, Action.DECIDE),
-        rules=[r.value for r in Rule],
+        rules=[(r.value, forums_deciding_by(r)) for r in Rule],
+        latest_deadline=(day + dt.timedelta(days=MAX_DEADLINE_DAYS)).isoformat(),
         form=form or {"forum": "NATO", "rule": "consensus-silence"},
         error=error,
         edit=edit,
@@ -424,10 +427,16 @@ def post_position(
     position: Annotated[str, Form(max_length=10)] = "",
     actor: Annotated[str, Form(max_length=16)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
+    back: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
+    """A participant's position (the coordinator's for any participant). Breaking silence
+    or vetoing needs a reason (the domain refuses it without). ``back=record``: the form
+    is the proposal's page's, so a refusal shows that page again, the error beside the
+    field, and a success returns to it."""
     ctx = _ctx(request)
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
+    form = {"actor": actor, "position": position, "reason": reason}
     try:
         access.take_position(
             ctx.uow(),
@@ -439,5 +448,13 @@ def post_position(
             reason=reason.strip(),
         )
     except AlliedError as exc:
-        return _decisions_page(request, caller, token, error=_error(exc))
+        if back == "record":
+            from allied.entrypoints.web.detail import proposal_record
+
+            return proposal_record(request, caller, token, proposal_id, error=_error(exc),
+                                   form=form)
+        edit = {"id": proposal_id, "action": "position", "error": _error(exc), "form": form}
+        return _decisions_page(request, caller, token, error=_error(exc), edit=edit)
+    if back == "record":
+        return _done(f"/proposals/{proposal_id}", "position", proposal_id)
     return _done("/decisions", "position", proposal_id)
