@@ -512,10 +512,12 @@ def record_accession_step(
     A step is recorded once it has happened: ``on`` after ``today`` is refused (so the
     days waited are never negative). A state applies to an organisation it is not a
     member of, with no other accession to it under way."""
-    if on > today:
-        raise InvalidInput(
-            f"{on} is after today ({today}); record a step once it has happened", field="on"
-        )
+    def happened() -> None:  # after the stored records named are checked
+        if on > today:
+            raise InvalidInput(
+                f"{on} is after today ({today}); record a step once it has happened", field="on"
+            )
+
     with uow:
         if step == "apply":
             if uow.accessions.get(accession_id) is not None:
@@ -529,10 +531,12 @@ def record_accession_step(
             if org_actor is None or org_actor.kind is not ActorKind.ORGANISATION:
                 raise InvalidInput(f"unknown organisation {org!r}", field="org")
             _check_may_apply(uow, candidate, org_actor.code, on)
+            happened()
             acc = Accession(accession_id, candidate, org_actor.code, on)
             uow.accessions.add(acc)
         else:
             acc = _accession(uow, accession_id)
+            happened()
             if step == "invite":
                 acc.invite(on)
             elif step == "sign":
