@@ -421,3 +421,15 @@ def test_the_store_finds_the_same_due_consents_as_the_rule(store: Store) -> None
     with store.uow() as again:
         assert isinstance(again, gov.DueConsents)
         assert first not in {c.id for c in again.pending_past(D(2024, 3, 1))}
+
+
+def test_a_standing_policy_starts_today_or_earlier(store: Store) -> None:
+    before = _ledger_count(store)
+    with pytest.raises(InvalidInput, match="after today") as info:
+        access.set_consent_policy(store.uow(), CALLER, "DEU", "restrictive",
+                                  since=D(2999, 12, 31), today=D(2024, 6, 1))
+    assert info.value.field == "since"
+    assert _ledger_count(store) == before
+    made = access.set_consent_policy(store.uow(), CALLER, "DEU", "restrictive",
+                                     since=D(2024, 6, 1), today=D(2024, 6, 1))
+    assert made["since"] == "2024-06-01"

@@ -318,6 +318,25 @@ def test_an_accession_step_after_today_is_refused(web: Web) -> None:
 # -- standing consent policies -----------------------------------------------------------
 
 
+def test_a_standing_policy_starting_after_today_is_refused(web: Web) -> None:
+    deu = web.signed_in("deu")
+    before = _count(web)
+    refused = deu.post(
+        "/consents/policies",
+        data={"policy": "restrictive", "since": "2999-12-31", "source": "Bundestag",
+              "csrf": web.csrf("deu")},
+    )
+    assert refused.status_code == 422 and "after today" in refused.text
+    assert 'aria-describedby="cp-since-err"' in refused.text
+    assert _count(web) == before
+    done = deu.post(
+        "/consents/policies",
+        data={"policy": "restrictive", "since": TODAY.isoformat(), "source": "Bundestag",
+              "csrf": web.csrf("deu")},
+    )
+    assert done.status_code == 303
+
+
 def test_an_origin_sets_its_own_standing_policy_and_everyone_reads_it(web: Web) -> None:
     deu = web.signed_in("deu")
     page = deu.get("/consents/policies")

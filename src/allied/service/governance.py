@@ -900,11 +900,19 @@ def set_policy(
     *,
     since: dt.date,
     source: str = "",
+    today: dt.date | None = None,
 ) -> dict[str, Any]:
+    """Set ``origin``'s standing policy from ``since``. A policy starts on ``today`` or
+    before: given (every entrypoint gives the real date), a later ``since`` is refused."""
     check_text(source, "source")
     with uow:
         if uow.actors.get(origin) is None:
             raise UnknownActor(origin, field="origin")
+        if today is not None and since > today:
+            raise InvalidInput(
+                f"{since} is after today ({today}); a standing policy starts today or earlier",
+                field="since",
+            )
         current = uow.consent_policies.get(origin)
         if current is None:
             uow.consent_policies.add(ConsentPolicy(origin, policy, since, source))

@@ -552,7 +552,11 @@ def consent_policy(
         emit(_run(list_consent_policies, _caller()), fmt, title="Standing consent policies")
         return
     day = parse_day(since, "--since")
-    emit([_run(set_consent_policy, _caller(), origin, policy or "", since=day)], fmt)
+    emit(
+        [_run(set_consent_policy, _caller(), origin, policy or "", since=day,
+              today=dt.date.today())],
+        fmt,
+    )
 
 
 ALLOCATION_COLUMNS = ["id", "offer", "request", "quantity", "status", "needs_consent", "updated_at"]

@@ -90,7 +90,8 @@ def set_policy(
     try:
         day = parse_date(since, "since") if since.strip() else ctx.today()
         access.set_consent_policy(
-            ctx.uow(), caller, code, policy, since=day, source=source.strip()
+            ctx.uow(), caller, code, policy, since=day, today=ctx.today(),
+            source=source.strip(),
         )
     except AlliedError as exc:
         return _page(request, caller, token, error=_error(exc), form=form)
