@@ -180,7 +180,9 @@ def decide_vote(
     proposal_id: str = typer.Argument(...),
     actor: str = typer.Option(..., "--as", help="the participant voting, ISO3"),
     position: str = typer.Option(..., "--position", help="yes, no or abstain"),
-    reason: str = typer.Option("", help="why"),
+    reason: str = typer.Option(
+        "", help="why (required for a no under unanimity or consensus: an objection)"
+    ),
     on: str | None = typer.Option(None, help="date (default today)"),
     fmt: Format = FormatOption,
     wide: bool = WideOption,
