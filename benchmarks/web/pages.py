@@ -82,6 +82,7 @@ def _record_ids(engine: Any) -> dict[str, str]:
         "consent": "SELECT id FROM consent_requests ORDER BY id LIMIT 1",
         "proposal": "SELECT id FROM proposals ORDER BY id LIMIT 1",
         "candidate": "SELECT candidate FROM accessions ORDER BY candidate LIMIT 1",
+        "accession": "SELECT id FROM accessions ORDER BY id LIMIT 1",
     }
     ids = {}
     with engine.connect() as conn:

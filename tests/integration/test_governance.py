@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import pytest
 from sqlalchemy import text
@@ -104,6 +105,111 @@ def test_broken_silence_rejects_at_deadline(store: Store) -> None:
     assert closed["status"] == "rejected" and "TUR" in closed["outcome"]
 
 
+def _circulate(store: Store, pid: str, forum: str, rule: Rule, **kw: object) -> dict[str, object]:
+    args: dict[str, object] = {"title": pid, "on": D(2024, 4, 1), "deadline": D(2024, 4, 20)}
+    return gov.circulate_proposal(store.uow(), CALLER, forum=forum, rule=rule, proposal_id=pid,
+                                  **(args | kw))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("forum", "rule", "refused"),
+    [("NATO", Rule.QMV, "NATO decides by consensus-silence, not qmv"),
+     ("NATO", Rule.UNANIMITY, "not unanimity"), ("NATO", Rule.NATIONAL, "not national"),
+     ("EU", Rule.CONSENSUS_SILENCE, "EU decides by unanimity or qmv"),
+     ("UDCG", Rule.QMV, "UDCG decides by coalition"), ("DEU", Rule.QMV, "decides by national"),
+     ("EU", Rule.QMV, ""), ("EU", Rule.UNANIMITY, ""), ("NATO", Rule.CONSENSUS_SILENCE, ""),
+     ("DEU", Rule.NATIONAL, "")],
+)
+def test_a_forum_decides_only_by_its_own_rules(
+    store: Store, forum: str, rule: Rule, refused: str
+) -> None:
+    before = _ledger_count(store)
+    if not refused:
+        assert _circulate(store, "P-OK", forum, rule)["rule"] == rule.value
+        return
+    with pytest.raises(InvalidInput, match=refused) as info:
+        _circulate(store, "P-NO", forum, rule)
+    assert info.value.field == "rule"
+    assert _ledger_count(store) == before
+
+
+def test_a_deadline_is_at_most_a_year_ahead(store: Store) -> None:
+    before = _ledger_count(store)
+    for deadline in (D(9999, 12, 31), D(2025, 4, 2)):
+        with pytest.raises(InvalidInput, match="more than a year after") as info:
+            _circulate(store, "P-FAR", "NATO", Rule.CONSENSUS_SILENCE, deadline=deadline)
+        assert info.value.field == "deadline"
+    assert _ledger_count(store) == before
+    _circulate(store, "P-YEAR", "NATO", Rule.CONSENSUS_SILENCE, deadline=D(2025, 4, 1))
+    with pytest.raises(InvalidInput, match="more than a year after") as info:
+        gov.revise(store.uow(), CALLER, "P-YEAR", text="t", on=D(2024, 4, 2),
+                   deadline=D(9999, 12, 31))
+    assert info.value.field == "deadline"
+
+
+@pytest.mark.parametrize(
+    ("forum", "rule", "needs"),
+    [("NATO", Rule.CONSENSUS_SILENCE, "breaking silence"), ("EU", Rule.UNANIMITY, "veto"),
+     ("EU", Rule.QMV, "")],
+)
+def test_an_objection_needs_a_reason(store: Store, forum: str, rule: Rule, needs: str) -> None:
+    _circulate(store, "P-R", forum, rule)
+    before = _ledger_count(store)
+    if needs:
+        for reason in ("", "   "):
+            with pytest.raises(InvalidInput, match=needs) as info:
+                gov.record_position(store.uow(), CALLER, "P-R", actor="HUN",
+                                    position=Position.NO, on=D(2024, 4, 2), reason=reason)
+            assert info.value.field == "reason"
+        assert _ledger_count(store) == before
+    # a reason given, or a plain vote against under QMV: recorded
+    view = gov.record_position(store.uow(), CALLER, "P-R", actor="HUN", position=Position.NO,
+                               on=D(2024, 4, 2), reason="not now" if needs else "")
+    assert view["positions"]["HUN"]["position"] == "no"
+
+
+def test_qmv_names_blockers_apart_from_states_not_yet_heard(store: Store) -> None:
+    _circulate(store, "P-Q", "EU", Rule.QMV)
+    for actor, pos in (("DEU", Position.YES), ("HUN", Position.NO), ("AUT", Position.ABSTAIN)):
+        gov.record_position(store.uow(), CALLER, "P-Q", actor=actor, position=pos,
+                            on=D(2024, 4, 2))
+    (view,) = gov.status(store.uow(), CALLER, D(2024, 4, 3))["proposals"]
+    assert view["adopted"] is False
+    assert view["blocking"] == ["AUT", "HUN"]  # against, or abstaining (a no under QMV)
+    assert "DEU" not in view["not_voted"] and len(view["not_voted"]) == 24
+    assert "FRA" in view["not_voted"] and "HUN" not in view["not_voted"]
+    todo = access.todo(store.uow(), CALLER, D(2024, 4, 3))
+    (blocked,) = [s for s in todo["sections"] if s["name"] == "blocked_decisions"]
+    (item,) = [i for i in blocked["items"] if i["id"] == "P-Q"]
+    assert item["blocked_by"] == ["AUT", "HUN"] and item["waiting_for"] == view["not_voted"]
+    # under unanimity silence blocks nothing: only the veto is named, nobody is waited for
+    _circulate(store, "P-U", "EU", Rule.UNANIMITY)
+    gov.record_position(store.uow(), CALLER, "P-U", actor="HUN", position=Position.NO,
+                        on=D(2024, 4, 2), reason="no")
+    u = next(p for p in gov.status(store.uow(), CALLER, D(2024, 4, 3))["proposals"]
+             if p["id"] == "P-U")
+    assert (u["blocking"], u["not_voted"]) == (["HUN"], [])
+
+
+def test_every_version_of_the_text_is_kept_and_a_revision_shows_its_change(
+    store: Store,
+) -> None:
+    _circulate(store, "P-V", "NATO", Rule.CONSENSUS_SILENCE,
+               text="Allies agree to send trainers")
+    gov.revise(store.uow(), CALLER, "P-V", on=D(2024, 4, 3), deadline=D(2024, 4, 25),
+               text="Trainers, with caveat: no deployment east of the Dnipro")
+    detail = access.proposal_detail(store.uow(), CALLER, D(2024, 4, 4), "P-V")
+    assert detail["proposal"]["text"] == "Trainers, with caveat: no deployment east of the Dnipro"
+    assert [(v["version"], v["on"], v["deadline"], v["text"]) for v in detail["versions"]] == [
+        (1, "2024-04-01", "2024-04-20", "Allies agree to send trainers"),
+        (2, "2024-04-03", "2024-04-25", "Trainers, with caveat: no deployment east of the Dnipro"),
+    ]
+    (revised,) = [h for h in detail["history"] if h["kind"] == "proposal.revised"]
+    assert revised["before"]["text"] == "Allies agree to send trainers"
+    assert revised["after"] == {"version": 2, "deadline": "2024-04-25",
+                                "text": "Trainers, with caveat: no deployment east of the Dnipro"}
+
+
 @pytest.mark.parametrize(
     ("actor", "on", "field"),
     [("IRL", D(2024, 4, 2), "actor"), ("HUN", D(2024, 4, 6), "on"), ("SWE", D(2024, 3, 31), "on")],
@@ -113,7 +219,7 @@ def test_bad_votes_write_nothing(store: Store, actor: str, on: dt.date, field: s
         store.uow(),
         CALLER,
         forum="NATO",
-        rule=Rule.UNANIMITY,
+        rule=Rule.CONSENSUS_SILENCE,
         title="x",
         on=D(2024, 4, 1),
         deadline=D(2024, 4, 5),
@@ -143,27 +249,58 @@ def test_membership_changes_on_the_date(store: Store) -> None:
         )
 
 
+LATER = D(2030, 9, 1)  # "today" for the accession recorded in 2030
+
+
 def test_accession_workflow_adds_membership(store: Store) -> None:
-    uow = store.uow
-    gov.record_accession_step(
-        uow(), CALLER, "NATO-UKR", "apply", on=D(2030, 1, 1), candidate="UKR", org="NATO"
-    )
-    gov.record_accession_step(uow(), CALLER, "NATO-UKR", "invite", on=D(2030, 6, 1))
-    view = gov.record_accession_step(uow(), CALLER, "NATO-UKR", "sign", on=D(2030, 7, 1))
-    assert view["required"] == 32
+    uow = store.uow  # an accession as it might be recorded once it has happened
+    step = partial(gov.record_accession_step, today=LATER)
+    step(uow(), CALLER, "NATO-UKR", "apply", on=D(2030, 1, 1), candidate="UKR", org="NATO")
+    step(uow(), CALLER, "NATO-UKR", "invite", on=D(2030, 6, 1))
+    view = step(uow(), CALLER, "NATO-UKR", "sign", on=D(2030, 7, 1))
+    assert view["required"] == 32 and view["invited_on"] == "2030-06-01"
     with pytest.raises(InvalidInput, match="was not a member"):
-        gov.record_accession_step(
-            uow(), CALLER, "NATO-UKR", "ratify", on=D(2030, 7, 2), state="IRL"
-        )
+        step(uow(), CALLER, "NATO-UKR", "ratify", on=D(2030, 7, 2), state="IRL")
     allies = [r["code"] for r in organisation_members(uow(), "NATO", D(2030, 7, 1))]
     for i, state in enumerate(allies):
-        gov.record_accession_step(
-            uow(), CALLER, "NATO-UKR", "ratify", on=D(2030, 7, 2 + i % 20), state=state
-        )
-    view = gov.record_accession_step(uow(), CALLER, "NATO-UKR", "join", on=D(2030, 8, 1))
+        step(uow(), CALLER, "NATO-UKR", "ratify", on=D(2030, 7, 2 + i % 20), state=state)
+    view = step(uow(), CALLER, "NATO-UKR", "join", on=D(2030, 8, 1))
     assert view["stage"] == "member"
     assert len(organisation_members(uow(), "NATO", D(2030, 8, 1))) == 33
     assert len(organisation_members(uow(), "NATO", D(2030, 7, 31))) == 32
+
+
+def test_a_member_or_a_candidate_under_way_cannot_apply_again(store: Store) -> None:
+    step = partial(gov.record_accession_step, today=D(2024, 6, 1))
+    before = _ledger_count(store)
+    with pytest.raises(InvalidInput, match="FIN is a member of NATO since 2023-04-04") as info:
+        step(store.uow(), CALLER, "FIN-NATO-AGAIN", "apply", on=D(2024, 5, 1),
+             candidate="FIN", org="NATO")
+    assert info.value.field == "candidate"
+    step(store.uow(), CALLER, "UKR-NATO", "apply", on=D(2024, 5, 1), candidate="UKR", org="NATO")
+    with pytest.raises(InvalidInput, match="already under way: UKR-NATO") as info:
+        step(store.uow(), CALLER, "UKR-NATO-2", "apply", on=D(2024, 5, 2),
+             candidate="UKR", org="NATO")
+    assert info.value.field == "candidate"
+    # another organisation is another accession
+    step(store.uow(), CALLER, "UKR-EU", "apply", on=D(2024, 5, 1), candidate="UKR", org="EU")
+    assert _ledger_count(store) == before + 2
+
+
+@pytest.mark.parametrize("step", ["apply", "invite"])
+def test_a_step_after_today_is_refused(store: Store, step: str) -> None:
+    today = D(2024, 6, 1)
+    gov.record_accession_step(store.uow(), CALLER, "UKR-NATO", "apply", on=D(2024, 5, 1),
+                              candidate="UKR", org="NATO", today=today)
+    before = _ledger_count(store)
+    with pytest.raises(InvalidInput, match="after today") as info:
+        gov.record_accession_step(store.uow(), CALLER, "GEO-NATO" if step == "apply" else
+                                  "UKR-NATO", step, on=D(2999, 1, 1), candidate="GEO",
+                                  org="NATO", today=today)
+    assert info.value.field == "on"
+    assert _ledger_count(store) == before
+    view = gov.status(store.uow(), CALLER, today)["accessions"]
+    assert all(a["days_waited"] >= 0 for a in view)
 
 
 def _allocation(store: Store, offer_id: str, origin: str, alloc_id: str) -> None:
@@ -284,3 +421,15 @@ def test_the_store_finds_the_same_due_consents_as_the_rule(store: Store) -> None
     with store.uow() as again:
         assert isinstance(again, gov.DueConsents)
         assert first not in {c.id for c in again.pending_past(D(2024, 3, 1))}
+
+
+def test_a_standing_policy_starts_today_or_earlier(store: Store) -> None:
+    before = _ledger_count(store)
+    with pytest.raises(InvalidInput, match="after today") as info:
+        access.set_consent_policy(store.uow(), CALLER, "DEU", "restrictive",
+                                  since=D(2999, 12, 31), today=D(2024, 6, 1))
+    assert info.value.field == "since"
+    assert _ledger_count(store) == before
+    made = access.set_consent_policy(store.uow(), CALLER, "DEU", "restrictive",
+                                     since=D(2024, 6, 1), today=D(2024, 6, 1))
+    assert made["since"] == "2024-06-01"

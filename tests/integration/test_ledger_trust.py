@@ -54,7 +54,8 @@ def workload(store: Store) -> None:
                                       title="Air defence package", on=DAY,
                                       deadline=DAY + dt.timedelta(days=10))
     governance.record_position(store.uow(), CALLER, p["id"], actor="HUN",
-                               position=Position.NO, on=DAY)
+                               position=Position.NO, on=DAY,
+                               reason="not now")
     governance.revise(store.uow(), CALLER, p["id"], text="v2", on=DAY,
                       deadline=DAY + dt.timedelta(days=20))
     governance.close_due(store.uow(), CALLER, DAY + dt.timedelta(days=30))  # closes it

@@ -173,9 +173,9 @@ def _circulate(store: Store) -> None:
         gov.record_position(store.uow(), CALLER, "P-Q2", actor=actor, position=Position.YES,
                             on=D(2024, 2, 2))
     gov.record_position(store.uow(), CALLER, "P-U1", actor="HUN", position=Position.NO,
-                        on=D(2024, 2, 2))
+                        on=D(2024, 2, 2), reason="not now")
     gov.record_position(store.uow(), CALLER, "P-N1", actor="TUR", position=Position.NO,
-                        on=D(2024, 4, 2))
+                        on=D(2024, 4, 2), reason="not now")
     gov.withdraw(store.uow(), CALLER, "P-W1", on=D(2024, 2, 3))
 
 
@@ -210,9 +210,9 @@ def test_every_outcome_worked_out_in_one_batch_is_each_proposals_own(store: Stor
     todo = access.todo(store.uow(), coordinator, D(2024, 3, 15))
     (blocked,) = [s for s in todo["sections"] if s["name"] == "blocked_decisions"]
     rows = access.list_proposals(store.uow(), coordinator, D(2024, 3, 15), limit=100).items
-    want = [(r["id"], r["blocking"]) for r in rows
-            if r["recorded_status"] == "open" and r["blocking"]]
-    assert [(i["id"], i["blocked_by"]) for i in blocked["items"]
+    want = [(r["id"], r["blocking"], r["not_voted"]) for r in rows
+            if r["recorded_status"] == "open" and (r["blocking"] or r["not_voted"])]
+    assert [(i["id"], i["blocked_by"], i["waiting_for"]) for i in blocked["items"]
             if i["kind"] == "proposal"] == want
     assert want  # P-Q1 (blocking minority) and P-U1 (HUN) at least
     # the batch closes as one by one would

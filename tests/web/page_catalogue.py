@@ -65,6 +65,7 @@ RECORD_PAGES: list[tuple[str, str]] = [
         "/consents/{consent}",
         "/proposals/{proposal}",
         "/accessions/{candidate}",
+        "/accessions/{accession}",
     )
 ] + [(role, "/monitor/events/{event}") for role in ("coordinator", "auditor")]
 

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -270,7 +271,9 @@ def test_rejecting_a_plan_s_lines_asks_for_a_reason_in_the_browser(
 
 
 #: the record kinds that have a page, each checked by the record-pages test
-RECORD_KINDS = ("request", "offer", "allocation", "consent", "proposal", "candidate", "event")
+RECORD_KINDS = (
+    "request", "offer", "allocation", "consent", "proposal", "candidate", "accession", "event",
+)
 
 #: a short news text for the monitor event's page (written for this test)
 MONITOR_TEXT = (
@@ -288,7 +291,7 @@ def _add_missing_records(site: Site, tmp_path_factory: pytest.TempPathFactory) -
     if "proposal" not in ids:
         allied(site.database_url, "decide", "propose", "--org", "NATO", "--rule",
                "consensus-silence", "--title", "Air defence for Ukraine's cities",
-               "--deadline", "2099-12-31")
+               "--deadline", (dt.date.today() + dt.timedelta(days=60)).isoformat())
     if "event" not in ids:
         text = tmp_path_factory.mktemp("monitor") / "2024-05-02-news.txt"
         text.write_text(MONITOR_TEXT, encoding="utf-8")
@@ -306,6 +309,7 @@ def _record_ids(database_url: str) -> dict[str, str]:
         "consent": "SELECT id FROM consent_requests ORDER BY id LIMIT 1",
         "proposal": "SELECT id FROM proposals ORDER BY id LIMIT 1",
         "candidate": "SELECT candidate FROM accessions ORDER BY candidate LIMIT 1",
+        "accession": "SELECT id FROM accessions ORDER BY id LIMIT 1",
         "event": "SELECT id FROM monitor_events ORDER BY id LIMIT 1",
     }
     engine = create_engine(database_url)

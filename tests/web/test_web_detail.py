@@ -4,6 +4,7 @@ only the actions the caller may take, which work when posted and record their re
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from allied.adapters.db.repository_users import SqlServiceUnitOfWork, service_sessions
 from allied.bootstrap import Store
 from allied.domain.errors import NotFound
+from allied.domain.rules import Rule
 from allied.entrypoints.api import create_app
 from allied.service import access
 from allied.service.caller import Caller
@@ -313,9 +315,86 @@ def test_proposal_accession_and_a_get_never_writes(web: Web) -> None:
     if accessions:
         cand = accessions[0]["candidate"]
         acc = web.signed_in("ukr").get(f"/accessions/{cand}")
-        assert acc.status_code == 200 and "Ratifications" in acc.text
+        assert acc.status_code == 200
+        for a in accessions:
+            if a["candidate"] == cand:
+                assert f'href="/accessions/{a["id"]}"' in acc.text
+        one = web.signed_in("ukr").get(f"/accessions/{accessions[0]['id']}")
+        assert one.status_code == 200 and "Ratifications" in one.text and "Invited" in one.text
     assert web.signed_in("ukr").get("/accessions/ZZZ").status_code == 404
     assert access.ledger_entries(web.uow(), web.caller("audit"), limit=1).total == head
+
+
+def test_each_accession_has_its_own_page_with_its_invitation_date(web: Web) -> None:
+    step = access.accession_step
+    coord = web.caller("coord")
+    step(web.uow(), coord, "UKR-EU", "apply", on=dt.date(2022, 2, 28), today=TODAY,
+         candidate="UKR", org="EU")
+    step(web.uow(), coord, "UKR-EU", "invite", on=dt.date(2023, 12, 14), today=TODAY)
+    step(web.uow(), coord, "UKR-NATO", "apply", on=dt.date(2022, 9, 30), today=TODAY,
+         candidate="UKR", org="NATO")
+    reader = web.signed_in("ukr")
+    eu = reader.get("/accessions/UKR-EU")
+    assert eu.status_code == 200
+    assert "Invited</dt><dd>14 Dec 2023" in eu.text and "UKR-NATO" not in eu.text
+    assert "accession.invite" in eu.text or "Accession invited" in eu.text  # its history
+    nato = reader.get("/accessions/UKR-NATO")
+    assert nato.status_code == 200 and "not invited yet" in nato.text
+    # the candidate's code lists both, each linked to its own page
+    both = reader.get("/accessions/UKR")
+    assert both.status_code == 200
+    assert 'href="/accessions/UKR-EU"' in both.text and 'href="/accessions/UKR-NATO"' in both.text
+    # the decisions page links each id to its page and shows the invitation
+    page = web.signed_in("coord").get("/decisions").text
+    assert 'href="/accessions/UKR-EU"><code>UKR-EU</code></a>' in page
+    assert "<td>2023-12-14</td>" in page
+
+
+def test_a_proposal_shows_its_text_every_earlier_version_and_what_a_revision_changed(
+    web: Web,
+) -> None:
+    made = access.propose(
+        web.uow(), web.caller("coord"), forum="NATO", rule=Rule.CONSENSUS_SILENCE,
+        title="Deploy trainers to western Ukraine", on=TODAY,
+        deadline=TODAY + dt.timedelta(days=10), text="Allies agree to send trainers",
+    )
+    pid = made["id"]
+    access.revise_proposal(
+        web.uow(), web.caller("coord"), pid, on=TODAY, deadline=TODAY + dt.timedelta(days=14),
+        text="Trainers to western Ukraine, with caveat: no deployment east of the Dnipro",
+    )
+    for user in ("coord", "deu"):
+        page = web.signed_in(user).get(f"/proposals/{pid}").text
+        assert "with caveat: no deployment east of the Dnipro</blockquote>" in page
+        assert 'id="version-1"' in page and "Allies agree to send trainers" in page
+        history = page[page.index('id="history"'):]
+        # the revision's ledger row shows the change, to a participant as to the coordinator
+        assert "text: Allies agree to send trainers → Trainers to western Ukraine" in history
+        decisions = web.signed_in(user).get("/decisions").text
+        assert "no deployment east of the Dnipro" in decisions
+
+
+def test_blocking_names_objectors_apart_from_states_not_yet_heard(web: Web) -> None:
+    made = access.propose(
+        web.uow(), web.caller("coord"), forum="EU", rule=Rule.QMV, title="Ammunition tranche",
+        on=TODAY, deadline=TODAY + dt.timedelta(days=13),
+    )
+    pid = made["id"]
+    for nation, position in (("DEU", "yes"), ("HUN", "no")):
+        access.take_position(web.uow(), web.caller("coord"), TODAY, pid, actor=nation,
+                             position=position)
+    coord = web.signed_in("coord")
+    card = coord.get("/decisions").text
+    card = card[card.index(f'id="{pid}"'):]
+    card = card[:card.index("</article>")]
+    assert "Blocking: <strong>HUN</strong>" in card
+    assert "Waiting for votes from AUT, BEL" in card and "DEU" not in card.split("Waiting")[1][:200]
+    home = coord.get("/").text
+    item = home[home.index(f">{pid}</a>"):]
+    item = item[:item.index("</li>")]
+    assert "blocked by HUN, waiting for votes from AUT" in item
+    record = coord.get(f"/proposals/{pid}").text
+    assert 'id="blocking"' in record and "Waiting for votes from AUT" in record
 
 
 def test_the_catalogue_names_every_record_page() -> None:

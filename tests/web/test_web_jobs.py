@@ -248,7 +248,109 @@ def test_the_coordinator_takes_an_accession_through_its_steps(web: Web) -> None:
     assert len(_entries(web, "accession.ratify")) == 1
 
 
+def test_an_objection_without_a_reason_is_refused_beside_the_reason_field(web: Web) -> None:
+    pid = _proposal(web)
+    before = _count(web)
+    # the decisions page: the coordinator for HUN, then a nation for itself
+    for user, data in (("coord", {"actor": "HUN"}), ("est", {})):
+        refused = web.signed_in(user).post(
+            f"/decisions/{pid}/position",
+            data={**data, "position": "no", "reason": "  ", "csrf": web.csrf(user)},
+        )
+        assert refused.status_code == 422
+        assert f'aria-describedby="{pid}-why-err"' in refused.text
+        assert "give a reason for breaking silence" in refused.text
+    # the proposal's own page: the error comes back there, beside its Reason
+    refused = web.signed_in("coord").post(
+        f"/decisions/{pid}/position",
+        data={"actor": "TUR", "position": "no", "reason": "", "back": "record",
+              "csrf": web.csrf("coord")},
+    )
+    assert refused.status_code == 422 and f"Proposal <code>{pid}</code>" in refused.text
+    assert 'aria-describedby="pos-reason-err"' in refused.text
+    assert '<option value="TUR" selected>' in refused.text
+    assert _count(web) == before
+    done = web.signed_in("coord").post(
+        f"/decisions/{pid}/position",
+        data={"actor": "TUR", "position": "no", "reason": "not now", "back": "record",
+              "csrf": web.csrf("coord")},
+    )
+    assert done.status_code == 303 and done.headers["location"].startswith(f"/proposals/{pid}?")
+    assert _entries(web, "proposal.silence-broken")[-1]["payload"]["reason"] == "not now"
+
+
+@pytest.mark.parametrize(
+    ("form", "field", "message"),
+    [({"forum": "NATO", "rule": "qmv"}, "rule", "NATO decides by consensus-silence, not qmv"),
+     ({"forum": "NATO", "rule": "consensus-silence", "deadline": "9999-12-31"}, "deadline",
+      "more than a year after")],
+)
+def test_a_proposal_under_a_rule_its_forum_does_not_use_or_too_far_ahead_is_refused(
+    web: Web, form: dict[str, str], field: str, message: str
+) -> None:
+    coord = web.signed_in("coord")
+    page = coord.get("/decisions").text
+    assert '<option value="qmv">qmv (EU)</option>' in page
+    assert "consensus-silence (NATO, G7, other organisations)" in page
+    before = _count(web)
+    data = {"title": "Trainers", "deadline": "2024-06-20", **form, "csrf": web.csrf("coord")}
+    refused = coord.post("/decisions", data=data)
+    assert refused.status_code == 422 and message in refused.text
+    assert f'aria-describedby="pr-{field}-err"' in refused.text
+    assert _count(web) == before
+
+
+@pytest.mark.parametrize(
+    ("form", "field", "message"),
+    [({"id": "FIN-NATO-AGAIN", "candidate": "FIN", "org": "NATO"}, "candidate",
+      "FIN is a member of NATO since 2023-04-04"),
+     ({"id": "UKR-NATO", "candidate": "UKR", "org": "NATO", "on": "2999-01-01"}, "on",
+      "after today")],
+)
+def test_an_application_by_a_member_or_dated_after_today_is_refused(
+    web: Web, form: dict[str, str], field: str, message: str
+) -> None:
+    coord = web.signed_in("coord")
+    before = _count(web)
+    refused = coord.post("/accessions", data={**form, "csrf": web.csrf("coord")})
+    assert refused.status_code == 422 and message in refused.text
+    assert f'aria-describedby="ap-{field}-err"' in refused.text
+    assert _count(web) == before
+
+
+def test_an_accession_step_after_today_is_refused(web: Web) -> None:
+    coord = web.signed_in("coord")
+    csrf = web.csrf("coord")
+    done = coord.post("/accessions", data={"id": "BIH-NATO", "candidate": "BIH", "org": "NATO",
+                                           "on": "2024-01-10", "csrf": csrf})
+    assert done.status_code == 303
+    before = _count(web)
+    refused = coord.post("/accessions/BIH-NATO/step",
+                         data={"step": "invite", "on": "2024-06-02", "csrf": csrf})
+    assert refused.status_code == 422 and 'aria-describedby="ac-BIH-NATO-on-err"' in refused.text
+    assert _count(web) == before
+
+
 # -- standing consent policies -----------------------------------------------------------
+
+
+def test_a_standing_policy_starting_after_today_is_refused(web: Web) -> None:
+    deu = web.signed_in("deu")
+    before = _count(web)
+    refused = deu.post(
+        "/consents/policies",
+        data={"policy": "restrictive", "since": "2999-12-31", "source": "Bundestag",
+              "csrf": web.csrf("deu")},
+    )
+    assert refused.status_code == 422 and "after today" in refused.text
+    assert 'aria-describedby="cp-since-err"' in refused.text
+    assert _count(web) == before
+    done = deu.post(
+        "/consents/policies",
+        data={"policy": "restrictive", "since": TODAY.isoformat(), "source": "Bundestag",
+              "csrf": web.csrf("deu")},
+    )
+    assert done.status_code == 303
 
 
 def test_an_origin_sets_its_own_standing_policy_and_everyone_reads_it(web: Web) -> None:

@@ -145,6 +145,7 @@ class Accession:
             "org": self.org,
             "stage": self.stage.value,
             "applied_on": self.applied_on.isoformat(),
+            "invited_on": self.invited_on.isoformat() if self.invited_on else None,
             "signed_on": self.signed_on.isoformat() if self.signed_on else None,
             "member_from": self.member_from.isoformat() if self.member_from else None,
             "ratified": len(self.ratifications),

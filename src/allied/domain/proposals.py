@@ -21,6 +21,34 @@ from enum import StrEnum
 from allied.domain.errors import IllegalTransition, InvalidInput
 from allied.domain.rules import Outcome, Position, Rule, evaluate
 
+#: The latest deadline a proposal may have: a year after it circulates (or is revised).
+MAX_DEADLINE_DAYS = 365
+
+
+def check_deadline(on: dt.date, deadline: dt.date, what: str = "circulation") -> None:
+    """A deadline on or after ``on`` and at most :data:`MAX_DEADLINE_DAYS` later."""
+    if deadline < on:
+        raise InvalidInput(f"deadline {deadline} is before {what} {on}", field="deadline")
+    latest = on + dt.timedelta(days=MAX_DEADLINE_DAYS)
+    if deadline > latest:
+        raise InvalidInput(
+            f"deadline {deadline} is more than a year after {what} {on}; "
+            f"choose a day up to {latest}",
+            field="deadline",
+        )
+
+
+def reason_required(rule: Rule, position: Position) -> str:
+    """What a position is called when it must give a reason (breaking silence under
+    consensus, a veto under unanimity), else ``""``: an objection is explained."""
+    if position is not Position.NO:
+        return ""
+    if rule is Rule.CONSENSUS_SILENCE:
+        return "breaking silence"
+    if rule is Rule.UNANIMITY:
+        return "a vote against (a veto)"
+    return ""
+
 
 class ProposalStatus(StrEnum):
     OPEN = "open"
@@ -58,11 +86,7 @@ class Proposal:
     stances: list[Stance] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        if self.deadline < self.circulated_on:
-            raise InvalidInput(
-                f"deadline {self.deadline} is before circulation {self.circulated_on}",
-                field="deadline",
-            )
+        check_deadline(self.circulated_on, self.deadline)
         if not self.participants:
             raise InvalidInput(f"{self.forum} has no participants on that date", field="forum")
 
@@ -111,6 +135,9 @@ class Proposal:
                 "under consensus-silence one keeps silence or breaks it; there is no abstention",
                 field="position",
             )
+        needs = reason_required(self.rule, pos)
+        if needs and not reason.strip():
+            raise InvalidInput(f"give a reason for {needs}", field="reason")
         stance = Stance(self.id, len(self.stances) + 1, self.version, actor, pos, on, reason)
         self.stances.append(stance)
         return stance
@@ -122,8 +149,7 @@ class Proposal:
                 f"proposal {self.id} passed its deadline {self.deadline}; close it instead",
                 field="on",
             )
-        if deadline < on:
-            raise InvalidInput(f"new deadline {deadline} is before {on}", field="deadline")
+        check_deadline(on, deadline, "the revision")
         self.version += 1
         self.text = text
         self.circulated_on = on

@@ -65,6 +65,21 @@ class Outcome:
     reason: str
     detail: dict[str, float | int | bool] = field(default_factory=dict)
 
+    @property
+    def against(self) -> tuple[str, ...]:
+        """The blocking participants who said so: voted against or broke silence (and,
+        under QMV, where an abstention weighs as a no, abstained)."""
+        silent = set(self.silent)
+        return tuple(a for a in self.blocking if a not in silent)
+
+    @property
+    def not_heard(self) -> tuple[str, ...]:
+        """The blocking participants who have not spoken: under QMV (or a national
+        decision) a state that has not voted is not in favour, so while the proposal is
+        open the outcome waits for their votes; they block nothing by a stated position."""
+        silent = set(self.silent)
+        return tuple(a for a in self.blocking if a in silent)
+
     def as_dict(self) -> dict[str, object]:
         return {
             "rule": self.rule.value,
@@ -78,6 +93,48 @@ class Outcome:
             "reason": self.reason,
             **self.detail,
         }
+
+
+#: The rules each organisation decides by: the North Atlantic Council by consensus (the
+#: silence procedure), the EU Council by unanimity or by qualified majority (the EU's
+#: thresholds and population), the contact group and the G7 by whoever opts in (the G7
+#: also by consensus). A state decides alone (``national``); another organisation by any
+#: rule but QMV (its thresholds are the EU's) and ``national``.
+FORUM_RULES: dict[str, tuple[Rule, ...]] = {
+    "NATO": (Rule.CONSENSUS_SILENCE,),
+    "EU": (Rule.UNANIMITY, Rule.QMV),
+    "UDCG": (Rule.COALITION,),
+    "G7": (Rule.CONSENSUS_SILENCE, Rule.COALITION),
+}
+OTHER_ORGANISATION_RULES = (Rule.CONSENSUS_SILENCE, Rule.UNANIMITY, Rule.COALITION)
+
+
+def rules_for(forum: str, *, state: bool) -> tuple[Rule, ...]:
+    """The rules ``forum`` decides by (``state``: the forum is a state)."""
+    if state:
+        return (Rule.NATIONAL,)
+    return FORUM_RULES.get(forum, OTHER_ORGANISATION_RULES)
+
+
+def forums_deciding_by(rule: Rule) -> str:
+    """Who decides by ``rule``, in words (what a form offering the rule says beside it)."""
+    if rule is Rule.NATIONAL:
+        return "a state alone"
+    named = [f for f, rules in FORUM_RULES.items() if rule in rules]
+    if rule in OTHER_ORGANISATION_RULES:
+        named.append("other organisations")
+    return ", ".join(named)
+
+
+def check_forum_rule(forum: str, rule: Rule, *, state: bool) -> None:
+    """Refuse a rule the forum does not decide by, naming the field ``rule``."""
+    allowed = rules_for(forum, state=state)
+    if rule not in allowed:
+        who = f"{forum} (a state) decides" if state else f"{forum} decides"
+        raise InvalidInput(
+            f"{who} by {' or '.join(r.value for r in allowed)}, not {rule.value}",
+            field="rule",
+        )
 
 
 def parse_rule(value: object, field: str = "rule") -> Rule:

@@ -48,6 +48,7 @@ from allied.service.usecases.consents import (
     waiting_consents,
 )
 from allied.service.usecases.detail import (
+    accession_by_id,
     accession_detail,
     allocation_detail,
     allocation_moves,
@@ -168,6 +169,7 @@ __all__ = [
     "PledgeOrder",
     "PledgeOutcome",
     "RecordPage",
+    "accession_by_id",
     "accession_detail",
     "accession_step",
     "add_user",

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from allied.domain.accession import Accession
+from allied.domain.accession import Accession, AccessionStage
 from allied.domain.actors import ActorKind, Role, members_on
 from allied.domain.assistance import Allocation, AllocationStatus, Offer
 from allied.domain.consent import (
@@ -28,7 +28,7 @@ from allied.domain.consent import (
 from allied.domain.dates import check_move_on
 from allied.domain.errors import InvalidInput, NotFound, UnknownActor
 from allied.domain.proposals import Proposal, ProposalStatus, participants_for
-from allied.domain.rules import Outcome, Position, Rule, evaluate
+from allied.domain.rules import Outcome, Position, Rule, check_forum_rule, evaluate
 from allied.domain.values import check_text, identifier
 from allied.ledger import kinds
 from allied.service.caller import Caller
@@ -278,8 +278,47 @@ def proposal_view(
         ),
         "outcome": proposal.outcome or (outcome.reason if outcome else ""),
         "adopted": outcome.adopted if outcome else proposal.status is ProposalStatus.ADOPTED,
-        "blocking": list(outcome.blocking) if outcome else [],
+        # who stands in the way by a stated position (against, broke silence; under QMV
+        # abstaining too), and who has not voted though the outcome needs their vote:
+        # while open the proposal waits for them; they block nothing by a position
+        "blocking": list(outcome.against) if outcome else [],
+        "not_voted": list(outcome.not_heard) if outcome else [],
+        "text": proposal.text,
     }
+
+
+#: At most this many ledger entries are read about one proposal for its versions (every
+#: position on every version is one; a proposal has at most a few hundred).
+VERSION_ENTRIES_LIMIT = 10_000
+
+
+def proposal_versions(uow: UnitOfWork, proposal: Proposal) -> list[dict[str, Any]]:
+    """Each version of the proposal's text, oldest first, as the ledger recorded it (the
+    store keeps only the current text): ``version``, ``on`` (circulated or revised),
+    ``deadline``, ``text`` and the ledger ``seq`` that recorded it (``None`` for a
+    version the ledger does not hold, the current one then read from the proposal)."""
+    found: dict[int, dict[str, Any]] = {}
+    for e in uow.ledger.about([proposal.id], limit=VERSION_ENTRIES_LIMIT):
+        p = e.payload
+        if p.get("id") != proposal.id:
+            continue
+        if e.kind == kinds.PROPOSAL_CIRCULATED:
+            on = p.get("circulated_on")
+        elif e.kind == kinds.PROPOSAL_REVISED:
+            on = p.get("on")
+        else:
+            continue
+        version = int(p.get("version") or 1)
+        found[version] = {
+            "version": version, "on": str(on or ""), "deadline": str(p.get("deadline") or ""),
+            "text": str(p.get("text") or ""), "seq": e.seq,
+        }
+    if proposal.version not in found:
+        found[proposal.version] = {
+            "version": proposal.version, "on": proposal.circulated_on.isoformat(),
+            "deadline": proposal.deadline.isoformat(), "text": proposal.text, "seq": None,
+        }
+    return [found[v] for v in sorted(found)]
 
 
 def _next_id(uow: UnitOfWork) -> str:
@@ -301,6 +340,9 @@ def circulate_proposal(
     check_text(title, "title", multiline=False)
     check_text(text, "text")
     with uow:
+        actor = uow.actors.get(forum)
+        if actor is not None:
+            check_forum_rule(actor.code, rule, state=actor.kind is ActorKind.STATE)
         parts = participants(uow, rule, forum, on)
         pid = identifier(proposal_id, "id") if proposal_id else _next_id(uow)
         if uow.proposals.get(pid) is not None:
@@ -437,6 +479,24 @@ def _accession(uow: UnitOfWork, accession_id: str) -> Accession:
     return found
 
 
+def _check_may_apply(uow: UnitOfWork, candidate: str, org: str, on: dt.date) -> None:
+    """Refuse an application by a member (on ``on`` or from a later day) or by a candidate
+    whose accession to the same organisation is under way, naming the candidate."""
+    for m in sorted(uow.memberships.list(org=org, role=Role.MEMBER), key=lambda m: m.start):
+        if m.actor == candidate and (m.end is None or m.end >= on):
+            when = "since" if m.start <= on else "from"
+            raise InvalidInput(
+                f"{candidate} is a member of {org} {when} {m.start}", field="candidate"
+            )
+    for a in sorted(uow.accessions.list(candidate=candidate, org=org), key=lambda a: a.id):
+        if a.stage not in (AccessionStage.MEMBER, AccessionStage.ABANDONED):
+            raise InvalidInput(
+                f"{candidate}'s accession to {org} is already under way: {a.id} "
+                f"(applied {a.applied_on}, {a.stage.value})",
+                field="candidate",
+            )
+
+
 def record_accession_step(
     uow: UnitOfWork,
     caller: Caller,
@@ -444,25 +504,42 @@ def record_accession_step(
     step: str,
     *,
     on: dt.date,
+    today: dt.date,
     candidate: str | None = None,
     org: str | None = None,
     state: str | None = None,
 ) -> dict[str, Any]:
     """``apply`` (needs candidate and org), ``invite``, ``sign``, ``ratify`` (needs state),
-    ``join`` (which also records the candidate's membership from ``on``)."""
+    ``join`` (which also records the candidate's membership from ``on``).
+
+    A step is recorded once it has happened: ``on`` after ``today`` is refused (so the
+    days waited are never negative). A state applies to an organisation it is not a
+    member of, with no other accession to it under way."""
+    def happened() -> None:  # after the stored records named are checked
+        if on > today:
+            raise InvalidInput(
+                f"{on} is after today ({today}); record a step once it has happened", field="on"
+            )
+
     with uow:
         if step == "apply":
             if uow.accessions.get(accession_id) is not None:
                 raise InvalidInput(f"accession {accession_id!r} already exists", field="id")
-            if candidate is None or uow.actors.get(candidate) is None:
+            cand = uow.actors.get(candidate or "")
+            if candidate is None or cand is None:
                 raise UnknownActor(candidate or "", field="candidate")
+            if cand.kind is not ActorKind.STATE:
+                raise InvalidInput(f"{candidate} is not a state", field="candidate")
             org_actor = uow.actors.get(org or "")
             if org_actor is None or org_actor.kind is not ActorKind.ORGANISATION:
                 raise InvalidInput(f"unknown organisation {org!r}", field="org")
+            _check_may_apply(uow, candidate, org_actor.code, on)
+            happened()
             acc = Accession(accession_id, candidate, org_actor.code, on)
             uow.accessions.add(acc)
         else:
             acc = _accession(uow, accession_id)
+            happened()
             if step == "invite":
                 acc.invite(on)
             elif step == "sign":
@@ -832,11 +909,19 @@ def set_policy(
     *,
     since: dt.date,
     source: str = "",
+    today: dt.date | None = None,
 ) -> dict[str, Any]:
+    """Set ``origin``'s standing policy from ``since``. A policy starts on ``today`` or
+    before: given (every entrypoint gives the real date), a later ``since`` is refused."""
     check_text(source, "source")
     with uow:
         if uow.actors.get(origin) is None:
             raise UnknownActor(origin, field="origin")
+        if today is not None and since > today:
+            raise InvalidInput(
+                f"{since} is after today ({today}); a standing policy starts today or earlier",
+                field="since",
+            )
         current = uow.consent_policies.get(origin)
         if current is None:
             uow.consent_policies.add(ConsentPolicy(origin, policy, since, source))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import typer
@@ -179,7 +180,9 @@ def decide_vote(
     proposal_id: str = typer.Argument(...),
     actor: str = typer.Option(..., "--as", help="the participant voting, ISO3"),
     position: str = typer.Option(..., "--position", help="yes, no or abstain"),
-    reason: str = typer.Option("", help="why"),
+    reason: str = typer.Option(
+        "", help="why (required for a no under unanimity or consensus: an objection)"
+    ),
     on: str | None = typer.Option(None, help="date (default today)"),
     fmt: Format = FormatOption,
     wide: bool = WideOption,
@@ -319,7 +322,9 @@ def _accession(step: str, accession_id: str, on: str | None, fmt: Format, **kw: 
     from allied.service.access import accession_step
 
     day = parse_day(on, "--on")
-    view = _run(accession_step, _caller(), accession_id, step, on=day, **kw)
+    view = _run(
+        accession_step, _caller(), accession_id, step, on=day, today=dt.date.today(), **kw
+    )
     emit(
         [
             {
@@ -549,7 +554,11 @@ def consent_policy(
         emit(_run(list_consent_policies, _caller()), fmt, title="Standing consent policies")
         return
     day = parse_day(since, "--since")
-    emit([_run(set_consent_policy, _caller(), origin, policy or "", since=day)], fmt)
+    emit(
+        [_run(set_consent_policy, _caller(), origin, policy or "", since=day,
+              today=dt.date.today())],
+        fmt,
+    )
 
 
 ALLOCATION_COLUMNS = ["id", "offer", "request", "quantity", "status", "needs_consent", "updated_at"]

@@ -33,7 +33,7 @@ COLUMNS = {
     ],
     "proposed_to_accept": ["id", "donor", "recipient", "family", "quantity"],
     "unfilled_requests": ["id", "recipient", "family", "outstanding", "needed_by", "reasons"],
-    "blocked_decisions": ["kind", "id", "blocked_by"],
+    "blocked_decisions": ["kind", "id", "blocked_by", "waiting_for"],
     "overdue_deliveries": ["id", "donor", "recipient", "status", "quantity", "needed_by"],
 }
 

@@ -1,6 +1,7 @@
-"""A page per record: request, offer, allocation, consent, proposal, accession (by
-candidate) and monitor event, with everything linked to it, its ledger history and the
-actions the caller may take on it now (:mod:`allied.domain.actions`).
+"""A page per record: request, offer, allocation, consent, proposal, accession (by its
+id; a candidate's code lists its accessions) and monitor event, with everything linked
+to it, its ledger history and the actions the caller may take on it now
+(:mod:`allied.domain.actions`).
 
 Every page reads through the checked use-cases (:mod:`allied.service.access`): a record
 the caller may not see answers exactly as a missing one (the same 404 page). A GET never
@@ -343,35 +344,58 @@ def decide_consent(
 # -- proposals, accessions, monitor events ----------------------------------------------
 
 
-@router.get("/proposals/{proposal_id}", response_class=HTMLResponse)
-def proposal_page(request: Request, proposal_id: str) -> HTMLResponse:
+def proposal_record(
+    request: Request,
+    caller: Caller,
+    token: str,
+    proposal_id: str,
+    *,
+    error: dict[str, Any] | None = None,
+    form: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    """The proposal's page; with the refused position form shown again (``error``,
+    ``form``) beside its field."""
     ctx = _ctx(request)
-    caller, token = current(request, ctx)
     try:
         data = access.proposal_detail(ctx.read_uow(), caller, ctx.today(), proposal_id)
     except NotFound:
         return _missing(request, caller, token, f"proposal {proposal_id}")
     return _page(
         request, "detail_proposal.html", caller, token, active="/decisions", **data,
+        error=error, form=form or {},
     )
 
 
-@router.get("/accessions/{candidate}", response_class=HTMLResponse)
-def accession_page(request: Request, candidate: str) -> HTMLResponse:
+@router.get("/proposals/{proposal_id}", response_class=HTMLResponse)
+def proposal_page(request: Request, proposal_id: str) -> HTMLResponse:
+    caller, token = current(request, _ctx(request))
+    return proposal_record(request, caller, token, proposal_id)
+
+
+@router.get("/accessions/{key}", response_class=HTMLResponse)
+def accession_page(request: Request, key: str) -> HTMLResponse:
+    """One accession by its id (``/accessions/UKR-EU``); a candidate's code
+    (``/accessions/UKR``) lists that candidate's accessions, each linked to its page."""
     ctx = _ctx(request)
     caller, token = current(request, ctx)
     try:
-        found = access.accession_detail(ctx.read_uow(), caller, ctx.today(), candidate)
+        data = access.accession_by_id(ctx.read_uow(), caller, ctx.today(), key)
     except NotFound:
-        return _missing(request, caller, token, f"accession of {candidate}")
-    history: list[dict[str, Any]] = []
-    for a in found:
-        history += _history(request, caller, "accession", a["id"])
+        data = None
+    if data is not None:
+        a = data["accession"]
+        return _page(
+            request, "detail_accession.html", caller, token, active="/decisions",
+            a=a, name=state_names().get(a["candidate"], ""), history=data["history"],
+        )
+    code = key.strip().upper()
+    try:
+        found = access.accession_detail(ctx.read_uow(), caller, ctx.today(), code)
+    except NotFound:
+        return _missing(request, caller, token, f"accession {key}")
     return _page(
-        request, "detail_accession.html", caller, token, active="/decisions",
-        candidate=candidate.strip().upper(), accessions=found,
-        name=state_names().get(candidate.strip().upper(), ""),
-        history=sorted(history, key=lambda h: h["seq"]),
+        request, "accessions_of.html", caller, token, active="/decisions",
+        candidate=code, accessions=found, name=state_names().get(code, ""),
     )
 
 

@@ -124,7 +124,7 @@ def apply_accession(
     acc_id = identifier(id.strip(), "id")
     day = parse_date(on, "on") if on.strip() else ctx.today()
     access.accession_step(
-        ctx.uow(), caller, acc_id, "apply", on=day,
+        ctx.uow(), caller, acc_id, "apply", on=day, today=ctx.today(),
         candidate=candidate.strip().upper() or None, org=org.strip().upper() or None,
     )
     return _done(BACK, "accession", acc_id)
@@ -149,6 +149,7 @@ def accession_step(
         raise InvalidInput(f"choose one of {', '.join(STEPS)}", field="step")
     day = parse_date(on, "on") if on.strip() else ctx.today()
     access.accession_step(
-        ctx.uow(), caller, accession_id, step, on=day, state=state.strip().upper() or None,
+        ctx.uow(), caller, accession_id, step, on=day, today=ctx.today(),
+        state=state.strip().upper() or None,
     )
     return _done(BACK, "accession", accession_id)

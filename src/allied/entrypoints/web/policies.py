@@ -97,5 +97,7 @@ def set_policy(
     check_csrf(request, token, csrf)
     code = (origin or caller.nation).strip().upper()
     day = parse_date(since, "since") if since.strip() else ctx.today()
-    access.set_consent_policy(ctx.uow(), caller, code, policy, since=day, source=source.strip())
+    access.set_consent_policy(
+        ctx.uow(), caller, code, policy, since=day, today=ctx.today(), source=source.strip()
+    )
     return _done(PATH, "policy-set", code)

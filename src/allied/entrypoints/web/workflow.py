@@ -3,6 +3,7 @@ moving allocations, answering consent requests, circulating proposals and positi
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -13,7 +14,8 @@ from allied.domain.actions import IRREVERSIBLE_MOVES, MOVE_VERBS
 from allied.domain.assistance import AllocationStatus
 from allied.domain.consent import queue_filter
 from allied.domain.errors import InvalidInput
-from allied.domain.rules import Rule
+from allied.domain.proposals import MAX_DEADLINE_DAYS
+from allied.domain.rules import Rule, forums_deciding_by
 from allied.domain.users import Action, UserRole, may
 from allied.domain.values import choice, parse_date
 from allied.entrypoints.web import tables, views
@@ -402,7 +404,8 @@ def _decisions_page(
         may_state=caller.role in access.STATES_POSITIONS
         and (caller.role == UserRole.COORDINATOR or bool(caller.nation)),
         may_propose=may(caller.role, Action.DECIDE),
-        rules=[r.value for r in Rule],
+        rules=[(r.value, forums_deciding_by(r)) for r in Rule],
+        latest_deadline=(day + dt.timedelta(days=MAX_DEADLINE_DAYS)).isoformat(),
         form=form or {"forum": "NATO", "rule": "consensus-silence"},
         error=error,
         edit=edit,
@@ -466,8 +469,14 @@ def post_proposal(
 def _position_refused(
     request: Request, caller: Caller, token: str, typed: Typed, error: dict[str, Any]
 ) -> Response:
-    """The decisions page again, the proposal's position form as typed."""
-    position = {"id": str(request.path_params.get("proposal_id", "")), **typed}
+    """The page the position form was sent from again (the decisions page, or the
+    proposal's own page with ``back=record``), the form as typed."""
+    proposal_id = str(request.path_params.get("proposal_id", ""))
+    if typed.get("back") == "record":
+        from allied.entrypoints.web.detail import proposal_record
+
+        return proposal_record(request, caller, token, proposal_id, error=error, form=typed)
+    position = {"id": proposal_id, **typed}
     return _decisions_page(request, caller, token, error=error, position=position)
 
 
@@ -481,7 +490,12 @@ def post_position(
     position: Annotated[str, Form(max_length=10)] = "",
     actor: Annotated[str, Form(max_length=16)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
+    back: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
+    """A participant's position (the coordinator's for any participant). Breaking silence
+    or vetoing needs a reason (the domain refuses it without). ``back=record``: the form
+    is the proposal's page's, so a refusal shows that page again, the error beside the
+    field, and a success returns to it."""
     ctx = _ctx(request)
     caller, token = current(request, ctx)
     check_csrf(request, token, csrf)
@@ -494,4 +508,6 @@ def post_position(
         position=position,
         reason=reason.strip(),
     )
+    if back == "record":
+        return _done(f"/proposals/{proposal_id}", "position", proposal_id)
     return _done("/decisions", "position", proposal_id)

@@ -249,11 +249,12 @@ def set_consent_policy(
     policy: str,
     *,
     since: dt.date,
+    today: dt.date,
     source: str = "",
 ) -> dict[str, Any]:
     """An origin state's standing answer to re-export requests (``restrictive``,
     ``permissive``, ``case-by-case``): set by the coordinator, or by the origin state for
-    itself."""
+    itself, from ``since``, no later than ``today``."""
     require(caller.role, Action.SET_CONSENT_POLICY)
     code = origin.strip().upper()
     require_own_nation(caller.role, caller.nation, code, "consent policy")
@@ -263,7 +264,9 @@ def set_consent_policy(
         raise InvalidInput(
             f"expected restrictive, permissive or case-by-case; got {policy!r}", field="policy"
         ) from None
-    return governance.set_policy(uow, caller, code, value, since=since, source=source)
+    return governance.set_policy(
+        uow, caller, code, value, since=since, source=source, today=today
+    )
 
 
 def list_consent_policies(uow: UnitOfWork, caller: Caller) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from allied.domain.accession import Accession
 from allied.domain.actions import (
     Offered,
     allocation_actions,
@@ -285,6 +286,8 @@ def proposal_detail(
             for s in p.stances
         ]
         history = _history(uow, caller, "proposal", proposal_id)
+        versions = governance.proposal_versions(uow, p)
+    _revision_changes(history, versions)
     silent = [a for a in participants if a not in view["positions"]]
     objections = [
         {"actor": a, **s} for a, s in view["positions"].items() if s["position"] in ("no", "object")
@@ -295,12 +298,41 @@ def proposal_detail(
         "silent": silent,
         "objections": objections,
         "stances": stances,
+        "versions": versions,
         "history": history,
         "actions": _actions(proposal_actions(
             caller.role, caller.nation, status=view["status"],
             participant=caller.nation in participants,
         )),
     }
+
+
+def _revision_changes(
+    history: list[dict[str, Any]], versions: Sequence[dict[str, Any]]
+) -> None:
+    """Each ``proposal.revised`` row of a proposal's history shows its change: the text
+    and deadline of the version before, and of the version it made."""
+    by_seq = {v["seq"]: i for i, v in enumerate(versions) if v["seq"] is not None}
+    for row in history:
+        at = by_seq.get(row["seq"])
+        if row["kind"] != "proposal.revised" or not at:
+            continue
+        before, after = versions[at - 1], versions[at]
+        row["before"] = {"version": before["version"], "text": before["text"],
+                         "deadline": before["deadline"]}
+        row["after"] = {"version": after["version"], "text": after["text"],
+                        "deadline": after["deadline"]}
+
+
+def _accession_facts(a: Accession, day: dt.date) -> dict[str, Any]:
+    """An accession's summary on ``day`` with every ratification and who must ratify."""
+    summary = a.summary(day)
+    summary["ratifications"] = [
+        {"state": r.state, "on": r.on.isoformat()}
+        for r in sorted(a.ratifications, key=lambda r: (r.on, r.state))
+    ]
+    summary["members_required"] = list(a.required)
+    return summary
 
 
 def accession_detail(
@@ -311,22 +343,26 @@ def accession_detail(
     code = candidate.strip().upper()
     with uow:
         viewer(uow, caller, day)
-        found = sorted(
-            (a for a in uow.accessions.list() if a.candidate == code), key=lambda a: a.id
-        )
-        out = []
-        for a in found:
-            summary = a.summary(day)
-            summary["invited_on"] = a.invited_on.isoformat() if a.invited_on else None
-            summary["ratifications"] = [
-                {"state": r.state, "on": r.on.isoformat()}
-                for r in sorted(a.ratifications, key=lambda r: (r.on, r.state))
-            ]
-            summary["members_required"] = list(a.required)
-            out.append(summary)
+        found = sorted(uow.accessions.list(candidate=code), key=lambda a: a.id)
+        out = [_accession_facts(a, day) for a in found]
     if not out:
         raise NotFound(f"no accession of {candidate!r}")
     return out
+
+
+def accession_by_id(
+    uow: UnitOfWork, caller: Caller, day: dt.date, accession_id: str
+) -> dict[str, Any]:
+    """One accession by its id, with its steps, every ratification and its ledger
+    history; :class:`NotFound` when there is none."""
+    with uow:
+        viewer(uow, caller, day)
+        a = uow.accessions.get(accession_id)
+        if a is None:
+            raise NotFound(f"no accession {accession_id!r}")
+        facts = _accession_facts(a, day)
+        history = _history(uow, caller, "accession", accession_id)
+    return {"accession": facts, "history": history}
 
 
 def record_history(

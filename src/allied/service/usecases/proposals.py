@@ -114,10 +114,14 @@ def list_accessions(
 
 
 def accession_step(
-    uow: UnitOfWork, caller: Caller, accession_id: str, step: str, **kwargs: Any
+    uow: UnitOfWork, caller: Caller, accession_id: str, step: str, *, today: dt.date,
+    **kwargs: Any,
 ) -> dict[str, Any]:
+    """A step of an accession on ``on`` (``kwargs``), no later than ``today``."""
     require(caller.role, Action.ACCESSION)
-    return governance.record_accession_step(uow, caller, accession_id, step, **kwargs)
+    return governance.record_accession_step(
+        uow, caller, accession_id, step, today=today, **kwargs
+    )
 
 
 def evaluate_decision(

@@ -315,7 +315,9 @@ def _unfilled(
 
 
 def _blocked(uow: UnitOfWork, day: dt.date) -> list[dict[str, Any]]:
-    """Open proposals whose rule, as the positions stand, blocks them, and who blocks."""
+    """Open proposals whose rule, as the positions stand, blocks them: who blocks by a
+    stated position (``blocked_by``) and whose votes it still waits for (``waiting_for``:
+    under QMV a state that has not voted is not in favour, but it blocks nothing yet)."""
     from allied.service.governance import Populations, outcome_on
 
     out = []
@@ -324,5 +326,6 @@ def _blocked(uow: UnitOfWork, day: dt.date) -> list[dict[str, Any]]:
         outcome = outcome_on(uow, p, populations)  # None only once withdrawn
         if outcome is not None and outcome.blocking:
             out.append({"kind": "proposal", "id": p.id, "forum": p.forum, "title": p.title,
-                        "deadline": p.deadline.isoformat(), "blocked_by": list(outcome.blocking)})
+                        "deadline": p.deadline.isoformat(), "blocked_by": list(outcome.against),
+                        "waiting_for": list(outcome.not_heard)})
     return out

@@ -225,6 +225,7 @@ def accession_step(
             accession_id,
             body.step,
             on=body.on,
+            today=ctx.today(),
             candidate=body.candidate.upper() if body.candidate else None,
             org=body.org.upper() if body.org else None,
             state=body.state.upper() if body.state else None,

@@ -55,7 +55,8 @@ def set_consent_policy(
     return idempotency.run(
         ctx, caller, key=key, method="PUT", path=request.url.path, body=data, status_code=200,
         action=lambda uow: access.set_consent_policy(
-            uow, caller, origin, body.policy, since=since, source=body.source
+            uow, caller, origin, body.policy, since=since, today=ctx.today(),
+            source=body.source,
         ),
     )
 
