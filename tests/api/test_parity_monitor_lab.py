@@ -105,7 +105,10 @@ def test_the_review_is_recorded_in_the_ledger(api: Api) -> None:
     assert ok.status_code == 200, ok.text
     assert (ok.json()["status"], ok.json()["analyst"], ok.json()["note"]) == (
         "confirmed", "coord", "checked")
-    assert coord.post(f"/api/v1/monitor/events/{deu}/reject").status_code == 409
+    # confirmed once; retracting it (a reject) needs a reason, and nothing changes without
+    assert coord.post(f"/api/v1/monitor/events/{deu}/confirm").status_code == 409
+    unexplained = coord.post(f"/api/v1/monitor/events/{deu}/reject")
+    assert unexplained.status_code == 422 and unexplained.json()["field"] == "reason"
     assert coord.post("/api/v1/monitor/events/ev-000000000000/confirm").status_code == 404
     # a correction: each bad value names its field, and nothing changes
     for body, field in (
