@@ -49,7 +49,7 @@ def _offer(api: Api, oid: str, qty: int) -> None:
     assert r.status_code == 201, r.text
 
 
-def _request(api: Api, rid: str, qty: int) -> None:
+def _request(api: Api, rid: str, qty: int, needed_by: str = "2024-12-31") -> None:
     r = api.client("coord").post(
         "/api/v1/requests",
         json={
@@ -58,7 +58,7 @@ def _request(api: Api, rid: str, qty: int) -> None:
             "family": "other",
             "quantity": qty,
             "priority": 3,
-            "needed_by": "2024-12-31",
+            "needed_by": needed_by,
             "releasability": "public",
         },
     )

@@ -4,6 +4,7 @@ with a ledger that verifies and every acknowledged write present."""
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +16,9 @@ from api.conftest import Api
 from api.live import ServeProcess, call, free_port, wait_healthy
 
 pytestmark = pytest.mark.slow
+
+#: the served process files records on the real day (its clock is not the tests' TODAY)
+TODAY_REAL = dt.date.today().isoformat()
 
 
 def _db_url(api: Api) -> str:
@@ -31,7 +35,7 @@ def test_serve_answers_and_stops_gracefully(api: Api) -> None:
         assert call(port, "GET", "/api/v1/offers")[0] == 401
         status, doc, _ = call(port, "GET", "/api/v1/openapi.json")
         assert status == 200 and "/api/v1/pledges" in doc["paths"]
-        offer = {"donor": "EST", "family": "atgm", "quantity": 5, "available_from": "2024-01-01"}
+        offer = {"donor": "EST", "family": "atgm", "quantity": 5, "available_from": TODAY_REAL}
         status, made, _ = call(port, "POST", "/api/v1/offers", token=api.tokens["est"], body=offer)
         assert status == 201, made
         code = server.stop(signal.SIGTERM)
@@ -67,7 +71,7 @@ def test_sigkill_mid_burst_loses_no_acknowledged_write(api: Api) -> None:
                     "donor": "EST",
                     "family": "other",
                     "quantity": 1,
-                    "available_from": "2024-01-01",
+                    "available_from": TODAY_REAL,
                 },
                 timeout=10,
             )
@@ -113,7 +117,9 @@ def test_two_worker_processes_never_over_commit(api: Api) -> None:
     from api.test_concurrency import THREADS, _fire, _offer, _pledged_entries, _request
 
     _offer(api, "PROC-OFFER", 10)
-    _request(api, "PROC-REQ", 1000)
+    # needed after the served process's (real) today: a pledge to an overdue need is refused
+    _request(api, "PROC-REQ", 1000,
+             needed_by=(dt.date.today() + dt.timedelta(days=30)).isoformat())
     _offer(api, "PROC-IDEM", 50)
     port = free_port()
     server = ServeProcess(_db_url(api), port, "--workers", "2")

@@ -36,7 +36,7 @@ def test_a_stale_approval_cannot_revive_a_withdrawn_pledge(
         ({"id": "LU-REQ", "recipient": "UKR", "family": "other", "quantity": 20, "priority": 3,
           "needed_by": "2024-12-31", "releasability": "public"}, access.create_request),
     ):
-        make(ctx.uow(), COORD, body)
+        make(ctx.uow(), COORD, ctx.today(), body)
     first = access.pledge(ctx.uow(), COORD, DAY, offer_id="LU-OFF", request_id="LU-REQ",
                           quantity=10)["id"]
 
