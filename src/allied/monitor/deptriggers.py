@@ -115,10 +115,13 @@ def _calls_unfair(tok: Any) -> bool:
 
 def _barred(tok: Any) -> bool:
     """"blocked the proposal to fund weapons", "vetoed a plan to send": the act of a
-    clause of a noun that a verb of refusal or barring takes is not done."""
+    clause of a noun that a verb of refusal or barring takes as its object is not done
+    (by the verb's subject, whom the clause would otherwise take as its actor). Told in
+    the passive ("Poland's offer to hand its jets was rejected by the Pentagon") the noun
+    is its owner's, whose offer stands as an intent."""
     return bool(
         tok.dep_ == "acl"
-        and tok.head.dep_ in ("dobj", "nsubjpass")
+        and tok.head.dep_ == "dobj"
         and lemma_of(tok.head.head) in CANCEL_HEADS | BARRING
         # "blocked Sweden's bid to join NATO": the bid, a membership sought, was made
         and lemma_of(tok) not in ("join", "accede")
