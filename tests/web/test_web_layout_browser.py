@@ -45,7 +45,10 @@ TABLE_PROBLEMS = """
   const where = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
     (el.classList.length ? '.' + [...el.classList].join('.') : '');
   const tables = [...document.querySelectorAll('main table')]
-    .filter(t => t.getClientRects().length);  // shown (not in a closed details)
+    // shown: laid out, and not in a closed details (whose content Chromium may lay out
+    // while hiding it: content-visibility)
+    .filter(t => t.getClientRects().length && !t.closest('details:not([open])')
+                 && (!t.checkVisibility || t.checkVisibility()));
   for (const t of tables) {
     const card = t.parentElement.closest('.panel, main');
     const c = card.getBoundingClientRect();
