@@ -802,27 +802,39 @@ def test_the_web_package_imports_on_its_own() -> None:
     assert done.returncode == 0, done.stderr
 
 
-def test_the_monitor_shows_stances_from_confirmed_events_only(web: Web) -> None:
+#: the analyst who records and decides the brief's events in the monitor pages' tests
+ANALYST = Caller("analyst")
+
+
+def _brief_events(web: Web) -> dict[str, str]:
+    """The events the extractor proposes in a three-sentence brief (DEU, USA, ITA and the
+    states they name), recorded for review: actor -> event id."""
     from allied.adapters.db.tables_monitor import sql_monitor_events
     from allied.monitor.extract import Extractor
     from allied.monitor.model import Document
-    from allied.monitor.record import Status
-    from allied.service.monitor import decide, list_events, record_proposals
+    from allied.service.monitor import list_events, record_proposals
 
-    empty = web.signed_in("est").get("/monitor")
-    assert empty.status_code == 200 and "No confirmed event yet" in empty.text
     text = (
         "Germany refused Estonia permission to pass on the howitzers. "
         "Washington cleared Latvia to transfer American-made missiles to Ukraine. "
         "Italy called for an immediate ceasefire."
     )
     doc = Document("brief.txt", text, "2022-01", source="brief.txt")
-    analyst = Caller("analyst")
-    record_proposals(web.uow(), sql_monitor_events, analyst, [(doc, Extractor().extract(doc))])
-    events = {e.actor: e.id for e in list_events(web.uow(), sql_monitor_events)}
-    decide(web.uow(), sql_monitor_events, analyst, events["DEU"], Status.CONFIRMED)
-    decide(web.uow(), sql_monitor_events, analyst, events["USA"], Status.CONFIRMED)
-    decide(web.uow(), sql_monitor_events, analyst, events["ITA"], Status.REJECTED)
+    record_proposals(web.uow(), sql_monitor_events, ANALYST, [(doc, Extractor().extract(doc))])
+    return {e.actor: e.id for e in list_events(web.uow(), sql_monitor_events)}
+
+
+def test_the_monitor_shows_stances_from_confirmed_events_only(web: Web) -> None:
+    from allied.adapters.db.tables_monitor import sql_monitor_events
+    from allied.monitor.record import Status
+    from allied.service.monitor import decide
+
+    empty = web.signed_in("est").get("/monitor")
+    assert empty.status_code == 200 and "No confirmed event yet" in empty.text
+    events = _brief_events(web)
+    decide(web.uow(), sql_monitor_events, ANALYST, events["DEU"], Status.CONFIRMED)
+    decide(web.uow(), sql_monitor_events, ANALYST, events["USA"], Status.CONFIRMED)
+    decide(web.uow(), sql_monitor_events, ANALYST, events["ITA"], Status.REJECTED)
     page = web.signed_in("ukr").get("/monitor").text
     rows = _ids(page, "positions")
     assert rows == {"pos-DEU", "pos-USA"}  # Italy's event was rejected
@@ -940,21 +952,11 @@ def test_the_monitors_fissures_offer_only_the_groups_the_states_allow(web: Web) 
     (the Regroup control too) without a word. It offers 2..3 now, and a count out of range
     keeps the section and its control and says why beside it."""
     from allied.adapters.db.tables_monitor import sql_monitor_events
-    from allied.monitor.extract import Extractor
-    from allied.monitor.model import Document
     from allied.monitor.record import Status
-    from allied.service.monitor import decide, list_events, record_proposals
+    from allied.service.monitor import decide
 
-    text = (
-        "Germany refused Estonia permission to pass on the howitzers. "
-        "Washington cleared Latvia to transfer American-made missiles to Ukraine. "
-        "Italy called for an immediate ceasefire."
-    )
-    doc = Document("brief.txt", text, "2022-01", source="brief.txt")
-    analyst = Caller("analyst")
-    record_proposals(web.uow(), sql_monitor_events, analyst, [(doc, Extractor().extract(doc))])
-    for event in list_events(web.uow(), sql_monitor_events):
-        decide(web.uow(), sql_monitor_events, analyst, event.id, Status.CONFIRMED)
+    for event_id in _brief_events(web).values():
+        decide(web.uow(), sql_monitor_events, ANALYST, event_id, Status.CONFIRMED)
     client = web.signed_in("coord")
     page = client.get("/monitor").text
     states = len(_ids(page, "positions"))

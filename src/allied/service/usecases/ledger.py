@@ -27,16 +27,8 @@ def ledger_entries(uow: UnitOfWork, caller: Caller, *, after: int = 0, limit: in
     require(caller.role, Action.READ_LEDGER)
     if after < 0:
         raise InvalidInput("must not be negative", field="after")
-    rows: list[dict[str, Any]] = []
     with uow:
-        entries = uow.ledger.entries(after=after)
-        try:
-            for entry in entries:
-                rows.append(entry_dict(entry))
-                if len(rows) >= limit:
-                    break
-        finally:
-            entries.close()
+        rows = [entry_dict(e) for e in uow.ledger.window(after=after, limit=limit)]
         head = uow.ledger.head()
     return Page(rows, head[0] if head else 0, limit, after)
 
