@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from allied.domain.errors import InvalidInput, NotFound, PermissionDenied
-from allied.domain.proposals import ProposalStatus
+from allied.domain.proposals import Proposal, ProposalStatus
 from allied.domain.rules import Position, Rule
 from allied.domain.users import (
     Action,
@@ -15,6 +15,7 @@ from allied.domain.users import (
     require,
     require_own_nation,
 )
+from allied.domain.visibility import Viewer
 from allied.service import governance
 from allied.service.caller import Caller
 from allied.service.ports import UnitOfWork
@@ -43,12 +44,16 @@ def open_proposals(uow: UnitOfWork, caller: Caller, day: dt.date) -> list[dict[s
     by id, as recorded: no outcome is worked out (a list of what waits, not of how it
     stands)."""
     with uow:
-        v = viewer(uow, caller, day)
-        return [
-            governance.proposal_view(p)
-            for p in sorted(uow.proposals.list(status=ProposalStatus.OPEN), key=lambda p: p.id)
-            if v.sees_proposal(p) and not p.due_on(day)
-        ]
+        return [governance.proposal_view(p) for p in open_seen(uow, viewer(uow, caller, day), day)]
+
+
+def open_seen(uow: UnitOfWork, v: Viewer, day: dt.date) -> list[Proposal]:
+    """The proposals open on ``day`` (recorded open, deadline not passed) that ``v`` sees,
+    by id (inside ``with uow``)."""
+    return [
+        p for p in sorted(uow.proposals.list(status=ProposalStatus.OPEN), key=lambda p: p.id)
+        if v.sees_proposal(p) and not p.due_on(day)
+    ]
 
 
 def get_proposal(uow: UnitOfWork, caller: Caller, day: dt.date, proposal_id: str) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from allied.service.ports import UnitOfWork
 from allied.service.usecases.allocations import list_allocations
 from allied.service.usecases.common import viewer
 from allied.service.usecases.consents import waiting_consents
+from allied.service.usecases.proposals import open_seen
 from allied.service.usecases.requests import list_requests
 
 S = AllocationStatus
@@ -162,12 +163,9 @@ def _positions_awaited(section: Any, uow: UnitOfWork, caller: Caller, day: dt.da
     on (this version): a vote to cast, or a silence to keep or break, by the deadline."""
     nation = str(caller.nation)
     with uow:
-        v = viewer(uow, caller, day)
         found = [
-            p for p in sorted(uow.proposals.list(status=ProposalStatus.OPEN),
-                              key=lambda p: p.id)
-            if nation in p.participants and v.sees_proposal(p) and not p.due_on(day)
-            and nation not in p.current_stances()
+            p for p in open_seen(uow, viewer(uow, caller, day), day)
+            if nation in p.participants and nation not in p.current_stances()
         ]
         items = [
             {"kind": "proposal", "id": p.id, "forum": p.forum, "title": p.title,
