@@ -1,5 +1,6 @@
-"""Group commit of pledges: :class:`WriteBatcher` on its own (a fake ``run``, plain
-``asyncio.run``), then through the app with many pledges in one event loop."""
+"""Group commit of the hot writes: :class:`WriteBatcher` on its own (a fake ``run``, plain
+``asyncio.run``), then through the app with many pledges, amendments and moves in one
+event loop."""
 
 from __future__ import annotations
 
