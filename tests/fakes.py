@@ -178,3 +178,21 @@ class FakeUnitOfWork:
     def rollback(self) -> None:
         if self._snapshot is not None:
             self._restore(self._snapshot)
+
+    def savepoint(self) -> FakeSavepoint:
+        """A part of the open transaction, undone alone (the ``Savepoint`` port)."""
+        return FakeSavepoint(self)
+
+
+class FakeSavepoint:
+    """Keeps the state it was taken in, to put back on :meth:`rollback`."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+        self._snapshot = uow._dump()
+
+    def release(self) -> None:
+        pass  # the part's changes are the transaction's now
+
+    def rollback(self) -> None:
+        self._uow._restore(self._snapshot)

@@ -1,5 +1,6 @@
-"""Group commit of pledges: :class:`PledgeBatcher` on its own (a fake ``run``, plain
-``asyncio.run``), then through the app with many pledges in one event loop."""
+"""Group commit of the hot writes: :class:`WriteBatcher` on its own (a fake ``run``, plain
+``asyncio.run``), then through the app with many pledges, amendments and moves in one
+event loop."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pytest
 from allied.bootstrap import Store
 from allied.domain.errors import Conflict, InvalidInput, NotFound, StorageError
 from allied.entrypoints.api import ApiOptions
-from allied.entrypoints.api.fast.batching import ATTEMPTS, PledgeBatcher
+from allied.entrypoints.api.fast.batching import ATTEMPTS, WriteBatcher
 from allied.service.allocations import PledgeOrder, PledgeOutcome
 from allied.service.caller import Caller
 from allied.service.ledger import verify_chain
@@ -75,12 +76,12 @@ class FakeRun:
 MODES = ["thread", "loop"]
 
 
-def batcher_of(fake: FakeRun, mode: str, **kw: Any) -> PledgeBatcher:
+def batcher_of(fake: FakeRun, mode: str, **kw: Any) -> WriteBatcher:
     """A batcher making its batches with ``fake``: in a worker thread (``run``, as on
     SQLite) or on the event loop (``arun``, as on PostgreSQL)."""
     if mode == "thread":
-        return PledgeBatcher(fake, **kw)
-    return PledgeBatcher(arun=fake.acall, **kw)
+        return WriteBatcher(fake, **kw)
+    return WriteBatcher(arun=fake.acall, **kw)
 
 
 async def _until(check: Callable[[], bool]) -> None:
@@ -115,11 +116,11 @@ def run(main: Callable[[], Awaitable[T]]) -> T:
 def test_the_batcher_takes_one_way_of_running_and_a_positive_max_batch() -> None:
     fake = FakeRun()
     with pytest.raises(ValueError, match="one of run and arun"):
-        PledgeBatcher()
+        WriteBatcher()
     with pytest.raises(ValueError, match="one of run and arun"):
-        PledgeBatcher(fake, arun=fake.acall)
+        WriteBatcher(fake, arun=fake.acall)
     with pytest.raises(ValueError, match="positive"):
-        PledgeBatcher(fake, max_batch=0)
+        WriteBatcher(fake, max_batch=0)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -128,9 +129,9 @@ def test_pledges_that_arrive_while_a_batch_runs_go_together(mode: str) -> None:
     batcher = batcher_of(fake, mode)
 
     async def main() -> list[dict[str, Any]]:
-        first = asyncio.create_task(batcher.pledge(order(0)))
+        first = asyncio.create_task(batcher.submit(order(0)))
         await _until(fake.started.is_set)  # the first batch runs
-        rest = [asyncio.create_task(batcher.pledge(order(n, n))) for n in range(1, 11)]
+        rest = [asyncio.create_task(batcher.submit(order(n, n))) for n in range(1, 11)]
         await _settle()
         assert not any(t.done() for t in rest)  # they wait for the running batch
         fake.release.set()
@@ -148,12 +149,12 @@ def test_one_at_a_time_each_pledge_is_its_own_batch(mode: str) -> None:
     batcher = batcher_of(fake, mode)
 
     async def main() -> list[dict[str, Any]]:
-        return [await batcher.pledge(order(n)) for n in range(3)]
+        return [await batcher.submit(order(n)) for n in range(3)]
 
     assert run(main) == [view(order(n)) for n in range(3)]
     assert batcher.batch_sizes == [1, 1, 1]
     # a later event loop (a test client makes one per request) is served too
-    assert run(lambda: batcher.pledge(order(7))) == view(order(7))
+    assert run(lambda: batcher.submit(order(7))) == view(order(7))
     assert batcher.batch_sizes == [1, 1, 1, 1]
 
 
@@ -168,9 +169,9 @@ def test_a_refusal_goes_to_its_own_caller_only(mode: str) -> None:
     batcher = batcher_of(fake, mode)
 
     async def main() -> list[Any]:
-        first = asyncio.create_task(batcher.pledge(order(0)))
+        first = asyncio.create_task(batcher.submit(order(0)))
         await _until(fake.started.is_set)
-        rest = [asyncio.create_task(batcher.pledge(order(n))) for n in range(1, 8)]
+        rest = [asyncio.create_task(batcher.submit(order(n))) for n in range(1, 8)]
         await _settle()
         fake.release.set()
         got: list[Any] = await asyncio.gather(first, *rest, return_exceptions=True)
@@ -211,9 +212,9 @@ def test_a_batch_that_fails_whole_is_made_again_one_by_one(mode: str) -> None:
     batcher = batcher_of(fake, mode)
 
     async def main() -> list[Any]:
-        first = asyncio.create_task(batcher.pledge(order(0)))
+        first = asyncio.create_task(batcher.submit(order(0)))
         await _until(fake.started.is_set)
-        rest = [asyncio.create_task(batcher.pledge(order(n))) for n in range(1, 7)]
+        rest = [asyncio.create_task(batcher.submit(order(n))) for n in range(1, 7)]
         await _settle()
         fake.release.set()
         got: list[Any] = await asyncio.gather(first, *rest, return_exceptions=True)
@@ -255,8 +256,8 @@ def test_a_batch_of_one_that_raises_answers_its_caller(mode: str) -> None:
 
     async def main() -> None:
         with pytest.raises(RuntimeError, match="a bug in run"):
-            await batcher.pledge(order(1))
-        assert await batcher.pledge(order(2)) == view(order(2))
+            await batcher.submit(order(1))
+        assert await batcher.submit(order(2)) == view(order(2))
 
     run(main)
     assert failed == ["O1"] and batcher.batch_sizes == [1, 1]
@@ -268,9 +269,9 @@ def test_max_batch_caps_the_batches(mode: str) -> None:
     batcher = batcher_of(fake, mode, max_batch=3)
 
     async def main() -> list[dict[str, Any]]:
-        first = asyncio.create_task(batcher.pledge(order(0)))
+        first = asyncio.create_task(batcher.submit(order(0)))
         await _until(fake.started.is_set)
-        rest = [asyncio.create_task(batcher.pledge(order(n))) for n in range(1, 9)]
+        rest = [asyncio.create_task(batcher.submit(order(n))) for n in range(1, 9)]
         await _settle()
         fake.release.set()
         return await asyncio.gather(first, *rest)
@@ -290,16 +291,16 @@ def test_a_caller_cancelled_while_waiting_does_not_break_the_others(mode: str) -
     batcher = batcher_of(fake, mode)
 
     async def main() -> tuple[list[Any], asyncio.Task[dict[str, Any]]]:
-        first = asyncio.create_task(batcher.pledge(order(0)))
+        first = asyncio.create_task(batcher.submit(order(0)))
         await _until(fake.started.is_set)
-        rest = [asyncio.create_task(batcher.pledge(order(n))) for n in range(1, 6)]
+        rest = [asyncio.create_task(batcher.submit(order(n))) for n in range(1, 6)]
         await _settle()
         rest[2].cancel()  # O3, waiting in the queue
         first.cancel()  # O0, its batch running
         await _settle()
         fake.release.set()
         got: list[Any] = await asyncio.gather(*rest, return_exceptions=True)
-        assert await batcher.pledge(order(9)) == view(order(9))
+        assert await batcher.submit(order(9)) == view(order(9))
         return got, first
 
     got, first = run(main)  # run() also checks that no task is left running
@@ -321,7 +322,7 @@ def test_event_loops_in_other_threads_are_answered_on_their_own_loop(mode: str) 
 
     def on_a_loop(n: int) -> None:
         try:
-            out[f"O{n}"] = run(lambda: batcher.pledge(order(n)))
+            out[f"O{n}"] = run(lambda: batcher.submit(order(n)))
         except BaseException as exc:  # reported below
             out[f"O{n}"] = exc
 
@@ -386,7 +387,8 @@ def _burst(
     return run(main)
 
 
-def _pledged_entries(api: Api, offer: str) -> list[dict[str, Any]]:
+def _entries(api: Api) -> list[dict[str, Any]]:
+    """Every ledger entry, as the auditor reads them."""
     out: list[dict[str, Any]] = []
     after = 0
     while True:
@@ -394,10 +396,13 @@ def _pledged_entries(api: Api, offer: str) -> list[dict[str, Any]]:
             "/api/v1/ledger/entries", params={"limit": 200, "after": after}).json()
         if not page["items"]:
             return out
-        for e in page["items"]:
-            after = e["seq"]
-            if e["kind"] == "allocation.pledged" and e["payload"]["offer"] == offer:
-                out.append(e)
+        out.extend(page["items"])
+        after = page["items"][-1]["seq"]
+
+
+def _pledged_entries(api: Api, offer: str) -> list[dict[str, Any]]:
+    return [e for e in _entries(api)
+            if e["kind"] == "allocation.pledged" and e["payload"]["offer"] == offer]
 
 
 def _race(api: Api) -> list[int]:
@@ -407,7 +412,7 @@ def _race(api: Api) -> list[int]:
     users = ["est", "coord"]
     pledges = [(users[i % 2], {"offer": "GC-OFFER", "request": "GC-REQ", "quantity": 1})
                for i in range(40)]
-    sizes_before = len(api.app.state.ctx.pledges.batch_sizes)
+    sizes_before = len(api.app.state.ctx.writes.batch_sizes)
     results, (offer, verified) = _burst(
         api, pledges, [("coord", "/api/v1/offers/GC-OFFER"), ("audit", "/api/v1/ledger/verify")]
     )
@@ -426,7 +431,7 @@ def _race(api: Api) -> list[int]:
     entries = _pledged_entries(api, "GC-OFFER")
     assert sorted(e["payload"]["id"] for e in entries) == sorted(b["id"] for b in made)
     assert verify_chain(api.store.uow()) == verified["entries"]
-    sizes: list[int] = api.app.state.ctx.pledges.batch_sizes[sizes_before:]
+    sizes: list[int] = api.app.state.ctx.writes.batch_sizes[sizes_before:]
     assert sum(sizes) == 40  # every pledge went through the batcher, once
     return sizes
 
@@ -442,7 +447,7 @@ def test_with_pledge_batch_1_every_pledge_is_alone_and_the_result_the_same(
 ) -> None:
     alone = make_api(store, ApiOptions(pledge_batch=1))
     try:
-        assert alone.app.state.ctx.pledges.max_batch == 1
+        assert alone.app.state.ctx.writes.max_batch == 1
         sizes = _race(alone)
     finally:
         alone.app.state.ctx.close()
@@ -475,7 +480,7 @@ def test_refusals_in_a_burst_reach_their_own_callers(api: Api) -> None:
 
 def test_a_pledge_with_an_idempotency_key_does_not_go_through_the_batcher(api: Api) -> None:
     _records(api, "GC-IDEM", 5, "GC-IDEM-REQ", 5)
-    batcher = api.app.state.ctx.pledges
+    batcher = api.app.state.ctx.writes
     before = list(batcher.batch_sizes)
     body = {"offer": "GC-IDEM", "request": "GC-IDEM-REQ", "quantity": 2}
     client = api.client("est")
@@ -491,14 +496,14 @@ def test_a_pledge_with_an_idempotency_key_does_not_go_through_the_batcher(api: A
 
 def test_amendments_and_transitions_beside_pledges_answer_each_their_own(api: Api) -> None:
     """In one burst on one event loop: pledges, amendments of the offer and moves of
-    allocations pledged before (in worker threads, beside the pledges' batches). Every
-    answer is its own, the amendment's answer is the offer as amended with what is
-    committed, and the chain verifies."""
+    allocations pledged before, all through the one batcher. Every answer is its own, the
+    amendment's answer is the offer as amended with what is committed, and the chain
+    verifies."""
     _records(api, "GC-CHG", 100, "GC-CHG-REQ", 100)
     ok = {"offer": "GC-CHG", "request": "GC-CHG-REQ", "quantity": 1}
     made = [api.client("est").post("/api/v1/pledges", json=ok).json()["id"] for _ in range(3)]
     ctx = api.app.state.ctx
-    sizes_before = len(ctx.pledges.batch_sizes)
+    sizes_before = len(ctx.writes.batch_sizes)
 
     async def main() -> list[Any]:
         async with api.app.router.lifespan_context(api.app):
@@ -531,7 +536,144 @@ def test_amendments_and_transitions_beside_pledges_answer_each_their_own(api: Ap
     assert moved["id"] == made[0] and moved["status"] == "approved"
     assert moved["moves"] == [{"id": made[0], "from": "pledged", "to": "approved",
                                "reason": ""}]
-    assert sum(ctx.pledges.batch_sizes[sizes_before:]) == 2  # only the pledges batched
+    assert sum(ctx.writes.batch_sizes[sizes_before:]) == 7  # every write, once
     offer = api.client("coord").get("/api/v1/offers/GC-CHG").json()
     assert offer["caveats"] == "first" and offer["committed"] == 5
     assert verify_chain(api.store.uow()) > 0
+
+
+# -- amendments and lifecycle moves through the same batcher -------------------------------
+
+
+def _send_all(api: Api, sends: list[tuple[str, str, str, dict[str, Any]]]) -> list[tuple[int, Any]]:
+    """Send every (user, method, path, body) at once on one event loop (the app's lifespan
+    running); each status and body, in order."""
+
+    async def main() -> list[tuple[int, Any]]:
+        async with api.app.router.lifespan_context(api.app):
+            transport = httpx.ASGITransport(app=api.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+                sent = await asyncio.gather(*(
+                    c.request(method, path, json=body, headers=_auth(api, user))
+                    for user, method, path, body in sends
+                ))
+        return [(r.status_code, r.json()) for r in sent]
+
+    return run(main)
+
+
+def _alone(api: Api, sends: list[tuple[str, str, str, dict[str, Any]]]) -> list[tuple[int, Any]]:
+    """The same, one at a time (each a batch of one)."""
+    out = []
+    for user, method, path, body in sends:
+        r = api.client(user).request(method, path, json=body)
+        out.append((r.status_code, r.json()))
+    return out
+
+
+def _error(answer: tuple[int, Any]) -> tuple[int, str]:
+    return answer[0], answer[1]["message"]
+
+
+def test_concurrent_amendments_are_group_committed_each_answered_its_own(api: Api) -> None:
+    """A burst of amendments of one offer, among them refusals (below what is allocated,
+    another nation's, a missing offer, a bad field): batches of more than one, each caller
+    its own answer, the refusals as they are answered alone, one entry per amendment."""
+    _records(api, "GC-AM", 50, "GC-AM-REQ", 50)
+    ok = {"offer": "GC-AM", "request": "GC-AM-REQ", "quantity": 5}
+    assert api.client("est").post("/api/v1/pledges", json=ok).status_code == 201
+    refused = [
+        ("est", "PATCH", "/api/v1/offers/GC-AM", {"quantity": 4}),  # below the 5 pledged
+        ("gbr", "PATCH", "/api/v1/offers/GC-AM", {"caveats": "GBR's"}),  # not GBR's
+        ("est", "PATCH", "/api/v1/offers/GC-NONE", {"caveats": "none"}),  # no such offer
+        ("est", "PATCH", "/api/v1/offers/GC-AM", {"available_from": "soon"}),  # bad date
+    ]
+    sends = [("est", "PATCH", "/api/v1/offers/GC-AM", {"caveats": f"c{n}"}) for n in range(12)]
+    for i, send in enumerate(refused):
+        sends.insert(3 * i + 1, send)
+    ctx = api.app.state.ctx
+    before = len(ctx.writes.batch_sizes)
+    results = _send_all(api, sends)
+    sizes = ctx.writes.batch_sizes[before:]
+    # every amendment went through the batcher once, but the bad date (refused first, by
+    # the route's schema)
+    assert sum(sizes) == len(sends) - 1 and max(sizes) > 1, sizes
+    at = [sends.index(s) for s in refused]
+    for i, (status, body) in enumerate(results):
+        if i in at:
+            continue
+        assert status == 200, (i, body)
+        assert body["id"] == "GC-AM" and body["caveats"] == sends[i][3]["caveats"]
+        assert body["committed"] == 5 and body["quantity"] == 50
+    got = [_error(results[i]) for i in at]
+    assert [s for s, _ in got] == [409, 403, 404, 422]
+    # each refusal is what the same request answers alone
+    assert got == [_error(a) for a in _alone(api, refused)]
+    offer = api.client("coord").get("/api/v1/offers/GC-AM").json()
+    assert offer["quantity"] == 50 and offer["caveats"] in {f"c{n}" for n in range(12)}
+    amended = [e for e in _entries(api) if e["kind"] == "offer.amended"
+               and e["payload"].get("id") == "GC-AM"]
+    assert sorted(e["payload"]["after"]["caveats"] for e in amended) == sorted(
+        f"c{n}" for n in range(12))
+    assert verify_chain(api.store.uow()) > 0
+
+
+def test_concurrent_transitions_are_group_committed_each_answered_its_own(api: Api) -> None:
+    """A burst of lifecycle moves with refusals among them (a skipped step, a missing
+    allocation, a donor approving, a move named twice): batches of more than one; each
+    refusal leaves the other moves made, and answers as it does alone."""
+    _records(api, "GC-MV", 50, "GC-MV-REQ", 50)
+    ok = {"offer": "GC-MV", "request": "GC-MV-REQ", "quantity": 1}
+    made = [api.client("est").post("/api/v1/pledges", json=ok).json()["id"] for _ in range(12)]
+    path = "/api/v1/allocations/{}/transitions"
+    sends = [("coord", "POST", path.format(a), {"to": "approved"}) for a in made[:10]]
+    refused = [
+        ("coord", "POST", path.format(made[10]), {"to": "delivered"}),  # skips steps
+        ("coord", "POST", path.format("AL-NONE"), {"to": "approved"}),  # no such allocation
+        ("est", "POST", path.format(made[11]), {"to": "approved"}),  # a donor may not
+        ("coord", "POST", path.format(made[0]), {"to": "approved"}),  # approved just before
+    ]
+    for i, send in enumerate(refused):
+        sends.insert(3 * i + 2, send)
+    ctx = api.app.state.ctx
+    before = len(ctx.writes.batch_sizes)
+    results = _send_all(api, sends)
+    sizes = ctx.writes.batch_sizes[before:]
+    assert sum(sizes) == len(sends) and max(sizes) > 1, sizes
+    at = [sends.index(s) for s in refused[:3]] + [len(sends) - 1 - sends[::-1].index(refused[3])]
+    for i, (status, body) in enumerate(results):
+        if i in at:
+            continue
+        assert status == 200, (i, body)
+        assert body["status"] == "approved" and body["id"] == sends[i][2].split("/")[4]
+    got = [_error(results[i]) for i in at]
+    assert [s for s, _ in got] == [409, 404, 403, 409]
+    # alone (made[0] approved by now, as when the burst reached its refusal)
+    assert got == [_error(a) for a in _alone(api, refused)]
+    listed = api.client("coord").get(
+        "/api/v1/allocations", params={"offer": "GC-MV", "limit": 50}).json()["items"]
+    status = {a["id"]: a["status"] for a in listed}
+    assert [status[a] for a in made] == ["approved"] * 10 + ["pledged"] * 2
+    assert verify_chain(api.store.uow()) > 0
+
+
+def test_an_amendment_or_move_with_an_idempotency_key_is_made_alone_and_replayed(
+    api: Api,
+) -> None:
+    _records(api, "GC-KEY", 5, "GC-KEY-REQ", 5)
+    ok = {"offer": "GC-KEY", "request": "GC-KEY-REQ", "quantity": 1}
+    made = api.client("est").post("/api/v1/pledges", json=ok).json()["id"]
+    batcher = api.app.state.ctx.writes
+    before = list(batcher.batch_sizes)
+    est, coord = api.client("est"), api.client("coord")
+    for client, method, path, body in (
+        (est, "PATCH", "/api/v1/offers/GC-KEY", {"caveats": "keyed"}),
+        (coord, "POST", f"/api/v1/allocations/{made}/transitions", {"to": "approved"}),
+    ):
+        first = client.request(method, path, json=body, headers={"Idempotency-Key": "k-1"})
+        again = client.request(method, path, json=body, headers={"Idempotency-Key": "k-1"})
+        assert first.status_code == 200, first.text
+        assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+        assert again.json() == first.json()
+    assert batcher.batch_sizes == before
+    assert coord.get(f"/api/v1/allocations/{made}").json()["status"] == "approved"

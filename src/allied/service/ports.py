@@ -106,5 +106,24 @@ class UnitOfWork(Protocol):
     def rollback(self) -> None: ...
 
 
+class Savepoint(Protocol):
+    """A part of a transaction that is kept or undone on its own (``SAVEPOINT``)."""
+
+    def release(self) -> None:
+        """Keep the part's changes (in the transaction, still to be committed)."""
+        ...
+
+    def rollback(self) -> None:
+        """Undo the part's changes, and only them."""
+        ...
+
+
+class PartedUnitOfWork(UnitOfWork, Protocol):
+    """A unit of work whose transaction can be cut into parts, each undone alone (to make
+    several changes in one transaction, each as if alone: :mod:`allied.service.parts`)."""
+
+    def savepoint(self) -> Savepoint: ...
+
+
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...

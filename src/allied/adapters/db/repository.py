@@ -231,6 +231,14 @@ class SqlLedger:
         self._locked = None
         self._row_exists = False
 
+    def mark(self) -> tuple[tuple[int, str] | None, bool]:
+        """What this ledger knows of the head now, to :meth:`restore` when a savepoint
+        taken now is rolled back (its appends undone)."""
+        return self._locked, self._row_exists
+
+    def restore(self, mark: tuple[tuple[int, str] | None, bool]) -> None:
+        self._locked, self._row_exists = mark
+
     def append(
         self, *, user: str, nation: str, kind: str, payload: Mapping[str, Any]
     ) -> LedgerEntry:
@@ -604,6 +612,10 @@ class SqlUnitOfWork(ListQueries, ConsentFacts, TodoQueries, HeldQueries):
             return [AllocationTotal(str(k), "", AllocationStatus(s), int(q)) for k, s, q in rows]
         return [AllocationTotal("", str(k), AllocationStatus(s), int(q)) for k, s, q in rows]
 
+    def savepoint(self) -> SqlSavepoint:
+        """A part of this transaction, kept or undone alone (:class:`SqlSavepoint`)."""
+        return SqlSavepoint(self.session, self.sql_ledger)
+
     def commit(self) -> None:
         try:
             self.session.commit()
@@ -618,6 +630,34 @@ class SqlUnitOfWork(ListQueries, ConsentFacts, TodoQueries, HeldQueries):
             self.session.rollback()
         finally:
             self.sql_ledger.forget()
+
+
+class SqlSavepoint:
+    """A ``SAVEPOINT`` of the session's transaction (the ``Savepoint`` port).
+
+    Rolled back, it undoes the changes made since it was taken, the records the session
+    holds among them (expired, read again on use), and what the ledger knew of its head
+    then (the appends undone). A failure of the store while releasing it (a flush) rolls
+    it back and raises as it came: the transaction goes on without the part."""
+
+    def __init__(self, session: Session, ledger: SqlLedger) -> None:
+        self._ledger = ledger
+        self._mark = ledger.mark()
+        self._nested = session.begin_nested()
+
+    def release(self) -> None:
+        try:
+            self._nested.commit()
+        except BaseException:
+            self.rollback()
+            raise
+
+    def rollback(self) -> None:
+        try:
+            if self._nested.is_active:
+                self._nested.rollback()
+        finally:
+            self._ledger.restore(self._mark)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -20,7 +20,7 @@ from allied.adapters.db.repository_users import (
 )
 from allied.bootstrap import Store
 from allied.domain.errors import InvalidInput
-from allied.entrypoints.api.fast.batching import PledgeBatcher
+from allied.entrypoints.api.fast.batching import WriteBatcher
 from allied.entrypoints.api.fast.holdings import LiveHoldings
 from allied.entrypoints.api.fast.store import AnswerStore, VersionedCache
 from allied.service import access
@@ -42,7 +42,8 @@ class ApiOptions:
     cache_size: int = 2048
     #: most bytes of JSON bodies kept in that cache
     cache_bytes: int = 64 << 20
-    #: most pledges made in one transaction (group commit; 1: each alone)
+    #: most writes (pledges, amendments, lifecycle moves) made in one transaction (group
+    #: commit; 1: each alone)
     pledge_batch: int = 50
 
     def __post_init__(self) -> None:
@@ -109,17 +110,18 @@ class AppContext:
         self.loop_reads = EventLoopReads(self.store.engine)
         #: the held quantities list pages show, moved along the ledger
         self.holdings = LiveHoldings(self.aread)
+        #: the hot writes without an Idempotency-Key, made together (group commit)
         if self.loop_units.available:
             # PostgreSQL: each batch waits for the database on the event loop
-            self.pledges = PledgeBatcher(
+            self.writes = WriteBatcher(
                 arun=lambda orders: self.loop_units.run(
-                    lambda uow: access.pledge_many(uow, orders)
+                    lambda uow: access.write_many(uow, orders)
                 ),
                 max_batch=self.options.pledge_batch,
             )
         else:
-            self.pledges = PledgeBatcher(
-                lambda orders: access.pledge_many(self.uow(), orders),
+            self.writes = WriteBatcher(
+                lambda orders: access.write_many(self.uow(), orders),
                 max_batch=self.options.pledge_batch,
             )
 

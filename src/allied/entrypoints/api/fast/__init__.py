@@ -25,7 +25,7 @@ Inside, one module per mechanism:
 ``middleware``      :class:`CachedReads`: whole answers before the framework runs
 ``holdings``        the held sums per process, moved along the ledger
 ``pages``           list pages: records under the records version, sums from holdings
-``batching``        group commit of pledges (the write side's queue)
+``batching``        group commit of the hot writes: pledges, amendments, lifecycle moves
 ==================  =====================================================================
 """
 

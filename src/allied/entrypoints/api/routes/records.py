@@ -349,7 +349,7 @@ async def create_pledge(
             quantity=body.quantity,
             memberships=memberships,
         )
-        return JSONResponse(await ctx.pledges.pledge(order), status_code=201)
+        return JSONResponse(await ctx.writes.submit(order), status_code=201)
     data = body.model_dump(mode="json")
     return await run_in_threadpool(
         idempotency.run,
@@ -435,17 +435,23 @@ async def advance_allocation(
     versions: DataVersions,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Move an allocation along its lifecycle (pledged, consent-pending, approved, shipped...)."""
+    """Move an allocation along its lifecycle (pledged, consent-pending, approved, shipped...).
+
+    Moves without an ``Idempotency-Key`` that arrive together are made in one transaction
+    with the other writes waiting (group commit), each checked and answered as if alone."""
     data = body.model_dump(mode="json")
     memberships = await acaller_memberships(ctx, caller, versions)
+    if key is None:
+        order = access.MoveOrder(caller, ctx.today(), allocation_id, body.to, memberships)
+        return JSONResponse(await ctx.writes.submit(order))
 
     def action(uow: UnitOfWork) -> dict[str, Any]:
         return access.advance_allocation(
             uow, caller, ctx.today(), allocation_id, body.to, memberships=memberships
         )
 
-    # in a worker thread: measured against the event loop (the pledges' way), one
-    # change per transaction there cost more CPU and waited longer (benchmarks/api)
+    # with a key, alone in its transaction, in a worker thread: measured against the
+    # event loop, one change per transaction there cost more CPU and waited longer
     return await run_in_threadpool(
         idempotency.run, ctx, caller, key=key, method="POST", path=request.url.path,
         body=data, status_code=200, action=action,
