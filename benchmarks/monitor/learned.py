@@ -1,6 +1,8 @@
 """A learned stage over the monitor's rules, measured by cross-validation by document.
 
-    PYTHONPATH=src python benchmarks/monitor/learned.py [--folds 6] [--c 1.0] [--json out.json]
+    PYTHONPATH=src python benchmarks/monitor/learned.py [--folds 6] [--c 1.0] [--context]
+        [--unit candidate|tuple] [--no-rules-features] [--modes add,filter,both,alone]
+        [--cache cands.pkl] [--json out.json] [--details]
 
 What it does (figures and what they show: ``benchmarks/monitor/README.md``):
 
@@ -11,7 +13,11 @@ What it does (figures and what they show: ``benchmarks/monitor/README.md``):
    actor a noun phrase of the sentence names (``depphrases.Phrases``: gazetteer
    mentions, offices with a national adjective, pronouns resolved by the story's
    context in subject and possessor positions) within ``MAX_PATH`` dependency edges of
-   it, and with every other such actor as target (or none).
+   it, and with every other such actor as target (or none). With ``--context``, also
+   an actor the story's context holds (``context.Context``: the last subject, state,
+   person or organisation, or an actor of the sentence before) with the sentence's
+   targets, and the sentence's actors with a target of the sentence before or the
+   context's place or pair.
 2. **Features** of each candidate (``features``): the trigger's lemma, its event type
    and part of speech; the dependency path from the trigger to the actor and to the
    target (labels and length), the actor's and the target's own relation, the target's
@@ -173,22 +179,26 @@ def modality(tok: Any) -> list[str]:
 
 
 def features(
-    trigger: Any, etype: EventType, how: str, actor_tok: Any, target_tok: Any | None,
+    trigger: Any, etype: EventType, how: str, actor_tok: Any | None, target_tok: Any | None,
     sent: list[Any], position: int, extras: Iterable[str] = (),
 ) -> list[str]:
-    """The features of one candidate (strings; the model gives each a weight)."""
+    """The features of one candidate (strings; the model gives each a weight). An actor
+    token ``None`` is an actor from the story's context (``extras`` says which)."""
     t = etype.value
     lemma = lemma_of(trigger)
     f = [f"type={t}", f"lemma={lemma}", f"type,lemma={t},{lemma}", f"how={how}",
          f"type,how={t},{how}", f"pos={trigger.pos_}", f"type,pos={t},{trigger.pos_}",
          f"tdep={trigger.dep_}"]
-    pa = path(trigger, actor_tok)
-    f += [f"apath={'/'.join(pa)}", f"type,apath={t},{'/'.join(pa)}", f"alen={min(len(pa), 6)}",
-          f"adep={actor_tok.dep_}", f"type,adep={t},{actor_tok.dep_}",
-          f"aprep={prep_of(actor_tok)}", f"apos={actor_tok.pos_}",
-          f"abefore={actor_tok.i < trigger.i}"]
-    if pa:
-        f += [f"afirst={pa[0]}", f"alast={pa[-1]}", f"type,alast={t},{pa[-1]}"]
+    if actor_tok is None:
+        f += ["actor=context", f"type,actor=context,{t}"]
+    else:
+        pa = path(trigger, actor_tok)
+        f += [f"apath={'/'.join(pa)}", f"type,apath={t},{'/'.join(pa)}",
+              f"alen={min(len(pa), 6)}", f"adep={actor_tok.dep_}",
+              f"type,adep={t},{actor_tok.dep_}", f"aprep={prep_of(actor_tok)}",
+              f"apos={actor_tok.pos_}", f"abefore={actor_tok.i < trigger.i}"]
+        if pa:
+            f += [f"afirst={pa[0]}", f"alast={pa[-1]}", f"type,alast={t},{pa[-1]}"]
     if target_tok is None:
         f += ["target=none", f"type,target=none,{t}"]
     else:
@@ -197,8 +207,9 @@ def features(
         f += [f"tpath={'/'.join(pt)}", f"type,tpath={t},{'/'.join(pt)}",
               f"tlen={min(len(pt), 6)}", f"tdep2={target_tok.dep_}",
               f"type,tdep2={t},{target_tok.dep_}", f"tprep={prep}", f"type,tprep={t},{prep}",
-              f"lemma,tprep={lemma},{prep}", f"tbefore={target_tok.i < trigger.i}",
-              f"tbeforea={target_tok.i < actor_tok.i}"]
+              f"lemma,tprep={lemma},{prep}", f"tbefore={target_tok.i < trigger.i}"]
+        if actor_tok is not None:
+            f.append(f"tbeforea={target_tok.i < actor_tok.i}")
         if pt:
             f += [f"tlast={pt[-1]}", f"type,tlast={t},{pt[-1]}"]
     for m in modality(trigger):
@@ -218,10 +229,18 @@ def features(
 
 # -- the extraction with candidates -------------------------------------------------
 class CandidateExtractor(Extractor):
-    """The rules' extractor, which also collects every candidate of every sentence."""
+    """The rules' extractor, which also collects every candidate of every sentence;
+    ``context``: also candidates whose actor is one the story's context holds (the last
+    subject, state, person, organisation, or an actor of the sentence before) and whose
+    target is an actor of the sentence before or the place or pair the context holds."""
+
+    def __init__(self, *, context: bool = False) -> None:
+        super().__init__()
+        self.context = context
 
     def extract(self, document: Document) -> list[ProposedEvent]:
         self._candidates: list[Candidate] = []
+        self._before: tuple[str, ...] = ()
         self._doc_name = document.name
         self._position = 0
         return super().extract(document)
@@ -248,7 +267,19 @@ class CandidateExtractor(Extractor):
             if codes:
                 slots.append((tok, codes))
         phrases.blocked = blocked
-        if not slots:
+        before, self._before = self._before, tuple(
+            dict.fromkeys(c for _, codes in slots for c in codes))
+        ctx = reader.ctx
+        ctx_actors: list[tuple[str, str]] = []
+        ctx_targets: list[tuple[str, str]] = []
+        if self.context:
+            held: list[tuple[str, tuple[str, ...] | None]] = [
+                ("previous", ctx.previous), ("state", ctx.state), ("person", ctx.person),
+                ("organisation", ctx.organisation), ("before", before)]
+            ctx_actors = [(src, c) for src, held_codes in held for c in held_codes or ()]
+            held = [("before", before), ("place", ctx.place), ("pair", ctx.pair)]
+            ctx_targets = [(src, c) for src, held_codes in held for c in held_codes or ()]
+        if not slots and not ctx_actors:
             return []
         out: list[Candidate] = []
         for trig in sent:
@@ -271,6 +302,32 @@ class CandidateExtractor(Extractor):
                             tup: Tuple = (a, etype.value, b)
                             extra = ["parsed_here"] if tup in parsed_here else []
                             out.append(Candidate(self._doc_name, tup, base + extra,
+                                                 self._position))
+            local = {c for _, codes in near for c in codes}
+            # an actor only the context gives, with a target of the sentence or none
+            for src, a in ctx_actors:
+                if a in local:
+                    continue
+                for t_tok, t_codes in [*near, (None, (None,))]:
+                    base = features(trig, etype, how, None, t_tok, sent, self._position,
+                                    [f"actor=context:{src}", f"local_actor={bool(near)}"])
+                    for b in t_codes:
+                        if b != a:
+                            out.append(Candidate(self._doc_name, (a, etype.value, b), base,
+                                                 self._position))
+            # a target only the context gives, with an actor of the sentence
+            for src, b in ctx_targets:
+                if b in local:
+                    continue
+                for a_tok, a_codes in near:
+                    base = features(trig, etype, how, a_tok, None, sent, self._position,
+                                    [f"target=context:{src}",
+                                     f"type,target=context,{etype.value}"])
+                    base = [x for x in base
+                            if not x.startswith(("target=none", "type,target=none"))]
+                    for a in a_codes:
+                        if a != b:
+                            out.append(Candidate(self._doc_name, (a, etype.value, b), base,
                                                  self._position))
         return out
 
@@ -465,6 +522,8 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, help="pickle of the candidates (made if absent)")
     ap.add_argument("--no-rules-features", action="store_true",
                     help="train without the rules' proposals as features")
+    ap.add_argument("--context", action="store_true",
+                    help="also candidates with an actor or target from the story's context")
     ap.add_argument("--unit", choices=("candidate", "tuple"), default="candidate",
                     help="train on candidates (scored by their maximum) or on document tuples")
     ap.add_argument("--modes", default="add,filter,both,alone")
@@ -486,7 +545,7 @@ def main() -> None:
     if args.cache is not None and args.cache.is_file():
         data = pickle.loads(args.cache.read_bytes())
     else:
-        data = extract_all(paths, CandidateExtractor())
+        data = extract_all(paths, CandidateExtractor(context=args.context))
         if args.cache is not None:
             args.cache.write_bytes(pickle.dumps(data))
     if args.unit == "tuple":  # one row per document tuple: its candidates' features pooled

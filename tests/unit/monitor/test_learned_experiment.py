@@ -110,3 +110,18 @@ def test_folds_are_a_fixed_function_of_the_document_name(learned: ModuleType) ->
     folds = [learned.fold_of(n, 6) for n in names]
     assert folds == [learned.fold_of(n, 6) for n in names]
     assert set(folds) == set(range(6))
+
+
+def test_context_candidates_take_an_actor_or_target_from_the_sentence_before(
+    learned: ModuleType,
+) -> None:
+    text = "Poland announced a new package on Monday.\n\nThe howitzers were sent to Ukraine."
+    doc = Document("test.txt", text, "2024-05")
+    plain = learned.CandidateExtractor()
+    plain.extract(doc)
+    assert not any(c.tuple == ("POL", "provide", "UKR") for c in plain._candidates)
+    with_context = learned.CandidateExtractor(context=True)
+    with_context.extract(doc)
+    pol = [c for c in with_context._candidates if c.tuple == ("POL", "provide", "UKR")]
+    assert pol and all("actor=context" in c.features for c in pol)
+    assert any("actor=context:before" in c.features for c in pol)
