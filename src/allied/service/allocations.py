@@ -483,11 +483,10 @@ def allocate_stored(
     with uow:
         if record:
             # the order every writer takes row locks in (after the ledger head, on
-            # PostgreSQL): offers, then requests, each by id
-            for oid in sorted(o.id for o in uow.offers.list(status=RecordStatus.OPEN)):
-                uow.offers.lock(oid)
-            for rid in sorted(r.id for r in uow.requests.list(status=RecordStatus.OPEN)):
-                uow.requests.lock(rid)
+            # PostgreSQL): offers, then requests, each by id; one statement each, no
+            # domain object built (a decade's store has 200,000 open offers)
+            offer_rows(uow, RecordStatus.OPEN, lock=True)
+            request_rows(uow, RecordStatus.OPEN, lock=True)
         problem = build_problem(uow, as_of, options, grace_days)
         plan = allocate(problem, solver=solver, progress=progress, max_pairs=max_pairs)
         if not record:
