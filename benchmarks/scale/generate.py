@@ -417,9 +417,13 @@ class Generator:
                 parts = list(governance.participants(uow, rule, forum, on))
             for actor in rng.choice(parts, size=min(3, len(parts)), replace=False):
                 pos = Position.NO if rng.random() < 0.1 else Position.YES
+                # a vote against (a veto) must give its reason (the domain refuses one
+                # without: generate.py --scale 0.06 stopped here before this)
                 governance.record_position(self.uow(), self.users["coordinator"], view["id"],
                                          actor=str(actor), position=pos,
-                                         on=on + dt.timedelta(days=2))
+                                         on=on + dt.timedelta(days=2),
+                                         reason="benchmarks/scale: a modelled objection"
+                                         if pos is Position.NO else "")
             made += 1
         self.report.counts["proposals"] = made
 

@@ -101,9 +101,35 @@ def test_allow_pending_consent_and_half_life_flags(loaded: Path) -> None:
     assert slow["objective"] > strict["objective"]  # late offers lose less weight
 
 
+def test_grace_days_leaves_out_what_the_expiry_job_would_expire(loaded: Path) -> None:
+    """On 2023-06-01 with 90 days' grace, the needs of 2022 (needed by 2022-12-31 at the
+    latest) are the expiry job's, and leave the plan; those of 2023 stay."""
+    every = invoke_json("allocate", "--as-of", AS_OF, "--dry-run")
+    graced = invoke_json("allocate", "--as-of", AS_OF, "--dry-run", "--grace-days", "90")
+
+    def asked(plan: dict[str, Any]) -> set[str]:
+        return {a["request"] for a in plan["allocations"]} | {
+            u["request"] for u in plan["unfilled"]}
+
+    assert {r for r in asked(every) if r.startswith("R-2022")} >= {"R-2022-122T"}
+    assert asked(graced) == {r for r in asked(every) if r.startswith("R-2023")}
+    assert invoke_json("allocation", "list") == []  # dry runs: nothing recorded
+
+
+def test_max_pairs_cuts_a_larger_problem_into_a_heuristic_plan(loaded: Path) -> None:
+    whole = invoke_json("allocate", "--as-of", AS_OF, "--dry-run")
+    same = invoke_json("allocate", "--as-of", AS_OF, "--dry-run", "--max-pairs", "100000")
+    assert same == whole and whole["status"] == "optimal"
+    cut = invoke_json("allocate", "--as-of", AS_OF, "--dry-run", "--max-pairs", "1")
+    assert cut["status"] == "heuristic"
+    assert 0 < cut["objective"] <= whole["objective"]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
+        (["--grace-days", "-1"], "--grace-days"),
+        (["--max-pairs", "0"], "--max-pairs"),
         (["--as-of", "June"], "--as-of"),
         (["--half-life", "0"], "--half-life"),
         (["--half-life", "nan"], "--half-life"),
@@ -120,7 +146,8 @@ def test_database_mode_bad_options_exit_2_and_record_nothing(
 
 
 @pytest.mark.parametrize("flag", [["--as-of", AS_OF], ["--dry-run"],
-                                  ["--allow-pending-consent"], ["--half-life", "7"]])
+                                  ["--allow-pending-consent"], ["--half-life", "7"],
+                                  ["--grace-days", "90"], ["--max-pairs", "10"]])
 def test_database_flags_are_refused_in_file_mode(tmp_path: Path, flag: list[str]) -> None:
     source = tmp_path / "problem.json"
     source.write_text('{"as_of": "2024-03-01", "requests": [], "offers": []}', encoding="utf-8")

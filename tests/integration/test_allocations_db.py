@@ -240,3 +240,25 @@ def test_a_pledge_during_a_run_waits_and_cannot_overshoot(
                if a["offer"] == "O-USA-GMLRS")
     assert held == 4000
     verify_chain(store.uow())
+
+
+def test_grace_days_leaves_out_requests_overdue_on_the_day(store: Store) -> None:
+    """``grace_days``: the requests a pledge made on ``as_of`` would be refused (past
+    their needed-by date by more than the grace) leave the problem; without it every
+    open request counts. A dry run with it writes nothing."""
+    day = dt.date(2023, 6, 1)
+    uow = store.uow()
+    with uow:
+        every = {r.id: r.needed_by for r in build_problem(uow, day).requests}
+        graced = {r.id: r.needed_by for r in build_problem(uow, day, grace_days=90).requests}
+        none_late = {r.id for r in build_problem(uow, day, grace_days=36500).requests}
+    assert graced == {k: v for k, v in every.items() if v >= day - dt.timedelta(days=90)}
+    assert "R-2022-122T" in every and "R-2022-122T" not in graced and graced
+    assert none_late == set(every)
+    before = len(list(ledger_rows(store.uow())))
+    run = allocate_stored(store.uow(), CALLER, as_of=day, record=False, grace_days=90)
+    assert {r.id for r in run.problem.requests} == set(graced)
+    assert len(list(ledger_rows(store.uow()))) == before and _allocations(store) == []
+    with pytest.raises(InvalidInput) as info:
+        allocate_stored(store.uow(), CALLER, as_of=day, record=False, grace_days=-1)
+    assert info.value.field == "grace_days"

@@ -7,6 +7,7 @@ no database, CLI or settings code and never prints: progress goes through a call
 """
 
 from allied.allocation.engine import (
+    DEFAULT_MAX_PAIRS,
     SOLVER_NAMES,
     SOLVERS,
     allocate,
@@ -33,6 +34,7 @@ from allied.allocation.plan import plan_to_dict, plan_to_json, write_plan
 from allied.allocation.port import NetworkSolver, Solver
 
 __all__ = [
+    "DEFAULT_MAX_PAIRS",
     "SOLVERS",
     "SOLVER_NAMES",
     "AllocationLine",

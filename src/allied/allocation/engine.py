@@ -25,6 +25,12 @@ SOLVERS: dict[str, Callable[[], NetworkSolver]] = {
     "greedy": GreedySolver,
 }
 AUTO_ORDER = ("flow", "lp", "greedy")
+#: What an optimiser run on stored data solves at once, in compatible (request, offer)
+#: pairs: up to this many, the whole problem in one solve (as always); beyond, family
+#: part by family part, a part larger than this cut to each request's nearest offers
+#: (:meth:`allied.allocation.port.NetworkSolver.solve`). It bounds the run's memory
+#: (benchmarks/scale/ALLOCATE.md). A problem file is solved whole unless told otherwise.
+DEFAULT_MAX_PAIRS = 2_000_000
 SOLVER_NAMES = ("auto", *SOLVERS)
 
 
@@ -48,7 +54,9 @@ def available_solvers() -> list[NetworkSolver]:
 
 
 def allocate(
-    problem: Problem, *, solver: str = "auto", progress: ProgressCallback = no_progress
+    problem: Problem, *, solver: str = "auto", progress: ProgressCallback = no_progress,
+    max_pairs: int | None = None,
 ) -> Plan:
-    """Make a plan for ``problem`` with the named solver."""
-    return get_solver(solver).solve(problem, progress=progress)
+    """Make a plan for ``problem`` with the named solver; ``max_pairs`` bounds what is
+    solved at once (:meth:`NetworkSolver.solve`; ``None``: the whole problem at once)."""
+    return get_solver(solver).solve(problem, progress=progress, max_pairs=max_pairs)

@@ -27,7 +27,8 @@ class ConsentStatus(StrEnum):
 
 class PlanStatus(StrEnum):
     OPTIMAL = "optimal"  # proved optimal by an exact solver (LP or network flow)
-    HEURISTIC = "heuristic"  # feasible, from the greedy baseline; not proved optimal
+    HEURISTIC = "heuristic"  # feasible, not proved optimal: the greedy baseline, or a cut
+    # problem (each request given its nearest offers only, ``max_pairs``)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,20 @@ Feasibility (issue 3). Offer ``o`` may serve request ``r`` only if
 
 Weight of a feasible pair: ``priority(r) / quantity(r) * d(o, r)`` where ``d = 1`` when
 ``o.available_from <= r.needed_by`` and otherwise ``0.5 ** (days_late / half_life)``.
+
+Bounded size (issue 24). The pairs grow with open requests x open offers of a family: a
+decade's store has hundreds of millions. :func:`compatible_pairs` counts them without
+making them; :func:`family_groups` splits a problem into independent parts (families
+linked by requests that accept several); :func:`window_for` finds the largest ``K`` that
+keeps a problem within a number of pairs; ``build_network(problem, window=K)`` makes a
+*cut* network in which each request considers, per family it accepts, only ``K``
+feasible offers near its needed-by date: on time where it can (the latest available
+before it, unless requests needing later took those: then the ones before theirs, so
+that requests needing the same days get different offers), and when fewer than ``K``
+are on time, the least late after them. Every weight and every reason
+for an unfilled unit is computed as in the full network (the reasons that blocked offers
+give are taken from the whole family), so a cut plan is feasible and explained; it is
+optimal within its candidates, not proved optimal overall.
 """
 
 from __future__ import annotations
@@ -56,6 +70,7 @@ class Network:
     codes: tuple[str, ...]  # reason texts for ``blocked_code``
     req_rank: IntArray  # per request: position of its id in sorted id order
     off_rank: IntArray  # per offer: position of its id in sorted id order
+    window: int | None = None  # the cut's K offers per request and family (None: full)
 
     @property
     def n_requests(self) -> int:
@@ -90,8 +105,90 @@ def ragged_arange(counts: IntArray) -> IntArray:
     return np.arange(total, dtype=np.int64) - np.repeat(ends - counts, counts)
 
 
-def build_network(problem: Problem, progress: ProgressCallback = no_progress) -> Network:
-    """Compute the feasible pairs and their weights."""
+def compatible_pairs(problem: Problem) -> int:
+    """How many (request, offer) pairs are compatible (an offer of a family the request
+    accepts): the size a full network would have before its rules, counted without
+    making the pairs."""
+    per_family: dict[str, int] = {}
+    for o in problem.offers:
+        per_family[o.family] = per_family.get(o.family, 0) + 1
+    return sum(per_family.get(f, 0) for r in problem.requests for f in r.accepts)
+
+
+def window_for(problem: Problem, max_pairs: int) -> int:
+    """The largest ``K`` (at least 1) for which giving each request at most ``K`` offers
+    of each family it accepts keeps the compatible pairs within ``max_pairs``."""
+    per_family: dict[str, int] = {}
+    for o in problem.offers:
+        per_family[o.family] = per_family.get(o.family, 0) + 1
+    sizes = np.asarray(
+        [per_family.get(f, 0) for r in problem.requests for f in r.accepts], dtype=np.int64
+    )
+
+    def pairs(k: int) -> int:
+        return int(np.minimum(sizes, k).sum())
+
+    low, high = 1, max(int(sizes.max(initial=1)), 1)
+    while low < high:  # the largest k in [low, high] with pairs(k) <= max_pairs
+        mid = (low + high + 1) // 2
+        if pairs(mid) <= max_pairs:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def family_groups(problem: Problem) -> list[Problem]:
+    """The problem split into independent parts: the families linked by a request that
+    accepts several, with their requests and offers (in the problem's order). Parts
+    share no request or offer, so solving each on its own is exact. Offers of families
+    no request accepts are left out (they can serve nothing); parts come in the order of
+    their first request."""
+    parent: dict[str, str] = {}
+
+    def root(f: str) -> str:
+        parent.setdefault(f, f)
+        while parent[f] != f:
+            parent[f] = parent[parent[f]]
+            f = parent[f]
+        return f
+
+    for r in problem.requests:
+        first = root(r.accepts[0])
+        for f in r.accepts[1:]:
+            parent[root(f)] = first
+    order: dict[str, int] = {}
+    req_parts: list[list[int]] = []
+    for i, r in enumerate(problem.requests):
+        key = root(r.accepts[0])
+        if key not in order:
+            order[key] = len(req_parts)
+            req_parts.append([])
+        req_parts[order[key]].append(i)
+    off_parts: list[list[int]] = [[] for _ in req_parts]
+    for j, o in enumerate(problem.offers):
+        if o.family in parent:
+            off_parts[order[root(o.family)]].append(j)
+    return [
+        Problem(
+            as_of=problem.as_of,
+            requests=tuple(problem.requests[i] for i in reqs),
+            offers=tuple(problem.offers[j] for j in offs),
+            consents=problem.consents,
+            channel_rules=problem.channel_rules,
+            options=problem.options,
+        )
+        for reqs, offs in zip(req_parts, off_parts, strict=True)
+    ]
+
+
+def build_network(
+    problem: Problem, progress: ProgressCallback = no_progress, *, window: int | None = None
+) -> Network:
+    """Compute the feasible pairs and their weights; with ``window``, only each request's
+    ``window`` nearest feasible offers per family it accepts (see the module's text)."""
+    if window is not None and window < 1:
+        raise ValueError(f"window must be at least 1, got {window}")
     steps = 4
     progress("build", 0, steps)
     requests, offers = problem.requests, problem.offers
@@ -148,6 +245,13 @@ def build_network(problem: Problem, progress: ProgressCallback = no_progress) ->
     off_ok = (chan_block < 0) & (consent_block < 0)
     progress("build", 1, steps)
 
+    if window is not None:
+        return _cut_network(
+            problem, progress, window, req_qty, req_pri, req_due, req_rec, acc_req, acc_fam,
+            off_qty, off_from, off_fam, off_rec, off_ok, chan_block, consent_block, codes,
+            len(families),
+        )
+
     # -- compatible pairs: join accepted families with offers of that family --------------
     n_fam = len(families)
     fam_count = np.bincount(off_fam, minlength=n_fam).astype(np.int64)
@@ -182,13 +286,25 @@ def build_network(problem: Problem, progress: ProgressCallback = no_progress) ->
     del cand_req, cand_off, ok
     progress("build", 3, steps)
 
+    return _weighed(
+        problem, progress, req_qty, req_pri, req_due, off_qty, off_from, pair_req, pair_off,
+        n_compatible, keys, n_codes, codes, None,
+    )
+
+
+def _weighed(
+    problem: Problem, progress: ProgressCallback, req_qty: IntArray, req_pri: IntArray,
+    req_due: IntArray, off_qty: IntArray, off_from: IntArray, pair_req: IntArray,
+    pair_off: IntArray, n_compatible: IntArray, keys: IntArray, n_codes: int,
+    codes: dict[str, int], window: int | None,
+) -> Network:
     # -- weights ------------------------------------------------------------------------
     late = np.maximum(off_from[pair_off] - req_due[pair_req], 0)
     base = (req_pri.astype(np.float64) / req_qty.astype(np.float64))[pair_req]
     half_life = problem.options.lateness_half_life_days
     discount = np.where(late > 0, np.power(0.5, late / half_life), 1.0)
     weight = base * discount
-    progress("build", 4, steps)
+    progress("build", 4, 4)
 
     return Network(
         problem=problem,
@@ -202,8 +318,111 @@ def build_network(problem: Problem, progress: ProgressCallback = no_progress) ->
         blocked_req=keys // n_codes,
         blocked_code=keys % n_codes,
         codes=tuple(codes),
-        req_rank=_ranks([r.id for r in requests]),
-        off_rank=_ranks([o.id for o in offers]),
+        req_rank=_ranks([r.id for r in problem.requests]),
+        off_rank=_ranks([o.id for o in problem.offers]),
+        window=window,
+    )
+
+
+def _tiled_starts(
+    acc_req: IntArray, acc_fam: IntArray, req_due: IntArray, req_qty: IntArray,
+    on_time: IntArray, have: IntArray, ok_start: IntArray, sorted_qty: IntArray, window: int,
+) -> IntArray:
+    """Where each accept's window starts among its family's feasible offers (sorted by
+    available-from). Requests of a family are taken from the latest needed-by date down;
+    each window ends at the request's last on-time offer or where the offers that the
+    requests needing later would use begin, whichever is earlier (so that requests
+    needing the same days get different offers, equally good to each: on time), and the
+    offers it would use are the fewest before that end whose quantity covers its need.
+    When the offers run out, the next window ends at its own last on-time offer again. A
+    window that would start before the first offer starts there (taking the least late
+    offers after its on-time ones)."""
+    first = np.zeros(acc_req.shape[0], dtype=np.int64)
+    order = np.lexsort((acc_req, -req_due[acc_req], acc_fam))
+    family = -1
+    bound = 0
+    cum = np.zeros(0, dtype=np.int64)
+    for a in order.tolist():
+        f = int(acc_fam[a])
+        n = int(have[a])
+        if f != family:
+            family, bound = f, n
+            lo = int(ok_start[a])
+            cum = np.concatenate(([0], np.cumsum(sorted_qty[lo:lo + n]))).astype(np.int64)
+        end = min(int(on_time[a]), bound)
+        first[a] = min(max(end - window, 0), max(n - window, 0))
+        # the offers this request would use: back from ``end`` until its need is covered
+        used = int(np.searchsorted(cum, cum[end] - int(req_qty[acc_req[a]]), side="right")) - 1
+        bound = used if used > 0 else n  # offers used up: start again
+    return first
+
+
+def _cut_network(
+    problem: Problem, progress: ProgressCallback, window: int, req_qty: IntArray,
+    req_pri: IntArray, req_due: IntArray, req_rec: IntArray, acc_req: IntArray,
+    acc_fam: IntArray, off_qty: IntArray, off_from: IntArray, off_fam: IntArray,
+    off_rec: IntArray, off_ok: BoolArray, chan_block: IntArray, consent_block: IntArray,
+    codes: dict[str, int], n_fam: int,
+) -> Network:
+    """The cut network: per accepted family, a window of ``window`` feasible offers in
+    (available-from, position) order (:func:`_tiled_starts`). No full pair list is made."""
+    n_req = req_qty.shape[0]
+    # -- what the full network would say, from per-family facts --------------------------
+    fam_count = np.bincount(off_fam, minlength=n_fam).astype(np.int64)
+    per_accept = fam_count[acc_fam] if acc_fam.size else np.zeros(0, dtype=np.int64)
+    n_compatible = np.bincount(acc_req, weights=per_accept, minlength=n_req).astype(np.int64)
+    fam_codes: list[set[int]] = [set() for _ in range(n_fam)]
+    reserved: dict[int, dict[int, int]] = {}  # family -> recipient -> offers reserved for it
+    for f, c, k, rec in zip(off_fam.tolist(), chan_block.tolist(), consent_block.tolist(),
+                            off_rec.tolist(), strict=True):
+        if c >= 0:
+            fam_codes[f].add(c)
+        if k >= 0:
+            fam_codes[f].add(k)
+        if rec >= 0:
+            counts = reserved.setdefault(f, {})
+            counts[rec] = counts.get(rec, 0) + 1
+    n_reserved = {f: sum(counts.values()) for f, counts in reserved.items()}
+    n_codes = max(len(codes), 1)
+    key_set: set[int] = set()
+    for i, f in zip(acc_req.tolist(), acc_fam.tolist(), strict=True):
+        key_set.update(i * n_codes + c for c in fam_codes[f])
+        if n_reserved.get(f, 0) > reserved.get(f, {}).get(int(req_rec[i]), 0):
+            key_set.add(i * n_codes)  # code 0: recipient-mismatch
+    keys = np.asarray(sorted(key_set), dtype=np.int64)
+    progress("build", 2, 4)
+
+    # -- the windows: feasible offers by family, then available-from, then position -------
+    ok_idx = np.flatnonzero(off_ok).astype(np.int64)
+    days = np.concatenate((off_from, req_due))
+    lo_day = int(days.min()) if days.size else 0
+    span = (int(days.max()) - lo_day + 2) if days.size else 2
+    sort_key = off_fam[ok_idx] * span + (off_from[ok_idx] - lo_day)
+    order = np.lexsort((ok_idx, sort_key))
+    sorted_off = ok_idx[order]
+    sorted_key = sort_key[order]
+    ok_count = np.bincount(off_fam[ok_idx], minlength=n_fam).astype(np.int64)
+    ok_start = np.concatenate(([0], np.cumsum(ok_count)[:-1])).astype(np.int64)
+    # per accept: how many of the family's feasible offers are on time for the request
+    due_key = acc_fam * span + (req_due[acc_req] - lo_day)
+    on_time = np.searchsorted(sorted_key, due_key, side="right") - ok_start[acc_fam]
+    have = ok_count[acc_fam]
+    take = np.minimum(have, window)
+    first = _tiled_starts(acc_req, acc_fam, req_due, req_qty, on_time, have,
+                          ok_start[acc_fam], off_qty[sorted_off], window)
+    cand_req = np.repeat(acc_req, take)
+    cand_off = sorted_off[np.repeat(ok_start[acc_fam] + first, take) + ragged_arange(take)]
+    c_rec = off_rec[cand_off]
+    fits = (c_rec < 0) | (c_rec == req_rec[cand_req])
+    pair_req = cand_req[fits]
+    pair_off = cand_off[fits]
+    # pairs by request, then offer position (a window never holds an offer twice)
+    pair_order = np.lexsort((pair_off, pair_req))
+    pair_req, pair_off = pair_req[pair_order], pair_off[pair_order]
+    progress("build", 3, 4)
+    return _weighed(
+        problem, progress, req_qty, req_pri, req_due, off_qty, off_from, pair_req, pair_off,
+        n_compatible, keys, n_codes, codes, window,
     )
 
 

@@ -28,6 +28,7 @@ import json
 import math
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +97,17 @@ def greedy_order(net: Network, pairs: IntArray) -> IntArray:
     )).astype(np.int64)
 
 
+@dataclass(frozen=True)
+class PlanPart:
+    """The plan of one part of a problem (:func:`plan_part`): its lines, unfilled
+    requests and each line's weight times quantity, kept apart so that parts solved one
+    after another make the same plan as one solve (:func:`merge_parts`)."""
+
+    allocations: tuple[AllocationLine, ...]
+    unfilled: tuple[Unfilled, ...]
+    terms: tuple[float, ...]
+
+
 def make_plan(
     net: Network,
     x: IntArray,
@@ -104,6 +116,29 @@ def make_plan(
     solver: str,
     progress: ProgressCallback = no_progress,
 ) -> Plan:
+    """Check ``x`` (one integer per feasible pair), top it up, and explain the rest."""
+    return merge_parts([plan_part(net, x, progress)], status=status, solver=solver)
+
+
+def merge_parts(parts: list[PlanPart], *, status: PlanStatus, solver: str) -> Plan:
+    """One plan from the plans of independent parts: lines by request id then offer id,
+    unfilled by request id, the objective summed over every line at once."""
+    allocations = [a for p in parts for a in p.allocations]
+    unfilled = [u for p in parts for u in p.unfilled]
+    if len(parts) > 1:
+        allocations.sort(key=lambda a: (a.request, a.offer))
+        unfilled.sort(key=lambda u: u.request)
+    objective = math.fsum(t for p in parts for t in p.terms)
+    return Plan(
+        status=status,
+        objective=round(objective, OBJECTIVE_DECIMALS) + 0.0,
+        allocations=tuple(allocations),
+        unfilled=tuple(unfilled),
+        solver=solver,
+    )
+
+
+def plan_part(net: Network, x: IntArray, progress: ProgressCallback = no_progress) -> PlanPart:
     """Check ``x`` (one integer per feasible pair), top it up, and explain the rest."""
     progress("explain", 0, 2)
     x = np.asarray(x, dtype=np.int64)
@@ -133,17 +168,11 @@ def make_plan(
             net.pair_req[nz].tolist(), net.pair_off[nz].tolist(), x[nz].tolist(), strict=True
         )
     )
-    objective = math.fsum((net.weight[nz] * x[nz].astype(np.float64)).tolist())
+    terms = tuple((net.weight[nz] * x[nz].astype(np.float64)).tolist())
     progress("explain", 1, 2)
     unfilled = _explain(net, x, used_req, used_off)
     progress("explain", 2, 2)
-    return Plan(
-        status=status,
-        objective=round(objective, OBJECTIVE_DECIMALS) + 0.0,
-        allocations=allocations,
-        unfilled=unfilled,
-        solver=solver,
-    )
+    return PlanPart(allocations, unfilled, terms)
 
 
 def _explain(

@@ -16,8 +16,17 @@ from typing import ClassVar, Protocol, runtime_checkable
 import numpy as np
 
 from allied.allocation.model import Plan, PlanStatus, Problem, ProgressCallback, no_progress
-from allied.allocation.network import Block, IntArray, Network, blocks, build_network
-from allied.allocation.plan import make_plan
+from allied.allocation.network import (
+    Block,
+    IntArray,
+    Network,
+    blocks,
+    build_network,
+    compatible_pairs,
+    family_groups,
+    window_for,
+)
+from allied.allocation.plan import PlanPart, make_plan, merge_parts, plan_part
 from allied.domain.errors import InvalidInput
 
 
@@ -32,8 +41,12 @@ class Solver(Protocol):
         """Whether the solver's library can be used in this process."""
         ...
 
-    def solve(self, problem: Problem, *, progress: ProgressCallback = no_progress) -> Plan:
-        """Make a feasible plan (optimal when ``exact``), with reasons for what stays unfilled."""
+    def solve(
+        self, problem: Problem, *, progress: ProgressCallback = no_progress,
+        max_pairs: int | None = None,
+    ) -> Plan:
+        """Make a feasible plan (optimal when ``exact``), with reasons for what stays
+        unfilled; ``max_pairs`` bounds what is solved at once (see :class:`NetworkSolver`)."""
         ...
 
 
@@ -47,10 +60,45 @@ class NetworkSolver(ABC):
     def available(self) -> bool:
         return True
 
-    def solve(self, problem: Problem, *, progress: ProgressCallback = no_progress) -> Plan:
+    def solve(
+        self, problem: Problem, *, progress: ProgressCallback = no_progress,
+        max_pairs: int | None = None,
+    ) -> Plan:
+        """The plan of ``problem``. ``max_pairs`` bounds how many pairs are built and
+        solved at once (and so the memory a run takes): a problem with at most that many
+        compatible pairs is solved whole, exactly as without it. A larger one is solved
+        family part by family part (:func:`family_groups`), one part's arrays alive at a
+        time; a part with at most ``max_pairs`` compatible pairs is solved whole, a larger
+        one is cut: each of its requests considers only its ``K`` nearest feasible offers
+        of each family it accepts (``build_network(window=K)``), ``K`` the largest that
+        keeps the part within ``max_pairs`` (:func:`window_for`; at least 1). A plan with
+        a cut part is ``heuristic``: optimal within its candidates, not proved optimal;
+        by parts without a cut it is optimal (the parts share no offer or request), though
+        among equally good plans it may pick other offers than the whole solve."""
         self._check_available()
-        net = build_network(problem, progress)
-        return self.solve_network(net, progress=progress)
+        if max_pairs is not None and max_pairs < 1:
+            raise InvalidInput(f"must be at least 1, got {max_pairs}", field="max_pairs")
+        if max_pairs is None or compatible_pairs(problem) <= max_pairs:
+            net = build_network(problem, progress)
+            return self.solve_network(net, progress=progress)
+        return self._solve_in_parts(problem, max_pairs, progress)
+
+    def _solve_in_parts(self, problem: Problem, max_pairs: int, progress: ProgressCallback) -> Plan:
+        parts = family_groups(problem)
+        plans: list[PlanPart] = []
+        cut = False
+        progress("solve", 0, len(parts))
+        for done, part in enumerate(parts, start=1):
+            window = None
+            if compatible_pairs(part) > max_pairs:
+                window = window_for(part, max_pairs)
+                cut = True
+            net = build_network(part, window=window)
+            plans.append(plan_part(net, self.assign(net)))
+            del net
+            progress("solve", done, len(parts))
+        status = PlanStatus.OPTIMAL if self.exact and not cut else PlanStatus.HEURISTIC
+        return merge_parts(plans, status=status, solver=self.name)
 
     def solve_network(self, net: Network, *, progress: ProgressCallback = no_progress) -> Plan:
         """Solve an already built network (lets a caller compare solvers on one build)."""

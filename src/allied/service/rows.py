@@ -51,12 +51,18 @@ class OfferRow(NamedTuple):
 
 @runtime_checkable
 class RecordRows(Protocol):
-    def request_rows(self, status: RecordStatus | None = None) -> list[RequestRow]:
-        """Every request (in ``status``, when given) as a row, ordered by id."""
+    def request_rows(
+        self, status: RecordStatus | None = None, *, lock: bool = False
+    ) -> list[RequestRow]:
+        """Every request (in ``status``, when given) as a row, ordered by id; with
+        ``lock``, each row locked for the transaction, in that order."""
         ...
 
-    def offer_rows(self, status: RecordStatus | None = None) -> list[OfferRow]:
-        """Every offer (in ``status``, when given) as a row, ordered by id."""
+    def offer_rows(
+        self, status: RecordStatus | None = None, *, lock: bool = False
+    ) -> list[OfferRow]:
+        """Every offer (in ``status``, when given) as a row, ordered by id; with
+        ``lock``, each row locked for the transaction, in that order."""
         ...
 
 
@@ -70,17 +76,31 @@ def _offer_row(o: Offer) -> OfferRow:
                     o.origin, o.recipient, o.status)
 
 
-def request_rows(uow: UnitOfWork, status: RecordStatus | None = None) -> list[RequestRow]:
-    """Requests as rows ordered by id; call inside the unit of work."""
+def request_rows(
+    uow: UnitOfWork, status: RecordStatus | None = None, *, lock: bool = False
+) -> list[RequestRow]:
+    """Requests as rows ordered by id; with ``lock``, each locked for the transaction
+    in that order (the order every writer takes them in). Call inside the unit of work."""
     if isinstance(uow, RecordRows):
-        return uow.request_rows(status)
+        return uow.request_rows(status, lock=lock)
     found = uow.requests.list() if status is None else uow.requests.list(status=status)
-    return sorted((_request_row(r) for r in found), key=lambda r: r.id)
+    rows = sorted((_request_row(r) for r in found), key=lambda r: r.id)
+    if lock:
+        for row in rows:
+            uow.requests.lock(row.id)
+    return rows
 
 
-def offer_rows(uow: UnitOfWork, status: RecordStatus | None = None) -> list[OfferRow]:
-    """Offers as rows ordered by id; call inside the unit of work."""
+def offer_rows(
+    uow: UnitOfWork, status: RecordStatus | None = None, *, lock: bool = False
+) -> list[OfferRow]:
+    """Offers as rows ordered by id; with ``lock``, each locked for the transaction in
+    that order (the order every writer takes them in). Call inside the unit of work."""
     if isinstance(uow, RecordRows):
-        return uow.offer_rows(status)
+        return uow.offer_rows(status, lock=lock)
     found = uow.offers.list() if status is None else uow.offers.list(status=status)
-    return sorted((_offer_row(o) for o in found), key=lambda o: o.id)
+    rows = sorted((_offer_row(o) for o in found), key=lambda o: o.id)
+    if lock:
+        for row in rows:
+            uow.offers.lock(row.id)
+    return rows

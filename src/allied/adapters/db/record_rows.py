@@ -11,19 +11,29 @@ from allied.domain.assistance import RecordStatus
 from allied.service.rows import OfferRow, RequestRow
 
 
-def request_rows(session: Session, status: RecordStatus | None = None) -> list[RequestRow]:
+def request_rows(
+    session: Session, status: RecordStatus | None = None, *, lock: bool = False
+) -> list[RequestRow]:
     t = requests.c
     stmt = select(t.id, t.recipient, t.family, t.accepts, t.quantity, t.priority, t.needed_by,
                   t.status)
     if status is not None:
         stmt = stmt.where(t.status == status)
-    return [RequestRow._make(row) for row in session.execute(stmt.order_by(t.id))]
+    stmt = stmt.order_by(t.id)
+    if lock:  # row locks taken in id order, as every writer takes them
+        stmt = stmt.with_for_update()
+    return [RequestRow._make(row) for row in session.execute(stmt)]
 
 
-def offer_rows(session: Session, status: RecordStatus | None = None) -> list[OfferRow]:
+def offer_rows(
+    session: Session, status: RecordStatus | None = None, *, lock: bool = False
+) -> list[OfferRow]:
     t = offers.c
     stmt = select(t.id, t.donor, t.family, t.quantity, t.available_from, t.channel, t.lethal,
                   t.origin, t.recipient, t.status)
     if status is not None:
         stmt = stmt.where(t.status == status)
-    return [OfferRow._make(row) for row in session.execute(stmt.order_by(t.id))]
+    stmt = stmt.order_by(t.id)
+    if lock:  # row locks taken in id order, as every writer takes them
+        stmt = stmt.with_for_update()
+    return [OfferRow._make(row) for row in session.execute(stmt)]

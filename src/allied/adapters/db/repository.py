@@ -570,13 +570,17 @@ class SqlUnitOfWork(ListQueries, ConsentFacts, TodoQueries, HeldQueries):
     def save_checkpoint(self, cp: Checkpoint) -> None:
         save_checkpoint(self.session, cp)
 
-    def request_rows(self, status: RecordStatus | None = None) -> list[RequestRow]:
+    def request_rows(
+        self, status: RecordStatus | None = None, *, lock: bool = False
+    ) -> list[RequestRow]:
         """Requests as plain rows (``allied.service.rows``; ``record_rows``)."""
-        return record_rows.request_rows(self.session, status)
+        return record_rows.request_rows(self.session, status, lock=lock)
 
-    def offer_rows(self, status: RecordStatus | None = None) -> list[OfferRow]:
+    def offer_rows(
+        self, status: RecordStatus | None = None, *, lock: bool = False
+    ) -> list[OfferRow]:
         """Offers as plain rows (``allied.service.rows``; ``record_rows``)."""
-        return record_rows.offer_rows(self.session, status)
+        return record_rows.offer_rows(self.session, status, lock=lock)
 
     def gap_sums(self, start: dt.date | None, end: dt.date | None) -> dict[str, dict[str, int]]:
         """The gaps report's sums per family, by the database (``report_sums``)."""

@@ -27,6 +27,7 @@ from rich.progress import (
 )
 
 from allied.allocation import (
+    DEFAULT_MAX_PAIRS,
     SOLVER_NAMES,
     Options,
     Plan,
@@ -119,6 +120,18 @@ def allocate(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="database mode: show the plan but record nothing",
     ),
+    grace_days: int | None = typer.Option(
+        None, "--grace-days",
+        help="database mode: leave out requests past their needed-by date by more than "
+        "this many days on the as-of day (those `allied request expire --grace-days` "
+        "would expire that day; default: every open request counts)",
+    ),
+    max_pairs: int = typer.Option(
+        DEFAULT_MAX_PAIRS, "--max-pairs",
+        help="database mode: solve at most this many compatible (request, offer) pairs at "
+        "once; a larger problem is solved family by family, and a family larger still is "
+        "cut to each request's nearest offers (plan status heuristic; docs/allocation.md)",
+    ),
     fmt: Format = FormatOption,
     wide: bool = WideOption,
 ) -> None:
@@ -127,7 +140,8 @@ def allocate(
     With --problem, read a problem file and touch no database. Without it, build the
     problem from the open requests and offers in the database (net of allocations that
     already hold capacity) and record the plan as proposed allocations, in one
-    transaction with one ledger entry.
+    transaction with one ledger entry. A store of many years is solved in bounded
+    memory: see --max-pairs and --grace-days.
     """
     if solver not in SOLVER_NAMES:
         fail(f"option '--solver': expected one of {', '.join(SOLVER_NAMES)}; got {solver!r}")
@@ -137,12 +151,19 @@ def allocate(
             ("--allow-pending-consent", allow_pending_consent),
             ("--half-life", half_life is not None),
             ("--dry-run", dry_run),
+            ("--grace-days", grace_days is not None),
+            ("--max-pairs", max_pairs != DEFAULT_MAX_PAIRS),
         ) if on]
         if given:
             fail(f"option '{given[0]}' is for database mode; with --problem, the problem "
                  "file's as_of and options apply and nothing is recorded")
     elif half_life is not None and not (math.isfinite(half_life) and half_life > 0):
         fail(f"option '--half-life': must be a positive number of days, got {half_life}")
+    elif grace_days is not None and not 0 <= grace_days <= 36500:
+        fail(f"option '--grace-days': must be a whole number of days from 0 to 36500, "
+             f"got {grace_days}")
+    elif max_pairs < 1:
+        fail(f"option '--max-pairs': must be at least 1, got {max_pairs}")
     with errors_to_exit():
         started = time.perf_counter()
         chosen = get_solver(solver)
@@ -160,7 +181,8 @@ def allocate(
             options = Options(allow_pending_consent=allow_pending_consent)
             if half_life is not None:
                 options = Options(allow_pending_consent, half_life)
-            run = _run_on_database(day, chosen.name, options, record=not dry_run)
+            run = _run_on_database(day, chosen.name, options, record=not dry_run,
+                                   max_pairs=max_pairs, grace_days=grace_days)
             plan = run.plan
             ids = run.allocation_ids if run.recorded else None
         if out is not None:
@@ -169,7 +191,10 @@ def allocate(
     _report(plan, fmt, out, elapsed, ids)
 
 
-def _run_on_database(day: dt.date, solver: str, options: Options, *, record: bool) -> Any:
+def _run_on_database(
+    day: dt.date, solver: str, options: Options, *, record: bool, max_pairs: int,
+    grace_days: int | None,
+) -> Any:
     from allied.config import Settings
     from allied.entrypoints.cli.common import open_store
     from allied.service.access import allocate
@@ -182,7 +207,7 @@ def _run_on_database(day: dt.date, solver: str, options: Options, *, record: boo
         with _ProgressBar(err_console().is_terminal) as bar:
             return allocate(
                 store.uow(), caller, as_of=day, solver=solver, options=options,
-                progress=bar, record=record,
+                progress=bar, record=record, max_pairs=max_pairs, grace_days=grace_days,
             )
     finally:
         store.close()

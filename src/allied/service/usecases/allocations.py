@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from allied.allocation.engine import DEFAULT_MAX_PAIRS
 from allied.allocation.model import Options, ProgressCallback, no_progress
 from allied.domain.actors import Membership
 from allied.domain.assistance import Allocation, Offer, Request
@@ -426,11 +427,14 @@ def allocate(
     options: Options | None = None,
     progress: ProgressCallback = no_progress,
     record: bool = True,
+    max_pairs: int | None = DEFAULT_MAX_PAIRS,
+    grace_days: int | None = None,
 ) -> AllocationRun:
     """The optimiser on stored data (it reads every record: the coordinator's); with
-    ``record``, the plan is stored as ``proposed`` allocations."""
+    ``record``, the plan is stored as ``proposed`` allocations. ``max_pairs`` and
+    ``grace_days``: see :func:`allied.service.allocations.allocate_stored`."""
     require(caller.role, Action.RUN_ALLOCATION)
     return allocation_service.allocate_stored(
         uow, caller, as_of=as_of, solver=solver, options=options, progress=progress,
-        record=record,
+        record=record, max_pairs=max_pairs, grace_days=grace_days,
     )
