@@ -663,8 +663,6 @@ def _import_public_data(web: Web) -> None:
 
 
 def test_reports_show_public_data_to_all_and_records_only_to_who_sees_all(web: Web) -> None:
-    missing = web.signed_in("est").get("/reports")
-    assert missing.status_code == 422 and "allied import kiel" in missing.text
     _import_public_data(web)
     page = web.signed_in("est").get("/reports?name=burden")
     assert page.status_code == 200 and "data-figure='" in page.text
@@ -676,6 +674,44 @@ def test_reports_show_public_data_to_all_and_records_only_to_who_sees_all(web: W
     assert web.signed_in("coord").get("/reports?name=gaps").status_code == 200
     bad = web.signed_in("coord").get("/reports?name=burden&from=2023-01-01&to=2022-01-01")
     assert bad.status_code == 422 and "<strong>Not shown:</strong> To: " in bad.text
+
+
+def test_reports_without_public_data_say_what_to_import_and_offer_the_rest(web: Web) -> None:
+    """Before the Kiel and SIPRI imports the reports page is still the reports page
+    (not a 422): it says which report needs which data and the command that imports it,
+    and shows the reports that need none."""
+    donor = web.signed_in("est").get("/reports")
+    assert donor.status_code == 200, donor.text
+    need = re.search(r'<section[^>]*id="reports-need-data".*?</section>', donor.text, re.S)
+    assert need, donor.text
+    words = re.sub(r"<[^>]+>", "", need[0])
+    assert "burden needs the Kiel Ukraine Support Tracker data" in words
+    assert "deliveries needs the SIPRI trade register data" in words
+    assert "<code>allied import kiel</code>" in need[0]
+    assert "<code>allied import sipri</code>" in need[0]
+    assert "None of your reports can be shown until then" in words
+    assert "error-summary" not in donor.text
+    # the coordinator's gaps need no public data: shown first, the others named
+    coord = web.signed_in("coord").get("/reports")
+    assert coord.status_code == 200 and 'id="report-table"' in coord.text
+    assert '<option value="gaps" selected>gaps</option>' in coord.text
+    assert '<option value="burden">burden (data not imported)</option>' in coord.text
+    words = re.sub(r"<[^>]+>", "", coord.text)
+    assert "burden and predictability need the Kiel Ukraine Support Tracker data" in words
+    assert 'the <a href="/data">Data</a> page' in coord.text  # the coordinator imports
+    assert 'Available now: <a href="/reports?name=gaps">gaps</a>.' in coord.text
+    # asked for by name: the same page, saying what that report needs
+    asked = web.signed_in("coord").get("/reports?name=predictability")
+    assert asked.status_code == 200 and 'id="report-table"' not in asked.text
+    assert "The predictability report needs data not imported yet" in asked.text
+    # its chart answers 409 naming the command, not a 422
+    chart = web.signed_in("coord").get("/charts/reports/burden.svg")
+    assert chart.status_code == 409 and "allied import kiel" in chart.text
+    # once imported, nothing is said about missing data
+    _import_public_data(web)
+    done = web.signed_in("est").get("/reports")
+    assert done.status_code == 200 and 'id="reports-need-data"' not in done.text
+    assert '<option value="burden" selected>burden</option>' in done.text
 
 
 def test_report_tables_use_one_number_format_never_scientific(web: Web) -> None:
