@@ -613,12 +613,61 @@ def test_the_ledger_page_opens_on_the_latest_entries_and_filters_by_kind_and_rec
     assert bad.status_code == 422 and 'id="l-kind-err"' in bad.text
 
 
-def test_the_requests_board_says_allocated_not_pledged(web: Web) -> None:
-    """Its quantity column counts proposed allocations too (they hold capacity), so it is
-    not headed "Pledged" (the overview shows proposed and pledged apart)."""
-    page = web.signed_in("ukr").get("/requests")
-    assert ">Allocated" in page.text and ">Pledged<" not in page.text
-    assert "a proposed line holds its quantity" in page.text
+def test_pledged_counts_pledges_not_proposed_plan_lines_on_api_and_dashboard(web: Web) -> None:
+    """A request's ``pledged`` (API) and the dashboard's Pledged (request board, request
+    page, overview) count the allocations accepted past ``proposed`` (DESIGN.md: a plan
+    line is proposed, then pledged), and agree; accepting a line moves it into both."""
+    coord = web.caller("coord")
+    assert access.run_allocation(web.uow(), coord, as_of=TODAY)["allocation_ids"]
+    api = web.anonymous()
+    api.headers["Authorization"] = f"Bearer {web.tokens['coord']}"
+    proposed = api.get("/api/v1/allocations", params={"status": "proposed", "limit": 200})
+    line = proposed.json()["items"][0]
+    rid = line["request"]
+
+    def held(status_in: frozenset[str]) -> int:
+        with web.uow() as uow:
+            return sum(
+                a.quantity for a in uow.allocations.list(request_id=rid)
+                if a.status.value in status_in
+            )
+
+    pledging = frozenset({"pledged", "consent-pending", "approved", "shipped", "delivered",
+                          "in-repair", "returned", "lost"})
+    expected = held(pledging)
+    assert held(frozenset({"proposed"})) >= line["quantity"] > 0
+
+    def api_pledged() -> tuple[int, int, int]:
+        one = api.get(f"/api/v1/requests/{rid}").json()
+        listed = api.get("/api/v1/requests", params={"limit": 200, "family": one["family"]})
+        row = next(r for r in listed.json()["items"] if r["id"] == rid)
+        assert (row["pledged"], row["outstanding"]) == (one["pledged"], one["outstanding"])
+        return one["pledged"], one["outstanding"], one["quantity"]
+
+    def board_pledged() -> int:
+        board = web.signed_in("coord").get(f"/requests?q={rid}").text
+        row = re.search(rf'<tr id="{re.escape(rid)}">(.*?)</tr>', board, re.S)
+        assert row, board
+        cells = re.findall(r'<td class="num">([\d,]+)</td>', row[1])
+        return int(cells[1].replace(",", ""))  # quantity, pledged, outstanding
+
+    pledged, outstanding, quantity = api_pledged()
+    assert pledged == expected and outstanding == max(quantity - expected, 0)
+    assert board_pledged() == expected
+    page = web.signed_in("coord").get(f"/requests/{rid}").text
+    shown = re.search(r'<dt>Pledged</dt><dd><span class="num">([\d,]+)</span>', page)
+    assert shown and int(shown[1].replace(",", "")) == expected
+    # the overview's pledged per family is the API's summed over the family's open requests
+    family = api.get(f"/api/v1/requests/{rid}").json()["family"]
+    gaps = {g["family"]: g for g in access.family_gaps(web.uow(), coord, TODAY)}
+    open_rows = api.get(
+        "/api/v1/requests", params={"limit": 200, "family": family, "status": "open"}
+    ).json()["items"]
+    assert gaps[family]["pledged"] == sum(r["pledged"] for r in open_rows)
+    # accepting the plan line makes it a pledge, on every surface
+    access.advance_allocation(web.uow(), coord, TODAY, line["id"], "pledged")
+    assert api_pledged()[0] == expected + line["quantity"] == held(pledging)
+    assert board_pledged() == expected + line["quantity"]
 
 
 # -- the pure parts ----------------------------------------------------------------------
