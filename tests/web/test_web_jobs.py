@@ -388,6 +388,16 @@ def test_an_origin_sets_its_own_standing_policy_and_everyone_reads_it(web: Web) 
     policies = access.list_consent_policies(web.uow(), web.caller("audit"))
     set_here = {p["origin"]: p["policy"] for p in policies if p["origin"] in ("DEU", "USA")}
     assert set_here == {"DEU": "restrictive", "USA": "permissive"}
+    # a blank source keeps the one recorded (as the API and the CLI without --source)
+    assert deu.post(
+        "/consents/policies", data={"policy": "case-by-case", "source": "",
+                                    "csrf": web.csrf("deu")},
+    ).status_code == 303
+    kept = access.list_consent_policies(web.uow(), web.caller("audit"))
+    assert next(p for p in kept if p["origin"] == "DEU") == {
+        "origin": "DEU", "policy": "case-by-case", "since": TODAY.isoformat(),
+        "source": "Bundestag 2024",
+    }
 
 
 # -- data: imports and downloads ---------------------------------------------------------

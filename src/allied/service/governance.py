@@ -908,12 +908,15 @@ def set_policy(
     policy: OriginPolicy,
     *,
     since: dt.date,
-    source: str = "",
+    source: str | None = None,
     today: dt.date | None = None,
 ) -> dict[str, Any]:
     """Set ``origin``'s standing policy from ``since``. A policy starts on ``today`` or
-    before: given (every entrypoint gives the real date), a later ``since`` is refused."""
-    check_text(source, "source")
+    before: given (every entrypoint gives the real date), a later ``since`` is refused.
+    ``source`` (where the policy is declared) replaces the one recorded, ``""`` clears
+    it; ``None`` (not given) keeps the one recorded earlier."""
+    if source is not None:
+        check_text(source, "source")
     with uow:
         if uow.actors.get(origin) is None:
             raise UnknownActor(origin, field="origin")
@@ -924,8 +927,10 @@ def set_policy(
             )
         current = uow.consent_policies.get(origin)
         if current is None:
+            source = source or ""
             uow.consent_policies.add(ConsentPolicy(origin, policy, since, source))
         else:
+            source = current.source if source is None else source
             current.policy, current.since, current.source = policy, since, source
         uow.ledger.append(
             user=caller.user,

@@ -496,7 +496,12 @@ class TodoOut(BaseModel):
 class PolicyIn(Strict):
     policy: Literal["restrictive", "permissive", "case-by-case"]
     since: dt.date | None = Field(None, description="default: today")
-    source: Text = ""
+    source: Text | None = Field(
+        None,
+        description="where the policy is declared (a statement, a law); omitted or null: "
+        'the source recorded earlier for this origin is kept; "" clears it (as '
+        "`allied consent policy --source` and the dashboard's form)",
+    )
 
 
 class PolicyOut(BaseModel):
