@@ -50,6 +50,40 @@ def _count(web: Web) -> int:
 # -- users (admin) ----------------------------------------------------------------------
 
 
+def test_the_admin_page_reads_the_users_once(web: Web) -> None:
+    """The list and each user's token version (the reset forms') come from one read of
+    the users table; the page is as before (every user, a reset form carrying its
+    version)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from allied.service.users import token_version
+
+    admin = web.signed_in("admin")
+    reads: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        # every read of the whole users table (a signed-in session's own lookup is by id)
+        if re.search(r"\bFROM users\b", statement) and not re.search(
+            r"\bFROM users\b[^;]*\bWHERE\b", statement
+        ):
+            reads.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        page = admin.get("/admin/users")
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    assert page.status_code == 200
+    assert len(reads) == 1, reads
+    with web.uow() as uow:
+        users = uow.users.list()
+        versions = {u.name: token_version(u) for u in users}
+    for name, version in versions.items():
+        assert f'id="user-{name}"' in page.text or f">{name}<" in page.text, name
+        assert f'name="version" value="{version}"' in page.text, name
+
+
 def test_the_admin_adds_a_user_resets_its_token_and_disables_it(web: Web) -> None:
     admin = web.signed_in("admin")
     page = admin.get("/admin/users")
