@@ -673,6 +673,34 @@ def test_pledged_counts_pledges_not_proposed_plan_lines_on_api_and_dashboard(web
 # -- the pure parts ----------------------------------------------------------------------
 
 
+def test_the_overview_template_shapes_no_data_its_view_does() -> None:
+    """The to-do list's links (an item's record page, a long section's "see them all")
+    are shaped in ``views.todo_sections``; ``overview.html`` builds no dict of its own."""
+    from allied.entrypoints.web import views
+
+    template = (Path(views.__file__).parent / "templates" / "overview.html").read_text("utf-8")
+    assert not re.search(r"\{%-?\s*set\s+\w+\s*=\s*\{", template)
+    assert not re.search(r"=\s*\{\s*\"", template)
+    many = [{"id": f"AL-{i:03}", "kind": "allocation"} for i in range(25)]
+    todo = {"sections": [
+        {"name": "proposed_to_pledge", "title": "t", "items": many[:20], "total": 25},
+        {"name": "consents_to_answer", "title": "t", "items": [{"id": "C-1"}]},
+        {"name": "blocked_decisions", "title": "t",
+         "items": [{"id": "P-1", "kind": "proposal"}, {"id": "AL-9", "kind": "allocation"}]},
+        {"name": "something_new", "title": "t", "items": many, "total": 21},
+    ]}
+    shaped = views.todo_sections(todo, "EST")
+    assert [s["n"] for s in shaped] == [25, 1, 2, 21]
+    assert shaped[0]["pages"] == ["allocations"] * 20
+    assert shaped[0]["more"] == "/allocation?status=proposed&donor=EST"
+    assert (shaped[1]["pages"], shaped[1]["more"]) == (["consents"], None)
+    assert shaped[2]["pages"] == ["proposals", "allocations"]
+    assert len(shaped[3]["pages"]) == 20 and shaped[3]["more"] == "/allocation"
+    assert views.todo_sections(todo, None)[0]["more"] == "/allocation?status=proposed&donor="
+    assert shaped[0]["items"] == many[:20] and shaped[0]["title"] == "t"
+
+
+
 def test_gaps_by_family_counts_each_status_once() -> None:
     requests = [
         {"id": "R1", "family": "a", "quantity": 100, "status": "open"},
