@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from allied.adapters.db.versions import read_versions
 from allied.entrypoints.api.fast.holdings import LiveHoldings
 from allied.entrypoints.api.fast.store import Versions
-from api.conftest import Api
+from api.conftest import TODAY, Api
+from needs import confirm_needs
 
 FAMILY = "other"
 
@@ -93,6 +94,7 @@ def test_a_proposal_moved_to_pledged_keeps_the_pages_right(api: Api) -> None:
     pledge), so the holdings read the sums whole, and the pages stay right, on a loop
     that keeps its holdings."""
     holdings: LiveHoldings = api.app.state.ctx.holdings
+    confirm_needs(api.uow, TODAY)  # the line is accepted: its need not past
     with api.client("coord") as coord:
         run = coord.post("/api/v1/allocation-runs", json={"as_of": "2023-06-01"})
         assert run.status_code == 201, run.text

@@ -231,7 +231,10 @@ def _pledged_with_origin(origin: str, family: str = "105mm-nato", tag: str = "")
         assert done.exit_code == 0, done.output
     listed = json.loads(runner.invoke(app, ["allocation", "list", "-f", "json"]).stdout)
     alloc = next(a["id"] for a in listed if a["offer"] == f"O-{origin}{tag}")
-    assert runner.invoke(app, ["allocation", "advance", alloc, "--to", "pledged"]).exit_code == 0
+    # accepted on the plan's day: the request (needed by 2023-09-01) is overdue today
+    accepted = runner.invoke(app, ["allocation", "advance", alloc, "--to", "pledged",
+                                   "--on", "2023-06-01"])
+    assert accepted.exit_code == 0, accepted.output
     return alloc
 
 
@@ -265,8 +268,12 @@ def test_consent_pending_says_who_answered_and_prints_new_consent_ids(loaded: Pa
     # an earlier answer (the US cleared Estonia in January 2022) answers for Estonia's offer
     listed = json.loads(runner.invoke(app, ["allocation", "list", "-f", "json"]).stdout)
     est = next(a["id"] for a in listed if a["offer"] == "O-EST-JAV")
-    runner.invoke(app, ["allocation", "advance", est, "--to", "pledged"])
+    # accepted while its request (R-2022-ATGM, needed by 2022-03-15) was not overdue
+    pledged = runner.invoke(app, ["allocation", "advance", est, "--to", "pledged",
+                                  "--on", "2022-03-01"])
+    assert pledged.exit_code == 0, pledged.output
     reused = runner.invoke(app, ["allocation", "advance", est, "--to", "consent-pending"])
+    assert reused.exit_code == 0, reused.output
     assert "consent-pending -> approved (re-export consent granted)" in reused.stdout
     assert "C-2022-USA-EST (already answered) granted: answered earlier on 2022-01-19" in (
         reused.stdout

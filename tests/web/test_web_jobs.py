@@ -22,6 +22,7 @@ from allied.entrypoints.api import create_app
 from allied.service import access
 from allied.service.caller import Caller
 from allied.service.users import add_user, authenticate
+from needs import confirm_needs
 from web.support import TODAY
 from web.test_web_pages import USERS, Web
 
@@ -652,6 +653,7 @@ def test_the_record_of_events_is_not_for_national_roles(web: Web, user: str) -> 
 
 
 def test_the_coordinator_previews_a_plan_then_accepts_a_selection(web: Web) -> None:
+    confirm_needs(web.uow, TODAY)  # lines are accepted: their needs not past
     coord = web.signed_in("coord")
     before = _count(web)
     base = {"as_of": "2024-06-01", "solver": "auto", "csrf": web.csrf("coord")}

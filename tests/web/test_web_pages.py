@@ -34,6 +34,7 @@ from allied.entrypoints.web.views import gaps_by_family, last_run
 from allied.service import access
 from allied.service.caller import Caller
 from allied.service.users import add_user, authenticate, revoke_user
+from needs import confirm_needs
 from web.support import TODAY
 
 USERS = {
@@ -618,6 +619,7 @@ def test_pledged_counts_pledges_not_proposed_plan_lines_on_api_and_dashboard(web
     page, overview) count the allocations accepted past ``proposed`` (DESIGN.md: a plan
     line is proposed, then pledged), and agree; accepting a line moves it into both."""
     coord = web.caller("coord")
+    confirm_needs(web.uow, TODAY)  # a line is accepted below: its need not past
     assert access.run_allocation(web.uow(), coord, as_of=TODAY)["allocation_ids"]
     api = web.anonymous()
     api.headers["Authorization"] = f"Bearer {web.tokens['coord']}"
