@@ -43,6 +43,9 @@ class Api:
         headers = {"Authorization": f"Bearer {self.tokens[user]}"} if user else {}
         return TestClient(self.app, headers=headers)
 
+    def uow(self) -> SqlServiceUnitOfWork:
+        return SqlServiceUnitOfWork(service_sessions(self.store.engine))
+
     def add_user(self, name: str, role: str, nation: str | None) -> str:
         uow = SqlServiceUnitOfWork(service_sessions(self.store.engine))
         token = add_user(uow, Caller("test-admin"), name=name, role=role, nation=nation).token

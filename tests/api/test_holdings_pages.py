@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from allied.adapters.db.versions import read_versions
 from allied.entrypoints.api.fast.holdings import LiveHoldings
 from allied.entrypoints.api.fast.store import Versions
-from api.conftest import Api
+from api.conftest import TODAY, Api
+from needs import confirm_needs
 
 FAMILY = "other"
 
@@ -88,9 +89,12 @@ def test_pages_follow_pledges_and_withdrawals(api: Api) -> None:
 
 def test_a_proposal_moved_to_pledged_keeps_the_pages_right(api: Api) -> None:
     """The lifecycle move ``proposed -> pledged`` is an ``allocation.pledged`` entry too
-    (payload: id and statuses, no offer): the holdings move past it without changing the
-    sums, and the pages stay right, on a loop that keeps its holdings."""
+    (payload: id and statuses, no offer): the offer's committed quantity stays (both
+    statuses hold it), the request's ``pledged`` takes the line (a proposed line is no
+    pledge), so the holdings read the sums whole, and the pages stay right, on a loop
+    that keeps its holdings."""
     holdings: LiveHoldings = api.app.state.ctx.holdings
+    confirm_needs(api.uow, TODAY)  # the line is accepted: its need not past
     with api.client("coord") as coord:
         run = coord.post("/api/v1/allocation-runs", json={"as_of": "2023-06-01"})
         assert run.status_code == 201, run.text
@@ -104,12 +108,12 @@ def test_a_proposal_moved_to_pledged_keeps_the_pages_right(api: Api) -> None:
                     _one(coord, "requests", request)["pledged"])
 
         before = held()
-        assert before[0] >= proposed["quantity"] and before[1] >= proposed["quantity"]
-        catch_ups = holdings.catch_ups
+        assert before[0] >= proposed["quantity"]
+        loads = holdings.loads
         moved = coord.post(f"/api/v1/allocations/{aid}/transitions", json={"to": "pledged"})
         assert moved.status_code == 200 and moved.json()["status"] == "pledged", moved.text
-        assert held() == before
-        assert holdings.catch_ups == catch_ups + 1  # moved along it, not read whole
+        assert held() == (before[0], before[1] + proposed["quantity"])
+        assert holdings.loads == loads + 1  # what is pledged changed: read whole
 
 
 def test_moves_along_the_lifecycle_keep_the_pages_and_their_sums_right(api: Api) -> None:

@@ -26,6 +26,15 @@ def test_standing_consent_policies(api: Api) -> None:
     assert ok.status_code == 200 and ok.json()["since"] == "2024-05-01"
     listed = {p["origin"]: p["policy"] for p in gbr.get("/api/v1/consent-policies").json()}
     assert (listed["DEU"], listed["CHE"]) == ("permissive", "case-by-case")
+    # a source not given is kept (as the CLI's --source and the dashboard's blank field);
+    # "" clears it
+    again = deu.put("/api/v1/consent-policies/DEU", json={"policy": "restrictive"})
+    assert again.status_code == 200 and again.json()["source"] == "cabinet decision"
+    sources = {p["origin"]: p["source"] for p in gbr.get("/api/v1/consent-policies").json()}
+    assert sources["DEU"] == "cabinet decision"
+    cleared = deu.put("/api/v1/consent-policies/DEU", json={"policy": "restrictive",
+                                                            "source": ""})
+    assert cleared.status_code == 200 and cleared.json()["source"] == ""
     assert api.client("audit").get("/api/v1/ledger/verify").json()["intact"] is True
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from api.conftest import Api
+from api.conftest import TODAY, Api
+from needs import confirm_needs
 
 
 def _count(api: Api) -> tuple[int, int]:
@@ -13,6 +14,7 @@ def _count(api: Api) -> tuple[int, int]:
 
 
 def test_preview_writes_nothing_and_a_plan_is_accepted_in_one_call(api: Api) -> None:
+    confirm_needs(api.uow, TODAY)  # accepted lines: needs not past
     coord = api.client("coord")
     before = _count(api)
     preview = coord.post("/api/v1/allocation-runs/preview", json={"as_of": "2023-06-01"})
@@ -40,6 +42,7 @@ def test_preview_writes_nothing_and_a_plan_is_accepted_in_one_call(api: Api) -> 
 
 
 def test_all_or_nothing_and_the_error_names_the_item(api: Api) -> None:
+    confirm_needs(api.uow, TODAY)  # accepted lines: needs not past
     coord = api.client("coord")
     ids = coord.post("/api/v1/allocation-runs", json={"as_of": "2023-06-01"}).json()[
         "allocation_ids"
@@ -69,6 +72,7 @@ def test_all_or_nothing_and_the_error_names_the_item(api: Api) -> None:
 
 
 def test_each_move_is_checked_as_a_single_one(api: Api) -> None:
+    confirm_needs(api.uow, TODAY)  # accepted lines: needs not past
     coord, ukr = api.client("coord"), api.client("ukr")
     ids = coord.post("/api/v1/allocation-runs", json={"as_of": "2023-06-01"}).json()[
         "allocation_ids"
@@ -82,6 +86,7 @@ def test_each_move_is_checked_as_a_single_one(api: Api) -> None:
 
 
 def test_a_bulk_move_records_each_line_s_reason(api: Api) -> None:
+    confirm_needs(api.uow, TODAY)  # accepted lines: needs not past
     coord = api.client("coord")
     ids = coord.post("/api/v1/allocation-runs", json={"as_of": "2023-06-01"}).json()[
         "allocation_ids"

@@ -247,11 +247,18 @@ def test_reports_respect_what_the_caller_may_see(api: Api) -> None:
         assert api.client(user).get("/api/v1/reports/gaps").status_code == 403, user
         assert api.client(user).get("/api/v1/reports/predictability").status_code == 403
     assert api.client("est").get("/api/v1/reports/nonsense").status_code == 404
-    # public-data reports: anyone, 422 naming the report while no data is imported
+    # public-data reports: anyone; while their data is not imported, 409 missing-data
+    # naming the report, the data and the command (not 422: the call is right)
     burden = api.client("ukr").get("/api/v1/reports/burden")
-    assert burden.status_code in (200, 422)
-    if burden.status_code == 422:
-        assert burden.json()["field"] == "name"
+    assert burden.status_code == 409, burden.text
+    body = burden.json()
+    assert body["error"] == "missing-data" and body["field"] is None
+    assert "burden" in body["message"] and "Kiel" in body["message"]
+    assert "`allied import kiel`" in body["message"]
+    deliveries = api.client("est").get("/api/v1/reports/deliveries")
+    assert deliveries.status_code == 409 and "`allied import sipri`" in deliveries.text
+    documented = api.client("est").get("/api/v1/openapi.json").json()["paths"]
+    assert "409" in documented["/api/v1/reports/{name}"]["get"]["responses"]
 
 
 def test_idempotency_keys_are_forgotten_after_the_retention(api: Api) -> None:

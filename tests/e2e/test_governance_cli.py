@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -95,6 +96,42 @@ def test_consent_policy_and_list(loaded: Path) -> None:
     assert deu["effective_status"] == "denied"
     bad = runner.invoke(app, ["consent", "policy", "DEU", "--policy", "sometimes"])
     assert bad.exit_code == 2 and "policy" in bad.stderr
+
+
+def test_consent_policy_source_is_set_kept_and_cleared_as_the_api_does(loaded: Path) -> None:
+    """``--source`` is the API's and the dashboard's ``source``; not given, the source
+    recorded earlier (say through the API) is kept, ``--source ""`` clears it."""
+    from allied.bootstrap import build
+    from allied.service import access
+    from allied.service.caller import Caller
+
+    store = build()
+    try:
+        access.set_consent_policy(store.uow(), Caller("cell", "", "coordinator"), "DEU",
+                                  "restrictive", since=dt.date(2024, 1, 1),
+                                  today=dt.date.today(), source="Bundestag 2024")
+    finally:
+        store.close()
+
+    def deu() -> dict[str, str]:
+        listed = json.loads(runner.invoke(app, ["consent", "policy", "-f", "json"]).stdout)
+        return next(p for p in listed if p["origin"] == "DEU")
+
+    kept = runner.invoke(app, ["consent", "policy", "DEU", "--policy", "case-by-case",
+                               "-f", "json"])
+    assert kept.exit_code == 0, kept.output
+    assert json.loads(kept.stdout)[0]["source"] == "Bundestag 2024"
+    assert (deu()["policy"], deu()["source"]) == ("case-by-case", "Bundestag 2024")
+    given = runner.invoke(app, ["consent", "policy", "DEU", "--policy", "permissive",
+                                "--source", "cabinet decision", "-f", "json"])
+    assert given.exit_code == 0 and json.loads(given.stdout)[0]["source"] == "cabinet decision"
+    assert deu()["source"] == "cabinet decision"
+    cleared = runner.invoke(app, ["consent", "policy", "DEU", "--policy", "permissive",
+                                  "--source", ""])
+    assert cleared.exit_code == 0 and deu()["source"] == ""
+    bad = runner.invoke(app, ["consent", "policy", "DEU", "--policy", "permissive",
+                              "--source", "x\x00y"])
+    assert bad.exit_code == 2 and "source" in bad.stderr
 
 
 def test_a_consent_answer_names_the_answering_state(
@@ -194,7 +231,10 @@ def _pledged_with_origin(origin: str, family: str = "105mm-nato", tag: str = "")
         assert done.exit_code == 0, done.output
     listed = json.loads(runner.invoke(app, ["allocation", "list", "-f", "json"]).stdout)
     alloc = next(a["id"] for a in listed if a["offer"] == f"O-{origin}{tag}")
-    assert runner.invoke(app, ["allocation", "advance", alloc, "--to", "pledged"]).exit_code == 0
+    # accepted on the plan's day: the request (needed by 2023-09-01) is overdue today
+    accepted = runner.invoke(app, ["allocation", "advance", alloc, "--to", "pledged",
+                                   "--on", "2023-06-01"])
+    assert accepted.exit_code == 0, accepted.output
     return alloc
 
 
@@ -228,8 +268,12 @@ def test_consent_pending_says_who_answered_and_prints_new_consent_ids(loaded: Pa
     # an earlier answer (the US cleared Estonia in January 2022) answers for Estonia's offer
     listed = json.loads(runner.invoke(app, ["allocation", "list", "-f", "json"]).stdout)
     est = next(a["id"] for a in listed if a["offer"] == "O-EST-JAV")
-    runner.invoke(app, ["allocation", "advance", est, "--to", "pledged"])
+    # accepted while its request (R-2022-ATGM, needed by 2022-03-15) was not overdue
+    pledged = runner.invoke(app, ["allocation", "advance", est, "--to", "pledged",
+                                  "--on", "2022-03-01"])
+    assert pledged.exit_code == 0, pledged.output
     reused = runner.invoke(app, ["allocation", "advance", est, "--to", "consent-pending"])
+    assert reused.exit_code == 0, reused.output
     assert "consent-pending -> approved (re-export consent granted)" in reused.stdout
     assert "C-2022-USA-EST (already answered) granted: answered earlier on 2022-01-19" in (
         reused.stdout

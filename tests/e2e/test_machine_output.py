@@ -218,7 +218,8 @@ CONSENT_ASKED = [
     OFFER,
     REQUEST,
     PLEDGE,
-    ["allocation", "advance", "{allocation}", "--to", "pledged"],
+    # accepted on the plan's day (R-TEST is needed by 2023-09-01: overdue today)
+    ["allocation", "advance", "{allocation}", "--to", "pledged", "--on", "2023-06-01"],
     ["allocation", "advance", "{allocation}", "--to", "consent-pending"],
 ]
 
@@ -363,7 +364,7 @@ CASES: dict[str, tuple[list[list[str]], list[str], tuple[str, ...]]] = {
     ),
     "allocation bulk": (
         [OFFER, REQUEST, PLEDGE],
-        ["allocation", "bulk", "{allocation}=pledged"],
+        ["allocation", "bulk", "{allocation}=pledged", "--on", "2023-06-01"],
         ("json", "csv"),
     ),
     "todo": ([PLEDGE], ["todo", "--role", "coordinator"], ("json", "csv")),

@@ -199,6 +199,14 @@ def test_bad_report_calls_exit_2(imported: Path, args: list[str], message: str) 
 def test_reports_before_any_import_say_what_to_do(db: Path) -> None:
     result = runner.invoke(app, ["report", "burden"])
     assert result.exit_code == 2 and "allied import kiel" in result.output
+    # names the report and the data set, not a field of the call (the call is right)
+    said = " ".join(result.output.split())
+    assert "the burden report needs the Kiel Ukraine Support Tracker data" in said
+    assert "field" not in said and "Traceback" not in said
+    result = runner.invoke(app, ["report", "deliveries"])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "`allied import sipri`" in said
+    assert "the deliveries report needs the SIPRI trade register data" in said
 
 
 def test_the_json_example_in_the_docs_matches_the_output(imported: Path) -> None:

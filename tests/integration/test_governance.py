@@ -19,6 +19,7 @@ from allied.service.assistance import add_offers, organisation_members
 from allied.service.caller import Caller
 from allied.service.ledger import verify_chain
 from callers import CALLER
+from needs import confirm_needs
 
 D = dt.date
 
@@ -326,6 +327,8 @@ def _allocation(store: Store, offer_id: str, origin: str, alloc_id: str) -> None
     with uow:
         uow.allocations.add(Allocation(alloc_id, offer_id, "R-2022-122T", 50, needs_consent=True))
         uow.commit()
+    # the line is accepted in 2024: the request's need confirmed to the end of 2024
+    confirm_needs(store.uow, D(2024, 1, 1), days=365)
 
 
 def test_restrictive_policy_denies_at_once(store: Store) -> None:

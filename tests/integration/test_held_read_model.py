@@ -34,6 +34,7 @@ from allied.service.assistance import add_offers, add_requests
 from allied.service.caller import Caller
 from allied.service.lifecycle import Move, advance_many
 from lifecycle_paths import allocation_statuses, pledge_then_withdraw, shortest_path
+from needs import confirm_needs
 
 DAY = dt.date(2024, 6, 1)
 COORD = Caller(user="coord", nation="", role="coordinator")
@@ -175,6 +176,7 @@ def _walk_to_delivered(store: Store) -> set[AllocationStatus]:
     the delivered states, checking the kept quantities after each move; the statuses
     it passed through."""
     passed: set[AllocationStatus] = set()
+    confirm_needs(store.uow, DAY)  # a proposed line is accepted on the way: needs not past
     with store.uow() as uow:
         # the shortest path skips consent-pending, which one needing consent must pass
         # through (the reference data's offers of items other states made; allocation

@@ -60,7 +60,7 @@ def workload(store: Store) -> None:
                       deadline=DAY + dt.timedelta(days=20))
     governance.close_due(store.uow(), CALLER, DAY + dt.timedelta(days=30))  # closes it
     proposed = next(a for a in access.list_allocations(store.uow(), CALLER, DAY, limit=200).items
-                    if a["status"] == "proposed")
+                    if a["status"] == "proposed" and a["needed_by"] >= DAY.isoformat())
     governance.move_allocation(store.uow(), CALLER, proposed["id"], "pledged", today=DAY)
     access.set_request_priority(store.uow(), CALLER, DAY, "R-2023-GMLRS", 5)
 

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from allied.adapters.db.tables_public import SqlPublicData
 from allied.bootstrap import Store
 from allied.domain.assistance import Allocation, AllocationStatus
-from allied.domain.errors import InvalidInput, StorageError
+from allied.domain.errors import InvalidInput, MissingData, StorageError
 from allied.ingest.kiel import KielDataset, builtin_kiel_path, parse_kiel, read_kiel
 from allied.ingest.sipri import builtin_sipri_path, parse_sipri, read_sipri
 from allied.reports.burden import burden
@@ -20,7 +20,13 @@ from allied.reports.data import reference_figures
 from allied.service.caller import Caller
 from allied.service.ledger import verify_chain
 from allied.service.public_data import import_kiel, import_sipri, stored_kiel, stored_sipri
-from allied.service.reports import ReportOptions, build_report, render_report, report_data
+from allied.service.reports import (
+    ReportOptions,
+    build_report,
+    render_report,
+    report_data,
+    unavailable,
+)
 
 CALLER = Caller(user="test", nation="")
 
@@ -178,11 +184,19 @@ def test_gaps_from_the_clearinghouse(store: Store) -> None:
 
 
 def test_reports_need_their_data(empty_store: Store) -> None:
-    with pytest.raises(InvalidInput, match="import kiel"):
+    with pytest.raises(MissingData, match="import kiel") as kiel:
         build_report(empty_store.uow(), "burden")
-    with pytest.raises(InvalidInput, match="import sipri"):
+    assert (kiel.value.dataset, kiel.value.command) == ("kiel", "allied import kiel")
+    with pytest.raises(MissingData, match="import sipri"):
         build_report(empty_store.uow(), "deliveries")
     assert report_data(empty_store.uow(), "gaps")["families"] == []
+    # which reports wait for which data, read without building them
+    waiting = unavailable(empty_store.uow())
+    assert {n: e.dataset for n, e in waiting.items()} == {
+        "burden": "kiel", "predictability": "kiel", "deliveries": "sipri"
+    }
+    import_sipri(empty_store.uow(), CALLER, read_sipri(builtin_sipri_path()), source="t")
+    assert set(unavailable(empty_store.uow(), ("burden", "deliveries", "gaps"))) == {"burden"}
 
 
 def test_decimal_text_keeps_kiel_figures_exact(empty_store: Store) -> None:

@@ -285,7 +285,7 @@ def test_api_reports_read_the_replica(tmp_path: Path, loaded_sqlite_template: Pa
                          name="cell", role="coordinator").token
         auth = {"Authorization": f"Bearer {token}"}
         with TestClient(create_app(store=alone)) as client:
-            assert client.get("/api/v1/reports/burden", headers=auth).status_code == 422
+            assert client.get("/api/v1/reports/burden", headers=auth).status_code == 409
         with TestClient(create_app(store=store)) as client:
             answer = client.get("/api/v1/reports/burden", headers=auth)
             assert answer.status_code == 200, answer.text

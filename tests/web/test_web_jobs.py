@@ -22,6 +22,7 @@ from allied.entrypoints.api import create_app
 from allied.service import access
 from allied.service.caller import Caller
 from allied.service.users import add_user, authenticate
+from needs import confirm_needs
 from web.support import TODAY
 from web.test_web_pages import USERS, Web
 
@@ -48,6 +49,40 @@ def _count(web: Web) -> int:
 
 
 # -- users (admin) ----------------------------------------------------------------------
+
+
+def test_the_admin_page_reads_the_users_once(web: Web) -> None:
+    """The list and each user's token version (the reset forms') come from one read of
+    the users table; the page is as before (every user, a reset form carrying its
+    version)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from allied.service.users import token_version
+
+    admin = web.signed_in("admin")
+    reads: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        # every read of the whole users table (a signed-in session's own lookup is by id)
+        if re.search(r"\bFROM users\b", statement) and not re.search(
+            r"\bFROM users\b[^;]*\bWHERE\b", statement
+        ):
+            reads.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        page = admin.get("/admin/users")
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    assert page.status_code == 200
+    assert len(reads) == 1, reads
+    with web.uow() as uow:
+        users = uow.users.list()
+        versions = {u.name: token_version(u) for u in users}
+    for name, version in versions.items():
+        assert f'id="user-{name}"' in page.text or f">{name}<" in page.text, name
+        assert f'name="version" value="{version}"' in page.text, name
 
 
 def test_the_admin_adds_a_user_resets_its_token_and_disables_it(web: Web) -> None:
@@ -388,6 +423,16 @@ def test_an_origin_sets_its_own_standing_policy_and_everyone_reads_it(web: Web) 
     policies = access.list_consent_policies(web.uow(), web.caller("audit"))
     set_here = {p["origin"]: p["policy"] for p in policies if p["origin"] in ("DEU", "USA")}
     assert set_here == {"DEU": "restrictive", "USA": "permissive"}
+    # a blank source keeps the one recorded (as the API and the CLI without --source)
+    assert deu.post(
+        "/consents/policies", data={"policy": "case-by-case", "source": "",
+                                    "csrf": web.csrf("deu")},
+    ).status_code == 303
+    kept = access.list_consent_policies(web.uow(), web.caller("audit"))
+    assert next(p for p in kept if p["origin"] == "DEU") == {
+        "origin": "DEU", "policy": "case-by-case", "since": TODAY.isoformat(),
+        "source": "Bundestag 2024",
+    }
 
 
 # -- data: imports and downloads ---------------------------------------------------------
@@ -608,6 +653,7 @@ def test_the_record_of_events_is_not_for_national_roles(web: Web, user: str) -> 
 
 
 def test_the_coordinator_previews_a_plan_then_accepts_a_selection(web: Web) -> None:
+    confirm_needs(web.uow, TODAY)  # lines are accepted: their needs not past
     coord = web.signed_in("coord")
     before = _count(web)
     base = {"as_of": "2024-06-01", "solver": "auto", "csrf": web.csrf("coord")}

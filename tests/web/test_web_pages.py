@@ -34,6 +34,7 @@ from allied.entrypoints.web.views import gaps_by_family, last_run
 from allied.service import access
 from allied.service.caller import Caller
 from allied.service.users import add_user, authenticate, revoke_user
+from needs import confirm_needs
 from web.support import TODAY
 
 USERS = {
@@ -613,15 +614,93 @@ def test_the_ledger_page_opens_on_the_latest_entries_and_filters_by_kind_and_rec
     assert bad.status_code == 422 and 'id="l-kind-err"' in bad.text
 
 
-def test_the_requests_board_says_allocated_not_pledged(web: Web) -> None:
-    """Its quantity column counts proposed allocations too (they hold capacity), so it is
-    not headed "Pledged" (the overview shows proposed and pledged apart)."""
-    page = web.signed_in("ukr").get("/requests")
-    assert ">Allocated" in page.text and ">Pledged<" not in page.text
-    assert "a proposed line holds its quantity" in page.text
+def test_pledged_counts_pledges_not_proposed_plan_lines_on_api_and_dashboard(web: Web) -> None:
+    """A request's ``pledged`` (API) and the dashboard's Pledged (request board, request
+    page, overview) count the allocations accepted past ``proposed`` (DESIGN.md: a plan
+    line is proposed, then pledged), and agree; accepting a line moves it into both."""
+    coord = web.caller("coord")
+    confirm_needs(web.uow, TODAY)  # a line is accepted below: its need not past
+    assert access.run_allocation(web.uow(), coord, as_of=TODAY)["allocation_ids"]
+    api = web.anonymous()
+    api.headers["Authorization"] = f"Bearer {web.tokens['coord']}"
+    proposed = api.get("/api/v1/allocations", params={"status": "proposed", "limit": 200})
+    line = proposed.json()["items"][0]
+    rid = line["request"]
+
+    def held(status_in: frozenset[str]) -> int:
+        with web.uow() as uow:
+            return sum(
+                a.quantity for a in uow.allocations.list(request_id=rid)
+                if a.status.value in status_in
+            )
+
+    pledging = frozenset({"pledged", "consent-pending", "approved", "shipped", "delivered",
+                          "in-repair", "returned", "lost"})
+    expected = held(pledging)
+    assert held(frozenset({"proposed"})) >= line["quantity"] > 0
+
+    def api_pledged() -> tuple[int, int, int]:
+        one = api.get(f"/api/v1/requests/{rid}").json()
+        listed = api.get("/api/v1/requests", params={"limit": 200, "family": one["family"]})
+        row = next(r for r in listed.json()["items"] if r["id"] == rid)
+        assert (row["pledged"], row["outstanding"]) == (one["pledged"], one["outstanding"])
+        return one["pledged"], one["outstanding"], one["quantity"]
+
+    def board_pledged() -> int:
+        board = web.signed_in("coord").get(f"/requests?q={rid}").text
+        row = re.search(rf'<tr id="{re.escape(rid)}">(.*?)</tr>', board, re.S)
+        assert row, board
+        cells = re.findall(r'<td class="num">([\d,]+)</td>', row[1])
+        return int(cells[1].replace(",", ""))  # quantity, pledged, outstanding
+
+    pledged, outstanding, quantity = api_pledged()
+    assert pledged == expected and outstanding == max(quantity - expected, 0)
+    assert board_pledged() == expected
+    page = web.signed_in("coord").get(f"/requests/{rid}").text
+    shown = re.search(r'<dt>Pledged</dt><dd><span class="num">([\d,]+)</span>', page)
+    assert shown and int(shown[1].replace(",", "")) == expected
+    # the overview's pledged per family is the API's summed over the family's open requests
+    family = api.get(f"/api/v1/requests/{rid}").json()["family"]
+    gaps = {g["family"]: g for g in access.family_gaps(web.uow(), coord, TODAY)}
+    open_rows = api.get(
+        "/api/v1/requests", params={"limit": 200, "family": family, "status": "open"}
+    ).json()["items"]
+    assert gaps[family]["pledged"] == sum(r["pledged"] for r in open_rows)
+    # accepting the plan line makes it a pledge, on every surface
+    access.advance_allocation(web.uow(), coord, TODAY, line["id"], "pledged")
+    assert api_pledged()[0] == expected + line["quantity"] == held(pledging)
+    assert board_pledged() == expected + line["quantity"]
 
 
 # -- the pure parts ----------------------------------------------------------------------
+
+
+def test_the_overview_template_shapes_no_data_its_view_does() -> None:
+    """The to-do list's links (an item's record page, a long section's "see them all")
+    are shaped in ``views.todo_sections``; ``overview.html`` builds no dict of its own."""
+    from allied.entrypoints.web import views
+
+    template = (Path(views.__file__).parent / "templates" / "overview.html").read_text("utf-8")
+    assert not re.search(r"\{%-?\s*set\s+\w+\s*=\s*\{", template)
+    assert not re.search(r"=\s*\{\s*\"", template)
+    many = [{"id": f"AL-{i:03}", "kind": "allocation"} for i in range(25)]
+    todo = {"sections": [
+        {"name": "proposed_to_pledge", "title": "t", "items": many[:20], "total": 25},
+        {"name": "consents_to_answer", "title": "t", "items": [{"id": "C-1"}]},
+        {"name": "blocked_decisions", "title": "t",
+         "items": [{"id": "P-1", "kind": "proposal"}, {"id": "AL-9", "kind": "allocation"}]},
+        {"name": "something_new", "title": "t", "items": many, "total": 21},
+    ]}
+    shaped = views.todo_sections(todo, "EST")
+    assert [s["n"] for s in shaped] == [25, 1, 2, 21]
+    assert shaped[0]["pages"] == ["allocations"] * 20
+    assert shaped[0]["more"] == "/allocation?status=proposed&donor=EST"
+    assert (shaped[1]["pages"], shaped[1]["more"]) == (["consents"], None)
+    assert shaped[2]["pages"] == ["proposals", "allocations"]
+    assert len(shaped[3]["pages"]) == 20 and shaped[3]["more"] == "/allocation"
+    assert views.todo_sections(todo, None)[0]["more"] == "/allocation?status=proposed&donor="
+    assert shaped[0]["items"] == many[:20] and shaped[0]["title"] == "t"
+
 
 
 def test_gaps_by_family_counts_each_status_once() -> None:
@@ -663,8 +742,6 @@ def _import_public_data(web: Web) -> None:
 
 
 def test_reports_show_public_data_to_all_and_records_only_to_who_sees_all(web: Web) -> None:
-    missing = web.signed_in("est").get("/reports")
-    assert missing.status_code == 422 and "allied import kiel" in missing.text
     _import_public_data(web)
     page = web.signed_in("est").get("/reports?name=burden")
     assert page.status_code == 200 and "data-figure='" in page.text
@@ -676,6 +753,44 @@ def test_reports_show_public_data_to_all_and_records_only_to_who_sees_all(web: W
     assert web.signed_in("coord").get("/reports?name=gaps").status_code == 200
     bad = web.signed_in("coord").get("/reports?name=burden&from=2023-01-01&to=2022-01-01")
     assert bad.status_code == 422 and "<strong>Not shown:</strong> To: " in bad.text
+
+
+def test_reports_without_public_data_say_what_to_import_and_offer_the_rest(web: Web) -> None:
+    """Before the Kiel and SIPRI imports the reports page is still the reports page
+    (not a 422): it says which report needs which data and the command that imports it,
+    and shows the reports that need none."""
+    donor = web.signed_in("est").get("/reports")
+    assert donor.status_code == 200, donor.text
+    need = re.search(r'<section[^>]*id="reports-need-data".*?</section>', donor.text, re.S)
+    assert need, donor.text
+    words = re.sub(r"<[^>]+>", "", need[0])
+    assert "burden needs the Kiel Ukraine Support Tracker data" in words
+    assert "deliveries needs the SIPRI trade register data" in words
+    assert "<code>allied import kiel</code>" in need[0]
+    assert "<code>allied import sipri</code>" in need[0]
+    assert "None of your reports can be shown until then" in words
+    assert "error-summary" not in donor.text
+    # the coordinator's gaps need no public data: shown first, the others named
+    coord = web.signed_in("coord").get("/reports")
+    assert coord.status_code == 200 and 'id="report-table"' in coord.text
+    assert '<option value="gaps" selected>gaps</option>' in coord.text
+    assert '<option value="burden">burden (data not imported)</option>' in coord.text
+    words = re.sub(r"<[^>]+>", "", coord.text)
+    assert "burden and predictability need the Kiel Ukraine Support Tracker data" in words
+    assert 'the <a href="/data">Data</a> page' in coord.text  # the coordinator imports
+    assert 'Available now: <a href="/reports?name=gaps">gaps</a>.' in coord.text
+    # asked for by name: the same page, saying what that report needs
+    asked = web.signed_in("coord").get("/reports?name=predictability")
+    assert asked.status_code == 200 and 'id="report-table"' not in asked.text
+    assert "The predictability report needs data not imported yet" in asked.text
+    # its chart answers 409 naming the command, not a 422
+    chart = web.signed_in("coord").get("/charts/reports/burden.svg")
+    assert chart.status_code == 409 and "allied import kiel" in chart.text
+    # once imported, nothing is said about missing data
+    _import_public_data(web)
+    done = web.signed_in("est").get("/reports")
+    assert done.status_code == 200 and 'id="reports-need-data"' not in done.text
+    assert '<option value="burden" selected>burden</option>' in done.text
 
 
 def test_report_tables_use_one_number_format_never_scientific(web: Web) -> None:

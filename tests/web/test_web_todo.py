@@ -7,6 +7,7 @@ import re
 from fastapi.testclient import TestClient
 
 from allied.service import access
+from needs import confirm_needs
 from web.support import TODAY
 from web.test_web_pages import Web, web  # noqa: F401  (the fixture)
 
@@ -25,6 +26,7 @@ def test_the_home_page_lists_what_waits_on_the_caller(web: Web) -> None:  # noqa
 
 
 def test_a_recorded_plan_is_accepted_or_rejected_in_one_action(web: Web) -> None:  # noqa: F811
+    confirm_needs(web.uow, TODAY)  # lines are accepted: their needs not past
     page = web.signed_in("coord").post(
         "/allocation/run",
         data={"as_of": "2023-06-01", "solver": "auto", "csrf": web.csrf("coord")},

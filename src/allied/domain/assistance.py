@@ -101,6 +101,11 @@ COMMITTING = frozenset(
         S.LOST,
     }
 )
+#: Statuses in which an allocation is a pledge: accepted (past ``proposed``, a plan line
+#: not yet accepted) and still counted against its request (``pledged`` and on to
+#: delivery, ``lost`` included; not ``rejected`` or ``withdrawn``). What the API's and the
+#: dashboard's ``pledged`` of a request sums.
+PLEDGING = COMMITTING - {S.PROPOSED}
 #: Statuses that count as delivered to the recipient.
 DELIVERED_STATES = frozenset({S.DELIVERED, S.IN_REPAIR, S.RETURNED})
 

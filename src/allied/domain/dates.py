@@ -24,16 +24,18 @@ of records filed on an earlier day is imported with that day as ``--on``.
   :data:`~allied.domain.lifecycle.DEFAULT_GRACE_DAYS`, 90 days, the period after which
   the expiry job expires the request) is refused: the recipient must first confirm the
   need by amending needed-by to today or later. Within the grace period a late pledge is
-  still welcome. A ``proposed`` allocation the coordinator accepts is the optimiser's
-  line, from a plan drawn up as of a day the coordinator chose: like the optimiser, which
-  weighs lateness down (``late:<DAYS>``) but refuses nothing for it, accepting it is not
-  checked against the needed-by date (the expiry job is what takes overdue requests out
-  of plans).
+  still welcome.
+- **Accepting a plan line** (moving a ``proposed`` allocation to ``pledged``) for a
+  request now past its needed-by date is refused: the optimiser plans for no overdue
+  request, so a line drawn up before the date passed is not taken up after it; the
+  recipient confirms the need by amending needed-by to today or later (or the line is
+  rejected).
 - **Marking an allocation shipped, or confirming it delivered,** on a day before its
   offer's available-from date is refused: the items were not available yet.
 
 Each refusal is an :class:`~allied.domain.errors.InvalidInput` naming the field
-(``needed_by``, ``available_from``, ``request`` for a pledge, ``on`` for a move) and, in
+(``needed_by``, ``available_from``, ``request`` for a pledge or an accepted plan line,
+``on`` for a move) and, in
 words, the date and the limit it broke.
 """
 
@@ -156,6 +158,21 @@ def check_takes_pledge(
             f"before today ({today.isoformat()}), more than the {grace_days} days' grace: "
             f"it takes no pledge until the recipient confirms the need by amending "
             f"needed_by to today or later",
+            field=field,
+        )
+
+
+def check_accepts_line(request: Request, today: dt.date, field: str = "request") -> None:
+    """A plan line (a ``proposed`` allocation) for ``request`` is accepted on ``today``
+    only while the request is not overdue, past its needed-by date."""
+    late = overdue_by(request, today)
+    if late:
+        raise InvalidInput(
+            f"request {request.id} was needed by {request.needed_by.isoformat()}, {late} "
+            f"day{'s' if late > 1 else ''} before today ({today.isoformat()}): a plan line "
+            f"for an overdue request is not accepted (the optimiser plans for no overdue "
+            f"request); the recipient may confirm the need by amending needed_by to today "
+            f"or later, or reject the line",
             field=field,
         )
 

@@ -16,14 +16,17 @@ statuses. Nothing in between catches a foreign exception.
     ├── RuleViolation                a domain rule forbids the action (e.g. consent missing)
     ├── PermissionDenied             the caller's role may not take this action
     ├── Busy                         too much of the same work is going on now: try again later
+    ├── MissingData                  a read needs data not imported yet: names the data set and
+    │                                the command that imports it
     ├── LedgerIntegrityError         the audit ledger does not verify; names the sequence number
     └── StorageError                 the store failed (connection, migration) for a reason
                                      that is not the caller's input
 
 CLI exit codes: ``InvalidInput`` (and its subclasses), ``NotFound``, ``Conflict``,
-``IllegalTransition``, ``RuleViolation``, ``PermissionDenied`` and ``Busy`` exit 2 (the
-user can fix the call); ``LedgerIntegrityError`` exits 3; ``StorageError`` exits 4.
-HTTP: 422, 404, 409, 409, 409, 403, 429, 500 and 503 respectively.
+``IllegalTransition``, ``RuleViolation``, ``PermissionDenied``, ``Busy`` and
+``MissingData`` exit 2 (the user can fix the call); ``LedgerIntegrityError`` exits 3;
+``StorageError`` exits 4. HTTP: 422, 404, 409, 409, 409, 403, 429, 409, 500 and 503
+respectively.
 """
 
 from __future__ import annotations
@@ -132,6 +135,17 @@ class PermissionDenied(AlliedError):
 
 class Busy(AlliedError):
     """Too much of the same work is going on now (e.g. lab runs): try again later."""
+
+
+class MissingData(AlliedError):
+    """A read needs a data set that has not been imported yet (e.g. a report over the
+    Kiel tracker before ``allied import kiel``): not the caller's input, and nothing the
+    store lost. ``dataset`` names the data set, ``command`` the command that imports it."""
+
+    def __init__(self, message: str, *, dataset: str, command: str) -> None:
+        self.dataset = dataset
+        self.command = command
+        super().__init__(message)
 
 
 class LedgerIntegrityError(AlliedError):

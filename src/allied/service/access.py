@@ -153,7 +153,7 @@ from allied.service.usecases.users import (
     list_users,
     reset_user_token,
     revoke_user,
-    token_versions,
+    users_with_versions,
 )
 from allied.service.usecases.writes import (
     AmendOrder,
@@ -272,9 +272,9 @@ __all__ = [
     "take_position",
     "text_document",
     "todo",
-    "token_versions",
     "totals_held",
     "totals_with",
+    "users_with_versions",
     "verify_ledger",
     "verify_records",
     "verify_stored_checkpoints",

@@ -25,7 +25,7 @@ from allied.domain.consent import (
     OriginPolicy,
     standing_answer,
 )
-from allied.domain.dates import check_move_on
+from allied.domain.dates import check_accepts_line, check_move_on
 from allied.domain.errors import InvalidInput, NotFound, UnknownActor
 from allied.domain.proposals import Proposal, ProposalStatus, participants_for
 from allied.domain.rules import Outcome, Position, Rule, check_forum_rule, evaluate
@@ -796,11 +796,15 @@ def check_move_dates(
     (:func:`allied.domain.dates.check_move_on`): ``shipped`` and ``delivered`` not before
     the offer's available-from date. ``offer``: the allocation's, when read already.
 
-    Accepting a ``proposed`` allocation is not checked against the request's needed-by
-    date: the line is the optimiser's, from a plan drawn up as of the day the coordinator
-    chose, and the optimiser weighs lateness (``late:<DAYS>``) without refusing it.
-    A move the lifecycle does not allow from where the allocation stands is left to the
-    state machine to refuse (its error names the move, not a date)."""
+    Accepting a ``proposed`` allocation (to ``pledged``) is refused once its request is
+    overdue, past its needed-by date (:func:`allied.domain.dates.check_accepts_line`):
+    the optimiser plans for no overdue request. A move the lifecycle does not allow from
+    where the allocation stands is left to the state machine to refuse (its error names
+    the move, not a date)."""
+    if alloc.status is AllocationStatus.PROPOSED and to == AllocationStatus.PLEDGED.value:
+        request = uow.requests.get(alloc.request_id)
+        if request is not None:
+            check_accepts_line(request, today)
     legal = {s.value for s in alloc.allowed_next()}
     if to in legal and to in (AllocationStatus.SHIPPED.value, AllocationStatus.DELIVERED.value):
         offer = offer or uow.offers.get(alloc.offer_id)
@@ -908,12 +912,15 @@ def set_policy(
     policy: OriginPolicy,
     *,
     since: dt.date,
-    source: str = "",
+    source: str | None = None,
     today: dt.date | None = None,
 ) -> dict[str, Any]:
     """Set ``origin``'s standing policy from ``since``. A policy starts on ``today`` or
-    before: given (every entrypoint gives the real date), a later ``since`` is refused."""
-    check_text(source, "source")
+    before: given (every entrypoint gives the real date), a later ``since`` is refused.
+    ``source`` (where the policy is declared) replaces the one recorded, ``""`` clears
+    it; ``None`` (not given) keeps the one recorded earlier."""
+    if source is not None:
+        check_text(source, "source")
     with uow:
         if uow.actors.get(origin) is None:
             raise UnknownActor(origin, field="origin")
@@ -924,8 +931,10 @@ def set_policy(
             )
         current = uow.consent_policies.get(origin)
         if current is None:
+            source = source or ""
             uow.consent_policies.add(ConsentPolicy(origin, policy, since, source))
         else:
+            source = current.source if source is None else source
             current.policy, current.since, current.source = policy, since, source
         uow.ledger.append(
             user=caller.user,

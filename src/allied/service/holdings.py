@@ -11,11 +11,13 @@ read again whole. A reader's sums then cost a few dictionary look-ups, and the l
 read once per change for all readers.
 
 The kind ``allocation.pledged`` is also written by a move along the lifecycle from
-``proposed`` to ``pledged`` (payload: the allocation's id, ``from`` and ``to``); both
-statuses hold, so such an entry leaves the sums as they are, as does every other move
-between two holding statuses (``pledged -> approved -> shipped -> delivered``, each an
-``allocation.<to>`` entry). A move out of them (rejected, withdrawn) names only the
-allocation, so the sums are read whole.
+``proposed`` to ``pledged`` (payload: the allocation's id, ``from`` and ``to``): both
+statuses hold, but the line becomes a pledge (a request's ``pledged`` counts the held
+quantity less what is only proposed, kept here per pair too), and the entry names only
+the allocation, so the sums are read whole. Every other move between two holding
+statuses (``pledged -> approved -> shipped -> delivered``, each an ``allocation.<to>``
+entry) leaves the sums as they are. A move out of them (rejected, withdrawn) names only
+the allocation, so the sums are read whole.
 
 Holdings also know the records version (``records_seq`` of the ledger head: the last
 change other than an allocation's, a pledge or a move) they were read at; moving along
@@ -33,7 +35,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from allied.domain.assistance import COMMITTING, AllocationStatus
@@ -89,11 +91,13 @@ class RecordChange:
 class HeldSnapshot:
     """The held quantity per (offer, request) pair, read in one snapshot with the ledger
     head's sequence number (0: an empty ledger) and records version (``None``: not
-    known, taken as ``seq``)."""
+    known, taken as ``seq``); ``proposed``: of it, the quantity of the pairs' ``proposed``
+    allocations (plan lines not yet accepted), for the pairs that have any."""
 
     seq: int
     pairs: list[tuple[str, str, int]]
     records: int | None = None
+    proposed: list[tuple[str, str, int]] = field(default_factory=list)
 
 
 @runtime_checkable
@@ -112,7 +116,11 @@ class Holdings:
     """Held quantity per (offer, request) pair as of ledger entry :attr:`seq`."""
 
     def __init__(
-        self, seq: int, pairs: Iterable[tuple[str, str, int]] = (), records: int | None = None
+        self,
+        seq: int,
+        pairs: Iterable[tuple[str, str, int]] = (),
+        records: int | None = None,
+        proposed: Iterable[tuple[str, str, int]] = (),
     ) -> None:
         self.seq = seq
         #: the records version the holdings were read at (the head's ``records_seq``);
@@ -124,12 +132,16 @@ class Holdings:
         self.changes_from = self.records
         self._offer: dict[str, int] = defaultdict(int)
         self._request: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        #: of what is held per request and offer, the quantity still only proposed
+        self._proposed: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for offer, request, quantity in pairs:
             self._add(offer, request, quantity)
+        for offer, request, quantity in proposed:
+            self._proposed[request][offer] += quantity
 
     @classmethod
     def from_snapshot(cls, snapshot: HeldSnapshot) -> Holdings:
-        return cls(snapshot.seq, snapshot.pairs, snapshot.records)
+        return cls(snapshot.seq, snapshot.pairs, snapshot.records, snapshot.proposed)
 
     def _add(self, offer: str, request: str, quantity: int) -> None:
         self._offer[offer] += quantity
@@ -155,6 +167,8 @@ class Holdings:
                 self._add(str(p["offer"]), str(p["request"]), int(p["quantity"]))
             elif not (p.get("from") in HOLDING and p.get("to") in HOLDING):
                 return False  # not a move between holding statuses: read them whole
+            elif p.get("from") == AllocationStatus.PROPOSED.value:
+                return False  # a plan line accepted: what is pledged changed, read whole
             self.seq = e.seq
         return True
 
@@ -195,6 +209,25 @@ class Holdings:
                 out[i] = total
         return out
 
+    def pledged_by_request(
+        self, ids: Iterable[str], offer_ids: Collection[str] | None = None
+    ) -> dict[str, int]:
+        """Quantity pledged per request of ``ids`` (held past ``proposed``: see
+        :data:`allied.domain.assistance.PLEDGING`), counting only the allocations of
+        ``offer_ids`` when given (those with none left out)."""
+        ids = list(ids)
+        held = self.by_request(ids, offer_ids)
+        counted = None if offer_ids is None else set(offer_ids)
+        out: dict[str, int] = {}
+        for i, total in held.items():
+            proposed = self._proposed.get(i) or {}
+            total -= sum(
+                q for offer, q in proposed.items() if counted is None or offer in counted
+            )
+            if total:
+                out[i] = total
+        return out
+
 
 def read_snapshot(uow: UnitOfWork) -> HeldSnapshot:
     """The held pairs and the ledger head, in one snapshot (call inside ``with uow``
@@ -203,10 +236,17 @@ def read_snapshot(uow: UnitOfWork) -> HeldSnapshot:
         return uow.held_snapshot()
     head = uow.ledger.head()
     pairs: dict[tuple[str, str], int] = defaultdict(int)
+    proposed: dict[tuple[str, str], int] = defaultdict(int)
     for a in uow.allocations.list():
         if a.status in COMMITTING:
             pairs[(a.offer_id, a.request_id)] += a.quantity
-    return HeldSnapshot(0 if head is None else head[0], [(o, r, q) for (o, r), q in pairs.items()])
+        if a.status is AllocationStatus.PROPOSED:
+            proposed[(a.offer_id, a.request_id)] += a.quantity
+    return HeldSnapshot(
+        0 if head is None else head[0],
+        [(o, r, q) for (o, r), q in pairs.items()],
+        proposed=[(o, r, q) for (o, r), q in proposed.items()],
+    )
 
 
 def read_tail(uow: UnitOfWork, after: int, limit: int = MAX_TAIL) -> list[TailEntry]:

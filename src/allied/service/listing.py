@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from allied.domain.assistance import COMMITTING, Allocation, Offer, Request
+from allied.domain.assistance import COMMITTING, PLEDGING, Allocation, Offer, Request
 from allied.domain.consent import ConsentRequest
 from allied.domain.errors import InvalidInput
 from allied.domain.visibility import Grant, Viewer
@@ -171,7 +171,7 @@ def pledged_seen_slow(uow: UnitOfWork, v: Viewer, request_ids: Sequence[str]) ->
     offers = {o.id: o for o in uow.offers.list()}
     out: dict[str, int] = {}
     for a in uow.allocations.list():
-        if a.request_id not in wanted or a.status not in COMMITTING:
+        if a.request_id not in wanted or a.status not in PLEDGING:
             continue
         own = bool(v.nation) and requests[a.request_id].recipient == v.nation
         if own or v.sees_record(offers[a.offer_id]):

@@ -48,6 +48,10 @@ class PublicData(Protocol):
 
     def delete_sipri(self, keys: Sequence[str]) -> None: ...
 
+    def holds(self, dataset: str) -> bool:
+        """Whether any row of ``dataset`` (``kiel`` or ``sipri``) is stored."""
+        ...
+
 
 def public_data(uow: UnitOfWork) -> PublicData:
     """The public-data port of an entered unit of work.

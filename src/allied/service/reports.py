@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from allied.domain.errors import InvalidInput
+from allied.domain.errors import InvalidInput, MissingData
 from allied.reports.burden import burden
 from allied.reports.data import reference_figures
 from allied.reports.deliveries import deliveries
@@ -29,6 +29,20 @@ from allied.service.rows import offer_rows, request_rows
 from allied.service.totals import allocation_totals
 
 REPORTS = ("burden", "predictability", "gaps", "deliveries")
+
+#: the public data set each report cannot be built without (``gaps`` reads only the
+#: clearinghouse's own records)
+NEEDS: dict[str, str | None] = {
+    "burden": "kiel",
+    "predictability": "kiel",
+    "gaps": None,
+    "deliveries": "sipri",
+}
+#: each public data set: what it is, and the command that imports the shipped extract
+DATASETS: dict[str, tuple[str, str]] = {
+    "kiel": ("Kiel Ukraine Support Tracker", "allied import kiel"),
+    "sipri": ("SIPRI trade register", "allied import sipri"),
+}
 
 
 @runtime_checkable
@@ -74,7 +88,7 @@ def build_report(uow: UnitOfWork, name: str, options: ReportOptions | None = Non
         port = public_data(uow)
         if name == "burden":
             months = port.kiel_months()
-            _need(months, "kiel")
+            _need(months, name)
             return burden(
                 months,
                 reference_figures(),
@@ -85,7 +99,7 @@ def build_report(uow: UnitOfWork, name: str, options: ReportOptions | None = Non
             )
         if name == "predictability":
             months = port.kiel_months()
-            _need(months, "kiel")
+            _need(months, name)
             if isinstance(uow, ReportSums):  # summed by the database
                 return predictability(
                     months, transfers=port.sipri_transfers(), period=period,
@@ -110,18 +124,39 @@ def build_report(uow: UnitOfWork, name: str, options: ReportOptions | None = Non
                 period=period,
             )
         transfers = port.sipri_transfers()
-        _need(transfers, "sipri")
+        _need(transfers, name)
         return deliveries(transfers, period=period, recipient=options.recipient)
 
 
-def _need(rows: list[Any], dataset: str) -> None:
+def missing_data(report: str) -> MissingData:
+    """The error a report answers while its public data set is not stored: which report,
+    which data and the exact command that imports it."""
+    dataset = NEEDS[report]
+    if dataset is None:
+        raise ValueError(f"report {report!r} needs no public data")
+    label, command = DATASETS[dataset]
+    return MissingData(
+        f"the {report} report needs the {label} data, which has not been imported: "
+        f"run `{command}` (the shipped extract) or `{command} FILE` first",
+        dataset=dataset,
+        command=command,
+    )
+
+
+def _need(rows: list[Any], report: str) -> None:
     if not rows:
-        raise InvalidInput(
-            f"no {dataset.upper() if dataset == 'sipri' else 'Kiel'} data stored yet: "
-            f"run `allied import {dataset}` (the shipped extract) or "
-            f"`allied import {dataset} FILE` first",
-            field="name",
-        )
+        raise missing_data(report)
+
+
+def unavailable(uow: UnitOfWork, names: tuple[str, ...] = REPORTS) -> dict[str, MissingData]:
+    """Of the reports ``names``, those that cannot be built now for want of their public
+    data, each with the error it would answer (one existence check per data set; reads
+    only)."""
+    wanted = {NEEDS[n] for n in names if NEEDS.get(n)}
+    with uow:
+        port = public_data(uow)
+        absent = {d for d in sorted(d for d in wanted if d) if not port.holds(d)}
+    return {n: missing_data(n) for n in names if NEEDS.get(n) in absent}
 
 
 def report_data(uow: UnitOfWork, name: str, options: ReportOptions | None = None) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from typing import NamedTuple, Protocol, runtime_checkable
 
-from allied.domain.assistance import AllocationStatus
+from allied.domain.assistance import PLEDGING, AllocationStatus
 from allied.service.ports import UnitOfWork
 
 
@@ -44,6 +44,34 @@ class HeldTotals(Protocol):
         """Quantity per offer (``by="offer"``) or request of the allocations in
         ``statuses``, summed by the store."""
         ...
+
+
+@runtime_checkable
+class PledgedQuery(Protocol):
+    def pledged(
+        self, ids: Collection[str], *, offer_ids: Collection[str] | None = None
+    ) -> dict[str, int]:
+        """Quantity pledged per request of ``ids``, summed by the store."""
+        ...
+
+
+def sum_pledged(
+    uow: UnitOfWork, ids: Collection[str], offer_ids: Collection[str] | None = None
+) -> dict[str, int]:
+    """Quantity pledged per request of ``ids``: its allocations past ``proposed`` (plan
+    lines not yet accepted are no pledge) and still counted
+    (:data:`~allied.domain.assistance.PLEDGING`), only those of ``offer_ids`` when given;
+    call inside the unit of work."""
+    if not ids:
+        return {}
+    if isinstance(uow, PledgedQuery):
+        return uow.pledged(ids, offer_ids=offer_ids)
+    out: dict[str, int] = defaultdict(int)
+    for key in set(ids):
+        for a in uow.allocations.list(request_id=key):
+            if a.status in PLEDGING and (offer_ids is None or a.offer_id in offer_ids):
+                out[key] += a.quantity
+    return dict(out)
 
 
 def allocation_totals(uow: UnitOfWork, by: str) -> list[AllocationTotal]:

@@ -119,6 +119,13 @@ def list_users(uow: UsersUnitOfWork) -> list[dict[str, Any]]:
         return [user_view(u) for u in sorted(uow.users.list(), key=lambda u: u.name)]
 
 
+def users_with_versions(uow: UsersUnitOfWork) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """:func:`list_users` and each user's :func:`token_version` by name, from one read."""
+    with uow:
+        users = sorted(uow.users.list(), key=lambda u: u.name)
+        return [user_view(u) for u in users], {u.name: token_version(u) for u in users}
+
+
 def authenticate(uow: UsersUnitOfWork, token: str) -> Caller | None:
     """The caller a bearer token stands for, or ``None`` (unknown or revoked token)."""
     if not token or len(token) > 512:

@@ -109,18 +109,26 @@ def test_an_entry_other_than_a_pledge_stops_before_it() -> None:
     assert h.by_offer(["O-1"]) == {"O-1": 3}
 
 
-def test_a_move_from_proposed_to_pledged_holds_the_same() -> None:
+def test_a_move_from_proposed_to_pledged_is_read_whole() -> None:
     """The lifecycle move ``proposed -> pledged`` is also an ``allocation.pledged`` entry,
-    with the allocation's id and statuses for payload: both statuses hold, nothing moves
-    but the position; a payload of neither kind is read whole."""
-    h = Holdings(2, [("O-1", "R-1", 5)], records=1)
+    with the allocation's id and statuses for payload: both statuses hold, but the line
+    becomes a pledge (a request's ``pledged`` counts what is held less what is only
+    proposed) and the entry names no pair, so the sums are read whole; a new pledge moves
+    them along; a payload of neither kind is read whole."""
+    h = Holdings(2, [("O-1", "R-1", 5), ("O-2", "R-1", 3)], records=1,
+                 proposed=[("O-1", "R-1", 5)])
+    assert h.by_request(["R-1"]) == {"R-1": 8}
+    assert h.pledged_by_request(["R-1"]) == {"R-1": 3}
+    assert h.pledged_by_request(["R-1"], offer_ids=["O-1"]) == {}
     moved = TailEntry(3, PLEDGED, {"id": "AL-000001", "from": "proposed", "to": "pledged"})
-    assert h.advance([moved, pledged(4, "O-1", "R-1", 1)]) is True
-    assert (h.seq, h.records) == (4, 1)  # pledges leave the records version
+    assert h.advance([moved]) is False and h.seq == 2
+    assert h.advance([pledged(3, "O-1", "R-1", 1)]) is True
+    assert (h.seq, h.records) == (3, 1)  # pledges leave the records version
     assert h.by_offer(["O-1"]) == {"O-1": 6}
-    odd = TailEntry(5, PLEDGED, {"id": "AL-000002", "from": "withdrawn", "to": "pledged"})
-    assert h.advance([odd]) is False and h.seq == 4
-    assert h.advance([TailEntry(5, PLEDGED, {"id": "AL-000003"})]) is False and h.seq == 4
+    assert h.pledged_by_request(["R-1"]) == {"R-1": 4}
+    odd = TailEntry(4, PLEDGED, {"id": "AL-000002", "from": "withdrawn", "to": "pledged"})
+    assert h.advance([odd]) is False and h.seq == 3
+    assert h.advance([TailEntry(4, PLEDGED, {"id": "AL-000003"})]) is False and h.seq == 3
 
 
 def test_moves_between_holding_statuses_hold_the_same_and_others_stop() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from allied.domain.errors import InvalidInput, StorageError
+from allied.domain.errors import InvalidInput, MissingData, StorageError
 from allied.ingest.kiel import (
     UNSTATED,
     KielDataset,
@@ -61,6 +61,9 @@ class FakePublicData:
     def delete_sipri(self, keys: Sequence[str]) -> None:
         for k in keys:
             del self.sipri[k]
+
+    def holds(self, dataset: str) -> bool:
+        return bool(self.kiel if dataset == "kiel" else self.sipri)
 
 
 class Uow(FakeUnitOfWork):
@@ -146,7 +149,7 @@ def test_reports_through_the_service() -> None:
     assert isinstance(render(report, "csv"), str)
     with pytest.raises(InvalidInput, match="unknown format"):
         render(report, "xlsx")
-    with pytest.raises(InvalidInput, match="import sipri"):
+    with pytest.raises(MissingData, match="import sipri"):
         render_report(uow, "deliveries", "json")
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from allied.adapters.db.tables import allocations, offers, requests
-from allied.domain.assistance import COMMITTING
+from allied.domain.assistance import COMMITTING, PLEDGING
 
 #: What pledges check capacity against: the quantity held by the allocations of each
 #: offer and each request, kept beside the record by the database (migration 0017).
@@ -60,6 +60,33 @@ class HeldQueries:
             .where(allocations.c.status.in_([s.value for s in COMMITTING]))
             .where(allocations.c.offer_id.in_(list(offer_ids)))
             .group_by(column)
+        )
+        return {str(k): int(v) for k, v in self.session.execute(stmt)}
+
+    def pledged(
+        self, ids: Collection[str], *, offer_ids: Collection[str] | None = None
+    ) -> dict[str, int]:
+        """Quantity pledged per request of ``ids`` (held past proposed:
+        :data:`~allied.domain.assistance.PLEDGING`): the request's ``held`` less its
+        ``proposed`` (kept by the database), or summed from the allocations of
+        ``offer_ids`` when given."""
+        if not ids:
+            return {}
+        r = requests.c
+        if offer_ids is None:
+            rows = self.session.execute(
+                select(r.id, r.held - r.proposed).where(
+                    r.id.in_(sorted(set(ids))), r.held != r.proposed
+                )
+            )
+            return {str(k): int(v) for k, v in rows}
+        a = allocations.c
+        stmt = (
+            select(a.request_id, func.sum(a.quantity))
+            .where(a.request_id.in_(list(ids)))
+            .where(a.status.in_(sorted(s.value for s in PLEDGING)))
+            .where(a.offer_id.in_(list(offer_ids)))
+            .group_by(a.request_id)
         )
         return {str(k): int(v) for k, v in self.session.execute(stmt)}
 

@@ -47,6 +47,7 @@ from allied.adapters.db.tables import (
 from allied.domain.assistance import (
     COMMITTING,
     DELIVERED_STATES,
+    PLEDGING,
     Allocation,
     AllocationStatus,
     Offer,
@@ -59,6 +60,7 @@ from allied.service.listing import ListQuery
 
 _COMMITTING = sorted(s.value for s in COMMITTING)
 _DELIVERED = sorted(s.value for s in DELIVERED_STATES)
+_PLEDGING = sorted(s.value for s in PLEDGING)
 
 
 def _like_escape(text: str) -> str:
@@ -248,10 +250,11 @@ def _count(session: Session, stmt: Select[Any]) -> int:
 
 
 def _pledged_seen(grant: Grant) -> Any:
-    """Per request: what is held against it, counting for others' requests only the
-    allocations of offers the grant admits (see ``with_pledged``). A viewer's own requests
-    count every allocation: their ``held`` (kept by the database, migration 0017) answers
-    for them, so only the others' are summed here; :func:`_with_pledged` joins the two."""
+    """Per request: what is pledged against it (held past proposed: ``PLEDGING``),
+    counting for others' requests only the allocations of offers the grant admits (see
+    ``with_pledged``). A viewer's own requests count every allocation: their ``held`` less
+    ``proposed`` (kept by the database, migrations 0017 and 0019) answers for them, so
+    only the others' are summed here; :func:`_with_pledged` joins the two."""
     a = allocations.c
     stmt = (
         select(a.request_id.label("key"), func.sum(a.quantity).label("held"))
@@ -260,7 +263,7 @@ def _pledged_seen(grant: Grant) -> Any:
                 requests, requests.c.id == a.request_id
             )
         )
-        .where(a.status.in_(_COMMITTING), offer_visible(grant))
+        .where(a.status.in_(_PLEDGING), offer_visible(grant))
         .group_by(a.request_id)
     )
     if grant.nation:
@@ -290,13 +293,13 @@ def _with_pledged(stmt: Select[Any], grant: Grant) -> tuple[Select[Any], Any]:
     (:meth:`ListQueries.pledged_seen`), and that quantity as a column."""
     r = requests.c
     if grant.everything:
-        return stmt, r.held
+        return stmt, r.held - r.proposed
     held = _pledged_seen(grant)
     others = func.coalesce(held.c.held, 0)
     stmt = stmt.outerjoin(held, held.c.key == r.id)
     if not grant.nation:
         return stmt, others
-    return stmt, case((_own_requests(grant), r.held), else_=others)
+    return stmt, case((_own_requests(grant), r.held - r.proposed), else_=others)
 
 
 class ListQueries:
@@ -471,7 +474,9 @@ class ListQueries:
         ids = sorted(set(request_ids))
         r = requests.c
         own = self.session.execute(
-            select(r.id, r.held).where(r.id.in_(ids), _own_requests(grant), r.held != 0)
+            select(r.id, r.held - r.proposed).where(
+                r.id.in_(ids), _own_requests(grant), r.held != r.proposed
+            )
         )
         out = {str(k): int(v) for k, v in own}
         if grant.everything:
@@ -485,7 +490,7 @@ class ListQueries:
         others = not_(_own_requests(grant))
         seen: dict[str, int] = defaultdict(int)
         by_text = self.session.execute(
-            select(p.request_id, func.sum(p.proposed + p.pledged))
+            select(p.request_id, func.sum(p.pledged))
             .select_from(picture_parts.join(requests, requests.c.id == p.request_id))
             .where(p.request_id.in_(ids), others, released_by_text(grant, p.releasability))
             .group_by(p.request_id)
@@ -499,7 +504,7 @@ class ListQueries:
                     allocations.join(offers, o.id == a.offer_id)
                     .join(requests, requests.c.id == a.request_id)
                 )
-                .where(a.request_id.in_(ids), others, a.status.in_(_COMMITTING),
+                .where(a.request_id.in_(ids), others, a.status.in_(_PLEDGING),
                        o.donor == grant.nation, not_(released_by_text(grant, o.releasability)))
                 .group_by(a.request_id)
             )

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import (
     bindparam,
+    case,
     create_engine,
     event,
     func,
@@ -29,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from allied.adapters.db.repository import SqlRepository, SqlUnitOfWork, session_factory
 from allied.adapters.db.tables import allocations, ledger_entries, ledger_head
 from allied.adapters.db.tables_users import idempotency_keys, start_user_mappers, web_sessions
-from allied.domain.assistance import COMMITTING
+from allied.domain.assistance import COMMITTING, AllocationStatus
 from allied.domain.users import User
 from allied.ledger.chain import decode_payload
 from allied.service.holdings import HeldSnapshot, TailEntry
@@ -42,6 +43,10 @@ _HELD_PAIRS = (
         allocations.c.offer_id,
         allocations.c.request_id,
         func.sum(allocations.c.quantity).label("held"),
+        func.sum(
+            case((allocations.c.status == AllocationStatus.PROPOSED.value,
+                  allocations.c.quantity), else_=0)
+        ).label("proposed"),
     )
     .where(allocations.c.status.in_(sorted(s.value for s in COMMITTING)))
     .group_by(allocations.c.offer_id, allocations.c.request_id)
@@ -57,6 +62,7 @@ _HELD_SNAPSHOT = (
         _HELD_PAIRS.c.offer_id,
         _HELD_PAIRS.c.request_id,
         _HELD_PAIRS.c.held,
+        _HELD_PAIRS.c.proposed,
     )
     .select_from(ledger_head.outerjoin(_HELD_PAIRS, true()))
     .where(ledger_head.c.id == 1)
@@ -115,11 +121,14 @@ class SqlServiceUnitOfWork(SqlUnitOfWork):
         """Held quantity per (offer, request) pair and the ledger head, in one statement."""
         seq = records = 0
         pairs = []
+        proposed = []
         for row in self.session.execute(_HELD_SNAPSHOT):
             seq, records = int(row.seq), int(row.records_seq)
             if row.offer_id is not None:
                 pairs.append((str(row.offer_id), str(row.request_id), int(row.held)))
-        return HeldSnapshot(seq, pairs, records)
+                if row.proposed:
+                    proposed.append((str(row.offer_id), str(row.request_id), int(row.proposed)))
+        return HeldSnapshot(seq, pairs, records, proposed)
 
     def ledger_tail(self, after: int, limit: int) -> list[TailEntry]:
         """The first ``limit`` ledger entries after ``after`` (one statement)."""

@@ -218,6 +218,10 @@ consent_requests = Table(
     Column("decided_on", Date, nullable=True),
     Column("expires_on", Date, nullable=True),
     Column("reason", Text, nullable=False, default=""),
+    # the lookups of an offer's consent requests: those naming it, and those about its
+    # holder's items of its family (migration 0020_consent_lookups)
+    Index("ix_consent_requests_offer_id", "offer_id"),
+    Index("ix_consent_requests_holder_family", "holder", "family"),
 )
 
 funds = Table(

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     bindparam,
     delete,
+    exists,
     select,
     tuple_,
 )
@@ -101,6 +102,12 @@ class SqlPublicData:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def holds(self, dataset: str) -> bool:
+        table = {"kiel": kiel_allocations, "sipri": sipri_transfers}.get(dataset)
+        if table is None:
+            raise ValueError(f"no public data set {dataset!r}")
+        return self.session.execute(select(exists().select_from(table))).scalar() is True
 
     # -- Kiel -------------------------------------------------------------------------
     def kiel_months(self, donors: Iterable[str] | None = None) -> list[KielMonth]:

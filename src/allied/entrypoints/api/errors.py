@@ -10,6 +10,7 @@ PermissionDenied                        403
 Busy (too much of the same work now)    429
 Conflict, IllegalTransition,            409
 RuleViolation
+MissingData (data not imported yet)     409
 body over the configured size           413
 LedgerIntegrityError                    500
 StorageError                            503
@@ -33,6 +34,7 @@ from allied.domain.errors import (
     IllegalTransition,
     InvalidInput,
     LedgerIntegrityError,
+    MissingData,
     NotFound,
     PermissionDenied,
     RuleViolation,
@@ -62,6 +64,8 @@ def status_for(exc: AlliedError) -> tuple[int, str]:
         return 409, "rule-violation"
     if isinstance(exc, Conflict):
         return 409, "conflict"
+    if isinstance(exc, MissingData):
+        return 409, "missing-data"
     if isinstance(exc, Busy):
         return 429, "busy"
     if isinstance(exc, StorageError):

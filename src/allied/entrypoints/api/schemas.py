@@ -115,8 +115,19 @@ class RequestOut(BaseModel):
     status: str
     notes: str
     releasability: str
-    pledged: int = Field(description="quantity pledged by offers the caller may see")
-    outstanding: int
+    pledged: int = Field(
+        description="quantity pledged against the request: its allocations accepted past "
+        "`proposed` and still counted (`pledged`, `consent-pending`, `approved`, `shipped`, "
+        "`delivered`, `in-repair`, `returned`, `lost`; not `rejected` or `withdrawn`). A "
+        "`proposed` allocation, a plan line not yet accepted, is no pledge and is not "
+        "counted. Of another nation's request, only the allocations of offers released to "
+        "the caller count; of the caller's own, all of them. The dashboard's request list "
+        "and overview show the same figure."
+    )
+    outstanding: int = Field(
+        description="the quantity less `pledged`, never below 0 (what is still to be "
+        "pledged; `proposed` plan lines do not reduce it)"
+    )
 
 
 class OfferIn(Strict):
@@ -485,7 +496,12 @@ class TodoOut(BaseModel):
 class PolicyIn(Strict):
     policy: Literal["restrictive", "permissive", "case-by-case"]
     since: dt.date | None = Field(None, description="default: today")
-    source: Text = ""
+    source: Text | None = Field(
+        None,
+        description="where the policy is declared (a statement, a law); omitted or null: "
+        'the source recorded earlier for this origin is kept; "" clears it (as '
+        "`allied consent policy --source` and the dashboard's form)",
+    )
 
 
 class PolicyOut(BaseModel):

@@ -544,6 +544,11 @@ def consent_policy(
     origin: str | None = typer.Argument(None, help="origin state; omit to list policies"),
     policy: str | None = typer.Option(None, help="restrictive, permissive or case-by-case"),
     since: str | None = typer.Option(None, help="YYYY-MM-DD (default today)"),
+    source: str | None = typer.Option(
+        None,
+        help="where the policy is declared (as the API's and the dashboard's source); "
+        'not given: the source recorded earlier is kept; --source "" clears it',
+    ),
     fmt: Format = FormatOption,
     wide: bool = WideOption,
 ) -> None:
@@ -556,7 +561,7 @@ def consent_policy(
     day = parse_day(since, "--since")
     emit(
         [_run(set_consent_policy, _caller(), origin, policy or "", since=day,
-              today=dt.date.today())],
+              today=dt.date.today(), source=source)],
         fmt,
     )
 

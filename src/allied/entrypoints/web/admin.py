@@ -41,7 +41,7 @@ def _page(
             request, "denied.html", caller, token, active=PATH, status=403, what="the users"
         )
     ctx = _ctx(request)
-    users = access.list_users(ctx.read_uow(), caller)
+    users, versions = access.users_with_versions(ctx.read_uow(), caller)
     states = [
         a for a in access.list_actors(ctx.read_uow(), caller, limit=10_000).items
         if a["kind"] == "state"
@@ -54,7 +54,7 @@ def _page(
         active=PATH,
         status=error["status"] if error else 200,
         users=users,
-        versions=access.token_versions(ctx.read_uow(), caller),
+        versions=versions,
         roles=[r.value for r in UserRole],
         national=sorted(r.value for r in NATIONAL_ROLES),
         states=states,

@@ -29,7 +29,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
-from allied.domain.errors import AlliedError, Busy, InvalidInput
+from allied.domain.errors import AlliedError, Busy, InvalidInput, MissingData
 from allied.domain.users import sees_all
 from allied.entrypoints.web.forms import Typed, form_page, refusal
 from allied.entrypoints.web.pages import _ctx, _error, harden, render, templates
@@ -91,13 +91,41 @@ def _numeric(values: list[str]) -> bool:
     return bool(filled) and all(v[:1] in "-0123456789" for v in filled)
 
 
+def waiting_for_data(request: Request, reports: tuple[str, ...]) -> dict[str, Any]:
+    """Of ``reports``, those that wait for public data not imported yet (kept per data
+    version, as the reports are): ``names`` (report -> its error) and ``datasets``, one
+    entry per missing data set: its label, the reports that need it and the command."""
+    from allied.entrypoints.web.chartcache import cache_of, version
+    from allied.service.reports import DATASETS, unavailable
+
+    missing = cache_of(request).get(
+        ("report-data", reports, version(request, reports=True)),
+        lambda: unavailable(_ctx(request).report_uow(), reports),
+    )
+    datasets = [
+        {
+            "dataset": dataset,
+            "label": label,
+            "command": command,
+            "reports": [n for n in reports if n in missing and missing[n].dataset == dataset],
+        }
+        for dataset, (label, command) in DATASETS.items()
+        if any(e.dataset == dataset for e in missing.values())
+    ]
+    return {"names": missing, "datasets": datasets}
+
+
 @router.get("/reports", response_class=HTMLResponse)
 def reports_page(
     request: Request,
-    name: Annotated[str, Query(max_length=20)] = "burden",
+    name: Annotated[str | None, Query(max_length=20)] = None,
     start: Annotated[str | None, Query(alias="from", max_length=10)] = None,
     end: Annotated[str | None, Query(alias="to", max_length=10)] = None,
 ) -> HTMLResponse:
+    """A report, chosen from those the caller may open. A report whose public data is
+    not imported yet is not an error of the caller's: the page says which data each such
+    report needs and the command that imports it, and offers the others (without a
+    ``name``, the first report that can be shown)."""
     from urllib.parse import urlencode
 
     from allied.entrypoints.web import figures
@@ -107,8 +135,14 @@ def reports_page(
     ctx = _ctx(request)
     caller, token = current(request, ctx)
     allowed = reports_for(caller)
+    waiting = waiting_for_data(request, allowed)
+    available = [r for r in allowed if r not in waiting["names"]]
+    if name is None:
+        name = available[0] if available else allowed[0]
     context: dict[str, Any] = {
         "reports": allowed,
+        "available": available,
+        "waiting": waiting,
         "name": name,
         "filters": {"from": start or "", "to": end or ""},
         "report": None,
@@ -120,22 +154,25 @@ def reports_page(
     }
     status = 200
     try:
-        report = build_for(request, caller, name, start, end)
-        key = report_key(request, name, start, end)
-        figure = cache_of(request).get(
-            (*key, "figure"), lambda: figures.report(name, report.tables, report.options)
-        )
-        columns, rows = display_rows(report, report.main)
-        query = urlencode({"from": start or "", "to": end or "", "v": key[-1]})
-        context.update(
-            report=report,
-            figure=figure,
-            image=f"/charts/reports/{name}.svg?{query}",
-            png=f"/charts/reports/{name}.png?{query}",
-            columns=columns,
-            numeric={c for c in columns if _numeric([str(r[c]) for r in rows])},
-            rows=rows[:200],
-        )
+        if name not in waiting["names"]:
+            report = build_for(request, caller, name, start, end)
+            key = report_key(request, name, start, end)
+            figure = cache_of(request).get(
+                (*key, "figure"), lambda: figures.report(name, report.tables, report.options)
+            )
+            columns, rows = display_rows(report, report.main)
+            query = urlencode({"from": start or "", "to": end or "", "v": key[-1]})
+            context.update(
+                report=report,
+                figure=figure,
+                image=f"/charts/reports/{name}.svg?{query}",
+                png=f"/charts/reports/{name}.png?{query}",
+                columns=columns,
+                numeric={c for c in columns if _numeric([str(r[c]) for r in rows])},
+                rows=rows[:200],
+            )
+    except MissingData as exc:  # its data removed since the check: said, not refused
+        context["error"] = _error(exc, lead="Not shown")
     except AlliedError as exc:
         context["error"] = _error(exc, lead="Not shown")
         status = context["error"]["status"]

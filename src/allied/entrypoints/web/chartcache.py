@@ -28,7 +28,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from allied.domain.errors import AlliedError, InvalidInput, NotFound
+from allied.domain.errors import AlliedError, InvalidInput, MissingData, NotFound
 from allied.entrypoints.web import charts, figures, views
 from allied.entrypoints.web.session import current
 from allied.service import access
@@ -250,6 +250,8 @@ def report_image(
         body = cache_of(request).get(key, build)
     except (InvalidInput, NotFound) as exc:
         return Response(str(exc), status_code=422, media_type="text/plain")
+    except MissingData as exc:  # its public data not imported yet (the page says how)
+        return Response(str(exc), status_code=409, media_type="text/plain")
     except AlliedError as exc:
         return Response(str(exc), status_code=400, media_type="text/plain")
     media = "image/svg+xml" if fmt == "svg" else "image/png"

@@ -29,7 +29,7 @@ from allied import __version__
 from allied.domain.errors import AlliedError
 from allied.domain.users import Action, may
 from allied.entrypoints.api.context import AppContext
-from allied.entrypoints.web import chartcache
+from allied.entrypoints.web import chartcache, views
 from allied.entrypoints.web.forms import carried, refusal
 from allied.entrypoints.web.session import (
     SignInThrottle,
@@ -356,6 +356,7 @@ def overview_page(request: Request) -> HTMLResponse:
         active="/",
         data=data,
         todo=todo,
+        todo_sections=views.todo_sections(todo, caller.nation),
         donors=donors,
         figs=figs,
         chart_version=chart_version,

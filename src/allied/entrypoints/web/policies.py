@@ -97,7 +97,10 @@ def set_policy(
     check_csrf(request, token, csrf)
     code = (origin or caller.nation).strip().upper()
     day = parse_date(since, "since") if since.strip() else ctx.today()
+    # a blank source keeps the one recorded earlier (as the API and the CLI do when it
+    # is not given); the table above shows it
     access.set_consent_policy(
-        ctx.uow(), caller, code, policy, since=day, today=ctx.today(), source=source.strip()
+        ctx.uow(), caller, code, policy, since=day, today=ctx.today(),
+        source=source.strip() or None,
     )
     return _done(PATH, "policy-set", code)

@@ -155,6 +155,59 @@ def gaps_by_family(
     return sorted(gaps.values(), key=lambda g: (-g.outstanding, g.family))
 
 
+#: the items of a to-do section the overview lists (its "see them all" link beyond)
+TODO_LISTED = 20
+#: the record pages to-do items open, by section (the others: a proposal's page for a
+#: proposal, else the allocation's)
+TODO_RECORD_PAGES = {
+    "requests_with_nothing_allocated": "requests",
+    "unfilled_requests": "requests",
+    "consents_to_answer": "consents",
+    "consents_waiting": "consents",
+}
+#: where a to-do section's "see them all" leads (``{mine}``: the donor's own, ``&donor=``
+#: and the caller's nation); any other section: the allocation page
+TODO_ALL = {
+    "deliveries_to_confirm": "/allocation?status=shipped",
+    "back_from_repair": "/allocation?status=returned",
+    "requests_with_nothing_allocated": "/requests?status=open",
+    "unfilled_requests": "/requests?status=open",
+    "consents_waiting": "/consents",
+    "consents_to_answer": "/consents",
+    "proposed_to_pledge": "/allocation?status=proposed{mine}",
+    "pledges_to_ask_consent": "/allocation?status=pledged{mine}",
+    "pledges_to_ship": "/allocation?status=approved{mine}",
+    "consents_holding_pledges": "/allocation?status=consent-pending{mine}",
+    "proposed_to_accept": "/allocation?status=proposed",
+    "pledges_to_approve": "/allocation?status=pledged",
+    "blocked_decisions": "/decisions",
+    "positions_awaited": "/decisions",
+    "overdue_deliveries": "/allocation",
+}
+
+
+def todo_sections(todo: dict[str, Any], nation: str | None) -> list[dict[str, Any]]:
+    """The to-do list's sections as the overview shows them: each section's own keys
+    (``name``, ``title``, ``items``), ``n`` (how many items there are: its ``total``
+    when the list was cut), ``pages`` (the record page each listed item opens, for the
+    first :data:`TODO_LISTED`) and ``more`` (the "see them all" link when there are more
+    than those, else ``None``)."""
+    mine = "&donor=" + (nation or "")
+    shaped = []
+    for s in todo["sections"]:
+        items = s["items"]
+        n = s["total"] if "total" in s else len(items)
+        pages = [
+            TODO_RECORD_PAGES.get(
+                s["name"], "proposals" if i.get("kind") == "proposal" else "allocations"
+            )
+            for i in items[:TODO_LISTED]
+        ]
+        more = TODO_ALL.get(s["name"], "/allocation").format(mine=mine) if n > TODO_LISTED else None
+        shaped.append({**s, "n": n, "pages": pages, "more": more})
+    return shaped
+
+
 def overview(uow_factory: Any, caller: Caller, day: dt.date) -> Overview:
     """The cell's picture from the store's sums (a page of nothing but aggregates: no
     list of records is read)."""

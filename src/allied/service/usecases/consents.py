@@ -250,11 +250,12 @@ def set_consent_policy(
     *,
     since: dt.date,
     today: dt.date,
-    source: str = "",
+    source: str | None = None,
 ) -> dict[str, Any]:
     """An origin state's standing answer to re-export requests (``restrictive``,
     ``permissive``, ``case-by-case``): set by the coordinator, or by the origin state for
-    itself, from ``since``, no later than ``today``."""
+    itself, from ``since``, no later than ``today``. ``source`` (where it is declared)
+    replaces the one recorded, ``""`` clears it; ``None`` (not given) keeps it."""
     require(caller.role, Action.SET_CONSENT_POLICY)
     code = origin.strip().upper()
     require_own_nation(caller.role, caller.nation, code, "consent policy")

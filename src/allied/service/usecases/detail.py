@@ -22,7 +22,7 @@ from allied.domain.actions import (
     proposal_actions,
     record_actions,
 )
-from allied.domain.assistance import Allocation, Offer, Request
+from allied.domain.assistance import PLEDGING, Allocation, Offer, Request
 from allied.domain.consent import AllocationConsent
 from allied.domain.errors import InvalidInput, NotFound
 from allied.domain.users import Action, may, require
@@ -165,11 +165,12 @@ def request_detail(
         allocs = _allocations_of(uow, v, uow.allocations.list(request_id=request.id))
         row = record_payload(request)
         history = _history(uow, caller, "request", request_id, [a["id"] for a in allocs])
-    committed = sum(a["quantity"] for a in allocs if a["status"] not in ("rejected", "withdrawn"))
+    pledging = {s.value for s in PLEDGING}
+    pledged = sum(a["quantity"] for a in allocs if a["status"] in pledging)
     return {
         "record": row,
         "allocations": allocs,
-        "pledged": committed,
+        "pledged": pledged,
         "history": history,
         "actions": _actions(record_actions(
             caller.role, caller.nation, kind="request", owner=row["recipient"],

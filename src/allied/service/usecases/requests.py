@@ -18,12 +18,12 @@ from allied.domain.users import (
 from allied.domain.values import int_in_range
 from allied.domain.visibility import Grant, Viewer, grant_of
 from allied.ledger import kinds
-from allied.service import allocations as allocation_service
 from allied.service import listing
 from allied.service.assistance import RawRow, add_requests, record_payload
 from allied.service.caller import Caller
 from allied.service.holdings import Holdings
 from allied.service.ports import UnitOfWork
+from allied.service.totals import sum_pledged
 from allied.service.usecases.common import (
     Page,
     RecordPage,
@@ -53,8 +53,8 @@ def _visible_pledged(uow: UnitOfWork, v: Viewer, requests: Sequence[Request]) ->
     requests, and against others those of the offers the viewer sees."""
     own = tuple(r.id for r in requests if v.nation and r.recipient == v.nation)
     others = [r.id for r in requests if r.id not in own]
-    counted = allocation_service.sum_committed(uow, "request", others, _counted_offers(uow, v))
-    return {**counted, **allocation_service.sum_committed(uow, "request", own)}
+    counted = sum_pledged(uow, others, _counted_offers(uow, v))
+    return {**counted, **sum_pledged(uow, own)}
 
 
 def request_records(
@@ -136,24 +136,25 @@ def _request_page_slow(
 
 
 def with_pledged(uow: UnitOfWork, page: RecordPage) -> Page:
-    """The requests of ``page`` with what is pledged against them now (counting, but for
-    the viewer's own requests, only the allocations of offers it sees) and what is
-    outstanding."""
+    """The requests of ``page`` with what is pledged against them now (the allocations
+    past ``proposed``, :data:`~allied.domain.assistance.PLEDGING`: a plan line not yet
+    accepted is no pledge; counting, but for the viewer's own requests, only the
+    allocations of offers it sees) and what is outstanding (the quantity less that)."""
     ids = [r["id"] for r in page.items if r["id"] not in page.full]
     with uow:
         if page.grant is not None and isinstance(uow, listing.RecordLists):
             pledged = uow.pledged_seen(page.grant, [r["id"] for r in page.items])
         else:
-            pledged = allocation_service.sum_committed(uow, "request", ids, page.counted_offers)
-            pledged.update(allocation_service.sum_committed(uow, "request", page.full))
+            pledged = sum_pledged(uow, ids, page.counted_offers)
+            pledged.update(sum_pledged(uow, page.full))
     return _requests_page(page, pledged)
 
 
 def with_pledged_held(page: RecordPage, holdings: Holdings) -> Page:
     """:func:`with_pledged` from holdings kept along the ledger (no store read)."""
     ids = [r["id"] for r in page.items if r["id"] not in page.full]
-    pledged = holdings.by_request(ids, page.counted_offers)
-    pledged.update(holdings.by_request(page.full))
+    pledged = holdings.pledged_by_request(ids, page.counted_offers)
+    pledged.update(holdings.pledged_by_request(page.full))
     return _requests_page(page, pledged)
 
 

@@ -27,6 +27,7 @@ from allied.domain.consent import ConsentRequest
 from allied.domain.proposals import ProposalStatus
 from allied.domain.users import Action, UserRole, require
 from allied.ledger.chain import LedgerEntry
+from allied.service.allocations import sum_committed
 from allied.service.bulk import get_many
 from allied.service.caller import Caller
 from allied.service.consent_reads import consent_of, consents_about
@@ -228,7 +229,10 @@ def _nothing_allocated(
             return [_request_item(r, day) for r in found], total
     ours = list_requests(uow, caller, day, recipient=nation, status=RecordStatus.OPEN,
                          limit=_ALL).items
-    bare = [_request_row_item(r, day) for r in ours if not r["pledged"]]
+    # held: a proposed line counts here (it holds quantity), though it is no pledge
+    with uow:
+        held = sum_committed(uow, "request", [r["id"] for r in ours])
+    bare = [_request_row_item(r, day) for r in ours if not held.get(r["id"])]
     return bare, len(bare)
 
 

@@ -19,12 +19,14 @@ def list_users(uow: UsersUnitOfWork, caller: Caller) -> list[dict[str, Any]]:
     return user_service.list_users(uow)
 
 
-def token_versions(uow: UsersUnitOfWork, caller: Caller) -> dict[str, str]:
-    """Each user's :func:`~allied.service.users.token_version`, by name: what the
-    dashboard's reset form carries so that a reset is sent once."""
+def users_with_versions(
+    uow: UsersUnitOfWork, caller: Caller
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Every user (never a token), by name, and each user's
+    :func:`~allied.service.users.token_version` by name (what the dashboard's reset form
+    carries so that a reset is sent once), from one read of the users."""
     require(caller.role, Action.MANAGE_USERS)
-    with uow:
-        return {u.name: user_service.token_version(u) for u in uow.users.list()}
+    return user_service.users_with_versions(uow)
 
 
 def add_user(

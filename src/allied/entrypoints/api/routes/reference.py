@@ -67,7 +67,18 @@ def list_item_types(
     )
 
 
-@router.get("/reports/{name}", response_model=dict[str, Any], responses=READ_ERRORS)
+REPORT_ERRORS: dict[int | str, dict[str, Any]] = {
+    **READ_ERRORS,
+    409: {
+        "model": READ_ERRORS[404]["model"],
+        "description": "the report's public data has not been imported yet (`missing-data`; "
+        "the message names the data set and the command that imports it, e.g. "
+        "`allied import kiel`)",
+    },
+}
+
+
+@router.get("/reports/{name}", response_model=dict[str, Any], responses=REPORT_ERRORS)
 def get_report(
     name: Annotated[str, Path(max_length=40)],
     ctx: Ctx,
@@ -79,7 +90,9 @@ def get_report(
     recipient: Annotated[str | None, Query(max_length=16)] = None,
 ) -> dict[str, Any]:
     """A report as JSON: burden, deliveries (public data: anyone); gaps, predictability
-    (from every nation's records: coordinator and auditor)."""
+    (from every nation's records: coordinator and auditor). A report whose public data
+    (Kiel tracker: burden, predictability; SIPRI register: deliveries) has not been
+    imported answers 409 ``missing-data``, naming the data and the import command."""
     from allied.service.reports import ReportOptions
 
     options = ReportOptions(
