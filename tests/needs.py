@@ -1,5 +1,6 @@
 """The reference data's requests were needed in 2022-2023; a plan line for a request past
-its needed-by date is not accepted (``allied.domain.dates.check_accepts_line``). Tests
+its needed-by date by more than the grace period is not accepted
+(``allied.domain.dates.check_accepts_line``). Tests
 that accept the lines of a plan on a later day first confirm the needs, as a recipient
 does: each open request's needed-by moved to a later day. A plain module, not a conftest
 (see ``callers.py``)."""

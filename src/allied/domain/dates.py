@@ -25,11 +25,12 @@ of records filed on an earlier day is imported with that day as ``--on``.
   the expiry job expires the request) is refused: the recipient must first confirm the
   need by amending needed-by to today or later. Within the grace period a late pledge is
   still welcome.
-- **Accepting a plan line** (moving a ``proposed`` allocation to ``pledged``) for a
-  request now past its needed-by date is refused: the optimiser plans for no overdue
-  request, so a line drawn up before the date passed is not taken up after it; the
-  recipient confirms the need by amending needed-by to today or later (or the line is
-  rejected).
+- **Accepting a plan line** (moving a ``proposed`` allocation to ``pledged``) is
+  refused on the same terms as a pledge: once its request is past its needed-by date by
+  more than the grace period (90 days), when the expiry job would expire it. The
+  optimiser weighs lateness down (``late:<DAYS>``) but plans for every open request, so
+  a line for a request a few days late is still taken up; past the grace the recipient
+  confirms the need by amending needed-by to today or later (or the line is rejected).
 - **Marking an allocation shipped, or confirming it delivered,** on a day before its
   offer's available-from date is refused: the items were not available yet.
 
@@ -162,17 +163,19 @@ def check_takes_pledge(
         )
 
 
-def check_accepts_line(request: Request, today: dt.date, field: str = "request") -> None:
+def check_accepts_line(
+    request: Request, today: dt.date, grace_days: int, field: str = "request"
+) -> None:
     """A plan line (a ``proposed`` allocation) for ``request`` is accepted on ``today``
-    only while the request is not overdue, past its needed-by date."""
-    late = overdue_by(request, today)
-    if late:
+    on the terms of a pledge (:func:`takes_pledge`): unless the request's needed-by date
+    passed more than ``grace_days`` ago."""
+    if not takes_pledge(request.needed_by, today, grace_days):
+        late = overdue_by(request, today)
         raise InvalidInput(
-            f"request {request.id} was needed by {request.needed_by.isoformat()}, {late} "
-            f"day{'s' if late > 1 else ''} before today ({today.isoformat()}): a plan line "
-            f"for an overdue request is not accepted (the optimiser plans for no overdue "
-            f"request); the recipient may confirm the need by amending needed_by to today "
-            f"or later, or reject the line",
+            f"request {request.id} was needed by {request.needed_by.isoformat()}, {late} days "
+            f"before today ({today.isoformat()}), more than the {grace_days} days' grace: a "
+            f"plan line for it is not accepted until the recipient confirms the need by "
+            f"amending needed_by to today or later (or the line is rejected)",
             field=field,
         )
 

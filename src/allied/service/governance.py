@@ -27,6 +27,7 @@ from allied.domain.consent import (
 )
 from allied.domain.dates import check_accepts_line, check_move_on
 from allied.domain.errors import InvalidInput, NotFound, UnknownActor
+from allied.domain.lifecycle import DEFAULT_GRACE_DAYS
 from allied.domain.proposals import Proposal, ProposalStatus, participants_for
 from allied.domain.rules import Outcome, Position, Rule, check_forum_rule, evaluate
 from allied.domain.values import check_text, identifier
@@ -796,15 +797,15 @@ def check_move_dates(
     (:func:`allied.domain.dates.check_move_on`): ``shipped`` and ``delivered`` not before
     the offer's available-from date. ``offer``: the allocation's, when read already.
 
-    Accepting a ``proposed`` allocation (to ``pledged``) is refused once its request is
-    overdue, past its needed-by date (:func:`allied.domain.dates.check_accepts_line`):
-    the optimiser plans for no overdue request. A move the lifecycle does not allow from
-    where the allocation stands is left to the state machine to refuse (its error names
-    the move, not a date)."""
+    Accepting a ``proposed`` allocation (to ``pledged``) is refused on a pledge's terms,
+    once its request is past its needed-by date by more than the grace period
+    (:func:`allied.domain.dates.check_accepts_line`, the expiry job's 90 days). A move the
+    lifecycle does not allow from where the allocation stands is left to the state
+    machine to refuse (its error names the move, not a date)."""
     if alloc.status is AllocationStatus.PROPOSED and to == AllocationStatus.PLEDGED.value:
         request = uow.requests.get(alloc.request_id)
         if request is not None:
-            check_accepts_line(request, today)
+            check_accepts_line(request, today, DEFAULT_GRACE_DAYS)
     legal = {s.value for s in alloc.allowed_next()}
     if to in legal and to in (AllocationStatus.SHIPPED.value, AllocationStatus.DELIVERED.value):
         offer = offer or uow.offers.get(alloc.offer_id)
