@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
-from sqlalchemy import text
 
 from allied.bootstrap import Store, build
 from allied.config import Settings
 from allied.ingest.reference import ReferenceDataset, load_reference_dataset
 from allied.service.reference import load_reference
+from backends import BACKENDS, POSTGRES_URL, reset_postgres
 from callers import CALLER
-
-POSTGRES_URL = os.environ.get("ALLIED_TEST_POSTGRES_URL")
 
 # Tests never assert on wall time: Hypothesis's per-example deadline (200 ms) is one,
 # and fails at random on a shared, loaded machine.
@@ -41,25 +38,12 @@ def loaded_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _reset_postgres(url: str) -> None:
-    from allied.adapters.db.engine import make_engine
-
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
-BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
-
-
 @pytest.fixture(params=BACKENDS)
 def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """A migrated store with no data, on each backend."""
     if request.param == "postgres":
         assert POSTGRES_URL
-        _reset_postgres(POSTGRES_URL)
+        reset_postgres(POSTGRES_URL)
         url = POSTGRES_URL
     else:
         url = f"sqlite:///{tmp_path / 'allied.db'}"
@@ -75,7 +59,7 @@ def store(
     """A migrated store holding the reference data, on each backend."""
     if request.param == "postgres":
         assert POSTGRES_URL
-        _reset_postgres(POSTGRES_URL)
+        reset_postgres(POSTGRES_URL)
         store = build(Settings(database_url=POSTGRES_URL))
         load_reference(store.uow(), CALLER, load_reference_dataset())
     else:

@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from allied.adapters.db.engine import current_revision, head_revision
 from allied.adapters.db.tables import metadata
 from allied.bootstrap import Store
-from conftest import BACKENDS, POSTGRES_URL, _reset_postgres
+from backends import BACKENDS, POSTGRES_URL, reset_postgres
 
 
 def test_migrations_match_the_tables(empty_store: Store) -> None:
@@ -44,7 +44,7 @@ def test_db_upgrade_adds_the_consent_request_lookup_indexes(
 
     if backend == "postgres":
         assert POSTGRES_URL
-        _reset_postgres(POSTGRES_URL)
+        reset_postgres(POSTGRES_URL)
         url = POSTGRES_URL
     else:
         url = f"sqlite:///{tmp_path / 'old.db'}"
