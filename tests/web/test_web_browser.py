@@ -368,7 +368,6 @@ def test_lab_progress_shows_while_the_run_streams(desks: dict[str, Desk]) -> Non
     assert seen["earlierHidden"], seen  # and only it is in the accessibility tree
     pct = 100 * int(seen["value"]) // int(seen["max"])
     assert seen["text"].endswith(f"of {int(seen['max']):,} runs ({pct}%)"), seen
-    est.shot("lab-progress-mid")
     page.locator("#lab-results").wait_for(timeout=120_000)
     bars = page.get_by_role("progressbar")
     assert bars.count() == 1 and bars.get_attribute("value") == "60000"
