@@ -287,20 +287,32 @@ def _pledged_seen(grant: Grant) -> Any:
     counting for others' requests only the allocations of offers the grant admits (see
     ``with_pledged``). A viewer's own requests count every allocation: their ``held`` less
     ``proposed`` (kept by the database, migrations 0017 and 0019) answers for them, so
-    only the others' are summed here; :func:`_with_pledged` joins the two."""
-    a = allocations.c
-    stmt = (
-        select(a.request_id.label("key"), func.sum(a.quantity).label("held"))
-        .select_from(
-            allocations.join(offers, offers.c.id == a.offer_id).join(
-                requests, requests.c.id == a.request_id
-            )
-        )
-        .where(a.status.in_(_PLEDGING), offer_visible(grant))
-        .group_by(a.request_id)
-    )
+    only the others' are summed here; :func:`_with_pledged` joins the two.
+
+    As :meth:`ListQueries.pledged_seen` sums it: of the offers released to the grant by
+    their releasability text, from their parts (``picture_parts``, migration
+    0019_picture_parts: a few rows per request); of the viewer's own offers released to
+    nobody else, from their allocations; instead of joining every allocation to its
+    offer and request."""
+    p = picture_parts.c
+    parts: list[Any] = [
+        select(p.request_id.label("key"), p.pledged.label("held"))
+        .where(released_by_text(grant, p.releasability))
+    ]
     if grant.nation:
-        stmt = stmt.where(requests.c.recipient != grant.nation)
+        a, o = allocations.c, offers.c
+        parts.append(
+            select(a.request_id.label("key"), a.quantity.label("held"))
+            .select_from(allocations.join(offers, o.id == a.offer_id))
+            .where(a.status.in_(_PLEDGING), o.donor == grant.nation,
+                   not_(released_by_text(grant, o.releasability)))
+        )
+    held = union_all(*parts).subquery()
+    stmt = select(held.c.key, func.sum(held.c.held).label("held")).group_by(held.c.key)
+    if grant.nation:
+        stmt = stmt.join(requests, requests.c.id == held.c.key).where(
+            requests.c.recipient != grant.nation
+        )
     return stmt.subquery()
 
 
