@@ -138,16 +138,18 @@ class ReadFake(FakeUnitOfWork):
         return self._records() == self.sealed
 
 
-def _fill(store: Store, seed: int) -> ReadFake:
+def _fill(store: Store, seed: int, no_requests: tuple[str, ...] = ()) -> ReadFake:
     """The same random records in the store and in a fake (with the store's
-    memberships), so the fake's answers (the repositories' path) can be compared."""
+    memberships), so the fake's answers (the repositories' path) can be compared.
+    ``no_requests``: nations whose requests are made another's (UKR's), so they have
+    none of their own."""
     rng = random.Random(seed)
     fake = ReadFake()
     with store.uow() as uow:
         item_types = sorted(t.code for t in uow.item_types.list())[:3]
         for m in uow.memberships.list():
             fake.memberships.add(Membership(m.actor, m.org, m.role, m.start, m.end, m.source))
-    made = _records(rng, item_types)
+    made = _recast(_records(rng, item_types), no_requests)
     with store.uow() as uow:
         # only the random records: the reference scenario's go
         for table in (tables.allocations, tables.consent_requests, tables.offers,
@@ -159,11 +161,20 @@ def _fill(store: Store, seed: int) -> ReadFake:
                 repo.add(row)
             uow.flush()  # type: ignore[attr-defined]
         uow.commit()
-    for name, rows in _records(random.Random(seed), item_types).items():
+    for name, rows in _recast(_records(random.Random(seed), item_types),
+                              no_requests).items():
         for row in rows:
             getattr(fake, name).add(row)
     fake.seal()
     return fake
+
+
+def _recast(made: dict[str, list[Any]], no_requests: tuple[str, ...]) -> dict[str, list[Any]]:
+    made["requests"] = [
+        dataclasses.replace(r, recipient="UKR") if r.recipient in no_requests else r
+        for r in made["requests"]
+    ]
+    return made
 
 
 def _ids(page: access.Page) -> list[str]:
@@ -294,4 +305,43 @@ def test_filtered_allocation_pages_match_the_repositories(store: Store, seed: in
                 assert sql.items == slow.items, (caller, kw)
                 found += sql.total
     assert found
+    assert fake.unchanged()
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_allocation_counts_by_their_own_columns_match_the_repositories(
+    store: Store, seed: int
+) -> None:
+    """Filtered by the allocation's own columns (status, offer, needs consent), a viewer
+    with no requests of its own has its total counted from the offers it sees (not
+    each allocation joined to its offer and request): the same pages and totals as the
+    repositories, for nations with requests and without, of every role."""
+    fake = _fill(store, seed, no_requests=("USA", "DEU", "EST"))
+    with fake as uow:
+        assert not [r for r in uow.requests.list() if r.recipient in ("USA", "DEU", "EST")]
+        statuses = sorted({a.status.value for a in uow.allocations.list()})
+        an_offer = sorted(a.offer_id for a in uow.allocations.list())[0]
+    day = DAYS[3]
+    callers = [Caller(user="t", role="coordinator"), Caller(user="t", role="auditor")] + [
+        Caller(user="t", role=role, nation=n)
+        for role in ("donor", "origin", "recipient") for n in ("USA", "DEU", "EST", "UKR")
+    ]
+    counted = 0
+    for caller in callers:
+        for where in (
+            *({"status": s} for s in statuses),
+            {"statuses": statuses[:3]},
+            {"offer": an_offer},
+            {"offer": an_offer, "status": statuses[0]},
+            {"needs_consent": True},
+            {"needs_consent": False, "statuses": statuses[1:]},
+        ):
+            for extra in ({}, {"sort": "-quantity"}):
+                kw: dict[str, Any] = {**where, **extra, "limit": 5, "offset": 3}
+                sql = access.list_allocations(store.uow(), caller, day, **kw)
+                slow = access.list_allocations(fake, caller, day, **kw)
+                assert (_ids(sql), sql.total) == (_ids(slow), slow.total), (caller, kw)
+                assert sql.items == slow.items, (caller, kw)
+                counted += sql.total
+    assert counted
     assert fake.unchanged()
