@@ -254,21 +254,38 @@ def _pledged_seen(grant: Grant) -> Any:
     counting for others' requests only the allocations of offers the grant admits (see
     ``with_pledged``). A viewer's own requests count every allocation: their ``held`` less
     ``proposed`` (kept by the database, migrations 0017 and 0019) answers for them, so
-    only the others' are summed here; :func:`_with_pledged` joins the two."""
-    a = allocations.c
-    stmt = (
-        select(a.request_id.label("key"), func.sum(a.quantity).label("held"))
-        .select_from(
-            allocations.join(offers, offers.c.id == a.offer_id).join(
-                requests, requests.c.id == a.request_id
-            )
-        )
-        .where(a.status.in_(_PLEDGING), offer_visible(grant))
-        .group_by(a.request_id)
+    only the others' are summed here; :func:`_with_pledged` joins the two.
+
+    As :meth:`ListQueries.pledged_seen` sums it for a page: of the offers released to the
+    viewer by their releasability text, from their parts per request (``picture_parts``,
+    migration 0019_picture_parts: a few rows per request); of its own offers released to
+    nobody else by their text, from their allocations (found by the donor's offers, read
+    from the index of an offer's allocations). Not every pledging allocation joined to
+    its offer."""
+    p, a, o, r = picture_parts.c, allocations.c, offers.c, requests.c
+    by_text = (
+        select(p.request_id.label("key"), p.pledged.label("held"))
+        .select_from(picture_parts.join(requests, r.id == p.request_id))
+        .where(released_by_text(grant, p.releasability))
     )
-    if grant.nation:
-        stmt = stmt.where(requests.c.recipient != grant.nation)
-    return stmt.subquery()
+    if not grant.nation:
+        parts = by_text.subquery()
+    else:
+        by_own = (
+            select(a.request_id.label("key"), a.quantity.label("held"))
+            .select_from(
+                allocations.join(offers, o.id == a.offer_id).join(requests, r.id == a.request_id)
+            )
+            .where(a.status.in_(_PLEDGING), o.donor == grant.nation,
+                   not_(released_by_text(grant, o.releasability)),
+                   r.recipient != grant.nation)
+        )
+        parts = union_all(by_text.where(r.recipient != grant.nation), by_own).subquery()
+    return (
+        select(parts.c.key, func.sum(parts.c.held).label("held"))
+        .group_by(parts.c.key)
+        .subquery()
+    )
 
 
 def _own_requests(grant: Grant, r: Any = requests.c) -> ColumnElement[bool]:
