@@ -32,9 +32,10 @@ def test_the_migration_graph_has_one_head() -> None:
 def test_db_upgrade_adds_the_consent_request_lookup_indexes(
     backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``allied db upgrade`` takes a database at 0019 to 0020_consent_lookups: the
-    consent requests get their indexes by offer and by holder and family (SQLite and
-    PostgreSQL)."""
+    """``allied db upgrade`` takes a database at 0019 to the head, through
+    0020_consent_lookups: the consent requests get their indexes by offer and by holder
+    and family, the allocations theirs by status, needs_consent and request (0021;
+    SQLite and PostgreSQL)."""
     from alembic import command
     from sqlalchemy import inspect
     from typer.testing import CliRunner
@@ -61,10 +62,19 @@ def test_db_upgrade_adds_the_consent_request_lookup_indexes(
         monkeypatch.setenv("ALLIED_DATABASE_URL", url)
         done = CliRunner().invoke(app, ["db", "upgrade"])
         assert done.exit_code == 0, done.output
-        assert "from 0019_picture_parts to 0020_consent_lookups" in done.output
-        assert current_revision(engine) == "0020_consent_lookups" == head_revision()
+        assert f"from 0019_picture_parts to {head_revision()}" in done.output
+        assert current_revision(engine) == head_revision()
         found = indexes()
         assert found["ix_consent_requests_offer_id"] == ["offer_id"]
         assert found["ix_consent_requests_holder_family"] == ["holder", "family"]
+        # and 0021: the allocations counted by status read from an index alone
+        with engine.connect() as conn:
+            on_allocations = {
+                str(i["name"]): list(i["column_names"])
+                for i in inspect(conn).get_indexes("allocations")
+            }
+        assert on_allocations["ix_allocations_status_parts"] == [
+            "status", "needs_consent", "request_id"
+        ]
     finally:
         engine.dispose()

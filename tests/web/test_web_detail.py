@@ -19,7 +19,7 @@ from allied.service import access
 from allied.service.caller import Caller
 from allied.service.consent_reads import consents_of
 from allied.service.usecases import detail
-from allied.service.usecases.allocations import asked_offers
+from allied.service.usecases.allocations import _asked_about_offer, asked_offers
 from allied.service.users import add_user
 from web.page_catalogue import RECORD_PAGES
 from web.support import TODAY
@@ -567,6 +567,12 @@ def test_a_list_pages_moves_are_each_allocations_own_when_consents_are_read_once
                 assert offer_of is not None
                 one = detail._asked_about(uow, nation, offer_of, standing)
                 assert one == (offer_of.id in asked), (nation, i)
+                # the allocation page's check reads only this offer's requests: the same
+                # answer wherever being asked can show the allocation (an offer made in
+                # the nation)
+                assert _asked_about_offer(uow, nation, offer_of) == (
+                    one and nation in offer_of.consent_from
+                ), (nation, i)
                 seen.append(one)
         assert True in seen and False in seen
 

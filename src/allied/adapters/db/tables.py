@@ -188,6 +188,11 @@ allocations = Table(
 Index("ix_allocations_offer_parts", allocations.c.offer_id, allocations.c.request_id,
       allocations.c.status, allocations.c.quantity)
 
+#: Allocations counted by status (and whether they need consent), with their request: the
+#: to-do list's counts read from the index alone (migration 0021_allocation_status_parts)
+Index("ix_allocations_status_parts", allocations.c.status, allocations.c.needs_consent,
+      allocations.c.request_id)
+
 #: The latest moved first, as the dashboard lists them (migration 0017_lists; SQLite takes
 #: no NULLS LAST in an index, and its DESC puts nulls last by itself)
 Index(

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import and_, exists, func, select, union_all
+from sqlalchemy import and_, func, select, union_all
 from sqlalchemy.orm import Session
 
-from allied.adapters.db.tables import allocations, consent_requests, offers, requests
-from allied.domain.assistance import COMMITTING, RecordStatus, Request
+from allied.adapters.db.tables import consent_requests, offers, requests
+from allied.domain.assistance import RecordStatus, Request
 from allied.domain.consent import ConsentRequest
-
-_COMMITTING = sorted(s.value for s in COMMITTING)
 
 
 class TodoQueries:
@@ -27,12 +25,14 @@ class TodoQueries:
         """The recipient's open requests against which no allocation holds quantity
         (none proposed, pledged or further), the first ``limit`` by id, and how many."""
         r = requests.c
-        a = allocations.c
-        held = exists().where(a.request_id == r.id, a.status.in_(_COMMITTING))
+        # ``requests.held``, the read model the database keeps (migration 0017_lists), sums
+        # the quantity of its allocations in a committing status (all but rejected and
+        # withdrawn, each of a positive quantity): nothing held is no such allocation,
+        # without probing the allocations of every open request
         # one statement: the first rows, each with the count of all (none found: none)
         stmt = (
             select(Request, func.count().over())
-            .where(r.recipient == recipient, r.status == RecordStatus.OPEN.value, ~held)
+            .where(r.recipient == recipient, r.status == RecordStatus.OPEN.value, r.held == 0)
             .order_by(r.id)
             .limit(limit)
         )

@@ -90,11 +90,28 @@ def _seen(
     uow: UnitOfWork, v: Viewer, alloc: Allocation, offer: Offer, request: Request
 ) -> tuple[Allocation, Offer, Request]:
     """The allocation with its offer and request, read already, if the viewer sees it
-    (what it was asked as an origin state read now), else ``NotFound``."""
-    asked = asked_offers(uow, v.nation) if not v.all else set()
-    if not _sees(v, offer, request, asked):
+    (what it was asked as an origin state read now), else ``NotFound``. What the viewer
+    was asked is read only when nothing else lets it see the allocation, and only about
+    this offer (not every consent asked of the nation: a long read for a large donor)."""
+    if not v.sees_allocation(offer, request) and not v.sees_allocation(
+        offer, request, _asked_about_offer(uow, v.nation, offer)
+    ):
         raise NotFound(f"no allocation {alloc.id!r}")
     return alloc, offer, request
+
+
+def _asked_about_offer(uow: UnitOfWork, nation: str, offer: Offer) -> bool:
+    """``offer.id in asked_offers(uow, nation)``, reading only the consent requests that
+    could name it: those asked of ``nation`` about the offer, or standing ones about its
+    holder's items of its family (which reach it when it was made in ``nation``)."""
+    if not nation or nation not in offer.consent_from:
+        # an origin state's being asked shows it only an offer made in it
+        return False
+    if uow.consents.list(origin=nation, offer_id=offer.id):
+        return True
+    return bool(uow.consents.list(
+        origin=nation, offer_id=None, holder=offer.donor, family=offer.family
+    ))
 
 
 def list_allocations(

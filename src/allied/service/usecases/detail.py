@@ -36,7 +36,6 @@ from allied.service.ports import UnitOfWork
 from allied.service.usecases.allocations import (
     _visible_allocation,
     allocation_row,
-    asked_offers,
 )
 from allied.service.usecases.common import viewer
 from allied.service.usecases.consents import consent_facts
@@ -130,18 +129,26 @@ def _allocations_of(
     uow: UnitOfWork, v: Viewer, allocs: Sequence[Allocation]
 ) -> list[dict[str, Any]]:
     """The allocations the viewer sees, each with its offer and request."""
-    asked = asked_offers(uow, v.nation) if not v.all else set()
     # the offers and requests in one round trip each (not one per allocation)
     offers = get_many(uow.offers, {a.offer_id for a in allocs})
     requests = get_many(uow.requests, {a.request_id for a in allocs})
+    # what the viewer was asked about as an origin state, read only for an allocation it
+    # sees by no other right, and only about its offer (not every consent asked of the
+    # nation: a long read for a large donor)
+    standing: set[tuple[str, str]] | None = None
     seen = []
     for a in sorted(allocs, key=lambda a: a.id):
         offer = offers.get(a.offer_id)
         request = requests.get(a.request_id)
         if offer is None or request is None:
             continue
-        if v.sees_allocation(offer, request, offer.id in asked):
+        if v.sees_allocation(offer, request):
             seen.append((a, offer, request))
+        elif v.nation in offer.consent_from and v.nation:
+            if standing is None:
+                standing = _standing_asks(uow, v.nation)
+            if v.sees_allocation(offer, request, _asked_about(uow, v.nation, offer, standing)):
+                seen.append((a, offer, request))
     states = consents_of(uow, [(a, o) for a, o, _ in seen], v.day)
     rows = []
     for a, offer, request in seen:
