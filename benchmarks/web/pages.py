@@ -194,9 +194,11 @@ def measure(
                     status = answer.status_code
                     times.append((time.perf_counter() - began) * 1000)
                 _check(path, answer.text)
+                first_ms = times[0]
                 times.sort()
                 results[f"{role} {path}"] = {
                     "status": status,
+                    "first_ms": round(first_ms, 1),
                     "p50_ms": round(statistics.median(times), 1),
                     "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))], 1),
                 }
