@@ -1,6 +1,5 @@
-"""The reference data's requests were needed in 2022-2023; a plan line for a request past
-its needed-by date by more than the grace period is not accepted
-(``allied.domain.dates.check_accepts_line``). Tests
+"""The reference data's requests were needed in 2022-2023, long past the 90 days' grace in
+which a late request still takes a pledge (``allied.domain.dates.check_takes_pledge``). Tests
 that accept the lines of a plan on a later day first confirm the needs, as a recipient
 does: each open request's needed-by moved to a later day. A plain module, not a conftest
 (see ``callers.py``)."""

@@ -24,19 +24,16 @@ of records filed on an earlier day is imported with that day as ``--on``.
   :data:`~allied.domain.lifecycle.DEFAULT_GRACE_DAYS`, 90 days, the period after which
   the expiry job expires the request) is refused: the recipient must first confirm the
   need by amending needed-by to today or later. Within the grace period a late pledge is
-  still welcome.
-- **Accepting a plan line** (moving a ``proposed`` allocation to ``pledged``) is
-  refused on the same terms as a pledge: once its request is past its needed-by date by
-  more than the grace period (90 days), when the expiry job would expire it. The
-  optimiser weighs lateness down (``late:<DAYS>``) but plans for every open request, so
-  a line for a request a few days late is still taken up; past the grace the recipient
-  confirms the need by amending needed-by to today or later (or the line is rejected).
+  still welcome. A ``proposed`` allocation the coordinator accepts is the optimiser's
+  line, from a plan drawn up as of a day the coordinator chose: like the optimiser, which
+  weighs lateness down (``late:<DAYS>``) but refuses nothing for it, accepting it is not
+  checked against the needed-by date (the expiry job is what takes overdue requests out
+  of plans).
 - **Marking an allocation shipped, or confirming it delivered,** on a day before its
   offer's available-from date is refused: the items were not available yet.
 
 Each refusal is an :class:`~allied.domain.errors.InvalidInput` naming the field
-(``needed_by``, ``available_from``, ``request`` for a pledge or an accepted plan line,
-``on`` for a move) and, in
+(``needed_by``, ``available_from``, ``request`` for a pledge, ``on`` for a move) and, in
 words, the date and the limit it broke.
 """
 
@@ -159,23 +156,6 @@ def check_takes_pledge(
             f"before today ({today.isoformat()}), more than the {grace_days} days' grace: "
             f"it takes no pledge until the recipient confirms the need by amending "
             f"needed_by to today or later",
-            field=field,
-        )
-
-
-def check_accepts_line(
-    request: Request, today: dt.date, grace_days: int, field: str = "request"
-) -> None:
-    """A plan line (a ``proposed`` allocation) for ``request`` is accepted on ``today``
-    on the terms of a pledge (:func:`takes_pledge`): unless the request's needed-by date
-    passed more than ``grace_days`` ago."""
-    if not takes_pledge(request.needed_by, today, grace_days):
-        late = overdue_by(request, today)
-        raise InvalidInput(
-            f"request {request.id} was needed by {request.needed_by.isoformat()}, {late} days "
-            f"before today ({today.isoformat()}), more than the {grace_days} days' grace: a "
-            f"plan line for it is not accepted until the recipient confirms the need by "
-            f"amending needed_by to today or later (or the line is rejected)",
             field=field,
         )
 

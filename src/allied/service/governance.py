@@ -25,9 +25,8 @@ from allied.domain.consent import (
     OriginPolicy,
     standing_answer,
 )
-from allied.domain.dates import check_accepts_line, check_move_on
+from allied.domain.dates import check_move_on
 from allied.domain.errors import InvalidInput, NotFound, UnknownActor
-from allied.domain.lifecycle import DEFAULT_GRACE_DAYS
 from allied.domain.proposals import Proposal, ProposalStatus, participants_for
 from allied.domain.rules import Outcome, Position, Rule, check_forum_rule, evaluate
 from allied.domain.values import check_text, identifier
@@ -797,15 +796,11 @@ def check_move_dates(
     (:func:`allied.domain.dates.check_move_on`): ``shipped`` and ``delivered`` not before
     the offer's available-from date. ``offer``: the allocation's, when read already.
 
-    Accepting a ``proposed`` allocation (to ``pledged``) is refused on a pledge's terms,
-    once its request is past its needed-by date by more than the grace period
-    (:func:`allied.domain.dates.check_accepts_line`, the expiry job's 90 days). A move the
-    lifecycle does not allow from where the allocation stands is left to the state
-    machine to refuse (its error names the move, not a date)."""
-    if alloc.status is AllocationStatus.PROPOSED and to == AllocationStatus.PLEDGED.value:
-        request = uow.requests.get(alloc.request_id)
-        if request is not None:
-            check_accepts_line(request, today, DEFAULT_GRACE_DAYS)
+    Accepting a ``proposed`` allocation is not checked against the request's needed-by
+    date: the line is the optimiser's, from a plan drawn up as of the day the coordinator
+    chose, and the optimiser weighs lateness (``late:<DAYS>``) without refusing it.
+    A move the lifecycle does not allow from where the allocation stands is left to the
+    state machine to refuse (its error names the move, not a date)."""
     legal = {s.value for s in alloc.allowed_next()}
     if to in legal and to in (AllocationStatus.SHIPPED.value, AllocationStatus.DELIVERED.value):
         offer = offer or uow.offers.get(alloc.offer_id)
