@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from backends import reset_postgres
 from web.support import CHROMIUM, CHROMIUM_ARGS, require_browser
 
 pytestmark = pytest.mark.browser
@@ -64,18 +65,6 @@ def _demo(url: str, folder: Path) -> dict[str, str]:
     return tokens
 
 
-def _empty_postgres(url: str) -> None:
-    from sqlalchemy import text
-
-    from allied.adapters.db.engine import make_engine
-
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 def demo_site(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -88,7 +77,7 @@ def demo_site(
     if request.param == "postgres":
         if not POSTGRES_URL:
             pytest.skip("ALLIED_TEST_POSTGRES_URL is not set")
-        _empty_postgres(POSTGRES_URL)
+        reset_postgres(POSTGRES_URL)
         url = POSTGRES_URL
     else:
         url = f"sqlite:///{folder / 'allied.db'}"
