@@ -5,6 +5,8 @@ one ledger entry per change, naming who and the before and after)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
@@ -47,21 +49,8 @@ async def amend_request(
 
     Amendments without an ``Idempotency-Key`` that arrive together are made in one
     transaction with the other writes waiting (group commit), each as if alone."""
-    data = body.model_dump(mode="json", exclude_unset=True)
-    memberships = await acaller_memberships(ctx, caller, versions)
-    if key is None:
-        order = access.AmendOrder(caller, ctx.today(), "request", request_id, data, memberships)
-        return JSONResponse(await ctx.writes.submit(order))
-
-    def action(uow: UnitOfWork) -> dict[str, object]:
-        return access.amend_request(
-            uow, caller, ctx.today(), request_id, data, memberships=memberships
-        )
-
-    return await run_in_threadpool(
-        idempotency.run, ctx, caller, key=key, method="PATCH", path=request.url.path,
-        body=data, status_code=200, action=action,
-    )
+    return await _amend("request", request_id, body.model_dump(mode="json", exclude_unset=True),
+                        request, ctx, caller, versions, key)
 
 
 @router.post(
@@ -129,23 +118,8 @@ async def amend_offer(
 
     Amendments without an ``Idempotency-Key`` that arrive together are made in one
     transaction with the other writes waiting (group commit), each as if alone."""
-    data = body.model_dump(mode="json", exclude_unset=True)
-    memberships = await acaller_memberships(ctx, caller, versions)
-    if key is None:
-        order = access.AmendOrder(caller, ctx.today(), "offer", offer_id, data, memberships)
-        return JSONResponse(await ctx.writes.submit(order))
-
-    def action(uow: UnitOfWork) -> dict[str, object]:
-        return access.amend_offer(
-            uow, caller, ctx.today(), offer_id, data, memberships=memberships
-        )
-
-    # with a key, alone in its transaction, in a worker thread: measured against the
-    # event loop, one change per transaction there cost more CPU and waited longer
-    return await run_in_threadpool(
-        idempotency.run, ctx, caller, key=key, method="PATCH", path=request.url.path,
-        body=data, status_code=200, action=action,
-    )
+    return await _amend("offer", offer_id, body.model_dump(mode="json", exclude_unset=True),
+                        request, ctx, caller, versions, key)
 
 
 @router.post(
@@ -191,4 +165,33 @@ def run_expiry(
     return idempotency.run(
         ctx, caller, key=key, method="POST", path=request.url.path,
         body={"grace_days": grace}, status_code=200, action=action,
+    )
+
+
+async def _amend(
+    kind: str,
+    record_id: str,
+    data: dict[str, Any],
+    request: Request,
+    ctx: Ctx,
+    caller: CurrentCaller,
+    versions: DataVersions,
+    key: str | None,
+) -> JSONResponse:
+    """Amend the open offer or request (``kind``) ``record_id`` by ``data``: without an
+    ``Idempotency-Key`` with the other writes waiting (group commit); with one, alone in
+    its transaction, in a worker thread (measured against the event loop, one change per
+    transaction there cost more CPU and waited longer)."""
+    memberships = await acaller_memberships(ctx, caller, versions)
+    if key is None:
+        order = access.AmendOrder(caller, ctx.today(), kind, record_id, data, memberships)
+        return JSONResponse(await ctx.writes.submit(order))
+    amend = access.amend_offer if kind == "offer" else access.amend_request
+
+    def action(uow: UnitOfWork) -> dict[str, object]:
+        return amend(uow, caller, ctx.today(), record_id, data, memberships=memberships)
+
+    return await run_in_threadpool(
+        idempotency.run, ctx, caller, key=key, method="PATCH", path=request.url.path,
+        body=data, status_code=200, action=action,
     )
