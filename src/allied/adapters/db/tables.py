@@ -146,6 +146,12 @@ offers = Table(
     # as requests.held and requests.allocation_count (migration 0017_lists)
     Column("held", Integer, nullable=False, server_default="0"),
     Column("allocation_count", Integer, nullable=False, server_default="0"),
+    # of what is held, the quantity proposed, shipped (shipped, lost and the delivered
+    # states) and delivered: the same read model, for the reports (migration
+    # 0022_report_sums)
+    Column("proposed", Integer, nullable=False, server_default="0"),
+    Column("shipped", Integer, nullable=False, server_default="0"),
+    Column("delivered", Integer, nullable=False, server_default="0"),
     # what is left: the quantity less what is held, never below nothing; computed by the
     # database from the two (migration 0019_picture_parts), indexed for the offers list
     # sorted by it
@@ -376,7 +382,8 @@ def start_mappers() -> None:
     # 0017_lists), not the domain's
     m(Request, requests,
       exclude_properties=["held", "allocation_count", "proposed", "delivered"])
-    m(Offer, offers, exclude_properties=["held", "allocation_count", "available"])
+    m(Offer, offers, exclude_properties=[
+        "held", "allocation_count", "available", "proposed", "shipped", "delivered"])
     m(Allocation, allocations)
     m(ConsentPolicy, consent_policies)
     m(ConsentRequest, consent_requests)
