@@ -18,7 +18,12 @@ from sqlalchemy import text
 
 from allied.adapters.db.engine import _alembic_config
 from allied.bootstrap import Store
-from allied.domain.assistance import TRANSITIONS, AllocationStatus
+from allied.domain.assistance import (
+    COMMITTING,
+    DELIVERED_STATES,
+    TRANSITIONS,
+    AllocationStatus,
+)
 from allied.domain.errors import AlliedError
 from allied.reports import gaps as gaps_report
 from allied.reports import predictability as predictability_report
@@ -55,8 +60,6 @@ def _kept(store: Store) -> None:
     the domain's status sets, equal the columns."""
     pledged = predictability_report.PLEDGED_STATES
     shipped = predictability_report.SHIPPED_STATES
-    from allied.domain.assistance import COMMITTING, DELIVERED_STATES
-
     sets = {"held": COMMITTING, "proposed": {AllocationStatus.PROPOSED},
             "shipped": shipped, "delivered": DELIVERED_STATES}
     with store.uow() as uow:
@@ -235,7 +238,7 @@ def test_report_sums_follow_random_writes(store: Store, seed: int) -> None:
     rng = random.Random(seed)
     _check(store)  # the reference data's, as the migrations filled them
     requests, offers = _records(store, rng, 10)
-    for n in range(10):  # pledges first, so the moves have something to move
+    for _ in range(10):  # pledges first, so the moves have something to move
         offer, request = _pair(rng, requests, offers)
         access.pledge(store.uow(), COORD, DAY, offer_id=offer, request_id=request,
                       quantity=rng.randint(1, 9))
