@@ -53,7 +53,7 @@ def main() -> int:
     args = parser.parse_args()
     roles = set(args.roles.split(",")) if args.roles else None
     paths = set(args.paths.split(",")) if args.paths else None
-    original = pages.time.perf_counter
+    original = time.perf_counter
     loads: list[tuple[float, float]] = []
 
     class _Clock:
@@ -67,7 +67,7 @@ def main() -> int:
 
         strftime = staticmethod(time.strftime)
 
-    pages.time = _Clock  # type: ignore[assignment]
+    setattr(pages, "time", _Clock)  # noqa: B010 (the module's clock, for this run)
     results = pages.measure(args.database_url, args.repeat, roles, args.api,
                             args.api and not args.catalogue and not paths, args.catalogue,
                             paths, args.compiled)
