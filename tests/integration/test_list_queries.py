@@ -345,3 +345,77 @@ def test_allocation_counts_by_their_own_columns_match_the_repositories(
                 counted += sql.total
     assert counted
     assert fake.unchanged()
+
+
+@pytest.mark.parametrize("seed", [9, 10])
+def test_allocation_pages_sorted_by_a_joined_column_count_as_the_repositories(
+    store: Store, seed: int
+) -> None:
+    """Sorted by a column of the offer or the request (needed-by, donor, recipient,
+    family, item type), the page query counts the matching allocations in the same pass
+    (a window): the same ids and totals as the repositories, under filters of the
+    allocation's own and of the joined records, and at an offset past the last row (no
+    row to carry the count: the total counted on its own)."""
+    fake = _fill(store, seed, no_requests=("USA", "DEU"))
+    with fake as uow:
+        statuses = sorted({a.status.value for a in uow.allocations.list()})
+    day = DAYS[3]
+    callers = [Caller(user="t", role="coordinator")] + [
+        Caller(user="t", role=role, nation=n)
+        for role in ("donor", "origin", "recipient") for n in ("USA", "DEU", "UKR", "GBR")
+    ]
+    counted = 0
+    empty_past_the_end = 0
+    for caller in callers:
+        for where in ({}, {"status": statuses[0]}, {"status": statuses[-1]},
+                      {"statuses": statuses[:3]}, {"family": FAMILIES[0]},
+                      {"recipient": "UKR"}):
+            for sort in ("needed_by", "-needed_by", "donor", "-recipient", "family",
+                         "-item_type"):
+                for offset in (0, 4, 500):
+                    kw: dict[str, Any] = {**where, "sort": sort, "limit": 6,
+                                          "offset": offset}
+                    sql = access.list_allocations(store.uow(), caller, day, **kw)
+                    slow = access.list_allocations(fake, caller, day, **kw)
+                    assert (_ids(sql), sql.total) == (_ids(slow), slow.total), (caller, kw)
+                    assert sql.items == slow.items, (caller, kw)
+                    counted += sql.total
+                    empty_past_the_end += offset == 500 and sql.total > 0
+    assert counted
+    assert empty_past_the_end
+    assert fake.unchanged()
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_allocation_pages_by_own_columns_count_in_parts_as_the_repositories(
+    store: Store, seed: int
+) -> None:
+    """Filtered by the allocation's own columns: a nation with requests of its own counts
+    all of theirs plus the others' requests' allocations of the offers on its side; one
+    without reads the page and its total in one pass over the allocations of the offers
+    on its side. The same ids and totals as the repositories, at offsets inside and past
+    the last row."""
+    fake = _fill(store, seed, no_requests=("USA", "EST"))
+    with fake as uow:
+        statuses = sorted({a.status.value for a in uow.allocations.list()})
+        assert {r.recipient for r in uow.requests.list()} & {"UKR", "GBR", "DEU"}
+    day = DAYS[3]
+    callers = [Caller(user="t", role=role, nation=n)
+               for role in ("donor", "origin", "recipient")
+               for n in ("USA", "EST", "UKR", "GBR", "DEU")]
+    seen = {"with": 0, "without": 0, "past": 0}
+    for caller in callers:
+        for where in ({"status": statuses[0]}, {"status": statuses[-1]},
+                      {"statuses": statuses[1:4]}, {"needs_consent": False}):
+            for sort in ("id", "-quantity", "-updated_at", "status"):
+                for offset in (0, 2, 400):
+                    kw: dict[str, Any] = {**where, "sort": sort, "limit": 4,
+                                          "offset": offset}
+                    sql = access.list_allocations(store.uow(), caller, day, **kw)
+                    slow = access.list_allocations(fake, caller, day, **kw)
+                    assert (_ids(sql), sql.total) == (_ids(slow), slow.total), (caller, kw)
+                    assert sql.items == slow.items, (caller, kw)
+                    seen["without" if caller.nation in ("USA", "EST") else "with"] += sql.total
+                    seen["past"] += offset == 400 and sql.total > 0
+    assert all(seen.values()), seen
+    assert fake.unchanged()

@@ -187,37 +187,80 @@ def _allocations_seen(session: Session, grant: Grant) -> int:
     return int(by_request) + int(session.scalar(others) or 0)
 
 
+# the allocations' sorts by a column of their offer or request
+_JOINED_SORTS = frozenset({"donor", "recipient", "family", "item_type", "needed_by"})
+
 # the filters on an allocation's own columns (no join needed to test them)
 _OWN_FILTERS = frozenset({"offer", "request", "status", "statuses", "needs_consent"})
 
 
-def _count_seen_by_offer(session: Session, grant: Grant, query: ListQuery) -> int | None:
-    """How many allocations a viewer with no requests of its own sees under filters on
-    the allocations' own columns: those whose offer is on its side (:func:`_offer_side`),
-    counted as the offers' ids found once (hashed) and the allocations matched against
-    them, instead of joining each allocation to its offer and its request (at scale 1,
-    the 720,000 delivered allocations). ``None`` where this does not answer: a viewer who
-    sees everything, one with requests of its own (it sees all of theirs too), a search,
-    or a filter on the offer's or request's columns."""
-    if grant.everything or query.q or not query.filters:
-        return None
-    if not set(query.filters) <= _OWN_FILTERS:
-        return None
-    if grant.nation and session.scalar(
-        select(requests.c.id).where(requests.c.recipient == grant.nation).limit(1)
-    ) is not None:
-        return None
+def _by_own_columns(stmt: Select[Any], query: ListQuery) -> Select[Any]:
+    """``stmt`` over allocations filtered by ``query``'s filters of their own columns."""
     a = allocations.c
-    stmt = select(func.count()).select_from(allocations).where(
-        a.offer_id.in_(select(offers.c.id).where(_offer_side(grant)))
-    )
     for key, column in (("offer", a.offer_id), ("request", a.request_id),
                         ("status", a.status), ("needs_consent", a.needs_consent)):
         if key in query.filters:
             stmt = stmt.where(column == query.filters[key])
     if "statuses" in query.filters:
         stmt = stmt.where(a.status.in_(sorted(str(x) for x in query.filters["statuses"])))
-    return int(session.scalar(stmt) or 0)
+    return stmt
+
+
+def _counted_in_parts(grant: Grant, query: ListQuery) -> bool:
+    """Whether :func:`_seen_by_offer` and :func:`_count_seen_by_offer` answer: a viewer
+    who does not see everything, filtering by the allocations' own columns only, with no
+    search."""
+    return not (grant.everything or query.q or not query.filters
+                or not set(query.filters) <= _OWN_FILTERS)
+
+
+def _has_requests(session: Session, grant: Grant) -> bool:
+    return bool(grant.nation) and session.scalar(
+        select(requests.c.id).where(requests.c.recipient == grant.nation).limit(1)
+    ) is not None
+
+
+def _seen_offer(grant: Grant) -> ColumnElement[bool]:
+    """The allocation's offer is on the viewer's side (:func:`_offer_side`): matched
+    against the offers' ids found once (hashed), not the offer joined to each."""
+    return allocations.c.offer_id.in_(select(offers.c.id).where(_offer_side(grant)))
+
+
+def _seen_by_offer(session: Session, grant: Grant, query: ListQuery) -> Select[Any] | None:
+    """The ids of the allocations a viewer with no requests of its own sees under
+    filters on the allocations' own columns: those whose offer is on its side, with no
+    request joined and no offer joined to each. ``None`` where this does not answer (see
+    :func:`_counted_in_parts`; a nation with requests of its own)."""
+    if not _counted_in_parts(grant, query) or _has_requests(session, grant):
+        return None
+    return _by_own_columns(select(allocations.c.id).where(_seen_offer(grant)), query)
+
+
+def _count_seen_by_offer(session: Session, grant: Grant, query: ListQuery) -> int | None:
+    """How many allocations a nation sees under filters on the allocations' own columns,
+    counted in parts instead of joining each allocation to its offer and its request and
+    testing :func:`allocation_visible` on every one (at scale 1, the 720,000 delivered
+    allocations): those whose offer is on its side (:func:`_seen_offer`); and, for a
+    nation with requests of its own, every allocation of those (the requests' recipient
+    and the allocations' index by status: ``ix_allocations_status_parts``, migration
+    0021) plus the others' requests' allocations whose offer is on its side. ``None``
+    where this does not answer (:func:`_counted_in_parts`)."""
+    if not _counted_in_parts(grant, query):
+        return None
+
+    def counted(stmt: Select[Any]) -> int:
+        return int(session.scalar(_by_own_columns(stmt, query)) or 0)
+
+    a, r = allocations.c, requests.c
+    if not _has_requests(session, grant):
+        return counted(select(func.count()).select_from(allocations).where(_seen_offer(grant)))
+    # a request's recipient is never NULL (tables.requests): the two parts are disjoint
+    by_request = allocations.join(requests, r.id == a.request_id)
+    own = counted(select(func.count()).select_from(by_request)
+                  .where(r.recipient == grant.nation))
+    others = counted(select(func.count()).select_from(by_request)
+                     .where(r.recipient != grant.nation, _seen_offer(grant)))
+    return own + others
 
 
 def _seen_otherwise(grant: Grant) -> Any:
@@ -458,6 +501,38 @@ class ListQueries:
                     _contains(a.request_id, query.q), _contains(ot.c.item_type, query.q),
                     _contains(ot.c.family, query.q))
             )
+        sort_columns: dict[str, Any] = {
+            "id": a.id, "offer": a.offer_id, "request": a.request_id, "donor": ot.c.donor,
+            "recipient": rt.c.recipient, "family": ot.c.family, "item_type": ot.c.item_type,
+            "quantity": a.quantity, "status": a.status, "needed_by": rt.c.needed_by,
+            "updated_at": a.updated_at,
+        }
+        ids_stmt = _order(base, sort_columns[query.column], a.id, query)
+        # sorted by a column of the offer or the request, the page query reads and sorts
+        # every allocation that matches (no index gives that order across the join): it
+        # counts them in the same pass (a window over the rows matched), instead of a
+        # second query matching them all again
+        if query.column in _JOINED_SORTS and not (grant.everything and not query.filters
+                                                    and not query.q):
+            rows = self.session.execute(
+                ids_stmt.add_columns(func.count().over())
+                .limit(query.limit).offset(query.offset)
+            ).all()
+            if rows or not query.offset:
+                return self._allocation_rows([r[0] for r in rows],
+                                             int(rows[0][1]) if rows else 0)
+        # a viewer with no requests of its own, filtering by the allocations' own
+        # columns: the allocations of the offers on its side, counted in the same pass
+        # (the count reads them all anyway), no request or offer joined to each
+        by_offer = None if everyone or query.q else _seen_by_offer(self.session, grant, query)
+        if by_offer is not None and query.column not in _JOINED_SORTS:
+            rows = self.session.execute(
+                _order(by_offer, sort_columns[query.column], a.id, query)
+                .add_columns(func.count().over()).limit(query.limit).offset(query.offset)
+            ).all()
+            if rows or not query.offset:
+                return self._allocation_rows([r[0] for r in rows],
+                                             int(rows[0][1]) if rows else 0)
         seen_by_offer = (
             None if everyone or query.q else _count_seen_by_offer(self.session, grant, query)
         )
@@ -472,14 +547,13 @@ class ListQueries:
                 select(func.coalesce(func.sum(requests.c.allocation_count), 0))) or 0)
         else:
             total = _allocations_seen(self.session, grant)
-        sort_columns: dict[str, Any] = {
-            "id": a.id, "offer": a.offer_id, "request": a.request_id, "donor": ot.c.donor,
-            "recipient": rt.c.recipient, "family": ot.c.family, "item_type": ot.c.item_type,
-            "quantity": a.quantity, "status": a.status, "needed_by": rt.c.needed_by,
-            "updated_at": a.updated_at,
-        }
-        ids_stmt = _order(base, sort_columns[query.column], a.id, query)
         ids = list(self.session.scalars(ids_stmt.limit(query.limit).offset(query.offset)))
+        return self._allocation_rows(ids, total)
+
+    def _allocation_rows(
+        self, ids: list[str], total: int
+    ) -> tuple[list[tuple[Allocation, Offer, Request]], int]:
+        """The allocations of ``ids`` (in that order) with their offers and requests."""
         if not ids:
             return [], total
         allocs = {

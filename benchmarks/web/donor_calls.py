@@ -1,0 +1,83 @@
+"""In-process timing of the service calls behind the pages of issue 24's seventh stop
+(benchmarks/web/README.md, "2026-12-05, seventh stop: donor pages"): each call run
+``--repeat`` times on one store, p50 and min in ms. Run it with ``PYTHONPATH`` set to the
+source tree to time (before / after side by side).
+
+    PYTHONPATH=<src> python benchmarks/web/donor_calls.py --database-url URL [--repeat 9]
+        [--only shipped,offers_count,picture,api_delivered]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+def calls(url: str) -> dict[str, Callable[[], Any]]:
+    from allied.adapters.db.repository_users import SqlServiceUnitOfWork, service_sessions
+    from allied.bootstrap import build
+    from allied.config import Settings
+    from allied.service import access
+    from allied.service.caller import Caller
+
+    store = build(Settings(database_url=url))
+    sessions = service_sessions(store.engine)
+
+    def uow() -> SqlServiceUnitOfWork:
+        return SqlServiceUnitOfWork(sessions)
+
+    day = dt.date.today()
+    usa = Caller(user="bench", role="donor", nation="USA")
+    ukr = Caller(user="bench", role="recipient", nation="UKR")
+    deu = Caller(user="bench", role="origin", nation="DEU")
+    coordinator = Caller(user="bench", role="coordinator")
+    return {
+        # the donor's /allocation?status=shipped&sort=needed_by: its page and total
+        "shipped": lambda: access.list_allocations(
+            uow(), usa, day, status="shipped", sort="needed_by", limit=50),
+        # the donor's /offers: the page of offers and its total
+        "offers_count": lambda: access.list_offers(uow(), usa, day, limit=50),
+        # the home page's picture by family (donor, origin, recipient, coordinator)
+        "picture_usa": lambda: access.family_gaps(uow(), usa, day),
+        "picture_deu": lambda: access.family_gaps(uow(), deu, day),
+        "picture_ukr": lambda: access.family_gaps(uow(), ukr, day),
+        "picture_coordinator": lambda: access.family_gaps(uow(), coordinator, day),
+        # /api/v1/allocations?limit=50&offset=2000&status=delivered per role
+        "api_delivered_ukr": lambda: access.list_allocations(
+            uow(), ukr, day, status="delivered", limit=50, offset=2000),
+        "api_delivered_usa": lambda: access.list_allocations(
+            uow(), usa, day, status="delivered", limit=50, offset=2000),
+        "api_delivered_deu": lambda: access.list_allocations(
+            uow(), deu, day, status="delivered", limit=50, offset=2000),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--only", default="")
+    args = parser.parse_args()
+    found = calls(args.database_url)
+    names = args.only.split(",") if args.only else list(found)
+    out: dict[str, Any] = {}
+    for name in names:
+        times = []
+        for _ in range(args.repeat):
+            began = time.perf_counter()
+            result = found[name]()
+            times.append((time.perf_counter() - began) * 1000)
+        total = getattr(result, "total", None)
+        out[name] = {"p50_ms": round(statistics.median(times), 1),
+                     "min_ms": round(min(times), 1), "total": total}
+    print(json.dumps(out, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
