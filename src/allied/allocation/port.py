@@ -15,6 +15,7 @@ from typing import ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
+from allied.allocation.merge import Members, merge_offers
 from allied.allocation.model import Plan, PlanStatus, Problem, ProgressCallback, no_progress
 from allied.allocation.network import (
     Block,
@@ -74,16 +75,27 @@ class NetworkSolver(ABC):
         keeps the part within ``max_pairs`` (:func:`window_for`; at least 1). A plan with
         a cut part is ``heuristic``: optimal within its candidates, not proved optimal;
         by parts without a cut it is optimal (the parts share no offer or request), though
-        among equally good plans it may pick other offers than the whole solve."""
+        among equally good plans it may pick other offers than the whole solve.
+
+        Offers that every request sees alike are solved as one first and the plan split
+        back over them (:func:`allied.allocation.merge.merge_offers`): exact, and the pairs
+        counted against ``max_pairs`` are those of the merged problem."""
         self._check_available()
         if max_pairs is not None and max_pairs < 1:
             raise InvalidInput(f"must be at least 1, got {max_pairs}", field="max_pairs")
+        problem, members = merge_offers(problem)
         if max_pairs is None or compatible_pairs(problem) <= max_pairs:
             net = build_network(problem, progress)
-            return self.solve_network(net, progress=progress)
-        return self._solve_in_parts(problem, max_pairs, progress)
+            x = self.assign(net, progress)
+            status = PlanStatus.OPTIMAL if self.exact else PlanStatus.HEURISTIC
+            return merge_parts([plan_part(net, x, progress, members)],
+                               status=status, solver=self.name)
+        return self._solve_in_parts(problem, max_pairs, progress, members)
 
-    def _solve_in_parts(self, problem: Problem, max_pairs: int, progress: ProgressCallback) -> Plan:
+    def _solve_in_parts(
+        self, problem: Problem, max_pairs: int, progress: ProgressCallback,
+        members: Members | None,
+    ) -> Plan:
         parts = family_groups(problem)
         plans: list[PlanPart] = []
         cut = False
@@ -94,7 +106,7 @@ class NetworkSolver(ABC):
                 window = window_for(part, max_pairs)
                 cut = True
             net = build_network(part, window=window)
-            plans.append(plan_part(net, self.assign(net)))
+            plans.append(plan_part(net, self.assign(net), members=members))
             del net
             progress("solve", done, len(parts))
         status = PlanStatus.OPTIMAL if self.exact and not cut else PlanStatus.HEURISTIC
