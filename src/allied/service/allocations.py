@@ -72,6 +72,14 @@ class CommittedQuery(Protocol):
         ...
 
 
+@runtime_checkable
+class HeldInStatus(Protocol):
+    """An optional read model: quantity held per offer or request of one status, kept by
+    the store beside each record."""
+
+    def held_in_status(self, by: str, status: RecordStatus) -> dict[str, int]: ...
+
+
 def sum_committed(
     uow: UnitOfWork, by: str, ids: Collection[str], offer_ids: Collection[str] | None = None
 ) -> dict[str, int]:
@@ -399,9 +407,13 @@ def _consent_status(
     return _OfferConsent(worst.origin, worst.status, next(iter(covered), None))
 
 
-def _committed_all(uow: UnitOfWork) -> tuple[Counter[str], Counter[str]]:
-    """Quantity held by allocations, per offer id and per request id (summed by the
-    store when it can: two grouped queries, no allocation loaded)."""
+def _committed_open(uow: UnitOfWork) -> tuple[Counter[str], Counter[str]]:
+    """Quantity held by allocations, per open offer id and per open request id (the
+    store's kept ``held`` of the open records when it has it, else summed by the store
+    over every allocation: two grouped queries, no allocation loaded)."""
+    if isinstance(uow, HeldInStatus):
+        return (Counter(uow.held_in_status("offer", RecordStatus.OPEN)),
+                Counter(uow.held_in_status("request", RecordStatus.OPEN)))
     return Counter(held_by(uow, "offer", COMMITTING)), Counter(held_by(uow, "request", COMMITTING))
 
 
@@ -422,7 +434,7 @@ def build_problem(
     Each offer that needs re-export consent carries its own answer (``OfferSpec.consent``),
     since one origin can answer one holder differently per family. Channel rules are
     :data:`DEFAULT_CHANNEL_RULES`. Call inside the unit of work (``with uow:``)."""
-    by_offer, by_request = _committed_all(uow)
+    by_offer, by_request = _committed_open(uow)
     requests = []
     for r in request_rows(uow, RecordStatus.OPEN):  # plain rows, ordered by id
         if grace_days is not None and not takes_pledge(r.needed_by, as_of, grace_days):
