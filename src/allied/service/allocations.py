@@ -80,6 +80,14 @@ class HeldInStatus(Protocol):
     def held_in_status(self, by: str, status: RecordStatus) -> dict[str, int]: ...
 
 
+@runtime_checkable
+class ConsentRequestsUntil(Protocol):
+    """An optional read: the consent requests made on or before a day, built from their
+    columns for reading (not tracked by the unit of work)."""
+
+    def consent_requests_until(self, day: dt.date) -> list[ConsentRequest]: ...
+
+
 def sum_committed(
     uow: UnitOfWork, by: str, ids: Collection[str], offer_ids: Collection[str] | None = None
 ) -> dict[str, int]:
@@ -444,7 +452,11 @@ def build_problem(
             requests.append(
                 RequestSpec(r.id, r.recipient, r.accepts, left, r.priority, r.needed_by)
             )
-    consents = _consent_index(uow.consents.list(), as_of)
+    consents = _consent_index(
+        uow.consent_requests_until(as_of) if isinstance(uow, ConsentRequestsUntil)
+        else uow.consents.list(),
+        as_of,
+    )
     offers: list[OfferSpec] = []
     for o in offer_rows(uow, RecordStatus.OPEN):
         # an offer all held by earlier allocations stays in, with quantity 0, so that a
