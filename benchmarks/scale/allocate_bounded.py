@@ -15,7 +15,8 @@ It prints one JSON object: the problem's open requests and offers, its compatibl
 (``allied.allocation.merge``: what the solver counts against ``--max-pairs``), the
 plan's status, objective, units allocated and unfilled (and of those allocated, the units
 on time), a digest of the plan file (to compare plans), seconds (building the problem
-from the store, solving), the process's CPU seconds and its peak resident memory. Nothing is written to the store (a dry run).
+from the store, solving), the process's CPU seconds and its peak resident memory. Nothing
+is written to the store (a dry run).
 """
 
 from __future__ import annotations

@@ -14,9 +14,10 @@ their summed quantity (its id and date those of its first member in the problem'
 order; its consent answer the class's, given explicitly). A plan of the merged problem
 is a plan of the original one once each line of a merged offer is split over its members
 (:func:`allied.allocation.plan.plan_part`: members the longest available first, by
-available-from date then id, each filled before the next; requests in id order), with the same weight for every unit: the optimum is the
-same, and so is every reason for what stays unfilled (an offer saturated in the split
-plan is what ``insufficient-supply`` looks at). Among equally good plans, the split may
+available-from date then id, each filled before the next; requests in id order), with
+the same weight for every unit: the optimum is the same, and so is every reason for
+what stays unfilled (an offer saturated in the split plan is what
+``insufficient-supply`` looks at). Among equally good plans, the split may
 give the flow to other offers than a solve without merging would.
 
 A decade's store has hundreds of thousands of open offers, most of them available long

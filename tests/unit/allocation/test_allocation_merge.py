@@ -152,3 +152,35 @@ def test_the_split_plan_is_the_original_networks_optimum_and_explanation(spec: P
         assert again.allocations == plan.allocations, name
         assert again.unfilled == plan.unfilled, name
         assert plan_to_json(solver.solve(spec)) == plan_to_json(plan)  # deterministic
+
+
+def test_a_part_over_the_bound_once_merged_is_cut_among_its_own_offers() -> None:
+    """Bounded by parts: a part that fits once merged is solved merged (exact); one that
+    does not is cut as without merging (its windows chosen among the offers)."""
+    from allied.allocation.flow import FlowSolver
+    from allied.allocation.network import compatible_pairs, family_groups, window_for
+    from allied.allocation.plan import merge_parts
+
+    if "flow" not in AVAILABLE:
+        return
+    reqs = [request(f"A{i}", ["fa"], 3, needed_by=30 + i) for i in range(4)]
+    reqs += [request(f"B{i}", ["fb"], 2 + i % 3, needed_by=10 + 2 * i) for i in range(8)]
+    offs = [offer(f"OA{i}", "fa", 2, available=i) for i in range(8)]  # all early: one class
+    # two by two on one day: four classes of fb, still over the bound once merged
+    offs += [offer(f"OB{i}", "fb", 1 + i % 2, available=8 + 3 * (i // 2)) for i in range(8)]
+    spec = parse_problem(problem(reqs, offs))
+    fa, fb = family_groups(spec)
+    assert compatible_pairs(merge_offers(fa)[0]) == 4
+    assert compatible_pairs(merge_offers(fb)[0]) == 32 and compatible_pairs(fb) == 64
+    bound = 20
+    plan = allocate(spec, solver="flow", max_pairs=bound)
+    assert plan.status.value == "heuristic"
+    check_plan(spec, plan)
+    lines = {a for a in plan.allocations if a.request.startswith("B")}
+    net = build_network(fb, window=window_for(fb, bound))
+    cut_fb = merge_parts([plan_part(net, FlowSolver().assign(net))], status=plan.status,
+                         solver="flow")
+    assert lines == set(cut_fb.allocations)
+    whole_fa = allocate(fa, solver="flow")
+    assert {a for a in plan.allocations if a.request.startswith("A")} == set(
+        whole_fa.allocations)
