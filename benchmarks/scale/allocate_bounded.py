@@ -11,10 +11,12 @@ the store (ids suffixed, each date moved by up to 15 days either way, seeded), s
 C = 7 on the scale-0.15 store is about the decade's 20,000 requests and 200,000 offers.
 
 It prints one JSON object: the problem's open requests and offers, its compatible pairs
-(in all and in its largest family part), the plan's status, objective, units allocated
-and unfilled (and of those allocated, the units on time), a digest of the plan file (to
-compare plans), seconds (building the problem from the store, solving), the process's
-CPU seconds and its peak resident memory. Nothing is written to the store (a dry run).
+(in all and in its largest family part), the same once interchangeable offers are merged
+(``allied.allocation.merge``: what the solver counts against ``--max-pairs``), the
+plan's status, objective, units allocated and unfilled (and of those allocated, the units
+on time), a digest of the plan file (to compare plans), seconds (building the problem
+from the store, solving), the process's CPU seconds and its peak resident memory. Nothing
+is written to the store (a dry run).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from allied.allocation import DEFAULT_MAX_PAIRS, Problem, allocate, plan_to_json
+from allied.allocation.merge import merge_offers
 from allied.allocation.network import compatible_pairs, family_groups
 from allied.bootstrap import build
 from allied.service.allocations import build_problem
@@ -81,6 +84,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         pairs = compatible_pairs(problem)
         largest = max((compatible_pairs(p) for p in parts), default=0)
         del parts
+        merged, _ = merge_offers(problem)  # what the solver counts against the bound
+        merged_parts = family_groups(merged)
+        merged_pairs = compatible_pairs(merged)
+        merged_largest = max((compatible_pairs(p) for p in merged_parts), default=0)
+        n_merged = len(merged.offers)
+        del merged, merged_parts
         began = time.perf_counter()
         plan = allocate(problem, solver=args.solver,
                         max_pairs=None if args.whole else args.max_pairs)
@@ -96,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "max_pairs": None if args.whole else args.max_pairs,
         "requests": len(problem.requests), "offers": len(problem.offers),
         "compatible_pairs": pairs, "largest_part_pairs": largest,
+        "merged_offers": n_merged, "merged_pairs": merged_pairs,
+        "merged_largest_part_pairs": merged_largest,
         "status": plan.status.value, "objective": plan.objective,
         "allocations": len(plan.allocations), "allocated_units": plan.allocated_units,
         "on_time_units": sum(a.quantity for a in plan.allocations if a.late_days == 0),

@@ -262,3 +262,30 @@ def test_grace_days_leaves_out_requests_overdue_on_the_day(store: Store) -> None
     with pytest.raises(InvalidInput) as info:
         allocate_stored(store.uow(), CALLER, as_of=day, record=False, grace_days=-1)
     assert info.value.field == "grace_days"
+
+
+def test_the_open_records_held_quantities_are_the_allocations_sums(store: Store) -> None:
+    """``build_problem`` nets open offers and requests of what their allocations hold,
+    read from the store's kept ``held`` (SQL) instead of summing every allocation: the
+    same numbers, after a run, a pledge and a proposal withdrawn (which holds nothing)."""
+    from allied.domain.assistance import COMMITTING
+    from allied.service.allocations import _committed_open
+    from allied.service.totals import held_by
+
+    make_pledge(store.uow(), CALLER, offer_id="O-USA-GMLRS", request_id="R-2023-GMLRS",
+                quantity=7)
+    run = access.run_allocation(store.uow(), CALLER, as_of=dt.date(2023, 6, 1))
+    access.advance_allocation(store.uow(), CALLER, dt.date(2023, 6, 2),
+                              run["allocation_ids"][0], "withdrawn", reason="test")
+    uow = store.uow()
+    with uow:
+        by_offer, by_request = _committed_open(uow)
+        offers = {o.id for o in uow.offers.list() if o.status.value == "open"}
+        requests = {r.id for r in uow.requests.list() if r.status.value == "open"}
+        all_offers = held_by(uow, "offer", COMMITTING)
+        all_requests = held_by(uow, "request", COMMITTING)
+    assert {k: v for k, v in by_offer.items() if v} == {
+        k: v for k, v in all_offers.items() if k in offers and v}
+    assert {k: v for k, v in by_request.items() if v} == {
+        k: v for k, v in all_requests.items() if k in requests and v}
+    assert sum(by_offer.values()) > 0 and sum(by_request.values()) > 0

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from allied.allocation.merge import Members
 from allied.allocation.model import (
     AllocationLine,
     Plan,
@@ -42,7 +43,7 @@ from allied.allocation.model import (
     Unfilled,
     no_progress,
 )
-from allied.allocation.network import IntArray, Network
+from allied.allocation.network import BoolArray, IntArray, Network
 from allied.domain.errors import InvalidInput
 
 #: Decimal places of the objective in a plan (it is a sum of floats; this hides the last bits).
@@ -138,8 +139,13 @@ def merge_parts(parts: list[PlanPart], *, status: PlanStatus, solver: str) -> Pl
     )
 
 
-def plan_part(net: Network, x: IntArray, progress: ProgressCallback = no_progress) -> PlanPart:
-    """Check ``x`` (one integer per feasible pair), top it up, and explain the rest."""
+def plan_part(
+    net: Network, x: IntArray, progress: ProgressCallback = no_progress,
+    members: Members | None = None,
+) -> PlanPart:
+    """Check ``x`` (one integer per feasible pair), top it up, and explain the rest;
+    with ``members``, ``net``'s problem has merged offers (:func:`merge_offers`) and
+    each merged offer's lines are split over the offers it stands for."""
     progress("explain", 0, 2)
     x = np.asarray(x, dtype=np.int64)
     if x.shape != net.pair_req.shape:
@@ -155,28 +161,82 @@ def plan_part(net: Network, x: IntArray, progress: ProgressCallback = no_progres
         raise ValueError("solution exceeds a request's or an offer's quantity")
 
     nz = np.flatnonzero(x)
-    nz = nz[np.lexsort((net.off_rank[net.pair_off[nz]], net.req_rank[net.pair_req[nz]]))]
-    requests, offers = net.problem.requests, net.problem.offers
-    allocations = tuple(
-        AllocationLine(
-            request=requests[r].id,
-            offer=offers[o].id,
-            quantity=q,
-            late_days=max(0, (offers[o].available_from - requests[r].needed_by).days),
+    if members:
+        allocations, terms, saturated = _split(net, x, nz, used_off, members)
+    else:
+        nz = nz[np.lexsort((net.off_rank[net.pair_off[nz]], net.req_rank[net.pair_req[nz]]))]
+        requests, offers = net.problem.requests, net.problem.offers
+        allocations = tuple(
+            AllocationLine(
+                request=requests[r].id,
+                offer=offers[o].id,
+                quantity=q,
+                late_days=max(0, (offers[o].available_from - requests[r].needed_by).days),
+            )
+            for r, o, q in zip(
+                net.pair_req[nz].tolist(), net.pair_off[nz].tolist(), x[nz].tolist(),
+                strict=True,
+            )
         )
-        for r, o, q in zip(
-            net.pair_req[nz].tolist(), net.pair_off[nz].tolist(), x[nz].tolist(), strict=True
-        )
-    )
-    terms = tuple((net.weight[nz] * x[nz].astype(np.float64)).tolist())
+        terms = tuple((net.weight[nz] * x[nz].astype(np.float64)).tolist())
+        saturated = used_off >= net.off_qty
     progress("explain", 1, 2)
-    unfilled = _explain(net, x, used_req, used_off)
+    unfilled = _explain(net, used_req, saturated)
     progress("explain", 2, 2)
     return PlanPart(allocations, unfilled, terms)
 
 
+def _split(
+    net: Network, x: IntArray, nz: IntArray, used_off: IntArray, members: Members
+) -> tuple[tuple[AllocationLine, ...], tuple[float, ...], BoolArray]:
+    """The lines of ``x`` with each merged offer's quantity split over its members
+    (:mod:`allied.allocation.merge`): per merged offer, its lines in request id order take
+    its members the longest available first (available-from date, then id), each member
+    filled before the next. Also each line's
+    weight times quantity, and per offer of ``net`` whether an offer it stands for is
+    used up (an unmerged offer: itself)."""
+    requests, offers = net.problem.requests, net.problem.offers
+    saturated = used_off >= net.off_qty
+    for o in range(net.n_offers):
+        group = members.get(offers[o].id)
+        if group is not None:
+            saturated[o] = any(m.quantity <= 0 for m in group)
+    nz = nz[np.lexsort((net.req_rank[net.pair_req[nz]], net.off_rank[net.pair_off[nz]]))]
+    lines: list[AllocationLine] = []
+    terms: list[float] = []
+    at: dict[int, tuple[int, int]] = {}  # merged offer -> (member, quantity of it used)
+    for r, o, q, w in zip(net.pair_req[nz].tolist(), net.pair_off[nz].tolist(),
+                          x[nz].tolist(), net.weight[nz].tolist(), strict=True):
+        request = requests[r]
+        group = members.get(offers[o].id)
+        if group is None:
+            lines.append(AllocationLine(
+                request.id, offers[o].id, q,
+                max(0, (offers[o].available_from - request.needed_by).days)))
+            terms.append(w * q)
+            continue
+        k, used = at.get(o, (0, 0))
+        while q > 0:
+            member = group[k]
+            take = min(q, member.quantity - used)
+            if take <= 0:
+                k, used = k + 1, 0
+                continue
+            lines.append(AllocationLine(
+                request.id, member.id, take,
+                max(0, (member.available_from - request.needed_by).days)))
+            terms.append(w * take)
+            q -= take
+            used += take
+            if used >= member.quantity:
+                saturated[o] = True
+        at[o] = (k, used)
+    lines.sort(key=lambda a: (a.request, a.offer))
+    return tuple(lines), tuple(terms), saturated
+
+
 def _explain(
-    net: Network, x: IntArray, used_req: IntArray, used_off: IntArray
+    net: Network, used_req: IntArray, saturated: BoolArray
 ) -> tuple[Unfilled, ...]:
     short = net.req_qty - used_req
     todo = np.flatnonzero(short > 0)
@@ -187,7 +247,6 @@ def _explain(
     on_time = np.bincount(net.pair_req[net.late_days == 0], minlength=n_req) > 0
     min_late = np.full(n_req, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(min_late, net.pair_req, net.late_days)
-    saturated = used_off >= net.off_qty
     any_saturated = np.bincount(net.pair_req[saturated[net.pair_off]], minlength=n_req) > 0
     lo = np.searchsorted(net.blocked_req, todo, side="left")
     hi = np.searchsorted(net.blocked_req, todo, side="right")

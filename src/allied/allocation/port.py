@@ -15,6 +15,7 @@ from typing import ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
+from allied.allocation.merge import merge_offers
 from allied.allocation.model import Plan, PlanStatus, Problem, ProgressCallback, no_progress
 from allied.allocation.network import (
     Block,
@@ -74,13 +75,25 @@ class NetworkSolver(ABC):
         keeps the part within ``max_pairs`` (:func:`window_for`; at least 1). A plan with
         a cut part is ``heuristic``: optimal within its candidates, not proved optimal;
         by parts without a cut it is optimal (the parts share no offer or request), though
-        among equally good plans it may pick other offers than the whole solve."""
+        among equally good plans it may pick other offers than the whole solve.
+
+        Offers that every request sees alike are solved as one and the plan split back
+        over them (:func:`allied.allocation.merge.merge_offers`): exact. The pairs counted
+        against ``max_pairs`` are those of the merged problem (or part); a part still over
+        the bound once merged is cut as before, without merging (the cut's windows are
+        chosen among offers, and on a decade's stand-in the cut of the merged part kept
+        less of the optimum: benchmarks/scale/ALLOCATE.md)."""
         self._check_available()
         if max_pairs is not None and max_pairs < 1:
             raise InvalidInput(f"must be at least 1, got {max_pairs}", field="max_pairs")
-        if max_pairs is None or compatible_pairs(problem) <= max_pairs:
-            net = build_network(problem, progress)
-            return self.solve_network(net, progress=progress)
+        merged, members = merge_offers(problem)
+        if max_pairs is None or compatible_pairs(merged) <= max_pairs:
+            net = build_network(merged, progress)
+            x = self.assign(net, progress)
+            status = PlanStatus.OPTIMAL if self.exact else PlanStatus.HEURISTIC
+            return merge_parts([plan_part(net, x, progress, members)],
+                               status=status, solver=self.name)
+        del merged, members
         return self._solve_in_parts(problem, max_pairs, progress)
 
     def _solve_in_parts(self, problem: Problem, max_pairs: int, progress: ProgressCallback) -> Plan:
@@ -88,14 +101,16 @@ class NetworkSolver(ABC):
         plans: list[PlanPart] = []
         cut = False
         progress("solve", 0, len(parts))
-        for done, part in enumerate(parts, start=1):
+        for done, whole in enumerate(parts, start=1):
+            part, members = merge_offers(whole)
             window = None
             if compatible_pairs(part) > max_pairs:
+                part, members = whole, None  # cut among the offers themselves
                 window = window_for(part, max_pairs)
                 cut = True
             net = build_network(part, window=window)
-            plans.append(plan_part(net, self.assign(net)))
-            del net
+            plans.append(plan_part(net, self.assign(net), members=members))
+            del net, part, members
             progress("solve", done, len(parts))
         status = PlanStatus.OPTIMAL if self.exact and not cut else PlanStatus.HEURISTIC
         return merge_parts(plans, status=status, solver=self.name)

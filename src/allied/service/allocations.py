@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -70,6 +70,22 @@ class CommittedQuery(Protocol):
         """Quantity held per offer of ``offer_ids`` and per request of ``request_ids``,
         in one query."""
         ...
+
+
+@runtime_checkable
+class HeldInStatus(Protocol):
+    """An optional read model: quantity held per offer or request of one status, kept by
+    the store beside each record."""
+
+    def held_in_status(self, by: str, status: RecordStatus) -> dict[str, int]: ...
+
+
+@runtime_checkable
+class ConsentRequestsUntil(Protocol):
+    """An optional read: the consent requests made on or before a day, built from their
+    columns for reading (not tracked by the unit of work)."""
+
+    def consent_requests_until(self, day: dt.date) -> list[ConsentRequest]: ...
 
 
 def sum_committed(
@@ -332,14 +348,39 @@ _WORST_FIRST = {
 }
 
 
+_ConsentKey = tuple[str, str, str, str | None]  # origin, holder, family, offer id (or None)
+
+
+def _consent_index(
+    consents: Iterable[ConsentRequest], as_of: dt.date
+) -> dict[_ConsentKey, list[ConsentRequest]]:
+    """The consent requests made on or before ``as_of``, by origin, holder, family and
+    offer (``None``: asked for every offer), each list by (request date, id)."""
+    index: dict[_ConsentKey, list[ConsentRequest]] = defaultdict(list)
+    for c in consents:
+        if c.requested_on <= as_of:
+            index[(c.origin, c.holder, c.family, c.offer_id)].append(c)
+    for found in index.values():
+        found.sort(key=lambda c: (c.requested_on, c.id))
+    return index
+
+
+def _latest(found: list[ConsentRequest], recipient: str | None) -> ConsentRequest | None:
+    """The last of ``found`` (sorted) that covers ``recipient`` (any, when ``None``)."""
+    for c in reversed(found):
+        if recipient is None or c.recipient == recipient:
+            return c
+    return None
+
+
 def _consent_status(
-    consents: dict[tuple[str, str], list[ConsentRequest]], offer: Offer | OfferRow,
+    consents: Mapping[_ConsentKey, list[ConsentRequest]], offer: Offer | OfferRow,
     as_of: dt.date,
 ) -> _OfferConsent | None:
     """For an offer, the origin the optimiser should see and that origin's answer on
     ``as_of`` (``None`` when the offer needs no consent).
 
-    ``consents`` holds every consent request by (origin, holder). Consent is asked per
+    ``consents`` is :func:`_consent_index`'s (same ``as_of``). Consent is asked per
     origin, holder, family and recipient (and sometimes per offer): the latest request
     made on or before ``as_of`` counts (for an offer reserved for a recipient, the latest
     for that recipient), with its effective status (a pending one past its answer deadline
@@ -352,18 +393,19 @@ def _consent_status(
     worst: _OfferConsent | None = None
     covered: set[str] = set()
     for origin in offer.consent_from:
-        found = [
-            c
-            for c in consents.get((origin, offer.donor), ())
-            if c.offer_id in (None, offer.id)
-            and c.family == offer.family
-            and c.requested_on <= as_of
-            and offer.recipient in (None, c.recipient)
+        # the latest of those asked for every offer and those asked for this one
+        candidates = [
+            c for c in (
+                _latest(consents.get((origin, offer.donor, offer.family, None), []),
+                        offer.recipient),
+                _latest(consents.get((origin, offer.donor, offer.family, offer.id), []),
+                        offer.recipient),
+            ) if c is not None
         ]
-        found.sort(key=lambda c: (c.requested_on, c.id))
-        status = found[-1].effective_status(as_of) if found else ConsentStatus.PENDING
-        if status is ConsentStatus.GRANTED and offer.recipient is None:
-            covered.add(found[-1].recipient)
+        last = max(candidates, key=lambda c: (c.requested_on, c.id), default=None)
+        status = last.effective_status(as_of) if last is not None else ConsentStatus.PENDING
+        if status is ConsentStatus.GRANTED and offer.recipient is None and last is not None:
+            covered.add(last.recipient)
         if worst is None or _WORST_FIRST[status] < _WORST_FIRST[worst.status]:
             worst = _OfferConsent(origin, status, None)
     if worst is None or worst.status is not ConsentStatus.GRANTED:
@@ -373,9 +415,13 @@ def _consent_status(
     return _OfferConsent(worst.origin, worst.status, next(iter(covered), None))
 
 
-def _committed_all(uow: UnitOfWork) -> tuple[Counter[str], Counter[str]]:
-    """Quantity held by allocations, per offer id and per request id (summed by the
-    store when it can: two grouped queries, no allocation loaded)."""
+def _committed_open(uow: UnitOfWork) -> tuple[Counter[str], Counter[str]]:
+    """Quantity held by allocations, per open offer id and per open request id (the
+    store's kept ``held`` of the open records when it has it, else summed by the store
+    over every allocation: two grouped queries, no allocation loaded)."""
+    if isinstance(uow, HeldInStatus):
+        return (Counter(uow.held_in_status("offer", RecordStatus.OPEN)),
+                Counter(uow.held_in_status("request", RecordStatus.OPEN)))
     return Counter(held_by(uow, "offer", COMMITTING)), Counter(held_by(uow, "request", COMMITTING))
 
 
@@ -396,7 +442,7 @@ def build_problem(
     Each offer that needs re-export consent carries its own answer (``OfferSpec.consent``),
     since one origin can answer one holder differently per family. Channel rules are
     :data:`DEFAULT_CHANNEL_RULES`. Call inside the unit of work (``with uow:``)."""
-    by_offer, by_request = _committed_all(uow)
+    by_offer, by_request = _committed_open(uow)
     requests = []
     for r in request_rows(uow, RecordStatus.OPEN):  # plain rows, ordered by id
         if grace_days is not None and not takes_pledge(r.needed_by, as_of, grace_days):
@@ -406,9 +452,11 @@ def build_problem(
             requests.append(
                 RequestSpec(r.id, r.recipient, r.accepts, left, r.priority, r.needed_by)
             )
-    consents: dict[tuple[str, str], list[ConsentRequest]] = defaultdict(list)
-    for c in uow.consents.list():
-        consents[(c.origin, c.holder)].append(c)
+    consents = _consent_index(
+        uow.consent_requests_until(as_of) if isinstance(uow, ConsentRequestsUntil)
+        else uow.consents.list(),
+        as_of,
+    )
     offers: list[OfferSpec] = []
     for o in offer_rows(uow, RecordStatus.OPEN):
         # an offer all held by earlier allocations stays in, with quantity 0, so that a

@@ -183,8 +183,10 @@ def test_a_cut_plan_is_feasible_explained_and_heuristic(solver: str, seed: int) 
 def test_window_for_is_the_largest_k_within_the_bound() -> None:
     spec = parse_problem(problem(
         [request("R1", ["fa"], 5), request("R2", ["fb"], 5), request("R3", ["fa"], 5)],
-        [offer(f"A{i}", "fa", 1) for i in range(10)] + [offer(f"B{i}", "fb", 1)
-                                                       for i in range(3)],
+        # each offer of its own origin (consent granted): no two interchangeable, so that
+        # merging them (allied.allocation.merge) leaves the cut something to cut
+        [offer(f"A{i}", "fa", 1, origin=f"X{i}", consent="granted") for i in range(10)]
+        + [offer(f"B{i}", "fb", 1, origin=f"Y{i}", consent="granted") for i in range(3)],
     ))
     assert compatible_pairs(spec) == 23
     # K offers of fa for R1 and R3, min(K, 3) of fb for R2: 2K + 3 <= 15 up to K = 6

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from allied.adapters.db.tables import allocations, offers, requests
-from allied.domain.assistance import COMMITTING, PLEDGING
+from allied.domain.assistance import COMMITTING, PLEDGING, RecordStatus
 
 #: What pledges check capacity against: the quantity held by the allocations of each
 #: offer and each request, kept beside the record by the database (migration 0017).
@@ -62,6 +62,18 @@ class HeldQueries:
             .group_by(column)
         )
         return {str(k): int(v) for k, v in self.session.execute(stmt)}
+
+    def held_in_status(self, by: str, status: RecordStatus) -> dict[str, int]:
+        """Quantity held by allocations per offer (``by="offer"``) or request in
+        ``status``, those holding none left out: the ``held`` column, read with the
+        records' own rows (no sum over the allocations of every other record)."""
+        table = offers if by == "offer" else requests
+        rows = self.session.execute(
+            select(table.c.id, table.c.held).where(
+                table.c.status == status.value, table.c.held != 0
+            )
+        )
+        return {str(k): int(v) for k, v in rows}
 
     def pledged(
         self, ids: Collection[str], *, offer_ids: Collection[str] | None = None

@@ -582,6 +582,10 @@ class SqlUnitOfWork(ListQueries, ConsentFacts, TodoQueries, HeldQueries):
         """Offers as plain rows (``allied.service.rows``; ``record_rows``)."""
         return record_rows.offer_rows(self.session, status, lock=lock)
 
+    def consent_requests_until(self, day: dt.date) -> list[ConsentRequest]:
+        """The consent requests made on or before ``day``, for reading (``record_rows``)."""
+        return record_rows.consent_requests_until(self.session, day)
+
     def gap_sums(self, start: dt.date | None, end: dt.date | None) -> dict[str, dict[str, int]]:
         """The gaps report's sums per family, by the database (``report_sums``)."""
         return report_sums.gap_sums(self.session, start, end)
