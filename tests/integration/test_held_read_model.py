@@ -13,26 +13,23 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import defaultdict
-from typing import Any
 
 import pytest
 from sqlalchemy import text
 
+import allocation_writes as writes
 from allied.adapters.db.engine import _alembic_config
 from allied.bootstrap import Store
 from allied.domain.assistance import (
     COMMITTING,
     DELIVERED_STATES,
-    TRANSITIONS,
     AllocationStatus,
 )
 from allied.domain.errors import AlliedError
-from allied.service import access
 from allied.service import governance as gov
 from allied.service.allocations import PledgeOrder, make_pledges
 from allied.service.assistance import add_offers, add_requests
 from allied.service.caller import Caller
-from allied.service.lifecycle import Move, advance_many
 from lifecycle_paths import allocation_statuses, pledge_then_withdraw, shortest_path
 from needs import confirm_needs
 
@@ -40,7 +37,7 @@ DAY = dt.date(2024, 6, 1)
 COORD = Caller(user="coord", nation="", role="coordinator")
 FAMILIES = ["155mm-nato", "other"]
 DONORS = ["POL", "EST", "USA"]
-KINDS = ["pledge", "batch", "move", "bulk", "record", "sql", "run"]
+KINDS = writes.KINDS
 
 
 def _sums(store: Store) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]]:
@@ -85,12 +82,6 @@ def _split(store: Store) -> None:
     assert got == want
 
 
-def _pair(rng: random.Random, requests: list[str], offers: list[str]) -> tuple[str, str]:
-    """An offer and a request of its family (ids end in the family's index)."""
-    offer = rng.choice(offers)
-    return offer, rng.choice([r for r in requests if r[-1] == offer[-1]] or requests)
-
-
 def _records(store: Store, rng: random.Random, n: int) -> tuple[list[str], list[str]]:
     requests = [
         (None, f"r{i}", {
@@ -109,66 +100,6 @@ def _records(store: Store, rng: random.Random, n: int) -> tuple[list[str], list[
     add_requests(store.uow(), COORD, requests)
     add_offers(store.uow(), COORD, offers)
     return [str(r[2]["id"]) for r in requests], [str(o[2]["id"]) for o in offers]
-
-
-def _next_move(rng: random.Random, status: AllocationStatus) -> str | None:
-    # consent-pending asks origin states: the records here have none, so it moves on
-    choices = sorted(TRANSITIONS[status])
-    return rng.choice(choices).value if choices else None
-
-
-def _step(store: Store, rng: random.Random, requests: list[str], offers: list[str]) -> None:
-    """One random write to allocations (refusals are part of the mix: they write
-    nothing)."""
-    kind = rng.choice(KINDS)
-    try:
-        if kind == "pledge":
-            offer, request = _pair(rng, requests, offers)
-            access.pledge(store.uow(), COORD, DAY, offer_id=offer, request_id=request,
-                          quantity=rng.randint(1, 15))
-        elif kind == "batch":
-            orders = [
-                PledgeOrder(COORD, *_pair(rng, requests, offers), rng.randint(1, 15))
-                for _ in range(rng.randint(2, 6))
-            ]
-            make_pledges(store.uow(), orders)
-        elif kind in ("move", "bulk"):
-            live = [(i, s) for i, s in sorted(allocation_statuses(store).items()) if TRANSITIONS[s]]
-            if not live:
-                return
-            picked = rng.sample(live, min(len(live), 1 if kind == "move" else 4))
-            moves = [(i, _next_move(rng, s)) for i, s in picked]
-            if kind == "move":
-                (i, to), = moves
-                gov.move_allocation(store.uow(), COORD, i, str(to), today=DAY)
-            else:
-                advance_many(store.uow(), COORD, [Move(i, str(to)) for i, to in moves],
-                             today=DAY)
-        elif kind == "record":
-            what = rng.choice(["amend-offer", "amend-request"] * 3
-                              + ["withdraw-offer", "withdraw-request"])
-            if what == "amend-offer":
-                access.amend_offer(store.uow(), COORD, DAY, rng.choice(offers),
-                                   {"quantity": rng.randint(10, 150)})
-            elif what == "amend-request":
-                access.amend_request(store.uow(), COORD, DAY, rng.choice(requests),
-                                     {"quantity": rng.randint(20, 250)})
-            elif what == "withdraw-offer":
-                access.withdraw_offer(store.uow(), COORD, DAY, rng.choice(offers))
-            else:
-                access.withdraw_request(store.uow(), COORD, DAY, rng.choice(requests))
-        elif kind == "sql":
-            _plain_sql(store, rng, requests, offers)
-        else:
-            run = access.run_allocation(store.uow(), COORD, as_of=DAY, record=True)
-            ids = list(run["allocation_ids"])
-            accepted = rng.sample(ids, len(ids) // 2)
-            if accepted:
-                access.advance_allocations(
-                    store.uow(), COORD, DAY, [{"allocation": i, "to": "pledged"}
-                                              for i in accepted])
-    except AlliedError:
-        pass
 
 
 def _walk_to_delivered(store: Store) -> set[AllocationStatus]:
@@ -196,36 +127,13 @@ def _walk_to_delivered(store: Store) -> set[AllocationStatus]:
     return passed
 
 
-def _plain_sql(store: Store, rng: random.Random, requests: list[str], offers: list[str]) -> None:
-    """Writes no service makes, which the triggers follow all the same: an allocation's
-    quantity, offer, request or status changed in place, or the row deleted."""
-    ids = sorted(allocation_statuses(store))
-    if not ids:
-        return
-    target = rng.choice(ids)
-    statements: list[tuple[str, dict[str, Any]]] = [
-        ("UPDATE allocations SET quantity = quantity + :n WHERE id = :id",
-         {"n": rng.randint(1, 5)}),
-        ("UPDATE allocations SET offer_id = :o WHERE id = :id", {"o": rng.choice(offers)}),
-        ("UPDATE allocations SET request_id = :r, quantity = :n WHERE id = :id",
-         {"r": rng.choice(requests), "n": rng.randint(1, 9)}),
-        ("UPDATE allocations SET status = :s WHERE id = :id",
-         {"s": rng.choice(list(AllocationStatus)).value}),
-        ("UPDATE allocations SET status = status WHERE id = :id", {}),
-        ("DELETE FROM allocations WHERE id = :id", {}),
-    ]
-    sql, params = rng.choice(statements)
-    with store.engine.begin() as conn:
-        conn.execute(text(sql), {**params, "id": target})
-
-
 @pytest.mark.parametrize("seed", [7])
 def test_held_equals_the_recomputed_sums_after_random_writes(store: Store, seed: int) -> None:
     rng = random.Random(seed)
     _sums(store)  # the reference data's, as the migration filled them
     requests, offers = _records(store, rng, 12)
     for step in range(80):
-        _step(store, rng, requests, offers)
+        writes.step(store, rng, KINDS, requests, offers, caller=COORD, day=DAY)
         if step % 10 == 9:
             _sums(store)
     want_o, want_r = _sums(store)
@@ -257,7 +165,7 @@ def test_the_migration_fills_held_from_existing_allocations(store: Store) -> Non
 
     rng = random.Random(11)
     requests, offers = _records(store, rng, 6)
-    pledge_then_withdraw(store, COORD, DAY, rng, lambda: _pair(rng, requests, offers), 12)
+    pledge_then_withdraw(store, COORD, DAY, rng, lambda: writes.pair(rng, requests, offers), 12)
     want_o, want_r = _sums(store)
     cfg = _alembic_config(store.engine)
     command.downgrade(cfg, "0016")  # (through 0018_picture: its columns go first)

@@ -11,22 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import defaultdict
-from typing import Any
 
 import pytest
 from sqlalchemy import text
 
+import allocation_writes as writes
 from allied.adapters.db.engine import _alembic_config
 from allied.bootstrap import Store
-from allied.domain.assistance import COMMITTING, DELIVERED_STATES, TRANSITIONS, AllocationStatus
+from allied.domain.assistance import COMMITTING, DELIVERED_STATES, AllocationStatus
 from allied.domain.errors import AlliedError
 from allied.domain.visibility import grant_of
 from allied.service import access
 from allied.service import governance as gov
-from allied.service.allocations import PledgeOrder, make_pledges
 from allied.service.assistance import add_offers, add_requests
 from allied.service.caller import Caller
-from allied.service.lifecycle import Move, advance_many
 from allied.service.listing import RecordLists, pledged_seen_slow
 from allied.service.usecases.common import viewer
 from allied.service.usecases.picture import _gap, _picture_slow, family_gaps
@@ -119,36 +117,15 @@ def _records(store: Store, rng: random.Random, n: int) -> tuple[list[str], list[
     return [str(r[2]["id"]) for r in requests], [str(o[2]["id"]) for o in offers]
 
 
-def _pair(rng: random.Random, requests: list[str], offers: list[str]) -> tuple[str, str]:
-    offer = rng.choice(offers)
-    return offer, rng.choice([r for r in requests if r[-1] == offer[-1]])
-
-
 def _plain_sql(store: Store, rng: random.Random, requests: list[str], offers: list[str]) -> None:
-    """Writes no service makes, which the triggers follow all the same."""
-    ids = sorted(allocation_statuses(store))
-    statements: list[tuple[str, dict[str, Any]]] = [
+    """Writes no service makes, which the triggers follow all the same: to allocations
+    (``allocation_writes``), and an offer's releasability changed in place."""
+    writes.plain_sql(store, rng, requests, offers, more=[
         ("UPDATE offers SET releasability = :s WHERE id = :o",
          {"s": rng.choice(RELEASABILITIES), "o": rng.choice(offers)}),
         ("UPDATE offers SET releasability = releasability WHERE id = :o",
          {"o": rng.choice(offers)}),
-    ]
-    if ids:
-        target = {"id": rng.choice(ids)}
-        statements += [
-            ("UPDATE allocations SET quantity = quantity + :n WHERE id = :id",
-             {"n": rng.randint(1, 5), **target}),
-            ("UPDATE allocations SET offer_id = :o WHERE id = :id",
-             {"o": rng.choice(offers), **target}),
-            ("UPDATE allocations SET request_id = :r, quantity = :n WHERE id = :id",
-             {"r": rng.choice(requests), "n": rng.randint(1, 9), **target}),
-            ("UPDATE allocations SET status = :s WHERE id = :id",
-             {"s": rng.choice(list(AllocationStatus)).value, **target}),
-            ("DELETE FROM allocations WHERE id = :id", target),
-        ]
-    sql, params = rng.choice(statements)
-    with store.engine.begin() as conn:
-        conn.execute(text(sql), params)
+    ])
 
 
 def _walk_to_delivered(store: Store) -> list[str]:
@@ -175,27 +152,7 @@ def _step(store: Store, rng: random.Random, requests: list[str], offers: list[st
     kind = rng.choice(["pledge", "pledge", "batch", "move", "move", "move", "bulk", "offer",
                        "sql", "run"])
     try:
-        if kind == "pledge":
-            offer, request = _pair(rng, requests, offers)
-            access.pledge(store.uow(), COORD, DAY, offer_id=offer, request_id=request,
-                          quantity=rng.randint(1, 15))
-        elif kind == "batch":
-            make_pledges(store.uow(), [
-                PledgeOrder(COORD, *_pair(rng, requests, offers), rng.randint(1, 15))
-                for _ in range(rng.randint(2, 5))
-            ])
-        elif kind in ("move", "bulk"):
-            live = [(i, s) for i, s in sorted(allocation_statuses(store).items()) if TRANSITIONS[s]]
-            if not live:
-                return kind
-            picked = rng.sample(live, min(len(live), 1 if kind == "move" else 4))
-            moves = [(i, rng.choice(sorted(TRANSITIONS[s])).value) for i, s in picked]
-            if kind == "move":
-                (i, to), = moves
-                gov.move_allocation(store.uow(), COORD, i, to, today=DAY)
-            else:
-                advance_many(store.uow(), COORD, [Move(i, to) for i, to in moves], today=DAY)
-        elif kind == "offer":
+        if kind == "offer":
             what = rng.choice(["releasability", "releasability", "quantity", "withdraw"])
             offer = rng.choice(offers)
             if what == "releasability":
@@ -206,15 +163,9 @@ def _step(store: Store, rng: random.Random, requests: list[str], offers: list[st
                                    {"quantity": rng.randint(20, 200)})
             else:
                 access.withdraw_offer(store.uow(), COORD, DAY, offer)
-        elif kind == "sql":
-            _plain_sql(store, rng, requests, offers)
-        else:  # the optimiser's proposals, half of them accepted
-            run = access.run_allocation(store.uow(), COORD, as_of=DAY, record=True)
-            ids = list(run["allocation_ids"])
-            accepted = rng.sample(ids, len(ids) // 2)
-            if accepted:
-                access.advance_allocations(store.uow(), COORD, DAY, [
-                    {"allocation": i, "to": "pledged"} for i in accepted])
+        else:
+            writes.write(store, rng, kind, requests, offers, caller=COORD, day=DAY,
+                         sql=_plain_sql)
     except AlliedError:
         pass
     return kind
@@ -274,7 +225,7 @@ def test_the_migration_fills_the_parts_from_existing_allocations(store: Store) -
 
     rng = random.Random(9)
     requests, offers = _records(store, rng, 6)
-    pledge_then_withdraw(store, COORD, DAY, rng, lambda: _pair(rng, requests, offers), 14)
+    pledge_then_withdraw(store, COORD, DAY, rng, lambda: writes.pair(rng, requests, offers), 14)
     want = _parts(store)
     assert want
     cfg = _alembic_config(store.engine)

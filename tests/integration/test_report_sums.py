@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+import allocation_writes as writes
 from allied.adapters.db.engine import _alembic_config
 from allied.bootstrap import Store
 from allied.domain.assistance import (
     COMMITTING,
     DELIVERED_STATES,
-    TRANSITIONS,
     AllocationStatus,
 )
 from allied.domain.errors import AlliedError
@@ -30,10 +30,8 @@ from allied.reports import predictability as predictability_report
 from allied.reports.model import Period
 from allied.service import access
 from allied.service import governance as gov
-from allied.service.allocations import PledgeOrder, make_pledges
 from allied.service.assistance import add_offers, add_requests
 from allied.service.caller import Caller
-from allied.service.lifecycle import Move, advance_many
 from lifecycle_paths import allocation_statuses, shortest_path
 from needs import confirm_needs
 
@@ -110,12 +108,6 @@ def _check(store: Store) -> list[tuple[Any, Any]]:
     return _reports(store)
 
 
-def _pair(rng: random.Random, requests: list[str], offers: list[str]) -> tuple[str, str]:
-    """An offer and a request of its family (ids end in the family's index)."""
-    offer = rng.choice(offers)
-    return offer, rng.choice([r for r in requests if r[-1] == offer[-1]] or requests)
-
-
 def _records(store: Store, rng: random.Random, n: int) -> tuple[list[str], list[str]]:
     requests = [
         (None, f"r{i}", {
@@ -134,73 +126,6 @@ def _records(store: Store, rng: random.Random, n: int) -> tuple[list[str], list[
     add_requests(store.uow(), COORD, requests)
     add_offers(store.uow(), COORD, offers)
     return [str(r[2]["id"]) for r in requests], [str(o[2]["id"]) for o in offers]
-
-
-def _plain_sql(store: Store, rng: random.Random, requests: list[str], offers: list[str]) -> None:
-    """Writes no service makes, which the triggers follow all the same."""
-    ids = sorted(allocation_statuses(store))
-    if not ids:
-        return
-    statements: list[tuple[str, dict[str, Any]]] = [
-        ("UPDATE allocations SET quantity = quantity + :n WHERE id = :id",
-         {"n": rng.randint(1, 5)}),
-        ("UPDATE allocations SET offer_id = :o WHERE id = :id", {"o": rng.choice(offers)}),
-        ("UPDATE allocations SET request_id = :r, quantity = :n WHERE id = :id",
-         {"r": rng.choice(requests), "n": rng.randint(1, 9)}),
-        ("UPDATE allocations SET status = :s WHERE id = :id",
-         {"s": rng.choice(list(AllocationStatus)).value}),
-        ("UPDATE allocations SET status = :s, offer_id = :o WHERE id = :id",
-         {"s": rng.choice(list(AllocationStatus)).value, "o": rng.choice(offers)}),
-        ("UPDATE allocations SET status = status WHERE id = :id", {}),
-        ("DELETE FROM allocations WHERE id = :id", {}),
-    ]
-    sql, params = rng.choice(statements)
-    with store.engine.begin() as conn:
-        conn.execute(text(sql), {**params, "id": rng.choice(ids)})
-
-
-def _step(store: Store, rng: random.Random, requests: list[str], offers: list[str]) -> None:
-    """One random write to allocations (refusals are part of the mix: they write
-    nothing)."""
-    kind = rng.choice(KINDS)
-    try:
-        if kind == "pledge":
-            offer, request = _pair(rng, requests, offers)
-            access.pledge(store.uow(), COORD, DAY, offer_id=offer, request_id=request,
-                          quantity=rng.randint(1, 15))
-        elif kind == "batch":
-            orders = [PledgeOrder(COORD, *_pair(rng, requests, offers), rng.randint(1, 15))
-                      for _ in range(rng.randint(2, 5))]
-            make_pledges(store.uow(), orders)
-        elif kind in ("move", "bulk"):
-            live = [(i, s) for i, s in sorted(allocation_statuses(store).items())
-                    if TRANSITIONS[s]]
-            if not live:
-                return
-            picked = rng.sample(live, min(len(live), 1 if kind == "move" else 4))
-            moves = [(i, rng.choice(sorted(TRANSITIONS[s])).value) for i, s in picked]
-            if kind == "move":
-                (i, to), = moves
-                gov.move_allocation(store.uow(), COORD, i, to, today=DAY)
-            else:
-                advance_many(store.uow(), COORD, [Move(i, to) for i, to in moves], today=DAY)
-        elif kind == "record":
-            what = rng.choice(["amend-offer", "amend-request"] * 3
-                              + ["withdraw-offer", "withdraw-request"])
-            if what == "amend-offer":
-                access.amend_offer(store.uow(), COORD, DAY, rng.choice(offers),
-                                   {"quantity": rng.randint(10, 150)})
-            elif what == "amend-request":
-                access.amend_request(store.uow(), COORD, DAY, rng.choice(requests),
-                                     {"quantity": rng.randint(20, 250)})
-            elif what == "withdraw-offer":
-                access.withdraw_offer(store.uow(), COORD, DAY, rng.choice(offers))
-            else:
-                access.withdraw_request(store.uow(), COORD, DAY, rng.choice(requests))
-        else:
-            _plain_sql(store, rng, requests, offers)
-    except AlliedError:
-        pass
 
 
 #: the ways two allocations are walked: to delivered, into repair and back; to lost
@@ -239,11 +164,11 @@ def test_report_sums_follow_random_writes(store: Store, seed: int) -> None:
     _check(store)  # the reference data's, as the migrations filled them
     requests, offers = _records(store, rng, 10)
     for _ in range(10):  # pledges first, so the moves have something to move
-        offer, request = _pair(rng, requests, offers)
+        offer, request = writes.pair(rng, requests, offers)
         access.pledge(store.uow(), COORD, DAY, offer_id=offer, request_id=request,
                       quantity=rng.randint(1, 9))
     for step in range(70):
-        _step(store, rng, requests, offers)
+        writes.step(store, rng, KINDS, requests, offers, caller=COORD, day=DAY)
         if step % 7 == 6:
             _check(store)
     walked = _walk(store)
@@ -262,7 +187,7 @@ def test_the_migration_fills_the_offers_sums_from_existing_allocations(store: St
     rng = random.Random(13)
     requests, offers = _records(store, rng, 6)
     for _ in range(15):
-        offer, request = _pair(rng, requests, offers)
+        offer, request = writes.pair(rng, requests, offers)
         try:
             access.pledge(store.uow(), COORD, DAY, offer_id=offer, request_id=request,
                           quantity=rng.randint(1, 9))
