@@ -5,10 +5,8 @@ configuration) that refuses writes."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import os
 import shutil
-import sys
 import time
 from pathlib import Path
 from types import ModuleType
@@ -24,6 +22,7 @@ from allied.service import access
 from allied.service.assistance import add_requests
 from allied.service.ledger import verify_chain as verify_ledger
 from callers import CALLER
+from script_loader import load_script
 
 GENERATOR = Path(__file__).parents[2] / "benchmarks" / "scale" / "generate.py"
 REPLICA_URL = os.environ.get("ALLIED_TEST_REPLICA_URL")
@@ -31,12 +30,7 @@ PRIMARY_URL = os.environ.get("ALLIED_TEST_POSTGRES_URL")
 
 
 def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("scale_generate", GENERATOR)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(GENERATOR, "scale_generate")
 
 
 @pytest.fixture(scope="module")

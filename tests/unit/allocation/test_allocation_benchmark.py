@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ from types import ModuleType
 import pytest
 
 from allied.allocation import allocate, build_network, load_problem, parse_problem
+from script_loader import load_script
 
 BENCH = Path(__file__).resolve().parents[3] / "benchmarks" / "allocation"
 
@@ -18,14 +18,7 @@ BENCH = Path(__file__).resolve().parents[3] / "benchmarks" / "allocation"
 def bench_module(name: str) -> ModuleType:
     if str(BENCH) not in sys.path:
         sys.path.insert(0, str(BENCH))
-    spec = importlib.util.spec_from_file_location(f"allocation_bench_{name}", BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = sys.modules.get(spec.name)
-    if module is None:
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # dataclasses look their module up while defined
-        spec.loader.exec_module(module)
-    return module
+    return load_script(BENCH / f"{name}.py", f"allocation_bench_{name}")
 
 
 def test_same_seed_same_problem_and_a_valid_one() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import subprocess
@@ -12,18 +11,13 @@ from types import ModuleType
 
 import pytest
 
+from script_loader import load_script
+
 DEV = Path(__file__).resolve().parents[3] / "benchmarks" / "monitor" / "dev"
 
 
 def dev_module(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"monitor_dev_{name}", DEV / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = sys.modules.get(spec.name)
-    if module is None:
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # dataclasses look their module up while defined
-        spec.loader.exec_module(module)
-    return module
+    return load_script(DEV / f"{name}.py", f"monitor_dev_{name}")
 
 
 def test_gold_texts_split_and_second_annotation_pass_the_checks() -> None:

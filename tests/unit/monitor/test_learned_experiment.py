@@ -3,8 +3,6 @@ model and combination behave as documented. Every sentence was written for these
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -12,20 +10,14 @@ import pytest
 
 from allied.monitor.extract import Extractor
 from allied.monitor.model import Document
+from script_loader import load_script
 
 SCRIPT = Path(__file__).resolve().parents[3] / "benchmarks" / "monitor" / "learned.py"
 
 
 @pytest.fixture(scope="module")
 def learned() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("monitor_learned_experiment", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = sys.modules.get(spec.name)
-    if module is None:
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # dataclasses look their module up while defined
-        spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT, "monitor_learned_experiment")
 
 
 TEXT = (

@@ -3,8 +3,6 @@ lexicons, and reproducible from WordNet by the committed script."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ import pytest
 from allied.monitor import deplexicon
 from allied.monitor import lexicon as lx
 from allied.monitor.model import EventType
+from script_loader import load_script
 
 ROOT = Path(__file__).resolve().parents[3]
 WORDNET = Path("/usr/share/wordnet")
@@ -34,13 +33,7 @@ def test_the_licence_ships_beside_the_data() -> None:
 @pytest.mark.skipif(not (WORDNET / "data.verb").is_file(),
                     reason="WordNet 3.0 (Debian wordnet-base) is not installed")
 def test_the_script_regenerates_the_shipped_file(tmp_path: Path) -> None:
-    spec = importlib.util.spec_from_file_location(
-        "build_monitor_lexicon", ROOT / "scripts" / "build_monitor_lexicon.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    module = load_script(ROOT / "scripts" / "build_monitor_lexicon.py", "build_monitor_lexicon")
     rows = module.build(WORDNET)
     shipped = lx.wordnet_verbs()
     assert {r["lemma"]: EventType(r["type"]) for r in rows} == shipped
