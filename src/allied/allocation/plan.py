@@ -116,9 +116,11 @@ def make_plan(
     status: PlanStatus,
     solver: str,
     progress: ProgressCallback = no_progress,
+    members: Members | None = None,
 ) -> Plan:
-    """Check ``x`` (one integer per feasible pair), top it up, and explain the rest."""
-    return merge_parts([plan_part(net, x, progress)], status=status, solver=solver)
+    """Check ``x`` (one integer per feasible pair), top it up, and explain the rest
+    (``members``: as :func:`plan_part` takes them)."""
+    return merge_parts([plan_part(net, x, progress, members)], status=status, solver=solver)
 
 
 def merge_parts(parts: list[PlanPart], *, status: PlanStatus, solver: str) -> Plan:
@@ -161,8 +163,9 @@ def plan_part(
         raise ValueError("solution exceeds a request's or an offer's quantity")
 
     nz = np.flatnonzero(x)
+    saturated = used_off >= net.off_qty
     if members:
-        allocations, terms, saturated = _split(net, x, nz, used_off, members)
+        allocations, terms = _split(net, x, nz, saturated, members)
     else:
         nz = nz[np.lexsort((net.off_rank[net.pair_off[nz]], net.req_rank[net.pair_req[nz]]))]
         requests, offers = net.problem.requests, net.problem.offers
@@ -179,7 +182,6 @@ def plan_part(
             )
         )
         terms = tuple((net.weight[nz] * x[nz].astype(np.float64)).tolist())
-        saturated = used_off >= net.off_qty
     progress("explain", 1, 2)
     unfilled = _explain(net, used_req, saturated)
     progress("explain", 2, 2)
@@ -187,16 +189,15 @@ def plan_part(
 
 
 def _split(
-    net: Network, x: IntArray, nz: IntArray, used_off: IntArray, members: Members
-) -> tuple[tuple[AllocationLine, ...], tuple[float, ...], BoolArray]:
+    net: Network, x: IntArray, nz: IntArray, saturated: BoolArray, members: Members
+) -> tuple[tuple[AllocationLine, ...], tuple[float, ...]]:
     """The lines of ``x`` with each merged offer's quantity split over its members
     (:mod:`allied.allocation.merge`): per merged offer, its lines in request id order take
     its members the longest available first (available-from date, then id), each member
-    filled before the next. Also each line's
-    weight times quantity, and per offer of ``net`` whether an offer it stands for is
-    used up (an unmerged offer: itself)."""
+    filled before the next. Also each line's weight times quantity. ``saturated`` (per
+    offer of ``net``, whether it is used up) is updated to whether an offer a merged one
+    stands for is used up."""
     requests, offers = net.problem.requests, net.problem.offers
-    saturated = used_off >= net.off_qty
     for o in range(net.n_offers):
         group = members.get(offers[o].id)
         if group is not None:
@@ -232,7 +233,7 @@ def _split(
                 saturated[o] = True
         at[o] = (k, used)
     lines.sort(key=lambda a: (a.request, a.offer))
-    return tuple(lines), tuple(terms), saturated
+    return tuple(lines), tuple(terms)
 
 
 def _explain(

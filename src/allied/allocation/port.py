@@ -15,7 +15,7 @@ from typing import ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
-from allied.allocation.merge import merge_offers
+from allied.allocation.merge import Members, merge_offers
 from allied.allocation.model import Plan, PlanStatus, Problem, ProgressCallback, no_progress
 from allied.allocation.network import (
     Block,
@@ -89,10 +89,7 @@ class NetworkSolver(ABC):
         merged, members = merge_offers(problem)
         if max_pairs is None or compatible_pairs(merged) <= max_pairs:
             net = build_network(merged, progress)
-            x = self.assign(net, progress)
-            status = PlanStatus.OPTIMAL if self.exact else PlanStatus.HEURISTIC
-            return merge_parts([plan_part(net, x, progress, members)],
-                               status=status, solver=self.name)
+            return self.solve_network(net, progress=progress, members=members)
         del merged, members
         return self._solve_in_parts(problem, max_pairs, progress)
 
@@ -115,12 +112,18 @@ class NetworkSolver(ABC):
         status = PlanStatus.OPTIMAL if self.exact and not cut else PlanStatus.HEURISTIC
         return merge_parts(plans, status=status, solver=self.name)
 
-    def solve_network(self, net: Network, *, progress: ProgressCallback = no_progress) -> Plan:
-        """Solve an already built network (lets a caller compare solvers on one build)."""
+    def solve_network(
+        self, net: Network, *, progress: ProgressCallback = no_progress,
+        members: Members | None = None,
+    ) -> Plan:
+        """Solve an already built network (lets a caller compare solvers on one build);
+        ``members``: the offers each merged offer of ``net`` stands for
+        (:func:`allied.allocation.merge.merge_offers`), its lines split back over them."""
         self._check_available()
         x = self.assign(net, progress)
         status = PlanStatus.OPTIMAL if self.exact else PlanStatus.HEURISTIC
-        return make_plan(net, x, status=status, solver=self.name, progress=progress)
+        return make_plan(net, x, status=status, solver=self.name, progress=progress,
+                         members=members)
 
     @abstractmethod
     def assign(self, net: Network, progress: ProgressCallback = no_progress) -> IntArray:
