@@ -207,9 +207,9 @@ def _by_own_columns(stmt: Select[Any], query: ListQuery) -> Select[Any]:
 
 
 def _counted_in_parts(grant: Grant, query: ListQuery) -> bool:
-    """Whether :func:`_seen_by_offer` and :func:`_count_seen_by_offer` answer: a viewer
-    who does not see everything, filtering by the allocations' own columns only, with no
-    search."""
+    """Whether :func:`_seen_by_offer` (for a nation with no requests of its own) and
+    :func:`_count_seen_by_offer` answer: a viewer who does not see everything, filtering
+    by the allocations' own columns only, with no search."""
     return not (grant.everything or query.q or not query.filters
                 or not set(query.filters) <= _OWN_FILTERS)
 
@@ -226,33 +226,30 @@ def _seen_offer(grant: Grant) -> ColumnElement[bool]:
     return allocations.c.offer_id.in_(select(offers.c.id).where(_offer_side(grant)))
 
 
-def _seen_by_offer(session: Session, grant: Grant, query: ListQuery) -> Select[Any] | None:
+def _seen_by_offer(grant: Grant, query: ListQuery) -> Select[Any]:
     """The ids of the allocations a viewer with no requests of its own sees under
-    filters on the allocations' own columns: those whose offer is on its side, with no
-    request joined and no offer joined to each. ``None`` where this does not answer (see
-    :func:`_counted_in_parts`; a nation with requests of its own)."""
-    if not _counted_in_parts(grant, query) or _has_requests(session, grant):
-        return None
+    filters on the allocations' own columns (where :func:`_counted_in_parts`): those
+    whose offer is on its side, with no request joined and no offer joined to each."""
     return _by_own_columns(select(allocations.c.id).where(_seen_offer(grant)), query)
 
 
-def _count_seen_by_offer(session: Session, grant: Grant, query: ListQuery) -> int | None:
+def _count_seen_by_offer(
+    session: Session, grant: Grant, query: ListQuery, has_requests: bool
+) -> int:
     """How many allocations a nation sees under filters on the allocations' own columns,
     counted in parts instead of joining each allocation to its offer and its request and
     testing :func:`allocation_visible` on every one (at scale 1, the 720,000 delivered
     allocations): those whose offer is on its side (:func:`_seen_offer`); and, for a
     nation with requests of its own, every allocation of those (the requests' recipient
     and the allocations' index by status: ``ix_allocations_status_parts``, migration
-    0021) plus the others' requests' allocations whose offer is on its side. ``None``
-    where this does not answer (:func:`_counted_in_parts`)."""
-    if not _counted_in_parts(grant, query):
-        return None
+    0021) plus the others' requests' allocations whose offer is on its side. Only
+    where :func:`_counted_in_parts`; ``has_requests``: :func:`_has_requests`."""
 
     def counted(stmt: Select[Any]) -> int:
         return int(session.scalar(_by_own_columns(stmt, query)) or 0)
 
     a, r = allocations.c, requests.c
-    if not _has_requests(session, grant):
+    if not has_requests:
         return counted(select(func.count()).select_from(allocations).where(_seen_offer(grant)))
     # a request's recipient is never NULL (tables.requests): the two parts are disjoint
     by_request = allocations.join(requests, r.id == a.request_id)
@@ -514,30 +511,22 @@ class ListQueries:
         # second query matching them all again
         if query.column in _JOINED_SORTS and not (grant.everything and not query.filters
                                                     and not query.q):
-            rows = self.session.execute(
-                ids_stmt.add_columns(func.count().over())
-                .limit(query.limit).offset(query.offset)
-            ).all()
-            if rows or not query.offset:
-                return self._allocation_rows([r[0] for r in rows],
-                                             int(rows[0][1]) if rows else 0)
+            page = self._counted_page(ids_stmt, query)
+            if page is not None:
+                return page
+        in_parts = not (everyone or query.q) and _counted_in_parts(grant, query)
+        has_requests = in_parts and _has_requests(self.session, grant)
         # a viewer with no requests of its own, filtering by the allocations' own
         # columns: the allocations of the offers on its side, counted in the same pass
         # (the count reads them all anyway), no request or offer joined to each
-        by_offer = None if everyone or query.q else _seen_by_offer(self.session, grant, query)
-        if by_offer is not None and query.column not in _JOINED_SORTS:
-            rows = self.session.execute(
-                _order(by_offer, sort_columns[query.column], a.id, query)
-                .add_columns(func.count().over()).limit(query.limit).offset(query.offset)
-            ).all()
-            if rows or not query.offset:
-                return self._allocation_rows([r[0] for r in rows],
-                                             int(rows[0][1]) if rows else 0)
-        seen_by_offer = (
-            None if everyone or query.q else _count_seen_by_offer(self.session, grant, query)
-        )
-        if seen_by_offer is not None:
-            total = seen_by_offer
+        if in_parts and not has_requests and query.column not in _JOINED_SORTS:
+            page = self._counted_page(
+                _order(_seen_by_offer(grant, query), sort_columns[query.column], a.id, query),
+                query)
+            if page is not None:
+                return page
+        if in_parts:
+            total = _count_seen_by_offer(self.session, grant, query, has_requests)
         elif query.q or query.filters:
             total = _count(self.session, base)
         elif grant.everything:
@@ -549,6 +538,19 @@ class ListQueries:
             total = _allocations_seen(self.session, grant)
         ids = list(self.session.scalars(ids_stmt.limit(query.limit).offset(query.offset)))
         return self._allocation_rows(ids, total)
+
+    def _counted_page(
+        self, ids_stmt: Select[Any], query: ListQuery
+    ) -> tuple[list[tuple[Allocation, Offer, Request]], int] | None:
+        """The page of ``ids_stmt`` (allocation ids, in order) and how many it matches,
+        in one query (a window over the rows matched); ``None`` past the last row, where
+        no row carries the count."""
+        rows = self.session.execute(
+            ids_stmt.add_columns(func.count().over()).limit(query.limit).offset(query.offset)
+        ).all()
+        if not rows and query.offset:
+            return None
+        return self._allocation_rows([r[0] for r in rows], int(rows[0][1]) if rows else 0)
 
     def _allocation_rows(
         self, ids: list[str], total: int
