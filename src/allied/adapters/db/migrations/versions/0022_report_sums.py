@@ -142,6 +142,20 @@ def _sqlite_changed(table: str) -> str:
     )
 
 
+def _sqlite_update_trigger(table: str, name: str) -> str:
+    """The trigger moving an updated allocation's quantities on ``table`` (whose key in
+    allocations is ``KEPT[table][0]``), named ``allocations_held_update_<name>``."""
+    return f"""
+CREATE TRIGGER allocations_held_update_{name}
+AFTER UPDATE OF status, quantity, {KEPT[table][0]} ON allocations
+WHEN {_sqlite_changed(table)}
+BEGIN
+{_sqlite_add(table, "OLD", "-")}
+{_sqlite_add(table, "NEW", "+")}
+END
+"""
+
+
 _SQLITE_TRIGGERS = (
     f"""
 CREATE TRIGGER allocations_held_insert AFTER INSERT ON allocations
@@ -159,24 +173,8 @@ END
 """,
     # one trigger per table, so a move that changes only an offer's split (approved to
     # shipped) does not touch the request
-    f"""
-CREATE TRIGGER allocations_held_update_offer
-AFTER UPDATE OF status, quantity, offer_id ON allocations
-WHEN {_sqlite_changed("offers")}
-BEGIN
-{_sqlite_add("offers", "OLD", "-")}
-{_sqlite_add("offers", "NEW", "+")}
-END
-""",
-    f"""
-CREATE TRIGGER allocations_held_update_request
-AFTER UPDATE OF status, quantity, request_id ON allocations
-WHEN {_sqlite_changed("requests")}
-BEGIN
-{_sqlite_add("requests", "OLD", "-")}
-{_sqlite_add("requests", "NEW", "+")}
-END
-""",
+    _sqlite_update_trigger("offers", "offer"),
+    _sqlite_update_trigger("requests", "request"),
 )
 
 _SQLITE_NAMES = (
