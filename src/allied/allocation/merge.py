@@ -49,18 +49,11 @@ def merge_offers(problem: Problem) -> tuple[Problem, Members | None]:
         for f in r.accepts:
             if f not in earliest or r.needed_by < earliest[f]:
                 earliest[f] = r.needed_by
-    consent = {(c.origin, c.holder): c.status for c in problem.consents}
-    forbids_lethal = {ch for ch, rule in problem.channel_rules.items() if not rule.lethal}
+    forbids_lethal = problem.lethal_forbidden()
     classes: dict[_Key, list[int]] = {}
-    statuses: list[ConsentStatus | None] = []
-    for j, o in enumerate(problem.offers):
-        status: ConsentStatus | None = None
-        origin: str | None = None
-        if o.origin is not None and o.origin != o.donor:
-            origin = o.origin
-            status = (o.consent if o.consent is not None
-                      else consent.get((o.origin, o.donor), ConsentStatus.PENDING))
-        statuses.append(status)
+    statuses = problem.offer_consents()
+    for j, (o, status) in enumerate(zip(problem.offers, statuses, strict=True)):
+        origin = None if status is None else o.origin
         first_due = earliest.get(o.family)
         day = None if first_due is None or o.available_from <= first_due else o.available_from
         blocked_channel = o.channel if o.lethal and o.channel in forbids_lethal else None

@@ -118,6 +118,22 @@ class Problem:
     def __post_init__(self) -> None:
         object.__setattr__(self, "channel_rules", _frozen_rules(self.channel_rules))
 
+    def offer_consents(self) -> list[ConsentStatus | None]:
+        """Per offer, in order, the re-export answer the optimiser goes by: ``None`` for
+        one that needs none (no origin, or made by its donor); else its own ``consent``,
+        else its origin's answer to its donor in ``consents``, else pending."""
+        answers = {(c.origin, c.holder): c.status for c in self.consents}
+        return [
+            None if o.origin is None or o.origin == o.donor
+            else o.consent if o.consent is not None
+            else answers.get((o.origin, o.donor), ConsentStatus.PENDING)
+            for o in self.offers
+        ]
+
+    def lethal_forbidden(self) -> frozenset[str]:
+        """The channels whose rule refuses lethal offers."""
+        return frozenset(ch for ch, rule in self.channel_rules.items() if not rule.lethal)
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class AllocationLine:

@@ -225,23 +225,17 @@ def build_network(
         dtype=np.int64, count=n_off,
     )
 
-    consent = {(c.origin, c.holder): c.status for c in problem.consents}
     allow_pending = problem.options.allow_pending_consent
-    forbids_lethal = {ch for ch, rule in problem.channel_rules.items() if not rule.lethal}
+    forbids_lethal = problem.lethal_forbidden()
     chan_block = np.full(n_off, -1, dtype=np.int64)
     consent_block = np.full(n_off, -1, dtype=np.int64)
-    for i, o in enumerate(offers):
+    for i, (o, status) in enumerate(zip(offers, problem.offer_consents(), strict=True)):
         if o.lethal and o.channel in forbids_lethal:
             chan_block[i] = reason(f"channel-forbids-lethal:{o.channel}")
-        if o.origin is not None and o.origin != o.donor:
-            status = (
-                o.consent if o.consent is not None
-                else consent.get((o.origin, o.donor), ConsentStatus.PENDING)
-            )
-            if status is ConsentStatus.DENIED:
-                consent_block[i] = reason(f"consent-denied:{o.origin}")
-            elif status is not ConsentStatus.GRANTED and not allow_pending:
-                consent_block[i] = reason(f"consent-pending:{o.origin}")
+        if status is ConsentStatus.DENIED:
+            consent_block[i] = reason(f"consent-denied:{o.origin}")
+        elif status is not None and status is not ConsentStatus.GRANTED and not allow_pending:
+            consent_block[i] = reason(f"consent-pending:{o.origin}")
     off_ok = (chan_block < 0) & (consent_block < 0)
     progress("build", 1, steps)
 
