@@ -10,6 +10,9 @@ to the database: run it on a copy).
         [--catalogue]   # also every page of the catalogue (jobs pages, admin) and one
                         # record page of each kind (request, offer, allocation, consent,
                         # proposal, accession) per role
+        [--uncached]    # the pages' kept charts, pictures and to-do lists dropped
+                        # before every timed load: what a user sees after any change
+                        # (a change moves the data version they are kept under)
 
 Prints one JSON object: {"role path": {"status", "p50_ms", "p95_ms"}}.
 """
@@ -134,9 +137,20 @@ def _freeze_heap() -> None:
     freeze_heap()
 
 
+def _drop_kept(app: Any) -> None:
+    """Empty the server's cache of what pages keep per data version (as a change
+    would make every entry stale); sources without it: nothing kept to drop."""
+    cache = getattr(app.state, "chart_cache", None)
+    items = getattr(cache, "_items", None)
+    if items is not None:
+        with cache._lock:
+            items.clear()
+
+
 def measure(
     url: str, repeat: int, roles: set[str] | None, api: bool = False, no_pages: bool = False,
     catalogue: bool = False, paths: set[str] | None = None, compiled: bool = False,
+    uncached: bool = False,
 ) -> dict[str, Any]:
     from starlette.testclient import TestClient
 
@@ -189,6 +203,8 @@ def measure(
                 times = []
                 status = 0
                 for _ in range(repeat):
+                    if uncached:
+                        _drop_kept(app)
                     began = time.perf_counter()
                     answer = client.get(path)
                     status = answer.status_code
@@ -230,11 +246,13 @@ def main() -> int:
                         help="also every other page of the catalogue and the record pages")
     parser.add_argument("--compiled", action="store_true",
                         help="compile every template before timing (cold: the data only)")
+    parser.add_argument("--uncached", action="store_true",
+                        help="drop the pages' kept figures before every timed load")
     args = parser.parse_args()
     roles = set(args.roles.split(",")) if args.roles else None
     paths = set(args.paths.split(",")) if args.paths else None
     print(json.dumps(measure(args.database_url, args.repeat, roles, args.api, args.no_pages,
-                             args.catalogue, paths, args.compiled), indent=1))
+                             args.catalogue, paths, args.compiled, args.uncached), indent=1))
     return 0
 
 
