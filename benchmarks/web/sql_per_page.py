@@ -4,6 +4,7 @@ statements that took longest (their time in ms and their first characters).
 
     python benchmarks/web/sql_per_page.py --database-url URL --roles donor \
         --paths '/offers' [--repeat 2] [--top 8] [--api] [--catalogue] [--compiled]
+        [--uncached]
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ def main() -> int:
     parser.add_argument("--api", action="store_true")
     parser.add_argument("--catalogue", action="store_true")
     parser.add_argument("--compiled", action="store_true")
+    parser.add_argument("--uncached", action="store_true",
+                        help="every load with the pages' kept figures dropped (pages.py)")
     parser.add_argument("--explain", type=int, default=0,
                         help="EXPLAIN (ANALYZE, BUFFERS) the N slowest SELECTs of the last load")
     args = parser.parse_args()
@@ -70,7 +73,7 @@ def main() -> int:
     setattr(pages, "time", _Clock)  # noqa: B010 (the module's clock, for this run)
     results = pages.measure(args.database_url, args.repeat, roles, args.api,
                             args.api and not args.catalogue and not paths, args.catalogue,
-                            paths, args.compiled)
+                            paths, args.compiled, args.uncached)
     # every load brackets its statements between two clock readings
     marks = [n for _, n in loads]
     for i in range(0, len(marks) - 1, 2):
