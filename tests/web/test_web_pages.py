@@ -672,6 +672,41 @@ def test_pledged_counts_pledges_not_proposed_plan_lines_on_api_and_dashboard(web
     assert board_pledged() == expected + line["quantity"]
 
 
+def test_the_overview_reads_side_by_side_what_it_reads_in_turn(web: Web) -> None:
+    """The overview's reads (picture, offers by donor, proposals, consents waiting, to-do
+    list) run side by side on their own units of work (``ctx.fan_out``): every role's
+    page shows what it shows with them read one after the other."""
+    from allied.entrypoints.api.fast.fanout import FanOut
+
+    confirm_needs(web.uow, TODAY)
+    assert access.run_allocation(web.uow(), web.caller("coord"), as_of=TODAY)["allocation_ids"]
+    coord = web.signed_in("coord")
+    circulated = coord.post("/decisions", data={
+        "forum": "NATO", "rule": "consensus-silence", "title": "Air defence for Kharkiv",
+        "deadline": "2024-06-10", "csrf": web.csrf("coord")})
+    assert circulated.status_code == 303
+    ctx = web.app.state.ctx
+    default = ctx.fan_out
+    pages: dict[str, dict[str, str]] = {}
+    try:
+        for how, fan in (("in turn", FanOut(0)), ("side by side", FanOut(4))):
+            ctx.fan_out = fan
+            web.app.state.chart_cache = type(web.app.state.chart_cache)()  # nothing kept
+            for user in USERS:
+                response = web.signed_in(user).get("/")
+                assert response.status_code == 200, (how, user, response.text[:300])
+                # the session's own tokens differ per sign-in, not the page's content
+                pages.setdefault(user, {})[how] = re.sub(
+                    r'name="csrf" value="[^"]*"', "", response.text)
+            fan.close()
+    finally:
+        ctx.fan_out = default
+    for user, shown in pages.items():
+        assert shown["in turn"] == shown["side by side"], user
+    assert "Proposed allocations to accept" in pages["coord"]["in turn"]
+    assert "Air defence for Kharkiv" in pages["est"]["side by side"]
+
+
 # -- the pure parts ----------------------------------------------------------------------
 
 

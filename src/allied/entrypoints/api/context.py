@@ -21,6 +21,7 @@ from allied.adapters.db.repository_users import (
 from allied.bootstrap import Store
 from allied.domain.errors import InvalidInput
 from allied.entrypoints.api.fast.batching import WriteBatcher
+from allied.entrypoints.api.fast.fanout import THREADS, FanOut
 from allied.entrypoints.api.fast.holdings import LiveHoldings
 from allied.entrypoints.api.fast.store import AnswerStore, VersionedCache
 from allied.service import access
@@ -97,6 +98,8 @@ class AppContext:
         )
         sqlite = self.store.engine.dialect.name == "sqlite"
         self.writer_lock = threading.RLock() if sqlite else None
+        #: a page's independent reads side by side (PostgreSQL; SQLite: in turn)
+        self.fan_out = FanOut(0 if sqlite else THREADS)
         self.cache = VersionedCache(
             self._reader, self.options.cache_size, self.options.cache_bytes
         )
@@ -151,6 +154,7 @@ class AppContext:
         return await run_in_threadpool(work, self.read_uow())
 
     def close(self) -> None:
+        self.fan_out.close()
         self.cache.close()
         self.loop_units.close()
         self.loop_reads.close()

@@ -50,12 +50,22 @@ class ChartCache:
         self.built = 0
 
     def get(self, key: Hashable, build: Callable[[], T]) -> T:
+        found = self.peek(key)
+        if found is not None:
+            kept: T = found
+            return kept
+        return self.put(key, build())
+
+    def peek(self, key: Hashable) -> Any | None:
+        """What is kept under ``key`` (``None``: nothing; nothing kept is ``None``)."""
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
-                found: T = self._items[key]
-                return found
-        value = build()
+                return self._items[key]
+        return None
+
+    def put(self, key: Hashable, value: T) -> T:
+        """Keep ``value`` under ``key`` (built by the caller outside the lock)."""
         with self._lock:
             self.built += 1
             self._items[key] = value
@@ -119,21 +129,36 @@ def _beside(key: tuple[Any, ...], what: str) -> tuple[Any, ...]:
 def overview_data(request: Request, caller: Caller, key: tuple[Any, ...]) -> views.Overview:
     """The cell's picture (:func:`views.overview`) kept under ``key``'s scope and data
     version (taken before the read, as for the charts)."""
-    ctx = request.app.state.ctx
-    return cache_of(request).get(
-        _beside(key, "data"), lambda: views.overview(ctx.read_uow, caller, ctx.today())
-    )
+    return overview_page_data(request, caller, key, todo=False)[0]
 
 
-def overview_todo(request: Request, caller: Caller, key: tuple[Any, ...]) -> dict[str, Any]:
-    """The caller's to-do list, the first :data:`TODO_SHOWN` items of each section, kept
-    under ``key``'s scope (role and nation) and data version: what waits on the caller
-    moves only with a change, and a change moves the version."""
+def overview_page_data(
+    request: Request, caller: Caller, key: tuple[Any, ...], *, todo: bool = True
+) -> tuple[views.Overview, dict[str, Any]]:
+    """The overview page's picture and (``todo``) the caller's to-do list, the first
+    :data:`TODO_SHOWN` items of each section, each kept under ``key``'s scope (role and
+    nation) and data version: what waits on the caller moves only with a change, and a
+    change moves the version. What is not kept is read, the picture's reads and the
+    to-do list side by side (``ctx.fan_out``), each on its own unit of work."""
     ctx = request.app.state.ctx
-    return cache_of(request).get(
-        _beside(key, "todo"),
-        lambda: access.todo(ctx.read_uow(), caller, ctx.today(), limit=TODO_SHOWN),
-    )
+    cache = cache_of(request)
+    data_key, todo_key = _beside(key, "data"), _beside(key, "todo")
+    data: views.Overview | None = cache.peek(data_key)
+    listed: dict[str, Any] | None = cache.peek(todo_key) if todo else {}
+    reads: dict[str, Callable[[], Any]] = {}
+    if data is None:
+        reads.update(views.overview_reads(ctx.read_uow, caller, ctx.today()))
+    if listed is None:
+        reads["todo"] = lambda: access.todo(ctx.read_uow(), caller, ctx.today(),
+                                            limit=TODO_SHOWN)
+    if reads:
+        results = ctx.fan_out.run(reads)
+        if data is None:
+            data = cache.put(data_key, views.overview_of(results))
+        if listed is None:
+            listed = cache.put(todo_key, results["todo"])
+    assert data is not None and listed is not None
+    return data, listed
 
 
 def overview_figures(

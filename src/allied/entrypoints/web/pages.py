@@ -344,8 +344,7 @@ def overview_page(request: Request) -> HTMLResponse:
     key = chartcache.overview_key(request, caller, "figures")
     # the picture and the to-do list are kept per data version too: a view after no change
     # reads the version only
-    data = chartcache.overview_data(request, caller, key)
-    todo = chartcache.overview_todo(request, caller, key)
+    data, todo = chartcache.overview_page_data(request, caller, key)
     donors = chartcache.sorted_donors(data.offer_totals)
     chart_version, figs = chartcache.overview_figures(request, key, data, donors)
     return render(

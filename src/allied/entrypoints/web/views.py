@@ -9,6 +9,7 @@ ledger entry in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -208,30 +209,47 @@ def todo_sections(todo: dict[str, Any], nation: str | None) -> list[dict[str, An
     return shaped
 
 
-def overview(uow_factory: Any, caller: Caller, day: dt.date) -> Overview:
-    """The cell's picture from the store's sums (a page of nothing but aggregates: no
-    list of records is read)."""
+def overview_reads(
+    uow_factory: Any, caller: Caller, day: dt.date
+) -> dict[str, Callable[[], Any]]:
+    """The reads the cell's picture is made of, each on its own unit of work and none
+    depending on another (a page may run them side by side); :func:`overview_of` puts
+    their results together."""
+    reads: dict[str, Callable[[], Any]] = {
+        "gaps": lambda: access.family_gaps(uow_factory(), caller, day),
+        # shown as recorded (id, title, forum, rule, deadline): no outcome worked out
+        "proposals": lambda: access.open_proposals(uow_factory(), caller, day),
+        "offer_totals": lambda: access.offer_totals(uow_factory(), caller, day, "donor"),
+    }
+    if may(caller.role, Action.READ_CONSENTS):
+        # the caller's queue, as its to-do list counts it (one definition)
+        reads["consents"] = lambda: access.count_waiting_consents(uow_factory(), caller, day)
+    return reads
+
+
+def overview_of(results: Mapping[str, Any]) -> Overview:
+    """The cell's picture from the results of :func:`overview_reads` (by their names)."""
     gaps = [
         FamilyGap(
             g["family"], g["requests"], g["requested"], g["proposed"], g["pledged"],
             g["delivered"], g["valued"], g["requested_eur"], g["outstanding_eur"],
         )
-        for g in access.family_gaps(uow_factory(), caller, day)
+        for g in results["gaps"]
     ]
-    consents = 0
-    if may(caller.role, Action.READ_CONSENTS):
-        # the caller's queue, as its to-do list counts it (one definition)
-        consents = access.count_waiting_consents(uow_factory(), caller, day)
-    # shown as recorded (id, title, forum, rule, deadline): no outcome worked out
-    open_proposals = access.open_proposals(uow_factory(), caller, day)
     return Overview(
         gaps=gaps,
         open_requests=sum(g.requests for g in gaps),
-        consents_waiting=consents,
-        decisions_open=len(open_proposals),
-        offer_totals=access.offer_totals(uow_factory(), caller, day, "donor"),
-        proposals=open_proposals,
+        consents_waiting=int(results.get("consents", 0)),
+        decisions_open=len(results["proposals"]),
+        offer_totals=results["offer_totals"],
+        proposals=results["proposals"],
     )
+
+
+def overview(uow_factory: Any, caller: Caller, day: dt.date) -> Overview:
+    """The cell's picture from the store's sums (a page of nothing but aggregates: no
+    list of records is read), its reads one after the other."""
+    return overview_of({k: read() for k, read in overview_reads(uow_factory, caller, day).items()})
 
 
 def last_run(uow_factory: Any, caller: Caller) -> dict[str, Any] | None:
