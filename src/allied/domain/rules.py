@@ -167,7 +167,9 @@ def evaluate(
             raise InvalidInput(
                 f"{actor} is not a participant on that date", field=Position(pos).value
             )
-    by = {p: Position(positions.get(p, Position.SILENT)) for p in parts}
+    # the positions given (a few) made Positions once; everyone else is silent
+    given = {actor: Position(pos) for actor, pos in positions.items()}
+    by = {p: given.get(p, Position.SILENT) for p in parts}
     yes = tuple(p for p in parts if by[p] is Position.YES)
     no = tuple(p for p in parts if by[p] is Position.NO)
     abstain = tuple(p for p in parts if by[p] is Position.ABSTAIN)
