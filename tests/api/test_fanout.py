@@ -119,3 +119,15 @@ def test_after_close_reads_run_in_turn() -> None:
 def test_a_negative_number_of_threads_is_refused() -> None:
     with pytest.raises(ValueError, match="threads"):
         FanOut(-1)
+
+
+def test_a_fan_out_dropped_without_close_lets_its_threads_go() -> None:
+    import gc
+
+    fan = FanOut(2)
+    assert fan.run({"a": lambda: 1, "b": lambda: 2}) == {"a": 1, "b": 2}
+    pool = fan._pool
+    assert pool is not None
+    del fan
+    gc.collect()
+    assert pool._shutdown  # the app's fan-out gone, its pool told to stop

@@ -23,6 +23,7 @@ nothing from this) every read runs in turn in the caller's thread.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -50,6 +51,8 @@ class FanOut:
                 return None
             if self._pool is None:  # made on first use: nothing runs at import or start
                 self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="fan-out")
+                # an app dropped without its shutdown (a test's) lets its threads go too
+                weakref.finalize(self, self._pool.shutdown, wait=False)
             return self._pool
 
     def run(self, reads: Mapping[str, Callable[[], Any]]) -> dict[str, Any]:
