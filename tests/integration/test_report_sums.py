@@ -1,11 +1,14 @@
 """The sums the reports read from the columns the database keeps per offer and request
 (``offers.proposed``/``shipped``/``delivered``: migration 0022_report_sums, beside
 ``held``; ``requests.held``/``proposed``/``delivered``) against the reports' pure
-functions over the records, on each backend: after a random mix of writes to allocations
+functions over the records, and the count of allocations on their way per request
+(``requests.in_flight``, migration 0023_request_in_flight) and the coordinator's overdue
+deliveries counted from it against the allocations recounted, on each backend: after a
+random mix of writes to allocations
 (pledges one at a time and in batches, lifecycle moves single and in bulk, amendments
 and withdrawals of the records, plain SQL updates of an allocation's quantity, status,
 offer or request, and deletes), and after the migration's backfill of a database that
-already holds allocations."""
+already holds allocations (each of the two)."""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from allied.bootstrap import Store
 from allied.domain.assistance import (
     COMMITTING,
     DELIVERED_STATES,
+    IN_FLIGHT,
     AllocationStatus,
 )
 from allied.domain.errors import AlliedError
@@ -52,24 +56,28 @@ PERIODS = (
 KINDS = ["pledge", "batch", "move", "move", "bulk", "record", "sql"]
 
 
+REQUEST_COLUMNS = ("held", "proposed", "delivered", "in_flight")
+
+
 def _kept(store: Store) -> None:
     """Each offer's held, proposed, shipped and delivered quantities, and each request's
     held, proposed and delivered, recomputed from the allocations with the reports' and
-    the domain's status sets, equal the columns."""
+    the domain's status sets, and how many of each request's allocations are on their
+    way (``IN_FLIGHT``), equal the columns."""
     pledged = predictability_report.PLEDGED_STATES
     shipped = predictability_report.SHIPPED_STATES
     sets = {"held": COMMITTING, "proposed": {AllocationStatus.PROPOSED},
             "shipped": shipped, "delivered": DELIVERED_STATES}
     with store.uow() as uow:
         want_o = {o.id: dict.fromkeys(sets, 0) for o in uow.offers.list()}
-        want_r = {r.id: dict.fromkeys(("held", "proposed", "delivered"), 0)
-                  for r in uow.requests.list()}
+        want_r = {r.id: dict.fromkeys(REQUEST_COLUMNS, 0) for r in uow.requests.list()}
         for a in uow.allocations.list():
             for column, statuses in sets.items():
                 if a.status in statuses:
                     want_o[a.offer_id][column] += a.quantity
                     if column in want_r[a.request_id]:
                         want_r[a.request_id][column] += a.quantity
+            want_r[a.request_id]["in_flight"] += a.status in IN_FLIGHT
             # what the reports call pledged is what is held but proposed
             assert (a.status in pledged) == (a.status in COMMITTING
                                              and a.status is not AllocationStatus.PROPOSED)
@@ -77,10 +85,9 @@ def _kept(store: Store) -> None:
         got_o = {str(row[0]): dict(zip(sets, map(int, row[1:]), strict=True))
                  for row in conn.execute(text(
                      "SELECT id, held, proposed, shipped, delivered FROM offers"))}
-        got_r = {str(row[0]): dict(zip(("held", "proposed", "delivered"), map(int, row[1:]),
-                                       strict=True))
+        got_r = {str(row[0]): dict(zip(REQUEST_COLUMNS, map(int, row[1:]), strict=True))
                  for row in conn.execute(text(
-                     "SELECT id, held, proposed, delivered FROM requests"))}
+                     f"SELECT id, {', '.join(REQUEST_COLUMNS)} FROM requests"))}
     assert got_o == want_o
     assert got_r == want_r
 
@@ -103,8 +110,40 @@ def _reports(store: Store) -> list[tuple[Any, Any]]:
     return pairs
 
 
+#: days before which the overdue deliveries are counted: before every request's
+#: needed-by date, between them (``DAYS[1]`` and ``DAYS[2]``), after them all
+OVERDUE_DAYS = (dt.date(2024, 1, 1), dt.date(2025, 1, 1), dt.date(2026, 1, 1))
+
+
+def _overdue(store: Store) -> list[int]:
+    """The coordinator's to-do list counts its overdue deliveries (from the requests'
+    ``in_flight``) as the allocations on their way whose request was needed before the
+    day, recounted; a list of the allocations filtered by other statuses than exactly
+    those counts its allocations. The overdue totals, per ``OVERDUE_DAYS``."""
+    with store.read_uow() as uow:
+        needed_by = {r.id: r.needed_by for r in uow.requests.list()}
+        allocs = [(a.status, needed_by[a.request_id]) for a in uow.allocations.list()]
+    totals = []
+    for day in OVERDUE_DAYS:
+        def recount(statuses: frozenset[AllocationStatus], day: dt.date = day) -> int:
+            return sum(status in statuses and by < day for status, by in allocs)
+
+        todo = access.todo(store.uow(), COORD, day, limit=20)
+        (overdue,) = [s for s in todo["sections"] if s["name"] == "overdue_deliveries"]
+        assert overdue["total"] == recount(IN_FLIGHT), day
+        assert len(overdue["items"]) == min(20, overdue["total"])
+        totals.append(overdue["total"])
+        for statuses in ([AllocationStatus.PLEDGED, AllocationStatus.SHIPPED],
+                         [*IN_FLIGHT, AllocationStatus.DELIVERED]):
+            got = access.list_allocations(store.uow(), COORD, day, needed_before=day,
+                                          statuses=[s.value for s in statuses], limit=5)
+            assert got.total == recount(frozenset(statuses)), (day, statuses)
+    return totals
+
+
 def _check(store: Store) -> list[tuple[Any, Any]]:
     _kept(store)
+    _overdue(store)
     return _reports(store)
 
 
@@ -179,9 +218,24 @@ def test_report_sums_follow_random_writes(store: Store, seed: int) -> None:
     assert all(any(s[k] for s in whole.values()) for k in ("pledged", "shipped", "delivered"))
     statuses = set(allocation_statuses(store).values())
     assert AllocationStatus.PROPOSED in statuses or AllocationStatus.WITHDRAWN in statuses
+    # and left some allocations on their way, overdue on one day and not on another
+    assert statuses & IN_FLIGHT, statuses
+    first, between, last = _overdue(store)
+    assert first == 0 < between < last
 
 
-def test_the_migration_fills_the_offers_sums_from_existing_allocations(store: Store) -> None:
+#: a revision before a kept column, the table and column it lacks there, and the status of
+#: the allocation written under it (which its backfill must count)
+BEFORE = (
+    ("0021_allocation_status_parts", "offers", "shipped", "delivered"),
+    ("0022_report_sums", "requests", "in_flight", "shipped"),
+)
+
+
+@pytest.mark.parametrize(("revision", "table", "column", "status"), BEFORE)
+def test_the_migrations_fill_the_kept_columns_from_existing_allocations(
+    store: Store, revision: str, table: str, column: str, status: str
+) -> None:
     from alembic import command
 
     rng = random.Random(13)
@@ -193,28 +247,50 @@ def test_the_migration_fills_the_offers_sums_from_existing_allocations(store: St
                           quantity=rng.randint(1, 9))
         except AlliedError:
             continue
-    for i, status in sorted(allocation_statuses(store).items())[:4]:
-        for to in shortest_path(status, AllocationStatus.SHIPPED):
+    for i, was in sorted(allocation_statuses(store).items())[:4]:
+        for to in shortest_path(was, AllocationStatus.SHIPPED):
             try:
                 gov.move_allocation(store.uow(), COORD, i, to.value, today=DAY)
             except AlliedError:
                 break
     before = _check(store)
+    with store.engine.connect() as conn:
+        in_flight = conn.execute(text("SELECT in_flight FROM requests WHERE id = :r"),
+                                 {"r": requests[0]}).scalar_one()
     cfg = _alembic_config(store.engine)
-    command.downgrade(cfg, "0021_allocation_status_parts")
+    command.downgrade(cfg, revision)
     with store.engine.begin() as conn:
-        assert "shipped" not in set(conn.execute(text("SELECT * FROM offers LIMIT 1")).keys())
-        # written under 0021's triggers (held kept, no offer split): the backfill counts
-        # it all the same
+        assert column not in set(conn.execute(text(f"SELECT * FROM {table} LIMIT 1")).keys())
+        # written under the older triggers (no such column kept): the backfill counts it
+        # all the same
         conn.execute(text(
             "INSERT INTO allocations (id, offer_id, request_id, quantity, needs_consent, "
-            "status) VALUES ('AL-OLD', :o, :r, 4, false, 'delivered')"
-        ), {"o": offers[0], "r": requests[0]})
+            "status) VALUES ('AL-OLD', :o, :r, 4, false, :s)"
+        ), {"o": offers[0], "r": requests[0], "s": status})
     command.upgrade(cfg, "heads")
     after = _check(store)
-    assert after != before  # the delivered allocation shows in the sums
+    assert after != before  # the allocation shows in the sums
     with store.engine.connect() as conn:
         shipped, delivered = conn.execute(
             text("SELECT shipped, delivered FROM offers WHERE id = :o"), {"o": offers[0]}
         ).one()
-    assert shipped >= 4 and delivered >= 4
+        in_flight_after = conn.execute(text("SELECT in_flight FROM requests WHERE id = :r"),
+                                       {"r": requests[0]}).scalar_one()
+    assert shipped >= 4 and delivered >= (4 if status == "delivered" else 0)
+    assert in_flight_after == in_flight + (status == "shipped")
+
+
+def test_the_in_flight_statuses_of_the_migration_are_the_domains() -> None:
+    """0023_request_in_flight keeps its own list of the statuses (a migration does not
+    import the application): the domain's ``IN_FLIGHT``, which the store's count of the
+    overdue deliveries reads ``requests.in_flight`` for."""
+    from pathlib import Path
+
+    from allied.adapters.db import tables
+    from script_loader import load_script
+
+    migration = load_script(
+        Path(tables.__file__).with_name("migrations") / "versions"
+        / "0023_request_in_flight.py", "_allied_migration_0023_request_in_flight")
+    assert set(migration.IN_FLIGHT) == {s.value for s in IN_FLIGHT}
+    assert len(migration.IN_FLIGHT) == len(IN_FLIGHT)

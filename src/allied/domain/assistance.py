@@ -108,6 +108,12 @@ COMMITTING = frozenset(
 PLEDGING = COMMITTING - {S.PROPOSED}
 #: Statuses that count as delivered to the recipient.
 DELIVERED_STATES = frozenset({S.DELIVERED, S.IN_REPAIR, S.RETURNED})
+#: Statuses in which an allocation is on its way: pledged and not yet delivered, lost,
+#: rejected or withdrawn. Past its request's needed-by date it is an overdue delivery
+#: (the coordinator's to-do list); ``requests.in_flight`` counts them per request
+#: (migration 0023_request_in_flight, which keeps its own list of them: a test holds the
+#: two equal).
+IN_FLIGHT = frozenset({S.PLEDGED, S.CONSENT_PENDING, S.APPROVED, S.SHIPPED})
 
 
 @dataclass(eq=False)

@@ -47,6 +47,7 @@ from allied.adapters.db.tables import (
 from allied.domain.assistance import (
     COMMITTING,
     DELIVERED_STATES,
+    IN_FLIGHT,
     PLEDGING,
     Allocation,
     AllocationStatus,
@@ -212,6 +213,22 @@ def _counted_in_parts(grant: Grant, query: ListQuery) -> bool:
     by the allocations' own columns only, with no search."""
     return not (grant.everything or query.q or not query.filters
                 or not set(query.filters) <= _OWN_FILTERS)
+
+
+#: the statuses ``requests.in_flight`` counts (migration 0023_request_in_flight)
+_IN_FLIGHT = frozenset(s.value for s in IN_FLIGHT)
+
+
+def _in_flight_before(grant: Grant, query: ListQuery) -> bool:
+    """Whether the allocations ``query`` matches are counted by the requests'
+    ``in_flight``: a viewer who sees everything, no search, and the filters exactly the
+    statuses ``IN_FLIGHT`` (any order) and a request needed before a day."""
+    return (
+        grant.everything
+        and not query.q
+        and set(query.filters) == {"statuses", "needed_before"}
+        and {str(x) for x in query.filters["statuses"]} == _IN_FLIGHT
+    )
 
 
 def _has_requests(session: Session, grant: Grant) -> bool:
@@ -527,6 +544,14 @@ class ListQueries:
                 return page
         if in_parts:
             total = _count_seen_by_offer(self.session, grant, query, has_requests)
+        elif _in_flight_before(grant, query):
+            # the overdue deliveries (the coordinator's to-do list): the allocations on
+            # their way counted per request (``in_flight``, migration
+            # 0023_request_in_flight), summed over the requests needed before the day,
+            # instead of counting every such allocation joined to its request
+            total = int(self.session.scalar(
+                select(func.coalesce(func.sum(requests.c.in_flight), 0))
+                .where(requests.c.needed_by < query.filters["needed_before"])) or 0)
         elif query.q or query.filters:
             total = _count(self.session, base)
         elif grant.everything:

@@ -123,6 +123,10 @@ requests = Table(
     # in repair, returned): the same read model (migration 0018_picture)
     Column("proposed", Integer, nullable=False, server_default="0"),
     Column("delivered", Integer, nullable=False, server_default="0"),
+    # how many of its allocations are on their way (the domain's IN_FLIGHT: pledged,
+    # consent-pending, approved, shipped): the same read model, so the overdue
+    # deliveries are counted per request (migration 0023_request_in_flight)
+    Column("in_flight", Integer, nullable=False, server_default="0"),
 )
 
 offers = Table(
@@ -381,7 +385,7 @@ def start_mappers() -> None:
     # ``held`` and ``allocation_count`` are a read model the database keeps (migration
     # 0017_lists), not the domain's
     m(Request, requests,
-      exclude_properties=["held", "allocation_count", "proposed", "delivered"])
+      exclude_properties=["held", "allocation_count", "proposed", "delivered", "in_flight"])
     m(Offer, offers, exclude_properties=[
         "held", "allocation_count", "available", "proposed", "shipped", "delivered"])
     m(Allocation, allocations)

@@ -22,7 +22,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from allied.domain.assistance import AllocationStatus, RecordStatus, Request
+from allied.domain.assistance import IN_FLIGHT, AllocationStatus, RecordStatus, Request
 from allied.domain.consent import ConsentRequest
 from allied.domain.proposals import ProposalStatus
 from allied.domain.users import Action, UserRole, require
@@ -127,12 +127,10 @@ def todo(
         section("unfilled_requests", "Unfilled requests and why", unfilled, unfilled_total)
         section("blocked_decisions", "Decisions blocked, and by whom", blocked,
                 len(proposals) + totals.get(id(pending), len(pending)))
-        overdue = _allocations(
-            uow, caller, day, needed_before=day,
-            statuses=[S.PLEDGED.value, S.CONSENT_PENDING.value, S.APPROVED.value,
-                      S.SHIPPED.value],
-        )
-        order = [S.PLEDGED.value, S.CONSENT_PENDING.value, S.APPROVED.value, S.SHIPPED.value]
+        # on their way (IN_FLIGHT, which the store counts per request), in the order of
+        # the lifecycle: pledged, consent-pending, approved, shipped
+        order = [s.value for s in AllocationStatus if s in IN_FLIGHT]
+        overdue = _allocations(uow, caller, day, needed_before=day, statuses=order)
         overdue.sort(key=lambda r: order.index(r["status"]))  # by status, then id
         section(
             "overdue_deliveries",

@@ -36,9 +36,10 @@ it) equal to the recomputed sums after random writes on both backends.
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from alembic import op
@@ -67,55 +68,77 @@ KEPT = {
 }
 
 
-def _qty(column: str, row: str) -> str:
-    statuses = ", ".join(f"'{s}'" for s in SPLIT[column])
-    return f"(CASE WHEN {row}.status IN ({statuses}) THEN {row}.quantity ELSE 0 END)"
+class Spec(NamedTuple):
+    """What the trigger keeps: ``split``, column -> the statuses it takes; ``kept``, table
+    -> (its key in allocations, its kept columns, each of ``split``); ``counts``, the
+    columns of ``split`` that count allocations (1 each) instead of summing their
+    quantity. Later migrations (0023_request_in_flight) extend it and regenerate the
+    trigger with these functions."""
+
+    split: Mapping[str, tuple[str, ...]]
+    kept: Mapping[str, tuple[str, tuple[str, ...]]]
+    counts: frozenset[str] = frozenset()
 
 
-def _pg_set(table: str, delta: str) -> str:
+#: this migration's
+SPEC = Spec(SPLIT, KEPT)
+
+
+def _qty(column: str, row: str, spec: Spec = SPEC) -> str:
+    statuses = ", ".join(f"'{s}'" for s in spec.split[column])
+    value = "1" if column in spec.counts else f"{row}.quantity"
+    return f"(CASE WHEN {row}.status IN ({statuses}) THEN {value} ELSE 0 END)"
+
+
+def _pg_set(table: str, delta: str, spec: Spec = SPEC) -> str:
     """The SET list of ``table``'s update for ``delta``: ``n - o``, ``-o``, ``n``."""
-    cols = KEPT[table][1]
+    cols = spec.kept[table][1]
     return ", ".join(f"{c} = {c} + {delta.format(c=c)}" for c in cols)
 
 
-def _pg_changed(table: str) -> str:
-    return " OR ".join(f"n_{c} <> o_{c}" for c in KEPT[table][1])
+def _pg_changed(table: str, spec: Spec = SPEC) -> str:
+    return " OR ".join(f"n_{c} <> o_{c}" for c in spec.kept[table][1])
 
 
-_ALL = tuple(SPLIT)
+def pg_function(spec: Spec = SPEC) -> str:
+    """``allocations_held()``, keeping ``spec``'s columns."""
+    every = tuple(spec.split)
 
-_PG_FUNCTION = f"""
+    def sets(table: str, delta: str) -> str:
+        return _pg_set(table, delta, spec)
+
+    return f"""
 CREATE OR REPLACE FUNCTION allocations_held() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    {" ".join(f"o_{c} integer := 0; n_{c} integer := 0;" for c in _ALL)}
+    {" ".join(f"o_{c} integer := 0; n_{c} integer := 0;" for c in every)}
 BEGIN
     IF TG_OP <> 'INSERT' THEN
-        {" ".join(f"o_{c} := {_qty(c, 'OLD')};" for c in _ALL)}
+        {" ".join(f"o_{c} := {_qty(c, 'OLD', spec)};" for c in every)}
     END IF;
     IF TG_OP <> 'DELETE' THEN
-        {" ".join(f"n_{c} := {_qty(c, 'NEW')};" for c in _ALL)}
+        {" ".join(f"n_{c} := {_qty(c, 'NEW', spec)};" for c in every)}
     END IF;
     IF TG_OP = 'UPDATE' AND OLD.offer_id = NEW.offer_id
             AND OLD.request_id = NEW.request_id THEN
-        IF {_pg_changed("offers")} THEN
-            UPDATE offers SET {_pg_set("offers", "n_{c} - o_{c}")} WHERE id = NEW.offer_id;
+        IF {_pg_changed("offers", spec)} THEN
+            UPDATE offers SET {sets("offers", "n_{c} - o_{c}")} WHERE id = NEW.offer_id;
         END IF;
-        IF {_pg_changed("requests")} THEN
-            UPDATE requests SET {_pg_set("requests", "n_{c} - o_{c}")}
+        IF {_pg_changed("requests", spec)} THEN
+            UPDATE requests SET {sets("requests", "n_{c} - o_{c}")}
                 WHERE id = NEW.request_id;
         END IF;
         RETURN NULL;
     END IF;
     IF TG_OP <> 'INSERT' THEN
-        UPDATE offers SET {_pg_set("offers", "- o_{c}")}, allocation_count = allocation_count - 1
+        UPDATE offers SET {sets("offers", "- o_{c}")}, allocation_count = allocation_count - 1
             WHERE id = OLD.offer_id;
-        UPDATE requests SET {_pg_set("requests", "- o_{c}")},
+        UPDATE requests SET {sets("requests", "- o_{c}")},
             allocation_count = allocation_count - 1 WHERE id = OLD.request_id;
     END IF;
     IF TG_OP <> 'DELETE' THEN
-        UPDATE offers SET {_pg_set("offers", "n_{c}")}, allocation_count = allocation_count + 1
+        UPDATE offers SET {sets("offers", "n_{c}")}, allocation_count = allocation_count + 1
             WHERE id = NEW.offer_id;
-        UPDATE requests SET {_pg_set("requests", "n_{c}")},
+        UPDATE requests SET {sets("requests", "n_{c}")},
             allocation_count = allocation_count + 1 WHERE id = NEW.request_id;
     END IF;
     RETURN NULL;
@@ -124,74 +147,90 @@ $$
 """
 
 
-def _sqlite_add(table: str, row: str, sign: str) -> str:
+_PG_FUNCTION = pg_function()
+
+
+def _sqlite_add(table: str, row: str, sign: str, spec: Spec = SPEC) -> str:
     """The statement adding (``+``) or taking away (``-``) allocation ``row`` to or from
     its offer or request."""
-    key, cols = KEPT[table]
-    sets = ", ".join(f"{c} = {c} {sign} {_qty(c, row)}" for c in cols)
+    key, cols = spec.kept[table]
+    sets = ", ".join(f"{c} = {c} {sign} {_qty(c, row, spec)}" for c in cols)
     return (
         f"    UPDATE {table} SET {sets}, allocation_count = allocation_count {sign} 1 "
         f"WHERE id = {row}.{key};"
     )
 
 
-def _sqlite_changed(table: str) -> str:
-    key, cols = KEPT[table]
+def _sqlite_changed(table: str, spec: Spec = SPEC) -> str:
+    key, cols = spec.kept[table]
     return " OR ".join(
-        [f"{_qty(c, 'OLD')} <> {_qty(c, 'NEW')}" for c in cols] + [f"OLD.{key} <> NEW.{key}"]
+        [f"{_qty(c, 'OLD', spec)} <> {_qty(c, 'NEW', spec)}" for c in cols]
+        + [f"OLD.{key} <> NEW.{key}"]
     )
 
 
-def _sqlite_update_trigger(table: str, name: str) -> str:
+def _sqlite_update_trigger(table: str, name: str, spec: Spec = SPEC) -> str:
     """The trigger moving an updated allocation's quantities on ``table`` (whose key in
-    allocations is ``KEPT[table][0]``), named ``allocations_held_update_<name>``."""
+    allocations is ``spec.kept[table][0]``), named ``allocations_held_update_<name>``."""
     return f"""
 CREATE TRIGGER allocations_held_update_{name}
-AFTER UPDATE OF status, quantity, {KEPT[table][0]} ON allocations
-WHEN {_sqlite_changed(table)}
+AFTER UPDATE OF status, quantity, {spec.kept[table][0]} ON allocations
+WHEN {_sqlite_changed(table, spec)}
 BEGIN
-{_sqlite_add(table, "OLD", "-")}
-{_sqlite_add(table, "NEW", "+")}
+{_sqlite_add(table, "OLD", "-", spec)}
+{_sqlite_add(table, "NEW", "+", spec)}
 END
 """
 
 
-_SQLITE_TRIGGERS = (
-    f"""
+def sqlite_triggers(spec: Spec = SPEC) -> tuple[str, ...]:
+    """The SQLite triggers (named as ``_SQLITE_NAMES``) keeping ``spec``'s columns."""
+    return (
+        f"""
 CREATE TRIGGER allocations_held_insert AFTER INSERT ON allocations
 BEGIN
-{_sqlite_add("offers", "NEW", "+")}
-{_sqlite_add("requests", "NEW", "+")}
+{_sqlite_add("offers", "NEW", "+", spec)}
+{_sqlite_add("requests", "NEW", "+", spec)}
 END
 """,
-    f"""
+        f"""
 CREATE TRIGGER allocations_held_delete AFTER DELETE ON allocations
 BEGIN
-{_sqlite_add("offers", "OLD", "-")}
-{_sqlite_add("requests", "OLD", "-")}
+{_sqlite_add("offers", "OLD", "-", spec)}
+{_sqlite_add("requests", "OLD", "-", spec)}
 END
 """,
-    # one trigger per table, so a move that changes only an offer's split (approved to
-    # shipped) does not touch the request
-    _sqlite_update_trigger("offers", "offer"),
-    _sqlite_update_trigger("requests", "request"),
-)
+        # one trigger per table, so a move that changes only an offer's split (approved to
+        # shipped) does not touch the request
+        _sqlite_update_trigger("offers", "offer", spec),
+        _sqlite_update_trigger("requests", "request", spec),
+    )
+
+
+_SQLITE_TRIGGERS = sqlite_triggers()
 
 _SQLITE_NAMES = (
     "allocations_held_insert", "allocations_held_delete", "allocations_held_update_offer",
     "allocations_held_update_request",
 )
 
-#: the offers' new columns from their allocations, one grouped pass over them
-_BACKFILL = (
-    "UPDATE offers SET "
-    + ", ".join(f"{c} = s.{c}" for c in NEW_OFFER_COLUMNS)
-    + " FROM (SELECT a.offer_id, "
-    + ", ".join(f"sum({_qty(c, 'a')}) AS {c}" for c in NEW_OFFER_COLUMNS)
-    + " FROM allocations a GROUP BY a.offer_id) AS s WHERE offers.id = s.offer_id AND ("
-    + " OR ".join(f"s.{c} <> 0" for c in NEW_OFFER_COLUMNS)
-    + ")"
-)
+
+def backfill(table: str, columns: Sequence[str], spec: Spec = SPEC) -> str:
+    """``table``'s ``columns`` from their allocations, one grouped pass over them."""
+    key = spec.kept[table][0]
+    return (
+        f"UPDATE {table} SET "
+        + ", ".join(f"{c} = s.{c}" for c in columns)
+        + f" FROM (SELECT a.{key}, "
+        + ", ".join(f"sum({_qty(c, 'a', spec)}) AS {c}" for c in columns)
+        + f" FROM allocations a GROUP BY a.{key}) AS s WHERE {table}.id = s.{key} AND ("
+        + " OR ".join(f"s.{c} <> 0" for c in columns)
+        + ")"
+    )
+
+
+#: the offers' new columns from their allocations
+_BACKFILL = backfill("offers", NEW_OFFER_COLUMNS)
 
 
 def _sibling(name: str) -> ModuleType:
