@@ -35,7 +35,6 @@ def calls(url: str) -> dict[str, Callable[[], Any]]:
     usa = Caller(user="bench", role="donor", nation="USA")
     ukr = Caller(user="bench", role="recipient", nation="UKR")
     deu = Caller(user="bench", role="origin", nation="DEU")
-    deu_origin = Caller(user="bench", role="origin", nation="DEU")
     coordinator = Caller(user="bench", role="coordinator")
     return {
         # the donor's /allocation?status=shipped&sort=needed_by: its page and total
@@ -59,7 +58,7 @@ def calls(url: str) -> dict[str, Callable[[], Any]]:
         "todo_coordinator": lambda: access.todo(uow(), coordinator, day, limit=20),
         "todo_usa": lambda: access.todo(uow(), usa, day, limit=20),
         "todo_ukr": lambda: access.todo(uow(), ukr, day, limit=20),
-        "todo_deu": lambda: access.todo(uow(), deu_origin, day, limit=20),
+        "todo_deu": lambda: access.todo(uow(), deu, day, limit=20),
         "offer_totals_coordinator": lambda: access.offer_totals(
             uow(), coordinator, day, "donor"),
         "offer_totals_usa": lambda: access.offer_totals(uow(), usa, day, "donor"),

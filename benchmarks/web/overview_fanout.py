@@ -41,7 +41,8 @@ def main() -> int:
     from allied.service.caller import Caller
 
     store = build(Settings(database_url=args.database_url))
-    sessions = service_sessions(read_engine(store.engine))
+    reader = read_engine(store.engine)
+    sessions = service_sessions(reader)
 
     def uow() -> SqlServiceUnitOfWork:
         return SqlServiceUnitOfWork(sessions)
@@ -57,18 +58,19 @@ def main() -> int:
         found["todo"] = lambda: access.todo(uow(), caller, day, limit=TODO_SHOWN)
         return found
 
-    out: dict[str, Any] = {}
-    for how, fan in (("in turn", FanOut(0)), ("side by side", FanOut(THREADS))):
-        alone = {}
-        for caller in callers:
+    fans = {"in turn": FanOut(0), "side by side": FanOut(THREADS)}
+    alone: dict[str, dict[str, list[float]]] = {how: {} for how in fans}
+    for caller in callers:
+        name = f"{caller.role} {caller.nation or ''}".strip()
+        for fan in fans.values():
             fan.run(reads(caller))  # statements compiled, connections open
-            times = []
-            for _ in range(args.repeat):
+        for _ in range(args.repeat):  # the two ways alternating
+            for how, fan in fans.items():
                 began = time.perf_counter()
                 fan.run(reads(caller))
-                times.append((time.perf_counter() - began) * 1000)
-            alone[f"{caller.role} {caller.nation or ''}".strip()] = round(
-                statistics.median(times), 1)
+                alone[how].setdefault(name, []).append((time.perf_counter() - began) * 1000)
+    out: dict[str, Any] = {}
+    for how, fan in fans.items():
         def page(i: int, fan: FanOut = fan) -> None:
             fan.run(reads(callers[i % len(callers)]))
 
@@ -77,9 +79,12 @@ def main() -> int:
             list(pages.map(page, range(args.pages)))
             wall = time.perf_counter() - began
         fan.close()
-        out[how] = {"p50_ms": alone, "pages_per_s": round(args.pages / wall, 2),
+        out[how] = {"p50_ms": {k: round(statistics.median(v), 1) for k, v in alone[how].items()},
+                    "pages_per_s": round(args.pages / wall, 2),
                     "concurrent": args.concurrent}
         print(how, json.dumps(out[how]), flush=True)
+    if reader is not store.engine:
+        reader.dispose()
     store.close()
     return 0
 

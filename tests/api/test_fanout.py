@@ -131,3 +131,24 @@ def test_a_fan_out_dropped_without_close_lets_its_threads_go() -> None:
     del fan
     gc.collect()
     assert pool._shutdown  # the app's fan-out gone, its pool told to stop
+
+
+def test_a_read_the_pool_dropped_on_close_runs_in_the_callers_thread() -> None:
+    fan = FanOut(1)
+    release = threading.Event()
+    began = threading.Event()
+
+    def first() -> str:  # the caller's own read: closes the fan-out meanwhile
+        began.wait(5)
+        threading.Thread(target=fan.close).start()
+        time.sleep(0.1)
+        release.set()
+        return "first"
+
+    def held() -> str:  # the pool's one thread, held until the close is under way
+        began.set()
+        release.wait(5)
+        return "held"
+
+    out = fan.run({"first": first, "held": held, "queued": lambda: "queued"})
+    assert out == {"first": "first", "held": "held", "queued": "queued"}

@@ -217,13 +217,13 @@ def overview_reads(
     their results together."""
     reads: dict[str, Callable[[], Any]] = {
         "gaps": lambda: access.family_gaps(uow_factory(), caller, day),
-        # shown as recorded (id, title, forum, rule, deadline): no outcome worked out
-        "proposals": lambda: access.open_proposals(uow_factory(), caller, day),
-        "offer_totals": lambda: access.offer_totals(uow_factory(), caller, day, "donor"),
     }
     if may(caller.role, Action.READ_CONSENTS):
         # the caller's queue, as its to-do list counts it (one definition)
         reads["consents"] = lambda: access.count_waiting_consents(uow_factory(), caller, day)
+    # shown as recorded (id, title, forum, rule, deadline): no outcome worked out
+    reads["proposals"] = lambda: access.open_proposals(uow_factory(), caller, day)
+    reads["offer_totals"] = lambda: access.offer_totals(uow_factory(), caller, day, "donor")
     return reads
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from typing import Any
 
 #: pool threads per process: the overview's five reads on a two-core machine
@@ -72,7 +72,7 @@ class FanOut:
         def here(name: str) -> None:
             try:
                 results[name] = reads[name]()
-            except Exception as exc:  # raised below, in the reads' order
+            except BaseException as exc:  # raised below, in the reads' order
                 errors[name] = exc
 
         here(names[0])
@@ -84,7 +84,10 @@ class FanOut:
                 continue
             try:
                 results[name] = future.result()
-            except Exception as exc:
+            except CancelledError:  # dropped by close() before it started: run it here
+                if not errors:
+                    here(name)
+            except BaseException as exc:
                 errors[name] = exc
         for name in names:
             if name in errors:
