@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -152,3 +153,41 @@ def test_a_read_the_pool_dropped_on_close_runs_in_the_callers_thread() -> None:
 
     out = fan.run({"first": first, "held": held, "queued": lambda: "queued"})
     assert out == {"first": "first", "held": "held", "queued": "queued"}
+
+
+def test_a_page_hands_the_pool_only_as_many_reads_as_it_has_threads_idle() -> None:
+    fan = FanOut(2)
+    release = threading.Event()
+    holding = threading.Barrier(3, timeout=5)  # page A's two pool reads and the test
+
+    def held() -> str:
+        holding.wait()
+        release.wait(10)
+        return threading.current_thread().name
+
+    try:
+        with ThreadPoolExecutor(1) as other:
+            page_a = other.submit(fan.run, {"own": lambda: release.wait(10),
+                                            "b": held, "c": held})
+            holding.wait()  # both pool threads now hold page A's reads
+            ran: dict[str, str] = {}
+            out = fan.run({n: (lambda n=n: ran.setdefault(n, threading.current_thread().name))
+                           for n in ("x", "y", "z")})
+            assert set(out) == {"x", "y", "z"}
+            # page B ran every read in its own thread, handing none to the busy pool
+            assert set(ran.values()) == {threading.current_thread().name}
+            release.set()
+            a = page_a.result(5)
+            assert {a["b"], a["c"]} <= {f"fan-out_{i}" for i in range(2)}
+        # the threads are idle again: a page's reads go to the pool once more
+        q_started = threading.Event()
+
+        def q() -> str:
+            q_started.set()
+            return threading.current_thread().name
+
+        names = fan.run({"p": lambda: q_started.wait(5), "q": q})
+        assert names["p"] is True and names["q"].startswith("fan-out")
+    finally:
+        release.set()
+        fan.close()

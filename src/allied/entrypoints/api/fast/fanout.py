@@ -8,11 +8,11 @@ at once, the page waits for the longest read rather than for their sum.
 
 ``FanOut.run`` takes the reads as ``{name: thunk}`` and returns ``{name: result}``. The
 calling thread runs the first read itself while a small pool of threads (a few per
-process) starts the others; then, for each of the others, a read no pool thread has
-started yet is taken back and run by the caller. A busy server (every pool thread taken
-by other pages) therefore runs a page's reads one after the other in the request's own
-thread, as before: a page never waits for the pool, and the pool never waits for a page
-(no read it runs submits another), so nothing can deadlock.
+process) runs as many of the others as it has threads idle; the caller runs the rest.
+A busy server (every pool thread taken by other pages) therefore runs a page's reads
+one after the other in the request's own thread, as before, with no hand-over between
+threads: a page never waits for the pool, and the pool never waits for a page (no read
+it runs submits another), so nothing can deadlock.
 
 A read that raises makes ``run`` raise the first such error in the reads' order, after
 every read it started has ended (none is left running on a unit of work the caller
@@ -42,6 +42,8 @@ class FanOut:
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self._closed = False
+        #: pool threads no read holds (a page hands the pool no more reads than these)
+        self._idle = threads
 
     def _executor(self) -> ThreadPoolExecutor | None:
         if self.threads == 0:
@@ -55,38 +57,62 @@ class FanOut:
                 weakref.finalize(self, self._pool.shutdown, wait=False)
             return self._pool
 
+    def _take(self, wanted: int) -> int:
+        """Reserve up to ``wanted`` idle pool threads; how many were reserved."""
+        with self._lock:
+            taken = min(wanted, self._idle)
+            self._idle -= taken
+            return taken
+
+    def _give_back(self) -> None:
+        with self._lock:
+            self._idle += 1
+
     def run(self, reads: Mapping[str, Callable[[], Any]]) -> dict[str, Any]:
         names = list(reads)
         pool = self._executor() if len(names) > 1 else None
         if pool is None:
             return {name: reads[name]() for name in names}
+        # only as many reads as there are idle pool threads go to the pool (each starts
+        # at once); a busy worker (every thread taken by other pages) runs them in turn
         started: dict[str, Future[Any]] = {}
-        try:
-            for name in names[1:]:
-                started[name] = pool.submit(reads[name])
-        except RuntimeError:  # the pool was shut down meanwhile (the app is stopping)
-            pass
+        for name in names[1:1 + self._take(len(names) - 1)]:
+            read = reads[name]
+
+            def pooled(read: Callable[[], Any] = read) -> Any:
+                try:
+                    return read()
+                finally:
+                    self._give_back()
+
+            try:
+                started[name] = pool.submit(pooled)
+            except RuntimeError:  # the pool was shut down meanwhile (the app is stopping)
+                self._give_back()
         results: dict[str, Any] = {}
         errors: dict[str, BaseException] = {}
 
         def here(name: str) -> None:
+            if errors:  # (after an error, the page fails: no use reading on)
+                return
             try:
                 results[name] = reads[name]()
             except BaseException as exc:  # raised below, in the reads' order
                 errors[name] = exc
 
         here(names[0])
-        for name in names[1:]:
-            future = started.get(name)
-            if future is None or future.cancel():  # not started by the pool: run it here
-                if not errors:  # (after an error, the page fails: no use reading on)
-                    here(name)
+        for name in names[1:]:  # the caller's own first, then what waits on the pool
+            if name not in started:
+                here(name)
+        for name, future in started.items():
+            if future.cancel():  # dropped before it started (close()): run it here
+                self._give_back()
+                here(name)
                 continue
             try:
                 results[name] = future.result()
-            except CancelledError:  # dropped by close() before it started: run it here
-                if not errors:
-                    here(name)
+            except CancelledError:
+                here(name)
             except BaseException as exc:
                 errors[name] = exc
         for name in names:
