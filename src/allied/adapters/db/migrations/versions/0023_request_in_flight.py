@@ -26,14 +26,12 @@ writes and after this migration's backfill, on both backends.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Sequence
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 
 revision: str = "0023_request_in_flight"
 down_revision: str | Sequence[str] | None = "0022_report_sums"
@@ -46,14 +44,10 @@ IN_FLIGHT = ("pledged", "consent-pending", "approved", "shipped")
 COLUMN = "in_flight"
 
 
-def _sibling(name: str) -> ModuleType:
-    """An earlier migration of this directory (their file names are no module names)."""
-    spec = importlib.util.spec_from_file_location(
-        f"_allied_migration_{name}", Path(__file__).with_name(f"{name}.py")
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+def _report_sums() -> ModuleType:
+    """0022_report_sums's module, as Alembic loaded it for its revision map (its file name
+    is no module name): its trigger generators and its own trigger SQL."""
+    module: ModuleType = context.script.get_revision("0022_report_sums").module
     return module
 
 
@@ -68,7 +62,7 @@ def spec(sums: ModuleType) -> Any:
 
 
 def upgrade() -> None:
-    sums = _sibling("0022_report_sums")
+    sums = _report_sums()
     kept = spec(sums)
     conn = op.get_bind()
     if conn.dialect.name == "postgresql":
@@ -91,7 +85,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    sums = _sibling("0022_report_sums")
+    sums = _report_sums()
     conn = op.get_bind()
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text(sums._PG_FUNCTION))
