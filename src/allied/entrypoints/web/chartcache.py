@@ -50,19 +50,23 @@ class ChartCache:
         self.built = 0
 
     def get(self, key: Hashable, build: Callable[[], T]) -> T:
-        found = self.peek(key)
-        if found is not None:
-            kept: T = found
-            return kept
+        found, kept = self._lookup(key)
+        if found:
+            value: T = kept
+            return value
         return self.put(key, build())
 
     def peek(self, key: Hashable) -> Any | None:
-        """What is kept under ``key`` (``None``: nothing; nothing kept is ``None``)."""
+        """What is kept under ``key``, or ``None`` (for what never keeps ``None``)."""
+        return self._lookup(key)[1]
+
+    def _lookup(self, key: Hashable) -> tuple[bool, Any]:
+        """Whether ``key`` is kept, and what (the most recently used from now)."""
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
-                return self._items[key]
-        return None
+                return True, self._items[key]
+        return False, None
 
     def put(self, key: Hashable, value: T) -> T:
         """Keep ``value`` under ``key`` (built by the caller outside the lock)."""
@@ -127,7 +131,7 @@ def _beside(key: tuple[Any, ...], what: str) -> tuple[Any, ...]:
 
 
 def overview_data(request: Request, caller: Caller, key: tuple[Any, ...]) -> views.Overview:
-    """The cell's picture (:func:`views.overview`) kept under ``key``'s scope and data
+    """The cell's picture (:func:`views.overview_of`) kept under ``key``'s scope and data
     version (taken before the read, as for the charts)."""
     return overview_page_data(request, caller, key, todo=False)[0]
 

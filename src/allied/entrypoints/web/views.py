@@ -228,7 +228,8 @@ def overview_reads(
 
 
 def overview_of(results: Mapping[str, Any]) -> Overview:
-    """The cell's picture from the results of :func:`overview_reads` (by their names)."""
+    """The cell's picture from the results of :func:`overview_reads` (by their names):
+    the store's sums (a page of nothing but aggregates: no list of records is read)."""
     gaps = [
         FamilyGap(
             g["family"], g["requests"], g["requested"], g["proposed"], g["pledged"],
@@ -244,12 +245,6 @@ def overview_of(results: Mapping[str, Any]) -> Overview:
         offer_totals=results["offer_totals"],
         proposals=results["proposals"],
     )
-
-
-def overview(uow_factory: Any, caller: Caller, day: dt.date) -> Overview:
-    """The cell's picture from the store's sums (a page of nothing but aggregates: no
-    list of records is read), its reads one after the other."""
-    return overview_of({k: read() for k, read in overview_reads(uow_factory, caller, day).items()})
 
 
 def last_run(uow_factory: Any, caller: Caller) -> dict[str, Any] | None:
