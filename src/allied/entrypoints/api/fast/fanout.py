@@ -25,7 +25,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable, Mapping
-from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 #: pool threads per process: the overview's five reads on a two-core machine
@@ -105,14 +105,14 @@ class FanOut:
             if name not in started:
                 here(name)
         for name, future in started.items():
-            if future.cancel():  # dropped before it started (close()): run it here
+            # not started yet (no thread has picked it up, or close() dropped it): its
+            # thread given back, the read run here; cancel() fails once it runs
+            if future.cancel():
                 self._give_back()
                 here(name)
                 continue
             try:
                 results[name] = future.result()
-            except CancelledError:
-                here(name)
             except BaseException as exc:
                 errors[name] = exc
         for name in names:
