@@ -8,6 +8,7 @@ recomputed from the records through the visibility policy (:func:`_picture_slow`
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
 from collections import defaultdict
@@ -76,6 +77,58 @@ def _parts(store: Store) -> dict[tuple[str, str], tuple[int, int, int]]:
     return expected
 
 
+def _listed(listing: str, code: str) -> bool:
+    return code in listing.split(",")
+
+
+def _nation_parts(store: Store) -> tuple[dict[tuple[str, str, str], tuple[int, int, int]], int]:
+    """``nation_parts`` (migration 0024_nation_parts) recomputed from the records: per
+    nation that sees an offer whatever its text (its donor; an origin state named in its
+    origin, not its donor, asked about it by a consent request naming it or its holder's
+    offers of its family), request and the offer's text, checked against the table;
+    returned, with how many of its parts are an origin state's (not the donor's)."""
+    want: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    with store.engine.connect() as conn:
+        offers = {str(i): (str(d), str(o), str(f), str(r)) for i, d, o, f, r in conn.execute(
+            text("SELECT id, donor, origin, family, releasability FROM offers"))}
+        consents = list(conn.execute(text(
+            "SELECT origin, holder, family, offer_id FROM consent_requests")))
+        allocations = list(conn.execute(text(
+            "SELECT offer_id, request_id, status, quantity FROM allocations")))
+        got = {
+            (str(n), str(r), str(s)): (int(p), int(q), int(d))
+            for n, r, s, p, q, d in conn.execute(text(
+                "SELECT nation, request_id, releasability, proposed, pledged, delivered "
+                "FROM nation_parts"))
+        }
+    seers: dict[str, set[str]] = {i: {d} for i, (d, _, _, _) in offers.items()}
+    asked: set[tuple[str, str, str]] = set()
+    for origin, holder, family, offer_id in consents:
+        for i, (d, o, f, _) in offers.items():
+            named = offer_id == i
+            of_family = offer_id is None and holder == d and family == f
+            if (named or of_family) and origin != d and _listed(o, origin):
+                seers[i].add(str(origin))
+    for offer_id, request_id, status, quantity in allocations:
+        st = AllocationStatus(status)
+        if st not in COMMITTING:
+            continue
+        for nation in seers[str(offer_id)]:
+            key = (nation, str(request_id), offers[str(offer_id)][3])
+            if nation != offers[str(offer_id)][0]:
+                asked.add(key)
+            part = want[key]
+            if st is AllocationStatus.PROPOSED:
+                part[0] += quantity
+            else:
+                part[1] += quantity
+            if st in DELIVERED_STATES:
+                part[2] += quantity
+    expected = {k: (p, q, d) for k, (p, q, d) in want.items() if (p, q, d) != (0, 0, 0)}
+    assert got == expected
+    return expected, len(set(expected) & asked)
+
+
 def _pictures_agree(store: Store) -> None:
     """Each viewer's picture from the store's sums equals the one from the records, and
     so does what it sees pledged against each request (the pledge form's, the requests
@@ -117,15 +170,62 @@ def _records(store: Store, rng: random.Random, n: int) -> tuple[list[str], list[
     return [str(r[2]["id"]) for r in requests], [str(o[2]["id"]) for o in offers]
 
 
-def _plain_sql(store: Store, rng: random.Random, requests: list[str], offers: list[str]) -> None:
-    """Writes no service makes, which the triggers follow all the same: to allocations
-    (``allocation_writes``), and an offer's releasability changed in place."""
-    writes.plain_sql(store, rng, requests, offers, more=[
+def _record_sql(rng: random.Random, offers: list[str]) -> list[writes.Statement]:
+    """Plain SQL to offers and consent requests no service makes, which the triggers
+    follow all the same: an offer's releasability, and who sees it whatever its text
+    (0024_nation_parts: its donor, origin and family; consent requests added, removed,
+    changed)."""
+    consent = f"CR-SQL-{rng.randrange(10**9)}"
+    return [
         ("UPDATE offers SET releasability = :s WHERE id = :o",
          {"s": rng.choice(RELEASABILITIES), "o": rng.choice(offers)}),
         ("UPDATE offers SET releasability = releasability WHERE id = :o",
          {"o": rng.choice(offers)}),
-    ])
+        # who sees an offer whatever its text (0024_nation_parts): its donor, its origin,
+        # its family, and the consent requests asking about it
+        ("UPDATE offers SET donor = :d WHERE id = :o",
+         {"d": rng.choice(DONORS), "o": rng.choice(offers)}),
+        ("UPDATE offers SET origin = :g WHERE id = :o",
+         {"g": rng.choice(["DEU", "USA,DEU", "POL", "EST,USA"]), "o": rng.choice(offers)}),
+        ("UPDATE offers SET family = :f WHERE id = :o",
+         {"f": rng.choice(FAMILIES), "o": rng.choice(offers)}),
+        ("INSERT INTO consent_requests (id, origin, holder, family, recipient, requested_on, "
+         "status, offer_id, reason) VALUES (:i, :g, :h, :f, 'UKR', '2024-05-01', 'pending', "
+         ":o, '')",
+         {"i": consent, "g": rng.choice(["DEU", "USA"]), "h": rng.choice(DONORS),
+          "f": rng.choice(FAMILIES), "o": rng.choice([None, rng.choice(offers)])}),
+        ("DELETE FROM consent_requests WHERE id = (SELECT min(id) FROM consent_requests "
+         "WHERE id >= :i)", {"i": rng.choice(["", "CR-SQL"])}),
+        ("UPDATE consent_requests SET origin = :g, offer_id = :o WHERE id = (SELECT max(id) "
+         "FROM consent_requests)", {"g": rng.choice(["DEU", "USA", "POL"]),
+                                    "o": rng.choice([None, rng.choice(offers)])}),
+        ("UPDATE consent_requests SET holder = :h, family = :f WHERE id = (SELECT min(id) "
+         "FROM consent_requests)", {"h": rng.choice(DONORS), "f": rng.choice(FAMILIES)}),
+        ("UPDATE consent_requests SET status = status WHERE id = (SELECT min(id) "
+         "FROM consent_requests)", {}),
+        # an origin asked about an offer again (by a copy of a request, by the offer, by
+        # its holder's family), and a request naming an offer widened to its family
+        ("INSERT INTO consent_requests (id, origin, holder, family, recipient, requested_on, "
+         "status, offer_id, reason) SELECT :i, origin, holder, family, recipient, "
+         "requested_on, status, offer_id, reason FROM consent_requests WHERE id = "
+         "(SELECT max(id) FROM consent_requests WHERE id < :below)",
+         {"i": consent + "-copy", "below": consent}),
+        ("INSERT INTO consent_requests (id, origin, holder, family, recipient, requested_on, "
+         "status, offer_id, reason) SELECT :i, :g, o.donor, o.family, 'UKR', '2024-05-01', "
+         "'pending', CASE WHEN :named = 1 THEN o.id END, '' FROM offers o WHERE o.id = :o",
+         {"i": consent + "-of", "g": rng.choice(["DEU", "USA"]), "named": rng.randint(0, 1),
+          "o": rng.choice(offers)}),
+        ("UPDATE consent_requests SET holder = (SELECT o.donor FROM offers o WHERE o.id = "
+         "consent_requests.offer_id), family = (SELECT o.family FROM offers o WHERE o.id = "
+         "consent_requests.offer_id), offer_id = NULL WHERE id = (SELECT min(id) FROM "
+         "consent_requests WHERE offer_id IS NOT NULL)", {}),
+    ]
+
+
+def _plain_sql(store: Store, rng: random.Random, requests: list[str], offers: list[str]) -> None:
+    """Writes no service makes, which the triggers follow all the same: to allocations
+    (``allocation_writes``), and an offer's releasability changed in place."""
+    writes.plain_sql(store, rng, requests, offers, more=_record_sql(rng, offers))
 
 
 def _walk_to_delivered(store: Store) -> list[str]:
@@ -180,16 +280,20 @@ def test_parts_and_pictures_follow_random_writes(store: Store, seed: int) -> Non
         kinds.add(_step(store, rng, requests, offers))
         if step % 10 == 9:
             _parts(store)
+            _nation_parts(store)
             _pictures_agree(store)
     # then allocations walked on to delivered, through the service, checked at each step
     walked = _walk_to_delivered(store)
     parts = _parts(store)
+    _, asked = _nation_parts(store)
     _pictures_agree(store)
     assert walked, "no allocation could be delivered"
     assert kinds == {"pledge", "batch", "move", "bulk", "offer", "sql", "run"}
     # the mix left parts under several releasabilities, some delivered, some proposed
     assert len({rel for _, rel in parts}) >= 3
     assert any(p for p, _, _ in parts.values()) and any(d for _, _, d in parts.values())
+    # nations see offers as their donors and as origin states asked about them
+    assert asked, "no origin state sees an offer"
 
 
 def test_an_offer_released_to_more_nations_moves_its_quantities(store: Store) -> None:
@@ -244,4 +348,77 @@ def test_the_migration_fills_the_parts_from_existing_allocations(store: Store) -
     got = _parts(store)
     p, q, d = want.get((requests[0], str(rel)), (0, 0, 0))
     assert got == {**want, (requests[0], str(rel)): (p, q + 4, d)}
+    _pictures_agree(store)
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_nation_parts_follow_who_sees_each_offer(store: Store, seed: int) -> None:
+    """``nation_parts`` (0024_nation_parts) equal to the sums recomputed from the records
+    after each write of a random mix weighted to what decides who sees an offer whatever
+    its text: consent requests added (naming an offer or its holder's offers of a
+    family), removed and changed, offers' donor, origin, family and releasability changed,
+    between pledges and lifecycle moves; the pictures from them equal to those from the
+    records."""
+    rng = random.Random(seed)
+    requests, offers = _records(store, rng, 10)
+    for _ in range(8):
+        writes.write(store, rng, "batch", requests, offers, caller=COORD, day=DAY,
+                     sql=_plain_sql)
+    done: dict[str, int] = defaultdict(int)
+    most_asked = 0
+    for step in range(90):
+        if step % 3:
+            # each statement in turn, with random values
+            statements = _record_sql(rng, offers)
+            sql, params = statements[step % len(statements)]
+            with store.engine.begin() as conn:
+                done[" ".join(sql.split()[:2])] += conn.execute(text(sql), params).rowcount
+        else:
+            with contextlib.suppress(AlliedError):  # a move the lifecycle refuses
+                writes.write(store, rng, rng.choice(["pledge", "move", "bulk"]), requests,
+                             offers, caller=COORD, day=DAY, sql=_plain_sql)
+        _, asked = _nation_parts(store)
+        most_asked = max(most_asked, asked)
+        if step % 10 == 9:
+            _pictures_agree(store)
+    _pictures_agree(store)
+    # every kind of write changed rows, and origin states saw offers they do not give
+    assert {"INSERT INTO", "DELETE FROM", "UPDATE offers", "UPDATE consent_requests"} <= {
+        k for k, n in done.items() if n}
+    assert most_asked
+
+
+def test_the_migration_fills_the_nation_parts_from_existing_records(store: Store) -> None:
+    """0024_nation_parts's backfill: after a downgrade to 0023, allocations and a consent
+    request written while no trigger keeps the table are counted all the same on the
+    upgrade, and the downgrade drops the table and its triggers."""
+    from alembic import command
+
+    rng = random.Random(4)
+    requests, offers = _records(store, rng, 8)
+    pledge_then_withdraw(store, COORD, DAY, rng, lambda: writes.pair(rng, requests, offers), 16)
+    before, _ = _nation_parts(store)
+    cfg = _alembic_config(store.engine)
+    command.downgrade(cfg, "0023_request_in_flight")
+    with store.engine.begin() as conn:
+        assert "nation_parts" not in set(conn.dialect.get_table_names(conn))
+        # an offer held by POL, made in DEU, asked about by family; one allocation more
+        conn.execute(text("UPDATE offers SET donor = 'POL', origin = 'DEU' WHERE id = :o"),
+                     {"o": offers[0]})
+        conn.execute(text(
+            "INSERT INTO consent_requests (id, origin, holder, family, recipient, "
+            "requested_on, status, offer_id, reason) SELECT 'CR-OLD', 'DEU', 'POL', o.family, "
+            "'UKR', '2024-05-01', 'pending', NULL, '' FROM offers o WHERE o.id = :o"),
+            {"o": offers[0]})
+        conn.execute(text(
+            "INSERT INTO allocations (id, offer_id, request_id, quantity, needs_consent, "
+            "status) VALUES ('AL-OLD', :o, :r, 4, false, 'approved')"
+        ), {"o": offers[0], "r": requests[0]})
+    command.upgrade(cfg, "heads")
+    after, asked = _nation_parts(store)
+    with store.engine.connect() as conn:
+        rel = conn.execute(text("SELECT releasability FROM offers WHERE id = :o"),
+                           {"o": offers[0]}).scalar_one()
+    assert after[("DEU", requests[0], str(rel))][1] >= 4  # DEU asked: it sees the 4
+    assert after != before and asked
     _pictures_agree(store)

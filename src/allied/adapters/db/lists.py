@@ -30,7 +30,6 @@ from sqlalchemy import (
     true,
     tuple_,
     type_coerce,
-    union,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -40,17 +39,15 @@ from allied.adapters.db.tables import (
     consent_requests,
     item_types,
     ledger_entries,
+    nation_parts,
     offers,
     picture_parts,
     requests,
 )
 from allied.domain.assistance import (
-    COMMITTING,
-    DELIVERED_STATES,
     IN_FLIGHT,
     PLEDGING,
     Allocation,
-    AllocationStatus,
     Offer,
     Request,
 )
@@ -59,8 +56,6 @@ from allied.domain.visibility import Grant
 from allied.ledger.chain import LedgerEntry, entry_from_row
 from allied.service.listing import ListQuery
 
-_COMMITTING = sorted(s.value for s in COMMITTING)
-_DELIVERED = sorted(s.value for s in DELIVERED_STATES)
 _PLEDGING = sorted(s.value for s in PLEDGING)
 
 
@@ -275,29 +270,6 @@ def _count_seen_by_offer(
     others = counted(select(func.count()).select_from(by_request)
                      .where(r.recipient != grant.nation, _seen_offer(grant)))
     return own + others
-
-
-def _seen_otherwise(grant: Grant) -> Any:
-    """The ids of the offers a nation sees though their releasability does not release
-    them to it: those it gives, and those it was asked about as an origin state (the
-    rest of :func:`_offer_side`). Each part found by an index (the offers' donor; the
-    consent requests' origin, then the offer's key or its holder's offers of the family)
-    and filtered there, so their allocations are read by the offer's key instead of
-    joining every allocation to its offer."""
-    n = grant.nation
-    c, o = consent_requests.c, offers.c
-    hidden = not_(released_by_text(grant, o.releasability))
-    passed_on = and_(o.donor != n, _listed(o.origin, n), hidden)
-    return union(
-        select(o.id).where(o.donor == n, hidden),
-        select(o.id)
-        .select_from(consent_requests.join(offers, o.id == c.offer_id))
-        .where(c.origin == n, passed_on),
-        select(o.id)
-        .select_from(consent_requests.join(
-            offers, and_(o.donor == c.holder, o.family == c.family)))
-        .where(c.origin == n, c.offer_id.is_(None), passed_on),
-    )
 
 
 def consent_visible(grant: Grant) -> ColumnElement[bool]:
@@ -707,8 +679,9 @@ class ListQueries:
         0018_picture) instead of a sum over every allocation. Of the others' requests a
         nation sees, the allocations of the offers it sees: those released to it by
         their releasability text from ``picture_parts`` (migration 0019_picture_parts),
-        and only its own offers released to nobody else and those it was asked about
-        from their allocations."""
+        its own offers released to nobody else and those it was asked about as an origin
+        state from ``nation_parts`` (migration 0024_nation_parts): a few rows per request
+        each, no allocation read."""
         valued = _money_value()
         r = requests.alias("r")
         it = item_types.alias("it")
@@ -752,37 +725,19 @@ class ListQueries:
         ))
         if grant.nation:
             # the offers the viewer sees otherwise (its own, those it was asked about as
-            # an origin state): their allocations
-            a = allocations.c
-            status = type_coerce(a.status, String)
-            proposed = status == AllocationStatus.PROPOSED.value
-            held_past = and_(status.in_(_COMMITTING), not_(proposed))
-            # the requests they count for read once (materialised: hashed, not their
-            # releasability tested again for each of thousands of allocations), the
-            # allocations summed per request against them
-            counted = (
-                select(r.c.id, r.c.family, valued(it).label("value"))
-                .select_from(r.outerjoin(it, it.c.code == r.c.item_type))
-                .where(others)
-                .cte("counted")
-                .prefix_with("MATERIALIZED")
-            )
-            per_request = (
-                select(a.request_id.label("request_id"),
-                       func.sum(case((proposed, a.quantity), else_=0)).label("proposed"),
-                       func.sum(case((held_past, a.quantity), else_=0)).label("pledged"),
-                       func.sum(case((status.in_(_DELIVERED), a.quantity), else_=0))
-                       .label("delivered"))
-                .where(a.offer_id.in_(_seen_otherwise(grant)))
-                .group_by(a.request_id)
-                .subquery()
-            )
-            q, k = per_request.c, counted.c
+            # an origin state) whose text does not release them to it: their parts
+            # (migration 0024_nation_parts), a few rows per request
+            n = nation_parts.c
             rows += self.session.execute(
-                select(k.family, func.sum(q.proposed), func.sum(q.pledged),
-                       func.sum(q.pledged * k.value), func.sum(q.delivered))
-                .select_from(per_request.join(counted, k.id == q.request_id))
-                .group_by(k.family)
+                select(r.c.family, func.sum(n.proposed), func.sum(n.pledged),
+                       func.sum(n.pledged * valued(it)), func.sum(n.delivered))
+                .select_from(
+                    nation_parts.join(r, r.c.id == n.request_id)
+                    .outerjoin(it, it.c.code == r.c.item_type)
+                )
+                .where(n.nation == grant.nation, others,
+                       not_(released_by_text(grant, n.releasability)))
+                .group_by(r.c.family)
             ).all()
         for fam, prop, pled, pled_eur, deliv in rows:
             g = out[str(fam)]

@@ -181,6 +181,20 @@ picture_parts = Table(
     Column("delivered", Integer, nullable=False),
 )
 
+#: Per nation that sees an offer whatever its releasability (its donor, the origin states
+#: asked about it), request and the offer's releasability: the quantities proposed,
+#: pledged and delivered (migration 0024_nation_parts, kept by triggers; a read model)
+nation_parts = Table(
+    "nation_parts",
+    metadata,
+    Column("nation", CODE, primary_key=True),
+    Column("request_id", ID, primary_key=True),
+    Column("releasability", String(400), primary_key=True),
+    Column("proposed", Integer, nullable=False),
+    Column("pledged", Integer, nullable=False),
+    Column("delivered", Integer, nullable=False),
+)
+
 allocations = Table(
     "allocations",
     metadata,
