@@ -225,7 +225,8 @@ def _record_sql(rng: random.Random, offers: list[str]) -> list[writes.Statement]
 def _plain_sql(store: Store, rng: random.Random, requests: list[str], offers: list[str]) -> None:
     """Writes no service makes, which the triggers follow all the same: to allocations
     (``allocation_writes``), and an offer's releasability changed in place."""
-    writes.plain_sql(store, rng, requests, offers, more=_record_sql(rng, offers))
+    # (of :func:`_record_sql`, the offer's releasability: the rest in a test of its own)
+    writes.plain_sql(store, rng, requests, offers, more=_record_sql(rng, offers)[:2])
 
 
 def _walk_to_delivered(store: Store) -> list[str]:
@@ -421,4 +422,80 @@ def test_the_migration_fills_the_nation_parts_from_existing_records(store: Store
                            {"o": offers[0]}).scalar_one()
     assert after[("DEU", requests[0], str(rel))][1] >= 4  # DEU asked: it sees the 4
     assert after != before and asked
+    _pictures_agree(store)
+
+
+def test_nation_parts_follow_consent_requests_written_together(store: Store) -> None:
+    """One statement adding, changing or removing several consent requests that ask the
+    same origin about the same offer (PostgreSQL fires row triggers after the statement,
+    each seeing all its rows): the origin sees the offer once, and no longer once none
+    asks it."""
+    rng = random.Random(5)
+    requests, offers = _records(store, rng, 4)
+    o = offers[0]
+    insert = (
+        "INSERT INTO consent_requests (id, origin, holder, family, recipient, requested_on, "
+        "status, offer_id, reason) SELECT :i || v.n, 'DEU', o.donor, o.family, 'UKR', "
+        "'2024-05-01', 'pending', CASE WHEN v.n = 'b' THEN NULL ELSE o.id END, '' "
+        "FROM offers o, (SELECT 'a' AS n UNION ALL SELECT 'b' UNION ALL SELECT 'c') v "
+        "WHERE o.id = :o")
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE offers SET donor = 'POL', origin = 'EST,DEU' WHERE id = :o"),
+                     {"o": o})
+        conn.execute(text(
+            "INSERT INTO allocations (id, offer_id, request_id, quantity, needs_consent, "
+            "status) VALUES ('AL-TOGETHER', :o, :r, 7, false, 'approved')"
+        ), {"o": o, "r": requests[0]})
+    seen = ("DEU", requests[0])
+
+    def deu() -> int:
+        got, _ = _nation_parts(store)
+        return sum(q for (n, r, _), (_, q, _) in got.items() if (n, r) == seen)
+
+    assert deu() == 0
+    with store.engine.begin() as conn:
+        conn.execute(text(insert), {"i": "CR-T-", "o": o})
+    assert deu() == 7
+    with store.engine.begin() as conn:  # two of three leave DEU, then come back
+        conn.execute(text("UPDATE consent_requests SET origin = 'EST' "
+                          "WHERE id IN ('CR-T-a', 'CR-T-b')"))
+    assert deu() == 7
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE consent_requests SET origin = 'DEU' WHERE id LIKE 'CR-T-%'"))
+    assert deu() == 7
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE consent_requests SET origin = 'EST' WHERE id LIKE 'CR-T-%'"))
+    assert deu() == 0
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE consent_requests SET origin = 'DEU' WHERE id LIKE 'CR-T-%'"))
+    assert deu() == 7
+    with store.engine.begin() as conn:
+        conn.execute(text("DELETE FROM consent_requests WHERE id LIKE 'CR-T-%'"))
+    assert deu() == 0
+    with store.engine.begin() as conn:  # and added again, two of them at once
+        conn.execute(text(insert.replace("'c'", "'a'") + " AND v.n <> 'a'"),
+                     {"i": "CR-U-", "o": o})
+    assert deu() == 7
+    _pictures_agree(store)
+
+
+def test_an_offer_added_after_a_request_about_its_family_is_seen_by_the_origin(
+    store: Store,
+) -> None:
+    """A consent request about a holder's offers of a family covers the offers it adds
+    later: DEU, asked about POL's offers of the family, sees a new one's pledge."""
+    rng = random.Random(8)
+    requests, _ = _records(store, rng, 2)
+    with store.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO consent_requests (id, origin, holder, family, recipient, requested_on, "
+            "status, offer_id, reason) VALUES ('CR-FAM', 'DEU', 'POL', :f, 'UKR', "
+            "'2024-05-01', 'pending', NULL, '')"), {"f": FAMILIES[0]})
+    add_offers(store.uow(), COORD, [(None, "new", {
+        "id": "PO-NEW", "donor": "POL", "family": FAMILIES[0], "quantity": 40,
+        "available_from": "2024-01-01", "origin": "DEU", "releasability": "owner"})])
+    access.pledge(store.uow(), COORD, DAY, offer_id="PO-NEW", request_id=requests[0],
+                  quantity=9)
+    parts, asked = _nation_parts(store)
+    assert parts[("DEU", requests[0], "owner")][1] == 9 and asked
     _pictures_agree(store)

@@ -184,6 +184,15 @@ picture_parts = Table(
 #: Per nation that sees an offer whatever its releasability (its donor, the origin states
 #: asked about it), request and the offer's releasability: the quantities proposed,
 #: pledged and delivered (migration 0024_nation_parts, kept by triggers; a read model)
+#: Which origin states see an offer though its releasability does not release it to them:
+#: those a consent request asks about it (migration 0024_nation_parts, kept by triggers)
+nation_offers = Table(
+    "nation_offers",
+    metadata,
+    Column("offer_id", ID, primary_key=True),
+    Column("nation", CODE, primary_key=True),
+)
+
 nation_parts = Table(
     "nation_parts",
     metadata,

@@ -23,12 +23,17 @@ nation is decided when the picture is read, as for ``picture_parts``), in the qu
 ``picture_parts`` keeps (0019's ``SPLIT``). The picture sums the nation's rows whose text
 does not release the offer to it, against the others' requests it sees.
 
-Only rows with something in them are kept. Triggers keep it in the transaction of every
-write to an allocation (insert, delete, a change of status, quantity, offer or request),
-of every change of an offer's donor, origin, family or releasability, and of every
-consent request added, removed or changed in its origin, holder, family or offer (a
-nation asked about an offer sees all its allocations, from then on, once whatever the
-number of requests asking it); existing rows get theirs here, from their allocations.
+Only rows with something in them are kept. ``nation_offers`` keeps which origin states
+see which offer (each pair once, whatever the number of consent requests asking): the
+allocations' triggers find an offer's nations from it and the offer's donor by their
+keys. Triggers keep both in the transaction of every write to an allocation (insert,
+delete, a change of status, quantity, offer or request), to an offer (added, removed, a
+change of its donor, origin, family or releasability) and to a consent request (added,
+removed, a change of its origin, holder, family or offer). A consent request's trigger
+decides from the records as they are against what ``nation_offers`` says is counted, so
+it is right when PostgreSQL fires the row triggers of a statement writing several
+requests after the statement, each seeing all its rows. Existing records get theirs
+here.
 
 A read model, not a record: the domain does not map it, the ledger does not hash it, and
 ``tests/integration/test_picture_parts.py`` holds it equal to the sums recomputed from
@@ -98,45 +103,42 @@ def _of_family(c: str, o: str) -> str:
     return f"{c}.offer_id IS NULL AND {c}.holder = {o}donor AND {c}.family = {o}family"
 
 
-def _seers(o: str) -> str:
-    """SQL: the nations that see offer ``o`` (``OLD.``/``NEW.``) whatever its text: its
-    donor and the origin states asked about it, one row each."""
-    asked = " UNION ".join(
-        f"SELECT c.origin FROM consent_requests c WHERE {how('c', o)} AND {_passes('c.origin', o)}"
+def _asks_now(nation: str, o: str) -> str:
+    """SQL: a consent request asks ``nation`` about offer ``o`` (prefix ``o.``/``NEW.``)
+    now, and the offer's origin names it and it is not the donor."""
+    return f"{_passes(nation, o)} AND (" + " OR ".join(
+        f"EXISTS (SELECT 1 FROM consent_requests c2 WHERE {how('c2', o)} "
+        f"AND c2.origin = {nation})"
         for how in (_named, _of_family)
-    )
-    return f"SELECT {o}donor AS nation UNION {asked}"
+    ) + ")"
 
 
-def _seer_rows(where: str, columns: str) -> str:
-    """SQL: for the offers ``o`` matching ``where``, a row (nation, ``columns``) per nation
-    that sees it whatever its text (each way found by its own index)."""
-    asked = " UNION ".join(
-        f"SELECT c.origin, {columns} FROM offers o JOIN consent_requests c ON {how('c', 'o.')} "
-        f"WHERE {where} AND {_passes('c.origin', 'o.')}"
-        for how in (_named, _of_family)
+def _seers(offer: str) -> str:
+    """SQL: the nations that see the offer of id ``offer`` whatever its text: its donor
+    and the origin states asked about it (``nation_offers``), one row each."""
+    return (
+        f"SELECT o.donor AS nation FROM offers o WHERE o.id = {offer} "
+        f"UNION SELECT p.nation FROM nation_offers p WHERE p.offer_id = {offer}"
     )
-    return f"SELECT o.donor AS nation, {columns} FROM offers o WHERE {where} UNION {asked}"
 
 
 def _add(row: str) -> str:
     """Add allocation ``row`` (NEW) to the parts of each nation seeing its offer."""
-    quantities = ", ".join(f"{_qty(c, row)} AS {c}" for c in COLUMNS)
-    rows = _seer_rows(f"o.id = {row}.offer_id", f"o.releasability, {quantities}")
     return (
         f"INSERT INTO nation_parts ({_KEY}, {_COLS}) "
-        f"SELECT s.nation, {row}.request_id, s.releasability, {_COLS} FROM ({rows}) s "
-        f"WHERE true {_UPSERT};"
+        f"SELECT s.nation, {row}.request_id, o.releasability, "
+        + ", ".join(_qty(c, row) for c in COLUMNS)
+        + f" FROM ({_seers(f'{row}.offer_id')}) s, offers o WHERE o.id = {row}.offer_id "
+        f"{_UPSERT};"
     )
 
 
 def _take(row: str) -> str:
-    """Take allocation ``row`` (OLD) away from its parts, and drop those left empty."""
-    seers = _seer_rows(f"o.id = {row}.offer_id", "1 AS one")
+    """Take allocation ``row`` (OLD) away from its parts, and drop those left empty (found
+    by their key: the nations seeing the offer, the request)."""
     where = (
-        f"request_id = {row}.request_id AND "
-        f"releasability = (SELECT o.releasability FROM offers o WHERE o.id = {row}.offer_id) "
-        f"AND nation IN (SELECT s.nation FROM ({seers}) s)"
+        f"nation IN ({_seers(f'{row}.offer_id')}) AND request_id = {row}.request_id AND "
+        f"releasability = (SELECT o.releasability FROM offers o WHERE o.id = {row}.offer_id)"
     )
     return (
         "UPDATE nation_parts SET "
@@ -145,90 +147,125 @@ def _take(row: str) -> str:
     )
 
 
-def _move_offer() -> str:
-    """An offer's donor, origin, family or releasability changed: its allocations leave
-    the parts of the nations that saw it under its old text, and join those of the
-    nations that see it under its new one."""
-    of_offer = "SELECT a.request_id FROM allocations a WHERE a.offer_id = NEW.id"
-    old = f"releasability = OLD.releasability AND nation IN ({_seers('OLD.')})"
-    take = (
+def _drop_empty(row: str) -> str:
+    return (
+        f"DELETE FROM nation_parts WHERE nation IN ({_seers(f'{row}.offer_id')}) "
+        f"AND request_id = {row}.request_id AND {_EMPTY};"
+    )
+
+
+def _offer_parts(rel: str, sign: str) -> str:
+    """SQL: the allocations of offer NEW.id added to (``+``) or taken from (``-``) the
+    parts under releasability ``rel`` of the nations that see it now (its donor, NEW or
+    OLD as the statement's place says, and its ``nation_offers``)."""
+    donor = "OLD.donor" if rel.startswith("OLD") else "NEW.donor"
+    seers = f"SELECT {donor} AS nation UNION SELECT p.nation FROM nation_offers p " \
+            f"WHERE p.offer_id = NEW.id"
+    if sign == "+":
+        return (
+            f"INSERT INTO nation_parts ({_KEY}, {_COLS}) "
+            f"SELECT s.nation, a.request_id, {rel}, {_sums('a')} "
+            f"FROM allocations a, ({seers}) s "
+            f"WHERE a.offer_id = NEW.id AND {_counts('a')} GROUP BY s.nation, a.request_id "
+            f"{_UPSERT};"
+        )
+    where = (f"releasability = {rel} AND nation IN ({seers}) AND request_id IN "
+             f"(SELECT a.request_id FROM allocations a WHERE a.offer_id = NEW.id)")
+    return (
         "UPDATE nation_parts SET "
         + ", ".join(
             f"{c} = {c} - (SELECT COALESCE(sum({_qty(c, 'a')}), 0) FROM allocations a "
             f"WHERE a.offer_id = NEW.id AND a.request_id = nation_parts.request_id)"
             for c in COLUMNS
         )
-        + f" WHERE {old} AND request_id IN ({of_offer});"
+        + f" WHERE {where}; DELETE FROM nation_parts WHERE {where} AND {_EMPTY};"
     )
-    drop = f"DELETE FROM nation_parts WHERE {old} AND request_id IN ({of_offer}) AND {_EMPTY};"
-    add = (
-        f"INSERT INTO nation_parts ({_KEY}, {_COLS}) "
-        f"SELECT s.nation, a.request_id, NEW.releasability, {_sums('a')} "
-        f"FROM allocations a, ({_seers('NEW.')}) s "
-        f"WHERE a.offer_id = NEW.id AND {_counts('a')} GROUP BY s.nation, a.request_id "
-        f"{_UPSERT};"
-    )
-    return "\n    ".join((take, drop, add))
 
 
-def _asked_now(origin: str, o: str, others: str) -> str:
-    """SQL: a consent request of ``others`` asks ``origin`` about offer ``o``."""
-    return " OR ".join(
-        f"EXISTS (SELECT 1 FROM consent_requests c2 WHERE {how('c2', o)} "
-        f"AND c2.origin = {origin} AND {others})"
+def _offer_pairs() -> str:
+    """SQL: offer NEW's ``nation_offers`` made again from the consent requests asking
+    about it (an offer's donor, origin or family changed, or the offer added)."""
+    asked = " UNION ".join(
+        f"SELECT c.origin, NEW.id FROM consent_requests c WHERE {how('c', 'NEW.')} "
+        f"AND {_passes('c.origin', 'NEW.')}"
         for how in (_named, _of_family)
     )
-
-
-def _asked_by(c: str, unless: str) -> str:
-    """SQL: (id, releasability) of the offers consent request ``c`` (``NEW``/``OLD``) asks
-    its origin about, but for those ``unless`` holds of."""
-    return " UNION ALL ".join(
-        f"SELECT o.id, o.releasability FROM offers o WHERE {where} "
-        f"AND {_passes(f'{c}.origin', 'o.')} AND NOT ({unless})"
-        for where in (f"o.id = {c}.offer_id",
-                      f"{c}.offer_id IS NULL AND o.donor = {c}.holder AND o.family = {c}.family")
+    return (
+        "DELETE FROM nation_offers WHERE offer_id = NEW.id; "
+        f"INSERT INTO nation_offers (nation, offer_id) {asked};"
     )
 
 
-def _consent_add(unless: str) -> str:
-    """A consent request (NEW) asks its origin about offers: their allocations join its
-    parts, but for the offers ``unless`` holds of (it was asked already)."""
+def _move_offer() -> str:
+    """An offer's donor, origin, family or releasability changed: its allocations leave
+    the parts of the nations that saw it under its old text, who sees it is found again,
+    and they join the parts of the nations that see it under its new text."""
+    return "\n    ".join((_offer_parts("OLD.releasability", "-"), _offer_pairs(),
+                            _offer_parts("NEW.releasability", "+")))
+
+
+def _candidates(c: str) -> str:
+    """SQL: the offers consent request ``c`` (``NEW``/``OLD``) is about, whoever asks."""
     return (
+        f"SELECT o.id FROM offers o WHERE o.id = {c}.offer_id UNION "
+        f"SELECT o.id FROM offers o WHERE {c}.offer_id IS NULL AND o.donor = {c}.holder "
+        f"AND o.family = {c}.family"
+    )
+
+
+def _consent_settle(nation: str, about: str) -> str:
+    """A consent request asking ``nation`` about the offers ``about`` (ids) was added,
+    removed or changed: each of them ``nation`` is asked about now and was not counted
+    for joins its parts and ``nation_offers``; each counted for it that it is asked about
+    no longer leaves them. Decided from the records as they are now against what
+    ``nation_offers`` says is counted, so the same request settled twice (PostgreSQL fires
+    the row triggers of one statement after it, each seeing all its rows) changes
+    nothing the second time."""
+    joining = (
+        f"SELECT o.id, o.releasability FROM offers o WHERE o.id IN ({about}) "
+        f"AND {_asks_now(nation, 'o.')} AND NOT EXISTS (SELECT 1 FROM nation_offers p "
+        f"WHERE p.offer_id = o.id AND p.nation = {nation})"
+    )
+    leaving = (
+        f"SELECT o.id, o.releasability FROM offers o, nation_offers p WHERE o.id IN ({about}) "
+        f"AND p.offer_id = o.id AND p.nation = {nation} AND NOT ({_asks_now(nation, 'o.')})"
+    )
+    add = (
         f"INSERT INTO nation_parts ({_KEY}, {_COLS}) "
-        f"SELECT NEW.origin, a.request_id, x.releasability, {_sums('a')} "
-        f"FROM ({_asked_by('NEW', unless)}) x, allocations a "
-        f"WHERE a.offer_id = x.id AND {_counts('a')} "
+        f"SELECT {nation}, a.request_id, x.releasability, {_sums('a')} "
+        f"FROM ({joining}) x, allocations a WHERE a.offer_id = x.id AND {_counts('a')} "
         f"GROUP BY a.request_id, x.releasability {_UPSERT};"
     )
-
-
-def _consent_take() -> str:
-    """A consent request (OLD) asks its origin no longer (removed or changed): the offers
-    it asked about that no consent request asks it about now leave its parts."""
-    gone = _asked_by("OLD", _asked_now("OLD.origin", "o.", "1 = 1"))
     take = (
         "UPDATE nation_parts SET "
         + ", ".join(
             f"{c} = {c} - (SELECT COALESCE(sum({_qty(c, 'a')}), 0) "
-            f"FROM ({gone}) x, allocations a WHERE a.offer_id = x.id "
+            f"FROM ({leaving}) x, allocations a WHERE a.offer_id = x.id "
             f"AND x.releasability = nation_parts.releasability "
             f"AND a.request_id = nation_parts.request_id)"
             for c in COLUMNS
         )
-        + " WHERE nation = OLD.origin AND request_id IN "
-        f"(SELECT a.request_id FROM ({gone}) x, allocations a WHERE a.offer_id = x.id);"
+        + f" WHERE nation = {nation} AND request_id IN "
+        f"(SELECT a.request_id FROM ({leaving}) x, allocations a WHERE a.offer_id = x.id);"
     )
-    drop = f"DELETE FROM nation_parts WHERE nation = OLD.origin AND {_EMPTY};"
-    return take + "\n    " + drop
+    drop = (
+        f"DELETE FROM nation_parts WHERE nation = {nation} AND request_id IN "
+        f"(SELECT a.request_id FROM allocations a WHERE a.offer_id IN ({about})) AND {_EMPTY};"
+    )
+    pairs = (
+        f"INSERT INTO nation_offers (nation, offer_id) SELECT {nation}, x.id FROM ({joining}) x;"
+        f" DELETE FROM nation_offers WHERE nation = {nation} AND offer_id IN "
+        f"(SELECT x.id FROM ({leaving}) x);"
+    )
+    # the parts first (they read the pairs as they were), then the pairs
+    return "\n    ".join((add, take, drop, pairs))
 
 
-#: a new consent request adds the offers no other request asked its origin about
-_ADD_INSERTED = _asked_now("NEW.origin", "o.", "c2.id <> NEW.id")
-#: a changed one those no other request asked it about, nor the request as it was
-_ADD_UPDATED = (
-    f"{_ADD_INSERTED} OR (OLD.origin = NEW.origin AND "
-    f"(({_named('OLD', 'o.')}) OR ({_of_family('OLD', 'o.')})))"
+_CONSENT_CHANGED = " OR ".join(
+    f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in ("origin", "holder", "family", "offer_id")
+)
+_OFFER_CHANGED = " OR ".join(
+    f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in ("releasability", "donor", "origin", "family")
 )
 
 
@@ -240,12 +277,9 @@ def _allocation_changed() -> str:
     )
 
 
-_OFFER_CHANGED = " OR ".join(
-    f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in ("releasability", "donor", "origin", "family")
-)
-_CONSENT_CHANGED = " OR ".join(
-    f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in ("origin", "holder", "family", "offer_id")
-)
+def _both() -> str:
+    """SQL: the offers a changed consent request was about, as it was and as it is."""
+    return f"{_candidates('OLD')} UNION {_candidates('NEW')}"
 
 
 def _pg_functions() -> tuple[str, ...]:
@@ -261,7 +295,7 @@ BEGIN
     END IF;
     IF TG_OP <> 'DELETE' AND {_counts("NEW")} THEN
         {_add("NEW")}
-        DELETE FROM nation_parts WHERE request_id = NEW.request_id AND {_EMPTY};
+        {_drop_empty("NEW")}
     END IF;
     RETURN NULL;
 END
@@ -270,7 +304,11 @@ $$
         f"""
 CREATE FUNCTION offers_nation_parts() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF {_OFFER_CHANGED} THEN
+    IF TG_OP = 'INSERT' THEN
+        {_offer_pairs()}
+    ELSIF TG_OP = 'DELETE' THEN
+        DELETE FROM nation_offers WHERE offer_id = OLD.id;
+    ELSIF {_OFFER_CHANGED} THEN
     {_move_offer()}
     END IF;
     RETURN NULL;
@@ -280,16 +318,13 @@ $$
         f"""
 CREATE FUNCTION consent_requests_nation_parts() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'UPDATE' AND NOT ({_CONSENT_CHANGED}) THEN
-        RETURN NULL;
-    END IF;
-    IF TG_OP <> 'INSERT' THEN
-        {_consent_take()}
-    END IF;
     IF TG_OP = 'INSERT' THEN
-        {_consent_add(_ADD_INSERTED)}
-    ELSIF TG_OP = 'UPDATE' THEN
-        {_consent_add(_ADD_UPDATED)}
+        {_consent_settle("NEW.origin", _candidates("NEW"))}
+    ELSIF TG_OP = 'DELETE' THEN
+        {_consent_settle("OLD.origin", _candidates("OLD"))}
+    ELSIF {_CONSENT_CHANGED} THEN
+        {_consent_settle("OLD.origin", _both())}
+        {_consent_settle("NEW.origin", _both())}
     END IF;
     RETURN NULL;
 END
@@ -303,7 +338,7 @@ _PG_TRIGGERS = (
     "AFTER INSERT OR DELETE OR UPDATE OF status, quantity, offer_id, request_id "
     "ON allocations FOR EACH ROW EXECUTE FUNCTION allocations_nation_parts()",
     "CREATE TRIGGER offers_nation_parts "
-    "AFTER UPDATE OF releasability, donor, origin, family ON offers "
+    "AFTER INSERT OR DELETE OR UPDATE OF releasability, donor, origin, family ON offers "
     "FOR EACH ROW EXECUTE FUNCTION offers_nation_parts()",
     "CREATE TRIGGER consent_requests_nation_parts "
     "AFTER INSERT OR DELETE OR UPDATE OF origin, holder, family, offer_id "
@@ -314,13 +349,16 @@ _PG_NAMES = (("allocations_nation_parts", "allocations"), ("offers_nation_parts"
 
 
 def _sqlite_triggers() -> tuple[str, ...]:
+    def changed(text: str) -> str:
+        return text.replace("IS DISTINCT FROM", "IS NOT")
+
     return (
         f"""
 CREATE TRIGGER allocations_nation_parts_insert AFTER INSERT ON allocations
 WHEN {_counts("NEW")}
 BEGIN
     {_add("NEW")}
-    DELETE FROM nation_parts WHERE request_id = NEW.request_id AND {_EMPTY};
+    {_drop_empty("NEW")}
 END
 """,
         f"""
@@ -337,13 +375,25 @@ WHEN {_allocation_changed()}
 BEGIN
     {_take("OLD")}
     {_add("NEW")}
-    DELETE FROM nation_parts WHERE request_id = NEW.request_id AND {_EMPTY};
+    {_drop_empty("NEW")}
+END
+""",
+        f"""
+CREATE TRIGGER offers_nation_parts_insert AFTER INSERT ON offers
+BEGIN
+    {_offer_pairs()}
+END
+""",
+        """
+CREATE TRIGGER offers_nation_parts_delete AFTER DELETE ON offers
+BEGIN
+    DELETE FROM nation_offers WHERE offer_id = OLD.id;
 END
 """,
         f"""
 CREATE TRIGGER offers_nation_parts_update
 AFTER UPDATE OF releasability, donor, origin, family ON offers
-WHEN {_OFFER_CHANGED.replace("IS DISTINCT FROM", "IS NOT")}
+WHEN {changed(_OFFER_CHANGED)}
 BEGIN
     {_move_offer()}
 END
@@ -351,22 +401,22 @@ END
         f"""
 CREATE TRIGGER consent_requests_nation_parts_insert AFTER INSERT ON consent_requests
 BEGIN
-    {_consent_add(_ADD_INSERTED)}
+    {_consent_settle("NEW.origin", _candidates("NEW"))}
 END
 """,
         f"""
 CREATE TRIGGER consent_requests_nation_parts_delete AFTER DELETE ON consent_requests
 BEGIN
-    {_consent_take()}
+    {_consent_settle("OLD.origin", _candidates("OLD"))}
 END
 """,
         f"""
 CREATE TRIGGER consent_requests_nation_parts_update
 AFTER UPDATE OF origin, holder, family, offer_id ON consent_requests
-WHEN {_CONSENT_CHANGED.replace("IS DISTINCT FROM", "IS NOT")}
+WHEN {changed(_CONSENT_CHANGED)}
 BEGIN
-    {_consent_take()}
-    {_consent_add(_ADD_UPDATED)}
+    {_consent_settle("OLD.origin", _both())}
+    {_consent_settle("NEW.origin", _both())}
 END
 """,
     )
@@ -374,30 +424,41 @@ END
 
 _SQLITE_NAMES = (
     "allocations_nation_parts_insert", "allocations_nation_parts_delete",
-    "allocations_nation_parts_update", "offers_nation_parts_update",
+    "allocations_nation_parts_update", "offers_nation_parts_insert",
+    "offers_nation_parts_delete", "offers_nation_parts_update",
     "consent_requests_nation_parts_insert", "consent_requests_nation_parts_delete",
     "consent_requests_nation_parts_update",
 )
 
 
-def _backfill() -> str:
-    seers = (
-        "SELECT o.id AS offer_id, o.donor AS nation, o.releasability FROM offers o UNION "
+def _backfill() -> tuple[str, str]:
+    pairs = (
+        "INSERT INTO nation_offers (nation, offer_id) "
         + " UNION ".join(
-            f"SELECT o.id, c.origin, o.releasability FROM offers o "
+            f"SELECT c.origin, o.id FROM offers o "
             f"JOIN consent_requests c ON {how('c', 'o.')} WHERE {_passes('c.origin', 'o.')}"
             for how in (_named, _of_family)
         )
     )
-    return (
+    seers = ("SELECT o.id AS offer_id, o.donor AS nation FROM offers o "
+             "UNION ALL SELECT p.offer_id, p.nation FROM nation_offers p")
+    parts = (
         f"INSERT INTO nation_parts ({_KEY}, {_COLS}) "
-        f"SELECT s.nation, a.request_id, s.releasability, {_sums('a')} "
+        f"SELECT s.nation, a.request_id, o.releasability, {_sums('a')} "
         f"FROM ({seers}) s JOIN allocations a ON a.offer_id = s.offer_id "
-        f"WHERE {_counts('a')} GROUP BY s.nation, a.request_id, s.releasability"
+        f"JOIN offers o ON o.id = s.offer_id "
+        f"WHERE {_counts('a')} GROUP BY s.nation, a.request_id, o.releasability"
     )
+    return pairs, parts
 
 
 def upgrade() -> None:
+    op.create_table(
+        "nation_offers",
+        sa.Column("offer_id", sa.String(64), nullable=False),
+        sa.Column("nation", sa.String(16), nullable=False),
+        sa.PrimaryKeyConstraint("offer_id", "nation", name="pk_nation_offers"),
+    )
     op.create_table(
         "nation_parts",
         sa.Column("nation", sa.String(16), nullable=False),
@@ -417,9 +478,11 @@ def upgrade() -> None:
     else:
         for sql in _sqlite_triggers():
             conn.execute(sa.text(sql))
-    conn.execute(sa.text(_backfill()))
+    for sql in _backfill():
+        conn.execute(sa.text(sql))
     conn.execute(sa.text(f"DELETE FROM nation_parts WHERE {_EMPTY}"))
     if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("ANALYZE nation_offers"))
         conn.execute(sa.text("ANALYZE nation_parts"))
 
 
@@ -433,3 +496,4 @@ def downgrade() -> None:
         for name in _SQLITE_NAMES:
             conn.execute(sa.text(f"DROP TRIGGER {name}"))
     op.drop_table("nation_parts")
+    op.drop_table("nation_offers")
