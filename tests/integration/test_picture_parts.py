@@ -499,3 +499,27 @@ def test_an_offer_added_after_a_request_about_its_family_is_seen_by_the_origin(
     parts, asked = _nation_parts(store)
     assert parts[("DEU", requests[0], "owner")][1] == 9 and asked
     _pictures_agree(store)
+
+
+def test_an_offer_moved_keeps_no_empty_nation_parts(store: Store) -> None:
+    """An allocation of nothing in a counted status (plain SQL: the domain refuses it)
+    adds nothing to ``nation_parts`` when written, and nothing either when its offer's
+    releasability or donor changes and its allocations join the parts under the new
+    text: no all-zero row is kept."""
+    rng = random.Random(1)
+    requests, offers = _records(store, rng, 2)
+    o = offers[0]
+    with store.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO allocations (id, offer_id, request_id, quantity, needs_consent, "
+            "status) VALUES ('AL-NONE', :o, :r, 0, false, 'approved')"
+        ), {"o": o, "r": requests[1]})
+    _nation_parts(store)
+    for sql in ("UPDATE offers SET releasability = CASE WHEN releasability = 'support' "
+                "THEN 'public' ELSE 'support' END WHERE id = :o",
+                "UPDATE offers SET donor = CASE WHEN donor = 'POL' THEN 'EST' ELSE 'POL' END "
+                "WHERE id = :o"):
+        with store.engine.begin() as conn:
+            conn.execute(text(sql), {"o": o})
+        _nation_parts(store)
+    _pictures_agree(store)

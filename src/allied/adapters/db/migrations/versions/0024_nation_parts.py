@@ -157,20 +157,21 @@ def _drop_empty(row: str) -> str:
 def _offer_parts(rel: str, sign: str) -> str:
     """SQL: the allocations of offer NEW.id added to (``+``) or taken from (``-``) the
     parts under releasability ``rel`` of the nations that see it now (its donor, NEW or
-    OLD as the statement's place says, and its ``nation_offers``)."""
+    OLD as the statement's place says, and its ``nation_offers``); the parts left empty
+    dropped (allocations of nothing add an empty part)."""
     donor = "OLD.donor" if rel.startswith("OLD") else "NEW.donor"
     seers = f"SELECT {donor} AS nation UNION SELECT p.nation FROM nation_offers p " \
             f"WHERE p.offer_id = NEW.id"
+    where = (f"releasability = {rel} AND nation IN ({seers}) AND request_id IN "
+             f"(SELECT a.request_id FROM allocations a WHERE a.offer_id = NEW.id)")
     if sign == "+":
         return (
             f"INSERT INTO nation_parts ({_KEY}, {_COLS}) "
             f"SELECT s.nation, a.request_id, {rel}, {_sums('a')} "
             f"FROM allocations a, ({seers}) s "
             f"WHERE a.offer_id = NEW.id AND {_counts('a')} GROUP BY s.nation, a.request_id "
-            f"{_UPSERT};"
+            f"{_UPSERT}; DELETE FROM nation_parts WHERE {where} AND {_EMPTY};"
         )
-    where = (f"releasability = {rel} AND nation IN ({seers}) AND request_id IN "
-             f"(SELECT a.request_id FROM allocations a WHERE a.offer_id = NEW.id)")
     return (
         "UPDATE nation_parts SET "
         + ", ".join(
