@@ -82,7 +82,9 @@ def _counts(row: str) -> str:
 
 
 def _sums(row: str) -> str:
-    return ", ".join(f"sum({_qty(c, row)})" for c in COLUMNS)
+    """SQL: the sums of allocations ``row``'s quantities per column (0019)."""
+    text: str = _parts()._sums(row)
+    return text
 
 
 def _passes(nation: str, o: str) -> str:
@@ -93,7 +95,7 @@ def _passes(nation: str, o: str) -> str:
 
 def _named(c: str, o: str) -> str:
     """SQL: consent request ``c`` names offer ``o`` (false, never null, where it names
-    none: the test is negated in :data:`_ADD_UPDATED`)."""
+    none)."""
     return f"{c}.offer_id IS NOT NULL AND {c}.offer_id = {o}id"
 
 
