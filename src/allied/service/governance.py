@@ -64,6 +64,15 @@ def participants(uow: UnitOfWork, rule: Rule, forum: str, day: dt.date) -> tuple
     return found
 
 
+@runtime_checkable
+class IndicatorTable(Protocol):
+    """A store that reads an indicator's figures without a record of each (SQL)."""
+
+    def indicator_table(self, name: str) -> dict[int, dict[str, float]]:
+        """Per year, per actor: the value of indicator ``name``."""
+        ...
+
+
 class Populations:
     """The population figures, read from the store once (on the first question) and then
     asked for any states and year: a page that evaluates many QMV decisions reads the
@@ -77,8 +86,12 @@ class Populations:
     def _table(self) -> dict[int, dict[str, int]]:
         if self._by_year is None:
             by_year: dict[int, dict[str, int]] = {}
-            for i in self._uow.indicators.list(name="population"):
-                by_year.setdefault(i.year, {})[i.actor] = int(i.value)
+            if isinstance(self._uow, IndicatorTable):  # the figures alone (SQL)
+                for year, values in self._uow.indicator_table("population").items():
+                    by_year[year] = {actor: int(v) for actor, v in values.items()}
+            else:
+                for i in self._uow.indicators.list(name="population"):
+                    by_year.setdefault(i.year, {})[i.actor] = int(i.value)
             self._by_year = by_year
         return self._by_year
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from sqlalchemy import and_, func, select, union_all
 from sqlalchemy.orm import Session
 
-from allied.adapters.db.tables import consent_requests, offers, requests
+from allied.adapters.db.tables import consent_requests, indicators, offers, requests
 from allied.domain.assistance import RecordStatus, Request
 from allied.domain.consent import ConsentRequest
 
@@ -20,6 +20,18 @@ class TodoQueries:
     ``session`` is open inside ``with uow``)."""
 
     session: Session
+
+    def indicator_table(self, name: str) -> dict[int, dict[str, float]]:
+        """Per year, per actor: the value of indicator ``name`` (the figures alone, read
+        as plain rows: the coordinator's blocked decisions evaluate each QMV proposal on
+        the population table, about a thousand figures, and need no record of each)."""
+        i = indicators.c
+        out: dict[int, dict[str, float]] = {}
+        for actor, year, value in self.session.execute(
+            select(i.actor, i.year, i.value).where(i.name == name)
+        ):
+            out.setdefault(int(year), {})[str(actor)] = float(value)
+        return out
 
     def unallocated_requests(self, recipient: str, limit: int) -> tuple[list[Request], int]:
         """The recipient's open requests against which no allocation holds quantity
