@@ -10,6 +10,7 @@ import shutil
 import time
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -341,6 +342,47 @@ def test_verification_in_ranges_equals_the_sequential_one(
                 verify_chain(store.read_uow(), **kwargs)  # type: ignore[arg-type]
             found.append(err.value.seq)
         assert found == [step, step]
+    finally:
+        store.close()
+
+
+def test_one_process_per_core_is_the_default_for_a_long_chain(
+    generated: tuple[Path, dict[str, int]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``jobs=0`` (the CLI's default): as many ranges as the machine has cores, never
+    more than the chain has ``AUTO_PER_JOB`` entries for; a short chain stays in one
+    process; a negative count is refused naming ``jobs``."""
+    import allied.service.ledger as ledger_service
+    from allied.bootstrap import ReadUowOpener
+    from allied.domain.errors import InvalidInput
+    from allied.service.ledger import AUTO, auto_jobs, verify_chain
+
+    monkeypatch.setattr(ledger_service, "cores", lambda: 3)
+    assert [auto_jobs(n) for n in (0, 49_999, 50_000, 120_000, 10**7)] == [1, 1, 1, 2, 3]
+    path, counts = generated
+    n = counts["ledger_entries"]
+    settings = Settings(database_url=f"sqlite:///{path}")
+    store = build(settings, migrate=False)
+    started: list[int] = []
+    real = ledger_service.verify_in_ranges
+
+    def spied(open_uow: Any, head: Any, jobs: int, anchors: Any) -> int:
+        started.append(jobs)
+        return real(open_uow, head, jobs, anchors)
+
+    monkeypatch.setattr(ledger_service, "verify_in_ranges", spied)
+    try:
+        # the generated chain is short: one process
+        assert verify_chain(store.read_uow(), jobs=AUTO, open_uow=ReadUowOpener(settings)) == n
+        assert started == []
+        # with fewer entries a process, one per core: three ranges, the same count
+        monkeypatch.setattr(ledger_service, "AUTO_PER_JOB", max(1, n // 10))
+        monkeypatch.setattr(ledger_service, "MIN_PER_JOB", 10)
+        assert verify_chain(store.read_uow(), jobs=AUTO, open_uow=ReadUowOpener(settings)) == n
+        assert started == [3]
+        with pytest.raises(InvalidInput) as refused:
+            verify_chain(store.read_uow(), jobs=-1, open_uow=ReadUowOpener(settings))
+        assert refused.value.field == "jobs"
     finally:
         store.close()
 

@@ -4,6 +4,7 @@ records against a replay of the ledger), sign checkpoints, export."""
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
@@ -91,16 +92,20 @@ def verify_chain(
 
     ``jobs`` > 1 with ``open_uow`` (a picklable factory of read units of work on the same
     database, e.g. ``bootstrap.ReadUowOpener``): the entries are verified in that many
-    ranges by as many processes (see :func:`verify_in_ranges`)."""
+    ranges by as many processes (see :func:`verify_in_ranges`). ``jobs`` = 0
+    (:data:`AUTO`): one process per core this process may run on, as many as the chain
+    has :data:`AUTO_PER_JOB` entries for (a short chain stays in this process)."""
     keys = keys or {}
     anchors = _anchors(checkpoints, keys)
-    if jobs < 1:
-        raise InvalidInput("must be at least 1", field="jobs")
-    if resume is None and jobs > 1 and open_uow is not None:
+    if jobs < 0:
+        raise InvalidInput("must be at least 1, or 0 for one per core", field="jobs")
+    if resume is None and jobs != 1 and open_uow is not None:
         with uow:
             head = uow.ledger.head()
             ranges = isinstance(uow.ledger, RowLedger)
-        if ranges:  # (this transaction ended: the processes open their own)
+        if jobs == AUTO:
+            jobs = auto_jobs(head[0] if head is not None else 0)
+        if ranges and jobs > 1:  # (this transaction ended: the processes open their own)
             return verify_in_ranges(open_uow, head, jobs, anchors)
     with uow:
         head = uow.ledger.head()
@@ -153,6 +158,27 @@ def verify_chain(
 
 #: fewer entries than this per process are verified in this one
 MIN_PER_JOB = 1000
+
+#: ``jobs`` asking for one process per core (:func:`auto_jobs`)
+AUTO = 0
+
+#: entries per process below which :data:`AUTO` starts no further process: starting one
+#: and its connection costs about what verifying this many entries does (~0.3 s)
+AUTO_PER_JOB = 50_000
+
+
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system says)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not every system has affinities
+        return os.cpu_count() or 1
+
+
+def auto_jobs(entries: int) -> int:
+    """How many processes :data:`AUTO` verifies ``entries`` in: one per core, as many as
+    there are :data:`AUTO_PER_JOB` entries for, at least one."""
+    return max(1, min(cores(), entries // AUTO_PER_JOB))
 
 
 def _verify_range(

@@ -185,8 +185,9 @@ def verify_command(
         False, "--records", help="also replay the ledger and compare the records' tables"
     ),
     jobs: int = typer.Option(
-        1, "--jobs", "-j", min=1, help="verify the chain in this many processes at once "
-        "(ranges of entries, then the links between them)"
+        0, "--jobs", "-j", min=0, help="verify the chain in this many processes at once "
+        "(ranges of entries, then the links between them); 0: one per core, for a chain "
+        "of at least 50,000 entries a process"
     ),
 ) -> None:
     """Check the hash chain and every payload's schema; exit 3 naming the first bad
@@ -211,7 +212,7 @@ def verify_command(
 
             count = verify_ledger(
                 store.read_uow(), _caller(), checkpoints=kept, keys=keys, resume=start,
-                jobs=jobs, open_uow=ReadUowOpener(store.settings) if jobs > 1 else None,
+                jobs=jobs, open_uow=ReadUowOpener(store.settings) if jobs != 1 else None,
             )
             result = verify_records(store.read_uow(), _caller()) if records else None
         finally:
