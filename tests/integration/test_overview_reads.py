@@ -286,3 +286,59 @@ def test_the_picture_from_the_kept_quantities_is_the_repositories(
                     seen[key] += g[key]
     # the comparison saw every figure (the random records make some)
     assert all(seen.values()), seen
+
+
+def test_open_proposals_without_their_positions_are_the_records(store: Store) -> None:
+    """The open proposals and those awaiting a nation's position, read in SQL without the
+    stances (``OpenProposalReads``), are what the proposals' records say through the
+    domain: visible to the caller, recorded open, deadline not passed; a position counts
+    on the current version only (a revision clears them); a withdrawn one is gone."""
+    from allied.service.usecases.proposals import (
+        OpenProposalReads,
+        awaiting_position,
+        open_heads,
+    )
+
+    _circulate(store)
+    # P-Q2 revised on 2024-03-01 (its positions were on version 1); EST then votes on it
+    gov.revise(store.uow(), CALLER, "P-Q2", text="second text", on=D(2024, 3, 1),
+               deadline=D(2024, 9, 30))
+    gov.record_position(store.uow(), CALLER, "P-Q2", actor="EST", position=Position.YES,
+                        on=D(2024, 3, 2))
+    callers = [Caller(user="t", role="coordinator"), Caller(user="t", role="auditor")] + [
+        Caller(user="t", role=role, nation=n)
+        for role, n in (("origin", "HUN"), ("donor", "DEU"), ("donor", "EST"),
+                        ("origin", "TUR"), ("recipient", "UKR"), ("donor", "USA"))
+    ]
+    checked = awaited = 0
+    for day in (D(2023, 3, 10), D(2024, 2, 15), D(2024, 3, 15), D(2024, 10, 1)):
+        for caller in callers:
+            with store.uow() as uow:
+                assert isinstance(uow, OpenProposalReads)
+                v = viewer(uow, caller, day)
+                records = [p for p in sorted(uow.proposals.list(), key=lambda p: p.id)
+                           if p.status.value == "open" and v.sees_proposal(p)
+                           and not p.due_on(day)]
+                assert open_heads(uow, v, day) == [p.head() for p in records]
+                want = [p.head() for p in records if caller.nation
+                        and caller.nation in p.participants
+                        and caller.nation not in p.current_stances()]
+                assert awaiting_position(uow, v, day) == want
+                checked += len(records)
+                awaited += len(want)
+            got = access.open_proposals(store.uow(), caller, day)
+            listed = [r for r in access.list_proposals(store.uow(), caller, day,
+                                                       limit=100).items
+                      if r["status"] == "open"]
+            assert got == [{k: r[k] for k in got[0]} for r in listed] if got else not listed
+    assert checked > 10 and awaited > 3
+    # the revision cleared the version-1 votes on P-Q2; EST's vote on version 2 counts
+    with store.uow() as uow:
+        revised = uow.proposals.get("P-Q2")
+        assert revised is not None and revised.version == 2
+        voted_before = sorted({s.actor for s in revised.stances if s.version == 1} - {"EST"})
+        assert len(voted_before) == 13
+        assert isinstance(uow, OpenProposalReads)
+        assert "P-Q2" in uow.positions_taken("EST")
+        assert all("P-Q2" not in uow.positions_taken(a) for a in voted_before)
+        assert not uow.positions_taken("XXX")

@@ -68,6 +68,31 @@ class Stance:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class ProposalHead:
+    """What a list of proposals waiting shows of one, without its positions: a store may
+    read these alone (no stance is read), :meth:`Proposal.head` takes one from a proposal.
+    """
+
+    id: str
+    forum: str
+    rule: Rule
+    title: str
+    circulated_on: dt.date
+    deadline: dt.date
+    participants: tuple[str, ...]
+    version: int
+    status: ProposalStatus
+
+    def due_on(self, day: dt.date) -> bool:
+        """As :meth:`Proposal.due_on`."""
+        return _due(self.status, self.deadline, day)
+
+
+def _due(status: ProposalStatus, deadline: dt.date, day: dt.date) -> bool:
+    return status is ProposalStatus.OPEN and day > deadline
+
+
 @dataclass(eq=False)
 class Proposal:
     id: str
@@ -171,7 +196,13 @@ class Proposal:
     def due_on(self, day: dt.date) -> bool:
         """Open, and its deadline has passed on ``day``: the outcome is fixed but not
         yet recorded."""
-        return self.status is ProposalStatus.OPEN and day > self.deadline
+        return _due(self.status, self.deadline, day)
+
+    def head(self) -> ProposalHead:
+        """What a list of proposals waiting shows of this one (:class:`ProposalHead`)."""
+        return ProposalHead(self.id, self.forum, self.rule, self.title, self.circulated_on,
+                            self.deadline, tuple(self.participants), self.version,
+                            self.status)
 
     def status_on(
         self, day: dt.date, population: Mapping[str, int] | None = None

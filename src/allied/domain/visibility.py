@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from allied.domain.actors import Membership, Role
 from allied.domain.assistance import Offer, Request
 from allied.domain.consent import ConsentRequest
-from allied.domain.proposals import Proposal
+from allied.domain.proposals import Proposal, ProposalHead
 from allied.domain.releasability import SUPPORT_GROUP, SUPPORT_ROLES, Releasability
 from allied.domain.users import sees_all
 
@@ -65,7 +65,7 @@ class Viewer:
             and self.nation in (consent.origin, consent.holder, consent.recipient)
         )
 
-    def sees_proposal(self, proposal: Proposal) -> bool:
+    def sees_proposal(self, proposal: Proposal | ProposalHead) -> bool:
         return self.all or (bool(self.nation) and self.nation in proposal.participants)
 
     def party_to(self, offer: Offer, request: Request, asked: bool = False) -> bool:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapper, Session, sessionmaker
 from allied.adapters.db import record_rows, report_sums
 from allied.adapters.db.held_queries import HeldQueries
 from allied.adapters.db.lists import ConsentFacts, ListQueries
+from allied.adapters.db.proposal_queries import ProposalQueries
 from allied.adapters.db.tables import (
     RECORDS_UNCHANGED,
     allocations,
@@ -437,7 +438,7 @@ def row_fields(row: Any) -> tuple[Any, ...]:
     return (row.seq, row.at, row.user, row.nation, row.kind, row.payload, row.prev_hash, row.hash)
 
 
-class SqlUnitOfWork(ListQueries, ConsentFacts, TodoQueries, HeldQueries):
+class SqlUnitOfWork(ListQueries, ConsentFacts, TodoQueries, HeldQueries, ProposalQueries):
     """One transaction: ``with uow: ...; uow.commit()``. Leaving without commit rolls back."""
 
     actors: Repository[Actor]

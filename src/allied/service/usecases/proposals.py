@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from allied.domain.errors import InvalidInput, NotFound, PermissionDenied
-from allied.domain.proposals import Proposal, ProposalStatus
+from allied.domain.proposals import ProposalHead, ProposalStatus
 from allied.domain.rules import Position, Rule
 from allied.domain.users import (
     Action,
@@ -41,18 +41,61 @@ def list_proposals(
 def open_proposals(uow: UnitOfWork, caller: Caller, day: dt.date) -> list[dict[str, Any]]:
     """The proposals visible to the caller that are open on ``day`` (the rows
     :func:`list_proposals` shows with status ``open``: recorded open, deadline not passed),
-    by id, as recorded: no outcome is worked out (a list of what waits, not of how it
-    stands)."""
+    by id, as recorded and without the positions taken (a list of what waits, not of how
+    it stands): ``id``, ``forum``, ``rule``, ``title``, ``version``, ``status``,
+    ``circulated_on``, ``deadline`` and ``participants`` (how many) as
+    :func:`list_proposals` gives them."""
     with uow:
-        return [governance.proposal_view(p) for p in open_seen(uow, viewer(uow, caller, day), day)]
+        return [_head_view(h) for h in open_heads(uow, viewer(uow, caller, day), day)]
 
 
-def open_seen(uow: UnitOfWork, v: Viewer, day: dt.date) -> list[Proposal]:
+def _head_view(head: ProposalHead) -> dict[str, Any]:
+    return {"id": head.id, "forum": head.forum, "rule": head.rule.value, "title": head.title,
+            "version": head.version, "status": head.status.value,
+            "circulated_on": head.circulated_on.isoformat(),
+            "deadline": head.deadline.isoformat(), "participants": len(head.participants)}
+
+
+@runtime_checkable
+class OpenProposalReads(Protocol):
+    """A store that reads the open proposals without their positions (SQL)."""
+
+    def open_proposal_heads(self) -> list[ProposalHead]:
+        """Every proposal recorded open, by id."""
+        ...
+
+    def positions_taken(self, actor: str) -> set[str]:
+        """The ids of the proposals recorded open on whose current version ``actor`` has
+        taken a position."""
+        ...
+
+
+def open_heads(uow: UnitOfWork, v: Viewer, day: dt.date) -> list[ProposalHead]:
     """The proposals open on ``day`` (recorded open, deadline not passed) that ``v`` sees,
-    by id (inside ``with uow``)."""
+    by id, without their positions (inside ``with uow``)."""
+    if isinstance(uow, OpenProposalReads):
+        heads = uow.open_proposal_heads()
+    else:
+        heads = [p.head() for p in sorted(uow.proposals.list(status=ProposalStatus.OPEN),
+                                          key=lambda p: p.id)]
+    return [h for h in heads if v.sees_proposal(h) and not h.due_on(day)]
+
+
+def awaiting_position(uow: UnitOfWork, v: Viewer, day: dt.date) -> list[ProposalHead]:
+    """The proposals open on ``day`` that ``v``'s nation takes part in and has taken no
+    position on (their current version), by id (inside ``with uow``)."""
+    nation = v.nation
+    if not nation:
+        return []
+    if isinstance(uow, OpenProposalReads):
+        taken = uow.positions_taken(nation)
+        return [h for h in open_heads(uow, v, day)
+                if nation in h.participants and h.id not in taken]
     return [
-        p for p in sorted(uow.proposals.list(status=ProposalStatus.OPEN), key=lambda p: p.id)
+        p.head() for p in sorted(uow.proposals.list(status=ProposalStatus.OPEN),
+                                 key=lambda p: p.id)
         if v.sees_proposal(p) and not p.due_on(day)
+        and nation in p.participants and nation not in p.current_stances()
     ]
 
 

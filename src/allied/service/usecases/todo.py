@@ -35,7 +35,7 @@ from allied.service.ports import UnitOfWork
 from allied.service.usecases.allocations import list_allocations
 from allied.service.usecases.common import viewer
 from allied.service.usecases.consents import waiting_consents
-from allied.service.usecases.proposals import open_seen
+from allied.service.usecases.proposals import awaiting_position
 from allied.service.usecases.requests import list_requests
 
 S = AllocationStatus
@@ -162,10 +162,7 @@ def _positions_awaited(section: Any, uow: UnitOfWork, caller: Caller, day: dt.da
     on (this version): a vote to cast, or a silence to keep or break, by the deadline."""
     nation = str(caller.nation)
     with uow:
-        found = [
-            p for p in open_seen(uow, viewer(uow, caller, day), day)
-            if nation in p.participants and nation not in p.current_stances()
-        ]
+        found = awaiting_position(uow, viewer(uow, caller, day), day)
         items = [
             {"kind": "proposal", "id": p.id, "forum": p.forum, "title": p.title,
              "rule": p.rule.value, "deadline": p.deadline.isoformat(),

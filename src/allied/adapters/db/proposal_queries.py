@@ -1,0 +1,42 @@
+"""The open proposals as lists of them show them, read in SQL without their positions
+(see :class:`allied.service.usecases.proposals.OpenProposalReads`): a home page lists
+every open proposal and asks which await a nation's position, where loading each
+proposal with all its stances as records cost more than the rest of the list.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from allied.adapters.db.tables import proposals, stances
+from allied.domain.proposals import ProposalHead, ProposalStatus
+
+
+class ProposalQueries:
+    """:class:`~allied.service.usecases.proposals.OpenProposalReads` for the SQL unit of
+    work (its ``session`` is open inside ``with uow``)."""
+
+    session: Session
+
+    def open_proposal_heads(self) -> list[ProposalHead]:
+        """Every proposal recorded open, by id (whatever its deadline)."""
+        p = proposals.c
+        rows = self.session.execute(
+            select(p.id, p.forum, p.rule, p.title, p.circulated_on, p.deadline,
+                   p.participants, p.version, p.status)
+            .where(p.status == ProposalStatus.OPEN)
+            .order_by(p.id)
+        )
+        return [ProposalHead(*row) for row in rows]
+
+    def positions_taken(self, actor: str) -> set[str]:
+        """The ids of the proposals recorded open on whose current version ``actor`` has
+        taken a position (a stance of that version, as ``Proposal.current_stances``)."""
+        p, s = proposals.c, stances.c
+        return set(self.session.scalars(
+            select(s.proposal_id).distinct()
+            .select_from(stances.join(proposals, and_(p.id == s.proposal_id,
+                                                      p.version == s.version)))
+            .where(p.status == ProposalStatus.OPEN, s.actor == actor)
+        ))
