@@ -305,6 +305,9 @@ def test_open_proposals_without_their_positions_are_the_records(store: Store) ->
                deadline=D(2024, 9, 30))
     gov.record_position(store.uow(), CALLER, "P-Q2", actor="EST", position=Position.YES,
                         on=D(2024, 3, 2))
+    # and changes its mind: the latest position counts
+    gov.record_position(store.uow(), CALLER, "P-Q2", actor="EST", position=Position.ABSTAIN,
+                        on=D(2024, 3, 3))
     callers = [Caller(user="t", role="coordinator"), Caller(user="t", role="auditor")] + [
         Caller(user="t", role=role, nation=n)
         for role, n in (("origin", "HUN"), ("donor", "DEU"), ("donor", "EST"),
@@ -332,7 +335,7 @@ def test_open_proposals_without_their_positions_are_the_records(store: Store) ->
                       if r["status"] == "open"]
             assert got == [{k: r[k] for k in got[0]} for r in listed] if got else not listed
     assert checked > 10 and awaited > 3
-    # the revision cleared the version-1 votes on P-Q2; EST's vote on version 2 counts
+    # the revision cleared the version-1 votes on P-Q2; EST's on version 2 counts
     with store.uow() as uow:
         revised = uow.proposals.get("P-Q2")
         assert revised is not None and revised.version == 2
@@ -342,3 +345,23 @@ def test_open_proposals_without_their_positions_are_the_records(store: Store) ->
         assert "P-Q2" in uow.positions_taken("EST")
         assert all("P-Q2" not in uow.positions_taken(a) for a in voted_before)
         assert not uow.positions_taken("XXX")
+        # each open proposal's positions on its current version, as the records say
+        recorded_open = [p for p in uow.proposals.list() if p.status.value == "open"]
+        assert uow.current_positions() == {
+            p.id: p.positions() for p in recorded_open if p.positions()}
+        assert uow.current_positions()["P-Q2"] == {"EST": Position.ABSTAIN}
+    # the coordinator's blocked decisions (outcomes from those rows) are the records'
+    coordinator = Caller(user="t", role="coordinator")
+    for day in (D(2024, 3, 15), D(2024, 10, 1)):
+        (blocked,) = [s for s in access.todo(store.uow(), coordinator, day)["sections"]
+                      if s["name"] == "blocked_decisions"]
+        with store.uow() as uow:
+            populations = gov.Populations(uow)
+            want = []
+            for p in sorted(uow.proposals.list(), key=lambda p: p.id):
+                outcome = gov.outcome_on(uow, p, populations)
+                if p.status.value == "open" and outcome is not None and outcome.blocking:
+                    want.append((p.id, list(outcome.against), list(outcome.not_heard)))
+        assert [(i["id"], i["blocked_by"], i["waiting_for"]) for i in blocked["items"]
+                if i["kind"] == "proposal"] == want
+        assert want

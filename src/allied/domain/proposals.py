@@ -88,6 +88,13 @@ class ProposalHead:
         """As :meth:`Proposal.due_on`."""
         return _due(self.status, self.deadline, day)
 
+    def provisional(
+        self, positions: Mapping[str, Position], population: Mapping[str, int] | None = None
+    ) -> Outcome:
+        """As :meth:`Proposal.provisional`, given the positions taken on the current
+        version (``Proposal.positions``)."""
+        return evaluate(self.rule, self.participants, positions, population=population)
+
 
 def _due(status: ProposalStatus, deadline: dt.date, day: dt.date) -> bool:
     return status is ProposalStatus.OPEN and day > deadline

@@ -27,7 +27,7 @@ from allied.domain.consent import (
 )
 from allied.domain.dates import check_move_on
 from allied.domain.errors import InvalidInput, NotFound, UnknownActor
-from allied.domain.proposals import Proposal, ProposalStatus, participants_for
+from allied.domain.proposals import Proposal, ProposalHead, ProposalStatus, participants_for
 from allied.domain.rules import Outcome, Position, Rule, check_forum_rule, evaluate
 from allied.domain.values import check_text, identifier
 from allied.ledger import kinds
@@ -171,9 +171,11 @@ def _proposal(uow: UnitOfWork, proposal_id: str) -> Proposal:
     return found
 
 
-def _population_for(
-    uow: UnitOfWork, proposal: Proposal, populations: Populations | None = None
+def population_for(
+    uow: UnitOfWork, proposal: Proposal | ProposalHead, populations: Populations | None = None
 ) -> dict[str, int] | None:
+    """The population figures a QMV proposal is decided on (the participants', of the
+    year before its deadline); ``None`` under any other rule."""
     if proposal.rule is not Rule.QMV:
         return None
     pop, _ = (populations or Populations(uow)).of(
@@ -188,7 +190,7 @@ def _close_due(
 ) -> bool:
     if not proposal.due_on(today):
         return False
-    result = proposal.close_if_due(today, _population_for(uow, proposal, populations))
+    result = proposal.close_if_due(today, population_for(uow, proposal, populations))
     if result is None:
         return False
     uow.ledger.append(
@@ -240,7 +242,7 @@ def outcome_on(
     shared by many proposals (:class:`Populations`), else read for this one."""
     if proposal.status is ProposalStatus.WITHDRAWN:
         return None
-    return proposal.provisional(_population_for(uow, proposal, populations))
+    return proposal.provisional(population_for(uow, proposal, populations))
 
 
 def proposal_view_on(

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from allied.adapters.db.tables import proposals, stances
 from allied.domain.proposals import ProposalHead, ProposalStatus
+from allied.domain.rules import Position
 
 
 class ProposalQueries:
@@ -40,3 +41,18 @@ class ProposalQueries:
                                                       p.version == s.version)))
             .where(p.status == ProposalStatus.OPEN, s.actor == actor)
         ))
+
+    def current_positions(self) -> dict[str, dict[str, Position]]:
+        """Per proposal recorded open, the position of each participant that has taken
+        one on its current version: the latest (``Proposal.positions``)."""
+        p, s = proposals.c, stances.c
+        out: dict[str, dict[str, Position]] = {}
+        for proposal, actor, position in self.session.execute(
+            select(s.proposal_id, s.actor, s.position)
+            .select_from(stances.join(proposals, and_(p.id == s.proposal_id,
+                                                      p.version == s.version)))
+            .where(p.status == ProposalStatus.OPEN)
+            .order_by(s.proposal_id, s.seq)
+        ):
+            out.setdefault(proposal, {})[actor] = position
+        return out

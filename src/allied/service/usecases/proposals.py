@@ -69,6 +69,11 @@ class OpenProposalReads(Protocol):
         taken a position."""
         ...
 
+    def current_positions(self) -> dict[str, dict[str, Position]]:
+        """Per proposal recorded open, the latest position of each participant on its
+        current version."""
+        ...
+
 
 def open_heads(uow: UnitOfWork, v: Viewer, day: dt.date) -> list[ProposalHead]:
     """The proposals open on ``day`` (recorded open, deadline not passed) that ``v`` sees,
