@@ -296,9 +296,17 @@ def test_filtered_allocation_pages_match_the_repositories(store: Store, seed: in
             {"needed_before": DAYS[2], "statuses": ["pledged", "consent-pending",
                                                     "approved", "shipped"]},
             {"needed_before": DAYS[3]},
+            # a donor's to-do sections: its own offers' allocations by status
+            {"donor": caller.nation or NATIONS[1]},
+            {"donor": caller.nation or NATIONS[1], "status": "approved"},
+            {"donor": caller.nation or NATIONS[1], "status": "pledged",
+             "needs_consent": True},
+            {"donor": NATIONS[3], "status": "pledged"},
+            {"donor": caller.nation or NATIONS[1], "recipient": NATIONS[4]},
         ):
-            for extra in ({}, {"sort": "-donor"}, {"q": "us"}, {"sort": "needed_by"}):
-                kw: dict[str, Any] = {**where, **extra, "limit": 7, "offset": 2}
+            for extra in ({}, {"sort": "-donor"}, {"q": "us"}, {"sort": "needed_by"},
+                          {"sort": "-quantity"}, {"offset": 10_000}):
+                kw: dict[str, Any] = {"limit": 7, "offset": 2, **where, **extra}
                 sql = access.list_allocations(store.uow(), caller, day, **kw)
                 slow = access.list_allocations(fake, caller, day, **kw)
                 assert (_ids(sql), sql.total) == (_ids(slow), slow.total), (caller, kw)

@@ -449,8 +449,10 @@ class ListQueries:
         )
         # who sees everything, filtering and sorting by the allocation's own columns,
         # reads the allocations alone (the count of a million rows needs no join); a
-        # nation listing the allocations of its own requests sees every one of them
-        everyone = grant.everything or (
+        # nation listing the allocations of its own requests, or of its own offers, sees
+        # every one of them (it is a party to each)
+        own_offers = bool(grant.nation) and query.filters.get("donor") == grant.nation
+        everyone = grant.everything or own_offers or (
             bool(grant.nation) and query.filters.get("recipient") == grant.nation
         )
         # the offers are joined only where something of theirs is asked for (the
@@ -461,7 +463,16 @@ class ListQueries:
             or any(k in query.filters for k in ("family", "donor"))
             or query.column in ("donor", "family", "item_type")
         )
-        source: Any = allocations.join(rt, rt.c.id == a.request_id)
+        # the requests are joined only where the visibility or something of theirs needs
+        # them (a donor's own offers' allocations filter by the offer's donor alone)
+        with_request = (
+            not everyone
+            or any(k in query.filters for k in ("recipient", "needed_before"))
+            or query.column in ("recipient", "needed_by")
+        )
+        source: Any = allocations
+        if with_request:
+            source = source.join(rt, rt.c.id == a.request_id)
         if with_offer:
             source = source.join(ot, ot.c.id == a.offer_id)
         base: Select[Any] = (
@@ -500,6 +511,13 @@ class ListQueries:
         # second query matching them all again
         if query.column in _JOINED_SORTS and not (grant.everything and not query.filters
                                                     and not query.q):
+            page = self._counted_page(ids_stmt, query)
+            if page is not None:
+                return page
+        if own_offers and not query.q:
+            # a donor's own offers' allocations (its to-do list's sections): the page and
+            # how many in one pass; the count reads every match anyway, and no index
+            # gives the page's order across the join to the offers
             page = self._counted_page(ids_stmt, query)
             if page is not None:
                 return page
