@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
 from allied.domain.accession import Accession, AccessionStage
@@ -68,7 +69,7 @@ def participants(uow: UnitOfWork, rule: Rule, forum: str, day: dt.date) -> tuple
 class IndicatorTable(Protocol):
     """A store that reads an indicator's figures without a record of each (SQL)."""
 
-    def indicator_table(self, name: str) -> dict[int, dict[str, float]]:
+    def indicator_table(self, name: str) -> dict[int, dict[str, Decimal]]:
         """Per year, per actor: the value of indicator ``name``."""
         ...
 

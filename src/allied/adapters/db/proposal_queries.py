@@ -21,15 +21,16 @@ class ProposalQueries:
     session: Session
 
     def open_proposal_heads(self) -> list[ProposalHead]:
-        """Every proposal recorded open, by id (whatever its deadline)."""
+        """Every proposal recorded open, by id (whatever its deadline; in the order of
+        the ids' characters, as the records are sorted, whatever the database's
+        collation)."""
         p = proposals.c
         rows = self.session.execute(
             select(p.id, p.forum, p.rule, p.title, p.circulated_on, p.deadline,
                    p.participants, p.version, p.status)
             .where(p.status == ProposalStatus.OPEN)
-            .order_by(p.id)
         )
-        return [ProposalHead(*row) for row in rows]
+        return sorted((ProposalHead(*row) for row in rows), key=lambda h: h.id)
 
     def positions_taken(self, actor: str) -> set[str]:
         """The ids of the proposals recorded open on whose current version ``actor`` has

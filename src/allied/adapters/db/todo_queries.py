@@ -6,6 +6,7 @@ list queries would read every record with its sums to keep a few.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 from sqlalchemy import and_, func, select, union_all
 from sqlalchemy.orm import Session
@@ -21,16 +22,16 @@ class TodoQueries:
 
     session: Session
 
-    def indicator_table(self, name: str) -> dict[int, dict[str, float]]:
+    def indicator_table(self, name: str) -> dict[int, dict[str, Decimal]]:
         """Per year, per actor: the value of indicator ``name`` (the figures alone, read
         as plain rows: the coordinator's blocked decisions evaluate each QMV proposal on
         the population table, about a thousand figures, and need no record of each)."""
         i = indicators.c
-        out: dict[int, dict[str, float]] = {}
+        out: dict[int, dict[str, Decimal]] = {}
         for actor, year, value in self.session.execute(
             select(i.actor, i.year, i.value).where(i.name == name)
         ):
-            out.setdefault(int(year), {})[str(actor)] = float(value)
+            out.setdefault(int(year), {})[str(actor)] = value  # exact, as recorded
         return out
 
     def unallocated_requests(self, recipient: str, limit: int) -> tuple[list[Request], int]:
