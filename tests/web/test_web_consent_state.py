@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from allied.service import access
@@ -162,3 +163,38 @@ def test_the_overviews_consents_waiting_is_the_todo_lists_count(web: Web) -> Non
         html = web.signed_in(user).get("/").text
         items = re.search(rf'<ul class="todo" data-section="{section}">(.*?)</ul>', html, re.S)
         assert items and f'href="/allocations/{allocation}"' in items.group(1), user
+
+
+def test_the_overview_counts_the_consents_waiting_once_from_its_todo_list(
+    web: Web, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    """A home page read afresh takes its consents-waiting figure from the to-do list's
+    queue section (which counts the whole queue), not from a count of its own; the
+    figure is the count's. With the to-do list kept and the picture not (one dropped
+    from the cache), the picture counts them itself."""
+    from allied.entrypoints.web import chartcache
+
+    _, _, allocation = _pledged(web)
+    access.advance_allocation(web.uow(), web.caller("est"), TODAY, allocation, "consent-pending")
+    want = {user: access.count_waiting_consents(web.uow(), web.caller(user), TODAY)
+            for user in ("coord", "deu", "est", "ukr", "audit")}
+    assert want == {"coord": 2, "deu": 1, "est": 1, "ukr": 2, "audit": 2}
+    counted: list[str] = []
+    real = access.count_waiting_consents
+
+    def spied(uow: object, caller: object, day: object) -> int:
+        counted.append(str(getattr(caller, "role", "")))
+        return real(uow, caller, day)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(access, "count_waiting_consents", spied)
+    for user, count in want.items():
+        web.app.state.chart_cache = chartcache.ChartCache()  # nothing kept
+        assert _kpi(web.signed_in(user).get("/").text) == count, user
+    assert counted == []
+    # the picture dropped, the to-do list kept: the picture's own count answers
+    cache = web.app.state.chart_cache
+    with cache._lock:
+        for key in [k for k in cache._items if k[:2] == ("overview", "data")]:
+            del cache._items[key]
+    assert _kpi(web.signed_in("audit").get("/").text) == want["audit"]
+    assert counted == ["auditor"]

@@ -227,6 +227,20 @@ def overview_reads(
     return reads
 
 
+#: The to-do list's section of the caller's consent queue (``waiting_consents``), per role
+QUEUE_SECTIONS = ("consents_waiting", "consents_to_answer")
+
+
+def queue_total(todo: Mapping[str, Any]) -> int | None:
+    """How many consent requests wait in the caller's queue, as its to-do list (read with
+    a ``limit``) counts them: what :func:`access.count_waiting_consents` counts; ``None``
+    when the list has no such section (a role with no queue)."""
+    for section in todo["sections"]:
+        if section["name"] in QUEUE_SECTIONS and "total" in section:
+            return int(section["total"])
+    return None
+
+
 def overview_of(results: Mapping[str, Any]) -> Overview:
     """The cell's picture from the results of :func:`overview_reads` (by their names):
     the store's sums (a page of nothing but aggregates: no list of records is read)."""
