@@ -6,7 +6,9 @@ proposal with all its stances as records cost more than the rest of the list.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, select
+from typing import Any
+
+from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session
 
 from allied.adapters.db.tables import proposals, stances
@@ -35,25 +37,27 @@ class ProposalQueries:
     def positions_taken(self, actor: str) -> set[str]:
         """The ids of the proposals recorded open on whose current version ``actor`` has
         taken a position (a stance of that version, as ``Proposal.current_stances``)."""
-        p, s = proposals.c, stances.c
+        s = stances.c
         return set(self.session.scalars(
-            select(s.proposal_id).distinct()
-            .select_from(stances.join(proposals, and_(p.id == s.proposal_id,
-                                                      p.version == s.version)))
-            .where(p.status == ProposalStatus.OPEN, s.actor == actor)
-        ))
+            _current(select(s.proposal_id).distinct()).where(s.actor == actor)))
 
     def current_positions(self) -> dict[str, dict[str, Position]]:
         """Per proposal recorded open, the position of each participant that has taken
         one on its current version: the latest (``Proposal.positions``)."""
-        p, s = proposals.c, stances.c
+        s = stances.c
         out: dict[str, dict[str, Position]] = {}
         for proposal, actor, position in self.session.execute(
-            select(s.proposal_id, s.actor, s.position)
-            .select_from(stances.join(proposals, and_(p.id == s.proposal_id,
-                                                      p.version == s.version)))
-            .where(p.status == ProposalStatus.OPEN)
+            _current(select(s.proposal_id, s.actor, s.position))
             .order_by(s.proposal_id, s.seq)
         ):
             out.setdefault(proposal, {})[actor] = position
         return out
+
+
+def _current(stmt: Select[Any]) -> Select[Any]:
+    """``stmt`` over the stances of the proposals recorded open taken on their current
+    version (``Proposal.current_stances``)."""
+    p, s = proposals.c, stances.c
+    return (stmt.select_from(stances.join(proposals, and_(p.id == s.proposal_id,
+                                                          p.version == s.version)))
+            .where(p.status == ProposalStatus.OPEN))

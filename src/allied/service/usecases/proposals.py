@@ -75,15 +75,29 @@ class OpenProposalReads(Protocol):
         ...
 
 
+def recorded_open(
+    uow: UnitOfWork,
+) -> tuple[list[ProposalHead], dict[str, dict[str, Position]]]:
+    """Every proposal recorded open, by id, and the positions taken on each one's current
+    version (those with any; inside ``with uow``): read as rows where the store can
+    (:class:`OpenProposalReads`), else taken from the records."""
+    if isinstance(uow, OpenProposalReads):
+        return uow.open_proposal_heads(), uow.current_positions()
+    records = sorted(uow.proposals.list(status=ProposalStatus.OPEN), key=lambda p: p.id)
+    return [p.head() for p in records], {p.id: pos for p in records if (pos := p.positions())}
+
+
+def _open_on(heads: list[ProposalHead], v: Viewer, day: dt.date) -> list[ProposalHead]:
+    """Of ``heads``, those ``v`` sees whose deadline has not passed on ``day``."""
+    return [h for h in heads if v.sees_proposal(h) and not h.due_on(day)]
+
+
 def open_heads(uow: UnitOfWork, v: Viewer, day: dt.date) -> list[ProposalHead]:
     """The proposals open on ``day`` (recorded open, deadline not passed) that ``v`` sees,
     by id, without their positions (inside ``with uow``)."""
-    if isinstance(uow, OpenProposalReads):
-        heads = uow.open_proposal_heads()
-    else:
-        heads = [p.head() for p in sorted(uow.proposals.list(status=ProposalStatus.OPEN),
-                                          key=lambda p: p.id)]
-    return [h for h in heads if v.sees_proposal(h) and not h.due_on(day)]
+    if isinstance(uow, OpenProposalReads):  # no position read
+        return _open_on(uow.open_proposal_heads(), v, day)
+    return _open_on(recorded_open(uow)[0], v, day)
 
 
 def awaiting_position(uow: UnitOfWork, v: Viewer, day: dt.date) -> list[ProposalHead]:
@@ -92,16 +106,13 @@ def awaiting_position(uow: UnitOfWork, v: Viewer, day: dt.date) -> list[Proposal
     nation = v.nation
     if not nation:
         return []
-    if isinstance(uow, OpenProposalReads):
-        taken = uow.positions_taken(nation)
-        return [h for h in open_heads(uow, v, day)
-                if nation in h.participants and h.id not in taken]
-    return [
-        p.head() for p in sorted(uow.proposals.list(status=ProposalStatus.OPEN),
-                                 key=lambda p: p.id)
-        if v.sees_proposal(p) and not p.due_on(day)
-        and nation in p.participants and nation not in p.current_stances()
-    ]
+    if isinstance(uow, OpenProposalReads):  # only the nation's positions read
+        heads, taken = uow.open_proposal_heads(), uow.positions_taken(nation)
+    else:
+        heads, positions = recorded_open(uow)
+        taken = {i for i, given in positions.items() if nation in given}
+    return [h for h in _open_on(heads, v, day)
+            if nation in h.participants and h.id not in taken]
 
 
 def get_proposal(uow: UnitOfWork, caller: Caller, day: dt.date, proposal_id: str) -> dict[str, Any]:

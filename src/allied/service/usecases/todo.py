@@ -24,8 +24,6 @@ from typing import Any, Protocol, runtime_checkable
 
 from allied.domain.assistance import IN_FLIGHT, AllocationStatus, RecordStatus, Request
 from allied.domain.consent import ConsentRequest
-from allied.domain.proposals import Proposal, ProposalHead, ProposalStatus
-from allied.domain.rules import Outcome
 from allied.domain.users import Action, UserRole, require
 from allied.ledger.chain import LedgerEntry
 from allied.service.allocations import sum_committed
@@ -36,7 +34,7 @@ from allied.service.ports import UnitOfWork
 from allied.service.usecases.allocations import list_allocations
 from allied.service.usecases.common import viewer
 from allied.service.usecases.consents import waiting_consents
-from allied.service.usecases.proposals import OpenProposalReads, awaiting_position
+from allied.service.usecases.proposals import awaiting_position, recorded_open
 from allied.service.usecases.requests import list_requests
 
 S = AllocationStatus
@@ -316,25 +314,14 @@ def _blocked(uow: UnitOfWork, day: dt.date) -> list[dict[str, Any]]:
     """Open proposals whose rule, as the positions stand, blocks them: who blocks by a
     stated position (``blocked_by``) and whose votes it still waits for (``waiting_for``:
     under QMV a state that has not voted is not in favour, but it blocks nothing yet)."""
-    from allied.service.governance import Populations, outcome_on, population_for
+    from allied.service.governance import Populations, population_for
 
     out = []
     populations = Populations(uow)  # read once for every QMV proposal
-    evaluated: list[tuple[ProposalHead | Proposal, Outcome | None]]
-    if isinstance(uow, OpenProposalReads):
-        # each open proposal's columns and its positions on the current version as rows
-        positions = uow.current_positions()
-        evaluated = [
-            (h, h.provisional(positions.get(h.id, {}), population_for(uow, h, populations)))
-            for h in uow.open_proposal_heads()
-        ]
-    else:
-        evaluated = [
-            (p, outcome_on(uow, p, populations))  # None only once withdrawn
-            for p in sorted(uow.proposals.list(status=ProposalStatus.OPEN), key=lambda p: p.id)
-        ]
-    for p, outcome in evaluated:
-        if outcome is not None and outcome.blocking:
+    heads, positions = recorded_open(uow)
+    for p in heads:
+        outcome = p.provisional(positions.get(p.id, {}), population_for(uow, p, populations))
+        if outcome.blocking:
             out.append({"kind": "proposal", "id": p.id, "forum": p.forum, "title": p.title,
                         "deadline": p.deadline.isoformat(), "blocked_by": list(outcome.against),
                         "waiting_for": list(outcome.not_heard)})
