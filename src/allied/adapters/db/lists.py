@@ -505,19 +505,14 @@ class ListQueries:
             "updated_at": a.updated_at,
         }
         ids_stmt = _order(base, sort_columns[query.column], a.id, query)
-        # sorted by a column of the offer or the request, the page query reads and sorts
-        # every allocation that matches (no index gives that order across the join): it
-        # counts them in the same pass (a window over the rows matched), instead of a
-        # second query matching them all again
-        if query.column in _JOINED_SORTS and not (grant.everything and not query.filters
-                                                    and not query.q):
-            page = self._counted_page(ids_stmt, query)
-            if page is not None:
-                return page
-        if own_offers and not query.q:
-            # a donor's own offers' allocations (its to-do list's sections): the page and
-            # how many in one pass; the count reads every match anyway, and no index
-            # gives the page's order across the join to the offers
+        # sorted by a column of the offer or the request, or a donor's own offers'
+        # allocations (its to-do list's sections), the page query reads and sorts every
+        # allocation that matches (no index gives that order across the join to the
+        # offers): it counts them in the same pass (a window over the rows matched),
+        # instead of a second query matching them all again
+        if ((query.column in _JOINED_SORTS and not (grant.everything and not query.filters
+                                                     and not query.q))
+                or (own_offers and not query.q)):
             page = self._counted_page(ids_stmt, query)
             if page is not None:
                 return page

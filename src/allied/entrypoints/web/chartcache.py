@@ -29,7 +29,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from allied.domain.errors import AlliedError, InvalidInput, MissingData, NotFound
-from allied.domain.users import Action, may
 from allied.entrypoints.web import charts, figures, views
 from allied.entrypoints.web.session import current
 from allied.service import access
@@ -156,16 +155,15 @@ def overview_page_data(
     if listed is None:
         reads["todo"] = lambda: access.todo(ctx.read_uow(), caller, ctx.today(),
                                             limit=TODO_SHOWN)
-        # the consents waiting are the to-do list's queue section, which counts them
-        # all: read once (views.queue_total)
-        reads.pop("consents", None)
+    # the consents waiting are the to-do list's queue section, which counts them all:
+    # read once (views.queue_total), the picture's own count only where it has none
+    count_consents = reads.pop("consents", None) if "todo" in reads else None
     if reads:
         results = ctx.fan_out.run(reads)
+        if count_consents is not None:
+            total = views.queue_total(results["todo"])
+            results["consents"] = total if total is not None else count_consents()
         if data is None:
-            if "todo" in results and may(caller.role, Action.READ_CONSENTS):
-                total = views.queue_total(results["todo"])
-                results["consents"] = total if total is not None else (
-                    access.count_waiting_consents(ctx.read_uow(), caller, ctx.today()))
             data = cache.put(data_key, views.overview_of(results))
         if listed is None:
             listed = cache.put(todo_key, results["todo"])
