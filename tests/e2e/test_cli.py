@@ -264,6 +264,17 @@ def test_ledger_verify_names_an_entry_that_is_not_json(loaded: Path) -> None:
         assert "Traceback" not in bad.output + bad.stderr
 
 
+def test_ledger_verify_refuses_a_negative_process_count(loaded: Path) -> None:
+    """``--jobs`` takes 0 (one process per core: the default) or more; a negative count
+    is refused naming the option, before anything is read; 0 and 1 verify alike."""
+    bad = runner.invoke(app, ["ledger", "verify", "--jobs", "-1"])
+    assert bad.exit_code == 2
+    assert "--jobs" in bad.output + bad.stderr and "Traceback" not in bad.output + bad.stderr
+    for jobs in ("0", "1"):
+        ok = runner.invoke(app, ["ledger", "verify", "--jobs", jobs])
+        assert ok.exit_code == 0 and "1 entries verified" in ok.output, jobs
+
+
 def test_ledger_export_is_jsonl(loaded: Path) -> None:
     result = runner.invoke(app, ["ledger", "export", "--format", "jsonl"])
     lines = result.stdout.splitlines()
