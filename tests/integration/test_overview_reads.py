@@ -104,6 +104,45 @@ def test_todo_sections_read_in_sql_are_the_repositories_answers(
     assert fake.unchanged()
 
 
+def test_todo_reads_the_callers_memberships_once(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every section of a nation's to-do list sees through one read of its memberships
+    (each section used to read them again), and the list is the one read when each
+    section reads them itself."""
+    from sqlalchemy import event
+
+    from allied.service.usecases import todo as todo_module
+
+    fake = _fill(store, 5)
+    _bare_requests(store, fake)
+    reads: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "FROM memberships" in statement:
+            reads.append(statement)
+
+    day = DAYS[-1]
+    callers = [Caller(user="t", role=role, nation=n)
+               for role in ("recipient", "donor", "origin") for n in NATIONS[:3]]
+    event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        for caller in callers:
+            reads.clear()
+            access.todo(store.uow(), caller, day, limit=2)
+            assert len(reads) == 1, (caller, len(reads))
+        reads.clear()
+        access.todo(store.uow(), Caller(user="t", role="coordinator"), day, limit=2)
+        assert reads == []  # who sees everything needs none
+    finally:
+        event.remove(store.engine, "before_cursor_execute", seen)
+    # the same sections as when every section reads the memberships itself
+    once = {c: access.todo(store.uow(), c, day, limit=2) for c in callers}
+    monkeypatch.setattr(todo_module, "memberships_of", lambda uow, caller: None)
+    for caller in callers:
+        assert access.todo(store.uow(), caller, day, limit=2) == once[caller]
+
+
 def _population_one_by_one(
     figures: Sequence[Any], codes: Sequence[str], year: int
 ) -> tuple[dict[str, int], int]:

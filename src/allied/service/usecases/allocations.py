@@ -133,6 +133,7 @@ def list_allocations(
     limit: int = 50,
     offset: int = 0,
     consent: bool = False,
+    memberships: Sequence[Membership] | None = None,
 ) -> Page:
     """The allocations the caller sees (:meth:`Viewer.sees_allocation`): filtered
     (``statuses``: any of them; ``needed_before``: the request's needed-by date before it;
@@ -142,7 +143,8 @@ def list_allocations(
 
     ``consent``: each row also says where it stands on re-export consent (``consent``:
     :meth:`~allied.domain.consent.AllocationConsent.as_dict`), the page's consent
-    requests read in one query."""
+    requests read in one query. ``memberships``: the caller's (:func:`memberships_of`),
+    not read again when given."""
     query = listing.list_query(
         "allocations",
         filters={"offer": offer, "request": request, "status": status, "family": family,
@@ -152,7 +154,7 @@ def list_allocations(
         q=q, sort=sort, limit=limit, offset=offset,
     )
     with uow:
-        v = viewer(uow, caller, day)
+        v = viewer(uow, caller, day, memberships)
         if isinstance(uow, listing.RecordLists):
             found, total = uow.allocation_page(grant_of(v), query)
         else:

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
+from allied.domain.actors import Membership
 from allied.domain.assistance import AllocationStatus
 from allied.domain.consent import ConsentRequest, ConsentStatus, OriginPolicy, queue_filter
 from allied.domain.errors import InvalidInput, NotFound, PermissionDenied
@@ -97,11 +98,13 @@ def list_consents(
     sort: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    memberships: Sequence[Membership] | None = None,
 ) -> Page:
     """The consent requests naming the caller's nation (all for the coordinator and the
     auditor), with the facts they are answered on: filtered (``status``: the status on
     ``day``; ``answered``: any but pending), searched (``q``: id, item type, family,
-    holder), sorted (``sort``, see :data:`~allied.service.listing.SORTS`; id by default)."""
+    holder), sorted (``sort``, see :data:`~allied.service.listing.SORTS`; id by default).
+    ``memberships``: the caller's (:func:`memberships_of`), not read again when given."""
     require(caller.role, Action.READ_CONSENTS)
     query = listing.list_query(
         "consents",
@@ -110,7 +113,7 @@ def list_consents(
         q=q, sort=sort, limit=limit, offset=offset,
     )
     with uow:
-        found, total = _consent_rows(uow, caller, day, query)
+        found, total = _consent_rows(uow, caller, day, query, memberships)
         rows = consent_facts_many(uow, found, day)
     return Page(rows, total, limit, offset)
 
@@ -135,6 +138,7 @@ def waiting_consents(
     sort: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    memberships: Sequence[Membership] | None = None,
 ) -> Page:
     """The caller's queue: the consent requests waiting for an answer on ``day`` (pending)
     in which the caller's nation is the party its role is
@@ -146,7 +150,7 @@ def waiting_consents(
     return list_consents(
         uow, caller, day, status=ConsentStatus.PENDING.value, q=q, sort=sort, limit=limit,
         offset=offset, origin=party.get("origin"), holder=party.get("holder"),
-        recipient=party.get("recipient"),
+        recipient=party.get("recipient"), memberships=memberships,
     )
 
 
@@ -164,10 +168,12 @@ def count_waiting_consents(uow: UnitOfWork, caller: Caller, day: dt.date) -> int
 
 
 def _consent_rows(
-    uow: UnitOfWork, caller: Caller, day: dt.date, query: listing.ListQuery
+    uow: UnitOfWork, caller: Caller, day: dt.date, query: listing.ListQuery,
+    memberships: Sequence[Membership] | None = None,
 ) -> tuple[list[ConsentRequest], int]:
-    """The page ``query`` asks for and how many match (call inside ``with uow``)."""
-    v = viewer(uow, caller, day)
+    """The page ``query`` asks for and how many match (call inside ``with uow``;
+    ``memberships``: the caller's, not read again when given)."""
+    v = viewer(uow, caller, day, memberships)
     if isinstance(uow, listing.RecordLists):
         return uow.consent_page(grant_of(v), query, day)
     return _consent_page_slow(uow, v, query, day)

@@ -178,13 +178,14 @@ def list_requests(
     offset: int = 0,
     ids: Sequence[str] | None = None,
     short: bool = False,
+    memberships: Sequence[Membership] | None = None,
 ) -> Page:
     """A page of the requests released to the caller (see :func:`request_records`), with
-    pledged quantities."""
+    pledged quantities (``memberships``: the caller's, not read again when given)."""
     records = request_records(
         uow, caller, day, recipient=recipient, family=family, status=status,
         priority=priority, q=q, sort=sort, limit=limit, offset=offset, counted=False, ids=ids,
-        short=short,
+        short=short, memberships=memberships,
     )
     return with_pledged(uow, records)
 

@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
+from allied.domain.actors import Membership
 from allied.domain.assistance import IN_FLIGHT, AllocationStatus, RecordStatus, Request
 from allied.domain.consent import ConsentRequest
 from allied.domain.users import Action, UserRole, require
@@ -32,7 +33,7 @@ from allied.service.caller import Caller
 from allied.service.consent_reads import consent_of, consents_about
 from allied.service.ports import UnitOfWork
 from allied.service.usecases.allocations import list_allocations
-from allied.service.usecases.common import viewer
+from allied.service.usecases.common import memberships_of, viewer
 from allied.service.usecases.consents import waiting_consents
 from allied.service.usecases.proposals import awaiting_position, recorded_open
 from allied.service.usecases.requests import list_requests
@@ -57,10 +58,17 @@ def todo(
     sections: list[dict[str, Any]] = []
     totals: dict[int, int] = {}
 
+    nation = caller.nation
+    role = caller.role
+    # the viewer's memberships, read once for every section (each reads in its own unit
+    # of work)
+    memberships = memberships_of(uow, caller)
+
     def _allocations(
         uow: UnitOfWork, caller: Caller, day: dt.date, **where: Any
     ) -> list[dict[str, Any]]:
-        found = list_allocations(uow, caller, day, limit=limit or _ALL, **where)
+        found = list_allocations(uow, caller, day, limit=limit or _ALL,
+                                 memberships=memberships, **where)
         totals[id(found.items)] = found.total
         return found.items
 
@@ -74,20 +82,16 @@ def todo(
                 made["items"] = items[:limit]
         sections.append(made)
 
-    nation = caller.nation
-    role = caller.role
-    with uow:
-        viewer(uow, caller, day)
     if role == UserRole.RECIPIENT:
         section("deliveries_to_confirm", "Deliveries to confirm",
                 _allocations(uow, caller, day, status=S.SHIPPED.value, recipient=nation))
-        bare, bare_total = _nothing_allocated(uow, caller, day, limit)
+        bare, bare_total = _nothing_allocated(uow, caller, day, limit, memberships)
         section("requests_with_nothing_allocated", "Open requests with nothing allocated",
                 bare, bare_total)
         section("back_from_repair", "Items back from repair",
                 _allocations(uow, caller, day, status=S.RETURNED.value, recipient=nation))
         _consents_waiting(section, uow, caller, day, limit,
-                          "Re-export consent requests for items to you, waiting")
+                          "Re-export consent requests for items to you, waiting", memberships)
     elif role == UserRole.DONOR:
         section("proposed_to_pledge", "Proposed allocations of your offers to pledge",
                 _allocations(uow, caller, day, status=S.PROPOSED.value, donor=nation))
@@ -103,11 +107,12 @@ def todo(
         section("consents_holding_pledges", "Pledges waiting on re-export consent", waiting,
                 totals.get(id(held)))
         _consents_waiting(section, uow, caller, day, limit,
-                          "Re-export consent requests asked for your items, waiting")
+                          "Re-export consent requests asked for your items, waiting", memberships)
     elif role == UserRole.ORIGIN:
         # the caller's queue (the requests asking it): the first ``limit`` by id with
         # their facts, and how many there are
-        asked = waiting_consents(uow, caller, day, limit=limit or _ALL)
+        asked = waiting_consents(uow, caller, day, limit=limit or _ALL,
+                                 memberships=memberships)
         section("consents_to_answer", "Re-export consent requests to answer", asked.items,
                 asked.total)
     elif role == UserRole.COORDINATOR:
@@ -122,7 +127,7 @@ def todo(
             last_run = _last_run(uow)
             proposals = _blocked(uow, day)
             blocked = proposals + _waiting_on_consent(uow, pending, day)
-        unfilled, unfilled_total = _unfilled(uow, caller, day, last_run, limit)
+        unfilled, unfilled_total = _unfilled(uow, caller, day, last_run, limit, memberships)
         section("unfilled_requests", "Unfilled requests and why", unfilled, unfilled_total)
         section("blocked_decisions", "Decisions blocked, and by whom", blocked,
                 len(proposals) + totals.get(id(pending), len(pending)))
@@ -137,31 +142,34 @@ def todo(
             overdue,
         )
         _consents_waiting(section, uow, caller, day, limit,
-                          "Re-export consent requests waiting for an answer, to chase")
+                          "Re-export consent requests waiting for an answer, to chase", memberships)
     elif role == UserRole.AUDITOR:
         _consents_waiting(section, uow, caller, day, limit,
-                          "Re-export consent requests waiting for an answer")
+                          "Re-export consent requests waiting for an answer", memberships)
     if role in (UserRole.RECIPIENT, UserRole.DONOR, UserRole.ORIGIN):
-        _positions_awaited(section, uow, caller, day)
+        _positions_awaited(section, uow, caller, day, memberships)
     return {"on": day.isoformat(), "role": str(role), "nation": nation, "sections": sections}
 
 
 def _consents_waiting(
     section: Any, uow: UnitOfWork, caller: Caller, day: dt.date, limit: int | None,
-    title: str,
+    title: str, memberships: Sequence[Membership],
 ) -> None:
     """The section of the consent requests in the caller's queue (``consents_waiting``):
     the set the overview's "consents waiting" counts and the consents page lists."""
-    found = waiting_consents(uow, caller, day, limit=limit or _ALL)
+    found = waiting_consents(uow, caller, day, limit=limit or _ALL, memberships=memberships)
     section("consents_waiting", title, found.items, found.total)
 
 
-def _positions_awaited(section: Any, uow: UnitOfWork, caller: Caller, day: dt.date) -> None:
+def _positions_awaited(
+    section: Any, uow: UnitOfWork, caller: Caller, day: dt.date,
+    memberships: Sequence[Membership],
+) -> None:
     """The open proposals the caller's nation takes part in and has taken no position
     on (this version): a vote to cast, or a silence to keep or break, by the deadline."""
     nation = str(caller.nation)
     with uow:
-        found = awaiting_position(uow, viewer(uow, caller, day), day)
+        found = awaiting_position(uow, viewer(uow, caller, day, memberships), day)
         items = [
             {"kind": "proposal", "id": p.id, "forum": p.forum, "title": p.title,
              "rule": p.rule.value, "deadline": p.deadline.isoformat(),
@@ -212,7 +220,8 @@ class TodoReads(Protocol):
 
 
 def _nothing_allocated(
-    uow: UnitOfWork, caller: Caller, day: dt.date, limit: int | None
+    uow: UnitOfWork, caller: Caller, day: dt.date, limit: int | None,
+    memberships: Sequence[Membership],
 ) -> tuple[list[dict[str, Any]], int]:
     """The caller's open requests with nothing allocated (nothing held against them: for
     its own requests every allocation counts), the first ``limit`` by id, and how many."""
@@ -222,7 +231,7 @@ def _nothing_allocated(
             found, total = uow.unallocated_requests(nation, limit or _ALL)
             return [_request_item(r, day) for r in found], total
     ours = list_requests(uow, caller, day, recipient=nation, status=RecordStatus.OPEN,
-                         limit=_ALL).items
+                         limit=_ALL, memberships=memberships).items
     # held: a proposed line counts here (it holds quantity), though it is no pledge
     with uow:
         held = sum_committed(uow, "request", [r["id"] for r in ours])
@@ -287,7 +296,7 @@ class LastEntry(Protocol):
 
 def _unfilled(
     uow: UnitOfWork, caller: Caller, day: dt.date, last_run: LedgerEntry | None,
-    limit: int | None = None,
+    limit: int | None, memberships: Sequence[Membership],
 ) -> tuple[list[dict[str, Any]], int]:
     """Open requests still short, with the reasons the last optimiser run recorded."""
     reasons: dict[str, list[str]] = {}
@@ -295,7 +304,7 @@ def _unfilled(
         for u in last_run.payload.get("unfilled", []):
             reasons[str(u.get("request"))] = [str(x) for x in u.get("reasons", [])]
     short = list_requests(uow, caller, day, status=RecordStatus.OPEN, short=True,
-                          limit=limit or _ALL)
+                          limit=limit or _ALL, memberships=memberships)
     out = []
     for row in short.items:
         out.append(
