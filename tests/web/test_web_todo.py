@@ -171,3 +171,38 @@ def test_a_long_to_do_section_links_to_the_whole_list(web: Web) -> None:  # noqa
     assert more and more.group(1) == "/requests?status=open"
     assert int(more.group(2)) >= 3
     assert TODAY  # the requests are open on the test's day
+
+
+def test_the_home_page_lists_the_decisions_due_soonest_and_links_to_the_rest(
+    web: Web,  # noqa: F811
+) -> None:
+    """With more than 20 decisions open, the home page shows how many, the 20 whose
+    deadline is nearest (soonest first) and a link to the decisions page for the rest;
+    with 20 or fewer, all of them and no link."""
+    import datetime as dt
+
+    from allied.domain.rules import Rule
+    from allied.service.governance import circulate_proposal
+
+    made: dict[str, int] = {}
+    # deadlines out of id order: proposal n is due in (25 - n) * 3 days
+    for n in range(25):
+        days = (25 - n) * 3
+        pid = circulate_proposal(
+            web.uow(), web.caller("coord"), forum="EU", rule=Rule.UNANIMITY,
+            title=f"Decision {n}", on=TODAY, deadline=TODAY + dt.timedelta(days=days),
+        )["id"]
+        made[pid] = days
+        if n == 19:  # 20 open: every one shown, no link
+            home = web.signed_in("coord").get("/").text
+            listed = re.findall(r'<li><a href="/proposals/([^"]+)">',
+                                home.split('data-list="decisions-waiting"')[1].split("</ul>")[0])
+            assert sorted(listed) == sorted(made)
+            assert 'href="/decisions">and' not in home
+    home = web.signed_in("coord").get("/").text
+    assert "Decisions waiting" in home and "(25)" in home
+    waiting = home.split('data-list="decisions-waiting"')[1].split("</ul>")[0]
+    listed = re.findall(r'<li><a href="/proposals/([^"]+)">', waiting)
+    assert listed == sorted(made, key=lambda p: made[p])[:20]  # soonest first
+    assert '<li class="more"><a href="/decisions">and 5 more: see them all</a>' in waiting
+    assert access.list_proposals(web.uow(), web.caller("coord"), TODAY, limit=100).total == 25
