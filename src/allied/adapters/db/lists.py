@@ -11,6 +11,7 @@ canonical, as :class:`~allied.adapters.db.types.ReleasabilityText` writes it), a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -703,63 +704,20 @@ class ListQueries:
         its own offers released to nobody else and those it was asked about as an origin
         state from ``nation_parts`` (migration 0024_nation_parts): a few rows per request
         each, no allocation read."""
-        valued = _money_value()
-        r = _REQUESTS_R
-        it = _ITEM_TYPES_IT
-        own = _own_requests(grant, r.c)
-        if grant.nation:  # a request of no recipient is nobody's own
-            own = and_(r.c.recipient.is_not(None), own)
-        pledged = r.c.held - r.c.proposed
-        req_rows = self.session.execute(
-            select(r.c.family, func.count(), func.sum(r.c.quantity),
-                   func.sum(r.c.quantity * valued(it)),
-                   func.sum(case((valued(it).is_not(None), r.c.quantity), else_=0)),
-                   func.sum(case((own, r.c.proposed), else_=0)),
-                   func.sum(case((own, pledged), else_=0)),
-                   func.sum(case((own, pledged * valued(it)), else_=None)),
-                   func.sum(case((own, r.c.delivered), else_=0)))
-            .select_from(r.outerjoin(it, it.c.code == r.c.item_type))
-            .where(request_visible(grant, r), r.c.status == "open")
-            .group_by(r.c.family)
-        ).all()
+        by_request, by_text, by_nation = _picture_statements(grant)
         out: dict[str, dict[str, Any]] = {}
-        for fam, n, q, eur, q_valued, prop, pled, pled_eur, deliv in req_rows:
+        for fam, n, q, eur, q_valued, prop, pled, pled_eur, deliv in self.session.execute(
+            by_request
+        ):
             out[str(fam)] = {"family": str(fam), "requests": int(n), "requested": int(q or 0),
                              "requested_eur": float(eur or 0), "valued": int(q_valued or 0),
                              "proposed": int(prop or 0), "pledged": int(pled or 0),
                              "pledged_eur": float(pled_eur or 0), "delivered": int(deliv or 0)}
-        if grant.everything:
+        if by_text is None:  # who sees everything: every request's own columns
             return [out[k] for k in sorted(out)]
-        others = and_(not_(own), request_visible(grant, r), r.c.status == "open")
-        # the offers whose releasability text releases them to the viewer: their parts
-        # (migration 0019_picture_parts), a few rows per request
-        p = picture_parts.c
-        rows = list(self.session.execute(
-            select(r.c.family, func.sum(p.proposed), func.sum(p.pledged),
-                   func.sum(p.pledged * valued(it)), func.sum(p.delivered))
-            .select_from(
-                picture_parts.join(r, r.c.id == p.request_id)
-                .outerjoin(it, it.c.code == r.c.item_type)
-            )
-            .where(others, released_by_text(grant, p.releasability))
-            .group_by(r.c.family)
-        ))
-        if grant.nation:
-            # the offers the viewer sees otherwise (its own, those it was asked about as
-            # an origin state) whose text does not release them to it: their parts
-            # (migration 0024_nation_parts), a few rows per request
-            n = nation_parts.c
-            rows += self.session.execute(
-                select(r.c.family, func.sum(n.proposed), func.sum(n.pledged),
-                       func.sum(n.pledged * valued(it)), func.sum(n.delivered))
-                .select_from(
-                    nation_parts.join(r, r.c.id == n.request_id)
-                    .outerjoin(it, it.c.code == r.c.item_type)
-                )
-                .where(n.nation == grant.nation, others,
-                       not_(released_by_text(grant, n.releasability)))
-                .group_by(r.c.family)
-            ).all()
+        rows = list(self.session.execute(by_text))
+        if by_nation is not None:
+            rows += self.session.execute(by_nation).all()
         for fam, prop, pled, pled_eur, deliv in rows:
             g = out[str(fam)]
             g["proposed"] += int(prop or 0)
@@ -767,6 +725,70 @@ class ListQueries:
             g["pledged_eur"] += float(pled_eur or 0)
             g["delivered"] += int(deliv or 0)
         return [out[k] for k in sorted(out)]
+
+
+@functools.lru_cache(maxsize=256)
+def _picture_statements(
+    grant: Grant,
+) -> tuple[Select[Any], Select[Any] | None, Select[Any] | None]:
+    """:meth:`ListQueries.family_picture`'s statements for ``grant``: its requests' own
+    columns per family; for a viewer who does not see everything, the parts of the
+    others' requests released to it by text and (a nation) those it sees otherwise.
+    Built once per grant (a grant is a value; building the visibility tests is most of
+    the picture's Python) and reused, as a statement is, by every session."""
+    valued = _money_value()
+    r = _REQUESTS_R
+    it = _ITEM_TYPES_IT
+    own = _own_requests(grant, r.c)
+    if grant.nation:  # a request of no recipient is nobody's own
+        own = and_(r.c.recipient.is_not(None), own)
+    pledged = r.c.held - r.c.proposed
+    by_request = (
+        select(r.c.family, func.count(), func.sum(r.c.quantity),
+               func.sum(r.c.quantity * valued(it)),
+               func.sum(case((valued(it).is_not(None), r.c.quantity), else_=0)),
+               func.sum(case((own, r.c.proposed), else_=0)),
+               func.sum(case((own, pledged), else_=0)),
+               func.sum(case((own, pledged * valued(it)), else_=None)),
+               func.sum(case((own, r.c.delivered), else_=0)))
+        .select_from(r.outerjoin(it, it.c.code == r.c.item_type))
+        .where(request_visible(grant, r), r.c.status == "open")
+        .group_by(r.c.family)
+    )
+    if grant.everything:
+        return by_request, None, None
+    others = and_(not_(own), request_visible(grant, r), r.c.status == "open")
+    # the offers whose releasability text releases them to the viewer: their parts
+    # (migration 0019_picture_parts), a few rows per request
+    p = picture_parts.c
+    by_text = (
+        select(r.c.family, func.sum(p.proposed), func.sum(p.pledged),
+               func.sum(p.pledged * valued(it)), func.sum(p.delivered))
+        .select_from(
+            picture_parts.join(r, r.c.id == p.request_id)
+            .outerjoin(it, it.c.code == r.c.item_type)
+        )
+        .where(others, released_by_text(grant, p.releasability))
+        .group_by(r.c.family)
+    )
+    if not grant.nation:
+        return by_request, by_text, None
+    # the offers the viewer sees otherwise (its own, those it was asked about as an
+    # origin state) whose text does not release them to it: their parts (migration
+    # 0024_nation_parts), a few rows per request
+    n = nation_parts.c
+    by_nation = (
+        select(r.c.family, func.sum(n.proposed), func.sum(n.pledged),
+               func.sum(n.pledged * valued(it)), func.sum(n.delivered))
+        .select_from(
+            nation_parts.join(r, r.c.id == n.request_id)
+            .outerjoin(it, it.c.code == r.c.item_type)
+        )
+        .where(n.nation == grant.nation, others,
+               not_(released_by_text(grant, n.releasability)))
+        .group_by(r.c.family)
+    )
+    return by_request, by_text, by_nation
 
 
 def _money_value() -> Any:
