@@ -577,18 +577,15 @@ class ListQueries:
         """The allocations of ``ids`` (in that order) with their offers and requests."""
         if not ids:
             return [], total
-        allocs = {
-            x.id: x
-            for x in self.session.scalars(select(Allocation).where(allocations.c.id.in_(ids)))
-        }
-        offer_ids = sorted({x.offer_id for x in allocs.values()})
-        request_ids = sorted({x.request_id for x in allocs.values()})
-        by_offer = {x.id: x for x in self.session.scalars(
-            select(Offer).where(offers.c.id.in_(offer_ids)))}
-        by_request = {x.id: x for x in self.session.scalars(
-            select(Request).where(requests.c.id.in_(request_ids)))}
-        found = {
-            i: (x, by_offer[x.offer_id], by_request[x.request_id]) for i, x in allocs.items()
+        # one statement: each allocation with its offer and its request
+        found: dict[str, tuple[Allocation, Offer, Request]] = {
+            a.id: (a, o, r)
+            for a, o, r in self.session.execute(
+                select(Allocation, Offer, Request)
+                .join(offers, offers.c.id == allocations.c.offer_id)
+                .join(requests, requests.c.id == allocations.c.request_id)
+                .where(allocations.c.id.in_(ids))
+            )
         }
         return [found[i] for i in ids if i in found], total
 
