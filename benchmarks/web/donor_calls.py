@@ -4,7 +4,10 @@
 source tree to time (before / after side by side).
 
     PYTHONPATH=<src> python benchmarks/web/donor_calls.py --database-url URL [--repeat 9]
-        [--only shipped,offers_count,picture_usa,todo_coordinator] [--first]
+        [--only shipped,offers_count,picture_usa,todo_coordinator] [--first] [--statements]
+
+``--statements`` also counts, on one run of each call after the timed ones, the SQL
+statements it sends and the transactions it begins (engine events).
 """
 
 from __future__ import annotations
@@ -68,16 +71,34 @@ def calls(url: str) -> dict[str, Callable[[], Any]]:
     }
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--only", default="")
     parser.add_argument("--first", action="store_true",
                         help="also report each call's first run (a page's first load)")
-    args = parser.parse_args()
+    parser.add_argument("--statements", action="store_true",
+                        help="also count each call's SQL statements and transactions")
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat: at least 1")
     found = calls(args.database_url)
     names = args.only.split(",") if args.only else list(found)
+    unknown = [n for n in names if n not in found]
+    if unknown:
+        parser.error(f"--only: no call {', '.join(unknown)} (calls: {', '.join(found)})")
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    counts = {"statements": 0, "transactions": 0}
+
+    def statement(*_: Any) -> None:
+        counts["statements"] += 1
+
+    def begun(*_: Any) -> None:
+        counts["transactions"] += 1
+
     out: dict[str, Any] = {}
     for name in names:
         times = []
@@ -90,6 +111,16 @@ def main() -> int:
                      "min_ms": round(min(times), 1), "total": total}
         if args.first:
             out[name]["first_ms"] = round(times[0], 1)
+        if args.statements:  # one more run, its statements and transactions counted
+            counts.update(statements=0, transactions=0)
+            event.listen(Engine, "before_cursor_execute", statement)
+            event.listen(Engine, "begin", begun)
+            try:
+                found[name]()
+            finally:
+                event.remove(Engine, "before_cursor_execute", statement)
+                event.remove(Engine, "begin", begun)
+            out[name].update(counts)
     print(json.dumps(out, indent=1))
     return 0
 

@@ -5,6 +5,7 @@ configuration) that refuses writes."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import time
@@ -26,6 +27,8 @@ from callers import CALLER
 from script_loader import load_script
 
 GENERATOR = Path(__file__).parents[2] / "benchmarks" / "scale" / "generate.py"
+#: the home page's service calls, timed one by one (benchmarks/web)
+HOME_CALLS = Path(__file__).parents[2] / "benchmarks" / "web" / "donor_calls.py"
 REPLICA_URL = os.environ.get("ALLIED_TEST_REPLICA_URL")
 PRIMARY_URL = os.environ.get("ALLIED_TEST_POSTGRES_URL")
 
@@ -51,6 +54,28 @@ def test_generator_makes_the_mix(generated: tuple[Path, dict[str, int]]) -> None
     ends = {k: v for k, v in counts.items() if k.startswith("end:")}
     assert sum(ends.values()) == counts["allocations"]
     assert ends.get("end:delivered", 0) > counts["allocations"] // 2
+
+
+def test_the_home_page_calls_benchmark_runs_and_counts_statements(
+    generated: tuple[Path, dict[str, int]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """benchmarks/web/donor_calls.py on a generated store (a copy: it adds nothing, but
+    the store is the module's): every call answers, timed, with its statements and
+    transactions counted; an unknown call is refused naming it."""
+    path, _ = generated
+    copy = tmp_path / "calls.db"
+    shutil.copy(path, copy)
+    script = load_script(HOME_CALLS, "web_donor_calls")
+    url = f"sqlite:///{copy}"
+    assert script.main(["--database-url", url, "--repeat", "2", "--statements"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {"todo_coordinator", "todo_usa", "picture_usa", "open_proposals"} <= set(out)
+    for name, row in out.items():
+        assert row["p50_ms"] >= row["min_ms"] > 0, name
+        assert row["statements"] >= 1 and row["transactions"] >= 1, name
+    with pytest.raises(SystemExit):
+        script.main(["--database-url", url, "--only", "todo_nowhere"])
+    assert "todo_nowhere" in capsys.readouterr().err
 
 
 def test_no_over_commitment(generated: tuple[Path, dict[str, int]]) -> None:
