@@ -305,7 +305,8 @@ def test_filtered_allocation_pages_match_the_repositories(store: Store, seed: in
             {"donor": caller.nation or NATIONS[1], "recipient": NATIONS[4]},
         ):
             for extra in ({}, {"sort": "-donor"}, {"q": "us"}, {"sort": "needed_by"},
-                          {"sort": "-quantity"}, {"offset": 10_000}):
+                          {"sort": "-quantity"}, {"sort": "-updated_at"}, {"sort": "status"},
+                          {"offset": 10_000}):
                 kw: dict[str, Any] = {"limit": 7, "offset": 2, **where, **extra}
                 sql = access.list_allocations(store.uow(), caller, day, **kw)
                 slow = access.list_allocations(fake, caller, day, **kw)
@@ -427,3 +428,35 @@ def test_allocation_pages_by_own_columns_count_in_parts_as_the_repositories(
                     seen["past"] += offset == 400 and sql.total > 0
     assert all(seen.values()), seen
     assert fake.unchanged()
+
+
+def test_a_donors_own_allocations_are_matched_before_they_are_sorted(store: Store) -> None:
+    """A donor's own offers' allocations (its offers page lists the latest, its to-do
+    list's sections by status) are read in one statement that finds the matches before
+    it sorts them: on PostgreSQL a materialised common table expression, without which
+    the planner walked the index on ``updated_at`` over every allocation (2 s at scale
+    1; benchmarks/scale/README.md). The same page as the repositories'."""
+    from sqlalchemy import event
+
+    fake = _fill(store, 5)
+    day = DAYS[3]
+    caller = Caller(user="t", role="donor", nation=NATIONS[0])
+    seen: list[str] = []
+
+    def statement(conn: Any, cursor: Any, text: str, *args: Any) -> None:
+        if "count(*) OVER ()" in text:
+            seen.append(text)
+
+    event.listen(store.engine, "before_cursor_execute", statement)
+    try:
+        for sort in ("-updated_at", "id", "needed_by"):
+            kw: dict[str, Any] = {"donor": caller.nation, "sort": sort, "limit": 5}
+            sql = access.list_allocations(store.uow(), caller, day, **kw)
+            slow = access.list_allocations(fake, caller, day, **kw)
+            assert (_ids(sql), sql.total) == (_ids(slow), slow.total), kw
+            assert sql.total > 5
+    finally:
+        event.remove(store.engine, "before_cursor_execute", statement)
+    assert len(seen) == 3  # page and total in one statement each
+    fenced = "AS MATERIALIZED" if store.engine.dialect.name == "postgresql" else "WITH matched AS"
+    assert all(fenced in text for text in seen), seen
