@@ -323,7 +323,9 @@ def _fenced(ids: Select[Any], sort_column: Any, query: ListQuery) -> Select[Any]
     column of the allocations (``updated_at``: a donor's offers page lists its latest),
     PostgreSQL's planner costs the page as if the limit stopped the scan early, walks
     that index over every allocation and joins each to its offer (2 s at scale 1 for the
-    USA's 3,285 of a million), though counting them all reads them all anyway."""
+    USA's 3,285 of a million), though counting them all reads them all anyway. For a
+    few thousand matches (a donor's own offers' allocations); a materialised set is read
+    by one process, so a large one (an origin's 155,000 delivered) is not fenced."""
     keyed = ids if query.column == "id" else ids.add_columns(sort_column.label("sort_key"))
     matched = keyed.cte("matched").prefix_with("MATERIALIZED", dialect="postgresql")
     key = matched.c.id if query.column == "id" else matched.c.sort_key
@@ -549,7 +551,7 @@ class ListQueries:
         # (the count reads them all anyway), no request or offer joined to each
         if in_parts and not has_requests and query.column not in _JOINED_SORTS:
             page = self._counted_page(
-                _fenced(_seen_by_offer(grant, query), sort_columns[query.column], query),
+                _order(_seen_by_offer(grant, query), sort_columns[query.column], a.id, query),
                 query)
             if page is not None:
                 return page
