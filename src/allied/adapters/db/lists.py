@@ -776,34 +776,28 @@ def _picture_statements(
     others = and_(not_(own), request_visible(grant, r), r.c.status == "open")
     # the offers whose releasability text releases them to the viewer: their parts
     # (migration 0019_picture_parts), a few rows per request
-    p = picture_parts.c
-    by_text = (
-        select(r.c.family, func.sum(p.proposed), func.sum(p.pledged),
-               func.sum(p.pledged * valued(it)), func.sum(p.delivered))
-        .select_from(
-            picture_parts.join(r, r.c.id == p.request_id)
-            .outerjoin(it, it.c.code == r.c.item_type)
+    def summed(parts: Any, *where: ColumnElement[bool]) -> Select[Any]:
+        """Per family of the requests joined: the parts' quantities, the pledged valued."""
+        t = parts.c
+        return (
+            select(r.c.family, func.sum(t.proposed), func.sum(t.pledged),
+                   func.sum(t.pledged * valued(it)), func.sum(t.delivered))
+            .select_from(parts.join(r, r.c.id == t.request_id)
+                         .outerjoin(it, it.c.code == r.c.item_type))
+            .where(*where)
+            .group_by(r.c.family)
         )
-        .where(others, released_by_text(grant, p.releasability))
-        .group_by(r.c.family)
-    )
+
+    by_text = summed(picture_parts, others,
+                     released_by_text(grant, picture_parts.c.releasability))
     if not grant.nation:
         return by_request, by_text, None
     # the offers the viewer sees otherwise (its own, those it was asked about as an
     # origin state) whose text does not release them to it: their parts (migration
     # 0024_nation_parts), a few rows per request
     n = nation_parts.c
-    by_nation = (
-        select(r.c.family, func.sum(n.proposed), func.sum(n.pledged),
-               func.sum(n.pledged * valued(it)), func.sum(n.delivered))
-        .select_from(
-            nation_parts.join(r, r.c.id == n.request_id)
-            .outerjoin(it, it.c.code == r.c.item_type)
-        )
-        .where(n.nation == grant.nation, others,
-               not_(released_by_text(grant, n.releasability)))
-        .group_by(r.c.family)
-    )
+    by_nation = summed(nation_parts, n.nation == grant.nation, others,
+                       not_(released_by_text(grant, n.releasability)))
     return by_request, by_text, by_nation
 
 
