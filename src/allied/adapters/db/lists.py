@@ -535,12 +535,15 @@ class ListQueries:
         # allocation that matches (no index gives that order across the join to the
         # offers): it counts them in the same pass (a window over the rows matched),
         # instead of a second query matching them all again
-        if own_offers and not query.q:
+        fenced = own_offers and not query.q
+        if fenced:
             page = self._counted_page(_fenced(base, sort_columns[query.column], query), query)
             if page is not None:
                 return page
-        if query.column in _JOINED_SORTS and not (grant.everything and not query.filters
-                                                   and not query.q):
+        # (past the last row of a fenced page, none of the counted pages has a row: the
+        # total is counted on its own below)
+        if not fenced and query.column in _JOINED_SORTS and not (
+                grant.everything and not query.filters and not query.q):
             page = self._counted_page(ids_stmt, query)
             if page is not None:
                 return page
