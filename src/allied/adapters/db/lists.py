@@ -530,11 +530,12 @@ class ListQueries:
             "updated_at": a.updated_at,
         }
         ids_stmt = _order(base, sort_columns[query.column], a.id, query)
-        # sorted by a column of the offer or the request, or a donor's own offers'
-        # allocations (its to-do list's sections), the page query reads and sorts every
-        # allocation that matches (no index gives that order across the join to the
-        # offers): it counts them in the same pass (a window over the rows matched),
-        # instead of a second query matching them all again
+        # a donor's own offers' allocations (its to-do list's sections, its offers page),
+        # or sorted by a column of the offer or the request: the page query reads and
+        # sorts every allocation that matches (no index gives that order across the join
+        # to the offers), so it counts them in the same pass (a window over the rows
+        # matched) instead of a second query matching them all again; a donor's own are
+        # matched before they are sorted (_fenced)
         fenced = own_offers and not query.q
         if fenced:
             page = self._counted_page(_fenced(base, sort_columns[query.column], query), query)
@@ -777,8 +778,7 @@ def _picture_statements(
     if grant.everything:
         return by_request, None, None
     others = and_(not_(own), request_visible(grant, r), r.c.status == "open")
-    # the offers whose releasability text releases them to the viewer: their parts
-    # (migration 0019_picture_parts), a few rows per request
+
     def summed(parts: Any, *where: ColumnElement[bool]) -> Select[Any]:
         """Per family of the requests joined: the parts' quantities, the pledged valued."""
         t = parts.c
@@ -791,6 +791,8 @@ def _picture_statements(
             .group_by(r.c.family)
         )
 
+    # the offers whose releasability text releases them to the viewer: their parts
+    # (migration 0019_picture_parts), a few rows per request
     by_text = summed(picture_parts, others,
                      released_by_text(grant, picture_parts.c.releasability))
     if not grant.nation:
