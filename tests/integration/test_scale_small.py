@@ -76,6 +76,9 @@ def test_the_home_page_calls_benchmark_runs_and_counts_statements(
     with pytest.raises(SystemExit):
         script.main(["--database-url", url, "--only", "todo_nowhere"])
     assert "todo_nowhere" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        script.main(["--database-url", url, "--repeat", "0"])
+    assert "--repeat" in capsys.readouterr().err
 
 
 def test_no_over_commitment(generated: tuple[Path, dict[str, int]]) -> None:
